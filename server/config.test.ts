@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactUrl } from './config';
+
+describe('configuration', () => {
+  it('has defaults that run the embedded twin on port 8080', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8080);
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.dataDir).toBe('./.twin-data');
+    expect(c.demo).toEqual({ enabled: true, seed: 42, center: [5.1214, 52.0907] });
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      PORT: '9000',
+      DATABASE_URL: 'postgres://u:p@db:5432/twin',
+      TWIN_DATA_DIR: '/tmp/x',
+      LOG_LEVEL: 'debug',
+      TWIN_DEMO: 'off',
+      TWIN_DEMO_CENTER: '-73.98, 40.75',
+      TWIN_TILE_CACHE_MB: '0',
+    });
+    expect(c).toMatchObject({ port: 9000, dataDir: '/tmp/x', logLevel: 'debug' });
+    expect(c.demo.enabled).toBe(false);
+    expect(c.demo.center).toEqual([-73.98, 40.75]);
+    expect(c.tiles.cacheBytes).toBe(0);
+  });
+
+  it('names every bad variable in one clear error without echoing secrets', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://u:hunter2@x/db', TWIN_DEMO_CENTER: '1' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/PORT/);
+    expect(message).toMatch(/DATABASE_URL: must start with postgres:\/\//);
+    expect(message).toMatch(/TWIN_DEMO_CENTER/);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('treats an empty DATABASE_URL as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '' }).databaseUrl).toBeUndefined();
+  });
+
+  it('redacts the password of a database URL', () => {
+    expect(redactUrl('postgres://twin:s3cret@db:5432/twin')).toBe('postgres://twin:***@db:5432/twin');
+    expect(redactUrl('postgres://db/twin')).toBe('postgres://db/twin');
+  });
+});

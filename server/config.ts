@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/** Every setting the twin reads from the environment, validated once at start. */
+export interface Config {
+  port: number;
+  host: string;
+  /** postgres:// URL; undefined means the embedded PGlite + PostGIS database. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  demo: { enabled: boolean; seed: number; center: [number, number] };
+  tiles: {
+    /** Bytes of gzip-compressed tiles kept in memory. */
+    cacheBytes: number;
+    /** Per-tile statement timeout, milliseconds. */
+    timeoutMs: number;
+    /** Cap on features per layer per tile. */
+    maxFeatures: number;
+    /** `Cache-Control: max-age` for tiles, seconds (clients revalidate with the ETag). */
+    maxAgeS: number;
+  };
+  dbPoolSize: number;
+}
+
+const onOff = z.enum(['on', 'off']);
+
+const lonLat = z
+  .string()
+  .transform((s, ctx) => {
+    const parts = s.split(',').map((p) => Number(p.trim()));
+    const [lon, lat] = parts;
+    if (parts.length !== 2 || !Number.isFinite(lon) || !Number.isFinite(lat)) {
+      ctx.addIssue({ code: 'custom', message: 'expected "lon,lat", e.g. "5.1214,52.0907"' });
+      return z.NEVER;
+    }
+    if (Math.abs(lon!) > 180 || Math.abs(lat!) > 80) {
+      ctx.addIssue({ code: 'custom', message: 'longitude must be within ±180 and latitude ±80' });
+      return z.NEVER;
+    }
+    return [lon!, lat!] as [number, number];
+  });
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const EnvSchema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) => (s === '' ? undefined : s))
+    .refine((s) => s === undefined || /^postgres(ql)?:\/\//.test(s), {
+      message: 'must start with postgres:// or postgresql://',
+    }),
+  TWIN_DATA_DIR: z.string().min(1).default('./.twin-data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TWIN_DEMO: onOff.default('on'),
+  TWIN_DEMO_SEED: int(0, 2 ** 31 - 1).default(42),
+  TWIN_DEMO_CENTER: lonLat.default([5.1214, 52.0907]),
+  TWIN_TILE_CACHE_MB: int(0, 65536).default(256),
+  TWIN_TILE_TIMEOUT_MS: int(100, 600_000).default(5000),
+  TWIN_TILE_MAX_FEATURES: int(1, 1_000_000).default(50_000),
+  TWIN_TILE_MAX_AGE_S: int(0, 31_536_000).default(60),
+  TWIN_DB_POOL: int(1, 200).default(10),
+});
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads and validates the configuration. Throws a `ConfigError` whose message lists every bad
+ * variable, with the reason; values are never echoed (a URL may hold a password).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.TWIN_DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    demo: { enabled: e.TWIN_DEMO === 'on', seed: e.TWIN_DEMO_SEED, center: e.TWIN_DEMO_CENTER },
+    tiles: {
+      cacheBytes: e.TWIN_TILE_CACHE_MB * 1024 * 1024,
+      timeoutMs: e.TWIN_TILE_TIMEOUT_MS,
+      maxFeatures: e.TWIN_TILE_MAX_FEATURES,
+      maxAgeS: e.TWIN_TILE_MAX_AGE_S,
+    },
+    dbPoolSize: e.TWIN_DB_POOL,
+  };
+}
+
+/** A database URL fit for logs: the password replaced by `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable database URL>';
+  }
+}

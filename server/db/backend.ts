@@ -1,0 +1,165 @@
+import { mkdirSync } from 'node:fs';
+import { Kysely, sql } from 'kysely';
+import { PostgresJSDialect } from 'kysely-postgres-js';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import postgres from 'postgres';
+import { PGlite } from '@electric-sql/pglite';
+import { postgis } from '@electric-sql/pglite-postgis';
+import { redactUrl } from '../config';
+import type { Database } from './schema';
+
+/**
+ * What differs between the two backends, detected once at start-up. Nothing outside this
+ * module branches on which backend is in use; it branches on these capabilities.
+ */
+export interface Capabilities {
+  /** `ST_AsMVT` / `ST_AsMVTGeom` work (PostGIS built with protobuf-c). */
+  mvt: boolean;
+  /** NOTIFY reaches listeners in other processes (a real server, not the embedded one). */
+  crossProcessNotify: boolean;
+  /** Bulk load with COPY FROM STDIN. */
+  copy: boolean;
+}
+
+/** A minimal transaction handle for multi-statement scripts (migrations). */
+export interface ScriptTransaction {
+  exec(script: string): Promise<void>;
+  query<R>(text: string, params?: unknown[]): Promise<R[]>;
+}
+
+export interface Backend {
+  readonly kind: 'postgres' | 'pglite';
+  /** The query layer for everything. */
+  readonly db: Kysely<Database>;
+  /** Queries that must obey the per-tile statement timeout. Same database as `db`. */
+  readonly tileDb: Kysely<Database>;
+  readonly caps: Capabilities;
+  /** Where the data lives, fit for logs (no password). */
+  readonly description: string;
+  /** Runs `fn` in one transaction on one connection; scripts may hold many statements. */
+  scriptTransaction<T>(fn: (tx: ScriptTransaction) => Promise<T>): Promise<T>;
+  /** Subscribes to a NOTIFY channel; resolves to an unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface BackendOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  poolSize: number;
+  tileTimeoutMs: number;
+  onProgress?: (message: string) => void;
+}
+
+/** Opens the configured database: PostgreSQL when a URL is given, embedded PGlite otherwise. */
+export async function openBackend(options: BackendOptions): Promise<Backend> {
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options)
+    : openPglite(options.dataDir, options.onProgress);
+}
+
+async function openPostgres(url: string, options: BackendOptions): Promise<Backend> {
+  const common = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 };
+  const client = postgres(url, { ...common, max: options.poolSize });
+  const tileClient = postgres(url, {
+    ...common,
+    max: options.poolSize,
+    connection: { statement_timeout: options.tileTimeoutMs },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) });
+  const tileDb = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: tileClient }) });
+  try {
+    await client`SELECT 1`;
+  } catch (error) {
+    await Promise.all([client.end(), tileClient.end()]);
+    throw new Error(`cannot connect to ${redactUrl(url)}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const caps: Capabilities = { mvt: await detectMvt(db), crossProcessNotify: true, copy: true };
+  return {
+    kind: 'postgres',
+    db,
+    tileDb,
+    caps,
+    description: `PostgreSQL at ${redactUrl(url)}`,
+    scriptTransaction: (fn) =>
+      client.begin((tx) =>
+        fn({
+          exec: async (script) => {
+            await tx.unsafe(script);
+          },
+          query: async <R>(text: string, params: unknown[] = []) =>
+            (await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as R[],
+        }),
+      ) as Promise<Awaited<ReturnType<typeof fn>>>,
+    listen: async (channel, onPayload) => {
+      const { unlisten } = await client.listen(channel, onPayload);
+      return unlisten;
+    },
+    close: async () => {
+      await Promise.all([db.destroy(), tileDb.destroy()]);
+    },
+  };
+}
+
+async function openPglite(
+  dataDir: string,
+  onProgress: (message: string) => void = () => {},
+): Promise<Backend> {
+  const started = Date.now();
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  onProgress(`opening embedded PostgreSQL + PostGIS in ${dataDir} (the first start takes ~20 s)`);
+  const pg = await PGlite.create({ dataDir, extensions: { postgis } });
+  return pgliteBackend(pg, inMemory ? 'memory' : dataDir, started, onProgress);
+}
+
+/** Wraps an open PGlite instance (tests open theirs from a template). */
+export async function pgliteBackend(
+  pg: PGlite,
+  where: string,
+  started = Date.now(),
+  onProgress: (message: string) => void = () => {},
+): Promise<Backend> {
+  await pg.exec('CREATE EXTENSION IF NOT EXISTS postgis');
+  onProgress(`embedded database ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pg) });
+  // PGlite runs one statement at a time in this process and cannot interrupt one, so the tile
+  // timeout is not enforced here; the feature cap still bounds each tile's work.
+  const caps: Capabilities = { mvt: await detectMvt(db), crossProcessNotify: false, copy: true };
+  return {
+    kind: 'pglite',
+    db,
+    tileDb: db,
+    caps,
+    description: `embedded PGlite + PostGIS (${where})`,
+    scriptTransaction: (fn) =>
+      pg.transaction((tx) =>
+        fn({
+          exec: async (script) => {
+            await tx.exec(script);
+          },
+          query: async <R>(text: string, params: unknown[] = []) =>
+            (await tx.query<R>(text, params)).rows,
+        }),
+      ),
+    listen: async (channel, onPayload) => pg.listen(channel, onPayload),
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}
+
+/** ST_AsMVT exists in every PostGIS ≥ 2.4 but fails at run time without protobuf-c. */
+async function detectMvt(db: Kysely<Database>): Promise<boolean> {
+  try {
+    await sql`SELECT ST_AsMVT(q, 'probe') FROM (
+      SELECT 1 AS id, ST_AsMVTGeom(ST_Point(0, 0, 3857), ST_TileEnvelope(0, 0, 0)) AS geom) q`.execute(
+      db,
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}

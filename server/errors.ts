@@ -1,0 +1,68 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from './log';
+import { TileCoordError } from '../tiles/tile-coords';
+import { TileTimeoutError, UnknownLayerError } from '../tiles/tile-service';
+
+/** The closed set of error codes clients may see. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'not_found'
+  | 'unavailable'
+  | 'timeout'
+  | 'internal';
+
+/** A domain error with a code and an HTTP status, thrown by handlers and services. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const badRequest = (message: string) => new ApiError(400, 'bad_request', message);
+
+/** Maps any thrown error to `{ error: { code, message } }`; never leaks stacks or SQL. */
+export function errorHandler(log: Logger) {
+  return function onError(err: Error, c: Context) {
+    const e = toApiError(err);
+    if (e.status >= 500) log.error({ err, path: c.req.path }, 'request failed');
+    if (e.status === 503) c.header('Retry-After', '5');
+    return c.json({ error: { code: e.code, message: e.message } }, e.status);
+  };
+}
+
+function toApiError(err: Error): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof TileCoordError) return badRequest(err.message);
+  if (err instanceof UnknownLayerError) return new ApiError(404, 'not_found', err.message);
+  if (err instanceof TileTimeoutError) return new ApiError(503, 'timeout', err.message);
+  if (err instanceof HTTPException) {
+    const code: ErrorCode =
+      err.status === 404 ? 'not_found' : err.status < 500 ? 'bad_request' : 'internal';
+    return new ApiError(err.status as ContentfulStatusCode, code, err.message || 'error');
+  }
+  if (isConnectionError(err)) {
+    return new ApiError(503, 'unavailable', 'the database is unavailable; try again shortly');
+  }
+  return new ApiError(500, 'internal', 'internal error');
+}
+
+function isConnectionError(err: Error): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED'].includes(
+      code,
+    ) || code.startsWith('08') // SQLSTATE class 08: connection exception
+  );
+}
+
+export function notFound(c: Context) {
+  return c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404);
+}

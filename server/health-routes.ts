@@ -1,0 +1,34 @@
+import { Hono } from 'hono';
+import { sql } from 'kysely';
+import type { Backend } from './db/backend';
+import { pendingMigrations } from './db/migrate';
+import type { Metrics } from './metrics';
+import type { TileService } from '../tiles/tile-service';
+
+/** `GET /healthz` (database reachable, migrations current) and `GET /metrics` (Prometheus). */
+export function healthRoutes(backend: Backend, metrics: Metrics, tiles: TileService) {
+  return new Hono()
+    .get('/healthz', async (c) => {
+      const checks: Record<string, string> = {};
+      let ok = true;
+      try {
+        await sql`SELECT 1`.execute(backend.db);
+        checks.database = 'ok';
+        const pending = await pendingMigrations(backend);
+        checks.migrations = pending.length === 0 ? 'current' : `pending: ${pending.join(', ')}`;
+        ok = pending.length === 0;
+      } catch {
+        checks.database = 'unreachable';
+        ok = false;
+      }
+      return c.json(
+        { status: ok ? 'ok' : 'failing', backend: backend.kind, checks },
+        ok ? 200 : 503,
+      );
+    })
+    .get('/metrics', async (c) => {
+      metrics.cacheBytes.set(tiles.cache.bytes);
+      c.header('Content-Type', metrics.registry.contentType);
+      return c.body(await metrics.registry.metrics());
+    });
+}

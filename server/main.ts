@@ -1,0 +1,47 @@
+import { serve } from '@hono/node-server';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './log';
+import { createApp } from './app';
+import { prepareDatabase } from './startup';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+  const backend = await prepareDatabase(config, log);
+  const { app } = await createApp({ backend, config, log });
+
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+    log.info(`city twin listening on http://${host}:${info.port}`);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    server.close(() => {
+      backend.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`city twin failed to start: ${(error as Error).message}`);
+  process.exit(1);
+});

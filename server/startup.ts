@@ -1,0 +1,40 @@
+import type { Config } from './config';
+import { openBackend, type Backend } from './db/backend';
+import { migrate } from './db/migrate';
+import type { Logger } from './log';
+import { seedDemoCity } from '../data/seed-demo';
+
+/** Opens the configured database, applies migrations and seeds the demo city when empty. */
+export async function prepareDatabase(config: Config, log: Logger): Promise<Backend> {
+  const backend = await openBackend({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.dbPoolSize,
+    tileTimeoutMs: config.tiles.timeoutMs,
+    onProgress: (message) => log.info(message),
+  });
+  log.info({ backend: backend.description, caps: backend.caps }, 'database open');
+  try {
+    const applied = await migrate(backend);
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    if (config.demo.enabled) await seedIfEmpty(backend, config, log);
+    return backend;
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+}
+
+async function seedIfEmpty(backend: Backend, config: Config, log: Logger): Promise<void> {
+  const any = await backend.db.selectFrom('datasets').select('id').limit(1).executeTakeFirst();
+  if (any) return;
+  const { seed, center } = config.demo;
+  log.info({ seed, center }, 'empty database: seeding the demo city (TWIN_DEMO=off to skip)');
+  const started = Date.now();
+  const { counts } = await seedDemoCity(backend.db, {
+    seed,
+    center,
+    onProgress: (message) => log.info(message),
+  });
+  log.info({ counts, seconds: (Date.now() - started) / 1000 }, 'demo city seeded');
+}

@@ -1,0 +1,126 @@
+import { Hono } from 'hono';
+import { sql } from 'kysely';
+import { gunzipSync } from 'node:zlib';
+import type { Kysely } from 'kysely';
+import type { Database } from './db/schema';
+import type { LayerDefinition } from '../tiles/catalog';
+import { parseTileCoord } from '../tiles/tile-coords';
+import type { TileService } from '../tiles/tile-service';
+import { ApiError } from './errors';
+
+export interface TileRoutesOptions {
+  tiles: TileService;
+  db: Kysely<Database>;
+  /** `Cache-Control` max-age for tiles; 0 means clients revalidate every time (cheap 304s). */
+  maxAgeS: number;
+}
+
+const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
+
+/**
+ * `/tiles`: vector tiles, TileJSON and the layer catalogue.
+ *   GET /catalog.json
+ *   GET /{layer}.json              (also {a},{b}.json)
+ *   GET /{layer}/{z}/{x}/{y}.mvt   (also {a},{b}/…)
+ */
+export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
+  const cacheControl = maxAgeS > 0 ? `public, max-age=${maxAgeS}` : 'public, no-cache';
+  const extents = new ExtentCache(db);
+
+  return new Hono()
+    .get('/catalog.json', (c) => c.json({ layers: tiles.catalog.describe() }))
+    .get('/:file', async (c) => {
+      const file = c.req.param('file');
+      if (!file.endsWith('.json')) throw new ApiError(404, 'not_found', 'expected {layer}.json');
+      const layers = tiles.resolveLayers(file.slice(0, -'.json'.length));
+      const versions = await tiles.versions.current();
+      const bounds = await extents.bounds(layers, versions);
+      return c.json(tileJson(layers, new URL(c.req.url).origin, bounds));
+    })
+    .get('/:layers/:z/:x/:y', async (c) => {
+      const { layers: spec, z, x, y } = c.req.param();
+      if (!y.endsWith('.mvt')) throw new ApiError(404, 'not_found', 'tiles end in .mvt');
+      const layers = tiles.resolveLayers(spec);
+      const coord = parseTileCoord(z, x, y.slice(0, -'.mvt'.length));
+      const plan = await tiles.plan(layers, coord);
+
+      c.header('ETag', plan.etag);
+      c.header('Cache-Control', cacheControl);
+      c.header('Vary', 'Accept-Encoding');
+      if (matchesEtag(c.req.header('If-None-Match'), plan.etag)) return c.body(null, 304);
+
+      const body = await tiles.tile(plan);
+      if (body.byteLength === 0) return c.body(null, 204);
+      c.header('Content-Type', MVT_TYPE);
+      if (/\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '')) {
+        c.header('Content-Encoding', 'gzip');
+        return c.body(body as Uint8Array<ArrayBuffer>);
+      }
+      return c.body(new Uint8Array(gunzipSync(body)));
+    });
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+type Bounds = [number, number, number, number];
+
+function tileJson(layers: LayerDefinition[], origin: string, bounds: Bounds | null) {
+  const names = layers.map((l) => l.name).join(',');
+  const b = bounds ?? [-180, -85.0511, 180, 85.0511];
+  return {
+    tilejson: '3.0.0',
+    name: names,
+    description: layers.map((l) => l.description).join('; '),
+    scheme: 'xyz',
+    tiles: [`${origin}/tiles/${names}/{z}/{x}/{y}.mvt`],
+    minzoom: Math.min(...layers.map((l) => l.minzoom)),
+    maxzoom: Math.max(...layers.map((l) => l.maxzoom)),
+    bounds: b,
+    center: [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2, Math.max(...layers.map((l) => l.minzoom), 13)],
+    vector_layers: layers.map((l) => ({
+      id: l.name,
+      description: l.description,
+      minzoom: l.minzoom,
+      maxzoom: l.maxzoom,
+      fields: Object.fromEntries(
+        Object.entries(l.attributes).map(([k, a]) => [k, a.unit ? `${a.description} (${a.unit})` : a.description]),
+      ),
+    })),
+  };
+}
+
+/** WGS84 extents of layers' data, recomputed only when a layer's version changes. */
+class ExtentCache {
+  readonly #cache = new Map<string, { version: string; bounds: Bounds | null }>();
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async bounds(layers: LayerDefinition[], versions: ReadonlyMap<string, string>): Promise<Bounds | null> {
+    let out: Bounds | null = null;
+    for (const layer of layers) {
+      const version = versions.get(layer.versionKey) ?? '0';
+      let entry = this.#cache.get(layer.name);
+      if (!entry || entry.version !== version) {
+        entry = { version, bounds: await this.#query(layer) };
+        this.#cache.set(layer.name, entry);
+      }
+      const b = entry.bounds;
+      if (b) out = out ? [Math.min(out[0], b[0]), Math.min(out[1], b[1]), Math.max(out[2], b[2]), Math.max(out[3], b[3])] : b;
+    }
+    return out;
+  }
+
+  async #query(layer: LayerDefinition): Promise<Bounds | null> {
+    const { rows } = await sql<{ xmin: number | null; ymin: number; xmax: number; ymax: number }>`
+      SELECT ST_XMin(e) AS xmin, ST_YMin(e) AS ymin, ST_XMax(e) AS xmax, ST_YMax(e) AS ymax
+      FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, 3857), 4326) AS e
+            FROM ${sql.table(layer.table)}) AS s`.execute(this.db);
+    const r = rows[0];
+    if (!r || r.xmin === null) return null;
+    const round = (v: number) => Math.round(v * 1e6) / 1e6;
+    return [round(r.xmin), round(r.ymin), round(r.xmax), round(r.ymax)];
+  }
+}

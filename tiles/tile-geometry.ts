@@ -1,0 +1,73 @@
+import type { TileFeatureGeometry } from './mvt-encoder';
+import type { FlatGeometry, Position, Ring } from './wkb';
+import type { TileBounds } from './tile-coords';
+
+export type GeometryKind = 'point' | 'line' | 'polygon';
+
+/**
+ * Turns EPSG:3857 geometry (already clipped to the buffered tile in SQL) into tile coordinates
+ * the way ST_AsMVTGeom does: scale to `extent`, y down, snap to the integer grid, drop repeated
+ * vertices and collapsed parts, and orient rings (exterior: positive area in tile space).
+ * Returns null when nothing is left.
+ */
+export function toTileGeometry(
+  flat: FlatGeometry,
+  kind: GeometryKind,
+  bounds: TileBounds,
+  extent: number,
+): TileFeatureGeometry | null {
+  const sx = extent / (bounds.maxX - bounds.minX);
+  const sy = extent / (bounds.maxY - bounds.minY);
+  const project = (p: Position): Position => [
+    Math.round((p[0] - bounds.minX) * sx),
+    Math.round((bounds.maxY - p[1]) * sy),
+  ];
+
+  if (kind === 'point') {
+    const points = flat.points.map(project);
+    return points.length > 0 ? { type: 'Point', points } : null;
+  }
+  if (kind === 'line') {
+    const lines = flat.lines.map((l) => dedupe(l.map(project))).filter((l) => l.length >= 2);
+    return lines.length > 0 ? { type: 'LineString', lines } : null;
+  }
+  const rings: Ring[] = [];
+  for (const polygon of flat.polygons) {
+    const [outer, ...holes] = polygon.map((r) => closeRing(dedupe(r.map(project))));
+    if (!outer || outer.length < 4 || ringArea(outer) === 0) continue;
+    rings.push(orient(outer, true));
+    for (const hole of holes) {
+      if (hole.length >= 4 && ringArea(hole) !== 0) rings.push(orient(hole, false));
+    }
+  }
+  return rings.length > 0 ? { type: 'Polygon', rings } : null;
+}
+
+function dedupe(path: Position[]): Position[] {
+  const out: Position[] = [];
+  for (const p of path) {
+    const last = out[out.length - 1];
+    if (!last || last[0] !== p[0] || last[1] !== p[1]) out.push(p);
+  }
+  return out;
+}
+
+function closeRing(ring: Ring): Ring {
+  const first = ring[0];
+  const last = ring[ring.length - 1];
+  if (first && last && (first[0] !== last[0] || first[1] !== last[1])) ring.push(first);
+  return ring;
+}
+
+/** Twice the signed area (surveyor's formula) in tile coordinates, y down. */
+export function ringArea(ring: Ring): number {
+  let sum = 0;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    sum += (ring[j]![0] - ring[i]![0]) * (ring[i]![1] + ring[j]![1]);
+  }
+  return sum;
+}
+
+function orient(ring: Ring, exterior: boolean): Ring {
+  return ringArea(ring) > 0 === exterior ? ring : ring.slice().reverse();
+}

@@ -1,0 +1,178 @@
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { Kysely } from 'kysely';
+import type { Database } from '../server/db/schema';
+import { TILE_EXTENT, type LayerCatalog, type LayerDefinition } from './catalog';
+import { encodeMvt, type PropertyValue, type TileFeature, type TileLayer } from './mvt-encoder';
+import { TileCache } from './tile-cache';
+import { tileBounds, TileCoordError, type TileCoord } from './tile-coords';
+import { toTileGeometry } from './tile-geometry';
+import { featureRowsSql, mvtLayerSql } from './tile-sql';
+import { LayerVersions } from './layer-versions';
+import { readWkb } from './wkb';
+
+const gzipAsync = promisify(gzip);
+
+export class UnknownLayerError extends Error {
+  override name = 'UnknownLayerError';
+}
+
+export class TileTimeoutError extends Error {
+  override name = 'TileTimeoutError';
+}
+
+/** Hooks for metrics; the tile code knows nothing of Prometheus. */
+export interface TileObserver {
+  built(layers: string, z: number, seconds: number): void;
+  capped(layer: string, z: number): void;
+  cache(hit: boolean): void;
+}
+
+export interface TileServiceOptions {
+  db: Kysely<Database>;
+  catalog: LayerCatalog;
+  /** Encode with ST_AsMVT in the database; otherwise select rows and encode in JavaScript. */
+  useMvt: boolean;
+  cacheBytes: number;
+  maxFeatures: number;
+  /** Distinguishes databases in ETags (`twin_meta.instance_id`). */
+  instanceId: string;
+  observer?: TileObserver;
+}
+
+/** A tile request resolved against the catalogue and the current layer versions. */
+export interface TilePlan {
+  layers: LayerDefinition[];
+  coord: TileCoord;
+  etag: string;
+}
+
+export class TileService {
+  readonly catalog: LayerCatalog;
+  readonly cache: TileCache;
+  readonly versions: LayerVersions;
+  readonly #options: TileServiceOptions;
+
+  constructor(options: TileServiceOptions) {
+    this.#options = options;
+    this.catalog = options.catalog;
+    this.cache = new TileCache(options.cacheBytes);
+    this.versions = new LayerVersions(options.db);
+  }
+
+  /** `buildings,roads` → definitions, deduplicated in request order; unknown names throw. */
+  resolveLayers(spec: string): LayerDefinition[] {
+    const names = [...new Set(spec.split(','))];
+    const layers = names.map((n) => this.catalog.get(n));
+    const unknown = names.filter((_, i) => !layers[i]);
+    if (unknown.length > 0 || names.length === 0) {
+      // Never echo the raw request: names are reported only after a strict shape check.
+      const shown = unknown.filter((n) => /^[a-z0-9_]{1,64}$/.test(n));
+      throw new UnknownLayerError(
+        shown.length === unknown.length ? `unknown layer: ${shown.join(', ')}` : 'unknown layer',
+      );
+    }
+    return layers as LayerDefinition[];
+  }
+
+  /**
+   * Keeps the layers whose zoom range holds z; a request where none does is a bad request.
+   * Then reads the layer versions and derives the ETag, without building anything.
+   */
+  async plan(layers: LayerDefinition[], coord: TileCoord): Promise<TilePlan> {
+    const inRange = layers.filter((l) => coord.z >= l.minzoom && coord.z <= l.maxzoom);
+    if (inRange.length === 0) {
+      const ranges = layers.map((l) => `${l.name} ${l.minzoom}–${l.maxzoom}`).join(', ');
+      throw new TileCoordError(`z=${coord.z} is outside the layers' zoom range (${ranges})`);
+    }
+    const versions = await this.versions.current();
+    const parts = inRange.map((l) => `${l.name}=${versions.get(l.versionKey) ?? '0'}`);
+    const etag = `"${this.#options.instanceId.slice(0, 8)}:${parts.join(',')}:${coord.z}/${coord.x}/${coord.y}"`;
+    return { layers: inRange, coord, etag };
+  }
+
+  /** The gzip-compressed tile (empty when no feature falls in it), from cache or built once. */
+  async tile(plan: TilePlan): Promise<Uint8Array> {
+    const observer = this.#options.observer;
+    let built = false;
+    const body = await this.cache.getOrBuild(plan.etag, async () => {
+      built = true;
+      const started = performance.now();
+      const raw = await this.build(plan.layers, plan.coord);
+      const body = raw.byteLength === 0 ? raw : new Uint8Array(await gzipAsync(raw));
+      const names = plan.layers.map((l) => l.name).join(',');
+      observer?.built(names, plan.coord.z, (performance.now() - started) / 1000);
+      return body;
+    });
+    observer?.cache(!built);
+    return body;
+  }
+
+  /** Builds the uncompressed MVT; exposed so tests can compare both encoding paths. */
+  async build(
+    layers: LayerDefinition[],
+    coord: TileCoord,
+    useMvt = this.#options.useMvt,
+  ): Promise<Uint8Array> {
+    try {
+      const parts = useMvt
+        ? await Promise.all(layers.map((l) => this.#buildWithPostgis(l, coord)))
+        : [encodeMvt(await this.#layersInJs(layers, coord))];
+      return concat(parts);
+    } catch (error) {
+      if ((error as { code?: string }).code === '57014') {
+        throw new TileTimeoutError('the tile took too long to build', { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async #buildWithPostgis(layer: LayerDefinition, coord: TileCoord): Promise<Uint8Array> {
+    const { db, maxFeatures } = this.#options;
+    const { rows } = await mvtLayerSql(layer, coord, maxFeatures).execute(db);
+    return rows[0]?.mvt ?? new Uint8Array(0);
+  }
+
+  async #layersInJs(layers: LayerDefinition[], coord: TileCoord): Promise<TileLayer[]> {
+    const { db, maxFeatures, observer } = this.#options;
+    const bounds = tileBounds(coord);
+    const out: TileLayer[] = [];
+    for (const layer of layers) {
+      const { rows } = await featureRowsSql(layer, coord, maxFeatures).execute(db);
+      if (rows.length >= maxFeatures) observer?.capped(layer.name, coord.z);
+      const features: TileFeature[] = [];
+      for (const row of rows) {
+        if (!row.wkb) continue;
+        const geometry = toTileGeometry(readWkb(row.wkb), layer.geometry, bounds, TILE_EXTENT);
+        if (!geometry) continue;
+        const properties: Record<string, PropertyValue | null> = {};
+        for (const name of Object.keys(layer.attributes)) {
+          properties[name] = toPropertyValue(row[name]);
+        }
+        features.push({ id: Number(row.id), geometry, properties });
+      }
+      out.push({ name: layer.name, extent: TILE_EXTENT, features });
+    }
+    return out;
+  }
+}
+
+function toPropertyValue(value: unknown): PropertyValue | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    return value;
+  }
+  return String(value);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+import { sql, type RawBuilder } from 'kysely';
+import { TILE_BUFFER, TILE_EXTENT, type LayerDefinition } from './catalog';
+import { tileSpan, type TileCoord } from './tile-coords';
+
+/**
+ * SQL for one layer of one tile. Every request value (z, x, y, limits) is a bound parameter;
+ * table and column names come from the catalogue only, through `sql.table` / `sql.ref`.
+ */
+
+const MARGIN = TILE_BUFFER / TILE_EXTENT;
+
+function envelope({ z, x, y }: TileCoord, margin?: number): RawBuilder<unknown> {
+  return margin === undefined
+    ? sql`ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int)`
+    : sql`ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int, margin => ${margin}::float8)`;
+}
+
+function attributeColumns(layer: LayerDefinition): RawBuilder<unknown>[] {
+  return Object.entries(layer.attributes).map(([name, def]) => {
+    const col = sql.ref(`t.${name}`);
+    const value =
+      def.type === 'float'
+        ? sql`round(${col}::numeric, ${sql.lit(def.decimals ?? 2)})::float8`
+        : def.type === 'int'
+          ? sql`${col}::int4`
+          : col;
+    return sql`${value} AS ${sql.id(name)}`;
+  });
+}
+
+/** The layer's geometry, simplified by zoom as the catalogue says. */
+function sourceGeometry(layer: LayerDefinition, z: number): RawBuilder<unknown> {
+  const s = layer.simplify;
+  if (!s || z >= s.belowZoom) return sql`t.geom`;
+  const tolerance = (s.pixels * tileSpan(z)) / TILE_EXTENT;
+  return sql`ST_SimplifyPreserveTopology(t.geom, ${tolerance}::float8)`;
+}
+
+function whereClause(layer: LayerDefinition, coord: TileCoord): RawBuilder<unknown> {
+  const filter = layer.filter?.(coord.z);
+  const bbox = sql`t.geom && ${envelope(coord, MARGIN)}`;
+  return filter ? sql`${bbox} AND (${filter})` : bbox;
+}
+
+/** One bytea: the layer encoded by ST_AsMVT (PostGIS with protobuf). */
+export function mvtLayerSql(layer: LayerDefinition, coord: TileCoord, limit: number) {
+  return sql<{ mvt: Uint8Array | null }>`
+    SELECT ST_AsMVT(q, ${layer.name}::text, ${TILE_EXTENT}::int, 'geom', 'id') AS mvt FROM (
+      SELECT t.id, ${sql.join(attributeColumns(layer))},
+        ST_AsMVTGeom(${sourceGeometry(layer, coord.z)}, ${envelope(coord)},
+          ${TILE_EXTENT}::int, ${TILE_BUFFER}::int, true) AS geom
+      FROM ${sql.table(layer.table)} AS t
+      WHERE ${whereClause(layer, coord)}
+      LIMIT ${limit}::int
+    ) AS q WHERE q.geom IS NOT NULL`;
+}
+
+export interface FeatureRow {
+  id: string | number | bigint;
+  wkb: Uint8Array | null;
+  [attribute: string]: unknown;
+}
+
+/** Rows with WKB clipped to the buffered tile, for encoding in JavaScript. */
+export function featureRowsSql(layer: LayerDefinition, coord: TileCoord, limit: number) {
+  const geom = sourceGeometry(layer, coord.z);
+  const clipped =
+    layer.geometry === 'point' ? geom : sql`ST_ClipByBox2D(${geom}, ${envelope(coord, MARGIN)})`;
+  return sql<FeatureRow>`
+    SELECT t.id, ${sql.join(attributeColumns(layer))}, ST_AsBinary(${clipped}) AS wkb
+    FROM ${sql.table(layer.table)} AS t
+    WHERE ${whereClause(layer, coord)}
+    LIMIT ${limit}::int`;
+}
