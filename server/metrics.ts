@@ -58,7 +58,8 @@ export class Metrics implements TileObserver {
     const requests = this.#requests;
     return async function countRequests(c, next) {
       await next();
-      requests.inc({ method: c.req.method, route: routePath(c, -1), status: String(c.res.status) });
+      // The pattern of the handler that answered (after next(), routeIndex points at it).
+      requests.inc({ method: c.req.method, route: routePath(c), status: String(c.res.status) });
     };
   }
 }

@@ -25,14 +25,14 @@ function wkbPolygon(rings: [number, number][][]): Uint8Array {
   return new Uint8Array(view.buffer);
 }
 
-const bounds = { minX: 0, minY: 0, maxX: 4096, maxY: 4096 };
 
 describe('JavaScript MVT encoding', () => {
   it('round-trips a polygon with a hole, with the rings oriented as the spec requires', () => {
-    // Counter-clockwise exterior in map space (y up) with a clockwise hole.
-    const outer: [number, number][] = [[100, 100], [900, 100], [900, 900], [100, 900], [100, 100]];
-    const hole: [number, number][] = [[300, 300], [300, 600], [600, 600], [600, 300], [300, 300]];
-    const geometry = toTileGeometry(readWkb(wkbPolygon([outer, hole])), 'polygon', bounds, 4096)!;
+    // Tile space is y down; SQL flipped the rings, so both now have the wrong orientation.
+    const outer: [number, number][] = [[100, 3996], [900, 3996], [900, 3196], [100, 3196], [100, 3996]];
+    const hole: [number, number][] = [[300, 3796], [300, 3496], [600, 3496], [600, 3796], [300, 3796]];
+    expect(ringArea(outer)).toBeLessThan(0);
+    const geometry = toTileGeometry(readWkb(wkbPolygon([outer, hole])), 'polygon')!;
     const tile = encodeMvt([
       {
         name: 'buildings',
@@ -45,16 +45,15 @@ describe('JavaScript MVT encoding', () => {
     expect(feature!.type).toBe(3);
     expect(feature!.properties).toEqual({ height_m: 12.5, use: 'office', levels: 3 });
     const [ext, inner] = feature!.geometry.map((r) => r.map((p) => [p.x, p.y] as [number, number]));
-    // Tile space is y down: map y 100 → tile y 3996.
     expect(ext).toContainEqual([100, 3996]);
     expect(ext).toContainEqual([900, 3196]);
     expect(ringArea(ext!)).toBeGreaterThan(0);
     expect(ringArea(inner!)).toBeLessThan(0);
   });
 
-  it('drops rings that collapse when snapped to the tile grid', () => {
+  it('drops rings that collapse when rounded to the tile grid', () => {
     const sliver: [number, number][] = [[10, 10], [10.2, 10], [10.2, 10.3], [10, 10]];
-    expect(toTileGeometry(readWkb(wkbPolygon([sliver])), 'polygon', bounds, 4096)).toBeNull();
+    expect(toTileGeometry(readWkb(wkbPolygon([sliver])), 'polygon')).toBeNull();
   });
 
   it('encodes negative integers, doubles, booleans and strings', () => {

@@ -1,27 +1,16 @@
 import type { TileFeatureGeometry } from './mvt-encoder';
 import type { FlatGeometry, Position, Ring } from './wkb';
-import type { TileBounds } from './tile-coords';
 
 export type GeometryKind = 'point' | 'line' | 'polygon';
 
 /**
- * Turns EPSG:3857 geometry (already clipped to the buffered tile in SQL) into tile coordinates
- * the way ST_AsMVTGeom does: scale to `extent`, y down, snap to the integer grid, drop repeated
- * vertices and collapsed parts, and orient rings (exterior: positive area in tile space).
+ * Finishes geometry that SQL has put in tile space (snapped, then clipped to the buffer) the way
+ * ST_AsMVTGeom does: rounds the points the clip added, drops repeated vertices and collapsed
+ * parts, and orients rings (exterior: positive area in tile space, y down).
  * Returns null when nothing is left.
  */
-export function toTileGeometry(
-  flat: FlatGeometry,
-  kind: GeometryKind,
-  bounds: TileBounds,
-  extent: number,
-): TileFeatureGeometry | null {
-  const sx = extent / (bounds.maxX - bounds.minX);
-  const sy = extent / (bounds.maxY - bounds.minY);
-  const project = (p: Position): Position => [
-    Math.round((p[0] - bounds.minX) * sx),
-    Math.round((bounds.maxY - p[1]) * sy),
-  ];
+export function toTileGeometry(flat: FlatGeometry, kind: GeometryKind): TileFeatureGeometry | null {
+  const project = (p: Position): Position => [Math.round(p[0]), Math.round(p[1])];
 
   if (kind === 'point') {
     const points = flat.points.map(project);

@@ -5,7 +5,7 @@ import type { Database } from '../server/db/schema';
 import { TILE_EXTENT, type LayerCatalog, type LayerDefinition } from './catalog';
 import { encodeMvt, type PropertyValue, type TileFeature, type TileLayer } from './mvt-encoder';
 import { TileCache } from './tile-cache';
-import { tileBounds, TileCoordError, type TileCoord } from './tile-coords';
+import { TileCoordError, type TileCoord } from './tile-coords';
 import { toTileGeometry } from './tile-geometry';
 import { featureRowsSql, mvtLayerSql } from './tile-sql';
 import { LayerVersions } from './layer-versions';
@@ -135,7 +135,6 @@ export class TileService {
 
   async #layersInJs(layers: LayerDefinition[], coord: TileCoord): Promise<TileLayer[]> {
     const { db, maxFeatures, observer } = this.#options;
-    const bounds = tileBounds(coord);
     const out: TileLayer[] = [];
     for (const layer of layers) {
       const { rows } = await featureRowsSql(layer, coord, maxFeatures).execute(db);
@@ -143,7 +142,7 @@ export class TileService {
       const features: TileFeature[] = [];
       for (const row of rows) {
         if (!row.wkb) continue;
-        const geometry = toTileGeometry(readWkb(row.wkb), layer.geometry, bounds, TILE_EXTENT);
+        const geometry = toTileGeometry(readWkb(row.wkb), layer.geometry);
         if (!geometry) continue;
         const properties: Record<string, PropertyValue | null> = {};
         for (const name of Object.keys(layer.attributes)) {

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { TILE_BUFFER, TILE_EXTENT, type LayerDefinition } from './catalog';
-import { tileSpan, type TileCoord } from './tile-coords';
+import { tileBounds, tileSpan, type TileCoord } from './tile-coords';
 
 /**
  * SQL for one layer of one tile. Every request value (z, x, y, limits) is a bound parameter;
@@ -61,11 +61,22 @@ export interface FeatureRow {
   [attribute: string]: unknown;
 }
 
-/** Rows with WKB clipped to the buffered tile, for encoding in JavaScript. */
+/**
+ * Rows with WKB already in tile space, for encoding in JavaScript. As ST_AsMVTGeom does:
+ * transform to the tile's 4096 grid (y down), snap to integers, then clip to the buffered tile
+ * in tile units, so both encoders cut lines and polygons at the same places.
+ */
 export function featureRowsSql(layer: LayerDefinition, coord: TileCoord, limit: number) {
-  const geom = sourceGeometry(layer, coord.z);
+  const b = tileBounds(coord);
+  const sx = TILE_EXTENT / (b.maxX - b.minX);
+  const sy = TILE_EXTENT / (b.maxY - b.minY);
+  const inTileSpace = sql`ST_SnapToGrid(ST_Affine(${sourceGeometry(layer, coord.z)},
+    ${sx}::float8, 0, 0, ${-sy}::float8, ${-b.minX * sx}::float8, ${b.maxY * sy}::float8), 1)`;
   const clipped =
-    layer.geometry === 'point' ? geom : sql`ST_ClipByBox2D(${geom}, ${envelope(coord, MARGIN)})`;
+    layer.geometry === 'point'
+      ? inTileSpace
+      : sql`ST_ClipByBox2D(${inTileSpace}, ST_MakeEnvelope(${-TILE_BUFFER}, ${-TILE_BUFFER},
+          ${TILE_EXTENT + TILE_BUFFER}, ${TILE_EXTENT + TILE_BUFFER}))`;
   return sql<FeatureRow>`
     SELECT t.id, ${sql.join(attributeColumns(layer))}, ST_AsBinary(${clipped}) AS wkb
     FROM ${sql.table(layer.table)} AS t

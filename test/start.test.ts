@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DEMO_CENTER } from '../data/seed-demo';
+import { lonLatToTile } from '../tiles/tile-coords';
+import { decodeTile } from './support/mvt';
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/** Runs `npm start` exactly as README says (tsx server/main.ts), on a fresh data directory. */
+function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /listening on (http:\/\/[^"\s]+)/.exec(output);
+      if (m) resolve({ child, url: m[1]!, output: () => output });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+describe('npm start on the embedded database', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'twin-start-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('creates the database, seeds the demo city and serves health and tiles', async () => {
+    const twin = await start({ TWIN_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    try {
+      expect(twin.output()).toMatch(/opening embedded PostgreSQL \+ PostGIS/);
+      expect(twin.output()).toMatch(/demo city seeded/);
+      const health = await fetch(`${twin.url}/healthz`);
+      expect(health.status).toBe(200);
+      const t = lonLatToTile(DEFAULT_DEMO_CENTER[0], DEFAULT_DEMO_CENTER[1], 15);
+      const res = await fetch(`${twin.url}/tiles/buildings/${t.z}/${t.x}/${t.y}.mvt`);
+      expect(res.status).toBe(200);
+      const buildings = decodeTile(new Uint8Array(await res.arrayBuffer())).buildings!;
+      expect(buildings.length).toBeGreaterThan(10);
+      expect(buildings[0]!.properties).toHaveProperty('height_m');
+      expect(buildings[0]!.properties).toHaveProperty('use');
+    } finally {
+      expect(await stop(twin.child)).toBe(0);
+    }
+  }, 240_000);
+
+  it('reopens the same data directory without seeding again', async () => {
+    const twin = await start({ TWIN_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    try {
+      expect(twin.output()).not.toMatch(/seeding the demo city/);
+      expect((await fetch(`${twin.url}/healthz`)).status).toBe(200);
+    } finally {
+      expect(await stop(twin.child)).toBe(0);
+    }
+  }, 120_000);
+
+  it('refuses to start with a clear message on bad configuration', async () => {
+    await expect(start({ PORT: 'eighty', DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:1/x' }))
+      .rejects.toThrow(/invalid configuration:\n {2}PORT/);
+  });
+});
