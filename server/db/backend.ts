@@ -76,6 +76,9 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
       cause: error,
     });
   }
+  // PostGIS must exist before its capabilities can be probed; the first migration also creates
+  // it, but detection runs first. Without the privilege this fails here and clearly in migrate.
+  await client`CREATE EXTENSION IF NOT EXISTS postgis`.catch(() => undefined);
   const caps: Capabilities = { mvt: await detectMvt(db), crossProcessNotify: true, copy: true };
   return {
     kind: 'postgres',
