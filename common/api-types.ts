@@ -1,0 +1,143 @@
+/**
+ * JSON shapes of the HTTP API, shared by the server and the web client. Types only: nothing
+ * here may carry runtime code, so `web/` can import it without pulling in the server.
+ */
+
+/** Every error the API answers: `{ error: { code, message } }` with a 4xx/5xx status. */
+export interface ApiErrorBody {
+  error: { code: 'bad_request' | 'unauthorized' | 'too_large' | 'not_found' | 'unavailable' | 'timeout' | 'internal'; message: string };
+}
+
+export type AttributeType = 'int' | 'float' | 'string' | 'boolean';
+
+/** One layer of `GET /tiles/catalog.json`. */
+export interface CatalogLayer {
+  name: string;
+  description: string;
+  geometry: 'point' | 'line' | 'polygon';
+  minzoom: number;
+  maxzoom: number;
+  attributes: Record<string, { type: AttributeType; description: string; unit?: string }>;
+}
+
+export interface CatalogResponse {
+  layers: CatalogLayer[];
+}
+
+/** The subset of TileJSON 3.0.0 (`GET /tiles/{layers}.json`) the client reads. */
+export interface TileJson {
+  tilejson: string;
+  tiles: string[];
+  minzoom: number;
+  maxzoom: number;
+  /** WGS84 [west, south, east, north] of the layers' data. */
+  bounds: [number, number, number, number];
+  center: [number, number, number];
+}
+
+/** Where a feature came from: one row of `datasets`. */
+export interface DatasetInfo {
+  id: number;
+  name: string;
+  source: string;
+  licence: string;
+  /** ISO 8601 timestamp. */
+  imported_at: string;
+}
+
+/** A GeoJSON geometry in WGS84 (RFC 7946), as `ST_AsGeoJSON` writes it. */
+export interface GeoJsonGeometry {
+  type: string;
+  coordinates: unknown;
+}
+
+/** `GET /api/features/{layer}/{id}`: one feature with every column and its provenance. */
+export interface FeatureResponse {
+  layer: string;
+  id: number;
+  /** Every column except `geom` and `dataset_id`; the `attributes` jsonb column nested as is. */
+  properties: Record<string, unknown>;
+  geometry: GeoJsonGeometry;
+  dataset: DatasetInfo;
+}
+
+/** One label point per street name in view, on the street's longest link there. */
+export interface StreetLabel {
+  name: string;
+  class: string;
+  /** [lon, lat] of the link's midpoint. */
+  position: [number, number];
+  /** Direction of the link at its midpoint, degrees clockwise from north. */
+  azimuth: number;
+}
+
+/** A named land-use area (district, park, river) at a point inside it. */
+export interface PlaceLabel {
+  name: string;
+  class: string;
+  position: [number, number];
+  /** Area in square metres (true area, not mercator), for label priority. */
+  area_m2: number;
+}
+
+/** `GET /api/labels?bbox=w,s,e,n&zoom=z`. */
+export interface LabelsResponse {
+  streets: StreetLabel[];
+  places: PlaceLabel[];
+}
+
+/** One swatch of a categorical legend. */
+export interface LegendEntry {
+  value: string;
+  label: string;
+  /** CSS colour. */
+  color: string;
+}
+
+/** The `metadata` of `GET /styles/city.json`: the basemap's own legend, by style group. */
+export interface CityStyleMetadata {
+  'city-twin:legend': { land_use: LegendEntry[]; roads: LegendEntry[] };
+}
+
+/** Data imports (issue #6): `GET /api/datasets/{job}` and the events stream. */
+export interface ImportJob {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  name: string;
+  layer: string;
+  mode: 'replace' | 'append' | 'upsert';
+  file_name: string;
+  format: string | null;
+  crs: string | null;
+  progress: { phase: string; bytes: number; totalBytes: number; features: number };
+  dataset_id: string | null;
+  counts: { accepted: number; repaired: number; rejected: number } | null;
+  /** WGS84 [min_lon, min_lat, max_lon, max_lat]. */
+  extent: [number, number, number, number] | null;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface ImportJobResponse {
+  job: ImportJob;
+  links: { self: string; events: string; report: string };
+}
+
+/** `POST /api/datasets/preview`: the first features of a file, in WGS84. */
+export interface ImportPreview {
+  file_name: string;
+  bytes: number;
+  format: string;
+  crs: string;
+  fields: { name: string; samples: (string | number | boolean)[] }[];
+  features: { type: 'Feature'; geometry: GeoJsonGeometry | null; properties: Record<string, unknown> }[];
+}
+
+/** `GET /api/datasets/{job}/report`. */
+export interface ImportReport {
+  counts?: { accepted: number; repaired: number; rejected: number };
+  features?: { idx: number; source_id: string | null; status: 'repaired' | 'rejected'; reason: string }[];
+  features_truncated?: boolean;
+  error?: string;
+}

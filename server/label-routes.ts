@@ -1,0 +1,123 @@
+import { Hono } from 'hono';
+import { sql, type Kysely } from 'kysely';
+import type { LabelsResponse, PlaceLabel, StreetLabel } from '../common/api-types';
+import type { LayerCatalog } from '../tiles/catalog';
+import type { Database } from './db/schema';
+import { ApiError } from './errors';
+
+export interface LabelRoutesOptions {
+  db: Kysely<Database>;
+  /** Tables come from the catalogue's `roads` and `land_use` layers. */
+  catalog: LayerCatalog;
+}
+
+/** WGS84 [west, south, east, north]. */
+export type BBox = [number, number, number, number];
+
+/** `w,s,e,n` in degrees, west < east, south < north, inside web-mercator latitudes; else 400. */
+export function parseBBox(raw: string | undefined): BBox {
+  const parts = (raw ?? '').split(',').map((p) => Number(p));
+  const [w, s, e, n] = parts as BBox;
+  const ok =
+    parts.length === 4 &&
+    parts.every(Number.isFinite) &&
+    w >= -180 && e <= 180 && s >= -85.05 && n <= 85.05 && w < e && s < n;
+  if (!ok) throw new ApiError(400, 'bad_request', 'bbox must be "west,south,east,north" in degrees');
+  return [w, s, e, n];
+}
+
+/** Street classes named at a zoom: only through routes in a citywide view (as the tiles do). */
+export function labelledRoadClasses(zoom: number): string[] {
+  const major = ['motorway', 'trunk', 'arterial'];
+  if (zoom < 13) return major;
+  if (zoom < 15) return [...major, 'collector'];
+  return [...major, 'collector', 'local', 'service'];
+}
+
+const MAX_STREETS = 400;
+const MAX_PLACES = 100;
+
+/**
+ * `/api/labels`: label points for offline text rendering in the browser (no glyph server).
+ *   GET /?bbox=w,s,e,n&zoom=z  →  { streets: [...], places: [...] }
+ */
+export function labelRoutes({ db, catalog }: LabelRoutesOptions) {
+  return new Hono().get('/', async (c) => {
+    const bbox = parseBBox(c.req.query('bbox'));
+    const zoom = Number(c.req.query('zoom') ?? '15');
+    if (!Number.isFinite(zoom) || zoom < 0 || zoom > 24) {
+      throw new ApiError(400, 'bad_request', 'zoom must be a number from 0 to 24');
+    }
+    const roads = catalog.get('roads');
+    const landUse = catalog.get('land_use');
+    const [streets, places] = await Promise.all([
+      roads ? streetLabels(db, roads.table, bbox, labelledRoadClasses(zoom)) : [],
+      landUse ? placeLabels(db, landUse.table, bbox) : [],
+    ]);
+    const body: LabelsResponse = { streets, places };
+    c.header('Cache-Control', 'public, max-age=60');
+    return c.json(body);
+  });
+}
+
+const envelope = ([w, s, e, n]: BBox) =>
+  sql`ST_Transform(ST_MakeEnvelope(${w}::float8, ${s}::float8, ${e}::float8, ${n}::float8, 4326), 3857)`;
+
+const round = (v: number, d = 6) => Math.round(v * 10 ** d) / 10 ** d;
+
+async function streetLabels(
+  db: Kysely<Database>,
+  table: keyof Database,
+  bbox: BBox,
+  classes: string[],
+): Promise<StreetLabel[]> {
+  // One point per name: the midpoint of the longest link of that name whose midpoint is in view.
+  const { rows } = await sql<{ name: string; class: string; lon: number; lat: number; az: number }>`
+    SELECT name, class, ST_X(p) AS lon, ST_Y(p) AS lat, az FROM (
+      SELECT DISTINCT ON (t.name) t.name, t.class,
+        ST_Transform(ST_LineInterpolatePoint(t.geom, 0.5), 4326) AS p,
+        coalesce(degrees(ST_Azimuth(ST_LineInterpolatePoint(t.geom, 0.45),
+                                    ST_LineInterpolatePoint(t.geom, 0.55))), 90) AS az
+      FROM ${sql.table(table)} AS t
+      WHERE t.geom && ${envelope(bbox)}
+        AND t.name IS NOT NULL
+        AND t.class IN (${sql.join(classes)})
+        AND ST_Intersects(ST_LineInterpolatePoint(t.geom, 0.5), ${envelope(bbox)})
+      ORDER BY t.name, ST_Length(t.geom) DESC
+    ) AS s
+    LIMIT ${MAX_STREETS}::int`.execute(db);
+  return rows.map((r) => ({
+    name: r.name,
+    class: r.class,
+    position: [round(Number(r.lon)), round(Number(r.lat))],
+    azimuth: round(Number(r.az), 1),
+  }));
+}
+
+async function placeLabels(
+  db: Kysely<Database>,
+  table: keyof Database,
+  bbox: BBox,
+): Promise<PlaceLabel[]> {
+  // Areas partly in view are labelled inside the visible part, so a district or river keeps
+  // its name on screen at street level.
+  const { rows } = await sql<{ name: string; class: string; lon: number; lat: number; area: number }>`
+    SELECT name, class, ST_X(p) AS lon, ST_Y(p) AS lat, area FROM (
+      SELECT t.name, t.class,
+        ST_Transform(CASE WHEN ST_Within(t.geom, ${envelope(bbox)}) THEN ST_PointOnSurface(t.geom)
+             ELSE ST_PointOnSurface(ST_Intersection(t.geom, ${envelope(bbox)})) END, 4326) AS p,
+        ST_Area(ST_Transform(t.geom, 4326)::geography) AS area
+      FROM ${sql.table(table)} AS t
+      WHERE t.geom && ${envelope(bbox)} AND t.name IS NOT NULL
+        AND ST_Intersects(t.geom, ${envelope(bbox)})
+    ) AS s
+    WHERE p IS NOT NULL AND NOT ST_IsEmpty(p)
+    ORDER BY area DESC
+    LIMIT ${MAX_PLACES}::int`.execute(db);
+  return rows.map((r) => ({
+    name: r.name,
+    class: r.class,
+    position: [round(Number(r.lon)), round(Number(r.lat))],
+    area_m2: Math.round(Number(r.area)),
+  }));
+}

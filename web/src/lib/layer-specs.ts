@@ -1,0 +1,101 @@
+import type { Category, Ramp } from './color-ramps';
+import { POWER_NODE_SYMBOLS, WATER_NODE_SYMBOLS } from './layers/network-nodes';
+import type { SymbolDef } from './layers/symbols';
+import { BUILDING_USES, LINE_VOLTAGE, PIPE_DIAMETER, ROAD_CLASSES } from './palettes';
+
+/** One block of a layer's legend. */
+export type LegendSection =
+  | { kind: 'categories'; title: string; items: Category[]; swatch: 'fill' | 'line' }
+  | { kind: 'ramp'; title: string; ramp: Ramp }
+  | { kind: 'symbols'; title: string; items: SymbolDef[] }
+  | { kind: 'note'; text: string };
+
+/** A map layer as the panel, the URL and the legend know it. */
+export interface LayerSpec {
+  /** Name in the URL; for tiled layers also the tile layer's name. */
+  id: string;
+  title: string;
+  /** One feature of the layer, for the inspect panel ("Building 42"). */
+  singular: string;
+  /** `deck`: tiled deck.gl overlay; `basemap`: MapLibre style layers; `labels`: text. */
+  kind: 'deck' | 'basemap' | 'labels';
+  defaultVisible: boolean;
+  legend: LegendSection[];
+}
+
+/** Every layer, in panel order (top of the list draws on top). */
+export const LAYER_SPECS: readonly LayerSpec[] = [
+  {
+    id: 'labels',
+    singular: 'Label',
+    title: 'Labels',
+    kind: 'labels',
+    defaultVisible: true,
+    legend: [{ kind: 'note', text: 'Street, district, park and river names' }],
+  },
+  {
+    id: 'buildings',
+    singular: 'Building',
+    title: 'Buildings',
+    kind: 'deck',
+    defaultVisible: true,
+    legend: [
+      { kind: 'categories', title: 'Main use', items: BUILDING_USES, swatch: 'fill' },
+      { kind: 'note', text: 'Height: extruded to height_m, true scale (m)' },
+    ],
+  },
+  {
+    id: 'power_nodes',
+    singular: 'Power node',
+    title: 'Power nodes',
+    kind: 'deck',
+    defaultVisible: false,
+    legend: [{ kind: 'symbols', title: 'Kind', items: POWER_NODE_SYMBOLS }],
+  },
+  {
+    id: 'power_lines',
+    singular: 'Power line',
+    title: 'Power lines',
+    kind: 'deck',
+    defaultVisible: false,
+    legend: [{ kind: 'ramp', title: 'Voltage', ramp: LINE_VOLTAGE }],
+  },
+  {
+    id: 'water_nodes',
+    singular: 'Water node',
+    title: 'Water nodes',
+    kind: 'deck',
+    defaultVisible: false,
+    legend: [{ kind: 'symbols', title: 'Kind', items: WATER_NODE_SYMBOLS }],
+  },
+  {
+    id: 'water_pipes',
+    singular: 'Water pipe',
+    title: 'Water pipes',
+    kind: 'deck',
+    defaultVisible: false,
+    legend: [{ kind: 'ramp', title: 'Diameter', ramp: PIPE_DIAMETER }],
+  },
+  {
+    id: 'roads',
+    singular: 'Road link',
+    title: 'Roads',
+    kind: 'deck',
+    defaultVisible: true,
+    legend: [
+      { kind: 'categories', title: 'Class', items: ROAD_CLASSES, swatch: 'line' },
+      { kind: 'note', text: 'Width: lanes × 3.5 m' },
+    ],
+  },
+  {
+    id: 'land_use',
+    singular: 'Land-use area',
+    title: 'Land use',
+    kind: 'basemap',
+    defaultVisible: true,
+    // Filled in from the basemap style's own legend once it has loaded.
+    legend: [],
+  },
+];
+
+export const LAYER_IDS = LAYER_SPECS.map((s) => s.id);

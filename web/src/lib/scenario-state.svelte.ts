@@ -1,0 +1,238 @@
+import type {
+  EditResponse,
+  Scenario,
+  ScenarioEdit,
+  ScenarioEditInput,
+  ScenarioImpact,
+  ScenarioWithEdits,
+} from '../../../common/scenario-types';
+import { ApiRequestError, getJson } from './api';
+
+/** One undoable step: what to send to do it again, and what to send to undo it. */
+interface Step {
+  label: string;
+  redo: () => Promise<void>;
+  undo: () => Promise<void>;
+}
+
+async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? { Accept: 'application/json' } : { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiRequestError(0, 'The twin server cannot be reached.');
+  }
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`.trim();
+    try {
+      const b = (await res.json()) as { error?: { message?: string } };
+      if (b.error?.message) message = b.error.message;
+    } catch {
+      // keep the status line
+    }
+    throw new ApiRequestError(res.status, message);
+  }
+  return (res.status === 204 ? null : await res.json()) as T;
+}
+
+/** The edit as the API takes it back (without id, seq and timestamps). */
+function inputOf(edit: ScenarioEdit): ScenarioEditInput {
+  const { id: _id, seq: _seq, created_at: _c, updated_at: _u, ...input } = edit;
+  return input as ScenarioEditInput;
+}
+
+/**
+ * Scenarios for the panel: the list, the open scenario with its edits, its impact, and undo/redo
+ * of edits (each step replays against the API, so the server stays the one truth).
+ */
+export class ScenarioState {
+  list = $state.raw<Scenario[]>([]);
+  current = $state.raw<ScenarioWithEdits | null>(null);
+  impact = $state.raw<ScenarioImpact | null>(null);
+  impactLoading = $state(false);
+  busy = $state(false);
+  error = $state<string | null>(null);
+  #undo = $state.raw<Step[]>([]);
+  #redo = $state.raw<Step[]>([]);
+  #impactRequest = 0;
+
+  get canUndo(): boolean {
+    return this.#undo.length > 0 && !this.busy;
+  }
+  get canRedo(): boolean {
+    return this.#redo.length > 0 && !this.busy;
+  }
+  /** Tile URL suffix for the open scenario; its version makes caches refetch after each edit. */
+  get tileQuery(): string {
+    return this.current ? `?scenario=${this.current.id}&v=${this.current.version}` : '';
+  }
+
+  async #run(fn: () => Promise<void>): Promise<void> {
+    this.busy = true;
+    this.error = null;
+    try {
+      await fn();
+    } catch (error) {
+      this.error = error instanceof Error ? error.message : String(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  load(): Promise<void> {
+    return this.#run(async () => {
+      this.list = (await getJson<{ scenarios: Scenario[] }>('/api/scenarios')).scenarios;
+    });
+  }
+
+  open(id: string | null): Promise<void> {
+    this.#undo = [];
+    this.#redo = [];
+    this.impact = null;
+    if (!id) {
+      this.current = null;
+      return Promise.resolve();
+    }
+    return this.#run(async () => {
+      await this.#reload(id);
+    });
+  }
+
+  async #reload(id: string): Promise<void> {
+    this.current = await getJson<ScenarioWithEdits>(`/api/scenarios/${id}`);
+    void this.refreshImpact();
+  }
+
+  create(name: string): Promise<void> {
+    return this.#run(async () => {
+      const s = await send<ScenarioWithEdits>('POST', '/api/scenarios', { name });
+      await this.load();
+      await this.open(s.id);
+    });
+  }
+
+  rename(name: string): Promise<void> {
+    const s = this.current;
+    if (!s) return Promise.resolve();
+    return this.#run(async () => {
+      await send('PATCH', `/api/scenarios/${s.id}`, { name });
+      this.current = { ...s, name };
+      await this.load();
+    });
+  }
+
+  publish(): Promise<void> {
+    const s = this.current;
+    if (!s) return Promise.resolve();
+    return this.#run(async () => {
+      await send('PATCH', `/api/scenarios/${s.id}`, { status: 'published' });
+      await this.#reload(s.id);
+      await this.load();
+    });
+  }
+
+  duplicate(): Promise<void> {
+    const s = this.current;
+    if (!s) return Promise.resolve();
+    return this.#run(async () => {
+      const copy = await send<ScenarioWithEdits>('POST', `/api/scenarios/${s.id}/duplicate`, { name: `${s.name} (branch)` });
+      await this.load();
+      await this.open(copy.id);
+    });
+  }
+
+  remove(): Promise<void> {
+    const s = this.current;
+    if (!s) return Promise.resolve();
+    return this.#run(async () => {
+      await send('DELETE', `/api/scenarios/${s.id}`);
+      await this.open(null);
+      await this.load();
+    });
+  }
+
+  /** Adds an edit (undo removes it again). */
+  addEdit(input: ScenarioEditInput, label = input.kind.replace('_', ' ')): Promise<void> {
+    const s = this.current;
+    if (!s) return Promise.resolve();
+    let editId: string | null = null;
+    const step: Step = {
+      label,
+      redo: async () => {
+        editId = (await send<EditResponse>('POST', `/api/scenarios/${s.id}/edits`, input)).edit.id;
+      },
+      undo: async () => {
+        if (editId) await send('DELETE', `/api/scenarios/${s.id}/edits/${editId}`);
+      },
+    };
+    return this.#do(step);
+  }
+
+  /** Removes an edit (undo adds it back, at the end). */
+  removeEdit(edit: ScenarioEdit): Promise<void> {
+    const s = this.current;
+    if (!s) return Promise.resolve();
+    let editId: string | null = edit.id;
+    const step: Step = {
+      label: `remove ${edit.kind.replace('_', ' ')}`,
+      redo: async () => {
+        if (editId) await send('DELETE', `/api/scenarios/${s.id}/edits/${editId}`);
+      },
+      undo: async () => {
+        editId = (await send<EditResponse>('POST', `/api/scenarios/${s.id}/edits`, inputOf(edit))).edit.id;
+      },
+    };
+    return this.#do(step);
+  }
+
+  #do(step: Step): Promise<void> {
+    return this.#run(async () => {
+      await step.redo();
+      this.#undo = [...this.#undo, step];
+      this.#redo = [];
+      await this.#reload(this.current!.id);
+    });
+  }
+
+  undo(): Promise<void> {
+    const step = this.#undo.at(-1);
+    if (!step || !this.current) return Promise.resolve();
+    return this.#run(async () => {
+      await step.undo();
+      this.#undo = this.#undo.slice(0, -1);
+      this.#redo = [...this.#redo, step];
+      await this.#reload(this.current!.id);
+    });
+  }
+
+  redo(): Promise<void> {
+    const step = this.#redo.at(-1);
+    if (!step || !this.current) return Promise.resolve();
+    return this.#run(async () => {
+      await step.redo();
+      this.#redo = this.#redo.slice(0, -1);
+      this.#undo = [...this.#undo, step];
+      await this.#reload(this.current!.id);
+    });
+  }
+
+  /** Fetches the impact of the open scenario's current version (a newer request wins). */
+  async refreshImpact(): Promise<void> {
+    const s = this.current;
+    if (!s) return;
+    const request = ++this.#impactRequest;
+    this.impactLoading = true;
+    try {
+      const impact = await getJson<ScenarioImpact>(`/api/scenarios/${s.id}/impact`);
+      if (request === this.#impactRequest) this.impact = impact;
+    } catch (error) {
+      if (request === this.#impactRequest) this.error = error instanceof Error ? error.message : String(error);
+    } finally {
+      if (request === this.#impactRequest) this.impactLoading = false;
+    }
+  }
+}

@@ -1,0 +1,190 @@
+import { AmbientLight, DirectionalLight, LightingEffect, type Layer, type PickingInfo } from '@deck.gl/core';
+import { MapLibreOverlay } from '@deck.gl/maplibre';
+import { AttributionControl, Map as MapLibreMap, NavigationControl, setWorkerUrl } from 'maplibre-gl';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import type { CityStyleMetadata } from '../../../common/api-types';
+import type { LegendSection } from './layer-specs';
+import { MAX_PITCH, type Camera } from './url-hash';
+
+// MapLibre 6 loads its worker from this URL; Vite serves it from our own origin.
+setWorkerUrl(workerUrl);
+
+/** WGS84 [west, south, east, north]. */
+export type Bounds = [number, number, number, number];
+
+/** The 3D home view: a three-quarter view from the south-south-east, like an oblique photo. */
+const HOME_PITCH = 52;
+const HOME_BEARING = -18;
+
+/** Basemap style layers switched by the "Land use" toggle (ids from server/city-style.ts). */
+const LAND_USE_STYLE_LAYERS = ['land-use', 'land-use-edge'];
+
+/**
+ * Soft sky light plus a warm low sun from the south-west and a cool fill from the north-east,
+ * so that facades facing different ways read apart in 3D.
+ */
+function cityLighting(): LightingEffect {
+  return new LightingEffect({
+    ambient: new AmbientLight({ color: [255, 255, 255], intensity: 1.0 }),
+    sun: new DirectionalLight({ color: [255, 244, 228], intensity: 1.0, direction: [1, 2, -2.5] }),
+    sky: new DirectionalLight({ color: [214, 226, 255], intensity: 0.5, direction: [-1.5, -1, -1] }),
+  });
+}
+
+export interface TwinMapOptions {
+  container: HTMLElement;
+  camera: Camera;
+  /** Where any layer has data: label requests are clamped to it. */
+  extent: Bounds;
+  /** Where the buildings are: what "reset view" frames. */
+  city: Bounds;
+  onCamera: (camera: Camera, settled: boolean) => void;
+  onHover: (info: PickingInfo) => void;
+  onClick: (info: PickingInfo) => void;
+  onBasemapError: (message: string) => void;
+  onBasemapLegend: (sections: LegendSection[]) => void;
+}
+
+/** The MapLibre basemap with the deck.gl overlay on top, and the camera operations the UI offers. */
+export class TwinMap {
+  readonly map: MapLibreMap;
+  readonly overlay: MapLibreOverlay;
+  readonly #options: TwinMapOptions;
+
+  constructor(options: TwinMapOptions) {
+    this.#options = options;
+    const { camera } = options;
+    this.map = new MapLibreMap({
+      container: options.container,
+      style: `${location.origin}/styles/city.json`,
+      center: camera.center,
+      zoom: camera.zoom,
+      bearing: camera.bearing,
+      pitch: camera.pitch,
+      maxPitch: MAX_PITCH,
+      minZoom: 9,
+      maxZoom: 19.5,
+      attributionControl: false,
+      canvasContextAttributes: { antialias: true },
+    });
+    this.map.addControl(new NavigationControl({ visualizePitch: true }), 'bottom-right');
+    this.map.addControl(
+      new AttributionControl({ compact: true, customAttribution: 'City twin · own data, drawn offline' }),
+      'bottom-right',
+    );
+
+    this.overlay = new MapLibreOverlay({
+      interleaved: false,
+      layers: [],
+      effects: [cityLighting()],
+      pickingRadius: 4,
+      onHover: (info) => options.onHover(info),
+      onClick: (info) => options.onClick(info),
+      getCursor: ({ isHovering, isDragging }) => (isDragging ? 'grabbing' : isHovering ? 'pointer' : 'grab'),
+    });
+    this.map.addControl(this.overlay);
+
+    const report = (settled: boolean) => options.onCamera(this.camera, settled);
+    this.map.on('move', () => report(false));
+    this.map.on('moveend', () => report(true));
+    this.map.on('error', (e) => {
+      const err = e.error as { message?: string } | undefined;
+      options.onBasemapError(
+        /fetch|network|load/i.test(err?.message ?? '')
+          ? 'Basemap tiles could not be loaded from the server.'
+          : `The basemap failed: ${err?.message ?? 'unknown error'}`,
+      );
+    });
+    this.map.once('style.load', () => {
+      const meta = this.map.getStyle().metadata as CityStyleMetadata | undefined;
+      const legend = meta?.['city-twin:legend'];
+      if (legend) {
+        options.onBasemapLegend([
+          { kind: 'categories', title: 'Class', items: legend.land_use, swatch: 'fill' },
+        ]);
+      }
+    });
+  }
+
+  get camera(): Camera {
+    const c = this.map.getCenter();
+    return {
+      center: [c.lng, c.lat],
+      zoom: this.map.getZoom(),
+      bearing: this.map.getBearing(),
+      pitch: this.map.getPitch(),
+    };
+  }
+
+  /** The view's extent, clamped to the city (a pitched view reaches the horizon). */
+  get viewBounds(): Bounds {
+    const b = this.map.getBounds();
+    const [w, s, e, n] = this.#options.extent;
+    return [
+      Math.max(b.getWest(), w),
+      Math.max(b.getSouth(), s),
+      Math.min(b.getEast(), e),
+      Math.min(b.getNorth(), n),
+    ];
+  }
+
+  setLayers(layers: Layer[]): void {
+    this.overlay.setProps({ layers });
+  }
+
+  /** Shows or hides the basemap's land-use fills (background, water and roads stay). */
+  setLandUseVisible(visible: boolean): void {
+    const apply = () => {
+      for (const id of LAND_USE_STYLE_LAYERS) {
+        if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+      }
+    };
+    if (this.map.isStyleLoaded()) apply();
+    else this.map.once('style.load', apply);
+  }
+
+  /** 2D: straight down and locked flat; 3D: tilted back to the home pitch. */
+  setMode(mode: '2d' | '3d'): void {
+    if (mode === '2d') {
+      this.map.easeTo({ pitch: 0, duration: 600 });
+      this.map.once('moveend', () => this.map.setMaxPitch(0));
+    } else {
+      this.map.setMaxPitch(MAX_PITCH);
+      if (this.map.getPitch() < 5) this.map.easeTo({ pitch: HOME_PITCH, duration: 600 });
+    }
+  }
+
+  /** The whole city in view, in the current 2D or 3D mode. */
+  homeCamera(mode: '2d' | '3d'): Camera {
+    return homeCamera(this.map, this.#options.city, mode);
+  }
+
+  resetView(mode: '2d' | '3d'): void {
+    const home = this.homeCamera(mode);
+    this.map.flyTo({ ...home, duration: 1200, essential: true });
+  }
+
+  /** Asks the server again for every basemap tile (after the server came back). */
+  retryBasemap(): void {
+    for (const id of Object.keys(this.map.getStyle().sources ?? {})) this.map.refreshTiles(id);
+  }
+
+  destroy(): void {
+    this.map.removeControl(this.overlay);
+    this.overlay.finalize();
+    this.map.remove();
+  }
+}
+
+/** The camera that frames `bounds` in a map of this size, tilted for 3D. */
+export function homeCamera(map: MapLibreMap, bounds: Bounds, mode: '2d' | '3d'): Camera {
+  // Leave room for the layer panel on the left.
+  const fit = map.cameraForBounds(bounds, { padding: { left: 300, right: 40, top: 40, bottom: 40 } });
+  const center = fit?.center ? (fit.center as { lng: number; lat: number }) : { lng: 0, lat: 0 };
+  const zoom = fit?.zoom ?? 13;
+  return mode === '3d'
+    ? // A tilted view shows more city in the distance: come a little closer.
+      { center: [center.lng, center.lat], zoom: zoom + 0.4, bearing: HOME_BEARING, pitch: HOME_PITCH }
+    : { center: [center.lng, center.lat], zoom, bearing: 0, pitch: 0 };
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { formatHash, normalizeBearing, parseHash } from './url-hash';
+
+const LAYERS = ['buildings', 'roads', 'water_pipes', 'land_use', 'labels'];
+
+describe('url hash', () => {
+  it('formats the camera in MapLibre order with precision that follows zoom', () => {
+    const hash = formatHash({
+      camera: { center: [5.121412345, 52.090712345], zoom: 15.2345, bearing: -20, pitch: 30 },
+      layers: ['buildings', 'roads'],
+    });
+    expect(hash).toBe('#map=15.23/52.090712/5.121412/-20/30&layers=buildings,roads');
+  });
+
+  it('round-trips a shared view, layers and 2D mode', () => {
+    const state = {
+      camera: { center: [5.1214, 52.0907] as [number, number], zoom: 16.5, bearing: 45.5, pitch: 55 },
+      layers: ['roads', 'labels'],
+      view: '2d' as const,
+    };
+    expect(parseHash(formatHash(state), LAYERS)).toEqual(state);
+  });
+
+  it('reads the issue example and clamps a pitch outside 0–70°', () => {
+    expect(parseHash('#map=15.2/52.0907/5.1214/30/-20&layers=buildings,roads', LAYERS)).toEqual({
+      camera: { center: [5.1214, 52.0907], zoom: 15.2, bearing: 30, pitch: 0 },
+      layers: ['buildings', 'roads'],
+    });
+    expect(parseHash('#map=15/52/5/0/89', LAYERS).camera?.pitch).toBe(70);
+  });
+
+  it('accepts a MapLibre hash without bearing and pitch', () => {
+    expect(parseHash('#map=12/52.1/5.1', LAYERS).camera).toEqual({
+      center: [5.1, 52.1],
+      zoom: 12,
+      bearing: 0,
+      pitch: 0,
+    });
+  });
+
+  it('ignores a malformed camera and unknown layers, keeping layer order from the panel', () => {
+    expect(parseHash('#map=abc/52/5&layers=labels,nope,buildings', LAYERS)).toEqual({
+      layers: ['buildings', 'labels'],
+    });
+    expect(parseHash('#map=12/95/5', LAYERS)).toEqual({});
+    expect(parseHash('#map=12/52/200', LAYERS)).toEqual({});
+  });
+
+  it('treats an empty layers list as "no layers", and no list as "defaults"', () => {
+    expect(parseHash('#layers=', LAYERS).layers).toEqual([]);
+    expect(parseHash('', LAYERS).layers).toBeUndefined();
+  });
+
+  it('normalises bearings to (-180, 180]', () => {
+    expect(normalizeBearing(190)).toBe(-170);
+    expect(normalizeBearing(-180)).toBe(180);
+    expect(normalizeBearing(720)).toBe(0);
+  });
+});
