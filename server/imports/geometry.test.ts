@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { crsFromName, WGS84 } from './crs';
+import { checkGeometry } from './geometry';
+
+const ring = (x: number, y: number) => [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]];
+
+describe('coordinate checks before staging', () => {
+  it('writes valid geometry as EWKT in WGS84 with its bounding box', () => {
+    const c = checkGeometry({ type: 'Polygon', coordinates: [ring(5, 52)] }, WGS84);
+    expect(c).toEqual({ ok: true, kind: 'polygon', bbox: [5, 52, 6, 53], ewkt: 'SRID=4326;POLYGON((5 52,6 52,6 53,5 53,5 52))' });
+  });
+
+  it('keeps a polygon with a hole', () => {
+    const c = checkGeometry({ type: 'Polygon', coordinates: [ring(0, 0).map(([x, y]) => [x! * 10, y! * 10]), ring(2, 2)] }, WGS84);
+    expect(c.ok && c.ewkt).toBe('SRID=4326;POLYGON((0 0,10 0,10 10,0 10,0 0),(2 2,3 2,3 3,2 3,2 2))');
+  });
+
+  it('rejects NaN, infinite and out-of-range coordinates with reasons', () => {
+    const reason = (coordinates: unknown) => {
+      const c = checkGeometry({ type: 'Point', coordinates } as never, WGS84);
+      return c.ok ? 'ok' : c.reason;
+    };
+    expect(reason([NaN, 1])).toMatch(/not a finite number/);
+    expect(reason([Infinity, 1])).toMatch(/not a finite number/);
+    expect(reason([null, 1])).toMatch(/not a finite number/);
+    expect(reason([1e308, 1])).toMatch(/longitude 1e\+308 is out of range/);
+    expect(reason([5, 95])).toMatch(/latitude 95 is out of range/);
+    expect(reason([5, 88])).toMatch(/web mercator/);
+    expect(reason([5])).toMatch(/two numbers/);
+  });
+
+  it('rejects unclosed and too-short rings and one-point lines', () => {
+    const open = checkGeometry({ type: 'Polygon', coordinates: [ring(5, 52).slice(0, 4)] }, WGS84);
+    expect(open.ok ? '' : open.reason).toMatch(/not closed/);
+    const short = checkGeometry({ type: 'Polygon', coordinates: [[[5, 52], [6, 52], [5, 52]]] }, WGS84);
+    expect(short.ok ? '' : short.reason).toMatch(/at least 4/);
+    const line = checkGeometry({ type: 'LineString', coordinates: [[5, 52]] }, WGS84);
+    expect(line.ok ? '' : line.reason).toMatch(/at least 2/);
+  });
+
+  it('reprojects before checking, so projected metres are not mistaken for degrees', () => {
+    const c = checkGeometry({ type: 'Point', coordinates: [155000, 463000] }, crsFromName('EPSG:28992'));
+    expect(c.ok).toBe(true);
+    const wrong = checkGeometry({ type: 'Point', coordinates: [155000, 463000] }, WGS84);
+    expect(wrong).toMatchObject({ ok: false, outOfRange: true });
+  });
+});

@@ -1,0 +1,250 @@
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { sql } from 'kysely';
+import type { Backend } from '../db/backend';
+import type { LayerCatalog } from '../../tiles/catalog';
+import { CrsError, crsFromName } from './crs';
+import { compileMapping, ExpressionError } from './expressions';
+import { CustomLayerError, customLayerDefinition, validateCustomLayerName } from './custom-layers';
+import { loadSpool, spoolStager, type ImportMode, type LoadResult, type Stager } from './load';
+import { parseInWorker } from './parse-in-worker';
+import { parseToSpool, TWIN_LAYERS, type ParseOptions, type ParseResult, type TargetKind } from './parse';
+import { FileError, type ImportLimits } from './source';
+import type { Format } from './formats';
+
+export interface ImportRequest {
+  /** The file on disk (an upload's temporary copy, or the CLI's argument). */
+  path: string;
+  /** Its original name (format detection). */
+  fileName: string;
+  layer: string;
+  mode: ImportMode;
+  mapping: string[];
+  srs?: string;
+  format?: Format;
+  name: string;
+  source: string;
+  licence: string;
+  /** Delete `path` and its directory (an upload's own temporary one) when the job ends. */
+  removeFile?: boolean;
+}
+
+export interface JobProgress {
+  phase: 'queued' | 'parsing' | 'loading' | 'validating' | 'writing' | 'done' | 'failed';
+  bytes: number;
+  totalBytes: number;
+  features: number;
+}
+
+export interface JobView {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  name: string;
+  layer: string;
+  mode: ImportMode;
+  file_name: string;
+  format: string | null;
+  crs: string | null;
+  progress: JobProgress;
+  dataset_id: string | null;
+  counts: { accepted: number; repaired: number; rejected: number } | null;
+  extent: [number, number, number, number] | null;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** A request the import cannot even start: bad options (400), not a bad file. */
+export class ImportRequestError extends Error {
+  override name = 'ImportRequestError';
+}
+
+export const IMPORT_MODES: readonly ImportMode[] = ['replace', 'append', 'upsert'];
+
+/** Which target a layer name means; custom names are validated (they become table names). */
+export function resolveTarget(layer: string): TargetKind {
+  if ((TWIN_LAYERS as readonly string[]).includes(layer)) return layer as TargetKind;
+  validateCustomLayerName(layer);
+  return 'custom';
+}
+
+/** Options checked before any work: layer, mode, mapping syntax, CRS name. */
+export function checkRequest(r: Pick<ImportRequest, 'layer' | 'mode' | 'mapping' | 'srs'>): TargetKind {
+  try {
+    const target = resolveTarget(r.layer);
+    if (!IMPORT_MODES.includes(r.mode)) throw new ImportRequestError(`mode must be one of ${IMPORT_MODES.join(', ')}`);
+    if (r.mode === 'upsert' && ['roads', 'water', 'power'].includes(target)) {
+      throw new ImportRequestError(`upsert works on buildings, sensors and custom layers; for the ${target} network use replace or append`);
+    }
+    compileMapping(r.mapping);
+    if (r.srs) crsFromName(r.srs);
+    return target;
+  } catch (error) {
+    if (error instanceof CustomLayerError || error instanceof ExpressionError || error instanceof CrsError) {
+      throw new ImportRequestError(error.message);
+    }
+    throw error;
+  }
+}
+
+export interface ImportServiceOptions {
+  backend: Backend;
+  catalog: LayerCatalog;
+  limits: ImportLimits;
+  /** Parse in a worker thread (the server); false parses in-process (a CLI may choose). */
+  useWorker?: boolean;
+  onError?: (error: Error, jobId: string) => void;
+}
+
+/**
+ * Import jobs: each runs parse (worker thread) → load (one transaction) → report. Jobs run one
+ * at a time in arrival order; progress is kept in memory for live updates and written to
+ * `import_jobs` at every phase, with the report when the job ends.
+ */
+export class ImportService {
+  readonly #o: ImportServiceOptions;
+  readonly #live = new Map<string, { view: JobView; events: EventEmitter }>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: ImportServiceOptions) {
+    this.#o = options;
+  }
+
+  /** Records a job and queues it; resolves once queued with the job's first view. */
+  async submit(r: ImportRequest): Promise<{ job: JobView; done: Promise<JobView> }> {
+    const target = checkRequest(r);
+    const size = (await stat(r.path)).size;
+    if (size > this.#o.limits.maxFileBytes) {
+      if (r.removeFile) await removeUpload(r.path);
+      throw new ImportRequestError(`the file is ${size} bytes; the limit is ${this.#o.limits.maxFileBytes}`);
+    }
+    const row = await this.#o.backend.db
+      .insertInto('import_jobs')
+      .values({ name: r.name, layer: r.layer, mode: r.mode, source: r.source, licence: r.licence, file_name: r.fileName, file_bytes: size, progress: jsonb({}) })
+      .returning(['id', 'created_at'])
+      .executeTakeFirstOrThrow();
+    const view: JobView = {
+      id: row.id, status: 'queued', name: r.name, layer: r.layer, mode: r.mode, file_name: r.fileName,
+      format: null, crs: null, progress: { phase: 'queued', bytes: 0, totalBytes: size, features: 0 },
+      dataset_id: null, counts: null, extent: null, error: null,
+      created_at: new Date(row.created_at).toISOString(), finished_at: null,
+    };
+    const events = new EventEmitter();
+    events.setMaxListeners(100);
+    this.#live.set(view.id, { view, events });
+    const done = (this.#queue = this.#queue.then(() => this.#run(view, events, r, target), () => this.#run(view, events, r, target)));
+    return { job: { ...view }, done: done as Promise<JobView> };
+  }
+
+  /**
+   * Marks jobs left queued or running by a stopped process as failed (their transaction never
+   * committed, so nothing was changed). Called once at start-up. Returns how many.
+   */
+  async recoverInterrupted(): Promise<number> {
+    const rows = await this.#o.backend.db
+      .updateTable('import_jobs')
+      .set({ status: 'failed', phase: 'failed', error: 'interrupted: the server stopped during this import; nothing was changed', finished_at: new Date() })
+      .where('status', 'in', ['queued', 'running'])
+      .returning('id')
+      .execute();
+    return rows.length;
+  }
+
+  /** The live view of a job this process runs, if any. */
+  live(id: string): { view: JobView; events: EventEmitter } | undefined {
+    return this.#live.get(id);
+  }
+
+  async #run(view: JobView, events: EventEmitter, r: ImportRequest, target: TargetKind): Promise<JobView> {
+    const update = (patch: Partial<JobView>, progress?: Partial<JobProgress>) => {
+      Object.assign(view, patch);
+      if (progress) view.progress = { ...view.progress, ...progress };
+      events.emit('progress', { ...view });
+    };
+    const db = this.#o.backend.db;
+    const tmp = await mkdtemp(join(tmpdir(), 'twin-import-'));
+    try {
+      update({ status: 'running' }, { phase: 'parsing' });
+      await db.updateTable('import_jobs').set({ status: 'running', phase: 'parsing' }).where('id', '=', view.id).execute();
+      const existing = target === 'custom'
+        ? await db.selectFrom('custom_layers').select('geometry').where('name', '=', r.layer).executeTakeFirst()
+        : undefined;
+      // On PostgreSQL the parse streams straight into COPY inside the load's transaction (a long
+      // transaction blocks no one there); elsewhere the file is parsed to a spool first, so the
+      // embedded database is held only for the load itself.
+      const pipelined = this.#o.useWorker !== false && this.#o.backend.caps.concurrentTransactions;
+      const options: ParseOptions = {
+        path: r.path, name: r.fileName, format: r.format, target, mapping: r.mapping, srs: r.srs,
+        limits: this.#o.limits, tmpDir: tmp, spoolPath: pipelined ? undefined : join(tmp, 'stage.copy'),
+        customGeometry: existing && existing.geometry !== 'mixed' ? existing.geometry : undefined,
+      };
+      const onProgress = (p: { bytes: number; features: number }) => update({}, { bytes: p.bytes, features: p.features });
+      let stage: Stager;
+      if (pipelined) {
+        stage = (copy) => parseInWorker(options, view.progress.totalBytes, onProgress, copy);
+      } else {
+        const parsed: ParseResult = this.#o.useWorker === false
+          ? await parseToSpool(options, onProgress, view.progress.totalBytes)
+          : await parseInWorker(options, view.progress.totalBytes, onProgress);
+        update({ format: parsed.format, crs: parsed.crs });
+        stage = spoolStager(options.spoolPath!, parsed);
+      }
+      const result: LoadResult = await loadSpool(this.#o.backend, {
+        stage, target, layer: r.layer, mode: r.mode,
+        dataset: { name: r.name, source: r.source, licence: r.licence, jobId: view.id },
+        onPhase: (phase) => update({}, { phase: phase === 'loading' && pipelined ? 'parsing' : phase }),
+      });
+      const parsed = result.parsed;
+      update({ format: parsed.format, crs: parsed.crs });
+      if (result.customLayer) this.#o.catalog.upsert(customLayerDefinition(result.customLayer));
+      const report = {
+        job: view.id, dataset_id: result.datasetId, file: r.fileName, format: parsed.format, crs: parsed.crs,
+        layer: r.layer, mode: r.mode, features_read: parsed.features, skipped_other_kinds: parsed.skipped,
+        counts: result.counts, extent: result.extent, features: result.outcomes, features_truncated: result.outcomesTruncated,
+      };
+      update({ status: 'succeeded', dataset_id: result.datasetId, counts: result.counts, extent: result.extent, finished_at: new Date().toISOString() }, { phase: 'done' });
+      await db.updateTable('import_jobs').set({
+        status: 'succeeded', phase: 'done', format: parsed.format, crs: parsed.crs, dataset_id: result.datasetId,
+        counts: jsonb(result.counts), extent: result.extent, report: jsonb(report),
+        progress: jsonb(view.progress), finished_at: new Date(),
+      }).where('id', '=', view.id).execute();
+    } catch (error) {
+      const e = error as Error;
+      const expected = e instanceof FileError || e instanceof ImportRequestError || e instanceof CustomLayerError;
+      const message = expected ? e.message : `the import failed and changed nothing: ${dbMessage(e)}`;
+      if (!expected) this.#o.onError?.(e, view.id);
+      update({ status: 'failed', error: message, finished_at: new Date().toISOString() }, { phase: 'failed' });
+      await db.updateTable('import_jobs').set({
+        status: 'failed', phase: 'failed', error: message, format: view.format, crs: view.crs,
+        report: jsonb({ job: view.id, file: r.fileName, layer: r.layer, error: message }),
+        progress: jsonb(view.progress), finished_at: new Date(),
+      }).where('id', '=', view.id).execute().catch(() => undefined);
+    } finally {
+      events.emit('end', { ...view });
+      await rm(tmp, { recursive: true, force: true });
+      if (r.removeFile) await removeUpload(r.path);
+      // Keep the finished view a while for late SSE subscribers; the table has it for good.
+      setTimeout(() => this.#live.delete(view.id), 60_000).unref();
+    }
+    return { ...view };
+  }
+}
+
+/** Removes an upload and the private directory `receiveUpload` made for it (nothing else). */
+async function removeUpload(path: string): Promise<void> {
+  const dir = dirname(path);
+  await rm(basename(dir).startsWith('twin-upload-') ? dir : path, { recursive: true, force: true });
+}
+
+/** A jsonb parameter both drivers pass through unchanged (text, cast in SQL). */
+function jsonb(value: unknown) {
+  return sql<string>`${JSON.stringify(value)}::text::jsonb`;
+}
+
+/** A database error's own message (constraint names help GIS staff), never a stack or SQL. */
+function dbMessage(e: Error): string {
+  const m = e.message.split('\n')[0] ?? 'error';
+  return m.length > 300 ? `${m.slice(0, 300)}…` : m;
+}

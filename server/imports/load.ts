@@ -1,0 +1,244 @@
+import { createReadStream } from 'node:fs';
+import type { Backend, ScriptTransaction } from '../db/backend';
+import { ensureCustomLayer, type CustomLayerRow } from './custom-layers';
+import type { ParseResult, TargetKind } from './parse';
+import { STAGE_COLUMNS } from './stage-writer';
+import type { CustomColumn } from './targets/custom';
+
+export type ImportMode = 'replace' | 'append' | 'upsert';
+
+/** Feeds COPY text to the staging table; resolves to what the parse found. */
+export type Stager = (copy: (text: string) => Promise<void>) => Promise<ParseResult>;
+
+export interface LoadOptions {
+  /**
+   * Fills the staging table: from a finished spool file (`spoolStager`), or straight from a
+   * parse running alongside (PostgreSQL, where a long transaction blocks no one).
+   */
+  stage: Stager;
+  target: TargetKind;
+  /** The layer name as requested (`buildings`, or the custom layer's name). */
+  layer: string;
+  mode: ImportMode;
+  dataset: { name: string; source: string; licence: string; jobId: string | null };
+  onPhase?: (phase: 'loading' | 'validating' | 'writing') => void;
+}
+
+export interface FeatureOutcome {
+  idx: number;
+  source_id: string | null;
+  status: 'repaired' | 'rejected';
+  reason: string;
+}
+
+export interface LoadResult {
+  datasetId: string;
+  parsed: ParseResult;
+  counts: { accepted: number; repaired: number; rejected: number };
+  extent: [number, number, number, number] | null;
+  /** Repaired and rejected features, in file order, at most REPORT_LIMIT. */
+  outcomes: FeatureOutcome[];
+  outcomesTruncated: boolean;
+  customLayer?: CustomLayerRow;
+}
+
+export const REPORT_LIMIT = 10_000;
+const COPY_CHUNK = 4 * 1024 * 1024;
+
+/** Twin-layer tables, their node table for networks: the only identifiers the SQL below uses. */
+const TABLES: Record<Exclude<TargetKind, 'custom'>, { main: string; nodes?: string }> = {
+  buildings: { main: 'buildings' },
+  roads: { main: 'road_links', nodes: 'road_nodes' },
+  water: { main: 'water_pipes', nodes: 'water_nodes' },
+  power: { main: 'power_lines', nodes: 'power_nodes' },
+  sensors: { main: 'sensors' },
+};
+
+const NODE_INSERT: Record<string, string> = {
+  road_nodes: `INSERT INTO road_nodes (id, geom, dataset_id, source_id, attributes)
+    SELECT m.id, ST_Transform(s.geom, 3857), $1, s.source_id, coalesce(s.vals->'attributes', '{}')
+    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int WHERE s.kind = 'n'`,
+  water_nodes: `INSERT INTO water_nodes (id, geom, kind, name, elevation_m, capacity_m3, dataset_id, source_id, attributes)
+    SELECT m.id, ST_Transform(s.geom, 3857), s.vals->>'kind', s.vals->>'name', (s.vals->>'elevation_m')::real,
+      (s.vals->>'capacity_m3')::real, $1, s.source_id, coalesce(s.vals->'attributes', '{}')
+    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int WHERE s.kind = 'n'`,
+  power_nodes: `INSERT INTO power_nodes (id, geom, kind, name, voltage_kv, capacity_kva, dataset_id, source_id, attributes)
+    SELECT m.id, ST_Transform(s.geom, 3857), s.vals->>'kind', s.vals->>'name', (s.vals->>'voltage_kv')::real,
+      (s.vals->>'capacity_kva')::real, $1, s.source_id, coalesce(s.vals->'attributes', '{}')
+    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int WHERE s.kind = 'n'`,
+};
+
+const LINKS = `FROM import_stage s
+    JOIN import_node_ids f ON f.local = (s.vals->>'from')::int
+    JOIN import_node_ids t ON t.local = (s.vals->>'to')::int
+    WHERE s.kind = 'l' AND s.status <> 'rejected'`;
+
+const MAIN_INSERT: Record<string, string> = {
+  buildings: `INSERT INTO buildings (geom, height_m, levels, use, name, year_built, min_height_m, dataset_id, source_id, attributes)
+    SELECT ST_Multi(ST_Transform(geom, 3857)), (vals->>'height_m')::real, (vals->>'levels')::smallint, vals->>'use',
+      vals->>'name', (vals->>'year_built')::smallint, (vals->>'min_height_m')::real, $1, source_id, coalesce(vals->'attributes', '{}')
+    FROM import_stage WHERE kind = 'f' AND status <> 'rejected'`,
+  road_links: `INSERT INTO road_links (from_node, to_node, geom, class, name, lanes, speed_limit_kmh, capacity_veh_h, oneway, length_m, dataset_id, source_id, attributes)
+    SELECT f.id, t.id, ST_Transform(s.geom, 3857), s.vals->>'class', s.vals->>'name', (s.vals->>'lanes')::smallint,
+      (s.vals->>'speed_limit_kmh')::real, (s.vals->>'capacity_veh_h')::real, (s.vals->>'oneway')::boolean,
+      ST_Length(s.geom::geography), $1, s.source_id, coalesce(s.vals->'attributes', '{}') ${LINKS}`,
+  water_pipes: `INSERT INTO water_pipes (from_node, to_node, geom, diameter_mm, material, capacity_l_s, length_m, dataset_id, source_id, attributes)
+    SELECT f.id, t.id, ST_Transform(s.geom, 3857), (s.vals->>'diameter_mm')::real, s.vals->>'material',
+      (s.vals->>'capacity_l_s')::real, ST_Length(s.geom::geography), $1, s.source_id, coalesce(s.vals->'attributes', '{}') ${LINKS}`,
+  power_lines: `INSERT INTO power_lines (from_node, to_node, geom, voltage_kv, capacity_kva, length_m, name, dataset_id, source_id, attributes)
+    SELECT f.id, t.id, ST_Transform(s.geom, 3857), (s.vals->>'voltage_kv')::real, (s.vals->>'capacity_kva')::real,
+      ST_Length(s.geom::geography), s.vals->>'name', $1, s.source_id, coalesce(s.vals->'attributes', '{}') ${LINKS}`,
+  // Sensors keep their id when re-registered (readings refer to it): upsert on external_id.
+  sensors: `INSERT INTO sensors (external_id, kind, unit, name, geom, reference_value, interval_s, dataset_id, attributes)
+    SELECT source_id, vals->>'kind', vals->>'unit', vals->>'name', ST_Transform(geom, 3857),
+      (vals->>'reference_value')::float8, (vals->>'interval_s')::int, $1, coalesce(vals->'attributes', '{}')
+    FROM import_stage WHERE kind = 'f' AND status <> 'rejected'
+    ON CONFLICT (external_id) DO UPDATE SET kind = EXCLUDED.kind, unit = EXCLUDED.unit, name = EXCLUDED.name,
+      geom = EXCLUDED.geom, reference_value = EXCLUDED.reference_value, interval_s = EXCLUDED.interval_s,
+      dataset_id = EXCLUDED.dataset_id, attributes = EXCLUDED.attributes`,
+};
+
+const SQL_CAST: Record<CustomColumn['type'], string> = { int: 'integer', float: 'double precision', string: 'text', boolean: 'boolean' };
+
+/**
+ * Loads a parsed spool in ONE transaction: stage (COPY), validate and repair (ST_MakeValid),
+ * apply the mode (replace the previous import of the same dataset name, append, or upsert by
+ * source id), insert into the layer, record the dataset. A failure anywhere rolls everything
+ * back, so the layer's rows and its tile version are as they were.
+ */
+export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadResult> {
+  return backend.scriptTransaction(async (tx) => {
+    const [ds] = await tx.query<{ id: string }>(
+      `INSERT INTO datasets (name, source, licence, layer, mode, job_id)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [o.dataset.name, o.dataset.source, o.dataset.licence, o.layer, o.mode, o.dataset.jobId],
+    );
+    const datasetId = String(ds!.id);
+
+    o.onPhase?.('loading');
+    await tx.exec(`CREATE TEMP TABLE import_stage (kind text NOT NULL, idx integer, source_id text, geom geometry,
+      vals jsonb, status text NOT NULL, reason text) ON COMMIT DROP`);
+    const parsed = await o.stage((text) => tx.copyIn('import_stage', STAGE_COLUMNS, text));
+    await tx.query('UPDATE datasets SET format = $2, crs = $3 WHERE id = $1', [datasetId, parsed.format, parsed.crs]);
+    let customLayer: CustomLayerRow | undefined;
+    if (o.target === 'custom') {
+      const columns = (parsed.summary.columns ?? []) as CustomColumn[];
+      const geometry = (parsed.summary.geometry ?? 'point') as 'point' | 'line' | 'polygon';
+      customLayer = await ensureCustomLayer(tx, o.layer, geometry, columns);
+    }
+
+    o.onPhase?.('validating');
+    await validate(tx, o.target, customLayer?.geometry);
+    if (o.target === 'sensors' && o.mode === 'append') {
+      await tx.query(`UPDATE import_stage s SET status = 'rejected', reason = 'a sensor with external_id ' || s.source_id || ' is already registered'
+        WHERE s.status <> 'rejected' AND EXISTS (SELECT 1 FROM sensors x WHERE x.external_id = s.source_id)`);
+    }
+
+    o.onPhase?.('writing');
+    const previous = `SELECT id FROM datasets WHERE name = $2 AND layer = $3 AND id <> $1`;
+    if (o.target === 'custom') {
+      await writeCustom(tx, customLayer!, datasetId, o.mode, previous, o);
+    } else {
+      const t = TABLES[o.target];
+      if (o.mode === 'replace') {
+        if (o.target === 'sensors') {
+          await tx.query(`DELETE FROM sensors WHERE dataset_id IN (${previous})
+            AND external_id NOT IN (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`, [datasetId, o.dataset.name, o.layer]);
+        } else {
+          await tx.query(`DELETE FROM ${t.main} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
+          if (t.nodes) await tx.query(`DELETE FROM ${t.nodes} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
+        }
+      } else if (o.mode === 'upsert' && o.target === 'buildings') {
+        await tx.query(`DELETE FROM buildings WHERE source_id IN
+          (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`);
+      }
+      if (t.nodes) {
+        await tx.exec(`CREATE TEMP TABLE import_node_ids ON COMMIT DROP AS
+          SELECT (vals->>'local')::int AS local, nextval(pg_get_serial_sequence('${t.nodes}', 'id')) AS id
+          FROM import_stage WHERE kind = 'n'`);
+        await tx.query(NODE_INSERT[t.nodes]!, [datasetId]);
+      }
+      await tx.query(MAIN_INSERT[t.main]!, [datasetId]);
+    }
+
+    const counts = { accepted: 0, repaired: 0, rejected: 0 };
+    const byStatus = await tx.query<{ s: number; n: string }>(`SELECT s, count(*) AS n FROM (
+        SELECT idx, max(CASE status WHEN 'rejected' THEN 3 WHEN 'repaired' THEN 2 ELSE 1 END) AS s
+        FROM import_stage WHERE idx IS NOT NULL GROUP BY idx) q GROUP BY s`);
+    for (const r of byStatus) {
+      const key = Number(r.s) === 3 ? 'rejected' : Number(r.s) === 2 ? 'repaired' : 'accepted';
+      counts[key] += Number(r.n);
+    }
+    const [e] = await tx.query<{ x0: number | null; y0: number; x1: number; y1: number }>(
+      `SELECT ST_XMin(b) AS x0, ST_YMin(b) AS y0, ST_XMax(b) AS x1, ST_YMax(b) AS y1
+       FROM (SELECT ST_Extent(geom) AS b FROM import_stage WHERE status <> 'rejected') q`,
+    );
+    const extent = e && e.x0 !== null ? ([e.x0, e.y0, e.x1, e.y1].map(Number) as [number, number, number, number]) : null;
+    const outcomes = await tx.query<FeatureOutcome>(
+      `SELECT DISTINCT ON (idx) idx, source_id, status, reason FROM import_stage
+       WHERE idx IS NOT NULL AND status <> 'accepted' ORDER BY idx, status DESC LIMIT ${REPORT_LIMIT + 1}`,
+    );
+    await tx.query(
+      `UPDATE datasets SET accepted = $2, repaired = $3, rejected = $4, feature_count = $5, extent = $6 WHERE id = $1`,
+      [datasetId, counts.accepted, counts.repaired, counts.rejected, counts.accepted + counts.repaired, extent],
+    );
+    return {
+      datasetId,
+      parsed,
+      counts,
+      extent,
+      outcomes: outcomes.slice(0, REPORT_LIMIT).map((r) => ({ ...r, idx: Number(r.idx) })),
+      outcomesTruncated: outcomes.length > REPORT_LIMIT,
+      customLayer,
+    };
+  });
+}
+
+/** Stages a finished spool file in COPY chunks cut at line ends (bounded memory). */
+export function spoolStager(path: string, parsed: ParseResult): Stager {
+  return async (copy) => {
+    let carry = '';
+    for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: COPY_CHUNK })) {
+      const text = carry + (chunk as string);
+      const cut = text.lastIndexOf('\n') + 1;
+      carry = text.slice(cut);
+      if (cut > 0) await copy(text.slice(0, cut));
+    }
+    if (carry) await copy(`${carry}\n`);
+    return parsed;
+  };
+}
+
+/**
+ * Topology in PostGIS: invalid polygons (bow-ties, self-intersections) are made valid and marked
+ * repaired with the reason; a repair that leaves no area, and invalid lines, are rejected.
+ */
+async function validate(tx: ScriptTransaction, target: TargetKind, customGeometry?: string): Promise<void> {
+  const polygons = target === 'buildings' || (target === 'custom' && customGeometry === 'polygon');
+  if (polygons) {
+    await tx.exec(`UPDATE import_stage SET status = 'repaired', reason = 'invalid geometry repaired: ' || ST_IsValidReason(geom),
+        geom = ST_CollectionExtract(ST_MakeValid(geom), 3)
+      WHERE status = 'accepted' AND geom IS NOT NULL AND NOT ST_IsValid(geom);
+      UPDATE import_stage SET status = 'rejected', reason = reason || '; the repair left no area', geom = NULL
+      WHERE status = 'repaired' AND (geom IS NULL OR ST_IsEmpty(geom) OR ST_Area(geom) = 0);`);
+  } else {
+    await tx.exec(`UPDATE import_stage SET status = 'rejected', reason = 'invalid geometry: ' || ST_IsValidReason(geom), geom = NULL
+      WHERE status = 'accepted' AND geom IS NOT NULL AND kind <> 'n' AND NOT ST_IsValid(geom)`);
+  }
+}
+
+async function writeCustom(tx: ScriptTransaction, layer: CustomLayerRow, datasetId: string, mode: ImportMode, previous: string, o: LoadOptions): Promise<void> {
+  const table = `"${layer.table_name}"`;
+  if (mode === 'replace') {
+    await tx.query(`DELETE FROM ${table} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
+  } else if (mode === 'upsert') {
+    await tx.query(`DELETE FROM ${table} WHERE source_id IN (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`);
+  }
+  const cols = layer.columns;
+  const names = cols.map((c) => `, "${c.name}"`).join('');
+  // Column names passed COLUMN_NAME in ensureCustomLayer; the key is a bound-free literal of them.
+  const values = cols.map((c) => `, (vals->'values'->>'${c.name}')::${SQL_CAST[c.type]}`).join('');
+  await tx.query(`INSERT INTO ${table} (geom, dataset_id, source_id, attributes${names})
+    SELECT ST_Transform(geom, 3857), $1, source_id, coalesce(vals->'attributes', '{}')${values}
+    FROM import_stage WHERE kind = 'f' AND status <> 'rejected'`, [datasetId]);
+}

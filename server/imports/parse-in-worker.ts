@@ -1,0 +1,67 @@
+import { Worker } from 'node:worker_threads';
+import type { ParseOptions, ParseResult, ProgressFn } from './parse';
+import type { FilePreview, PreviewOptions } from './preview';
+import { FileError } from './source';
+
+/** Heap cap for one parse worker (MiB); a file that needs more fails alone, not the server. */
+export const WORKER_HEAP_MB = 2048;
+
+/**
+ * Parses in a worker thread (see parse-worker.ts); rejects with FileError for bad files. With
+ * `onChunk` (and no spool path) staging rows arrive in chunks as they are parsed; the worker
+ * waits for each to be handled, and stops if handling fails.
+ */
+export function parseInWorker(
+  options: ParseOptions,
+  totalBytes: number,
+  onProgress: ProgressFn = () => {},
+  onChunk?: (text: string) => Promise<void>,
+): Promise<ParseResult> {
+  return runWorker<ParseResult>({ options, totalBytes }, onProgress, onChunk);
+}
+
+/** The first features of a file (the import page's preview), read in a worker thread too. */
+export function previewInWorker(preview: PreviewOptions): Promise<FilePreview> {
+  return runWorker<FilePreview>({ preview, totalBytes: 0 }, () => {});
+}
+
+function runWorker<T>(workerData: Record<string, unknown>, onProgress: ProgressFn, onChunk?: (text: string) => Promise<void>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./parse-worker-boot.mjs', import.meta.url), {
+      workerData,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
+    let settled = false;
+    worker.on('message', (m: { type: string; result?: T; text?: string; message?: string; bytes?: number; total?: number; features?: number }) => {
+      if (m.type === 'progress') onProgress({ bytes: m.bytes!, total: m.total!, features: m.features! });
+      else if (m.type === 'chunk') {
+        if (!onChunk) return;
+        onChunk(m.text!).then(
+          () => worker.postMessage('ack'),
+          (error: Error) => {
+            if (settled) return;
+            settled = true;
+            void worker.terminate();
+            reject(error);
+          },
+        );
+      }
+      else if (m.type === 'done') {
+        settled = true;
+        resolve(m.result!);
+      } else if (m.type === 'error') {
+        settled = true;
+        reject(new FileError(m.message!));
+      }
+    });
+    worker.on('error', (err) => {
+      if (settled) return;
+      settled = true;
+      const oom = /memory|heap/i.test(err.message);
+      reject(new FileError(oom ? `the file needs more than ${WORKER_HEAP_MB} MiB to parse; split it or convert it to a streamed format (GeoJSON, FlatGeobuf)` : `the parser failed: ${err.message}`));
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new FileError(`the parser stopped unexpectedly (exit code ${code})`));
+    });
+  });
+}

@@ -1,0 +1,34 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { parseToSpool, type ParseOptions } from './parse';
+import { previewFile, type PreviewOptions } from './preview';
+import { FileError } from './source';
+import { CrsError } from './crs';
+import { ExpressionError } from './expressions';
+
+/**
+ * Runs in a worker thread: parses the file into the spool and reports progress, so a huge or
+ * hostile file never blocks the server's event loop. Messages: progress, done, error.
+ */
+const { options, totalBytes, preview } = workerData as { options: ParseOptions; totalBytes: number; preview?: PreviewOptions };
+// Without a spool file the rows go to the parent in chunks; each waits for the parent's ack
+// (it has copied the chunk into the database), so memory stays bounded on both sides.
+let acked: (() => void) | null = null;
+parentPort!.on('message', (m) => {
+  if (m === 'ack') acked?.();
+});
+const sink = (text: string) =>
+  new Promise<void>((resolve) => {
+    acked = resolve;
+    parentPort!.postMessage({ type: 'chunk', text });
+  });
+try {
+  const result = preview
+    ? await previewFile(preview)
+    : await parseToSpool(options, (p) => parentPort!.postMessage({ type: 'progress', ...p }), totalBytes, options.spoolPath ? undefined : sink);
+  parentPort!.postMessage({ type: 'done', result });
+} catch (error) {
+  const e = error as Error;
+  const expected = e instanceof FileError || e instanceof CrsError || e instanceof ExpressionError;
+  parentPort!.postMessage({ type: 'error', message: expected ? e.message : `could not read the file: ${e.message}`, expected });
+}
+parentPort!.unref();

@@ -1,0 +1,128 @@
+import { crsFromName, crsFromWkt, CRS_HINT, WGS84, type SourceCrs } from './crs';
+import { compileMapping } from './expressions';
+import { detectFormat, READERS, WGS84_BY_DEFAULT, type Format } from './formats';
+import { FileError, type ImportLimits } from './source';
+import { StageWriter, type StageSink } from './stage-writer';
+import type { Target, TargetContext } from './targets/target';
+import { buildingsTarget } from './targets/buildings';
+import { roadsTarget } from './targets/roads';
+import { waterTarget } from './targets/water';
+import { powerTarget } from './targets/power';
+import { sensorsTarget } from './targets/sensors';
+import { customTarget } from './targets/custom';
+
+/** The twin layers an import can load into; any other (valid) name is a custom layer. */
+export const TWIN_LAYERS = ['buildings', 'roads', 'water', 'power', 'sensors'] as const;
+export type TwinLayer = (typeof TWIN_LAYERS)[number];
+export type TargetKind = TwinLayer | 'custom';
+
+export interface ParseOptions {
+  path: string;
+  /** The file's name as the user gave it (format detection by extension). */
+  name: string;
+  format?: Format;
+  target: TargetKind;
+  mapping: string[];
+  srs?: string;
+  limits: ImportLimits;
+  tmpDir: string;
+  /** Where the staging rows (COPY text) are written; absent: they go to `sink` in chunks. */
+  spoolPath?: string;
+  /** For an existing custom layer: the geometry kind it holds. */
+  customGeometry?: 'point' | 'line' | 'polygon';
+}
+
+export interface ParseResult {
+  format: Format;
+  crs: string;
+  /** Source features read (staged or rejected) and features of other kinds left out. */
+  features: number;
+  skipped: number;
+  rows: number;
+  accepted: number;
+  rejected: number;
+  summary: Record<string, unknown>;
+}
+
+export type ProgressFn = (p: { bytes: number; total: number; features: number }) => void;
+
+function makeTarget(kind: TargetKind, ctx: TargetContext): Target {
+  switch (kind) {
+    case 'buildings':
+      return buildingsTarget(ctx);
+    case 'roads':
+      return roadsTarget(ctx);
+    case 'water':
+      return waterTarget(ctx);
+    case 'power':
+      return powerTarget(ctx);
+    case 'sensors':
+      return sensorsTarget(ctx);
+    case 'custom':
+      return customTarget(ctx);
+  }
+}
+
+/**
+ * Reads a file, reprojects and checks every feature, maps its fields onto the target layer and
+ * writes staging rows to `spoolPath`. Touches no database. Throws FileError for a file that
+ * cannot be imported at all (malformed, truncated, unsafe archive, unknown or wrong CRS).
+ */
+export async function parseToSpool(
+  o: ParseOptions,
+  onProgress: ProgressFn = () => {},
+  totalBytes = 0,
+  sink?: StageSink,
+): Promise<ParseResult> {
+  const format = o.format ?? detectFormat(o.path, o.name);
+  const mapping = compileMapping(o.mapping);
+  const target = o.spoolPath ?? sink;
+  if (!target) throw new Error('parseToSpool needs a spool path or a sink');
+  const out = new StageWriter(target);
+  const stats = { outOfRange: 0, accepted: 0, rejected: 0 };
+  const layer = makeTarget(o.target, { out, mapping, stats, customGeometry: o.customGeometry });
+  const ctx = { progress: { bytes: 0, total: totalBytes }, limits: o.limits, tmpDir: o.tmpDir };
+  let crs: SourceCrs | null = o.srs ? crsFromName(o.srs) : null;
+  let features = 0;
+  let skipped = 0;
+  let lastReport = 0;
+  try {
+    for await (const item of READERS[format](o.path, ctx)) {
+      if (item.type === 'crs') {
+        if (!o.srs && features === 0) crs = item.name ? crsFromName(item.name) : crsFromWkt(item.wkt ?? '');
+        continue;
+      }
+      if (!crs) {
+        if (!WGS84_BY_DEFAULT.has(format)) throw new FileError(`the ${format} file declares no CRS; ${CRS_HINT}`);
+        crs = WGS84;
+      }
+      features++;
+      if (!layer.feature(item, features, crs)) skipped++;
+      if (out.full) await out.drain();
+      if (features - lastReport >= 5000) {
+        lastReport = features;
+        onProgress({ bytes: ctx.progress.bytes, total: totalBytes, features });
+      }
+    }
+    layer.finish();
+  } finally {
+    await out.close();
+  }
+  onProgress({ bytes: totalBytes, total: totalBytes, features });
+  const considered = stats.accepted + stats.rejected;
+  if (stats.outOfRange > 0 && (stats.accepted === 0 || stats.outOfRange * 2 > considered)) {
+    throw new FileError(
+      `${stats.outOfRange} of ${considered} features have coordinates outside longitude/latitude range once read as ${crs?.label ?? 'WGS84'}: the file's CRS is missing or wrong; ${CRS_HINT}`,
+    );
+  }
+  return {
+    format,
+    crs: crs?.label ?? 'EPSG:4326',
+    features,
+    skipped,
+    rows: out.rows,
+    accepted: stats.accepted,
+    rejected: stats.rejected,
+    summary: layer.summary(),
+  };
+}

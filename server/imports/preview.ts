@@ -1,0 +1,81 @@
+import type { Feature, Geometry, Position } from 'geojson';
+import { crsFromName, crsFromWkt, CRS_HINT, WGS84, type SourceCrs } from './crs';
+import { detectFormat, READERS, WGS84_BY_DEFAULT, type Format } from './formats';
+import { checkGeometry } from './geometry';
+import { FileError, type ImportLimits } from './source';
+
+export interface PreviewOptions {
+  path: string;
+  name: string;
+  format?: Format;
+  srs?: string;
+  limits: ImportLimits;
+  tmpDir: string;
+  /** Features to return (the first ones in the file). */
+  limit: number;
+}
+
+export interface FilePreview {
+  format: Format;
+  crs: string;
+  /** The first features, reprojected to WGS84, for a map preview; rejected ones carry `_problem`. */
+  features: Feature[];
+  /** Every property seen in them, with up to five distinct sample values. */
+  fields: { name: string; samples: (string | number | boolean)[] }[];
+}
+
+function toWgs84(g: Geometry, crs: SourceCrs): Geometry {
+  if (crs.geographic) return g;
+  const map = (c: unknown): unknown =>
+    Array.isArray(c) && typeof c[0] === 'number' ? crs.toWgs84(c[0], c[1] as number) : (c as unknown[]).map(map);
+  if (g.type === 'GeometryCollection') return { ...g, geometries: g.geometries.map((x) => toWgs84(x, crs)) };
+  return { ...g, coordinates: map(g.coordinates) as Position[] } as Geometry;
+}
+
+/**
+ * The first features of a file, for the import page: what the file holds, in which CRS, what
+ * its fields look like, and where it lies. Reads no further than it must.
+ */
+export async function previewFile(o: PreviewOptions): Promise<FilePreview> {
+  const format = o.format ?? detectFormat(o.path, o.name);
+  let crs: SourceCrs | null = o.srs ? crsFromName(o.srs) : null;
+  const features: Feature[] = [];
+  const fields = new Map<string, Set<string | number | boolean>>();
+  const ctx = { progress: { bytes: 0, total: 0 }, limits: o.limits, tmpDir: o.tmpDir };
+  const reader = READERS[format](o.path, ctx);
+  try {
+    for await (const item of reader) {
+      if (item.type === 'crs') {
+        if (!o.srs && features.length === 0) crs = item.name ? crsFromName(item.name) : crsFromWkt(item.wkt ?? '');
+        continue;
+      }
+      if (!crs) {
+        if (!WGS84_BY_DEFAULT.has(format)) throw new FileError(`the ${format} file declares no CRS; ${CRS_HINT}`);
+        crs = WGS84;
+      }
+      for (const [k, v] of Object.entries(item.properties)) {
+        const set = fields.get(k) ?? new Set();
+        if ((typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && set.size < 5) set.add(typeof v === 'string' ? v.slice(0, 80) : v);
+        fields.set(k, set);
+      }
+      const checked = item.problem ? { ok: false as const, reason: item.problem } : checkGeometry(item.geometry, crs);
+      features.push({
+        type: 'Feature',
+        geometry: checked.ok && item.geometry ? toWgs84(item.geometry, crs) : (null as unknown as Geometry),
+        properties: checked.ok ? item.properties : { ...item.properties, _problem: checked.reason },
+      });
+      if (features.length >= o.limit) break;
+    }
+  } catch (error) {
+    // A preview may be sent only the head of a big file: what was read before the cut stands.
+    if (!(error instanceof FileError && /truncated/.test(error.message) && features.length > 0)) throw error;
+  } finally {
+    await reader.return(undefined);
+  }
+  return {
+    format,
+    crs: crs?.label ?? 'EPSG:4326',
+    features,
+    fields: [...fields].slice(0, 200).map(([name, s]) => ({ name, samples: [...s] })),
+  };
+}

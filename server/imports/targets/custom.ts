@@ -1,0 +1,75 @@
+import type { Value } from '../expressions';
+import { accept, check, reject, sourceIdOf, type Target, type TargetContext } from './target';
+import type { GeometryKind } from '../geometry';
+
+export type ColumnType = 'int' | 'float' | 'string' | 'boolean';
+export interface CustomColumn {
+  name: string;
+  type: ColumnType;
+}
+
+/** Columns a custom layer gets at most (further properties stay in `attributes`). */
+export const MAX_CUSTOM_COLUMNS = 40;
+const RESERVED = new Set(['id', 'geom', 'dataset_id', 'source_id', 'attributes']);
+
+/** A property name as a column name: lower snake case, a-z0-9_, not a reserved column. */
+export function columnName(key: string): string | null {
+  let s = key.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 50);
+  if (!s) return null;
+  if (/^[0-9]/.test(s)) s = `f_${s}`;
+  if (RESERVED.has(s)) s = `src_${s}`;
+  return s;
+}
+
+function typeOf(v: unknown): ColumnType | null {
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 2 ** 31 ? 'int' : 'float';
+  if (typeof v === 'boolean') return 'boolean';
+  if (typeof v === 'string') return 'string';
+  return null;
+}
+
+function widen(a: ColumnType | undefined, b: ColumnType): ColumnType {
+  if (!a || a === b) return b;
+  if ((a === 'int' && b === 'float') || (a === 'float' && b === 'int')) return 'float';
+  return 'string';
+}
+
+/**
+ * A custom layer: any geometry; its columns are the mapped fields (with --map) or the source
+ * properties, typed by what the file holds (int, float, string, boolean).
+ */
+export function customTarget(ctx: TargetContext): Target {
+  const types = new Map<string, ColumnType>();
+  /** A tile layer has one geometry kind: the first accepted feature's. */
+  let kind: Exclude<GeometryKind, 'collection'> | null = ctx.customGeometry ?? null;
+  return {
+    feature(f, idx, crs) {
+      const sid = sourceIdOf(ctx, f);
+      const c = check(ctx, f, crs);
+      if (!c.ok) return reject(ctx, 'f', idx, sid, c.reason), true;
+      if (c.kind === 'collection') return reject(ctx, 'f', idx, sid, 'geometry collections cannot be published as a tile layer'), true;
+      kind ??= c.kind;
+      if (c.kind !== kind) return reject(ctx, 'f', idx, sid, `this layer holds ${kind}s; the feature is a ${c.kind}`), true;
+      const values: Record<string, Value> = {};
+      const entries: [string, unknown][] = ctx.mapping.size
+        ? [...ctx.mapping].filter(([k]) => k !== 'source_id').map(([k, e]) => [k, e(f.properties)])
+        : Object.entries(f.properties);
+      for (const [key, v] of entries) {
+        const col = ctx.mapping.size ? key : columnName(key);
+        if (!col) continue;
+        const t = typeOf(v);
+        if (!types.has(col) && types.size >= MAX_CUSTOM_COLUMNS) continue;
+        if (t) types.set(col, widen(types.get(col), t));
+        else if (!types.has(col)) types.set(col, undefined as unknown as ColumnType);
+        values[col] = t ? (v as Value) : null;
+      }
+      accept(ctx, 'f', idx, sid, c.ewkt, { values, attributes: f.properties });
+      return true;
+    },
+    finish() {},
+    summary: () => ({
+      columns: [...types].map(([name, type]) => ({ name, type: type ?? 'string' })) satisfies CustomColumn[],
+      geometry: kind,
+    }),
+  };
+}

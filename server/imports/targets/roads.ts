@@ -1,0 +1,68 @@
+import { parseSpeed, toNumber } from '../expressions';
+import type { RoadClass } from '../../db/schema';
+import { NetworkStager } from './network-target';
+import { clampInt, mapped, pick, attributesOf, type Target, type TargetContext } from './target';
+
+const CLASS_OF: Record<string, RoadClass> = {
+  motorway: 'motorway', motorway_link: 'motorway', trunk: 'trunk', trunk_link: 'trunk',
+  primary: 'arterial', primary_link: 'arterial', secondary: 'arterial', secondary_link: 'arterial', arterial: 'arterial',
+  tertiary: 'collector', tertiary_link: 'collector', collector: 'collector',
+  residential: 'local', unclassified: 'local', living_street: 'local', road: 'local', local: 'local',
+  service: 'service',
+};
+
+/** Defaults by class when the source has no lanes / maxspeed: lanes per direction, km/h, veh/h per lane. */
+const DEFAULTS: Record<RoadClass, { lanes: number; speed: number; perLane: number }> = {
+  motorway: { lanes: 2, speed: 100, perLane: 2000 },
+  trunk: { lanes: 2, speed: 80, perLane: 1800 },
+  arterial: { lanes: 2, speed: 50, perLane: 900 },
+  collector: { lanes: 1, speed: 50, perLane: 800 },
+  local: { lanes: 1, speed: 30, perLane: 600 },
+  service: { lanes: 1, speed: 20, perLane: 300 },
+};
+
+export function roadClass(v: unknown): RoadClass {
+  return (typeof v === 'string' && Object.hasOwn(CLASS_OF, v) ? CLASS_OF[v] : undefined) ?? 'local';
+}
+
+/**
+ * Roads: lines become a routable graph (road_nodes, road_links split at shared nodes) with
+ * class (from OSM `highway` or `class`), lanes, speed_limit_kmh (from `maxspeed`, mph
+ * understood), oneway (`yes`/`-1`; motorways and roundabouts are one-way) and capacity.
+ */
+export function roadsTarget(ctx: TargetContext): Target {
+  const net = new NetworkStager(ctx);
+  return {
+    feature(f, idx, crs) {
+      if (f.group && f.group !== 'highway') return false;
+      const p = f.properties;
+      const m = (field: string) => mapped(ctx, field, p);
+      if (f.geometry?.type === 'Point') {
+        net.point(f, idx, crs, { attributes: attributesOf(p) });
+        return true;
+      }
+      const cls = roadClass(m('class') ?? pick(p, 'highway', 'class', 'fclass', 'road_class'));
+      const d = DEFAULTS[cls];
+      const lanesRaw = m('lanes') ?? String(pick(p, 'lanes') ?? '').split(';')[0];
+      const lanes = clampInt(lanesRaw, 1, 12) ?? d.lanes;
+      const speed = toNumber(m('speed_limit_kmh') ?? parseSpeed(pick(p, 'maxspeed', 'speed_limit_kmh', 'speed')));
+      const onewayTag = String(m('oneway') ?? pick(p, 'oneway') ?? '').toLowerCase();
+      const oneway = ['yes', 'true', '1', '-1'].includes(onewayTag) || (onewayTag === '' && (cls === 'motorway' || p.junction === 'roundabout'));
+      const capacity = toNumber(m('capacity_veh_h')) ?? lanes * d.perLane;
+      const name = m('name') ?? pick(p, 'name');
+      net.line(f, idx, crs, {
+        class: cls,
+        name: name === null ? null : String(name).slice(0, 500),
+        lanes,
+        speed_limit_kmh: speed !== null && speed > 0 && speed <= 200 ? speed : d.speed,
+        capacity_veh_h: capacity > 0 ? capacity : lanes * d.perLane,
+        oneway,
+        reverse: onewayTag === '-1',
+        attributes: attributesOf(p),
+      });
+      return true;
+    },
+    finish: () => net.finish(() => ({ attributes: {} })),
+    summary: () => ({}),
+  };
+}

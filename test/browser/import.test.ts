@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { ensureWebBuild } from '../../web/ensure-web-build';
+import { CHROMIUM_PATH, HAS_CHROMIUM, launchChromium, openMap, recordPage, serveApp, type Browser } from '../support/browser';
+import { ARTIFACTS_DIR } from '../support/paths';
+import { createTestTwin, type TestTwin } from '../support/twin';
+
+const SLOW = 240_000;
+
+const TREES = {
+  type: 'FeatureCollection',
+  features: [
+    { type: 'Feature', id: 't1', properties: { species: 'Tilia', height: 12 }, geometry: { type: 'Point', coordinates: [5.1214, 52.0907] } },
+    { type: 'Feature', id: 't2', properties: { species: 'Quercus', height: 20 }, geometry: { type: 'Point', coordinates: [5.1220, 52.0910] } },
+    { type: 'Feature', id: 't3', properties: { species: 'Nowhere', height: 1 }, geometry: { type: 'Point', coordinates: [5.1220, 95] } },
+  ],
+};
+
+describe.skipIf(!HAS_CHROMIUM)(
+  `the import page in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
+  () => {
+    let twin: TestTwin;
+    let server: Awaited<ReturnType<typeof serveApp>>;
+    let browser: Browser;
+    let page: Page;
+
+    beforeAll(async () => {
+      await ensureWebBuild(() => {});
+      twin = await createTestTwin('pglite');
+      server = await serveApp(twin.app.fetch);
+      browser = await launchChromium();
+      mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    }, SLOW);
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+      await twin?.dispose();
+    });
+
+    it('uploads a file, previews its fields, imports it into a new layer and shows the report', async () => {
+      onTestFailed(async () => {
+        await page?.screenshot({ path: join(ARTIFACTS_DIR, 'failed-import.png') }).catch(() => {});
+      });
+      page = await browser.context.newPage();
+      const log = recordPage(page);
+      await openMap(page, server.origin);
+      await page.getByRole('button', { name: 'Import data…' }).click();
+      await page.locator('[data-testid=import-panel] input[type=file]').setInputFiles({
+        name: 'trees.geojson',
+        mimeType: 'application/geo+json',
+        buffer: Buffer.from(JSON.stringify(TREES)),
+      });
+      const preview = page.getByTestId('import-preview');
+      await preview.waitFor({ timeout: 60_000 });
+      expect(await preview.textContent()).toMatch(/geojson, EPSG:4326 — first 3 features, 1 with problems/);
+      await page.getByRole('combobox', { name: 'Layer' }).selectOption('custom');
+      await page.getByRole('textbox', { name: 'Layer name' }).fill('street_trees');
+      await page.getByRole('textbox', { name: 'new field' }).fill('species');
+      await page.getByRole('button', { name: 'Add field' }).click();
+      // The sample values of the mapped source field are shown beside its expression.
+      await expect.poll(() => page.locator('.mapping .samples').first().textContent()).toContain('Tilia');
+      await page.getByRole('button', { name: 'Import into street_trees' }).click();
+      const counts = page.getByTestId('import-counts');
+      await counts.waitFor({ timeout: 120_000 });
+      await expect.poll(() => counts.textContent(), { timeout: 60_000 }).toMatch(/accepted 2, repaired 0, rejected 1/);
+      await expect.poll(() => page.locator('.report').textContent(), { timeout: 30_000 }).toMatch(/latitude 95/);
+      // The new layer is listed with its attributes in the panel of imported layers, and shown.
+      const imported = page.getByTestId('imported-layers');
+      await expect.poll(() => imported.textContent(), { timeout: 30_000 }).toMatch(/street_trees.*point.*species \(string\)/s);
+      expect(await page.getByRole('checkbox', { name: 'street_trees' }).isChecked()).toBe(true);
+      await page.getByRole('button', { name: 'Close import' }).click();
+      await expect.poll(() => log.requests.some((u) => u.includes('/tiles/street_trees/')), { timeout: 60_000 }).toBe(true);
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'import-done.png') });
+      expect(log.pageErrors).toEqual([]);
+      const catalog = (await (await fetch(`${server.origin}/tiles/catalog.json`)).json()) as { layers: { name: string }[] };
+      expect(catalog.layers.map((l) => l.name)).toContain('street_trees');
+    }, SLOW);
+  },
+);

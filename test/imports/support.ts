@@ -1,0 +1,144 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { PbfWriter } from 'pbf';
+import type { Backend } from '../../server/db/backend';
+import type { ImportRequest, JobView } from '../../server/imports/import-service';
+import type { TestTwin } from '../support/twin';
+
+export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+export const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+
+const scratch: string[] = [];
+
+/** A temporary directory, removed by `removeScratch` (call it in afterAll). */
+export function scratchDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'twin-import-test-'));
+  scratch.push(dir);
+  return dir;
+}
+
+export function removeScratch(): void {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export function writeFile(dir: string, name: string, content: string | Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** Runs one import to its end through the service the app uses. */
+export async function runImport(
+  twin: TestTwin,
+  path: string,
+  o: Partial<ImportRequest> & { layer: string },
+): Promise<JobView> {
+  const { done } = await twin.imports.submit({
+    path,
+    fileName: o.fileName ?? path.split('/').pop()!,
+    mode: 'replace',
+    mapping: [],
+    name: o.name ?? path.split('/').pop()!,
+    source: 'test',
+    licence: 'CC0-1.0',
+    ...o,
+  });
+  return done;
+}
+
+const TABLES = ['datasets', 'buildings', 'road_nodes', 'road_links', 'water_nodes', 'water_pipes', 'power_nodes', 'power_lines', 'sensors', 'custom_layers'] as const;
+
+/** Row counts of every table an import writes, and the tile layer versions. */
+export async function snapshot(backend: Backend): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const t of TABLES) {
+    const r = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${sql.table(t)}`.execute(backend.db);
+    out[t] = r.rows[0]!.n;
+  }
+  const versions = await backend.db.selectFrom('layer_versions').select(['layer', 'version']).orderBy('layer').execute();
+  for (const v of versions) out[`version:${v.layer}`] = String(v.version);
+  return out;
+}
+
+export interface OsmNode {
+  id: number;
+  lon: number;
+  lat: number;
+  tags?: Record<string, string>;
+}
+export interface OsmWay {
+  id: number;
+  refs: number[];
+  tags: Record<string, string>;
+}
+
+/** A minimal OSM PBF (header block + one data block with dense nodes and ways), for tests. */
+export function osmPbf(nodes: OsmNode[], ways: OsmWay[]): Uint8Array {
+  const strings = [''];
+  const s = (v: string) => {
+    let i = strings.indexOf(v);
+    if (i < 0) i = strings.push(v) - 1;
+    return i;
+  };
+  const header = new PbfWriter();
+  header.writeStringField(4, 'OsmSchema-V0.6');
+  header.writeStringField(4, 'DenseNodes');
+  const dense = { ids: [] as number[], lats: [] as number[], lons: [] as number[], kv: [] as number[] };
+  let pid = 0, plat = 0, plon = 0;
+  for (const n of nodes) {
+    const lat = Math.round(n.lat * 1e7), lon = Math.round(n.lon * 1e7);
+    dense.ids.push(n.id - pid);
+    dense.lats.push(lat - plat);
+    dense.lons.push(lon - plon);
+    pid = n.id; plat = lat; plon = lon;
+    for (const [k, v] of Object.entries(n.tags ?? {})) dense.kv.push(s(k), s(v));
+    dense.kv.push(0);
+  }
+  const wayMsgs = ways.map((w) => {
+    const keys = Object.keys(w.tags).map(s);
+    const vals = Object.values(w.tags).map(s);
+    const refs: number[] = [];
+    let prev = 0;
+    for (const r of w.refs) {
+      refs.push(r - prev);
+      prev = r;
+    }
+    return { id: w.id, keys, vals, refs };
+  });
+  const block = new PbfWriter();
+  block.writeMessage(1, (_: null, pbf: PbfWriter) => strings.forEach((v) => pbf.writeBytesField(1, new TextEncoder().encode(v))), null);
+  block.writeMessage(2, (_: null, pbf: PbfWriter) => pbf.writeMessage(2, (_d: null, p: PbfWriter) => {
+    p.writePackedSVarint(1, dense.ids);
+    p.writePackedSVarint(8, dense.lats);
+    p.writePackedSVarint(9, dense.lons);
+    p.writePackedVarint(10, dense.kv);
+  }, null), null);
+  block.writeMessage(2, (_: null, pbf: PbfWriter) => {
+    for (const w of wayMsgs) {
+      pbf.writeMessage(3, (_w: null, p: PbfWriter) => {
+        p.writeVarintField(1, w.id);
+        p.writePackedVarint(2, w.keys);
+        p.writePackedVarint(3, w.vals);
+        p.writePackedSVarint(8, w.refs);
+      }, null);
+    }
+  }, null);
+  const fileBlock = (type: string, data: Uint8Array) => {
+    const blob = new PbfWriter();
+    blob.writeVarintField(2, data.length);
+    blob.writeBytesField(3, deflateSync(data));
+    const blobBytes = blob.finish();
+    const bh = new PbfWriter();
+    bh.writeStringField(1, type);
+    bh.writeVarintField(3, blobBytes.length);
+    const bhBytes = bh.finish();
+    const len = Buffer.alloc(4);
+    len.writeInt32BE(bhBytes.length);
+    return Buffer.concat([len, bhBytes, blobBytes]);
+  };
+  return Buffer.concat([fileBlock('OSMHeader', header.finish()), fileBlock('OSMData', block.finish())]);
+}
