@@ -1,0 +1,157 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import { areaScale } from './point-index';
+
+/** The baseline city as typed arrays, read once per change of the underlying layers. */
+export interface CityModel {
+  buildings: {
+    id: string[];
+    index: Map<string, number>;
+    x: Float64Array;
+    y: Float64Array;
+    footprintM2: Float64Array;
+    levels: Float64Array; // NaN when unknown
+    heightM: Float64Array;
+    use: string[];
+  };
+  roads: {
+    nodeId: string[];
+    nodeIndex: Map<string, number>;
+    x: Float64Array;
+    y: Float64Array;
+    links: RoadLinkRow[];
+    linkIndex: Map<string, number>;
+  };
+  water: UtilityModel;
+  power: UtilityModel;
+}
+
+export interface RoadLinkRow {
+  id: string;
+  from: number;
+  to: number;
+  oneway: boolean;
+  lengthM: number;
+  speedKmh: number;
+  capacityVehH: number;
+  lanes: number;
+  class: string;
+  name: string | null;
+}
+
+export interface UtilityModel {
+  nodeId: string[];
+  kind: string[];
+  name: (string | null)[];
+  /** kVA for power nodes; NaN where unknown (water nodes store volume, not flow). */
+  nodeCapacity: Float64Array;
+  x: Float64Array;
+  y: Float64Array;
+  edges: { id: string; from: number; to: number; lengthM: number; capacity: number }[];
+}
+
+/** The `layer_versions` keys the city model depends on. */
+export const CITY_LAYERS = ['buildings', 'roads', 'water_pipes', 'water_nodes', 'power_lines', 'power_nodes', 'land_use'];
+
+export async function loadCityModel(db: Kysely<Database>): Promise<CityModel> {
+  const [b, rn, rl, wn, wp, pn, pl] = await Promise.all([
+    sql<{ id: string; x: number; y: number; area: number; levels: number | null; height_m: number; use: string }>`
+      SELECT id, ST_X(c) AS x, ST_Y(c) AS y, ST_Area(geom) AS area, levels, height_m, use
+      FROM (SELECT id, geom, ST_Centroid(geom) AS c, levels, height_m, use FROM buildings) AS b
+      ORDER BY id`.execute(db),
+    sql<{ id: string; x: number; y: number }>`
+      SELECT id, ST_X(geom) AS x, ST_Y(geom) AS y FROM road_nodes ORDER BY id`.execute(db),
+    db.selectFrom('road_links')
+      .select(['id', 'from_node', 'to_node', 'oneway', 'length_m', 'speed_limit_kmh', 'capacity_veh_h', 'lanes', 'class', 'name'])
+      .orderBy('id')
+      .execute(),
+    sql<{ id: string; x: number; y: number; kind: string; name: string | null }>`
+      SELECT id, ST_X(geom) AS x, ST_Y(geom) AS y, kind, name FROM water_nodes ORDER BY id`.execute(db),
+    db.selectFrom('water_pipes').select(['id', 'from_node', 'to_node', 'length_m', 'capacity_l_s']).orderBy('id').execute(),
+    sql<{ id: string; x: number; y: number; kind: string; name: string | null; capacity_kva: number | null }>`
+      SELECT id, ST_X(geom) AS x, ST_Y(geom) AS y, kind, name, capacity_kva FROM power_nodes ORDER BY id`.execute(db),
+    db.selectFrom('power_lines').select(['id', 'from_node', 'to_node', 'length_m', 'capacity_kva']).orderBy('id').execute(),
+  ]);
+
+  const n = b.rows.length;
+  const buildings: CityModel['buildings'] = {
+    id: [],
+    index: new Map(),
+    x: new Float64Array(n),
+    y: new Float64Array(n),
+    footprintM2: new Float64Array(n),
+    levels: new Float64Array(n),
+    heightM: new Float64Array(n),
+    use: [],
+  };
+  b.rows.forEach((r, i) => {
+    const id = String(r.id);
+    buildings.id.push(id);
+    buildings.index.set(id, i);
+    buildings.x[i] = Number(r.x);
+    buildings.y[i] = Number(r.y);
+    buildings.footprintM2[i] = Number(r.area) * areaScale(Number(r.y));
+    buildings.levels[i] = r.levels === null ? NaN : Number(r.levels);
+    buildings.heightM[i] = Number(r.height_m);
+    buildings.use.push(r.use);
+  });
+
+  const nodeIndex = new Map(rn.rows.map((r, i) => [String(r.id), i]));
+  const links: RoadLinkRow[] = [];
+  for (const l of rl) {
+    const from = nodeIndex.get(String(l.from_node));
+    const to = nodeIndex.get(String(l.to_node));
+    if (from === undefined || to === undefined) continue;
+    links.push({
+      id: String(l.id),
+      from,
+      to,
+      oneway: l.oneway,
+      lengthM: Number(l.length_m),
+      speedKmh: Number(l.speed_limit_kmh),
+      capacityVehH: Number(l.capacity_veh_h),
+      lanes: Number(l.lanes),
+      class: l.class,
+      name: l.name,
+    });
+  }
+
+  return {
+    buildings,
+    roads: {
+      nodeId: rn.rows.map((r) => String(r.id)),
+      nodeIndex,
+      x: Float64Array.from(rn.rows, (r) => Number(r.x)),
+      y: Float64Array.from(rn.rows, (r) => Number(r.y)),
+      links,
+      linkIndex: new Map(links.map((l, i) => [l.id, i])),
+    },
+    water: utilityModel(wn.rows, wp.map((p) => ({ ...p, capacity: Number(p.capacity_l_s) }))),
+    power: utilityModel(
+      pn.rows,
+      pl.map((p) => ({ ...p, capacity: Number(p.capacity_kva) })),
+    ),
+  };
+}
+
+function utilityModel(
+  nodes: { id: string; x: number; y: number; kind: string; name: string | null; capacity_kva?: number | null }[],
+  edges: { id: string; from_node: string; to_node: string; length_m: number; capacity: number }[],
+): UtilityModel {
+  const index = new Map(nodes.map((r, i) => [String(r.id), i]));
+  return {
+    nodeId: nodes.map((r) => String(r.id)),
+    kind: nodes.map((r) => r.kind),
+    name: nodes.map((r) => r.name),
+    nodeCapacity: Float64Array.from(nodes, (r) => (r.capacity_kva == null ? NaN : Number(r.capacity_kva))),
+    x: Float64Array.from(nodes, (r) => Number(r.x)),
+    y: Float64Array.from(nodes, (r) => Number(r.y)),
+    edges: edges.flatMap((e) => {
+      const from = index.get(String(e.from_node));
+      const to = index.get(String(e.to_node));
+      return from === undefined || to === undefined
+        ? []
+        : [{ id: String(e.id), from, to, lengthM: Number(e.length_m), capacity: e.capacity }];
+    }),
+  };
+}

@@ -1,0 +1,55 @@
+import { FactorSet, type Factor } from './factors';
+
+/** Factor values for unit tests, chosen so results are easy to compute by hand. */
+export function testFactors(overrides: Record<string, number> = {}): FactorSet {
+  const values: Record<string, number> = {
+    'residential.storey_height_m': 3,
+    'office.storey_height_m': 4,
+    'retail.storey_height_m': 4.5,
+    'industrial.storey_height_m': 6,
+    'civic.storey_height_m': 4,
+    'other.storey_height_m': 3.5,
+    'residential.net_efficiency': 0.8,
+    'office.net_efficiency': 0.8,
+    'retail.net_efficiency': 0.85,
+    'industrial.net_efficiency': 0.9,
+    'civic.net_efficiency': 0.75,
+    'other.net_efficiency': 0.8,
+    'residential.dwelling_size_m2': 80,
+    'residential.household_size': 2,
+    'office.m2_per_job': 10,
+    'retail.m2_per_job': 17,
+    'industrial.m2_per_job': 36,
+    'civic.m2_per_job': 30,
+    'other.m2_per_job': 40,
+    'mixed.share_residential': 0.7,
+    'mixed.share_retail': 0.3,
+    'residential.peak_trips_per_dwelling': 0.5,
+    'office.peak_trips_per_100m2': 2,
+    'retail.peak_trips_per_100m2': 4,
+    'industrial.peak_trips_per_100m2': 1,
+    'civic.peak_trips_per_100m2': 1,
+    'other.peak_trips_per_100m2': 1,
+    'traffic.urban_car_factor': 1,
+    'traffic.gravity_beta_per_min': 0.1,
+    'water.l_per_resident_day': 100,
+    'water.l_per_job_day': 50,
+    'water.peak_factor': 2,
+    'power.residential_w_per_m2': 10,
+    'power.office_w_per_m2': 50,
+    'power.retail_w_per_m2': 60,
+    'power.industrial_w_per_m2': 40,
+    'power.civic_w_per_m2': 35,
+    'power.other_w_per_m2': 25,
+    'power.power_factor': 1,
+    ...overrides,
+  };
+  const factors: Factor[] = Object.entries(values).map(([key, value]) => ({
+    key,
+    value,
+    unit: '',
+    description: key,
+    source: 'unit test',
+  }));
+  return new FactorSet(factors, 'test');
+}

@@ -1,0 +1,155 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
+import { hexToRgb } from '../../web/src/lib/color-ramps';
+import { BUILDING_USES } from '../../web/src/lib/palettes';
+import { ensureWebBuild } from '../../web/ensure-web-build';
+import {
+  CHROMIUM_PATH,
+  HAS_CHROMIUM,
+  countPalettePixels,
+  launchChromium,
+  openMap,
+  recordPage,
+  serveApp,
+  waitForMap,
+  type Browser,
+  type PageGlobals,
+  type PageLog,
+} from '../support/browser';
+import { ARTIFACTS_DIR } from '../support/paths';
+import { createTestTwin, type TestTwin } from '../support/twin';
+
+if (!HAS_CHROMIUM) {
+  console.warn(`\n[skipped] browser test of scenarios: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH).\n`);
+}
+
+const RESIDENTIAL = [hexToRgb(BUILDING_USES.find((u) => u.value === 'residential')!.color)];
+/** SwiftShader renders slowly: each settled view can take tens of seconds. */
+const SLOW = 300_000;
+
+describe.skipIf(!HAS_CHROMIUM)(
+  `scenarios in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
+  () => {
+    let twin: TestTwin;
+    let server: Awaited<ReturnType<typeof serveApp>>;
+    let browser: Browser;
+    let page: Page;
+    let log: PageLog;
+    let site: { lon: number; lat: number };
+
+    beforeAll(async () => {
+      await ensureWebBuild(() => {});
+      twin = await createTestTwin('pglite');
+      server = await serveApp(twin.app.fetch);
+      browser = await launchChromium();
+      mkdirSync(ARTIFACTS_DIR, { recursive: true });
+      // A spot near the centre with no building within 40 m, where the tower is drawn.
+      const [lon, lat] = DEFAULT_DEMO_CENTER;
+      const { rows } = await sql<{ lon: number; lat: number }>`
+        SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
+          SELECT ST_Transform(n.geom, 4326) AS p, n.geom FROM road_nodes n
+          WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE ST_DWithin(b.geom, n.geom, 70))
+          ORDER BY n.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857) LIMIT 1) AS q`.execute(twin.backend.db);
+      site = { lon: Number(rows[0]!.lon), lat: Number(rows[0]!.lat) };
+      page = await browser.context.newPage();
+      log = recordPage(page);
+    }, SLOW);
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+      await twin?.dispose();
+    });
+
+    const camera = (pitch: number) =>
+      page.evaluate(
+        ({ site, pitch }) => {
+          // Centred ~80 m east of the site, so the site sits in the open map area left of the
+          // scenario panels.
+          (globalThis as unknown as PageGlobals).__twin!.map.jumpTo({ center: [site.lon + 0.0012, site.lat], zoom: 17, bearing: 0, pitch });
+        },
+        { site, pitch },
+      );
+
+    /** Where a lon/lat falls on the page. */
+    const at = (lon: number, lat: number) =>
+      page.evaluate((p) => (globalThis as unknown as PageGlobals).__twin!.map.project(p), [lon, lat] as [number, number]);
+
+    it(
+      'draws a building, sets floors, updates the impact panel, and shows the tower only on the scenario side',
+      async () => {
+        onTestFailed(async () => {
+          await page?.screenshot({ path: join(ARTIFACTS_DIR, 'failed-scenario.png') }).catch(() => {});
+        });
+        await openMap(page, server.origin, `#map=17/${site.lat}/${site.lon}/0/0&layers=buildings,roads`);
+
+        await page.getByLabel('New scenario name').fill('Browser tower');
+        await page.getByTestId('scenario-create').click();
+        await expect.poll(() => page.getByTestId('scenario-select').inputValue()).not.toBe('');
+        await page.getByTestId('floors-input').fill('40');
+        // The empty scenario's impact (the baseline model) is computed in this very process; wait
+        // for it, so that the pointer events below are not held up by it.
+        const gfaCell = page.getByTestId('impact-panel').locator('tr[data-key="gfa_m2"] td');
+        await expect.poll(() => gfaCell.textContent(), { timeout: SLOW }).toBe('0 m²');
+
+        // Draw a ~50 m square footprint around the site: four corners, then the first again.
+        await camera(0);
+        await waitForMap(page);
+        const d = 0.00022;
+        const corners = [
+          [site.lon - d * 1.6, site.lat - d],
+          [site.lon + d * 1.6, site.lat - d],
+          [site.lon + d * 1.6, site.lat + d],
+          [site.lon - d * 1.6, site.lat + d],
+        ];
+        await page.getByTestId('draw-building').click();
+        for (const [lon, lat] of [...corners, corners[0]!]) {
+          // terra-draw takes a click from pointer moves, down and up on the map canvas.
+          const p = await at(lon!, lat!);
+          await page.mouse.move(p.x, p.y, { steps: 4 });
+          await page.mouse.down();
+          await page.mouse.up();
+          await page.waitForTimeout(300);
+        }
+
+        // The edit lands, and the impact panel shows its floor area and homes.
+        await expect.poll(() => page.getByTestId('edit-list').textContent(), { timeout: 60_000 }).toMatch(/add building, 40 floors/);
+        await expect.poll(() => gfaCell.textContent(), { timeout: SLOW }).toMatch(/^\+[1-9][0-9,]* m²/);
+        await expect.poll(() => page.getByTestId('impact-panel').locator('tr[data-key="dwellings"] td').textContent()).toMatch(/^\+[1-9]/);
+        expect(await page.getByTestId('impact-panel').textContent()).toMatch(/Factors and sources/);
+
+        // 3D: the tower rises above the site in the scenario view.
+        await camera(55);
+        await waitForMap(page);
+        const top = await at(site.lon, site.lat);
+        const clip = { x: Math.round(top.x - 60), y: Math.max(0, Math.round(top.y - 260)), width: 120, height: 240 };
+        const scenario = await countPalettePixels(page, RESIDENTIAL, clip);
+        await page.screenshot({ path: join(ARTIFACTS_DIR, 'scenario-3d.png') });
+
+        // Swipe compare with the baseline covering the whole view: no tower there.
+        await page.getByTestId('compare-toggle').check();
+        const divider = page.getByTestId('compare-divider');
+        await divider.focus();
+        for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+        await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { dataset: Record<string, string> } | null } }).document.querySelector('[data-testid="compare-baseline"]')?.dataset.loaded === 'true', null, { timeout: SLOW });
+        const baseline = await countPalettePixels(page, RESIDENTIAL, clip);
+        await page.screenshot({ path: join(ARTIFACTS_DIR, 'scenario-compare-baseline.png') });
+
+        // And with the divider at the far left the scenario shows again.
+        for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowLeft');
+        await page.waitForTimeout(500);
+        const again = await countPalettePixels(page, RESIDENTIAL, clip);
+
+        expect(scenario.matching).toBeGreaterThan(800);
+        expect(baseline.matching).toBeLessThan(scenario.matching / 3);
+        expect(again.matching).toBeGreaterThan(scenario.matching / 2);
+        expect(log.pageErrors).toEqual([]);
+      },
+      SLOW * 2,
+    );
+  },
+);
