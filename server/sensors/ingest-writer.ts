@@ -1,0 +1,223 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+
+/** A reading whose sensor is known: `sensorId` is `sensors.id`, `ts` epoch milliseconds. */
+export interface ResolvedReading {
+  sensorId: string;
+  ts: number;
+  value: number;
+}
+
+export interface WriteResult {
+  accepted: number;
+  duplicate: number;
+}
+
+/** Ingest is saturated or the database is failing: push back, nothing was written. */
+export class IngestBusyError extends Error {
+  override name = 'IngestBusyError';
+}
+
+/** The NOTIFY channel every instance listens on; payloads are `[[sensorId, tsMs, value], …]`. */
+export const READINGS_CHANNEL = 'twin_readings';
+/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; stay well below. */
+const MAX_PAYLOAD = 7600;
+
+interface Job {
+  rows: ResolvedReading[];
+  resolve(result: WriteResult): void;
+  reject(error: unknown): void;
+}
+
+export interface IngestWriterOptions {
+  db: Kysely<Database>;
+  /** Readings waiting or being written, at most; beyond it `submit` throws `IngestBusyError`. */
+  maxInFlight: number;
+  /** Rows per transaction, at most (a larger single submission is written alone). */
+  maxBatchRows?: number;
+  /** Transactions in flight at once. */
+  concurrency?: number;
+  /** After a failed write, new submissions are refused for this long (fail fast, 503). */
+  coolDownMs?: number;
+  /**
+   * A transaction that has not answered by then is given up (its submitters get an error and
+   * may retry: a row that did commit comes back as a duplicate), so a connection wedged by a
+   * database restart cannot hold ingest forever.
+   */
+  writeTimeoutMs?: number;
+}
+
+/**
+ * Group commit for readings: submissions that arrive while a transaction runs are written
+ * together in the next one (one multi-row INSERT … ON CONFLICT DO NOTHING, the current-state
+ * upsert and the NOTIFY to every instance, all in one transaction). `submit` resolves only after
+ * COMMIT, with how many rows were new and how many already stored.
+ */
+export class IngestWriter {
+  readonly #db: Kysely<Database>;
+  readonly #maxInFlight: number;
+  readonly #maxBatchRows: number;
+  readonly #concurrency: number;
+  readonly #coolDownMs: number;
+  readonly #writeTimeoutMs: number;
+  readonly #pending: Job[] = [];
+  #inFlight = 0;
+  #running = 0;
+  #failingUntil = 0;
+  #lastError: Error | undefined;
+
+  constructor(options: IngestWriterOptions) {
+    this.#db = options.db;
+    this.#maxInFlight = options.maxInFlight;
+    this.#maxBatchRows = options.maxBatchRows ?? 5000;
+    this.#concurrency = options.concurrency ?? 2;
+    this.#coolDownMs = options.coolDownMs ?? 1000;
+    this.#writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
+  }
+
+  /** Readings accepted for writing and not yet committed or failed. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** True while the last write failed and the cool-down has not passed. */
+  get failing(): boolean {
+    return Date.now() < this.#failingUntil;
+  }
+
+  get lastError(): Error | undefined {
+    return this.#lastError;
+  }
+
+  /** Queues readings for the next transaction; resolves after COMMIT. */
+  submit(rows: ResolvedReading[]): Promise<WriteResult> {
+    if (rows.length === 0) return Promise.resolve({ accepted: 0, duplicate: 0 });
+    if (this.failing) {
+      return Promise.reject(new IngestBusyError('the database is unavailable; retry shortly'));
+    }
+    if (this.#inFlight + rows.length > this.#maxInFlight) {
+      return Promise.reject(new IngestBusyError('ingest is saturated; retry shortly'));
+    }
+    this.#inFlight += rows.length;
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.#pending.push({ rows, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#running < this.#concurrency && this.#pending.length > 0) {
+      const jobs: Job[] = [];
+      let count = 0;
+      while (this.#pending.length > 0) {
+        const next = this.#pending[0]!;
+        if (jobs.length > 0 && count + next.rows.length > this.#maxBatchRows) break;
+        jobs.push(this.#pending.shift()!);
+        count += next.rows.length;
+      }
+      this.#running++;
+      void this.#write(jobs).finally(() => {
+        this.#running--;
+        this.#inFlight -= count;
+        this.#pump();
+      });
+    }
+  }
+
+  async #write(jobs: Job[]): Promise<void> {
+    const rows = jobs.flatMap((j) => j.rows);
+    let inserted: Set<string>;
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer from the database in ${this.#writeTimeoutMs} ms`)),
+          this.#writeTimeoutMs,
+        );
+      });
+      try {
+        inserted = await Promise.race([writeReadings(this.#db, rows), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+      this.#failingUntil = 0;
+      this.#lastError = undefined;
+    } catch (error) {
+      this.#lastError = error as Error;
+      this.#failingUntil = Date.now() + this.#coolDownMs;
+      for (const job of jobs) job.reject(error);
+      return;
+    }
+    for (const job of jobs) {
+      let accepted = 0;
+      for (const r of job.rows) {
+        // Deleting the key makes a second copy in the same transaction count as a duplicate.
+        if (inserted.delete(`${r.sensorId}|${r.ts}`)) accepted++;
+      }
+      job.resolve({ accepted, duplicate: job.rows.length - accepted });
+    }
+  }
+}
+
+/**
+ * Writes readings in one transaction: new rows into `readings`, the latest per sensor into
+ * `sensor_state`, and NOTIFY payloads for the live stream (delivered only on COMMIT). Returns
+ * the `sensorId|tsMs` keys that were new.
+ */
+export async function writeReadings(
+  db: Kysely<Database>,
+  rows: ResolvedReading[],
+): Promise<Set<string>> {
+  const input = JSON.stringify(
+    rows.map((r) => ({ s: r.sensorId, t: new Date(r.ts).toISOString(), v: r.value })),
+  );
+  return db.transaction().execute(async (trx) => {
+    const { rows: fresh } = await sql<{ sensor_id: string | number; ms: number; value: number }>`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${input}::text::jsonb) AS t(s bigint, t timestamptz, v float8)
+      ), ins AS (
+        INSERT INTO readings (sensor_id, ts, value) SELECT s, t, v FROM input
+        ON CONFLICT (sensor_id, ts) DO NOTHING
+        RETURNING sensor_id, ts, value
+      ), st AS (
+        INSERT INTO sensor_state (sensor_id, ts, value, received_at)
+        SELECT DISTINCT ON (sensor_id) sensor_id, ts, value, now() FROM ins
+        ORDER BY sensor_id, ts DESC
+        ON CONFLICT (sensor_id) DO UPDATE
+          SET ts = excluded.ts, value = excluded.value, received_at = excluded.received_at
+          WHERE sensor_state.ts < excluded.ts
+      )
+      SELECT sensor_id, (extract(epoch FROM ts) * 1000)::float8 AS ms, value FROM ins`.execute(trx);
+    const keys = new Set<string>();
+    const compact: [number, number, number][] = [];
+    for (const r of fresh) {
+      keys.add(`${r.sensor_id}|${Math.round(Number(r.ms))}`);
+      compact.push([Number(r.sensor_id), Math.round(Number(r.ms)), Number(r.value)]);
+    }
+    const payloads = chunkPayloads(compact);
+    if (payloads.length > 0) {
+      await sql`SELECT pg_notify(${READINGS_CHANNEL}, p)
+        FROM jsonb_array_elements_text(${JSON.stringify(payloads)}::text::jsonb) AS p`.execute(trx);
+    }
+    return keys;
+  });
+}
+
+/** Splits `[[id, ts, value], …]` into JSON arrays that each fit one NOTIFY. */
+export function chunkPayloads(items: [number, number, number][]): string[] {
+  const out: string[] = [];
+  let parts: string[] = [];
+  let size = 2;
+  for (const item of items) {
+    const s = JSON.stringify(item);
+    if (parts.length > 0 && size + s.length + 1 > MAX_PAYLOAD) {
+      out.push(`[${parts.join(',')}]`);
+      parts = [];
+      size = 2;
+    }
+    parts.push(s);
+    size += s.length + 1;
+  }
+  if (parts.length > 0) out.push(`[${parts.join(',')}]`);
+  return out;
+}

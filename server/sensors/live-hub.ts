@@ -1,0 +1,143 @@
+import type { Backend } from '../db/backend';
+import type { Logger } from '../log';
+import type { LiveUpdate } from '../../common/sensor-types';
+import { READINGS_CHANNEL } from './ingest-writer';
+import type { SensorMeta, SensorRegistry } from './sensor-registry';
+import { sensorStatus } from './sensor-status';
+
+export interface LiveFilter {
+  kinds?: Set<string>;
+  /** [west, south, east, north], WGS84 degrees. */
+  bbox?: [number, number, number, number];
+}
+
+export interface LiveSubscriber {
+  filter: LiveFilter;
+  /** `json` is the updates already serialised (shared by every subscriber of the same set). */
+  send(updates: LiveUpdate[], json: string): void;
+}
+
+/**
+ * Fan-out of committed readings to live clients. Every instance LISTENs on one channel; the
+ * ingest transaction NOTIFYs it, so a reading committed through any instance reaches the clients
+ * of all of them (and only once committed). Starts listening with the first subscriber.
+ */
+export class LiveHub {
+  readonly #backend: Backend;
+  readonly #registry: SensorRegistry;
+  readonly #log: Logger;
+  readonly #subscribers = new Set<LiveSubscriber>();
+  #unlisten: Promise<() => Promise<void>> | undefined;
+  /** Updates waiting for unknown sensors to be looked up, kept in order. */
+  #chain: Promise<void> = Promise.resolve();
+  #queued = 0;
+
+  constructor(backend: Backend, registry: SensorRegistry, log: Logger) {
+    this.#backend = backend;
+    this.#registry = registry;
+    this.#log = log;
+  }
+
+  get subscribers(): number {
+    return this.#subscribers.size;
+  }
+
+  /** Adds a subscriber; resolves once this instance is listening (so nothing later is missed). */
+  async subscribe(subscriber: LiveSubscriber): Promise<() => void> {
+    this.#subscribers.add(subscriber);
+    await this.start();
+    return () => this.#subscribers.delete(subscriber);
+  }
+
+  start(): Promise<unknown> {
+    this.#unlisten ??= this.#backend.listen(READINGS_CHANNEL, (payload) => this.#receive(payload));
+    return this.#unlisten;
+  }
+
+  async stop(): Promise<void> {
+    const unlisten = this.#unlisten;
+    this.#unlisten = undefined;
+    this.#subscribers.clear();
+    if (!unlisten) return;
+    // Bounded: after a database restart the listening connection may never answer.
+    const give = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
+    await Promise.race([
+      unlisten.then((f) => f()).catch(() => undefined),
+      give,
+    ]);
+  }
+
+  #receive(payload: string): void {
+    let items: [number, number, number][];
+    try {
+      items = JSON.parse(payload) as [number, number, number][];
+      if (!Array.isArray(items)) return;
+    } catch {
+      this.#log.warn('live: ignored a notification that is not JSON');
+      return;
+    }
+    if (this.#subscribers.size === 0) return;
+    const ids = items.map(([id]) => String(id));
+    const unknown = ids.filter((id) => !this.#registry.byId(id));
+    if (unknown.length === 0 && this.#queued === 0) {
+      this.#fanOut(items);
+      return;
+    }
+    this.#queued++;
+    this.#chain = this.#chain
+      .then(() => (unknown.length > 0 ? this.#registry.ensureIds(unknown) : undefined))
+      .catch((error: unknown) => this.#log.warn({ err: error }, 'live: sensor lookup failed'))
+      .then(() => this.#fanOut(items))
+      .finally(() => {
+        this.#queued--;
+      });
+  }
+
+  #fanOut(items: [number, number, number][]): void {
+    const updates: { meta: SensorMeta; update: LiveUpdate }[] = [];
+    for (const [id, ts, value] of items) {
+      const meta = this.#registry.byId(String(id));
+      if (!meta) continue;
+      const { ratio, status } = sensorStatus(meta.kind, value, meta.reference);
+      updates.push({
+        meta,
+        update: {
+          sensor: meta.id,
+          kind: meta.kind,
+          asset_type: meta.assetType,
+          asset_id: meta.assetId,
+          ts: new Date(ts).toISOString(),
+          value,
+          ratio,
+          status,
+        },
+      });
+    }
+    if (updates.length === 0) return;
+    let all: { list: LiveUpdate[]; json: string } | undefined;
+    for (const sub of this.#subscribers) {
+      const { kinds, bbox } = sub.filter;
+      try {
+        if (!kinds && !bbox) {
+          all ??= (() => {
+            const list = updates.map((u) => u.update);
+            return { list, json: JSON.stringify(list) };
+          })();
+          sub.send(all.list, all.json);
+          continue;
+        }
+        const list = updates
+          .filter(({ meta }) => (!kinds || kinds.has(meta.kind)) && (!bbox || inBox(meta, bbox)))
+          .map((u) => u.update);
+        if (list.length > 0) sub.send(list, JSON.stringify(list));
+      } catch (error) {
+        this.#log.warn({ err: error }, 'live: a subscriber failed; dropped');
+        this.#subscribers.delete(sub);
+      }
+    }
+  }
+}
+
+function inBox(m: SensorMeta, [w, s, e, n]: [number, number, number, number]): boolean {
+  return m.lon >= w && m.lon <= e && m.lat >= s && m.lat <= n;
+}

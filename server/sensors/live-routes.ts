@@ -1,0 +1,60 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { bbox, kindList, parseQuery } from './query-params';
+import type { SensorService } from './sensor-service';
+
+const LiveQuery = z.object({ kind: kindList.optional(), bbox: bbox.optional() });
+
+/** A client this far behind (unwritten events) is cut off; EventSource reconnects it. */
+const MAX_QUEUED_EVENTS = 500;
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * `GET /api/live?kind&bbox`: server-sent events. First `ready` (the stream is live), then
+ * `readings` events whose data is an array of `LiveUpdate`, for readings committed through any
+ * instance.
+ */
+export function liveRoutes(service: SensorService) {
+  return new Hono().get('/', (c) => {
+    const q = parseQuery(LiveQuery, c.req.query());
+    const filter = { kinds: q.kind ? new Set(q.kind) : undefined, bbox: q.bbox };
+    c.header('Cache-Control', 'no-store');
+    c.header('X-Accel-Buffering', 'no');
+    return streamSSE(c, async (stream) => {
+      let queued = 0;
+      let closed = false;
+      let wake: () => void = () => {};
+      const done = new Promise<void>((resolve) => (wake = resolve));
+      const close = () => {
+        closed = true;
+        wake();
+      };
+      stream.onAbort(close);
+      const unsubscribe = await service.hub.subscribe({
+        filter,
+        send: (_updates, json) => {
+          if (closed) return;
+          if (++queued > MAX_QUEUED_EVENTS) {
+            close();
+            return;
+          }
+          stream.writeSSE({ event: 'readings', data: json }).then(
+            () => queued--,
+            close,
+          );
+        },
+      });
+      try {
+        await stream.writeSSE({ event: 'ready', data: JSON.stringify({ at: new Date().toISOString() }) });
+        while (!closed) {
+          const timer = new Promise<void>((resolve) => setTimeout(resolve, KEEPALIVE_MS).unref());
+          await Promise.race([timer, done]);
+          if (!closed) await stream.write(': keep-alive\n\n').catch(close);
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+}

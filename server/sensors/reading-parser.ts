@@ -1,0 +1,118 @@
+import type { RejectReason } from '../../common/sensor-types';
+
+/** A reading that passed the shape checks; its sensor is still to be resolved. */
+export interface ParsedReading {
+  index: number;
+  sensor: string;
+  /** Epoch milliseconds. */
+  ts: number;
+  value: number;
+}
+
+export interface Rejection {
+  index: number;
+  reason: RejectReason;
+  message: string;
+}
+
+export interface ParseResult {
+  readings: ParsedReading[];
+  rejected: Rejection[];
+}
+
+/** Thrown when the body as a whole cannot be read (not one bad item: the whole request). */
+export class BatchFormatError extends Error {
+  override name = 'BatchFormatError';
+}
+
+/** Earliest timestamp accepted: 1970-01-01 (epoch ms must be positive). */
+const MIN_TS = 0;
+
+/**
+ * Splits a request body — a JSON array, or NDJSON (one object per line) — into readings and
+ * per-item rejections. A malformed NDJSON line rejects that line only; a JSON array that does
+ * not parse rejects the request.
+ */
+export function parseReadingBatch(
+  body: string,
+  { maxItems, maxFutureMs, now = Date.now() }: { maxItems: number; maxFutureMs: number; now?: number },
+): ParseResult {
+  const trimmed = body.trimStart();
+  let items: { index: number; item: unknown; error?: string }[];
+  if (trimmed.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (e) {
+      throw new BatchFormatError(`the body is not valid JSON: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(parsed)) throw new BatchFormatError('expected a JSON array of readings');
+    items = parsed.map((item, index) => ({ index, item }));
+  } else if (trimmed === '') {
+    items = [];
+  } else {
+    items = [];
+    const lines = body.split('\n');
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      const index = items.length;
+      try {
+        items.push({ index, item: JSON.parse(line) });
+      } catch {
+        items.push({ index, item: undefined, error: 'line is not valid JSON' });
+      }
+      if (items.length > maxItems) break;
+    }
+  }
+  if (items.length > maxItems) {
+    throw new BatchFormatError(`a batch holds at most ${maxItems} readings; split it`);
+  }
+  const out: ParseResult = { readings: [], rejected: [] };
+  for (const { index, item, error } of items) {
+    const r = error ? { reason: 'malformed' as const, message: error } : checkReading(item, now + maxFutureMs);
+    if ('reason' in r) out.rejected.push({ index, ...r });
+    else out.readings.push({ index, ...r });
+  }
+  return out;
+}
+
+/** Validates one `{sensor, ts, value}`; returns the reading or why it is rejected. */
+export function checkReading(
+  item: unknown,
+  latestTs: number,
+): Omit<ParsedReading, 'index'> | Omit<Rejection, 'index'> {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    return { reason: 'malformed', message: 'expected an object {sensor, ts, value}' };
+  }
+  const { sensor, ts, value } = item as Record<string, unknown>;
+  let ref: string;
+  if (typeof sensor === 'string' && sensor.length > 0 && sensor.length <= 200) ref = sensor;
+  else if (typeof sensor === 'number' && Number.isSafeInteger(sensor) && sensor > 0) ref = String(sensor);
+  else return { reason: 'malformed', message: 'sensor must be an id or an external id (1–200 chars)' };
+
+  const t = parseTimestamp(ts);
+  if (t === undefined) {
+    return { reason: 'malformed', message: 'ts must be an ISO 8601 time or epoch milliseconds' };
+  }
+  if (t > latestTs) return { reason: 'ts_in_future', message: 'ts is too far in the future' };
+
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return { reason: 'value_not_finite', message: 'value is not finite' };
+  } else if (value === null || value === 'NaN' || value === 'Infinity' || value === '-Infinity') {
+    return { reason: 'value_not_finite', message: 'value is not a finite number' };
+  } else {
+    return { reason: 'malformed', message: 'value must be a number' };
+  }
+  return { sensor: ref, ts: t, value };
+}
+
+/** ISO 8601 with a date and time, or epoch milliseconds; undefined when neither. */
+export function parseTimestamp(ts: unknown): number | undefined {
+  let t: number;
+  if (typeof ts === 'number') t = ts;
+  else if (typeof ts === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(ts)) t = Date.parse(ts);
+  else return undefined;
+  // Readings are stored to the millisecond; PostgreSQL's range ends far beyond year 9999.
+  if (!Number.isFinite(t) || t < MIN_TS || t > 253402300799999) return undefined;
+  return Math.round(t);
+}

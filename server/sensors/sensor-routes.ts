@@ -1,0 +1,89 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { ApiError } from '../errors';
+import type { ReadingsResponse, SensorListResponse } from '../../common/sensor-types';
+import { requireIngestKey } from './ingest-routes';
+import { bbox, bucket, kindList, parseQuery, time } from './query-params';
+import { findSensorId, listSensors, registerSensors, sensorReadings } from './sensor-queries';
+import type { SensorService } from './sensor-service';
+
+const ListQuery = z.object({
+  kind: kindList.optional(),
+  bbox: bbox.optional(),
+  at: time.optional(),
+  asset_type: z.enum(['road_link', 'water_pipe', 'water_node', 'power_line', 'power_node']).optional(),
+  asset_id: z.string().regex(/^[1-9]\d{0,17}$/, 'asset_id: a numeric id').optional(),
+  limit: z.coerce.number().int().min(1).max(50_000).default(20_000),
+});
+
+const ReadingsQuery = z.object({
+  from: time.optional(),
+  to: time.optional(),
+  bucket: bucket.default(300),
+});
+
+/** Most buckets one history request may return. */
+const MAX_POINTS = 10_000;
+
+const Registration = z.object({
+  external_id: z.string().min(1).max(200),
+  kind: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/),
+  unit: z.string().max(20).optional(),
+  name: z.string().max(200).optional(),
+  location: z.tuple([z.number().min(-180).max(180), z.number().min(-85).max(85)]),
+  asset_type: z.enum(['road_link', 'water_pipe', 'water_node', 'power_line', 'power_node']).optional(),
+  asset_id: z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d{0,17}$/)]).optional(),
+  reference_value: z.number().positive().finite().optional(),
+  interval_s: z.number().int().positive().max(86_400 * 7).optional(),
+  attributes: z.record(z.string(), z.unknown()).optional(),
+}).refine((s) => (s.asset_type === undefined) === (s.asset_id === undefined), {
+  message: 'asset_type and asset_id go together',
+});
+
+/**
+ * `GET /api/sensors?kind&bbox&at` (sensors with their current value), `POST /api/sensors`
+ * (register new sensors; ingest key) and `GET /api/sensors/{id}/readings?from&to&bucket`.
+ */
+export function sensorRoutes(service: SensorService) {
+  const db = service.backend.db;
+  return new Hono()
+    .get('/', async (c) => {
+      const q = parseQuery(ListQuery, c.req.query());
+      const at = q.at ?? new Date();
+      const asset = q.asset_type && q.asset_id ? { type: q.asset_type, id: q.asset_id } : undefined;
+      const sensors = await listSensors(db, { kinds: q.kind, bbox: q.bbox, at: q.at, asset, limit: q.limit });
+      return c.json({ at: at.toISOString(), sensors } satisfies SensorListResponse);
+    })
+    .post('/', requireIngestKey(service.keys), async (c) => {
+      const body = await c.req.json().catch(() => {
+        throw new ApiError(400, 'bad_request', 'the body must be JSON: a sensor or an array of sensors');
+      });
+      const parsed = z.array(Registration).max(10_000).safeParse(Array.isArray(body) ? body : [body]);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new ApiError(400, 'bad_request', `${issue.path.join('.')}: ${issue.message}`);
+      }
+      const result = await registerSensors(db, parsed.data);
+      return c.json(result, result.created > 0 ? 201 : 200);
+    })
+    .get('/:id/readings', async (c) => {
+      const q = parseQuery(ReadingsQuery, c.req.query());
+      const to = q.to ?? new Date();
+      const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
+      if (from >= to) throw new ApiError(400, 'bad_request', 'from must be before to');
+      if ((to.getTime() - from.getTime()) / 1000 / q.bucket > MAX_POINTS) {
+        throw new ApiError(400, 'bad_request', `at most ${MAX_POINTS} buckets: widen bucket or narrow from/to`);
+      }
+      const ref = c.req.param('id');
+      const id = ref.length <= 200 ? await findSensorId(db, ref) : undefined;
+      if (!id) throw new ApiError(404, 'not_found', `no sensor ${JSON.stringify(ref.slice(0, 200))}`);
+      const points = await sensorReadings(db, id, from, to, q.bucket);
+      return c.json({
+        sensor: id,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        bucket_s: q.bucket,
+        points,
+      } satisfies ReadingsResponse);
+    });
+}

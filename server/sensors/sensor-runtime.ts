@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { ensureDemoKey } from './api-keys';
+import { AnomalyMonitor } from './anomaly-monitor';
+import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
+import { MqttIngest } from './mqtt-ingest';
+import type { SensorService } from './sensor-service';
+import { Simulator } from './simulator';
+
+export interface RuntimeOptions {
+  /** MQTT ingest (external broker at MQTT_URL, or the in-process one); default from config. */
+  mqtt?: boolean;
+  /** The demo simulator; default: config (`TWIN_SIMULATOR`) and only with the demo city on. */
+  simulator?: boolean;
+  /** The anomaly monitor; default on. */
+  anomalies?: boolean;
+}
+
+export interface SensorRuntimeHandle {
+  mqtt?: MqttIngest;
+  broker?: EmbeddedBroker;
+  simulator?: Simulator;
+  anomalies?: AnomalyMonitor;
+}
+
+/**
+ * Starts what runs in the background for live sensors: the live LISTEN, monthly partitions
+ * ahead, MQTT ingest (with the in-process broker when no MQTT_URL is set), the anomaly monitor
+ * and the simulator. Everything is stopped by `service.stop()`.
+ */
+export async function startSensorRuntime(
+  service: SensorService,
+  options: RuntimeOptions = {},
+): Promise<SensorRuntimeHandle> {
+  const { config, log } = service;
+  const s = config.sensors;
+  const handle: SensorRuntimeHandle = {};
+  await sql`SELECT ensure_readings_partitions((now() - interval '1 month')::date, 4)`.execute(
+    service.backend.db,
+  );
+  await service.registry.loadAll();
+  await service.hub.start();
+
+  if (!config.databaseUrl && !config.dataDir.startsWith('memory://')) {
+    const file = await ensureDemoKey(service.backend.db, config.dataDir);
+    log.info({ file }, 'ingest key for this twin (Authorization: Bearer <key>, or MQTT password)');
+  }
+
+  if (options.mqtt ?? s.mqttEnabled) {
+    if (s.mqttUrl) {
+      handle.mqtt = await MqttIngest.start(service, {
+        url: s.mqttUrl,
+        clientId: s.mqttClientId,
+        shareGroup: s.mqttShareGroup,
+        v5: true,
+      });
+      service.adopt(handle.mqtt);
+      log.info({ clientId: s.mqttClientId }, 'mqtt: ingesting twin/sensors/+ from MQTT_URL');
+    } else {
+      const internalToken = randomBytes(24).toString('base64url');
+      try {
+        handle.broker = await startEmbeddedBroker({ port: s.mqttPort, keys: service.keys, internalToken });
+      } catch (error) {
+        log.warn(
+          { err: error, port: s.mqttPort },
+          'mqtt: the in-process broker could not listen (TWIN_MQTT_PORT in use?); MQTT ingest is off',
+        );
+      }
+      if (handle.broker) {
+        service.adopt(handle.broker);
+        handle.mqtt = await MqttIngest.start(service, {
+          url: handle.broker.url,
+          clientId: s.mqttClientId,
+          username: 'twin',
+          password: internalToken,
+        });
+        service.adopt(handle.mqtt);
+        log.info(
+          { port: handle.broker.port },
+          'mqtt: in-process broker listening; publish {ts, value} to twin/sensors/{externalId} with an ingest key as password',
+        );
+      }
+    }
+  }
+
+  if (options.anomalies ?? true) {
+    handle.anomalies = new AnomalyMonitor(service);
+    await handle.anomalies.start();
+    service.adopt(handle.anomalies);
+  }
+
+  if (options.simulator ?? (s.simulator && config.demo.enabled)) {
+    handle.simulator = new Simulator(service, { periodS: s.simulatorPeriodS });
+    await handle.simulator.start();
+    service.adopt(handle.simulator);
+    log.info({ sensors: handle.simulator.size, periodS: s.simulatorPeriodS }, 'simulator: on (TWIN_SIMULATOR=off to stop)');
+  }
+  return handle;
+}
