@@ -10,13 +10,24 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['{server,tiles,data,bench}/**/*.test.ts'] },
+        test: { name: 'unit', include: ['{server,tiles,data,bench}/**/*.test.ts', 'web/src/**/*.test.ts'] },
       },
       {
         extends: true,
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/sensors/restarts.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      {
+        // Restarts the machine's PostgreSQL and Mosquitto: run alone, after everything else
+        // (`npm test` runs this project in a second vitest invocation).
+        extends: true,
+        test: {
+          name: 'restarts',
+          include: ['test/sensors/restarts.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
         },
       },

@@ -92,11 +92,14 @@ export function startProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let started = false;
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
+      if (started) return;
       output += chunk.toString();
       const m = ready.exec(output);
       if (m) {
+        started = true;
         child.removeAllListeners('exit');
         resolve({
           child,

@@ -6,6 +6,10 @@ export {};
 
 const BENCHMARKS: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   tiles: () => import('./tiles'),
+  import: () => import('./import'),
+  map: () => import('./map'),
+  ingest: () => import('./ingest'),
+  impact: () => import('./impact'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -19,7 +19,7 @@ const server = http.createServer((_req, res) => {
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as { port: number };
+  const { port } = server.address();
   console.log(`listening on http://127.0.0.1:${port}`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -43,6 +43,7 @@ export async function run(args: string[]): Promise<void> {
   const direct = postgres(url, { max: config.dbPoolSize, onnotice: () => {} });
   const compiled = tiles.map((t) => mvtLayerSql(layer, t, config.tiles.maxFeatures).compile(backend.db));
   await direct`SELECT 1`;
+  console.log('· direct ST_AsMVT SQL through postgres.js …');
   const sqlRun = await concurrentRate(
     compiled.map((q) => () => direct.unsafe(q.sql, q.parameters as never[], { prepare: true })),
     concurrency,
@@ -54,11 +55,13 @@ export async function run(args: string[]): Promise<void> {
   const serverArgs = ['--import', 'tsx', 'server/main.ts'];
 
   // Tile server, cache off: every request builds its tile.
+  console.log('· tile server, cache off …');
   const cold = await startProcess(serverArgs, { ...serverEnv, TWIN_TILE_CACHE_MB: '0', LOG_LEVEL: 'info' });
   const coldRun = await httpLoad(cold.origin, paths, concurrency);
   await cold.stop();
 
   // Tile server, cache on: one warming pass, then measured passes served from memory.
+  console.log('· tile server, cache on …');
   const warm = await startProcess(serverArgs, { ...serverEnv, TWIN_TILE_CACHE_MB: '512', LOG_LEVEL: 'info' });
   const warming = await httpLoad(warm.origin, paths, concurrency);
   const cachedPaths = Array.from({ length: passes }, () => paths).flat();
@@ -66,9 +69,10 @@ export async function run(args: string[]): Promise<void> {
   await warm.stop();
 
   // Baseline 2: plain node:http returning a stored buffer of the mean tile size.
+  console.log('· plain node:http …');
   const ok = (warming.statuses[200] ?? 0) || 1;
   const meanBytes = Math.round(warming.bytes / ok);
-  const plain = await startProcess(['bench/static-server.ts', String(meanBytes)], {}, /listening on (http:\/\/\S+)/);
+  const plain = await startProcess(['bench/static-server.mjs', String(meanBytes)], {}, /listening on (http:\/\/\S+)/);
   const plainRun = await httpLoad(plain.origin, cachedPaths, concurrency);
   await plain.stop();
 

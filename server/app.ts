@@ -6,8 +6,19 @@ import { errorHandler, notFound } from './errors';
 import { healthRoutes } from './health-routes';
 import { Metrics } from './metrics';
 import { tileRoutes } from './tile-routes';
+import { featureRoutes } from './feature-routes';
+import { labelRoutes } from './label-routes';
+import { styleRoutes } from './style-routes';
+import { staticRoutes } from './static-routes';
 import { LayerCatalog } from '../tiles/catalog';
 import { TileService } from '../tiles/tile-service';
+import { SensorService } from './sensors/sensor-service';
+import { sensorApps } from './sensors/sensor-apps';
+import { ImpactService } from './scenarios/impact-service';
+import { impactFactorRoutes, scenarioRoutes } from './scenarios/scenario-routes';
+import { ImportService } from './imports/import-service';
+import { datasetRoutes } from './imports/dataset-routes';
+import { loadCustomLayers } from './imports/custom-layers';
 
 export interface AppDeps {
   backend: Backend;
@@ -19,6 +30,10 @@ export interface Twin {
   app: Hono;
   tiles: TileService;
   metrics: Metrics;
+  /** Live sensors (issue #4); `startSensorRuntime` starts MQTT, the broker and the simulator. */
+  sensors: SensorService;
+  /** Data imports (issue #6). */
+  imports: ImportService;
 }
 
 /**
@@ -41,11 +56,31 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
     observer: metrics,
   });
 
+  await loadCustomLayers(backend.db, tiles.catalog);
+  const imports = new ImportService({
+    backend,
+    catalog: tiles.catalog,
+    limits: config.imports,
+    onError: (err, job) => log.error({ err, job }, 'import failed'),
+  });
+  const interrupted = await imports.recoverInterrupted();
+  if (interrupted > 0) log.warn({ interrupted }, 'import jobs interrupted by a restart marked failed');
+
   const app = new Hono();
   app.use(metrics.middleware());
   app.onError(errorHandler(log));
   app.notFound(notFound);
   app.route('/', healthRoutes(backend, metrics, tiles));
   app.route('/tiles', tileRoutes({ tiles, db: backend.db, maxAgeS: config.tiles.maxAgeS }));
-  return { app, tiles, metrics };
+  app.route('/styles', styleRoutes({ catalog: tiles.catalog }));
+  app.route('/api/features', featureRoutes({ db: backend.db, catalog: tiles.catalog }));
+  app.route('/api/labels', labelRoutes({ db: backend.db, catalog: tiles.catalog }));
+  const sensors = new SensorService(backend, config, log);
+  for (const [path, sub] of sensorApps(sensors)) app.route(path, sub);
+  const impacts = new ImpactService(backend.db);
+  app.route('/api/scenarios', scenarioRoutes({ db: backend.db, impacts }));
+  app.route('/api/impact-factors', impactFactorRoutes({ db: backend.db }));
+  app.route('/api/datasets', datasetRoutes({ db: backend.db, imports, limits: config.imports }));
+  app.route('/', staticRoutes()); // last: the web app answers only what no API route did
+  return { app, tiles, metrics, sensors, imports };
 }

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 /** Every setting the twin reads from the environment, validated once at start. */
@@ -20,6 +21,47 @@ export interface Config {
     maxAgeS: number;
   };
   dbPoolSize: number;
+  sensors: SensorConfig;
+  imports: ImportConfig;
+}
+
+/** Data imports (issue #6): caps applied before and while a file is read. */
+export interface ImportConfig {
+  /** Largest upload or file, bytes. */
+  maxFileBytes: number;
+  /** Largest total uncompressed size of a zip archive, bytes. */
+  maxUncompressedBytes: number;
+  /** Most entries in a zip archive. */
+  maxZipEntries: number;
+}
+
+/** Live sensors (issue #4). */
+export interface SensorConfig {
+  /** mqtt:// URL of an external broker; undefined: start the in-process broker. */
+  mqttUrl: string | undefined;
+  /** `TWIN_MQTT=off` turns MQTT ingest off entirely. */
+  mqttEnabled: boolean;
+  /** Port of the in-process broker (used only without `mqttUrl`; 0: any free port). */
+  mqttPort: number;
+  /** Fixed per instance, so the broker keeps this instance's session across restarts. */
+  mqttClientId: string;
+  /**
+   * Shared-subscription group: instances in one group split the stream. Undefined (`off`): a
+   * plain subscription — for a single instance whose broker must keep its messages across the
+   * broker's own restart (Mosquitto 2.0 does not persist shared subscriptions).
+   */
+  mqttShareGroup: string | undefined;
+  /** Plaintext ingest keys from `TWIN_INGEST_KEYS`, besides those stored hashed in the DB. */
+  ingestKeys: string[];
+  /** Most readings one HTTP request may carry. */
+  maxBatch: number;
+  /** Readings accepted but not yet committed, across all sources; beyond it ingest pushes back. */
+  maxInFlight: number;
+  /** Readings stamped further than this into the future are rejected, seconds. */
+  maxFutureS: number;
+  simulator: boolean;
+  /** Seconds between two readings of one simulated sensor. */
+  simulatorPeriodS: number;
 }
 
 const onOff = z.enum(['on', 'off']);
@@ -63,6 +105,39 @@ const EnvSchema = z.object({
   TWIN_TILE_MAX_FEATURES: int(1, 1_000_000).default(50_000),
   TWIN_TILE_MAX_AGE_S: int(0, 31_536_000).default(60),
   TWIN_DB_POOL: int(1, 200).default(10),
+  MQTT_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) => (s === '' ? undefined : s))
+    .refine((s) => s === undefined || /^mqtts?:\/\//.test(s), {
+      message: 'must start with mqtt:// or mqtts://',
+    }),
+  TWIN_MQTT: onOff.default('on'),
+  TWIN_MQTT_PORT: int(0, 65535).default(1883),
+  TWIN_MQTT_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only, at most 64')
+    .default(`twin-${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}`),
+  TWIN_MQTT_SHARE_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ - only, at most 64')
+    .default('twin'),
+  TWIN_INGEST_KEYS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((k) => k.trim()).filter((k) => k !== ''))
+    .refine((keys) => keys.every((k) => k.length >= 16), {
+      message: 'each key must be at least 16 characters',
+    }),
+  TWIN_INGEST_MAX_BATCH: int(1, 100_000).default(10_000),
+  TWIN_INGEST_MAX_IN_FLIGHT: int(100, 10_000_000).default(100_000),
+  TWIN_INGEST_MAX_FUTURE_S: int(0, 86_400 * 365).default(300),
+  TWIN_SIMULATOR: onOff.default('on'),
+  TWIN_SIMULATOR_PERIOD_S: int(1, 86_400).default(60),
+  TWIN_IMPORT_MAX_MB: int(1, 1_048_576).default(2048),
+  TWIN_IMPORT_MAX_UNZIPPED_MB: int(1, 1_048_576).default(4096),
+  TWIN_IMPORT_MAX_ZIP_ENTRIES: int(1, 1_000_000).default(10_000),
 });
 
 export class ConfigError extends Error {
@@ -94,6 +169,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAgeS: e.TWIN_TILE_MAX_AGE_S,
     },
     dbPoolSize: e.TWIN_DB_POOL,
+    sensors: {
+      mqttUrl: e.MQTT_URL,
+      mqttEnabled: e.TWIN_MQTT === 'on',
+      mqttPort: e.TWIN_MQTT_PORT,
+      mqttClientId: e.TWIN_MQTT_CLIENT_ID,
+      mqttShareGroup: e.TWIN_MQTT_SHARE_GROUP === 'off' ? undefined : e.TWIN_MQTT_SHARE_GROUP,
+      ingestKeys: e.TWIN_INGEST_KEYS,
+      maxBatch: e.TWIN_INGEST_MAX_BATCH,
+      maxInFlight: e.TWIN_INGEST_MAX_IN_FLIGHT,
+      maxFutureS: e.TWIN_INGEST_MAX_FUTURE_S,
+      simulator: e.TWIN_SIMULATOR === 'on',
+      simulatorPeriodS: e.TWIN_SIMULATOR_PERIOD_S,
+    },
+    imports: {
+      maxFileBytes: e.TWIN_IMPORT_MAX_MB * 1024 * 1024,
+      maxUncompressedBytes: e.TWIN_IMPORT_MAX_UNZIPPED_MB * 1024 * 1024,
+      maxZipEntries: e.TWIN_IMPORT_MAX_ZIP_ENTRIES,
+    },
   };
 }
 

@@ -8,6 +8,8 @@ import { TileTimeoutError, UnknownLayerError } from '../tiles/tile-service';
 /** The closed set of error codes clients may see. */
 export type ErrorCode =
   | 'bad_request'
+  | 'unauthorized'
+  | 'too_large'
   | 'not_found'
   | 'unavailable'
   | 'timeout'

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { createApp } from './app';
 import { prepareDatabase } from './startup';
+import { startSensorRuntime } from './sensors/sensor-runtime';
 
 async function main(): Promise<void> {
   let config;
@@ -17,7 +18,8 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const backend = await prepareDatabase(config, log);
-  const { app } = await createApp({ backend, config, log });
+  const { app, sensors } = await createApp({ backend, config, log });
+  await startSensorRuntime(sensors);
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
@@ -29,11 +31,16 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // Live streams (SSE) never end on their own: close idle and streaming connections too.
+    setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 1000).unref();
     server.close(() => {
-      backend.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+      sensors
+        .stop()
+        .then(() => backend.close())
+        .then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
     });
     setTimeout(() => process.exit(1), 10_000).unref();
   };

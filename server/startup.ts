@@ -3,6 +3,7 @@ import { openBackend, type Backend } from './db/backend';
 import { migrate } from './db/migrate';
 import type { Logger } from './log';
 import { seedDemoCity } from '../data/seed-demo';
+import { registerDemoSensors } from '../data/demo-sensors';
 
 /** Opens the configured database, applies migrations and seeds the demo city when empty. */
 export async function prepareDatabase(config: Config, log: Logger): Promise<Backend> {
@@ -31,10 +32,11 @@ async function seedIfEmpty(backend: Backend, config: Config, log: Logger): Promi
   const { seed, center } = config.demo;
   log.info({ seed, center }, 'empty database: seeding the demo city (TWIN_DEMO=off to skip)');
   const started = Date.now();
-  const { counts } = await seedDemoCity(backend.db, {
+  const { counts, datasetId } = await seedDemoCity(backend.db, {
     seed,
     center,
     onProgress: (message) => log.info(message),
   });
+  counts.sensors = await registerDemoSensors(backend.db, datasetId, config.sensors.simulatorPeriodS);
   log.info({ counts, seconds: (Date.now() - started) / 1000 }, 'demo city seeded');
 }

@@ -7,6 +7,7 @@ import type { LayerDefinition } from '../tiles/catalog';
 import { parseTileCoord } from '../tiles/tile-coords';
 import type { TileService } from '../tiles/tile-service';
 import { ApiError } from './errors';
+import { findScenarioRef, type ScenarioRef } from '../tiles/scenario-sql';
 
 export interface TileRoutesOptions {
   tiles: TileService;
@@ -40,9 +41,19 @@ export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
     .get('/:layers/:z/:x/:y', async (c) => {
       const { layers: spec, z, x, y } = c.req.param();
       if (!y.endsWith('.mvt')) throw new ApiError(404, 'not_found', 'tiles end in .mvt');
-      const layers = tiles.resolveLayers(spec);
+      const scenarioId = c.req.query('scenario');
+      const layers = tiles.resolveLayers(spec, scenarioId !== undefined);
       const coord = parseTileCoord(z, x, y.slice(0, -'.mvt'.length));
-      const plan = await tiles.plan(layers, coord);
+      // `?scenario={id}`: baseline + the scenario's edits, and the `changes` layer (issue #5).
+      let scenario: ScenarioRef | undefined;
+      if (scenarioId !== undefined) {
+        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(scenarioId)) {
+          throw new ApiError(400, 'bad_request', 'scenario must be a UUID');
+        }
+        scenario = (await findScenarioRef(db, scenarioId.toLowerCase())) ?? undefined;
+        if (!scenario) throw new ApiError(404, 'not_found', 'no such scenario');
+      }
+      const plan = await tiles.plan(layers, coord, scenario);
 
       c.header('ETag', plan.etag);
       c.header('Cache-Control', cacheControl);

@@ -161,6 +161,16 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
     expect(twin.tiles.cache.misses).toBe(builtBefore);
   });
 
+  it('returns 304 for an unchanged multi-layer tile too', async () => {
+    const t = lonLatToTile(DEFAULT_DEMO_CENTER[0], DEFAULT_DEMO_CENTER[1], 15);
+    const first = await twin.app.request(path('buildings,roads', t));
+    const etag = first.headers.get('ETag')!;
+    const again = await twin.app.request(path('buildings,roads', t), {
+      headers: { 'If-None-Match': `"other", ${etag}` },
+    });
+    expect(again.status).toBe(304);
+  });
+
   it('serves fresh content on the next request after a building is updated', async () => {
     const t = tileAt(125, 1125, 16);
     const before = await fetchTile(twin.app, path('buildings', t));

@@ -157,9 +157,22 @@ export const LAYERS: readonly LayerDefinition[] = [
 /** Looks layers up by name; the only source of table and column identifiers for tile SQL. */
 export class LayerCatalog {
   readonly #byName: Map<string, LayerDefinition>;
+  readonly #builtIn: ReadonlySet<string>;
 
-  constructor(readonly layers: readonly LayerDefinition[] = LAYERS) {
+  constructor(layers: readonly LayerDefinition[] = LAYERS) {
     this.#byName = new Map(layers.map((l) => [l.name, l]));
+    this.#builtIn = new Set(this.#byName.keys());
+  }
+
+  /** Every layer: the built-in ones, then those added at run time (custom import layers). */
+  get layers(): readonly LayerDefinition[] {
+    return [...this.#byName.values()];
+  }
+
+  /** Adds or updates a layer created at run time; a built-in layer cannot be replaced. */
+  upsert(layer: LayerDefinition): void {
+    if (this.#builtIn.has(layer.name)) throw new Error(`layer "${layer.name}" is built in`);
+    this.#byName.set(layer.name, layer);
   }
 
   get(name: string): LayerDefinition | undefined {

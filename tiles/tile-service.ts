@@ -10,6 +10,7 @@ import { toTileGeometry } from './tile-geometry';
 import { featureRowsSql, mvtLayerSql } from './tile-sql';
 import { LayerVersions } from './layer-versions';
 import { readWkb } from './wkb';
+import { CHANGES_LAYER, scenarioSource, type ScenarioRef } from './scenario-sql';
 
 const gzipAsync = promisify(gzip);
 
@@ -45,6 +46,8 @@ export interface TilePlan {
   layers: LayerDefinition[];
   coord: TileCoord;
   etag: string;
+  /** Baseline + this scenario's edits (issue #5); its id and version are part of the ETag. */
+  scenario?: ScenarioRef;
 }
 
 export class TileService {
@@ -61,9 +64,11 @@ export class TileService {
   }
 
   /** `buildings,roads` → definitions, deduplicated in request order; unknown names throw. */
-  resolveLayers(spec: string): LayerDefinition[] {
+  resolveLayers(spec: string, withScenario = false): LayerDefinition[] {
     const names = [...new Set(spec.split(','))];
-    const layers = names.map((n) => this.catalog.get(n));
+    const layers = names.map(
+      (n) => this.catalog.get(n) ?? (withScenario && n === CHANGES_LAYER.name ? CHANGES_LAYER : undefined),
+    );
     const unknown = names.filter((_, i) => !layers[i]);
     if (unknown.length > 0 || names.length === 0) {
       // Never echo the raw request: names are reported only after a strict shape check.
@@ -79,7 +84,7 @@ export class TileService {
    * Keeps the layers whose zoom range holds z; a request where none does is a bad request.
    * Then reads the layer versions and derives the ETag, without building anything.
    */
-  async plan(layers: LayerDefinition[], coord: TileCoord): Promise<TilePlan> {
+  async plan(layers: LayerDefinition[], coord: TileCoord, scenario?: ScenarioRef): Promise<TilePlan> {
     const inRange = layers.filter((l) => coord.z >= l.minzoom && coord.z <= l.maxzoom);
     if (inRange.length === 0) {
       const ranges = layers.map((l) => `${l.name} ${l.minzoom}–${l.maxzoom}`).join(', ');
@@ -87,8 +92,9 @@ export class TileService {
     }
     const versions = await this.versions.current();
     const parts = inRange.map((l) => `${l.name}=${versions.get(l.versionKey) ?? '0'}`);
-    const etag = `"${this.#options.instanceId.slice(0, 8)}:${parts.join(',')}:${coord.z}/${coord.x}/${coord.y}"`;
-    return { layers: inRange, coord, etag };
+    const scen = scenario ? `:s=${scenario.id}@${scenario.version}` : '';
+    const etag = `"${this.#options.instanceId.slice(0, 8)}:${parts.join('+')}${scen}:${coord.z}/${coord.x}/${coord.y}"`;
+    return { layers: inRange, coord, etag, scenario };
   }
 
   /** The gzip-compressed tile (empty when no feature falls in it), from cache or built once. */
@@ -98,7 +104,7 @@ export class TileService {
     const body = await this.cache.getOrBuild(plan.etag, async () => {
       built = true;
       const started = performance.now();
-      const raw = await this.build(plan.layers, plan.coord);
+      const raw = await this.build(plan.layers, plan.coord, this.#options.useMvt, plan.scenario);
       const body = raw.byteLength === 0 ? raw : new Uint8Array(await gzipAsync(raw));
       const names = plan.layers.map((l) => l.name).join(',');
       observer?.built(names, plan.coord.z, (performance.now() - started) / 1000);
@@ -113,11 +119,12 @@ export class TileService {
     layers: LayerDefinition[],
     coord: TileCoord,
     useMvt = this.#options.useMvt,
+    scenario?: ScenarioRef,
   ): Promise<Uint8Array> {
     try {
       const parts = useMvt
-        ? await Promise.all(layers.map((l) => this.#buildWithPostgis(l, coord)))
-        : [encodeMvt(await this.#layersInJs(layers, coord))];
+        ? await Promise.all(layers.map((l) => this.#buildWithPostgis(l, coord, scenario)))
+        : [encodeMvt(await this.#layersInJs(layers, coord, scenario))];
       return concat(parts);
     } catch (error) {
       if ((error as { code?: string }).code === '57014') {
@@ -127,17 +134,19 @@ export class TileService {
     }
   }
 
-  async #buildWithPostgis(layer: LayerDefinition, coord: TileCoord): Promise<Uint8Array> {
+  async #buildWithPostgis(layer: LayerDefinition, coord: TileCoord, scenario?: ScenarioRef): Promise<Uint8Array> {
     const { db, maxFeatures } = this.#options;
-    const { rows } = await mvtLayerSql(layer, coord, maxFeatures).execute(db);
+    const source = scenario && scenarioSource(layer, scenario.id);
+    const { rows } = await mvtLayerSql(layer, coord, maxFeatures, source).execute(db);
     return rows[0]?.mvt ?? new Uint8Array(0);
   }
 
-  async #layersInJs(layers: LayerDefinition[], coord: TileCoord): Promise<TileLayer[]> {
+  async #layersInJs(layers: LayerDefinition[], coord: TileCoord, scenario?: ScenarioRef): Promise<TileLayer[]> {
     const { db, maxFeatures, observer } = this.#options;
     const out: TileLayer[] = [];
     for (const layer of layers) {
-      const { rows } = await featureRowsSql(layer, coord, maxFeatures).execute(db);
+      const source = scenario && scenarioSource(layer, scenario.id);
+      const { rows } = await featureRowsSql(layer, coord, maxFeatures, source).execute(db);
       if (rows.length >= maxFeatures) observer?.capped(layer.name, coord.z);
       const features: TileFeature[] = [];
       for (const row of rows) {

@@ -42,14 +42,22 @@ function whereClause(layer: LayerDefinition, coord: TileCoord): RawBuilder<unkno
   return filter ? sql`${bbox} AND (${filter})` : bbox;
 }
 
-/** One bytea: the layer encoded by ST_AsMVT (PostGIS with protobuf). */
-export function mvtLayerSql(layer: LayerDefinition, coord: TileCoord, limit: number) {
+/**
+ * One bytea: the layer encoded by ST_AsMVT (PostGIS with protobuf). `source` replaces the layer's table with a subquery of the same columns (scenario tiles,
+ * tiles/scenario-sql.ts); by default the catalogue's table.
+ */
+export function mvtLayerSql(
+  layer: LayerDefinition,
+  coord: TileCoord,
+  limit: number,
+  source?: RawBuilder<unknown>,
+) {
   return sql<{ mvt: Uint8Array | null }>`
     SELECT ST_AsMVT(q, ${layer.name}::text, ${TILE_EXTENT}::int, 'geom', 'id') AS mvt FROM (
       SELECT t.id, ${sql.join(attributeColumns(layer))},
         ST_AsMVTGeom(${sourceGeometry(layer, coord.z)}, ${envelope(coord)},
           ${TILE_EXTENT}::int, ${TILE_BUFFER}::int, true) AS geom
-      FROM ${sql.table(layer.table)} AS t
+      FROM ${source ?? sql.table(layer.table)} AS t
       WHERE ${whereClause(layer, coord)}
       LIMIT ${limit}::int
     ) AS q WHERE q.geom IS NOT NULL`;
@@ -66,7 +74,12 @@ export interface FeatureRow {
  * transform to the tile's 4096 grid (y down), snap to integers, then clip to the buffered tile
  * in tile units, so both encoders cut lines and polygons at the same places.
  */
-export function featureRowsSql(layer: LayerDefinition, coord: TileCoord, limit: number) {
+export function featureRowsSql(
+  layer: LayerDefinition,
+  coord: TileCoord,
+  limit: number,
+  source?: RawBuilder<unknown>,
+) {
   const b = tileBounds(coord);
   const sx = TILE_EXTENT / (b.maxX - b.minX);
   const sy = TILE_EXTENT / (b.maxY - b.minY);
@@ -79,7 +92,7 @@ export function featureRowsSql(layer: LayerDefinition, coord: TileCoord, limit: 
           ${TILE_EXTENT + TILE_BUFFER}, ${TILE_EXTENT + TILE_BUFFER}))`;
   return sql<FeatureRow>`
     SELECT t.id, ${sql.join(attributeColumns(layer))}, ST_AsBinary(${clipped}) AS wkb
-    FROM ${sql.table(layer.table)} AS t
+    FROM ${source ?? sql.table(layer.table)} AS t
     WHERE ${whereClause(layer, coord)}
     LIMIT ${limit}::int`;
 }

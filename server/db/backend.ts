@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Kysely, sql } from 'kysely';
 import { PostgresJSDialect } from 'kysely-postgres-js';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -6,6 +8,7 @@ import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
 import { redactUrl } from '../config';
+import { guardPostgresJsNullSocket } from './postgres-js-guard';
 import type { Database } from './schema';
 
 /**
@@ -17,6 +20,8 @@ export interface Capabilities {
   mvt: boolean;
   /** NOTIFY reaches listeners in other processes (a real server, not the embedded one). */
   crossProcessNotify: boolean;
+  /** Other sessions keep working while one long transaction runs (PGlite runs one at a time). */
+  concurrentTransactions: boolean;
   /** Bulk load with COPY FROM STDIN. */
   copy: boolean;
 }
@@ -25,6 +30,17 @@ export interface Capabilities {
 export interface ScriptTransaction {
   exec(script: string): Promise<void>;
   query<R>(text: string, params?: unknown[]): Promise<R[]>;
+  /**
+   * Bulk-loads COPY text (tab-separated, `\N` for null, one row per line) into `table (columns)`:
+   * COPY FROM STDIN on PostgreSQL, COPY from a blob on PGlite. Names must come from an allow-list.
+   */
+  copyIn(table: string, columns: readonly string[], text: string): Promise<void>;
+}
+
+/** `COPY "t" ("a", "b")`: identifiers quoted; callers pass allow-listed names only. */
+function copyTarget(table: string, columns: readonly string[]): string {
+  const id = (s: string) => `"${s.replaceAll('"', '""')}"`;
+  return `COPY ${id(table)} (${columns.map(id).join(', ')})`;
 }
 
 export interface Backend {
@@ -59,6 +75,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
 }
 
 async function openPostgres(url: string, options: BackendOptions): Promise<Backend> {
+  guardPostgresJsNullSocket();
   const common = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 };
   const client = postgres(url, { ...common, max: options.poolSize });
   const tileClient = postgres(url, {
@@ -66,8 +83,10 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
     max: options.poolSize,
     connection: { statement_timeout: options.tileTimeoutMs },
   });
-  const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) });
-  const tileDb = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: tileClient }) });
+  const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: prepared(client) }) });
+  const tileDb = new Kysely<Database>({
+    dialect: new PostgresJSDialect({ postgres: prepared(tileClient) }),
+  });
   try {
     await client`SELECT 1`;
   } catch (error) {
@@ -79,7 +98,12 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
   // PostGIS must exist before its capabilities can be probed; the first migration also creates
   // it, but detection runs first. Without the privilege this fails here and clearly in migrate.
   await client`CREATE EXTENSION IF NOT EXISTS postgis`.catch(() => undefined);
-  const caps: Capabilities = { mvt: await detectMvt(db), crossProcessNotify: true, copy: true };
+  const caps: Capabilities = {
+    mvt: await detectMvt(db),
+    crossProcessNotify: true,
+    copy: true,
+    concurrentTransactions: true,
+  };
   return {
     kind: 'postgres',
     db,
@@ -94,6 +118,10 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
           },
           query: async <R>(text: string, params: unknown[] = []) =>
             (await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as R[],
+          copyIn: async (table, columns, text) => {
+            const writable = await tx.unsafe(`${copyTarget(table, columns)} FROM STDIN`).writable();
+            await pipeline(Readable.from([text]), writable);
+          },
         }),
       ) as Promise<Awaited<ReturnType<typeof fn>>>,
     listen: async (channel, onPayload) => {
@@ -101,6 +129,9 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
       return unlisten;
     },
     close: async () => {
+      // A connection wedged by a server restart (porsager/postgres#1208) never drains; give
+      // queries 5 s, then close the sockets (Kysely's destroy then finds the pools ended).
+      await Promise.all([client.end({ timeout: 5 }), tileClient.end({ timeout: 5 })]);
       await Promise.all([db.destroy(), tileDb.destroy()]);
     },
   };
@@ -130,7 +161,12 @@ export async function pgliteBackend(
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pg) });
   // PGlite runs one statement at a time in this process and cannot interrupt one, so the tile
   // timeout is not enforced here; the feature cap still bounds each tile's work.
-  const caps: Capabilities = { mvt: await detectMvt(db), crossProcessNotify: false, copy: true };
+  const caps: Capabilities = {
+    mvt: await detectMvt(db),
+    crossProcessNotify: false,
+    copy: true,
+    concurrentTransactions: false,
+  };
   return {
     kind: 'pglite',
     db,
@@ -145,6 +181,9 @@ export async function pgliteBackend(
           },
           query: async <R>(text: string, params: unknown[] = []) =>
             (await tx.query<R>(text, params)).rows,
+          copyIn: async (table, columns, text) => {
+            await tx.query(`${copyTarget(table, columns)} FROM '/dev/blob'`, [], { blob: new Blob([text]) });
+          },
         }),
       ),
     listen: async (channel, onPayload) => pg.listen(channel, onPayload),
@@ -152,6 +191,32 @@ export async function pgliteBackend(
       await db.destroy();
     },
   };
+}
+
+/**
+ * kysely-postgres-js sends every query with `unsafe(sql, params)`, which postgres.js does not
+ * prepare. Parameterised queries are the same few statements over and over (tile SQL above all),
+ * so have them prepared: each connection parses and plans a statement once.
+ */
+function prepared(client: postgres.Sql): postgres.Sql {
+  const reserve = async () => {
+    const connection = await client.reserve();
+    return new Proxy(connection, {
+      get(target, prop, receiver) {
+        if (prop !== 'unsafe') return Reflect.get(target, prop, receiver);
+        return (query: string, params: unknown[] = [], options: postgres.UnsafeQueryOptions = {}) =>
+          target.unsafe(query, params as postgres.ParameterOrJSON<never>[], {
+            prepare: params.length > 0,
+            ...options,
+          });
+      },
+    });
+  };
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      return prop === 'reserve' ? reserve : Reflect.get(target, prop, receiver);
+    },
+  });
 }
 
 /** ST_AsMVT exists in every PostGIS ≥ 2.4 but fails at run time without protobuf-c. */

@@ -51,6 +51,52 @@ export interface DatasetsTable {
   imported_at: Generated<Date>;
   feature_count: Generated<number>;
   attributes: Json;
+  /** Import provenance (issue #6); null for datasets not loaded by an import. */
+  layer: ColumnType<string | null, string | null | undefined, string | null>;
+  mode: ColumnType<string | null, string | null | undefined, string | null>;
+  format: ColumnType<string | null, string | null | undefined, string | null>;
+  crs: ColumnType<string | null, string | null | undefined, string | null>;
+  accepted: Generated<number>;
+  repaired: Generated<number>;
+  rejected: Generated<number>;
+  /** WGS84 [min_lon, min_lat, max_lon, max_lat]. */
+  extent: ColumnType<number[] | null, number[] | null | undefined, number[] | null>;
+  job_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Optional text column added by the imports migration (the upsert key). */
+type SourceId = ColumnType<string | null, string | null | undefined, string | null>;
+
+export interface ImportJobsTable {
+  id: Generated<string>;
+  status: ColumnType<'queued' | 'running' | 'succeeded' | 'failed', string | undefined, string>;
+  name: string;
+  layer: string;
+  mode: string;
+  source: string;
+  licence: string;
+  file_name: string;
+  file_bytes: ColumnType<string, number | undefined, number>;
+  format: ColumnType<string | null, string | null | undefined, string | null>;
+  crs: ColumnType<string | null, string | null | undefined, string | null>;
+  phase: Generated<string>;
+  progress: Json;
+  dataset_id: ColumnType<string | null, string | number | null | undefined, string | number | null>;
+  counts: ColumnType<Record<string, number> | null, string | null | undefined, string | null>;
+  extent: ColumnType<number[] | null, number[] | null | undefined, number[] | null>;
+  error: ColumnType<string | null, string | null | undefined, string | null>;
+  report: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  created_at: Generated<Date>;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface CustomLayersTable {
+  name: string;
+  table_name: string;
+  geometry: 'point' | 'line' | 'polygon' | 'mixed';
+  columns: ColumnType<{ name: string; type: 'int' | 'float' | 'string' | 'boolean' }[], string, string>;
+  description: Generated<string>;
+  created_at: Generated<Date>;
 }
 
 export interface BuildingsTable {
@@ -63,6 +109,8 @@ export interface BuildingsTable {
   year_built: number | null;
   dataset_id: RefId;
   attributes: Json;
+  source_id: SourceId;
+  min_height_m: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface RoadNodesTable {
@@ -70,6 +118,7 @@ export interface RoadNodesTable {
   geom: Geometry;
   dataset_id: RefId;
   attributes: Json;
+  source_id: SourceId;
 }
 
 export interface RoadLinksTable {
@@ -86,6 +135,7 @@ export interface RoadLinksTable {
   length_m: number;
   dataset_id: RefId;
   attributes: Json;
+  source_id: SourceId;
 }
 
 export interface WaterNodesTable {
@@ -97,6 +147,7 @@ export interface WaterNodesTable {
   capacity_m3: number | null;
   dataset_id: RefId;
   attributes: Json;
+  source_id: SourceId;
 }
 
 export interface WaterPipesTable {
@@ -110,6 +161,7 @@ export interface WaterPipesTable {
   length_m: number;
   dataset_id: RefId;
   attributes: Json;
+  source_id: SourceId;
 }
 
 export interface PowerNodesTable {
@@ -121,6 +173,7 @@ export interface PowerNodesTable {
   capacity_kva: number | null;
   dataset_id: RefId;
   attributes: Json;
+  source_id: SourceId;
 }
 
 export interface PowerLinesTable {
@@ -134,6 +187,7 @@ export interface PowerLinesTable {
   name: string | null;
   dataset_id: RefId;
   attributes: Json;
+  source_id: SourceId;
 }
 
 export interface LandUseTable {
@@ -144,6 +198,7 @@ export interface LandUseTable {
   max_height_m: number | null;
   dataset_id: RefId;
   attributes: Json;
+  source_id: SourceId;
 }
 
 export interface LayerVersionsTable {
@@ -155,6 +210,113 @@ export interface LayerVersionsTable {
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: Generated<Date>;
+}
+
+/** Live sensors (issue #4; migrations/20261129000200_sensors.sql). */
+export type SensorAssetType = 'road_link' | 'water_pipe' | 'water_node' | 'power_line' | 'power_node';
+
+export interface SensorsTable {
+  id: Id;
+  external_id: string;
+  kind: string;
+  unit: ColumnType<string, string | undefined, string>;
+  name: string | null;
+  geom: Geometry;
+  asset_type: SensorAssetType | null;
+  asset_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  reference_value: number | null;
+  interval_s: ColumnType<number, number | undefined, number>;
+  dataset_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  attributes: Json;
+  created_at: Generated<Date>;
+}
+
+export interface ReadingsTable {
+  sensor_id: RefId;
+  ts: Timestamp;
+  value: number;
+  received_at: Generated<Date>;
+}
+
+export interface SensorStateTable {
+  sensor_id: RefId;
+  ts: Timestamp;
+  value: number;
+  received_at: Generated<Date>;
+}
+
+export interface IngestKeysTable {
+  id: Generated<string>;
+  name: string;
+  key_hash: string;
+  created_at: Generated<Date>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface SensorAlertsTable {
+  id: Generated<string>;
+  sensor_id: RefId;
+  kind: 'spike' | 'stuck' | 'drift' | 'silence';
+  opened_at: Generated<Date>;
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_seen_at: Generated<Date>;
+  value: number | null;
+  detail: Json;
+}
+
+export interface ScenariosTable {
+  id: Generated<string>;
+  name: string;
+  description: Generated<string>;
+  owner: string | null;
+  status: ColumnType<'draft' | 'published', 'draft' | 'published' | undefined, 'draft' | 'published'>;
+  version: ColumnType<number, number | undefined, number>;
+  parent_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export type ScenarioEditKind =
+  | 'add_building'
+  | 'change_building'
+  | 'demolish_building'
+  | 'edit_road'
+  | 'add_road';
+
+export interface ScenarioEditsTable {
+  id: Id;
+  scenario_id: string;
+  seq: number;
+  kind: ScenarioEditKind;
+  payload: Json;
+  geom: ColumnType<string | null, never, never>;
+  target_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  height_m: number | null;
+  levels: number | null;
+  use: BuildingUse | null;
+  closed: boolean | null;
+  lanes: number | null;
+  speed_limit_kmh: number | null;
+  capacity_veh_h: number | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface ScenarioImpactsTable {
+  scenario_id: string;
+  cache_key: string;
+  result: Json;
+  computed_at: Generated<Date>;
+}
+
+export interface ImpactFactorsTable {
+  key: string;
+  value: number;
+  unit: string;
+  description: string;
+  source: string;
+  version: ColumnType<number, number | undefined, number>;
+  updated_at: Timestamp;
 }
 
 export interface Database {
@@ -169,5 +331,16 @@ export interface Database {
   power_lines: PowerLinesTable;
   land_use: LandUseTable;
   layer_versions: LayerVersionsTable;
+  import_jobs: ImportJobsTable;
+  custom_layers: CustomLayersTable;
   schema_migrations: SchemaMigrationsTable;
+  sensors: SensorsTable;
+  readings: ReadingsTable;
+  sensor_state: SensorStateTable;
+  ingest_keys: IngestKeysTable;
+  sensor_alerts: SensorAlertsTable;
+  scenarios: ScenariosTable;
+  scenario_edits: ScenarioEditsTable;
+  scenario_impacts: ScenarioImpactsTable;
+  impact_factors: ImpactFactorsTable;
 }

@@ -10,6 +10,7 @@ import { pgliteBackend, openBackend } from '../../server/db/backend';
 import { migrate } from '../../server/db/migrate';
 import { DEFAULT_DEMO_CENTER, DEFAULT_DEMO_SEED, seedDemoCity } from '../../data/seed-demo';
 import { TEST_DATA_DIR } from './paths';
+import { registerDemoSensors } from '../../data/demo-sensors';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -67,7 +68,11 @@ async function buildPgliteTemplate(hash: string): Promise<string> {
   const pg = await PGlite.create({ extensions: { postgis } });
   const backend = await pgliteBackend(pg, 'memory');
   await migrate(backend);
-  await seedDemoCity(backend.db, { seed: DEFAULT_DEMO_SEED, center: DEFAULT_DEMO_CENTER });
+  const { datasetId } = await seedDemoCity(backend.db, {
+    seed: DEFAULT_DEMO_SEED,
+    center: DEFAULT_DEMO_CENTER,
+  });
+  await registerDemoSensors(backend.db, datasetId);
   const tarball = await pg.dumpDataDir('gzip');
   await backend.close();
   // Written aside and renamed, so a concurrent run never reads half a file.
@@ -97,7 +102,11 @@ async function buildPostgresTemplate(url: string, hash: string): Promise<string>
   });
   try {
     await migrate(backend);
-    await seedDemoCity(backend.db, { seed: DEFAULT_DEMO_SEED, center: DEFAULT_DEMO_CENTER });
+    const { datasetId } = await seedDemoCity(backend.db, {
+      seed: DEFAULT_DEMO_SEED,
+      center: DEFAULT_DEMO_CENTER,
+    });
+    await registerDemoSensors(backend.db, datasetId);
   } finally {
     await backend.close();
   }

@@ -10,7 +10,10 @@ const REDRAW_MS = 250;
  */
 export class LiveSensors {
   version = $state(0);
+  /** The time the map shows; null: live. */
+  at = $state.raw<Date | null>(null);
   readonly #roadRatio = new Map<number, number>();
+  #request = 0;
   #source: EventSource | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -19,20 +22,37 @@ export class LiveSensors {
     if (this.#source || typeof EventSource === 'undefined') return;
     this.#source = new EventSource('/api/live?kind=traffic_speed');
     this.#source.addEventListener('readings', (e) => {
+      if (this.at) return;
       for (const u of JSON.parse((e as MessageEvent<string>).data) as LiveUpdate[]) this.#apply(u);
       this.#bump();
     });
-    void fetch('/api/sensors?kind=traffic_speed&limit=50000')
-      .then((r) => (r.ok ? (r.json() as Promise<SensorListResponse>) : null))
-      .then((body) => {
-        for (const s of body?.sensors ?? []) {
-          if (s.asset_type === 'road_link' && s.asset_id && s.current?.ratio != null) {
-            this.#roadRatio.set(Number(s.asset_id), s.current.ratio);
-          }
+    void this.#load(null);
+  }
+
+  /** Shows the city as of `at` (the time slider), or live again with null. */
+  setAt(at: Date | null): void {
+    this.at = at;
+    void this.#load(at);
+  }
+
+  async #load(at: Date | null): Promise<void> {
+    const request = ++this.#request;
+    const query = at ? `&at=${encodeURIComponent(at.toISOString())}` : '';
+    try {
+      const r = await fetch(`/api/sensors?kind=traffic_speed&limit=50000${query}`);
+      if (!r.ok || request !== this.#request) return;
+      const body = (await r.json()) as SensorListResponse;
+      if (request !== this.#request) return;
+      this.#roadRatio.clear();
+      for (const s of body.sensors) {
+        if (s.asset_type === 'road_link' && s.asset_id && s.current?.ratio != null) {
+          this.#roadRatio.set(Number(s.asset_id), s.current.ratio);
         }
-        this.#bump();
-      })
-      .catch(() => undefined);
+      }
+      this.#bump();
+    } catch {
+      // The status banner reports an unreachable server; the next update retries.
+    }
   }
 
   /** Speed ÷ free-flow speed on a road link, when a sensor on it has reported. */
