@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from '../server/db/schema';
 
 export type VersionMap = ReadonlyMap<string, string>;
@@ -11,11 +11,16 @@ export type VersionMap = ReadonlyMap<string, string>;
  */
 export class LayerVersions {
   readonly #db: Kysely<Database>;
+  readonly #run: <R>(query: CompiledQuery<R>) => Promise<R[]>;
   #running: Promise<VersionMap> | null = null;
   #queued: Promise<VersionMap> | null = null;
 
-  constructor(db: Kysely<Database>) {
+  constructor(
+    db: Kysely<Database>,
+    run: <R>(query: CompiledQuery<R>) => Promise<R[]> = async (q) => (await db.executeQuery(q)).rows,
+  ) {
     this.#db = db;
+    this.#run = run;
   }
 
   current(): Promise<VersionMap> {
@@ -44,7 +49,9 @@ export class LayerVersions {
   }
 
   async #read(): Promise<VersionMap> {
-    const rows = await this.#db.selectFrom('layer_versions').select(['layer', 'version']).execute();
+    const rows = await this.#run(
+      this.#db.selectFrom('layer_versions').select(['layer', 'version']).compile(),
+    );
     return new Map(rows.map((r) => [r.layer, String(r.version)]));
   }
 }

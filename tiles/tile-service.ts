@@ -1,6 +1,6 @@
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from '../server/db/schema';
 import { TILE_EXTENT, type LayerCatalog, type LayerDefinition } from './catalog';
 import { encodeMvt, type PropertyValue, type TileFeature, type TileLayer } from './mvt-encoder';
@@ -30,7 +30,10 @@ export interface TileObserver {
 }
 
 export interface TileServiceOptions {
+  /** Compiles tile SQL (its plugins see every statement). */
   db: Kysely<Database>;
+  /** Runs a compiled statement; by default through `db`. */
+  query?: <R>(query: CompiledQuery<R>) => Promise<R[]>;
   catalog: LayerCatalog;
   /** Encode with ST_AsMVT in the database; otherwise select rows and encode in JavaScript. */
   useMvt: boolean;
@@ -55,12 +58,14 @@ export class TileService {
   readonly cache: TileCache;
   readonly versions: LayerVersions;
   readonly #options: TileServiceOptions;
+  readonly #run: <R>(query: CompiledQuery<R>) => Promise<R[]>;
 
   constructor(options: TileServiceOptions) {
     this.#options = options;
     this.catalog = options.catalog;
     this.cache = new TileCache(options.cacheBytes);
-    this.versions = new LayerVersions(options.db);
+    this.#run = options.query ?? (async (q) => (await options.db.executeQuery(q)).rows);
+    this.versions = new LayerVersions(options.db, this.#run);
   }
 
   /** `buildings,roads` → definitions, deduplicated in request order; unknown names throw. */
@@ -137,7 +142,7 @@ export class TileService {
   async #buildWithPostgis(layer: LayerDefinition, coord: TileCoord, scenario?: ScenarioRef): Promise<Uint8Array> {
     const { db, maxFeatures } = this.#options;
     const source = scenario && scenarioSource(layer, scenario.id);
-    const { rows } = await mvtLayerSql(layer, coord, maxFeatures, source).execute(db);
+    const rows = await this.#run(mvtLayerSql(layer, coord, maxFeatures, source).compile(db));
     return rows[0]?.mvt ?? new Uint8Array(0);
   }
 
@@ -146,7 +151,7 @@ export class TileService {
     const out: TileLayer[] = [];
     for (const layer of layers) {
       const source = scenario && scenarioSource(layer, scenario.id);
-      const { rows } = await featureRowsSql(layer, coord, maxFeatures, source).execute(db);
+      const rows = await this.#run(featureRowsSql(layer, coord, maxFeatures, source).compile(db));
       if (rows.length >= maxFeatures) observer?.capped(layer.name, coord.z);
       const features: TileFeature[] = [];
       for (const row of rows) {

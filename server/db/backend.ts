@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Kysely, sql } from 'kysely';
+import { Kysely, sql, type CompiledQuery } from 'kysely';
 import { PostgresJSDialect } from 'kysely-postgres-js';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import postgres from 'postgres';
@@ -49,6 +49,12 @@ export interface Backend {
   readonly db: Kysely<Database>;
   /** Queries that must obey the per-tile statement timeout. Same database as `db`. */
   readonly tileDb: Kysely<Database>;
+  /**
+   * Runs a query compiled with `tileDb` on the tile pool: a prepared statement sent on any free
+   * connection (Kysely's postgres.js driver reserves a connection per query, which costs a
+   * third of the tile rate under load).
+   */
+  tileQuery<R>(query: CompiledQuery<R>): Promise<R[]>;
   readonly caps: Capabilities;
   /** Where the data lives, fit for logs (no password). */
   readonly description: string;
@@ -108,6 +114,10 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
     kind: 'postgres',
     db,
     tileDb,
+    tileQuery: async <R>(query: CompiledQuery<R>) =>
+      (await tileClient.unsafe(query.sql, query.parameters as postgres.ParameterOrJSON<never>[], {
+        prepare: query.parameters.length > 0,
+      })) as unknown as R[],
     caps,
     description: `PostgreSQL at ${redactUrl(url)}`,
     scriptTransaction: (fn) =>
@@ -171,6 +181,7 @@ export async function pgliteBackend(
     kind: 'pglite',
     db,
     tileDb: db,
+    tileQuery: async <R>(query: CompiledQuery<R>) => (await db.executeQuery(query)).rows,
     caps,
     description: `embedded PGlite + PostGIS (${where})`,
     scriptTransaction: (fn) =>
