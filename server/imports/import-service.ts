@@ -75,9 +75,6 @@ export function checkRequest(r: Pick<ImportRequest, 'layer' | 'mode' | 'mapping'
   try {
     const target = resolveTarget(r.layer);
     if (!IMPORT_MODES.includes(r.mode)) throw new ImportRequestError(`mode must be one of ${IMPORT_MODES.join(', ')}`);
-    if (r.mode === 'upsert' && ['roads', 'water', 'power'].includes(target)) {
-      throw new ImportRequestError(`upsert works on buildings, sensors and custom layers; for the ${target} network use replace or append`);
-    }
     compileMapping(r.mapping);
     if (r.srs) crsFromName(r.srs);
     return target;
@@ -203,6 +200,7 @@ export class ImportService {
         job: view.id, dataset_id: result.datasetId, file: r.fileName, format: parsed.format, crs: parsed.crs,
         layer: r.layer, mode: r.mode, features_read: parsed.features, skipped_other_kinds: parsed.skipped,
         counts: result.counts, extent: result.extent, features: result.outcomes, features_truncated: result.outcomesTruncated,
+        ...(result.upserted ? { upserted: result.upserted } : {}),
       };
       update({ status: 'succeeded', dataset_id: result.datasetId, counts: result.counts, extent: result.extent, finished_at: new Date().toISOString() }, { phase: 'done' });
       await db.updateTable('import_jobs').set({

@@ -40,6 +40,13 @@ export interface LoadResult {
   outcomes: FeatureOutcome[];
   outcomesTruncated: boolean;
   customLayer?: CustomLayerRow;
+  /** For a network upsert: rows matched and updated in place, and rows inserted. */
+  upserted?: UpsertCounts;
+}
+
+export interface UpsertCounts {
+  nodes: { updated: number; inserted: number };
+  links: { updated: number; inserted: number };
 }
 
 export const REPORT_LIMIT = 10_000;
@@ -57,15 +64,36 @@ const TABLES: Record<Exclude<TargetKind, 'custom'>, { main: string; nodes?: stri
 const NODE_INSERT: Record<string, string> = {
   road_nodes: `INSERT INTO road_nodes (id, geom, dataset_id, source_id, attributes)
     SELECT m.id, ST_Transform(s.geom, 3857), $1, s.source_id, coalesce(s.vals->'attributes', '{}')
-    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int WHERE s.kind = 'n'`,
+    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int WHERE s.kind = 'n' AND m.old_id IS NULL`,
   water_nodes: `INSERT INTO water_nodes (id, geom, kind, name, elevation_m, capacity_m3, dataset_id, source_id, attributes)
     SELECT m.id, ST_Transform(s.geom, 3857), s.vals->>'kind', s.vals->>'name', (s.vals->>'elevation_m')::real,
       (s.vals->>'capacity_m3')::real, $1, s.source_id, coalesce(s.vals->'attributes', '{}')
-    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int WHERE s.kind = 'n'`,
+    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int WHERE s.kind = 'n' AND m.old_id IS NULL`,
   power_nodes: `INSERT INTO power_nodes (id, geom, kind, name, voltage_kv, capacity_kva, dataset_id, source_id, attributes)
     SELECT m.id, ST_Transform(s.geom, 3857), s.vals->>'kind', s.vals->>'name', (s.vals->>'voltage_kv')::real,
       (s.vals->>'capacity_kva')::real, $1, s.source_id, coalesce(s.vals->'attributes', '{}')
-    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int WHERE s.kind = 'n'`,
+    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int WHERE s.kind = 'n' AND m.old_id IS NULL`,
+};
+
+/**
+ * Network upsert: a node fed by a point feature and matched to an existing node is updated in
+ * place (its id kept); a generated line-end node that matched is only reused.
+ */
+const NODE_UPDATE: Record<string, string> = {
+  road_nodes: `UPDATE road_nodes x SET geom = ST_Transform(s.geom, 3857), dataset_id = $1, source_id = s.source_id,
+      attributes = coalesce(s.vals->'attributes', '{}')
+    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int
+    WHERE s.kind = 'n' AND s.idx IS NOT NULL AND x.id = m.old_id`,
+  water_nodes: `UPDATE water_nodes x SET geom = ST_Transform(s.geom, 3857), kind = s.vals->>'kind', name = s.vals->>'name',
+      elevation_m = (s.vals->>'elevation_m')::real, capacity_m3 = (s.vals->>'capacity_m3')::real, dataset_id = $1,
+      source_id = s.source_id, attributes = coalesce(s.vals->'attributes', '{}')
+    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int
+    WHERE s.kind = 'n' AND s.idx IS NOT NULL AND x.id = m.old_id`,
+  power_nodes: `UPDATE power_nodes x SET geom = ST_Transform(s.geom, 3857), kind = s.vals->>'kind', name = s.vals->>'name',
+      voltage_kv = (s.vals->>'voltage_kv')::real, capacity_kva = (s.vals->>'capacity_kva')::real, dataset_id = $1,
+      source_id = s.source_id, attributes = coalesce(s.vals->'attributes', '{}')
+    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int
+    WHERE s.kind = 'n' AND s.idx IS NOT NULL AND x.id = m.old_id`,
 };
 
 const LINKS = `FROM import_stage s
@@ -96,6 +124,23 @@ const MAIN_INSERT: Record<string, string> = {
     ON CONFLICT (external_id) DO UPDATE SET kind = EXCLUDED.kind, unit = EXCLUDED.unit, name = EXCLUDED.name,
       geom = EXCLUDED.geom, reference_value = EXCLUDED.reference_value, interval_s = EXCLUDED.interval_s,
       dataset_id = EXCLUDED.dataset_id, attributes = EXCLUDED.attributes`,
+};
+
+/** Network upsert: links matched by source id are updated in place (ids kept), joined to the new node ids. */
+const LINK_UPDATE: Record<string, string> = {
+  road_links: `UPDATE road_links x SET from_node = f.id, to_node = t.id, geom = ST_Transform(s.geom, 3857), class = s.vals->>'class',
+      name = s.vals->>'name', lanes = (s.vals->>'lanes')::smallint, speed_limit_kmh = (s.vals->>'speed_limit_kmh')::real,
+      capacity_veh_h = (s.vals->>'capacity_veh_h')::real, oneway = (s.vals->>'oneway')::boolean,
+      length_m = ST_Length(s.geom::geography), dataset_id = $1, attributes = coalesce(s.vals->'attributes', '{}')
+    ${LINKS} AND x.source_id = s.source_id`,
+  water_pipes: `UPDATE water_pipes x SET from_node = f.id, to_node = t.id, geom = ST_Transform(s.geom, 3857),
+      diameter_mm = (s.vals->>'diameter_mm')::real, material = s.vals->>'material', capacity_l_s = (s.vals->>'capacity_l_s')::real,
+      length_m = ST_Length(s.geom::geography), dataset_id = $1, attributes = coalesce(s.vals->'attributes', '{}')
+    ${LINKS} AND x.source_id = s.source_id`,
+  power_lines: `UPDATE power_lines x SET from_node = f.id, to_node = t.id, geom = ST_Transform(s.geom, 3857),
+      voltage_kv = (s.vals->>'voltage_kv')::real, capacity_kva = (s.vals->>'capacity_kva')::real,
+      length_m = ST_Length(s.geom::geography), name = s.vals->>'name', dataset_id = $1, attributes = coalesce(s.vals->'attributes', '{}')
+    ${LINKS} AND x.source_id = s.source_id`,
 };
 
 const SQL_CAST: Record<CustomColumn['type'], string> = { int: 'integer', float: 'double precision', string: 'text', boolean: 'boolean' };
@@ -133,8 +178,11 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
       await tx.query(`UPDATE import_stage s SET status = 'rejected', reason = 'a sensor with external_id ' || s.source_id || ' is already registered'
         WHERE s.status <> 'rejected' AND EXISTS (SELECT 1 FROM sensors x WHERE x.external_id = s.source_id)`);
     }
+    const networkUpsert = o.mode === 'upsert' && o.target !== 'custom' && TABLES[o.target].nodes !== undefined;
+    if (networkUpsert) await rejectUnkeyedLinks(tx);
 
     o.onPhase?.('writing');
+    let upserted: UpsertCounts | undefined;
     const previous = `SELECT id FROM datasets WHERE name = $2 AND layer = $3 AND id <> $1`;
     if (o.target === 'custom') {
       await writeCustom(tx, customLayer!, datasetId, o.mode, previous, o);
@@ -152,13 +200,17 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
         await tx.query(`DELETE FROM buildings WHERE source_id IN
           (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`);
       }
-      if (t.nodes) {
-        await tx.exec(`CREATE TEMP TABLE import_node_ids ON COMMIT DROP AS
-          SELECT (vals->>'local')::int AS local, nextval(pg_get_serial_sequence('${t.nodes}', 'id')) AS id
-          FROM import_stage WHERE kind = 'n'`);
-        await tx.query(NODE_INSERT[t.nodes]!, [datasetId]);
+      if (t.nodes && networkUpsert) {
+        upserted = await upsertNetwork(tx, t.main, t.nodes, [datasetId, o.dataset.name, o.layer], previous);
+      } else {
+        if (t.nodes) {
+          await tx.exec(`CREATE TEMP TABLE import_node_ids ON COMMIT DROP AS
+            SELECT (vals->>'local')::int AS local, NULL::bigint AS old_id, nextval(pg_get_serial_sequence('${t.nodes}', 'id')) AS id
+            FROM import_stage WHERE kind = 'n'`);
+          await tx.query(NODE_INSERT[t.nodes]!, [datasetId]);
+        }
+        await tx.query(MAIN_INSERT[t.main]!, [datasetId]);
       }
-      await tx.query(MAIN_INSERT[t.main]!, [datasetId]);
     }
 
     const counts = { accepted: 0, repaired: 0, rejected: 0 };
@@ -190,8 +242,58 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
       outcomes: outcomes.slice(0, REPORT_LIMIT).map((r) => ({ ...r, idx: Number(r.idx) })),
       outcomesTruncated: outcomes.length > REPORT_LIMIT,
       customLayer,
+      ...(upserted ? { upserted } : {}),
     };
   });
+}
+
+/**
+ * Upsert needs a key for every link: a line without a source id is rejected with the reason,
+ * and the line-end nodes generated only for rejected lines are dropped with it.
+ */
+async function rejectUnkeyedLinks(tx: ScriptTransaction): Promise<void> {
+  await tx.exec(`UPDATE import_stage SET status = 'rejected', geom = NULL,
+      reason = 'upsert needs a source id on every line: give the feature an id or map one with --map source_id=…'
+    WHERE kind = 'l' AND source_id IS NULL AND status <> 'rejected';
+    DELETE FROM import_stage n WHERE n.kind = 'n' AND n.idx IS NULL AND NOT EXISTS (
+      SELECT 1 FROM import_stage l WHERE l.kind = 'l' AND l.status <> 'rejected'
+        AND (n.vals->>'local')::int IN ((l.vals->>'from')::int, (l.vals->>'to')::int));`);
+}
+
+/**
+ * Network upsert. Nodes are matched by source id, or (without one) by exact position among the
+ * nodes of earlier imports of the same dataset name; matched ones keep their id, the rest get new
+ * ones. Links are matched by source id (`<feature id>:<part>`), updated in place with the
+ * resolved node ids, and the unmatched ones inserted. `nodes` and `main` come from TABLES.
+ */
+async function upsertNetwork(tx: ScriptTransaction, main: string, nodes: string, params: [string, string, string], previous: string): Promise<UpsertCounts> {
+  const [datasetId] = params;
+  await tx.exec('CREATE TEMP TABLE import_node_ids (local integer, old_id bigint, id bigint) ON COMMIT DROP');
+  await tx.query(`INSERT INTO import_node_ids (local, old_id, id)
+    SELECT q.local, q.old_id, coalesce(q.old_id, nextval(pg_get_serial_sequence('${nodes}', 'id'))) AS id
+    FROM (
+      SELECT (s.vals->>'local')::int AS local, CASE WHEN s.source_id IS NOT NULL
+          THEN (SELECT min(x.id) FROM ${nodes} x WHERE x.source_id = s.source_id)
+          ELSE (SELECT min(x.id) FROM ${nodes} x WHERE x.dataset_id IN (${previous}) AND ST_Equals(x.geom, ST_Transform(s.geom, 3857)))
+        END AS old_id
+      FROM import_stage s WHERE s.kind = 'n' AND s.status <> 'rejected'
+    ) q`, params);
+  const [n] = await tx.query<{ matched: string; fresh: string }>(
+    `SELECT count(old_id) AS matched, count(*) - count(old_id) AS fresh FROM import_node_ids`,
+  );
+  await tx.query(NODE_UPDATE[nodes]!, [datasetId]);
+  await tx.query(NODE_INSERT[nodes]!, [datasetId]);
+  const [l] = await tx.query<{ matched: string; fresh: string }>(
+    `SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ${main} x WHERE x.source_id = s.source_id)) AS matched,
+       count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM ${main} x WHERE x.source_id = s.source_id)) AS fresh
+     FROM import_stage s WHERE s.kind = 'l' AND s.status <> 'rejected'`,
+  );
+  await tx.query(LINK_UPDATE[main]!, [datasetId]);
+  await tx.query(`${MAIN_INSERT[main]!} AND NOT EXISTS (SELECT 1 FROM ${main} x WHERE x.source_id = s.source_id)`, [datasetId]);
+  return {
+    nodes: { updated: Number(n?.matched ?? 0), inserted: Number(n?.fresh ?? 0) },
+    links: { updated: Number(l?.matched ?? 0), inserted: Number(l?.fresh ?? 0) },
+  };
 }
 
 /** Stages a finished spool file in COPY chunks cut at line ends (bounded memory). */

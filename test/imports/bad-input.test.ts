@@ -114,7 +114,7 @@ describe.each(BACKENDS)('bad input on %s', (kind) => {
     const file = writeFile(dir, 'ok.geojson', `{"type":"FeatureCollection","features":[${feature('a', square(5.12, 52.09))}]}`);
     await expect(runImport(twin, file, { layer: 'Robert"); DROP TABLE buildings;--' })).rejects.toThrow(/custom layer name must be/);
     await expect(runImport(twin, file, { layer: 'buildings', mapping: ['height_m=process.exit(1)'] })).rejects.toThrow(/unknown function/);
-    await expect(runImport(twin, file, { layer: 'roads', mode: 'upsert' })).rejects.toThrow(/use replace or append/);
+    await expect(runImport(twin, file, { layer: 'roads', mode: 'sync' as never })).rejects.toThrow(/mode must be one of/);
     await expect(runImport(twin, file, { layer: 'buildings', srs: 'EPSG:99999' })).rejects.toThrow(/unknown CRS EPSG:99999/);
     expect(readFileSync(file, 'utf8')).toContain('FeatureCollection');
   });
