@@ -1,4 +1,5 @@
-import type { LegendSection, LayerSpec } from './layer-specs';
+import { RISK_LEGEND, type LegendSection, type LayerSpec } from './layer-specs';
+import type { ColorBy } from './layers/tile-options';
 
 /** One layer's switch, opacity and load state, as the panel shows and the map draws it. */
 export class LayerState {
@@ -12,6 +13,8 @@ export class LayerState {
   generation = $state(0);
   /** Legend sections known only at run time (the basemap's, from its style). */
   extraLegend = $state.raw<LegendSection[]>([]);
+  /** Water and power layers: by their own palette, or by maintenance risk (issue #4). */
+  colorBy = $state<ColorBy>('type');
 
   constructor(spec: LayerSpec, visible: boolean) {
     this.spec = spec;
@@ -19,6 +22,7 @@ export class LayerState {
   }
 
   get legend(): LegendSection[] {
+    if (this.colorBy === 'risk' && this.spec.riskAssetType) return RISK_LEGEND;
     return [...this.spec.legend, ...this.extraLegend];
   }
 

@@ -1,7 +1,8 @@
+import type { SensorAssetType } from '../../../common/sensor-types';
 import type { Category, Ramp } from './color-ramps';
 import { POWER_NODE_SYMBOLS, WATER_NODE_SYMBOLS } from './layers/network-nodes';
 import type { SymbolDef } from './layers/symbols';
-import { BUILDING_USES, LINE_VOLTAGE, PIPE_DIAMETER, ROAD_CLASSES } from './palettes';
+import { BUILDING_USES, LINE_VOLTAGE, MAINTENANCE_RISK, NO_SENSOR_COLOR, PIPE_DIAMETER, ROAD_CLASSES } from './palettes';
 
 /** One block of a layer's legend. */
 export type LegendSection =
@@ -21,7 +22,21 @@ export interface LayerSpec {
   kind: 'deck' | 'basemap' | 'labels';
   defaultVisible: boolean;
   legend: LegendSection[];
+  /** Water and power layers: the sensors' asset type, for colouring by maintenance risk. */
+  riskAssetType?: SensorAssetType;
 }
+
+/** The legend of a water or power layer coloured by maintenance risk (issue #4). */
+export const RISK_LEGEND: LegendSection[] = [
+  { kind: 'ramp', title: 'Maintenance risk', ramp: MAINTENANCE_RISK },
+  {
+    kind: 'categories',
+    title: '',
+    items: [{ value: 'none', label: 'No sensors', color: NO_SENSOR_COLOR }],
+    swatch: 'line',
+  },
+  { kind: 'note', text: "From its sensors' alerts in the last 30 days" },
+];
 
 /** Every layer, in panel order (top of the list draws on top). */
 export const LAYER_SPECS: readonly LayerSpec[] = [
@@ -50,6 +65,7 @@ export const LAYER_SPECS: readonly LayerSpec[] = [
     title: 'Power nodes',
     kind: 'deck',
     defaultVisible: false,
+    riskAssetType: 'power_node',
     legend: [{ kind: 'symbols', title: 'Kind', items: POWER_NODE_SYMBOLS }],
   },
   {
@@ -58,6 +74,7 @@ export const LAYER_SPECS: readonly LayerSpec[] = [
     title: 'Power lines',
     kind: 'deck',
     defaultVisible: false,
+    riskAssetType: 'power_line',
     legend: [{ kind: 'ramp', title: 'Voltage', ramp: LINE_VOLTAGE }],
   },
   {
@@ -66,6 +83,7 @@ export const LAYER_SPECS: readonly LayerSpec[] = [
     title: 'Water nodes',
     kind: 'deck',
     defaultVisible: false,
+    riskAssetType: 'water_node',
     legend: [{ kind: 'symbols', title: 'Kind', items: WATER_NODE_SYMBOLS }],
   },
   {
@@ -74,6 +92,7 @@ export const LAYER_SPECS: readonly LayerSpec[] = [
     title: 'Water pipes',
     kind: 'deck',
     defaultVisible: false,
+    riskAssetType: 'water_pipe',
     legend: [{ kind: 'ramp', title: 'Diameter', ramp: PIPE_DIAMETER }],
   },
   {

@@ -1,4 +1,4 @@
-import type { Category, Ramp } from './color-ramps';
+import { hexToRgb, rampColor, type Category, type RGB, type Ramp } from './color-ramps';
 
 /** The map's thematic colours, shared by the deck.gl layers, their legends and the tests. */
 
@@ -52,3 +52,22 @@ export const LINE_VOLTAGE: Ramp = {
     { value: 150, color: '#7b1e7a' },
   ],
 };
+
+/** Maintenance risk of a water or power asset (0–1, issue #4): green, amber, red. */
+export const MAINTENANCE_RISK: Ramp = {
+  unit: '',
+  continuous: true,
+  stops: [
+    { value: 0, color: '#2ea043' },
+    { value: 0.5, color: '#f5a623' },
+    { value: 1, color: '#d62828' },
+  ],
+};
+
+/** Assets without a sensor have no risk score. */
+export const NO_SENSOR_COLOR = '#9a9a9a';
+
+/** The colour of a maintenance-risk score; grey for an asset without sensors (no score). */
+export function riskColor(risk: number | undefined): RGB {
+  return risk === undefined ? hexToRgb(NO_SENSOR_COLOR) : rampColor(MAINTENANCE_RISK, risk);
+}

@@ -1,5 +1,6 @@
 import type { Layer } from '@deck.gl/core';
 import type { LayerSettings } from '../layer-settings.svelte';
+import { maintenanceRisk } from '../maintenance-risk.svelte';
 import { buildingsLayer } from './buildings';
 import { powerNodesLayer, waterNodesLayer } from './network-nodes';
 import { powerLinesLayer } from './power-lines';
@@ -36,6 +37,8 @@ const FACTORIES: Record<string, (o: TileLayerOptions & { extruded: boolean }) =>
  */
 export function tileLayers(input: DeckLayersInput): Layer[] {
   const { settings, zooms, extent, mode, selected } = input;
+  // Risk scores are fetched (and refreshed) only while a shown layer is coloured by them.
+  maintenanceRisk.track(settings.all.some((l) => l.visible && l.spec.riskAssetType && l.colorBy === 'risk'));
   return Object.entries(FACTORIES).flatMap(([name, factory]) => {
     const state = settings.get(name);
     const zoom = zooms.get(name);
@@ -52,6 +55,7 @@ export function tileLayers(input: DeckLayersInput): Layer[] {
         highlightedId: selected?.layer === name ? selected.id : null,
         onTileError: (error) => input.onTileError(name, error),
         extruded: mode === '3d',
+        colorBy: state.colorBy,
       }),
     ];
   });

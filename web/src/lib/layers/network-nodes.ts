@@ -1,6 +1,9 @@
 import { MVTLayer } from '@deck.gl/geo-layers';
+import { GeoJsonLayer } from '@deck.gl/layers';
+import type { SensorAssetType } from '../../../../common/sensor-types';
+import { maintenanceRisk } from '../maintenance-risk.svelte';
 import { symbolAtlas, type SymbolAtlas, type SymbolDef } from './symbols';
-import { prop, tileLayerProps, type TileLayerOptions } from './tile-options';
+import { featureRiskColor, prop, tileLayerProps, withFeatureIds, type TileLayerOptions } from './tile-options';
 
 export const WATER_NODE_SYMBOLS: SymbolDef[] = [
   { value: 'reservoir', label: 'Reservoir', shape: 'square', fill: '#0b3a7e', size: 20 },
@@ -23,8 +26,11 @@ function atlasFor(defs: readonly SymbolDef[]): SymbolAtlas {
   return a;
 }
 
-/** Network nodes (`kind` property) as symbols from a canvas-drawn atlas. */
-function nodesLayer(name: string, defs: readonly SymbolDef[], o: TileLayerOptions) {
+/**
+ * Network nodes (`kind` property) as symbols from a canvas-drawn atlas; coloured by maintenance
+ * risk, as dots of the symbol's size in the risk colour (the atlas's icons cannot be tinted).
+ */
+function nodesLayer(name: string, type: SensorAssetType, defs: readonly SymbolDef[], o: TileLayerOptions) {
   const { atlas, mapping } = atlasFor(defs);
   const size = new Map(defs.map((d) => [d.value, d.size]));
   const fallback = defs[defs.length - 1]!.value;
@@ -32,6 +38,25 @@ function nodesLayer(name: string, defs: readonly SymbolDef[], o: TileLayerOption
     const k = prop<string>(f, 'kind');
     return k && size.has(k) ? k : fallback;
   };
+  if (o.colorBy === 'risk') {
+    const version = maintenanceRisk.version;
+    return new MVTLayer({
+      ...tileLayerProps(name, o),
+      pointType: 'circle',
+      pointRadiusUnits: 'pixels',
+      stroked: true,
+      lineWidthUnits: 'pixels',
+      getLineWidth: 1,
+      getLineColor: [255, 255, 255],
+      renderSubLayers: (props: ConstructorParameters<typeof GeoJsonLayer>[0]) => {
+        withFeatureIds(props.data);
+        return new GeoJsonLayer(props);
+      },
+      getFillColor: (f: unknown) => featureRiskColor(type, f),
+      getPointRadius: (f: unknown) => Math.max(4, size.get(kind(f))! / 2),
+      updateTriggers: { getFillColor: version },
+    });
+  }
   return new MVTLayer({
     ...tileLayerProps(name, o),
     pointType: 'icon',
@@ -44,5 +69,5 @@ function nodesLayer(name: string, defs: readonly SymbolDef[], o: TileLayerOption
   });
 }
 
-export const waterNodesLayer = (o: TileLayerOptions) => nodesLayer('water_nodes', WATER_NODE_SYMBOLS, o);
-export const powerNodesLayer = (o: TileLayerOptions) => nodesLayer('power_nodes', POWER_NODE_SYMBOLS, o);
+export const waterNodesLayer = (o: TileLayerOptions) => nodesLayer('water_nodes', 'water_node', WATER_NODE_SYMBOLS, o);
+export const powerNodesLayer = (o: TileLayerOptions) => nodesLayer('power_nodes', 'power_node', POWER_NODE_SYMBOLS, o);

@@ -4,24 +4,10 @@ import { categoryColor, type RGB } from '../color-ramps';
 import { ROAD_CLASSES } from '../palettes';
 import { liveSensors } from '../live-sensors.svelte';
 import { speedRatioColor } from '../speed-colors';
-import { prop, tileLayerProps, type TileLayerOptions } from './tile-options';
+import { prop, tileLayerProps, withFeatureIds, type TileLayerOptions } from './tile-options';
 
 /** Carriageway width per lane, metres (a typical urban lane plus a share of the verge). */
 export const LANE_WIDTH_M = 3.5;
-
-/**
- * Copies each line's MVT feature id (the road link id) into its properties as `_id`, so colour
- * accessors can look the link up: binary tiles keep ids in `lines.fields`, which deck.gl does not
- * hand to accessors.
- */
-function withFeatureIds(data: unknown): void {
-  const lines = (data as { lines?: { fields?: ({ id?: number } | undefined)[]; properties?: Record<string, unknown>[] } } | null)?.lines;
-  if (!lines?.fields || !lines.properties) return;
-  lines.properties.forEach((p, i) => {
-    const id = lines.fields![i]?.id;
-    if (p && id !== undefined) p._id = id;
-  });
-}
 
 /**
  * Road links by class, drawn at their true width (lanes × 3.5 m) with a legible minimum; links
