@@ -15,9 +15,8 @@ import {
   openMap,
   recordPage,
   serveApp,
-  waitForMap,
+  centreOn,
   type Browser,
-  type PageGlobals,
 } from '../support/browser';
 import { ARTIFACTS_DIR } from '../support/paths';
 import { createTestTwin, type TestTwin } from '../support/twin';
@@ -86,18 +85,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       await page.check('#layer-water_pipes');
       await page.uncheck('#layer-buildings');
       await page.uncheck('#layer-roads');
-      await page.evaluate(
-        ({ lon, lat }) => {
-          (globalThis as unknown as PageGlobals).__twin!.map.jumpTo({ center: [lon, lat], zoom: 17, bearing: 0, pitch: 0 });
-        },
-        { lon: pipe.lon, lat: pipe.lat },
-      );
-      await waitForMap(page);
-      const p = await page.evaluate(
-        ({ lon, lat }) => (globalThis as unknown as PageGlobals).__twin!.map.project([lon, lat]),
-        { lon: pipe.lon, lat: pipe.lat },
-      );
-      const clip = { x: Math.round(p.x) - 30, y: Math.round(p.y) - 30, width: 60, height: 60 };
+      const clip = await centreOn(page, pipe, 17);
       expect((await countPalettePixels(page, colours, clip)).matching).toBe(0);
 
       await page.selectOption('#layer-water_pipes-color-by', 'risk');

@@ -13,9 +13,8 @@ import {
   openMap,
   recordPage,
   serveApp,
-  waitForMap,
+  centreOn,
   type Browser,
-  type PageGlobals,
 } from '../support/browser';
 import { ARTIFACTS_DIR } from '../support/paths';
 import { createTestTwin, type TestTwin } from '../support/twin';
@@ -62,18 +61,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       });
       const log = recordPage(page);
       await openMap(page, server.origin);
-      await page.evaluate(
-        ({ lon, lat }) => {
-          (globalThis as unknown as PageGlobals).__twin!.map.jumpTo({ center: [lon, lat], zoom: 17.5, bearing: 0, pitch: 0 });
-        },
-        { lon: link.lon, lat: link.lat },
-      );
-      await waitForMap(page);
-      const p = await page.evaluate(
-        ({ lon, lat }) => (globalThis as unknown as PageGlobals).__twin!.map.project([lon, lat]),
-        { lon: link.lon, lat: link.lat },
-      );
-      const clip = { x: Math.round(p.x) - 30, y: Math.round(p.y) - 30, width: 60, height: 60 };
+      const clip = await centreOn(page, link, 17.5);
       const before = await countPalettePixels(page, [JAMMED], clip);
       expect(before.matching).toBe(0);
 

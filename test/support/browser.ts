@@ -125,6 +125,29 @@ export async function waitForMap(page: Page): Promise<void> {
 }
 
 /**
+ * Centres the map straight down on a WGS84 point at `zoom`, waits for it to draw, and returns
+ * a 60 × 60 px screenshot clip around the point.
+ */
+export async function centreOn(
+  page: Page,
+  at: { lon: number; lat: number },
+  zoom: number,
+): Promise<{ x: number; y: number; width: number; height: number }> {
+  await page.evaluate(
+    ({ lon, lat, zoom }) => {
+      (globalThis as unknown as PageGlobals).__twin!.map.jumpTo({ center: [lon, lat], zoom, bearing: 0, pitch: 0 });
+    },
+    { lon: at.lon, lat: at.lat, zoom },
+  );
+  await waitForMap(page);
+  const p = await page.evaluate(
+    ({ lon, lat }) => (globalThis as unknown as PageGlobals).__twin!.map.project([lon, lat]),
+    { lon: at.lon, lat: at.lat },
+  );
+  return { x: Math.round(p.x) - 30, y: Math.round(p.y) - 30, width: 60, height: 60 };
+}
+
+/**
  * Counts pixels of a screenshot region whose colour is one of `palette` as lit in 3D: a pixel
  * p counts when p ≈ k·c for a palette colour c and a shading factor k in [0.45, 1.25].
  * Decoded in the page itself (no PNG library needed).
