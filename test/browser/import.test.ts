@@ -1,11 +1,17 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { ensureWebBuild } from '../../web/ensure-web-build';
-import { CHROMIUM_PATH, HAS_CHROMIUM, launchChromium, openMap, recordPage, serveApp, type Browser } from '../support/browser';
+import {
+  CHROMIUM_PATH,
+  HAS_CHROMIUM,
+  openMap,
+  recordPage,
+  serveApp,
+  startMapSession,
+  type Browser,
+  type MapSession,
+} from '../support/browser';
 import { ARTIFACTS_DIR } from '../support/paths';
-import { createTestTwin, type TestTwin } from '../support/twin';
 
 const SLOW = 240_000;
 
@@ -21,23 +27,18 @@ const TREES = {
 describe.skipIf(!HAS_CHROMIUM)(
   `the import page in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
   () => {
-    let twin: TestTwin;
+    let session: MapSession;
     let server: Awaited<ReturnType<typeof serveApp>>;
     let browser: Browser;
     let page: Page;
 
     beforeAll(async () => {
-      await ensureWebBuild(() => {});
-      twin = await createTestTwin('pglite');
-      server = await serveApp(twin.app.fetch);
-      browser = await launchChromium();
-      mkdirSync(ARTIFACTS_DIR, { recursive: true });
+      session = await startMapSession();
+      ({ server, browser } = session);
     }, SLOW);
 
     afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-      await twin?.dispose();
+      await session?.close();
     });
 
     it('uploads a file, previews its fields, imports it into a new layer and shows the report', async () => {

@@ -1,25 +1,24 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { MaintenanceRisk, SensorAlert } from '../../common/sensor-types';
 import { startSensorRuntime } from '../../server/sensors/sensor-runtime';
-import { ensureWebBuild } from '../../web/ensure-web-build';
 import { riskColor } from '../../web/src/lib/palettes';
 import {
   CHROMIUM_PATH,
   HAS_CHROMIUM,
   countPalettePixels,
-  launchChromium,
+  startMapSession,
   openMap,
   recordPage,
   serveApp,
   centreOn,
   type Browser,
+  type MapSession,
 } from '../support/browser';
 import { ARTIFACTS_DIR } from '../support/paths';
-import { createTestTwin, type TestTwin } from '../support/twin';
+import type { TestTwin } from '../support/twin';
 import { AUTH, eventually, TEST_KEY } from '../sensors/helpers';
 
 const SLOW = 240_000;
@@ -27,6 +26,7 @@ const SLOW = 240_000;
 describe.skipIf(!HAS_CHROMIUM)(
   `maintenance-risk colours in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
   () => {
+    let session: MapSession;
     let twin: TestTwin;
     let server: Awaited<ReturnType<typeof serveApp>>;
     let browser: Browser;
@@ -34,12 +34,9 @@ describe.skipIf(!HAS_CHROMIUM)(
     let pipe: { sensor: string; id: string; lon: number; lat: number };
 
     beforeAll(async () => {
-      await ensureWebBuild(() => {});
-      twin = await createTestTwin('pglite', { TWIN_INGEST_KEYS: TEST_KEY, TWIN_DATA_DIR: 'memory://' });
+      session = await startMapSession({ TWIN_INGEST_KEYS: TEST_KEY, TWIN_DATA_DIR: 'memory://' });
+      ({ twin, server, browser } = session);
       await startSensorRuntime(twin.sensors, { mqtt: false, simulator: false, anomalies: true });
-      server = await serveApp(twin.app.fetch);
-      browser = await launchChromium();
-      mkdirSync(ARTIFACTS_DIR, { recursive: true });
       // The longest metered water main: easy to see at street zoom.
       const { rows } = await sql<{ sensor: string; id: string; lon: number; lat: number }>`
         SELECT s.id AS sensor, p.id, ST_X(m) AS lon, ST_Y(m) AS lat FROM sensors s
@@ -53,10 +50,8 @@ describe.skipIf(!HAS_CHROMIUM)(
     }, SLOW);
 
     afterAll(async () => {
-      await browser?.close();
-      await server?.close();
       await twin?.sensors.stop();
-      await twin?.dispose();
+      await session?.close();
     });
 
     it('colours a water pipe by its maintenance risk once its sensor is stuck, with a legend', async () => {

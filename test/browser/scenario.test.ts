@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
@@ -6,22 +5,22 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { hexToRgb } from '../../web/src/lib/color-ramps';
 import { BUILDING_USES } from '../../web/src/lib/palettes';
-import { ensureWebBuild } from '../../web/ensure-web-build';
 import {
   CHROMIUM_PATH,
   HAS_CHROMIUM,
   countPalettePixels,
-  launchChromium,
+  startMapSession,
   openMap,
   recordPage,
   serveApp,
   waitForMap,
   type Browser,
+  type MapSession,
   type PageGlobals,
   type PageLog,
 } from '../support/browser';
 import { ARTIFACTS_DIR } from '../support/paths';
-import { createTestTwin, type TestTwin } from '../support/twin';
+import type { TestTwin } from '../support/twin';
 
 if (!HAS_CHROMIUM) {
   console.warn(`\n[skipped] browser test of scenarios: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH).\n`);
@@ -34,6 +33,7 @@ const SLOW = 300_000;
 describe.skipIf(!HAS_CHROMIUM)(
   `scenarios in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
   () => {
+    let session: MapSession;
     let twin: TestTwin;
     let server: Awaited<ReturnType<typeof serveApp>>;
     let browser: Browser;
@@ -42,11 +42,8 @@ describe.skipIf(!HAS_CHROMIUM)(
     let site: { lon: number; lat: number };
 
     beforeAll(async () => {
-      await ensureWebBuild(() => {});
-      twin = await createTestTwin('pglite');
-      server = await serveApp(twin.app.fetch);
-      browser = await launchChromium();
-      mkdirSync(ARTIFACTS_DIR, { recursive: true });
+      session = await startMapSession();
+      ({ twin, server, browser } = session);
       // A spot near the centre with no building within 40 m, where the tower is drawn.
       const [lon, lat] = DEFAULT_DEMO_CENTER;
       const { rows } = await sql<{ lon: number; lat: number }>`
@@ -60,9 +57,7 @@ describe.skipIf(!HAS_CHROMIUM)(
     }, SLOW);
 
     afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-      await twin?.dispose();
+      await session?.close();
     });
 
     const camera = (pitch: number) =>

@@ -1,23 +1,22 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { ensureWebBuild } from '../../web/ensure-web-build';
 import { SPEED_RATIO_COLORS } from '../../web/src/lib/speed-colors';
 import {
   CHROMIUM_PATH,
   HAS_CHROMIUM,
   countPalettePixels,
-  launchChromium,
+  startMapSession,
   openMap,
   recordPage,
   serveApp,
   centreOn,
   type Browser,
+  type MapSession,
 } from '../support/browser';
 import { ARTIFACTS_DIR } from '../support/paths';
-import { createTestTwin, type TestTwin } from '../support/twin';
+import type { TestTwin } from '../support/twin';
 import { AUTH, TEST_KEY } from './helpers';
 
 const JAMMED = SPEED_RATIO_COLORS.at(-1)!.color;
@@ -26,6 +25,7 @@ const SLOW = 240_000;
 describe.skipIf(!HAS_CHROMIUM)(
   `live road colours in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
   () => {
+    let session: MapSession;
     let twin: TestTwin;
     let server: Awaited<ReturnType<typeof serveApp>>;
     let browser: Browser;
@@ -33,11 +33,8 @@ describe.skipIf(!HAS_CHROMIUM)(
     let link: { sensor: string; lon: number; lat: number };
 
     beforeAll(async () => {
-      await ensureWebBuild(() => {});
-      twin = await createTestTwin('pglite', { TWIN_INGEST_KEYS: TEST_KEY });
-      server = await serveApp(twin.app.fetch);
-      browser = await launchChromium();
-      mkdirSync(ARTIFACTS_DIR, { recursive: true });
+      session = await startMapSession({ TWIN_INGEST_KEYS: TEST_KEY });
+      ({ twin, server, browser } = session);
       // The longest arterial with a speed sensor: easy to see at street zoom.
       const { rows } = await sql<{ sensor: string; lon: number; lat: number }>`
         SELECT s.id AS sensor, ST_X(p) AS lon, ST_Y(p) AS lat FROM (
@@ -50,9 +47,7 @@ describe.skipIf(!HAS_CHROMIUM)(
     }, SLOW);
 
     afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-      await twin?.dispose();
+      await session?.close();
     });
 
     it('turns a road red once a jammed reading for its sensor is ingested, without reloading tiles', async () => {

@@ -1,9 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ensureWebBuild } from '../../web/ensure-web-build';
+import { ARTIFACTS_DIR } from './paths';
+import { createTestTwin, type TestTwin } from './twin';
 
 /** The Chromium the browser tests drive; they are skipped, saying why, when it is missing. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -56,6 +59,33 @@ export async function serveApp(fetch: (req: Request) => Response | Promise<Respo
   return {
     origin: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A browser test's world: the built map, served by a twin on a private embedded database. */
+export interface MapSession {
+  twin: TestTwin;
+  server: Awaited<ReturnType<typeof serveApp>>;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** Builds the web app if stale, starts a twin (with `env`) on a free port and launches Chromium. */
+export async function startMapSession(env: Record<string, string> = {}): Promise<MapSession> {
+  await ensureWebBuild(() => {});
+  const twin = await createTestTwin('pglite', env);
+  const server = await serveApp(twin.app.fetch);
+  const browser = await launchChromium();
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  return {
+    twin,
+    server,
+    browser,
+    close: async () => {
+      await browser.close();
+      await server.close();
+      await twin.dispose();
+    },
   };
 }
 
