@@ -85,7 +85,7 @@ export async function run(args: string[]): Promise<void> {
 
     // Full impact: 10 towers on a ring around the centre.
     const factors = await loadFactors(backend.db);
-    const s = await createScenario(backend.db, { name: 'bench: 10 towers' });
+    const s = await createScenario(backend.db, { name: 'bench: 10 towers' }, { id: null, name: 'bench' });
     try {
       const [lon0, lat0] = config.demo.center;
       for (let k = 0; k < 10; k++) {

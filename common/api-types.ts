@@ -14,6 +14,8 @@ export type AttributeType = 'int' | 'float' | 'string' | 'boolean';
 export interface CatalogLayer {
   name: string;
   description: string;
+  /** public: everyone; staff: planners and up (issue #9). */
+  access: 'public' | 'staff';
   geometry: 'point' | 'line' | 'polygon';
   minzoom: number;
   maxzoom: number;
@@ -140,4 +142,16 @@ export interface ImportReport {
   features?: { idx: number; source_id: string | null; status: 'repaired' | 'rejected'; reason: string }[];
   features_truncated?: boolean;
   error?: string;
+}
+
+/** Roles, least rights first (issue #9). */
+export type Role = 'public' | 'planner' | 'gis' | 'admin';
+
+/** `GET /api/session`, and `POST /api/session` on success. */
+export interface SessionResponse {
+  user: { name: string; role: Role } | null;
+  /** Send as `X-CSRF-Token` on POST/PUT/PATCH/DELETE; null without a session. */
+  csrf: string | null;
+  /** Single sign-on is configured: `GET /auth/oidc/login` starts it. */
+  oidc?: boolean;
 }

@@ -19,6 +19,15 @@ import { impactFactorRoutes, scenarioRoutes } from './scenarios/scenario-routes'
 import { ImportService } from './imports/import-service';
 import { datasetRoutes } from './imports/dataset-routes';
 import { loadCustomLayers } from './imports/custom-layers';
+import { guard } from './auth/guard';
+import { LayerSettings } from './auth/layer-access';
+import { SessionStore } from './auth/session-store';
+import { TokenStore } from './auth/token-store';
+import { sessionRoutes } from './auth/session-routes';
+import { auditRoutes, tokenRoutes, userRoutes } from './auth/account-routes';
+import { oidcRoutes } from './auth/oidc';
+import { layerRoutes } from './layer-routes';
+import { openApiRoutes } from './openapi-routes';
 
 export interface AppDeps {
   backend: Backend;
@@ -34,6 +43,8 @@ export interface Twin {
   sensors: SensorService;
   /** Data imports (issue #6). */
   imports: ImportService;
+  /** Accounts (issue #9). */
+  auth: { sessions: SessionStore; tokens: TokenStore; layers: LayerSettings };
 }
 
 /**
@@ -67,21 +78,59 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   const interrupted = await imports.recoverInterrupted();
   if (interrupted > 0) log.warn({ interrupted }, 'import jobs interrupted by a restart marked failed');
 
+  const sessions = new SessionStore(backend.db, config.auth.sessionTtlS);
+  const tokens = new TokenStore(backend.db);
+  const layerSettings = new LayerSettings(backend.db, tiles.catalog);
+  await layerSettings.load();
+  const sensors = new SensorService(backend, config, log);
+  const publicOrigin = config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined;
+
   const app = new Hono();
   app.use(metrics.middleware());
   app.onError(errorHandler(log));
   app.notFound(notFound);
-  app.route('/', healthRoutes(backend, metrics, tiles));
-  app.route('/tiles', tileRoutes({ tiles, db: backend.db, maxAgeS: config.tiles.maxAgeS }));
-  app.route('/styles', styleRoutes({ catalog: tiles.catalog }));
-  app.route('/api/features', featureRoutes({ db: backend.db, catalog: tiles.catalog }));
-  app.route('/api/labels', labelRoutes({ db: backend.db, catalog: tiles.catalog }));
-  const sensors = new SensorService(backend, config, log);
-  for (const [path, sub] of sensorApps(sensors)) app.route(path, sub);
+  app.use(async function refreshLayerAccess(_c, next) {
+    // Picks up another instance's layer access changes (a background read every few seconds).
+    layerSettings.refreshSoon((err) => log.warn({ err }, 'layer settings: reload failed'));
+    await next();
+  });
+
+  // Issue #9: every sub-app is mounted behind the one authorization guard (server/auth/),
+  // which checks the matched route against the policy table before any handler runs.
+  const authorize = guard({
+    sessions,
+    tokens,
+    verifyIngestKey: (key) => sensors.keys.verify(key),
+    metricsToken: config.auth.metricsToken,
+    publicOrigin,
+    log,
+  });
+  // Sub-apps differ in their Env (bindings); mounting only reads their routes.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const mount = (path: string, sub: Hono<any, any, any>) => {
+    app.use(path === '/' ? '*' : `${path}/*`, authorize);
+    app.route(path, sub);
+  };
+  mount('/', healthRoutes(backend, metrics, tiles));
+  mount('/tiles', tileRoutes({ tiles, db: backend.db, maxAgeS: config.tiles.maxAgeS }));
+  mount('/styles', styleRoutes({ catalog: tiles.catalog }));
+  mount('/api/features', featureRoutes({ db: backend.db, catalog: tiles.catalog }));
+  mount('/api/labels', labelRoutes({ db: backend.db, catalog: tiles.catalog }));
+  mount('/api/layers', layerRoutes({ catalog: tiles.catalog, settings: layerSettings }));
+  for (const [path, sub] of sensorApps(sensors)) mount(path, sub);
   const impacts = new ImpactService(backend.db);
-  app.route('/api/scenarios', scenarioRoutes({ db: backend.db, impacts }));
-  app.route('/api/impact-factors', impactFactorRoutes({ db: backend.db }));
-  app.route('/api/datasets', datasetRoutes({ db: backend.db, imports, limits: config.imports }));
-  app.route('/', staticRoutes()); // last: the web app answers only what no API route did
-  return { app, tiles, metrics, sensors, imports };
+  mount('/api/scenarios', scenarioRoutes({ db: backend.db, impacts }));
+  mount('/api/impact-factors', impactFactorRoutes({ db: backend.db }));
+  mount('/api/datasets', datasetRoutes({ db: backend.db, imports, limits: config.imports }));
+  const secureCookies = config.auth.secureCookies;
+  mount('/api/session', sessionRoutes({ db: backend.db, sessions, secureCookies, oidc: Boolean(config.auth.oidc) }));
+  if (config.auth.oidc) {
+    mount('/auth/oidc', oidcRoutes({ db: backend.db, config: config.auth.oidc, sessions, publicOrigin, secureCookies, log }));
+  }
+  mount('/api/tokens', tokenRoutes({ db: backend.db, tokens }));
+  mount('/api/users', userRoutes({ db: backend.db, sessions, tokens }));
+  mount('/api/audit', auditRoutes({ db: backend.db }));
+  mount('/api', openApiRoutes(() => app));
+  mount('/', staticRoutes()); // last: the web app answers only what no API route did
+  return { app, tiles, metrics, sensors, imports, auth: { sessions, tokens, layers: layerSettings } };
 }

@@ -23,6 +23,33 @@ export interface Config {
   dbPoolSize: number;
   sensors: SensorConfig;
   imports: ImportConfig;
+  auth: AuthConfig;
+}
+
+/** Accounts, sessions and single sign-on (issue #9). */
+export interface AuthConfig {
+  /** The twin's public origin (`https://twin.example.org`); undefined: the request's own. */
+  publicUrl: string | undefined;
+  /** Cookies carry `Secure` when the public URL is https. */
+  secureCookies: boolean;
+  /** How long a session lasts from sign-in, seconds. */
+  sessionTtlS: number;
+  /** `Authorization: Bearer <token>` that may read /metrics (a scraper without an account). */
+  metricsToken: string | undefined;
+  /** Creates user `admin` with this password at start when no user exists. */
+  adminPassword: string | undefined;
+  oidc: OidcConfig | undefined;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** The ID token / userinfo claim holding group or role names. */
+  roleClaim: string;
+  /** Claim value → role; anyone matching none is `public`. */
+  roles: Map<string, 'planner' | 'gis' | 'admin'>;
+  scopes: string;
 }
 
 /** Data imports (issue #6): caps applied before and while a file is read. */
@@ -138,6 +165,41 @@ const EnvSchema = z.object({
   TWIN_IMPORT_MAX_MB: int(1, 1_048_576).default(2048),
   TWIN_IMPORT_MAX_UNZIPPED_MB: int(1, 1_048_576).default(4096),
   TWIN_IMPORT_MAX_ZIP_ENTRIES: int(1, 1_000_000).default(10_000),
+  TWIN_PUBLIC_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) => (s === '' ? undefined : s))
+    .refine((s) => s === undefined || /^https?:\/\/[^/]+/.test(s), { message: 'must be an http:// or https:// URL' }),
+  TWIN_SESSION_HOURS: z.coerce.number().min(0.01).max(24 * 90).default(12),
+  TWIN_METRICS_TOKEN: z
+    .string()
+    .optional()
+    .refine((s) => s === undefined || s.length >= 16, { message: 'must be at least 16 characters' }),
+  TWIN_ADMIN_PASSWORD: z
+    .string()
+    .optional()
+    .refine((s) => s === undefined || s.length >= 12, { message: 'must be at least 12 characters' }),
+  TWIN_OIDC_ISSUER: z.url().optional(),
+  TWIN_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  TWIN_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  TWIN_OIDC_ROLE_CLAIM: z.string().regex(/^[A-Za-z0-9_:.\/-]{1,100}$/).default('groups'),
+  TWIN_OIDC_ROLES: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const roles = new Map<string, 'planner' | 'gis' | 'admin'>();
+      for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+        const [value, role] = pair.split('=').map((p) => p.trim());
+        if (!value || (role !== 'planner' && role !== 'gis' && role !== 'admin')) {
+          ctx.addIssue({ code: 'custom', message: 'expected "claim-value=planner|gis|admin", comma-separated' });
+          return z.NEVER;
+        }
+        roles.set(value, role);
+      }
+      return roles;
+    }),
+  TWIN_OIDC_SCOPES: z.string().default('openid profile email'),
 });
 
 export class ConfigError extends Error {
@@ -155,6 +217,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const oidcVars = [e.TWIN_OIDC_ISSUER, e.TWIN_OIDC_CLIENT_ID, e.TWIN_OIDC_CLIENT_SECRET];
+  if (oidcVars.some(Boolean) && !oidcVars.every(Boolean)) {
+    throw new ConfigError(
+      'invalid configuration:\n  TWIN_OIDC_ISSUER, TWIN_OIDC_CLIENT_ID and TWIN_OIDC_CLIENT_SECRET go together',
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -186,6 +254,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFileBytes: e.TWIN_IMPORT_MAX_MB * 1024 * 1024,
       maxUncompressedBytes: e.TWIN_IMPORT_MAX_UNZIPPED_MB * 1024 * 1024,
       maxZipEntries: e.TWIN_IMPORT_MAX_ZIP_ENTRIES,
+    },
+    auth: {
+      publicUrl: e.TWIN_PUBLIC_URL?.replace(/\/+$/, ''),
+      secureCookies: e.TWIN_PUBLIC_URL?.startsWith('https://') ?? false,
+      sessionTtlS: Math.round(e.TWIN_SESSION_HOURS * 3600),
+      metricsToken: e.TWIN_METRICS_TOKEN,
+      adminPassword: e.TWIN_ADMIN_PASSWORD,
+      oidc: e.TWIN_OIDC_ISSUER
+        ? {
+            issuer: e.TWIN_OIDC_ISSUER,
+            clientId: e.TWIN_OIDC_CLIENT_ID!,
+            clientSecret: e.TWIN_OIDC_CLIENT_SECRET!,
+            roleClaim: e.TWIN_OIDC_ROLE_CLAIM,
+            roles: e.TWIN_OIDC_ROLES,
+            scopes: e.TWIN_OIDC_SCOPES,
+          }
+        : undefined,
     },
   };
 }

@@ -9,6 +9,7 @@ import { TileTimeoutError, UnknownLayerError } from '../tiles/tile-service';
 export type ErrorCode =
   | 'bad_request'
   | 'unauthorized'
+  | 'forbidden'
   | 'too_large'
   | 'not_found'
   | 'unavailable'
@@ -47,7 +48,15 @@ function toApiError(err: Error): ApiError {
   if (err instanceof TileTimeoutError) return new ApiError(503, 'timeout', err.message);
   if (err instanceof HTTPException) {
     const code: ErrorCode =
-      err.status === 404 ? 'not_found' : err.status < 500 ? 'bad_request' : 'internal';
+      err.status === 404
+        ? 'not_found'
+        : err.status === 401
+          ? 'unauthorized'
+          : err.status === 403
+            ? 'forbidden'
+            : err.status < 500
+              ? 'bad_request'
+              : 'internal';
     return new ApiError(err.status as ContentfulStatusCode, code, err.message || 'error');
   }
   if (isConnectionError(err)) {

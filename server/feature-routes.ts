@@ -4,6 +4,8 @@ import type { FeatureResponse } from '../common/api-types';
 import type { LayerCatalog } from '../tiles/catalog';
 import type { Database } from './db/schema';
 import { ApiError } from './errors';
+import { assertLayersVisible } from './auth/layer-access';
+import { principalOf } from './auth/principal';
 
 export interface FeatureRoutesOptions {
   db: Kysely<Database>;
@@ -45,6 +47,7 @@ export function featureRoutes({ db, catalog }: FeatureRoutesOptions) {
       const shown = /^[a-z0-9_]{1,64}$/.test(name) ? `: ${name}` : '';
       throw new ApiError(404, 'not_found', `unknown layer${shown}`);
     }
+    assertLayersVisible(principalOf(c), [layer]);
     const id = parseFeatureId(c.req.param('id'));
     const { rows } = await sql<FeatureRow>`
       SELECT to_jsonb(t) - 'geom' AS properties,

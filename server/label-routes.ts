@@ -4,6 +4,8 @@ import type { LabelsResponse, PlaceLabel, StreetLabel } from '../common/api-type
 import type { LayerCatalog } from '../tiles/catalog';
 import type { Database } from './db/schema';
 import { ApiError } from './errors';
+import { canSeeLayer } from './auth/layer-access';
+import { principalOf } from './auth/principal';
 
 export interface LabelRoutesOptions {
   db: Kysely<Database>;
@@ -48,14 +50,21 @@ export function labelRoutes({ db, catalog }: LabelRoutesOptions) {
     if (!Number.isFinite(zoom) || zoom < 0 || zoom > 24) {
       throw new ApiError(400, 'bad_request', 'zoom must be a number from 0 to 24');
     }
-    const roads = catalog.get('roads');
-    const landUse = catalog.get('land_use');
+    // Labels come only from layers the caller may see (issue #9).
+    const p = principalOf(c);
+    const visible = (name: string) => {
+      const layer = catalog.get(name);
+      return layer && canSeeLayer(p, layer) ? layer : undefined;
+    };
+    const roads = visible('roads');
+    const landUse = visible('land_use');
     const [streets, places] = await Promise.all([
       roads ? streetLabels(db, roads.table, bbox, labelledRoadClasses(zoom)) : [],
       landUse ? placeLabels(db, landUse.table, bbox) : [],
     ]);
     const body: LabelsResponse = { streets, places };
-    c.header('Cache-Control', 'public, max-age=60');
+    const shared = roads?.access !== 'staff' && landUse?.access !== 'staff';
+    c.header('Cache-Control', `${shared ? 'public' : 'private'}, max-age=60`);
     return c.json(body);
   });
 }

@@ -4,6 +4,7 @@ import { createLogger } from './log';
 import { createApp } from './app';
 import { prepareDatabase } from './startup';
 import { startSensorRuntime } from './sensors/sensor-runtime';
+import { ensureFirstAdmin } from './auth/first-start';
 
 async function main(): Promise<void> {
   let config;
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const backend = await prepareDatabase(config, log);
+  await ensureFirstAdmin(backend.db, config, log);
   const { app, sensors } = await createApp({ backend, config, log });
   await startSensorRuntime(sensors);
 

@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import type { LayerCatalog } from '../tiles/catalog';
 import { cityStyle } from './city-style';
 import { ApiError } from './errors';
+import { canSeeLayer } from './auth/layer-access';
+import { principalOf } from './auth/principal';
 
 /**
  * `/styles`: MapLibre styles generated from the tile catalogue.
@@ -11,7 +13,16 @@ import { ApiError } from './errors';
 export function styleRoutes({ catalog }: { catalog: LayerCatalog }) {
   return new Hono().get('/:file', (c) => {
     if (c.req.param('file') !== 'city.json') throw new ApiError(404, 'not_found', 'unknown style');
-    c.header('Cache-Control', 'public, no-cache');
-    return c.json(cityStyle(catalog, new URL(c.req.url).origin));
+    c.header('Cache-Control', 'private, no-cache');
+    c.header('Vary', 'Cookie, Authorization');
+    const p = principalOf(c);
+    const style = cityStyle(catalog, new URL(c.req.url).origin) as { sources: Record<string, unknown>; layers: { source?: string }[] };
+    // Only sources the caller may see (issue #9): a layer made staff drops out of the basemap.
+    for (const name of Object.keys(style.sources)) {
+      const layer = catalog.get(name);
+      if (layer && !canSeeLayer(p, layer)) delete style.sources[name];
+    }
+    style.layers = style.layers.filter((l) => l.source === undefined || l.source in style.sources);
+    return c.json(style);
   });
 }

@@ -7,7 +7,10 @@ import type { LayerDefinition } from '../tiles/catalog';
 import { parseTileCoord } from '../tiles/tile-coords';
 import type { TileService } from '../tiles/tile-service';
 import { ApiError } from './errors';
-import { findScenarioRef, type ScenarioRef } from '../tiles/scenario-sql';
+import type { ScenarioRef } from '../tiles/scenario-sql';
+import { assertLayersVisible, canSeeLayer } from './auth/layer-access';
+import { principalOf, viewerOf } from './auth/principal';
+import { findReadableScenarioRef } from './scenarios/scenario-store';
 
 export interface TileRoutesOptions {
   tiles: TileService;
@@ -23,17 +26,27 @@ const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
  *   GET /catalog.json
  *   GET /{layer}.json              (also {a},{b}.json)
  *   GET /{layer}/{z}/{x}/{y}.mvt   (also {a},{b}/…)
+ * Staff layers (issue #9) are checked against the caller before anything is read or cached:
+ * a synchronous lookup on the catalogue, so the cache and ETags never answer for them.
  */
 export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
   const cacheControl = maxAgeS > 0 ? `public, max-age=${maxAgeS}` : 'public, no-cache';
+  // Staff tiles may sit in the browser's cache, never in a shared one.
+  const staffCacheControl = maxAgeS > 0 ? `private, max-age=${maxAgeS}` : 'private, no-cache';
   const extents = new ExtentCache(db);
 
   return new Hono()
-    .get('/catalog.json', (c) => c.json({ layers: tiles.catalog.describe() }))
+    .get('/catalog.json', (c) => {
+      const p = principalOf(c);
+      c.header('Cache-Control', 'private, no-cache');
+      c.header('Vary', 'Cookie, Authorization');
+      return c.json({ layers: tiles.catalog.describe((l) => canSeeLayer(p, l)) });
+    })
     .get('/:file', async (c) => {
       const file = c.req.param('file');
       if (!file.endsWith('.json')) throw new ApiError(404, 'not_found', 'expected {layer}.json');
       const layers = tiles.resolveLayers(file.slice(0, -'.json'.length));
+      assertLayersVisible(principalOf(c), layers);
       const versions = await tiles.versions.current();
       const bounds = await extents.bounds(layers, versions);
       return c.json(tileJson(layers, new URL(c.req.url).origin, bounds));
@@ -43,20 +56,24 @@ export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
       if (!y.endsWith('.mvt')) throw new ApiError(404, 'not_found', 'tiles end in .mvt');
       const scenarioId = c.req.query('scenario');
       const layers = tiles.resolveLayers(spec, scenarioId !== undefined);
+      const principal = principalOf(c);
+      assertLayersVisible(principal, layers);
       const coord = parseTileCoord(z, x, y.slice(0, -'.mvt'.length));
       // `?scenario={id}`: baseline + the scenario's edits, and the `changes` layer (issue #5).
-      let scenario: ScenarioRef | undefined;
+      let scenario: (ScenarioRef & { published: boolean }) | undefined;
       if (scenarioId !== undefined) {
         if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(scenarioId)) {
           throw new ApiError(400, 'bad_request', 'scenario must be a UUID');
         }
-        scenario = (await findScenarioRef(db, scenarioId.toLowerCase())) ?? undefined;
+        scenario = (await findReadableScenarioRef(db, scenarioId.toLowerCase(), viewerOf(principal))) ?? undefined;
         if (!scenario) throw new ApiError(404, 'not_found', 'no such scenario');
       }
       const plan = await tiles.plan(layers, coord, scenario);
 
       c.header('ETag', plan.etag);
-      c.header('Cache-Control', cacheControl);
+      const staff = layers.some((l) => l.access !== 'public');
+      // A draft scenario's tiles are its owner's: never in a shared cache either.
+      c.header('Cache-Control', staff || (scenario && !scenario.published) ? staffCacheControl : cacheControl);
       c.header('Vary', 'Accept-Encoding');
       if (matchesEtag(c.req.header('If-None-Match'), plan.etag)) return c.body(null, 304);
 

@@ -13,10 +13,17 @@ export interface AttributeDefinition {
   decimals?: number;
 }
 
+/**
+ * Who may see a layer (issue #9): `public` for everyone, `staff` for planners and up (critical
+ * infrastructure, and custom layers until GIS staff publish them).
+ */
+export type LayerAccess = 'public' | 'staff';
+
 /** One vector-tile layer: where its rows live and what a tile of it carries. */
 export interface LayerDefinition {
   name: string;
   description: string;
+  access: LayerAccess;
   table: keyof Database;
   geometry: GeometryKind;
   /** The `layer_versions` row bumped when the table changes. */
@@ -38,6 +45,7 @@ const road = (classes: string[]) => sql`class IN (${sql.join(classes.map((c) => 
 export const LAYERS: readonly LayerDefinition[] = [
   {
     name: 'buildings',
+    access: 'public',
     description: 'Building footprints with height and use',
     table: 'buildings',
     geometry: 'polygon',
@@ -54,6 +62,7 @@ export const LAYERS: readonly LayerDefinition[] = [
   },
   {
     name: 'roads',
+    access: 'public',
     description: 'Road links of the routable network, by class',
     table: 'road_links',
     geometry: 'line',
@@ -78,6 +87,7 @@ export const LAYERS: readonly LayerDefinition[] = [
   },
   {
     name: 'water_pipes',
+    access: 'staff',
     description: 'Water mains and distribution pipes',
     table: 'water_pipes',
     geometry: 'line',
@@ -93,6 +103,7 @@ export const LAYERS: readonly LayerDefinition[] = [
   },
   {
     name: 'water_nodes',
+    access: 'staff',
     description: 'Water network junctions, tanks, reservoirs and pumps',
     table: 'water_nodes',
     geometry: 'point',
@@ -108,6 +119,7 @@ export const LAYERS: readonly LayerDefinition[] = [
   },
   {
     name: 'power_lines',
+    access: 'staff',
     description: 'Power transmission lines and feeders',
     table: 'power_lines',
     geometry: 'line',
@@ -123,6 +135,7 @@ export const LAYERS: readonly LayerDefinition[] = [
   },
   {
     name: 'power_nodes',
+    access: 'staff',
     description: 'Substations, transformers and poles',
     table: 'power_nodes',
     geometry: 'point',
@@ -139,6 +152,7 @@ export const LAYERS: readonly LayerDefinition[] = [
   },
   {
     name: 'land_use',
+    access: 'public',
     description: 'Land use and zoning polygons (parks, water, districts)',
     table: 'land_use',
     geometry: 'polygon',
@@ -172,18 +186,31 @@ export class LayerCatalog {
   /** Adds or updates a layer created at run time; a built-in layer cannot be replaced. */
   upsert(layer: LayerDefinition): void {
     if (this.#builtIn.has(layer.name)) throw new Error(`layer "${layer.name}" is built in`);
-    this.#byName.set(layer.name, layer);
+    // A layer that exists keeps the access GIS staff gave it.
+    const old = this.#byName.get(layer.name);
+    this.#byName.set(layer.name, old ? { ...layer, access: old.access } : layer);
   }
 
   get(name: string): LayerDefinition | undefined {
     return this.#byName.get(name);
   }
 
-  /** Every layer's attributes, as `GET /tiles/catalog.json` shows them. */
-  describe() {
-    return this.layers.map((l) => ({
+  /**
+   * Sets a layer's access (built-in or custom). The definition is replaced by a copy, so the
+   * shared `LAYERS` constants never change.
+   */
+  setAccess(name: string, access: LayerAccess): void {
+    const layer = this.#byName.get(name);
+    if (!layer) throw new Error(`unknown layer "${name}"`);
+    if (layer.access !== access) this.#byName.set(name, { ...layer, access });
+  }
+
+  /** The layers' attributes, as `GET /tiles/catalog.json` shows them (those `keep` accepts). */
+  describe(keep: (layer: LayerDefinition) => boolean = () => true) {
+    return this.layers.filter(keep).map((l) => ({
       name: l.name,
       description: l.description,
+      access: l.access,
       geometry: l.geometry,
       minzoom: l.minzoom,
       maxzoom: l.maxzoom,

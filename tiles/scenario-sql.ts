@@ -20,6 +20,8 @@ export const ADDED_ID_OFFSET = 1_000_000_000_000;
 
 export const CHANGES_LAYER: LayerDefinition = {
   name: 'changes',
+  // Who may see a scenario's tiles is the scenario's own rule (server/scenarios).
+  access: 'public',
   description: 'Features a scenario adds, changes or removes (only with ?scenario=)',
   table: 'scenario_edits',
   geometry: 'polygon',

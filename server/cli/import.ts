@@ -8,6 +8,7 @@ import { LayerCatalog } from '../../tiles/catalog';
 import { ImportRequestError, ImportService, type JobView } from '../imports/import-service';
 import type { ImportMode } from '../imports/load';
 import type { Format } from '../imports/formats';
+import { CLI_ACTOR } from '../auth/principal';
 
 const USAGE = `usage: npm run import -- <file> --layer <name> [--map field=expr …] [--srs EPSG:n]
          [--mode replace|append|upsert] [--name text] [--source text] [--licence text]
@@ -70,6 +71,7 @@ async function main(): Promise<number> {
       name: o.name ?? basename(file),
       source: o.source ?? `file: ${basename(file)}`,
       licence: o.licence ?? 'unspecified',
+      actor: CLI_ACTOR,
     });
     service.live(job.id)?.events.on('progress', bar);
     const result = await done;

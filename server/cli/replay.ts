@@ -4,14 +4,15 @@ import { parseArgs } from 'node:util';
 import { readLocations, readSeries, replay } from '../sensors/replay';
 
 const USAGE = `usage: npm run replay -- <file.csv> [--speed 60] [--locations file] [--url http://localhost:8080]
-         [--key KEY] [--columns ids.txt] [--step 300] [--end ISO] [--kind traffic_speed] [--unit mph]
+         [--key KEY] [--token TOKEN] [--columns ids.txt] [--step 300] [--end ISO] [--kind traffic_speed] [--unit mph]
          [--prefix replay-]
 
 Plays a wide CSV time series (a header of sensor ids, optionally a first time column; one row per
 step) into a running twin's ingest API. --speed 60 plays an hour per minute, 0 as fast as it can.
 Without a time column rows are --step seconds apart and the series ends at --end (default now).
---locations (CSV sensor_id,latitude,longitude or GeoJSON points) registers sensors that are new.
-The key: --key, TWIN_INGEST_KEY, or the embedded twin's TWIN_DATA_DIR/ingest-key.txt.
+--locations (CSV sensor_id,latitude,longitude or GeoJSON points) registers sensors that are new;
+that needs a GIS user's API token (--token or TWIN_TOKEN; npm run users -- token <name>).
+The ingest key: --key, TWIN_INGEST_KEY, or the embedded twin's TWIN_DATA_DIR/ingest-key.txt.
 
 Example (METR-LA, 207 Los Angeles freeway sensors, 7 days at 5 minutes):
   npm run replay -- ../shared/data/metr-la/los_speed.csv --unit mph --prefix metr-la- \\
@@ -26,6 +27,7 @@ try {
       locations: { type: 'string' },
       url: { type: 'string', default: `http://localhost:${process.env.PORT ?? 8080}` },
       key: { type: 'string' },
+      token: { type: 'string' },
       columns: { type: 'string' },
       step: { type: 'string', default: '300' },
       end: { type: 'string' },
@@ -40,6 +42,10 @@ try {
   process.exit(2);
 }
 const { values: o, positionals } = args;
+if (o.locations && !(o.token ?? process.env.TWIN_TOKEN)) {
+  console.error('--locations registers sensors, which needs a GIS user\'s API token: --token or TWIN_TOKEN (npm run users -- token <name>)');
+  process.exit(2);
+}
 const speed = Number(o.speed);
 const step = Number(o.step);
 const end = o.end ? Date.parse(o.end) : Date.now();
@@ -66,6 +72,7 @@ try {
     series,
     url: o.url,
     key,
+    token: o.token ?? process.env.TWIN_TOKEN,
     speed,
     prefix: o.prefix,
     kind: o.kind,

@@ -274,6 +274,9 @@ export interface ScenariosTable {
   parent_id: string | null;
   created_at: Generated<Date>;
   updated_at: Timestamp;
+  /** The owning account (issue #9); null for scenarios older than accounts. */
+  owner_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  published_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export type ScenarioEditKind =
@@ -319,6 +322,64 @@ export interface ImpactFactorsTable {
   updated_at: Timestamp;
 }
 
+/** Accounts, sessions, tokens, sharing, layer settings and the audit log (issue #9). */
+export type Role = 'public' | 'planner' | 'gis' | 'admin';
+
+export interface UsersTable {
+  id: Generated<string>;
+  name: string;
+  role: Role;
+  password_hash: string | null;
+  oidc_subject: string | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+  last_sign_in_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_id: RefId;
+  via: 'password' | 'oidc';
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  user_id: RefId;
+  name: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface ScenarioSharesTable {
+  scenario_id: string;
+  user_id: RefId;
+  access: 'read' | 'edit';
+  created_at: Generated<Date>;
+}
+
+export interface LayerSettingsTable {
+  layer: string;
+  access: 'public' | 'staff';
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: Generated<Date>;
+  actor: string | null;
+  role: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  details: Json;
+}
+
 export interface Database {
   twin_meta: TwinMetaTable;
   datasets: DatasetsTable;
@@ -343,4 +404,10 @@ export interface Database {
   scenario_edits: ScenarioEditsTable;
   scenario_impacts: ScenarioImpactsTable;
   impact_factors: ImpactFactorsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  scenario_shares: ScenarioSharesTable;
+  layer_settings: LayerSettingsTable;
+  audit_log: AuditLogTable;
 }

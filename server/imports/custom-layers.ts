@@ -95,6 +95,8 @@ export function customLayerDefinition(row: CustomLayerRow): LayerDefinition {
   }
   return {
     name: row.name,
+    // Staff until GIS staff publish it (PATCH /api/layers/{name}; issue #9).
+    access: 'staff',
     description: row.description || `Imported layer ${row.name}`,
     // Custom tables are created at run time, so they are not in the static Database type.
     table: row.table_name as keyof Database,

@@ -12,6 +12,7 @@ import { receiveUpload, UploadError } from './upload';
 import { previewInWorker } from './parse-in-worker';
 import { FileError, type ImportLimits } from './source';
 import { CrsError } from './crs';
+import { actorOf, principalOf } from '../auth/principal';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,7 @@ export function datasetRoutes({ db, imports, limits }: DatasetRoutesOptions) {
           source: (one('source') ?? `upload: ${upload.fileName}`).slice(0, 500),
           licence: (one('licence') ?? 'unspecified').slice(0, 200),
           removeFile: true,
+          actor: actorOf(principalOf(c)),
         });
         return c.json({ job, links: links(job.id) }, 202);
       } catch (error) {

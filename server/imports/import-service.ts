@@ -13,6 +13,7 @@ import { parseInWorker } from './parse-in-worker';
 import { parseToSpool, TWIN_LAYERS, type ParseOptions, type ParseResult, type TargetKind } from './parse';
 import { FileError, type ImportLimits } from './source';
 import type { Format } from './formats';
+import type { Actor } from '../auth/principal';
 
 export interface ImportRequest {
   /** The file on disk (an upload's temporary copy, or the CLI's argument). */
@@ -29,6 +30,8 @@ export interface ImportRequest {
   licence: string;
   /** Delete `path` and its directory (an upload's own temporary one) when the job ends. */
   removeFile?: boolean;
+  /** Who imports (the audit row); the CLI passes `CLI_ACTOR`. */
+  actor?: Actor;
 }
 
 export interface JobProgress {
@@ -191,6 +194,7 @@ export class ImportService {
       const result: LoadResult = await loadSpool(this.#o.backend, {
         stage, target, layer: r.layer, mode: r.mode,
         dataset: { name: r.name, source: r.source, licence: r.licence, jobId: view.id },
+        actor: r.actor,
         onPhase: (phase) => update({}, { phase: phase === 'loading' && pipelined ? 'parsing' : phase }),
       });
       const parsed = result.parsed;

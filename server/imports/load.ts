@@ -1,4 +1,6 @@
 import { createReadStream } from 'node:fs';
+import { recordAuditScript } from '../auth/audit';
+import type { Actor } from '../auth/principal';
 import type { Backend, ScriptTransaction } from '../db/backend';
 import { ensureCustomLayer, type CustomLayerRow } from './custom-layers';
 import type { ParseResult, TargetKind } from './parse';
@@ -22,6 +24,8 @@ export interface LoadOptions {
   mode: ImportMode;
   dataset: { name: string; source: string; licence: string; jobId: string | null };
   onPhase?: (phase: 'loading' | 'validating' | 'writing') => void;
+  /** Who imports: the audit row (issue #9) is written in the load's own transaction. */
+  actor?: Actor;
 }
 
 export interface FeatureOutcome {
@@ -234,6 +238,15 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
       `UPDATE datasets SET accepted = $2, repaired = $3, rejected = $4, feature_count = $5, extent = $6 WHERE id = $1`,
       [datasetId, counts.accepted, counts.repaired, counts.rejected, counts.accepted + counts.repaired, extent],
     );
+    if (o.actor) {
+      await recordAuditScript(tx, {
+        actor: o.actor,
+        action: 'import.load',
+        targetType: 'dataset',
+        targetId: datasetId,
+        details: { dataset: o.dataset.name, layer: o.layer, mode: o.mode, job: o.dataset.jobId, counts, ...(upserted ? { upserted } : {}) },
+      });
+    }
     return {
       datasetId,
       parsed,

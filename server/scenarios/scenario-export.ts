@@ -110,3 +110,11 @@ async function addedRoadGeometries(db: Kysely<Database>, scenarioId: string) {
     WHERE scenario_id = ${scenarioId}::uuid AND kind = 'add_road'`.execute(db);
   return new Map(rows.map((r) => [r.id, JSON.parse(r.g)]));
 }
+
+/**
+ * The impact as the public may see it (issue #9): utility figures as city-wide aggregates only —
+ * which pipes, lines and nodes go over capacity is critical-infrastructure detail for staff.
+ */
+export function publicImpact(r: ImpactResult): ImpactResult {
+  return { ...r, utilities: { ...r.utilities, flagged: [], assets: [] } };
+}

@@ -1,31 +1,30 @@
-import { Hono } from 'hono';
-import type { Kysely } from 'kysely';
-import type { z } from 'zod';
+import { Hono, type Context } from 'hono';
+import type { Kysely, Transaction } from 'kysely';
+import { z } from 'zod';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
 import { loadFactors } from '../impact/factors';
-import {
-  describeIssues,
-  DuplicateSchema,
-  EditSchema,
-  FactorUpdateSchema,
-  ScenarioCreateSchema,
-  ScenarioUpdateSchema,
-} from './edit-schema';
+import { valid } from '../validate';
+import { inTransaction, recordAudit } from '../auth/audit';
+import { denied } from '../auth/guard';
+import { actorOf, isStaff, principalOf, viewerOf, type Principal } from '../auth/principal';
+import { DuplicateSchema, EditSchema, FactorUpdateSchema, ScenarioCreateSchema, ScenarioUpdateSchema } from './edit-schema';
 import type { ImpactService } from './impact-service';
-import { editsGeoJson, IMPACT_LAYERS, impactCsv, impactLayer, type ImpactLayer } from './scenario-export';
+import { editsGeoJson, IMPACT_LAYERS, impactCsv, impactLayer, publicImpact, type ImpactLayer } from './scenario-export';
 import {
   addEdit,
   createScenario,
   deleteScenario,
   duplicateScenario,
-  findScenario,
+  findScenarioFor,
   listEdits,
   listScenarios,
+  listShares,
   parseEditId,
   parseScenarioId,
   removeEdit,
   replaceEdit,
+  replaceShares,
   updateScenario,
 } from './scenario-store';
 
@@ -34,94 +33,198 @@ export interface ScenarioRoutesOptions {
   impacts: ImpactService;
 }
 
-async function body<S extends z.ZodType>(req: { json(): Promise<unknown> }, schema: S): Promise<z.infer<S>> {
-  let raw: unknown;
-  try {
-    raw = await req.json();
-  } catch {
-    throw new ApiError(400, 'bad_request', 'the body must be JSON');
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new ApiError(400, 'bad_request', describeIssues(parsed.error));
-  return parsed.data;
+const SharesSchema = z
+  .object({
+    shares: z
+      .array(z.object({ user: z.string().min(1).max(100), access: z.enum(['read', 'edit']) }).strict())
+      .max(500),
+  })
+  .strict();
+
+/**
+ * The owner a create or update asks for: the caller, or (admin only) another account by name.
+ */
+async function ownerFor(db: Kysely<Database> | Transaction<Database>, p: Principal, requested: string | null | undefined) {
+  const self = p.kind === 'user' ? { id: p.user.id, name: p.user.name } : null;
+  if (requested === undefined || requested === null || requested === self?.name) return undefined;
+  if (p.kind !== 'user' || p.user.role !== 'admin') throw new ApiError(403, 'forbidden', 'only an admin may give a scenario to another user');
+  const u = await db.selectFrom('users').select(['id', 'name', 'role']).where('name', '=', requested).executeTakeFirst();
+  if (!u || u.role === 'public') throw new ApiError(400, 'bad_request', `no planner ${requested}`);
+  return { id: String(u.id), name: u.name };
 }
 
 /**
- * `/api/scenarios` (issue #5):
+ * `/api/scenarios` (issue #5; rights from issue #9):
  *   GET / · POST / · GET /{id} · PATCH /{id} · DELETE /{id} · POST /{id}/duplicate
  *   GET /{id}/edits · POST /{id}/edits · PUT|PATCH /{id}/edits/{editId} · DELETE /{id}/edits/{editId}
  *   GET /{id}/impact · GET /{id}/impact/layers/{traffic|utilities|shadow}.geojson
- *   GET /{id}/export?format=geojson|csv|json
+ *   GET /{id}/export?format=geojson|csv|json · GET|PUT /{id}/shares
+ * Who sees and changes which scenario is `scenarioAccessSql` (server/auth): every read and
+ * change goes through `findScenarioFor`; every change writes its audit row in its transaction.
  */
 export function scenarioRoutes({ db, impacts }: ScenarioRoutesOptions) {
-  const id = (raw: string) => parseScenarioId(raw);
+  const id = (c: Context) => parseScenarioId(c.req.param('id')!);
+  const who = (c: Context) => {
+    const p = principalOf(c);
+    return { p, viewer: viewerOf(p), actor: actorOf(p) };
+  };
+  /** The scenario as answered: its fields, its edits, and what the caller may do with it. */
+  const answer = async (dbx: Kysely<Database> | Transaction<Database>, row: { id: string; access: string } & Record<string, unknown>) => {
+    const { owner_id: _ownerId, ...scenario } = row;
+    return { ...scenario, version: Number(row.version), edits: await listEdits(dbx, row.id) };
+  };
   return new Hono()
-    .get('/', async (c) => c.json({ scenarios: await listScenarios(db) }))
-    .post('/', async (c) => {
-      const input = await body(c.req, ScenarioCreateSchema);
-      const s = await createScenario(db, input);
-      return c.json({ ...s, version: Number(s.version), edits: [] }, 201);
+    .get('/', async (c) => c.json({ scenarios: await listScenarios(db, who(c).viewer) }))
+    .post('/', valid('json', ScenarioCreateSchema), async (c) => {
+      const { p, actor } = who(c);
+      const input = c.req.valid('json');
+      const s = await inTransaction(db, async (trx) => {
+        const owner = (await ownerFor(trx, p, input.owner)) ?? (p.kind === 'user' ? { id: p.user.id, name: p.user.name } : { id: null, name: null });
+        const row = await createScenario(trx, input, owner);
+        await recordAudit(trx, { actor, action: 'scenario.create', targetType: 'scenario', targetId: row.id, details: { name: row.name, owner: owner.name } });
+        return row;
+      });
+      return c.json({ ...s, version: Number(s.version), access: 'edit', edits: [] }, 201);
     })
     .get('/:id', async (c) => {
-      const sid = id(c.req.param('id'));
-      const s = await findScenario(db, sid);
-      return c.json({ ...s, edits: await listEdits(db, sid) });
+      const s = await findScenarioFor(db, id(c), who(c).viewer, 'read');
+      return c.json(await answer(db, s));
     })
-    .patch('/:id', async (c) => {
-      const sid = id(c.req.param('id'));
-      return c.json(await updateScenario(db, sid, await body(c.req, ScenarioUpdateSchema)));
+    .patch('/:id', valid('json', ScenarioUpdateSchema), async (c) => {
+      const { p, viewer, actor } = who(c);
+      const sid = id(c);
+      const patch = c.req.valid('json');
+      const result = await inTransaction(db, async (trx) => {
+        const before = await findScenarioFor(trx, sid, viewer, 'edit');
+        const owner = await ownerFor(trx, p, patch.owner);
+        const { owner: _o, ...rest } = patch;
+        const after = await updateScenario(trx, sid, { ...rest, ...(owner ? { owner } : {}) });
+        const changed = Object.fromEntries(
+          Object.entries({ name: after.name, description: after.description, owner: after.owner })
+            .filter(([k, v]) => (before as Record<string, unknown>)[k] !== v),
+        );
+        if (patch.status && patch.status !== before.status) {
+          await recordAudit(trx, {
+            actor,
+            action: patch.status === 'published' ? 'scenario.publish' : 'scenario.unpublish',
+            targetType: 'scenario',
+            targetId: sid,
+            details: { name: after.name, version: after.version },
+          });
+        }
+        if (Object.keys(changed).length > 0) {
+          await recordAudit(trx, { actor, action: 'scenario.update', targetType: 'scenario', targetId: sid, details: changed });
+        }
+        return { ...after, access: before.access };
+      });
+      return c.json(result);
     })
     .delete('/:id', async (c) => {
-      await deleteScenario(db, id(c.req.param('id')));
+      const { viewer, actor } = who(c);
+      const sid = id(c);
+      await inTransaction(db, async (trx) => {
+        const s = await findScenarioFor(trx, sid, viewer, 'edit');
+        await deleteScenario(trx, sid);
+        await recordAudit(trx, { actor, action: 'scenario.delete', targetType: 'scenario', targetId: sid, details: { name: s.name, owner: s.owner } });
+      });
       return c.body(null, 204);
     })
     .post('/:id/duplicate', async (c) => {
-      const sid = id(c.req.param('id'));
+      const { p, viewer, actor } = who(c);
+      const sid = id(c);
       const text = await c.req.text();
-      const input = text.trim() ? await body({ json: async () => JSON.parse(text) }, DuplicateSchema) : {};
-      const copy = await duplicateScenario(db, sid, input.name);
-      return c.json({ ...copy, edits: await listEdits(db, copy.id) }, 201);
+      let input: z.infer<typeof DuplicateSchema> = {};
+      if (text.trim()) {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch {
+          throw new ApiError(400, 'bad_request', 'the body must be JSON');
+        }
+        const parsed = DuplicateSchema.safeParse(raw);
+        if (!parsed.success) throw new ApiError(400, 'bad_request', parsed.error.issues.map((i) => i.message).join('; '));
+        input = parsed.data;
+      }
+      const owner = p.kind === 'user' ? { id: p.user.id, name: p.user.name } : { id: null, name: null };
+      const copy = await inTransaction(db, async (trx) => {
+        await findScenarioFor(trx, sid, viewer, 'edit');
+        const row = await duplicateScenario(trx, sid, input.name, owner);
+        await recordAudit(trx, { actor, action: 'scenario.create', targetType: 'scenario', targetId: row.id, details: { name: row.name, duplicate_of: sid } });
+        return row;
+      });
+      return c.json({ ...copy, access: 'edit', edits: await listEdits(db, copy.id) }, 201);
     })
     .get('/:id/edits', async (c) => {
-      const sid = id(c.req.param('id'));
-      await findScenario(db, sid);
+      const sid = id(c);
+      await findScenarioFor(db, sid, who(c).viewer, 'read');
       return c.json({ edits: await listEdits(db, sid) });
     })
-    .post('/:id/edits', async (c) => {
-      const sid = id(c.req.param('id'));
-      const edit = await body(c.req, EditSchema);
-      await findScenario(db, sid);
-      return c.json(await addEdit(db, sid, edit, await loadFactors(db)), 201);
+    .post('/:id/edits', valid('json', EditSchema), async (c) => {
+      const { viewer, actor } = who(c);
+      const sid = id(c);
+      const edit = c.req.valid('json');
+      const factors = await loadFactors(db);
+      const result = await inTransaction(db, async (trx) => {
+        await findScenarioFor(trx, sid, viewer, 'edit');
+        const r = await addEdit(trx, sid, edit, factors);
+        await recordAudit(trx, { actor, action: 'scenario.edit', targetType: 'scenario', targetId: sid, details: { op: 'add', edit_id: r.edit.id, kind: edit.kind, version: r.version } });
+        return r;
+      });
+      return c.json(result, 201);
     })
-    .on(['PUT', 'PATCH'], '/:id/edits/:editId', async (c) => {
-      const sid = id(c.req.param('id'));
+    .on(['PUT', 'PATCH'], '/:id/edits/:editId', valid('json', EditSchema), async (c) => {
+      const { viewer, actor } = who(c);
+      const sid = id(c);
       const eid = parseEditId(c.req.param('editId'));
-      const edit = await body(c.req, EditSchema);
-      return c.json(await replaceEdit(db, sid, eid, edit, await loadFactors(db)));
-    })
-    .delete('/:id/edits/:editId', async (c) => {
-      const sid = id(c.req.param('id'));
-      return c.json(await removeEdit(db, sid, parseEditId(c.req.param('editId'))));
-    })
-    .get('/:id/impact', async (c) => {
-      const { result, cached } = await impacts.impact(id(c.req.param('id')));
-      c.header('X-Impact-Cache', cached ? 'hit' : 'miss');
+      const edit = c.req.valid('json');
+      const factors = await loadFactors(db);
+      const result = await inTransaction(db, async (trx) => {
+        await findScenarioFor(trx, sid, viewer, 'edit');
+        const r = await replaceEdit(trx, sid, eid, edit, factors);
+        await recordAudit(trx, { actor, action: 'scenario.edit', targetType: 'scenario', targetId: sid, details: { op: 'replace', edit_id: eid, kind: edit.kind, version: r.version } });
+        return r;
+      });
       return c.json(result);
     })
+    .delete('/:id/edits/:editId', async (c) => {
+      const { viewer, actor } = who(c);
+      const sid = id(c);
+      const eid = parseEditId(c.req.param('editId'));
+      const result = await inTransaction(db, async (trx) => {
+        await findScenarioFor(trx, sid, viewer, 'edit');
+        const r = await removeEdit(trx, sid, eid);
+        await recordAudit(trx, { actor, action: 'scenario.edit', targetType: 'scenario', targetId: sid, details: { op: 'remove', edit_id: eid, version: r.version } });
+        return r;
+      });
+      return c.json(result);
+    })
+    .get('/:id/impact', async (c) => {
+      const { p, viewer } = who(c);
+      const sid = id(c);
+      await findScenarioFor(db, sid, viewer, 'read');
+      const { result, cached } = await impacts.impact(sid);
+      c.header('X-Impact-Cache', cached ? 'hit' : 'miss');
+      return c.json(isStaff(p) ? result : publicImpact(result));
+    })
     .get('/:id/impact/layers/:layer', async (c) => {
-      const sid = id(c.req.param('id'));
+      const { p, viewer } = who(c);
+      const sid = id(c);
       const layer = c.req.param('layer').replace(/\.geojson$/, '');
       if (!(IMPACT_LAYERS as readonly string[]).includes(layer)) {
         throw new ApiError(404, 'not_found', `impact layers: ${IMPACT_LAYERS.join(', ')}`);
       }
+      await findScenarioFor(db, sid, viewer, 'read');
+      // Which pipes and lines a scenario overloads is staff detail (issue #9).
+      if (layer === 'utilities' && !isStaff(p)) throw denied(p, 'the utilities layer is for staff');
       const { result } = await impacts.impact(sid);
       c.header('Content-Type', 'application/geo+json');
       return c.body(JSON.stringify(await impactLayer(db, result, layer as ImpactLayer)));
     })
     .get('/:id/export', async (c) => {
-      const sid = id(c.req.param('id'));
+      const { p, viewer } = who(c);
+      const sid = id(c);
       const format = c.req.query('format') ?? 'geojson';
-      const s = await findScenario(db, sid);
+      const s = await findScenarioFor(db, sid, viewer, 'read');
       const file = `scenario-${s.id}-v${s.version}`;
       if (format === 'geojson') {
         c.header('Content-Disposition', `attachment; filename="${file}.geojson"`);
@@ -129,42 +232,72 @@ export function scenarioRoutes({ db, impacts }: ScenarioRoutesOptions) {
         return c.body(JSON.stringify(await editsGeoJson(db, sid)));
       }
       if (format === 'json' || format === 'csv') {
-        const { result } = await impacts.impact(sid);
+        const { result: full } = await impacts.impact(sid);
+        const result = isStaff(p) ? full : publicImpact(full);
         c.header('Content-Disposition', `attachment; filename="${file}-impact.${format}"`);
         if (format === 'json') return c.json(result);
         c.header('Content-Type', 'text/csv; charset=utf-8');
         return c.body(impactCsv(result));
       }
       throw new ApiError(400, 'bad_request', 'format must be geojson, csv or json');
+    })
+    .get('/:id/shares', async (c) => {
+      const sid = id(c);
+      await findScenarioFor(db, sid, who(c).viewer, 'edit');
+      return c.json({ shares: await listShares(db, sid) });
+    })
+    .put('/:id/shares', valid('json', SharesSchema), async (c) => {
+      const { viewer, actor } = who(c);
+      const sid = id(c);
+      const { shares } = c.req.valid('json');
+      const result = await inTransaction(db, async (trx) => {
+        const s = await findScenarioFor(trx, sid, viewer, 'edit');
+        await replaceShares(trx, sid, s.owner_id, shares);
+        await recordAudit(trx, { actor, action: 'scenario.share', targetType: 'scenario', targetId: sid, details: { shares } });
+        return listShares(trx, sid);
+      });
+      return c.json({ shares: result });
     });
 }
 
-/** `/api/impact-factors`: GET / (every factor with value, unit, source) · PUT /{key} {value, source?, unit?}. */
+/** `/api/impact-factors`: GET / (every factor with value, unit, source) · PUT /{key} {value, source?, unit?} (admin). */
 export function impactFactorRoutes({ db }: { db: Kysely<Database> }) {
   return new Hono()
     .get('/', async (c) => c.json({ factors: (await loadFactors(db)).all() }))
-    .put('/:key', async (c) => {
+    .put('/:key', valid('json', FactorUpdateSchema), async (c) => {
       const key = c.req.param('key');
       if (!/^[a-z][a-z0-9_.]{0,99}$/.test(key)) throw new ApiError(400, 'bad_request', 'factor keys look like residential.dwelling_size_m2');
-      const input = await body(c.req, FactorUpdateSchema);
+      const input = c.req.valid('json');
       // Divisors (storey height, dwelling size, m² per job, power factor) must stay positive.
       const divisor = /(storey_height_m|dwelling_size_m2|m2_per_job|power_factor)$/.test(key);
       if (input.value < 0 || (divisor && input.value === 0)) {
         throw new ApiError(400, 'bad_request', divisor ? `${key} must be greater than 0` : `${key} must not be negative`);
       }
-      const row = await db
-        .updateTable('impact_factors')
-        .set((eb) => ({
-          value: input.value,
-          ...(input.source ? { source: input.source } : {}),
-          ...(input.unit ? { unit: input.unit } : {}),
-          version: eb('version', '+', 1),
-          updated_at: new Date(),
-        }))
-        .where('key', '=', key)
-        .returning(['key', 'value', 'unit', 'description', 'source', 'version', 'updated_at'])
-        .executeTakeFirst();
-      if (!row) throw new ApiError(404, 'not_found', `no impact factor ${key}`);
+      const actor = actorOf(principalOf(c));
+      const row = await inTransaction(db, async (trx) => {
+        const before = await trx.selectFrom('impact_factors').select(['value', 'source', 'unit']).where('key', '=', key).forUpdate().executeTakeFirst();
+        if (!before) throw new ApiError(404, 'not_found', `no impact factor ${key}`);
+        const after = await trx
+          .updateTable('impact_factors')
+          .set((eb) => ({
+            value: input.value,
+            ...(input.source ? { source: input.source } : {}),
+            ...(input.unit ? { unit: input.unit } : {}),
+            version: eb('version', '+', 1),
+            updated_at: new Date(),
+          }))
+          .where('key', '=', key)
+          .returning(['key', 'value', 'unit', 'description', 'source', 'version', 'updated_at'])
+          .executeTakeFirstOrThrow();
+        await recordAudit(trx, {
+          actor,
+          action: 'factor.update',
+          targetType: 'impact_factor',
+          targetId: key,
+          details: { from: Number(before.value), to: input.value, ...(input.source ? { source: input.source } : {}), ...(input.unit ? { unit: input.unit } : {}) },
+        });
+        return after;
+      });
       return c.json({ ...row, value: Number(row.value), version: Number(row.version) });
     });
 }

@@ -1,9 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
+import { inTransaction } from '../auth/audit';
 import type { FactorSet } from '../impact/factors';
 import { mainUse } from '../impact/yield';
 import type { Edit } from './edit-schema';
+import type { Viewer } from '../auth/principal';
+import { requireScenarioAccess, scenarioAccessSql, type ScenarioAccess } from '../auth/scenario-access';
 
 /**
  * Scenarios and their edits. The baseline tables are only ever read here: every edit is a row of
@@ -13,7 +16,7 @@ import type { Edit } from './edit-schema';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-const SCENARIO_COLUMNS = ['id', 'name', 'description', 'owner', 'status', 'version', 'parent_id', 'created_at', 'updated_at'] as const;
+const SCENARIO_COLUMNS = ['id', 'name', 'description', 'owner', 'status', 'version', 'parent_id', 'published_at', 'created_at', 'updated_at'] as const;
 
 export type ScenarioRow = Awaited<ReturnType<typeof findScenario>>;
 
@@ -36,19 +39,54 @@ export async function findScenario(db: Db, id: string) {
   return { ...row, version: Number(row.version) };
 }
 
-export async function listScenarios(db: Db) {
+/**
+ * The scenario with what `viewer` may do with it (issue #9): 404 when they may not see it, 403
+ * when they need `edit` and may only read. Locks the row when editing, so a concurrent share
+ * change or delete cannot slip between the check and the change.
+ */
+export async function findScenarioFor(db: Db, id: string, viewer: Viewer, need: ScenarioAccess) {
+  let q = db
+    .selectFrom('scenarios')
+    .select([...SCENARIO_COLUMNS, 'owner_id', scenarioAccessSql(viewer, 'scenarios').as('access')])
+    .where('id', '=', id);
+  if (need === 'edit' && db.isTransaction) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  const access = requireScenarioAccess(id, row?.access, need);
+  return { ...row!, version: Number(row!.version), access };
+}
+
+/** The scenarios `viewer` may see, newest change first, each with the viewer's `access`. */
+export async function listScenarios(db: Db, viewer: Viewer) {
+  const access = scenarioAccessSql(viewer, 'scenarios');
   const rows = await db
     .selectFrom('scenarios')
-    .select([...SCENARIO_COLUMNS, sql<number>`(SELECT count(*) FROM scenario_edits e WHERE e.scenario_id = scenarios.id)::int`.as('edit_count')])
+    .select([
+      ...SCENARIO_COLUMNS,
+      access.as('access'),
+      sql<number>`(SELECT count(*) FROM scenario_edits e WHERE e.scenario_id = scenarios.id)::int`.as('edit_count'),
+    ])
+    .where(sql<boolean>`${access} IS NOT NULL`)
     .orderBy('updated_at', 'desc')
     .execute();
   return rows.map((r) => ({ ...r, version: Number(r.version), edit_count: Number(r.edit_count) }));
 }
 
-export async function createScenario(db: Db, input: { name: string; description?: string; owner?: string }) {
+/** A scenario's tile reference when `viewer` may read it; null otherwise (the tile route's 404). */
+export async function findReadableScenarioRef(db: Db, id: string, viewer: Viewer) {
+  const access = scenarioAccessSql(viewer, 'scenarios');
+  const row = await db
+    .selectFrom('scenarios')
+    .select(['id', 'version', 'status', access.as('access')])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row?.access) return null;
+  return { id: row.id, version: Number(row.version), published: row.status === 'published' };
+}
+
+export async function createScenario(db: Db, input: { name: string; description?: string }, owner: { id: string | null; name: string | null }) {
   return db
     .insertInto('scenarios')
-    .values({ name: input.name, description: input.description ?? '', owner: input.owner ?? null, parent_id: null })
+    .values({ name: input.name, description: input.description ?? '', owner: owner.name, owner_id: owner.id, parent_id: null })
     .returning(SCENARIO_COLUMNS)
     .executeTakeFirstOrThrow();
 }
@@ -56,17 +94,66 @@ export async function createScenario(db: Db, input: { name: string; description?
 export async function updateScenario(
   db: Db,
   id: string,
-  patch: { name?: string; description?: string; owner?: string | null; status?: 'draft' | 'published' },
+  patch: { name?: string; description?: string; owner?: { id: string; name: string }; status?: 'draft' | 'published' },
 ) {
-  await findScenario(db, id);
   if (Object.keys(patch).length === 0) return findScenario(db, id);
+  const { owner, ...rest } = patch;
   const row = await db
     .updateTable('scenarios')
-    .set({ ...patch, updated_at: sql`now()` as unknown as Date })
+    .set({
+      ...rest,
+      ...(owner ? { owner: owner.name, owner_id: owner.id } : {}),
+      ...(patch.status === 'published' ? { published_at: sql`coalesce(published_at, now())` as unknown as Date } : {}),
+      ...(patch.status === 'draft' ? { published_at: null } : {}),
+      updated_at: sql`now()` as unknown as Date,
+    })
     .where('id', '=', id)
     .returning(SCENARIO_COLUMNS)
     .executeTakeFirstOrThrow();
   return { ...row, version: Number(row.version) };
+}
+
+/** Who a scenario is shared with. */
+export async function listShares(db: Db, id: string) {
+  return db
+    .selectFrom('scenario_shares as sh')
+    .innerJoin('users as u', 'u.id', 'sh.user_id')
+    .select(['u.name as user', 'u.role', 'sh.access'])
+    .where('sh.scenario_id', '=', id)
+    .orderBy('u.name')
+    .execute();
+}
+
+/**
+ * Replaces a scenario's shares. Each user must exist, be a planner or above, and not be the
+ * owner; otherwise 400 and nothing changes.
+ */
+export async function replaceShares(
+  trx: Transaction<Database>,
+  id: string,
+  ownerId: string | null,
+  shares: { user: string; access: 'read' | 'edit' }[],
+) {
+  const names = [...new Set(shares.map((s) => s.user))];
+  if (names.length !== shares.length) throw new ApiError(400, 'bad_request', 'each user may appear once');
+  const users = names.length
+    ? await trx.selectFrom('users').select(['id', 'name', 'role']).where('name', 'in', names).execute()
+    : [];
+  const byName = new Map(users.map((u) => [u.name, u]));
+  for (const s of shares) {
+    const u = byName.get(s.user);
+    if (!u) throw new ApiError(400, 'bad_request', `no user ${s.user}`);
+    if (u.role === 'public') throw new ApiError(400, 'bad_request', `${s.user} has no planner role; scenarios are shared with planners and up`);
+    if (ownerId !== null && String(u.id) === String(ownerId)) throw new ApiError(400, 'bad_request', `${s.user} owns this scenario`);
+  }
+  await trx.deleteFrom('scenario_shares').where('scenario_id', '=', id).execute();
+  if (shares.length) {
+    await trx
+      .insertInto('scenario_shares')
+      .values(shares.map((s) => ({ scenario_id: id, user_id: byName.get(s.user)!.id, access: s.access })))
+      .execute();
+  }
+  await trx.updateTable('scenarios').set({ updated_at: sql`now()` as unknown as Date }).where('id', '=', id).execute();
 }
 
 export async function deleteScenario(db: Db, id: string): Promise<void> {
@@ -74,13 +161,13 @@ export async function deleteScenario(db: Db, id: string): Promise<void> {
   if (Number(r.numDeletedRows) === 0) throw new ApiError(404, 'not_found', `no scenario ${id}`);
 }
 
-/** A branch: a new draft scenario with a copy of every edit, pointing at its parent. */
-export async function duplicateScenario(db: Kysely<Database>, id: string, name?: string) {
-  return db.transaction().execute(async (trx) => {
+/** A branch: a new draft scenario owned by `owner`, with a copy of every edit, pointing at its parent. */
+export async function duplicateScenario(db: Db, id: string, name: string | undefined, owner: { id: string | null; name: string | null }) {
+  return inTransaction(db, async (trx) => {
     const src = await findScenario(trx, id);
     const copy = await trx
       .insertInto('scenarios')
-      .values({ name: name ?? `${src.name} (copy)`.slice(0, 200), description: src.description, owner: src.owner, parent_id: src.id })
+      .values({ name: name ?? `${src.name} (copy)`.slice(0, 200), description: src.description, owner: owner.name, owner_id: owner.id, parent_id: src.id })
       .returning(SCENARIO_COLUMNS)
       .executeTakeFirstOrThrow();
     await sql`INSERT INTO scenario_edits (scenario_id, seq, kind, payload, geom, target_id, height_m, levels, use,
@@ -226,8 +313,8 @@ function geomSql(r: Resolved) {
 }
 
 /** Adds an edit at the end of the scenario; returns it with the scenario's new version. */
-export async function addEdit(db: Kysely<Database>, scenarioId: string, edit: Edit, factors: FactorSet) {
-  return db.transaction().execute(async (trx) => {
+export async function addEdit(db: Db, scenarioId: string, edit: Edit, factors: FactorSet) {
+  return inTransaction(db, async (trx) => {
     const version = await bumpVersion(trx, scenarioId);
     const r = await resolve(trx, edit, factors);
     const { rows } = await sql<{ id: string; seq: number; payload: unknown; created_at: Date; updated_at: Date }>`
@@ -244,8 +331,8 @@ export async function addEdit(db: Kysely<Database>, scenarioId: string, edit: Ed
 }
 
 /** Replaces an edit's content, keeping its place in the order. */
-export async function replaceEdit(db: Kysely<Database>, scenarioId: string, editId: string, edit: Edit, factors: FactorSet) {
-  return db.transaction().execute(async (trx) => {
+export async function replaceEdit(db: Db, scenarioId: string, editId: string, edit: Edit, factors: FactorSet) {
+  return inTransaction(db, async (trx) => {
     const version = await bumpVersion(trx, scenarioId);
     const r = await resolve(trx, edit, factors);
     const { rows } = await sql<{ id: string; seq: number; payload: unknown; created_at: Date; updated_at: Date }>`
@@ -260,8 +347,8 @@ export async function replaceEdit(db: Kysely<Database>, scenarioId: string, edit
   });
 }
 
-export async function removeEdit(db: Kysely<Database>, scenarioId: string, editId: string) {
-  return db.transaction().execute(async (trx) => {
+export async function removeEdit(db: Db, scenarioId: string, editId: string) {
+  return inTransaction(db, async (trx) => {
     const version = await bumpVersion(trx, scenarioId);
     const r = await trx
       .deleteFrom('scenario_edits')

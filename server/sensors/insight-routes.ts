@@ -12,6 +12,8 @@ import { bbox, kindList, parseQuery, time } from './query-params';
 import { listSensors } from './sensor-queries';
 import type { SensorService } from './sensor-service';
 import { maintenanceRisk } from './maintenance-risk';
+import { principalOf } from '../auth/principal';
+import { publicSensorKindSql, seesAllSensors } from '../auth/sensor-access';
 
 const H3Query = z.object({
   metric: z.enum(['speed_ratio', 'congestion', 'readings']).default('speed_ratio'),
@@ -27,7 +29,10 @@ const MaintenanceQuery = z.object({
 /** A traffic sensor below this speed ratio counts as congested. */
 const CONGESTED = 0.5;
 
-/** `GET /api/h3`, `GET /api/alerts`, `GET /api/maintenance`: roll-ups computed on the server. */
+/**
+ * `GET /api/h3`, `GET /api/alerts`, `GET /api/maintenance`: roll-ups computed on the server.
+ * Alerts and maintenance are for staff (policy); H3 counts only traffic sensors for the public.
+ */
 export function insightRoutes(service: SensorService) {
   const db = service.backend.db;
 
@@ -43,13 +48,16 @@ export function insightRoutes(service: SensorService) {
       cells.set(cell, acc);
     };
     if (q.metric === 'readings') {
+      // Below planner, only traffic sensors' readings are counted (issue #9).
+      const kinds = seesAllSensors(principalOf(c)) ? sql`true` : publicSensorKindSql('s');
       const { rows } = await sql<{ lon: number; lat: number; n: number | string }>`
         SELECT ST_X(ST_Transform(s.geom, 4326)) AS lon, ST_Y(ST_Transform(s.geom, 4326)) AS lat, r.n
         FROM (SELECT sensor_id, count(*) AS n FROM readings
               WHERE ts > ${at.toISOString()}::timestamptz - interval '1 hour'
                 AND ts <= ${at.toISOString()}::timestamptz
               GROUP BY sensor_id) r
-        JOIN sensors s ON s.id = r.sensor_id`.execute(db);
+        JOIN sensors s ON s.id = r.sensor_id
+        WHERE ${kinds}`.execute(db);
       for (const r of rows) add(Number(r.lon), Number(r.lat), Number(r.n));
     } else {
       const sensors = await listSensors(db, { kinds: ['traffic_speed'], at: q.at, limit: 50_000 });

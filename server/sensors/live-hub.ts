@@ -4,11 +4,14 @@ import type { LiveUpdate } from '../../common/sensor-types';
 import { READINGS_CHANNEL } from './ingest-writer';
 import type { SensorMeta, SensorRegistry } from './sensor-registry';
 import { sensorStatus } from './sensor-status';
+import { isPublicSensorKind } from '../auth/sensor-access';
 
 export interface LiveFilter {
   kinds?: Set<string>;
   /** [west, south, east, north], WGS84 degrees. */
   bbox?: [number, number, number, number];
+  /** Traffic sensors only: a subscriber below planner (issue #9). */
+  publicOnly?: boolean;
 }
 
 export interface LiveSubscriber {
@@ -114,20 +117,28 @@ export class LiveHub {
       });
     }
     if (updates.length === 0) return;
-    let all: { list: LiveUpdate[]; json: string } | undefined;
+    // Subscribers without their own filter share one serialisation (of all, or of public kinds).
+    const shared = new Map<boolean, { list: LiveUpdate[]; json: string } | null>();
+    const sharedFor = (publicOnly: boolean) => {
+      if (!shared.has(publicOnly)) {
+        const list = updates.filter(({ meta }) => !publicOnly || isPublicSensorKind(meta.kind)).map((u) => u.update);
+        shared.set(publicOnly, list.length > 0 ? { list, json: JSON.stringify(list) } : null);
+      }
+      return shared.get(publicOnly)!;
+    };
     for (const sub of this.#subscribers) {
-      const { kinds, bbox } = sub.filter;
+      const { kinds, bbox, publicOnly = false } = sub.filter;
       try {
         if (!kinds && !bbox) {
-          all ??= (() => {
-            const list = updates.map((u) => u.update);
-            return { list, json: JSON.stringify(list) };
-          })();
-          sub.send(all.list, all.json);
+          const all = sharedFor(publicOnly);
+          if (all) sub.send(all.list, all.json);
           continue;
         }
         const list = updates
-          .filter(({ meta }) => (!kinds || kinds.has(meta.kind)) && (!bbox || inBox(meta, bbox)))
+          .filter(
+            ({ meta }) =>
+              (!publicOnly || isPublicSensorKind(meta.kind)) && (!kinds || kinds.has(meta.kind)) && (!bbox || inBox(meta, bbox)),
+          )
           .map((u) => u.update);
         if (list.length > 0) sub.send(list, JSON.stringify(list));
       } catch (error) {

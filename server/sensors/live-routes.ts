@@ -3,6 +3,8 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { bbox, kindList, parseQuery } from './query-params';
 import type { SensorService } from './sensor-service';
+import { principalOf } from '../auth/principal';
+import { seesAllSensors } from '../auth/sensor-access';
 
 const LiveQuery = z.object({ kind: kindList.optional(), bbox: bbox.optional() });
 
@@ -13,12 +15,16 @@ const KEEPALIVE_MS = 15_000;
 /**
  * `GET /api/live?kind&bbox`: server-sent events. First `ready` (the stream is live), then
  * `readings` events whose data is an array of `LiveUpdate`, for readings committed through any
- * instance.
+ * instance. Below planner only traffic sensors' readings are sent (issue #9).
  */
 export function liveRoutes(service: SensorService) {
   return new Hono().get('/', (c) => {
     const q = parseQuery(LiveQuery, c.req.query());
-    const filter = { kinds: q.kind ? new Set(q.kind) : undefined, bbox: q.bbox };
+    const filter = {
+      kinds: q.kind ? new Set(q.kind) : undefined,
+      bbox: q.bbox,
+      publicOnly: !seesAllSensors(principalOf(c)),
+    };
     c.header('Cache-Control', 'no-store');
     c.header('X-Accel-Buffering', 'no');
     return streamSSE(c, async (stream) => {

@@ -93,7 +93,13 @@ export function percentile95(values: (number | null)[]): number | undefined {
 export interface ReplayOptions {
   series: Series;
   url: string;
+  /** An ingest key: sends the readings. */
   key: string;
+  /**
+   * An API token of a GIS user (issue #9: registering sensors is GIS staff's), needed only with
+   * `locations`.
+   */
+  token?: string;
   /** Time compression: 60 plays an hour of data per minute; 0 as fast as possible. */
   speed: number;
   prefix: string;
@@ -121,6 +127,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const headers = { Authorization: `Bearer ${o.key}`, 'Content-Type': 'application/json' };
   const result: ReplayResult = { registered: 0, accepted: 0, duplicate: 0, rejected: 0 };
   if (o.locations) {
+    if (!o.token) throw new Error('registering sensors (--locations) needs a GIS user\'s API token (--token, TWIN_TOKEN)');
     const sensors: SensorRegistration[] = [];
     o.series.sensors.forEach((id, col) => {
       const loc = o.locations!.get(id);
@@ -135,7 +142,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
         attributes: { source_id: id, replayed: true },
       });
     });
-    const res = await send(`${o.url}/api/sensors`, headers, JSON.stringify(sensors));
+    const res = await send(`${o.url}/api/sensors`, { ...headers, Authorization: `Bearer ${o.token}` }, JSON.stringify(sensors));
     const body = (await res.json()) as { created: number };
     result.registered = body.created;
     log(`sensors: ${body.created} registered, ${sensors.length - body.created} known`);

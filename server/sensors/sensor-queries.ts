@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { ReadingsResponse, SensorAssetType, SensorInfo } from '../../common/sensor-types';
 import { sensorStatus } from './sensor-status';
+import { publicSensorKindSql } from '../auth/sensor-access';
 
 export type BBox = [number, number, number, number];
 
@@ -13,6 +14,8 @@ export interface SensorFilter {
   /** Only the sensors on one asset (the inspect panel's chart). */
   asset?: { type: SensorAssetType; id: string };
   limit: number;
+  /** Traffic sensors only: the caller is below planner (issue #9). */
+  publicOnly?: boolean;
 }
 
 interface ListRow {
@@ -34,6 +37,7 @@ interface ListRow {
 /** Sensors with their current value (or their value as of `at`). */
 export async function listSensors(db: Kysely<Database>, f: SensorFilter): Promise<SensorInfo[]> {
   const where = [sql`true`];
+  if (f.publicOnly) where.push(publicSensorKindSql('s'));
   if (f.kinds) where.push(sql`s.kind IN (SELECT jsonb_array_elements_text(${JSON.stringify(f.kinds)}::text::jsonb))`);
   if (f.bbox) {
     const [w, s, e, n] = f.bbox;
@@ -119,15 +123,15 @@ export async function registerSensors(
 }
 
 /** Looks a sensor up by numeric id or external id. */
-export async function findSensorId(db: Kysely<Database>, ref: string): Promise<string | undefined> {
+export async function findSensor(db: Kysely<Database>, ref: string): Promise<{ id: string; kind: string } | undefined> {
   const byId = /^[1-9]\d{0,17}$/.test(ref);
   const row = await db
     .selectFrom('sensors')
-    .select('id')
+    .select(['id', 'kind'])
     .where((eb) => (byId ? eb.or([eb('id', '=', ref), eb('external_id', '=', ref)]) : eb('external_id', '=', ref)))
     .orderBy(sql`external_id = ${ref}`, 'desc')
     .executeTakeFirst();
-  return row ? String(row.id) : undefined;
+  return row ? { id: String(row.id), kind: row.kind } : undefined;
 }
 
 /** Bucketed aggregates of one sensor's readings in [from, to). */

@@ -2,9 +2,10 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../errors';
 import type { ReadingsResponse, SensorListResponse } from '../../common/sensor-types';
-import { requireIngestKey } from './ingest-routes';
+import { principalOf } from '../auth/principal';
+import { assertSensorVisible, seesAllSensors } from '../auth/sensor-access';
 import { bbox, bucket, kindList, parseQuery, time } from './query-params';
-import { findSensorId, listSensors, registerSensors, sensorReadings } from './sensor-queries';
+import { findSensor, listSensors, registerSensors, sensorReadings } from './sensor-queries';
 import type { SensorService } from './sensor-service';
 
 const ListQuery = z.object({
@@ -42,7 +43,8 @@ const Registration = z.object({
 
 /**
  * `GET /api/sensors?kind&bbox&at` (sensors with their current value), `POST /api/sensors`
- * (register new sensors; ingest key) and `GET /api/sensors/{id}/readings?from&to&bucket`.
+ * (register new sensors; GIS staff) and `GET /api/sensors/{id}/readings?from&to&bucket`.
+ * Below planner only traffic sensors exist (issue #9).
  */
 export function sensorRoutes(service: SensorService) {
   const db = service.backend.db;
@@ -51,10 +53,11 @@ export function sensorRoutes(service: SensorService) {
       const q = parseQuery(ListQuery, c.req.query());
       const at = q.at ?? new Date();
       const asset = q.asset_type && q.asset_id ? { type: q.asset_type, id: q.asset_id } : undefined;
-      const sensors = await listSensors(db, { kinds: q.kind, bbox: q.bbox, at: q.at, asset, limit: q.limit });
+      const publicOnly = !seesAllSensors(principalOf(c));
+      const sensors = await listSensors(db, { kinds: q.kind, bbox: q.bbox, at: q.at, asset, limit: q.limit, publicOnly });
       return c.json({ at: at.toISOString(), sensors } satisfies SensorListResponse);
     })
-    .post('/', requireIngestKey(service.keys), async (c) => {
+    .post('/', async (c) => {
       const body = await c.req.json().catch(() => {
         throw new ApiError(400, 'bad_request', 'the body must be JSON: a sensor or an array of sensors');
       });
@@ -75,8 +78,10 @@ export function sensorRoutes(service: SensorService) {
         throw new ApiError(400, 'bad_request', `at most ${MAX_POINTS} buckets: widen bucket or narrow from/to`);
       }
       const ref = c.req.param('id');
-      const id = ref.length <= 200 ? await findSensorId(db, ref) : undefined;
-      if (!id) throw new ApiError(404, 'not_found', `no sensor ${JSON.stringify(ref.slice(0, 200))}`);
+      const sensor = ref.length <= 200 ? await findSensor(db, ref) : undefined;
+      if (!sensor) throw new ApiError(404, 'not_found', `no sensor ${JSON.stringify(ref.slice(0, 200))}`);
+      assertSensorVisible(principalOf(c), sensor.kind);
+      const id = sensor.id;
       const points = await sensorReadings(db, id, from, to, q.bucket);
       return c.json({
         sensor: id,

@@ -3,9 +3,16 @@ import { createApp, type Twin } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
 import { createLogger } from '../../server/log';
 import { openTestDatabase, type BackendKind, type TestDatabase } from './backends';
+import type { AccountRole } from '../../server/auth/roles';
+import { tokenHeaders } from './auth';
 
 export interface TestTwin extends Twin, TestDatabase {
   config: Config;
+  /**
+   * `Authorization: Bearer` headers acting as a user with `role` (issue #9): user
+   * `test-<role>` by default, or `name`; created on first use, one token per user.
+   */
+  as(role: AccountRole, name?: string): Promise<Record<string, string>>;
 }
 
 /** The real app on a private test database, driven in-process with `app.request()`. */
@@ -20,5 +27,11 @@ export async function createTestTwin(
     ? { ...database.backend, tileDb: database.backend.tileDb.withPlugin(options.tilePlugin) }
     : database.backend;
   const twin = await createApp({ backend, config, log: createLogger('silent') });
-  return { ...database, ...twin, config };
+  const tokens = new Map<string, Promise<Record<string, string>>>();
+  const as = (role: AccountRole, name = `test-${role}`) => {
+    let t = tokens.get(name);
+    if (!t) tokens.set(name, (t = tokenHeaders(backend.db, name, role)));
+    return t;
+  };
+  return { ...database, ...twin, config, as };
 }
