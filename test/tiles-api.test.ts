@@ -260,7 +260,8 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
     expect(s).toBeLessThanOrEqual(DEFAULT_DEMO_CENTER[1]);
     expect(n).toBeGreaterThanOrEqual(DEFAULT_DEMO_CENTER[1]);
 
-    const catalog = (await (await twin.app.request('/tiles/catalog.json')).json()) as Record<string, any>;
+    const staff = { headers: await twin.as('planner') };
+    const catalog = (await (await twin.app.request('/tiles/catalog.json', staff)).json()) as Record<string, any>;
     expect(catalog.layers.map((l: { name: string }) => l.name)).toEqual([
       'buildings',
       'roads',
@@ -270,6 +271,9 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
       'power_nodes',
       'land_use',
     ]);
+    // The public catalogue lists the public layers only (issue #9).
+    const open = (await (await twin.app.request('/tiles/catalog.json')).json()) as Record<string, any>;
+    expect(open.layers.map((l: { name: string }) => l.name)).toEqual(['buildings', 'roads', 'land_use']);
     expect((await twin.app.request('/tiles/nope.json')).status).toBe(404);
   });
 
@@ -281,7 +285,8 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
       backend: kind,
       checks: { database: 'ok', migrations: 'current' },
     });
-    const metrics = await (await twin.app.request('/metrics')).text();
+    expect((await twin.app.request('/metrics')).status).toBe(401);
+    const metrics = await (await twin.app.request('/metrics', { headers: await twin.as('admin') })).text();
     expect(metrics).toMatch(/twin_tile_cache_requests_total\{result="hit"\} \d+/);
     expect(metrics).toMatch(/twin_tile_cache_requests_total\{result="miss"\} \d+/);
     expect(metrics).toMatch(/twin_tile_build_seconds_bucket\{le="[^"]+",layer="buildings",zoom="16"\}/);

@@ -64,10 +64,10 @@ describe.skipIf(!HAS_CHROMIUM)(
       const res = await twin.app.request('/api/ingest/readings', { method: 'POST', headers: AUTH, body: JSON.stringify(items) });
       expect(((await res.json()) as { accepted: number }).accepted).toBe(15);
       await eventually(async () => {
-        const { alerts } = (await (await twin.app.request('/api/alerts')).json()) as { alerts: SensorAlert[] };
+        const { alerts } = (await (await twin.app.request('/api/alerts', { headers: await twin.as('planner') })).json()) as { alerts: SensorAlert[] };
         return alerts.some((a) => a.sensor === pipe.sensor && a.kind === 'stuck');
       }, 'the stuck alert');
-      const { assets } = (await (await twin.app.request('/api/maintenance?asset_type=water_pipe')).json()) as {
+      const { assets } = (await (await twin.app.request('/api/maintenance?asset_type=water_pipe', { headers: await twin.as('planner') })).json()) as {
         assets: MaintenanceRisk[];
       };
       const risk = assets.find((a) => a.asset_id === pipe.id)!.risk;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
-import { FIXTURES, osmPbf, runImport, removeScratch, scratchDir, snapshot, writeFile } from './support';
+import { FIXTURES, gisRequest, osmPbf, runImport, removeScratch, scratchDir, snapshot, writeFile } from './support';
 
 const square = (x: number, y: number, d = 0.001) => [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]];
 const feature = (id: string, coordinates: unknown, type = 'Polygon') =>
@@ -39,7 +39,7 @@ describe.each(BACKENDS)('bad input on %s', (kind) => {
     const job = await runImport(twin, file, { layer: 'buildings', name: 'corpus' });
     expect(job.error).toBeNull();
     expect(job.counts).toEqual({ accepted: 1, repaired: 1, rejected: 7 });
-    const report = (await (await twin.app.request(`/api/datasets/${job.id}/report`)).json()) as {
+    const report = (await (await gisRequest(twin, `/api/datasets/${job.id}/report`)).json()) as {
       features: { idx: number; source_id: string; status: string; reason: string }[];
     };
     const reasons = Object.fromEntries(report.features.map((f) => [f.source_id, `${f.status}: ${f.reason}`]));
@@ -56,7 +56,7 @@ describe.each(BACKENDS)('bad input on %s', (kind) => {
     const bowtie = await sql<{ t: string; valid: boolean }>`SELECT GeometryType(geom) AS t, ST_IsValid(geom) AS valid
       FROM buildings WHERE source_id = 'bowtie'`.execute(twin.backend.db);
     expect(bowtie.rows).toEqual([{ t: 'MULTIPOLYGON', valid: true }]);
-    const csv = await (await twin.app.request(`/api/datasets/${job.id}/report?format=csv`)).text();
+    const csv = await (await gisRequest(twin, `/api/datasets/${job.id}/report?format=csv`)).text();
     expect(csv.split('\n')[0]).toBe('feature,source_id,status,reason');
     expect(csv).toContain('lat95,rejected');
   });
@@ -85,7 +85,7 @@ describe.each(BACKENDS)('bad input on %s', (kind) => {
     expect(job.error).toMatch(message);
     expect(await snapshot(twin.backend)).toEqual(before);
     // The failure is recorded with its reason.
-    const res = await twin.app.request(`/api/datasets/${job.id}`);
+    const res = await gisRequest(twin, `/api/datasets/${job.id}`);
     expect(((await res.json()) as { job: { status: string; error: string } }).job).toMatchObject({ status: 'failed', error: expect.stringMatching(message) });
   });
 

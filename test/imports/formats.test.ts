@@ -5,7 +5,7 @@ import { serialize } from 'flatgeobuf/lib/mjs/geojson.js';
 import type { FeatureCollection } from 'geojson';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
-import { FIXTURES, osmPbf, runImport, removeScratch, scratchDir, writeFile } from './support';
+import { FIXTURES, gisRequest, osmPbf, runImport, removeScratch, scratchDir, writeFile } from './support';
 
 /** Small buildings in Utrecht in the Dutch grid (EPSG:28992), next to the demo city. */
 const RD_BUILDINGS = {
@@ -144,7 +144,7 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
     expect(trees.error).toBeNull();
     const rows = await sql<{ species: string; height_m: number }>`SELECT species, height_m FROM custom_trees ORDER BY species`.execute(twin.backend.db);
     expect(rows.rows).toEqual([{ species: 'QUERCUS', height_m: 20 }, { species: 'TILIA', height_m: 12 }]);
-    const catalog = (await (await twin.app.request('/tiles/catalog.json')).json()) as { layers: { name: string }[] };
+    const catalog = (await (await gisRequest(twin, '/tiles/catalog.json')).json()) as { layers: { name: string }[] };
     expect(catalog.layers.map((l) => l.name)).toEqual(expect.arrayContaining(['trees', 'parcels', 'buildings']));
   });
 

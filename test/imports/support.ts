@@ -142,3 +142,8 @@ export function osmPbf(nodes: OsmNode[], ways: OsmWay[]): Uint8Array {
   };
   return Buffer.concat([fileBlock('OSMHeader', header.finish()), fileBlock('OSMData', block.finish())]);
 }
+
+/** A request to the app as a GIS user: imports and datasets are GIS staff's (issue #9). */
+export async function gisRequest(twin: TestTwin, path: string, init: RequestInit = {}): Promise<Response> {
+  return twin.app.request(path, { ...init, headers: { ...(await twin.as('gis')), ...(init.headers as Record<string, string>) } });
+}

@@ -17,8 +17,12 @@ describe.each(BACKENDS)('scenario tiles on %s', (kind) => {
   let addedRoad: string;
   const path = (layers: string, scenario?: string) =>
     `/tiles/${layers}/${tile.z}/${tile.x}/${tile.y}.mvt${scenario ? `?scenario=${scenario}` : ''}`;
+  /** As the scenario's owner, a planner: a draft's tiles are its owner's (issue #9). */
+  const req = async (p: string, init: RequestInit = {}) =>
+    twin.app.request(p, { ...init, headers: { ...(await twin.as('planner')), ...(init.headers as Record<string, string>) } });
+  const owner = { request: req };
   const post = async (p: string, body: unknown) => {
-    const res = await twin.app.request(p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await req(p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     expect(res.status, await res.clone().text()).toBeLessThan(300);
     return (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
@@ -60,7 +64,7 @@ describe.each(BACKENDS)('scenario tiles on %s', (kind) => {
 
   it('shows baseline + edits with ?scenario, and the baseline without it', async () => {
     const base = await fetchTile(twin.app, path('buildings,roads'));
-    const scen = await fetchTile(twin.app, path('buildings,roads,changes', scenarioId));
+    const scen = await fetchTile(owner, path('buildings,roads,changes', scenarioId));
     expect(base.status).toBe(200);
     expect(scen.status).toBe(200);
     const ids = (layer: string, t: typeof base) => new Set((t.layers[layer] ?? []).map((f) => String(f.id)));
@@ -85,21 +89,21 @@ describe.each(BACKENDS)('scenario tiles on %s', (kind) => {
 
   it('puts the scenario id and version in the ETag', async () => {
     const base = await fetchTile(twin.app, path('buildings'));
-    const first = await fetchTile(twin.app, path('buildings', scenarioId));
+    const first = await fetchTile(owner, path('buildings', scenarioId));
     expect(first.etag).not.toBe(base.etag);
     expect(first.etag).toContain(scenarioId);
-    const cond = await twin.app.request(path('buildings', scenarioId), { headers: { 'If-None-Match': first.etag! } });
+    const cond = await req(path('buildings', scenarioId), { headers: { 'If-None-Match': first.etag! } });
     expect(cond.status).toBe(304);
     await post(`/api/scenarios/${scenarioId}/edits`, { kind: 'change_building', buildingId: demolished, floors: 3 });
-    const next = await fetchTile(twin.app, path('buildings', scenarioId));
+    const next = await fetchTile(owner, path('buildings', scenarioId));
     expect(next.etag).not.toBe(first.etag);
-    const stale = await twin.app.request(path('buildings', scenarioId), { headers: { 'If-None-Match': first.etag! } });
+    const stale = await req(path('buildings', scenarioId), { headers: { 'If-None-Match': first.etag! } });
     expect(stale.status).toBe(200);
   });
 
   it('answers 400 for a malformed scenario id, 404 for an unknown one and for changes without a scenario', async () => {
-    expect((await twin.app.request(path('buildings', 'nope'))).status).toBe(400);
-    expect((await twin.app.request(path('buildings', '00000000-0000-4000-8000-000000000000'))).status).toBe(404);
-    expect((await twin.app.request(path('changes'))).status).toBe(404);
+    expect((await req(path('buildings', 'nope'))).status).toBe(400);
+    expect((await req(path('buildings', '00000000-0000-4000-8000-000000000000'))).status).toBe(404);
+    expect((await req(path('changes'))).status).toBe(404);
   });
 });

@@ -18,8 +18,11 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 describe.each(BACKENDS)('scenario API on %s', (kind) => {
   let twin: TestTwin;
+  /** As a planner (issue #9: scenarios are planners'; this one owns every scenario here). */
+  const req = async (path: string, init: RequestInit = {}) =>
+    twin.app.request(path, { ...init, headers: { ...(await twin.as('planner')), ...(init.headers as Record<string, string>) } });
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await twin.app.request(path, {
+    const res = await req(path, {
       method,
       headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -117,7 +120,7 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
       expect(res.json.error.code).toBe('bad_request');
       expect(res.json.error.message).toMatch(message);
     }
-    const bad = await twin.app.request(`/api/scenarios/${id}/edits`, { method: 'POST', body: '{not json' });
+    const bad = await req(`/api/scenarios/${id}/edits`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{not json' });
     expect(bad.status).toBe(400);
     expect((await call('GET', '/api/scenarios/not-a-uuid')).status).toBe(400);
     expect((await call('GET', '/api/scenarios/00000000-0000-4000-8000-000000000000')).status).toBe(404);
@@ -186,7 +189,7 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
     // Exports: GeoJSON of the edits, CSV of the report.
     const geo = await call('GET', `/api/scenarios/${s.id}/export?format=geojson`);
     expect(geo.json.features[0]).toMatchObject({ geometry: { type: 'MultiPolygon' }, properties: { kind: 'add_building', floors: 15 } });
-    const csv = await twin.app.request(`/api/scenarios/${s.id}/export?format=csv`);
+    const csv = await req(`/api/scenarios/${s.id}/export?format=csv`);
     expect(await csv.text()).toMatch(/^section,metric,baseline,scenario,delta,unit,sources\nyield,gfa_m2,/);
 
     // Impact map layers: traffic change on links, utility loads, shadows.
@@ -231,10 +234,11 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
 
 describe.each(BACKENDS)('impact factors and sensor calibration on %s', (kind) => {
   let twin: TestTwin;
-  const call = async (method: string, path: string, body?: unknown) => {
+  /** As a planner; factor changes as an admin (issue #9). */
+  const call = async (method: string, path: string, body?: unknown, role: 'planner' | 'admin' = path.startsWith('/api/impact-factors/') ? 'admin' : 'planner') => {
     const res = await twin.app.request(path, {
       method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      headers: { ...(await twin.as(role)), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, headers: res.headers, json: (await res.json()) as Json };
@@ -247,7 +251,7 @@ describe.each(BACKENDS)('impact factors and sensor calibration on %s', (kind) =>
     await twin?.dispose();
   });
 
-  it('lists factors with unit and source, lets planners change one, and recomputes impacts with it', async () => {
+  it('lists factors with unit and source, lets an admin change one, and recomputes impacts with it', async () => {
     const list = await call('GET', '/api/impact-factors');
     const size = list.json.factors.find((f: Json) => f.key === 'residential.dwelling_size_m2');
     expect(size).toMatchObject({ unit: expect.any(String), source: expect.any(String), value: 75 });
@@ -257,6 +261,7 @@ describe.each(BACKENDS)('impact factors and sensor calibration on %s', (kind) =>
     await call('POST', `/api/scenarios/${s.id}/edits`, { kind: 'add_building', geometry: square(lon + 0.002, lat - 0.003, 20), floors: 10, use: 'residential' });
     const before = (await call('GET', `/api/scenarios/${s.id}/impact`)).json;
 
+    expect((await call('PUT', '/api/impact-factors/residential.dwelling_size_m2', { value: 100 }, 'planner')).status).toBe(403);
     expect((await call('PUT', '/api/impact-factors/residential.dwelling_size_m2', { value: 0 })).status).toBe(400);
     expect((await call('PUT', '/api/impact-factors/no.such_factor', { value: 1 })).status).toBe(404);
     const put = await call('PUT', '/api/impact-factors/residential.dwelling_size_m2', { value: 150, source: 'Test: large flats' });

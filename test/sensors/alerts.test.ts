@@ -27,19 +27,19 @@ describe.each(BACKENDS)('anomaly alerts and maintenance risk on %s', (kind) => {
 
     let alerts: SensorAlert[] = [];
     await eventually(async () => {
-      alerts = ((await (await twin.app.request('/api/alerts')).json()) as { alerts: SensorAlert[] }).alerts;
+      alerts = ((await (await twin.app.request('/api/alerts', { headers: await twin.as('planner') })).json()) as { alerts: SensorAlert[] }).alerts;
       return alerts.some((a) => a.sensor === sensor.id);
     }, 'the stuck alert');
     const stuck = alerts.find((a) => a.sensor === sensor.id)!;
     expect(stuck).toMatchObject({ kind: 'stuck', external_id: sensor.external_id, asset_type: 'water_node', value: 3.7 });
 
-    const risk = ((await (await twin.app.request('/api/maintenance?asset_type=water_node')).json()) as {
+    const risk = ((await (await twin.app.request('/api/maintenance?asset_type=water_node', { headers: await twin.as('planner') })).json()) as {
       assets: MaintenanceRisk[];
     }).assets;
     const asset = risk.find((r) => r.asset_id === stuck.asset_id)!;
     expect(asset.risk).toBeGreaterThan(0);
     expect(asset.alerts.stuck).toBe(1);
     expect(risk.filter((r) => r.asset_id !== stuck.asset_id).every((r) => r.risk <= asset.risk)).toBe(true);
-    expect((await twin.app.request('/api/maintenance?asset_type=road_link')).status).toBe(400);
+    expect((await twin.app.request('/api/maintenance?asset_type=road_link', { headers: await twin.as('planner') })).status).toBe(400);
   });
 });

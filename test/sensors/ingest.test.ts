@@ -32,7 +32,10 @@ describe.each(BACKENDS)('HTTP ingest and sensor API on %s', (kind) => {
   });
 
   it('registers the demo city sensors with the seed', async () => {
-    const res = await twin.app.request('/api/sensors?kind=traffic_speed,power_load&limit=50000');
+    // Utility sensors are staff's (issue #9): the public list has traffic sensors only.
+    const open = (await (await twin.app.request('/api/sensors?kind=traffic_speed,power_load&limit=50000')).json()) as SensorListResponse;
+    expect(new Set(open.sensors.map((s) => s.kind))).toEqual(new Set(['traffic_speed']));
+    const res = await twin.app.request('/api/sensors?kind=traffic_speed,power_load&limit=50000', { headers: await twin.as('planner') });
     expect(res.status).toBe(200);
     const body = (await res.json()) as SensorListResponse;
     const kinds = new Set(body.sensors.map((s) => s.kind));
@@ -144,7 +147,7 @@ describe.each(BACKENDS)('HTTP ingest and sensor API on %s', (kind) => {
 
   it('pushes a committed reading to a live client, filtered by kind', async () => {
     const speed = new SseReader(await twin.app.request('/api/live?kind=traffic_speed'));
-    const power = new SseReader(await twin.app.request('/api/live?kind=power_load'));
+    const power = new SseReader(await twin.app.request('/api/live?kind=power_load', { headers: await twin.as('planner') }));
     await Promise.all([speed.ready(), power.ready()]);
     const ts = Date.now() - 1000;
     await post(twin, JSON.stringify([{ sensor: sensor.id, ts, value: 12 }]));

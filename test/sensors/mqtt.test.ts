@@ -49,7 +49,7 @@ describe('MQTT ingest through the in-process broker (embedded default)', () => {
   });
 
   it('delivers a reading published over MQTT to a live client, and rejects bad payloads with a reason', async () => {
-    const live = new SseReader(await twin.app.request('/api/live'));
+    const live = new SseReader(await twin.app.request('/api/live', { headers: await twin.as('planner') }));
     await live.ready();
     const device = await mqtt.connectAsync(runtime.broker!.url, {
       clientId: `device-${unique()}`,
@@ -123,7 +123,7 @@ describe.skipIf(!MQTT_URL)('MQTT ingest from the broker at MQTT_URL (needs MQTT_
 
     it('delivers a reading published to Mosquitto to a live client, once', async () => {
       const sensor = await demoSensor(twin.backend.db, 'power_load');
-      const live = new SseReader(await twin.app.request('/api/live?kind=power_load'));
+      const live = new SseReader(await twin.app.request('/api/live?kind=power_load', { headers: await twin.as('planner') }));
       await live.ready();
       const device = await mqtt.connectAsync(MQTT_URL!, { clientId: `device-${unique()}` });
       const ts = Date.now() - 200;

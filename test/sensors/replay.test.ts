@@ -35,6 +35,8 @@ describe.skipIf(!HAS_METR)(`replay of METR-LA (needs ${METR}: skipped)`, () => {
       series,
       url: server.origin,
       key: TEST_KEY,
+      // Registering sensors is GIS staff's (issue #9): an API token of a GIS user.
+      token: (await twin.as('gis')).Authorization!.slice('Bearer '.length),
       speed: 0,
       prefix: 'metr-la-',
       kind: 'traffic_speed',
