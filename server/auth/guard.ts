@@ -61,8 +61,10 @@ export function guard(o: GuardOptions): MiddlewareHandler {
     const principal = keys.length === 0 ? ANONYMOUS : await authenticate(c, o);
     if (keys.length > 0) checkCsrf(c, principal, o.publicOrigin);
     c.set('principal', principal);
-    // No handler matched: nothing to protect; the app answers 404.
-    for (const entry of entries) check(entry!, principal);
+    // No handler matched: nothing to protect; the app answers 404. A catch-all counts only
+    // when nothing else matched; every other matched route must allow the caller.
+    const specific = entries.filter((e) => !e!.fallback);
+    for (const entry of specific.length > 0 ? specific : entries) check(entry!, principal);
     return next();
   };
 }

@@ -30,6 +30,11 @@ export interface RoutePolicy {
   metricsToken?: boolean;
   /** Not an API operation (the web app's files): left out of the OpenAPI document. */
   internal?: boolean;
+  /**
+   * A catch-all that answers only what no other route did (the web app's files): its entry
+   * counts only when no other route matched the request.
+   */
+  fallback?: boolean;
 }
 
 const STAFF_LAYERS = 'staff layers: 401 anonymous, 403 below planner';
@@ -113,7 +118,7 @@ export const POLICY: Readonly<Record<string, RoutePolicy>> = {
 
   // The web app (built files), mounted last
   'GET /': { access: 'public', summary: 'The map', internal: true },
-  'GET /*': { access: 'public', summary: "The map's files", internal: true },
+  'GET /*': { access: 'public', summary: "The map's files", internal: true, fallback: true },
 };
 
 /** The policy key of a route as Hono registers it. */

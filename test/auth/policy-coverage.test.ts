@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POLICY, policyKey } from '../../server/auth/policy';
+import { POLICY } from '../../server/auth/policy';
+import { registeredRoutes } from '../support/routes';
 import { createTestTwin, type TestTwin } from '../support/twin';
-
-/** Every route the app registers, as `METHOD /path` (middleware-only entries left out). */
-export function registeredRoutes(twin: TestTwin): string[] {
-  return [...new Set(twin.app.routes.filter((r) => r.method !== 'ALL').map((r) => policyKey(r.method, r.path)))];
-}
 
 describe('the policy table', () => {
   let twin: TestTwin;
