@@ -171,7 +171,7 @@ const EnvSchema = z.object({
     .optional()
     .transform((s) => (s === '' ? undefined : s))
     .refine((s) => s === undefined || /^https?:\/\/[^/]+/.test(s), { message: 'must be an http:// or https:// URL' }),
-  TWIN_SESSION_HOURS: z.coerce.number().min(0.01).max(24 * 90).default(12),
+  TWIN_SESSION_HOURS: z.coerce.number().min(0.001).max(24 * 90).default(12),
   TWIN_METRICS_TOKEN: z
     .string()
     .optional()
