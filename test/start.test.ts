@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,21 @@ describe('npm start on the embedded database', () => {
       expect(buildings.length).toBeGreaterThan(10);
       expect(buildings[0]!.properties).toHaveProperty('height_m');
       expect(buildings[0]!.properties).toHaveProperty('use');
+
+      // First start (issue #9): user admin, its password in a 0600 file named in the log — the
+      // password itself never is.
+      const file = join(dataDir, 'admin-password.txt');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const password = readFileSync(file, 'utf8').trim();
+      expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+      expect(twin.output()).toContain(file);
+      expect(twin.output()).not.toContain(password);
+      const signIn = await fetch(`${twin.url}/api/session`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password }),
+      });
+      expect(await signIn.json()).toMatchObject({ user: { name: 'admin', role: 'admin' } });
     } finally {
       expect(await stop(twin.child)).toBe(0);
     }
@@ -67,6 +82,7 @@ describe('npm start on the embedded database', () => {
     const twin = await start({ TWIN_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
     try {
       expect(twin.output()).not.toMatch(/seeding the demo city/);
+      expect(twin.output()).not.toMatch(/created user admin/);
       expect((await fetch(`${twin.url}/healthz`)).status).toBe(200);
     } finally {
       expect(await stop(twin.child)).toBe(0);
