@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POLICY } from '../../server/auth/policy';
+import { registeredRoutes } from '../support/routes';
+import { createTestTwin, type TestTwin } from '../support/twin';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('the OpenAPI document and reference page', () => {
+  let twin: TestTwin;
+  let doc: Json;
+  beforeAll(async () => {
+    twin = await createTestTwin('pglite');
+    const res = await twin.app.request('/api/openapi.json');
+    expect(res.status).toBe(200);
+    doc = (await res.json()) as Json;
+  });
+  afterAll(async () => {
+    await twin?.dispose();
+  });
+
+  it('is OpenAPI 3.1 with every API route and the role each needs', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    const api = registeredRoutes(twin).filter((r) => !POLICY[r]!.internal);
+    expect(api.length).toBeGreaterThan(50);
+    for (const route of api) {
+      const [method, path] = route.split(' ') as [string, string];
+      const op = doc.paths[path!.replace(/:([A-Za-z0-9_]+)/g, '{$1}')]?.[method.toLowerCase()];
+      expect(op, route).toBeDefined();
+      expect(op['x-required-role'], route).toBe(POLICY[route]!.access);
+      expect(op.summary, route).toBeTruthy();
+    }
+    expect(doc.paths['/api/scenarios/{id}'].delete.security).toEqual([{ session: [] }, { token: [] }]);
+    expect(doc.paths['/api/ingest/readings'].post.security).toEqual([{ ingestKey: [] }]);
+    expect(doc.paths['/api/scenarios/{id}'].get.description).toMatch(/404/);
+    expect(doc.paths['/']).toBeUndefined();
+  });
+
+  it('carries the request schemas from the routes\u2019 zod validators', () => {
+    const create = doc.paths['/api/scenarios'].post.requestBody.content['application/json'].schema;
+    expect(create.properties.name).toMatchObject({ type: 'string', minLength: 1, maxLength: 200 });
+    expect(create.required).toEqual(['name']);
+    const signIn = doc.paths['/api/session'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(signIn.properties)).toEqual(['username', 'password']);
+    const edit = doc.paths['/api/scenarios/{id}/edits'].post.requestBody.content['application/json'].schema;
+    expect(JSON.stringify(edit)).toMatch(/add_building/);
+    const audit = doc.paths['/api/audit'].get.parameters.map((p: Json) => p.name);
+    expect(audit).toEqual(expect.arrayContaining(['limit', 'before', 'actor', 'action']));
+  });
+
+  it('serves the reference page and its scripts from our own origin', async () => {
+    const page = await (await twin.app.request('/api/docs')).text();
+    const refs = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThanOrEqual(3);
+    for (const ref of refs) {
+      expect(ref.startsWith('/api/docs/'), ref).toBe(true);
+      const res = await twin.app.request(ref);
+      expect(res.status, ref).toBe(200);
+    }
+    expect((await twin.app.request('/api/docs/swagger-ui-bundle.js')).headers.get('Content-Type')).toMatch(/javascript/);
+    expect((await twin.app.request('/api/docs/..%2Fpackage.json')).status).toBe(404);
+    expect((await twin.app.request('/api/docs/index.html')).status).toBe(404);
+  });
+});
