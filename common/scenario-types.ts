@@ -14,9 +14,20 @@ export interface Scenario {
   status: 'draft' | 'published';
   version: number;
   parent_id: string | null;
+  /** When it was published; null for a draft (issue #9). */
+  published_at: string | null;
   created_at: string;
   updated_at: string;
   edit_count?: number;
+  /** What the caller may do (issue #9): read, or edit (edit, share, publish, delete). */
+  access: 'read' | 'edit';
+}
+
+/** One share of a scenario (`GET|PUT /api/scenarios/{id}/shares`). */
+export interface ScenarioShare {
+  user: string;
+  role?: string;
+  access: 'read' | 'edit';
 }
 
 export type ScenarioEditInput =

@@ -5,6 +5,7 @@ import { attributeRows, formatValue } from './feature-format';
 const buildings: CatalogLayer = {
   name: 'buildings',
   description: 'Buildings',
+  access: 'public',
   geometry: 'polygon',
   minzoom: 12,
   maxzoom: 18,

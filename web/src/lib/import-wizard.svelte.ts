@@ -1,4 +1,5 @@
 import type { ApiErrorBody, ImportJob, ImportJobResponse, ImportPreview, ImportReport } from '../../../common/api-types';
+import { session } from './session.svelte';
 
 /** The fields each twin layer takes from `--map` (see the import docs); custom layers take any. */
 export const TARGET_FIELDS: Record<string, string[]> = {
@@ -15,7 +16,7 @@ const PREVIEW_BYTES = 8 * 1024 * 1024;
 async function postForm<T>(path: string, form: FormData): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, { method: 'POST', body: form, headers: { Accept: 'application/json' } });
+    res = await fetch(path, { method: 'POST', body: form, headers: { Accept: 'application/json', ...session.headers() } });
   } catch {
     throw new Error('The twin server cannot be reached.');
   }

@@ -15,6 +15,8 @@ export class LayerState {
   extraLegend = $state.raw<LegendSection[]>([]);
   /** Water and power layers: by their own palette, or by maintenance risk (issue #4). */
   colorBy = $state<ColorBy>('type');
+  /** False for a layer the caller may not see (a staff layer for the public; issue #9). */
+  available = $state(true);
 
   constructor(spec: LayerSpec, visible: boolean) {
     this.spec = spec;
@@ -62,6 +64,22 @@ export class LayerSettings {
   setVisible(ids: readonly string[]): void {
     const wanted = new Set(ids);
     for (const l of this.all) l.visible = wanted.has(l.spec.id);
+  }
+
+  /**
+   * Keeps only the tile layers the server's catalogue lists for this user (and the client-side
+   * ones, like labels): the others leave the panel and the map.
+   */
+  keepOnly(tileLayers: ReadonlySet<string>): void {
+    for (const l of this.all) {
+      l.available = l.spec.kind === 'labels' || tileLayers.has(l.spec.id);
+      if (!l.available) l.visible = false;
+    }
+  }
+
+  /** The layers the panel lists. */
+  get shown(): LayerState[] {
+    return this.all.filter((l) => l.available);
   }
 
   get failed(): LayerState[] {

@@ -4,9 +4,11 @@ import type {
   ScenarioEdit,
   ScenarioEditInput,
   ScenarioImpact,
+  ScenarioShare,
   ScenarioWithEdits,
 } from '../../../common/scenario-types';
 import { ApiRequestError, getJson } from './api';
+import { session } from './session.svelte';
 
 /** One undoable step: what to send to do it again, and what to send to undo it. */
 interface Step {
@@ -20,7 +22,12 @@ async function send<T>(method: string, path: string, body?: unknown): Promise<T>
   try {
     res = await fetch(path, {
       method,
-      headers: body === undefined ? { Accept: 'application/json' } : { 'Content-Type': 'application/json', Accept: 'application/json' },
+      headers: {
+        Accept: 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        // The session's CSRF token (issue #9): every change is an unsafe request.
+        ...session.headers(),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -125,14 +132,36 @@ export class ScenarioState {
     });
   }
 
-  publish(): Promise<void> {
+  /** Publishes the open scenario for the public to read, or withdraws it to a draft. */
+  setStatus(status: 'draft' | 'published'): Promise<void> {
     const s = this.current;
     if (!s) return Promise.resolve();
     return this.#run(async () => {
-      await send('PATCH', `/api/scenarios/${s.id}`, { status: 'published' });
+      await send('PATCH', `/api/scenarios/${s.id}`, { status });
       await this.#reload(s.id);
       await this.load();
     });
+  }
+
+  publish(): Promise<void> {
+    return this.setStatus('published');
+  }
+
+  /** Who the open scenario is shared with (owner, edit share or admin only). */
+  async shares(): Promise<ScenarioShare[]> {
+    const s = this.current;
+    if (!s) return [];
+    return (await getJson<{ shares: ScenarioShare[] }>(`/api/scenarios/${s.id}/shares`)).shares;
+  }
+
+  /** Replaces the open scenario's shares; throws with the server's reason. */
+  async setShares(shares: ScenarioShare[]): Promise<ScenarioShare[]> {
+    const s = this.current;
+    if (!s) return [];
+    const body = await send<{ shares: ScenarioShare[] }>('PUT', `/api/scenarios/${s.id}/shares`, {
+      shares: shares.map(({ user, access }) => ({ user, access })),
+    });
+    return body.shares;
   }
 
   duplicate(): Promise<void> {
