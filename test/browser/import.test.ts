@@ -45,6 +45,8 @@ describe.skipIf(!HAS_CHROMIUM)(
       onTestFailed(async () => {
         await page?.screenshot({ path: join(ARTIFACTS_DIR, 'failed-import.png') }).catch(() => {});
       });
+      // Issue #9: imports are GIS staff's.
+      await session.signIn('gis');
       page = await browser.context.newPage();
       const log = recordPage(page);
       await openMap(page, server.origin);

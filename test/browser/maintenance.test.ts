@@ -46,6 +46,8 @@ describe.skipIf(!HAS_CHROMIUM)(
         ORDER BY ST_Length(p.geom) DESC LIMIT 1`.execute(twin.backend.db);
       const r = rows[0]!;
       pipe = { sensor: String(r.sensor), id: String(r.id), lon: Number(r.lon), lat: Number(r.lat) };
+      // Issue #9: water pipes and maintenance risk are staff's.
+      await session.signIn('planner');
       page = await browser.context.newPage();
     }, SLOW);
 

@@ -76,6 +76,8 @@ describe.skipIf(!HAS_CHROMIUM)(
 
     it('loads the citywide 3D view with buildings drawn, no page error and no failed request', async () => {
       keepScreenshotOnFailure('citywide');
+      // Issue #9: the water and power layers are staff's.
+      await session.signIn('planner');
       page = await browser.context.newPage();
       log = recordPage(page);
       await openMap(page, server.origin);

@@ -52,6 +52,8 @@ describe.skipIf(!HAS_CHROMIUM)(
           WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE ST_DWithin(b.geom, n.geom, 70))
           ORDER BY n.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857) LIMIT 1) AS q`.execute(twin.backend.db);
       site = { lon: Number(rows[0]!.lon), lat: Number(rows[0]!.lat) };
+      // Issue #9: scenarios are planners'.
+      await session.signIn('planner');
       page = await browser.context.newPage();
       log = recordPage(page);
     }, SLOW);

@@ -7,6 +7,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ensureWebBuild } from '../../web/ensure-web-build';
 import { ARTIFACTS_DIR } from './paths';
 import { createTestTwin, type TestTwin } from './twin';
+import { ensureUser, TEST_PASSWORD } from './auth';
+import type { AccountRole } from '../../server/auth/roles';
 
 /** The Chromium the browser tests drive; they are skipped, saying why, when it is missing. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -67,6 +69,11 @@ export interface MapSession {
   twin: TestTwin;
   server: Awaited<ReturnType<typeof serveApp>>;
   browser: Browser;
+  /**
+   * Signs the browser in as a user with `role` (issue #9): user `browser-<role>` by default,
+   * created when missing; pages opened afterwards carry its session cookie.
+   */
+  signIn(role: AccountRole, name?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -81,6 +88,12 @@ export async function startMapSession(env: Record<string, string> = {}): Promise
     twin,
     server,
     browser,
+    signIn: async (role, name = `browser-${role}`) => {
+      await ensureUser(twin.backend.db, name, role);
+      // The context's request client shares the browser's cookie store.
+      const res = await browser.context.request.post(`${server.origin}/api/session`, { data: { username: name, password: TEST_PASSWORD } });
+      if (!res.ok()) throw new Error(`browser sign-in answered ${res.status()}`);
+    },
     close: async () => {
       await browser.close();
       await server.close();
