@@ -9,6 +9,9 @@ import { prepareDatabase } from '../server/startup';
 import { demoDatasetId, registerDemoSensors } from '../data/demo-sensors';
 import { lonLatToTile } from '../tiles/tile-coords';
 import { fmt, httpLoad, percentile, startProcess } from './load';
+import { TokenStore } from '../server/auth/token-store';
+import { findUser } from '../server/auth/user-store';
+import { ensureUser } from '../test/support/auth';
 
 /**
  * `npm run bench -- ingest [--readings 200000] [--messages 30000] [--clients 1000]`
@@ -36,6 +39,10 @@ export async function run(args: string[]): Promise<void> {
   const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' });
   const backend = await prepareDatabase(config, createLogger('warn'));
   await registerDemoSensors(backend.db, await demoDatasetId(backend.db));
+  // The tile load below includes water pipes, a staff layer (issue #9): it runs as a planner.
+  await ensureUser(backend.db, 'bench', 'planner');
+  const benchUser = (await findUser(backend.db, 'bench'))!;
+  const { token: staffToken } = await new TokenStore(backend.db).create(backend.db, { id: String(benchUser.id), name: 'bench' }, 'bench ingest', { name: 'bench', role: 'system' });
   const { rows: sensorRows } = await sql<{ id: string; external_id: string }>`SELECT id, external_id
     FROM sensors WHERE external_id LIKE 'demo-%' ORDER BY id`.execute(backend.db);
   const sensors = sensorRows.map((r) => ({ id: String(r.id), ext: r.external_id }));
@@ -214,7 +221,8 @@ export async function run(args: string[]): Promise<void> {
     for (let x = a.x; x <= b.x; x++) for (let y = a.y; y <= b.y; y++) tilePaths.push(`/tiles/roads,water_pipes/${z}/${x}/${y}.mvt`);
   }
   const passes = Array.from({ length: 3 }, () => tilePaths).flat();
-  const idle = await httpLoad(twin.origin, passes, 8);
+  const tileHeaders = { 'Accept-Encoding': 'gzip', Authorization: `Bearer ${staffToken}` };
+  const idle = await httpLoad(twin.origin, passes, 8, tileHeaders);
   let ingesting = true;
   const background = (async () => {
     const bodies = batches(nReadings, 1000);
@@ -223,7 +231,7 @@ export async function run(args: string[]): Promise<void> {
       while (ingesting && next < bodies.length) await post(bodies[next++]!);
     }));
   })();
-  const busy = await httpLoad(twin.origin, passes, 8);
+  const busy = await httpLoad(twin.origin, passes, 8, tileHeaders);
   ingesting = false;
   await background;
   agent.destroy();

@@ -7,6 +7,9 @@ import { prepareDatabase } from '../server/startup';
 import { CHROMIUM_PATH, HAS_CHROMIUM, launchChromium, openMap, serveApp, type PageGlobals } from '../test/support/browser';
 import { ensureWebBuild } from '../web/ensure-web-build';
 import { fmt, percentile } from './load';
+import { ensureUser, TEST_PASSWORD } from '../test/support/auth';
+
+const BENCH_USER = 'bench-map';
 
 /**
  * `npm run bench -- map [--width 1280] [--height 800]`
@@ -88,6 +91,9 @@ async function fly(page: Page, legs: Leg[]): Promise<number[]> {
 async function measure(origin: string, layers: string[], size: { width: number; height: number }): Promise<RunResult> {
   const browser = await launchChromium(size);
   try {
+    // Water and power are staff layers (issue #9): the flight runs signed in as a planner.
+    const signIn = await browser.context.request.post(`${origin}/api/session`, { data: { username: BENCH_USER, password: TEST_PASSWORD } });
+    if (!signIn.ok()) throw new Error(`bench sign-in answered ${signIn.status()}`);
     const page = await browser.context.newPage();
     let tileRequests = 0;
     let tileBytes = 0;
@@ -128,6 +134,7 @@ export async function run(args: string[]): Promise<void> {
   const log = createLogger('warn');
   const backend = await prepareDatabase(config, log);
   const { app } = await createApp({ backend, config, log });
+  await ensureUser(backend.db, BENCH_USER, 'planner');
   const server = await serveApp(app.fetch);
   try {
     console.log(`map bench: ${size.width}×${size.height}, headless Chromium (${CHROMIUM_PATH}), ` +
