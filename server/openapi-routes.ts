@@ -92,7 +92,7 @@ export async function openApiDocument(app: Hono): Promise<OpenAPIV3_1.Document> 
     const op = (item[method] ??= { responses: {} }) as OpenAPIV3_1.OperationObject;
     op.summary ??= entry.summary;
     if (entry.scope) op.description = `Who sees what: ${entry.scope}.`;
-    op['x-required-role' as 'summary'] = entry.access;
+    (op as Record<string, unknown>)['x-required-role'] = entry.access;
     op.tags = [route.path.split('/').filter(Boolean).slice(0, route.path.startsWith('/api/') ? 2 : 1).join('/') || 'app'];
     op.security = entry.metricsToken ? [...SECURITY[entry.access], { token: [] }] : SECURITY[entry.access];
     op.parameters ??= [];
