@@ -11,12 +11,16 @@ import type { Format } from '../imports/formats';
 
 const USAGE = `usage: npm run import -- <file> --layer <name> [--map field=expr …] [--srs EPSG:n]
          [--mode replace|append|upsert] [--name text] [--source text] [--licence text]
-         [--format geojson|ndjson|csv|shapefile|geopackage|flatgeobuf|osm|epanet] [--report file.json]
+         [--format geojson|ndjson|csv|shapefile|geopackage|flatgeobuf|osm|epanet|cityjson|cityjsonseq|citygml]
+         [--lod 2] [--parts merge|keep] [--report file.json]
 
   --layer   buildings, roads, water, power, sensors, or a new custom layer name (a-z, 0-9, _)
   --map     a target field from an expression, repeatable: --map height_m=height_roof*0.3048
   --srs     the file's CRS when it declares none (or declares a wrong one), e.g. EPSG:28992
-  --mode    replace (default: the previous import of the same --name), append, or upsert by source id`;
+  --mode    replace (default: the previous import of the same --name), append, or upsert by source id
+  --srs     also an OGC URN or URL (http://www.opengis.net/def/crs/EPSG/0/2056), a WKT or PROJJSON
+  --lod     3D city models: the LoD to read (2: the best 2.x; 1.3: the best up to 1.3); default the best ≤ 2
+  --parts   3D city models: merge BuildingParts into their building (default) or keep each as a building`;
 
 /** `npm run import`: loads one file into the configured database, with progress and a report. */
 async function main(): Promise<number> {
@@ -34,6 +38,8 @@ async function main(): Promise<number> {
         licence: { type: 'string', default: 'unspecified' },
         format: { type: 'string' },
         report: { type: 'string' },
+        lod: { type: 'string' },
+        parts: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -70,6 +76,8 @@ async function main(): Promise<number> {
       name: o.name ?? basename(file),
       source: o.source ?? `file: ${basename(file)}`,
       licence: o.licence ?? 'unspecified',
+      lod: o.lod,
+      buildingParts: o.parts as 'merge' | 'keep' | undefined,
     });
     service.live(job.id)?.events.on('progress', bar);
     const result = await done;

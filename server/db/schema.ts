@@ -111,6 +111,10 @@ export interface BuildingsTable {
   attributes: Json;
   source_id: SourceId;
   min_height_m: ColumnType<number | null, number | null | undefined, number | null>;
+  /** 3D city models (issue #15): the LoD read, and LoD2+ surfaces (z above the building's ground). */
+  lod: ColumnType<string | null, string | null | undefined, string | null>;
+  surfaces: ColumnType<string | null, never, never>;
+  surface_types: ColumnType<(string | null)[] | null, never, never>;
 }
 
 export interface RoadNodesTable {

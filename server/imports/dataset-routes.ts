@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
 import { FORMATS, type Format } from './formats';
-import { IMPORT_MODES, ImportRequestError, type ImportService, type JobView } from './import-service';
+import { IMPORT_MODES, ImportRequestError, type ImportRequest, type ImportService, type JobView } from './import-service';
 import type { ImportMode } from './load';
 import { receiveUpload, UploadError } from './upload';
 import { previewInWorker } from './parse-in-worker';
@@ -77,9 +77,13 @@ export function datasetRoutes({ db, imports, limits }: DatasetRoutesOptions) {
       try {
         const format = upload.fields.get('format')?.[0] as Format | undefined;
         if (format && !FORMATS.includes(format)) throw new ApiError(400, 'bad_request', `format must be one of ${FORMATS.join(', ')}`);
+        const field = (k: string) => upload.fields.get(k)?.[0]?.trim() || undefined;
+        const parts = field('parts');
+        if (parts !== undefined && parts !== 'merge' && parts !== 'keep') throw new ApiError(400, 'bad_request', 'parts must be merge or keep');
         const preview = await previewInWorker({
-          path: upload.path, name: upload.fileName, format, srs: upload.fields.get('srs')?.[0]?.trim() || undefined,
-          limits, tmpDir: tmp, limit: PREVIEW_FEATURES,
+          path: upload.path, name: upload.fileName, format, srs: field('srs'),
+          limits, tmpDir: tmp, limit: PREVIEW_FEATURES, lod: field('lod'), buildingParts: parts,
+          spatialRefSys: await imports.spatialRefSys(),
         });
         return c.json({ file_name: upload.fileName, bytes: upload.bytes, ...preview });
       } catch (error) {
@@ -106,6 +110,7 @@ export function datasetRoutes({ db, imports, limits }: DatasetRoutesOptions) {
           name: (one('name') ?? upload.fileName).slice(0, 200),
           source: (one('source') ?? `upload: ${upload.fileName}`).slice(0, 500),
           licence: (one('licence') ?? 'unspecified').slice(0, 200),
+          lod: one('lod'), buildingParts: one('parts') as ImportRequest['buildingParts'],
           removeFile: true,
         });
         return c.json({ job, links: links(job.id) }, 202);

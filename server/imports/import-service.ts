@@ -5,7 +5,9 @@ import { basename, dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import type { Backend } from '../db/backend';
 import type { LayerCatalog } from '../../tiles/catalog';
-import { CrsError, crsFromName } from './crs';
+import { CrsError, crsFromName, useSpatialRefSys, type SpatialRefSys } from './crs';
+import { lodLimit } from './readers/city-model';
+import { loadSpatialRefSys } from './spatial-ref-sys';
 import { compileMapping, ExpressionError } from './expressions';
 import { CustomLayerError, customLayerDefinition, validateCustomLayerName } from './custom-layers';
 import { loadSpool, spoolStager, type ImportMode, type LoadResult, type Stager } from './load';
@@ -29,6 +31,9 @@ export interface ImportRequest {
   licence: string;
   /** Delete `path` and its directory (an upload's own temporary one) when the job ends. */
   removeFile?: boolean;
+  /** 3D city models: the LoD to read (`2`, `1.3`; default the best ≤ 2) and BuildingParts merged or kept. */
+  lod?: string;
+  buildingParts?: 'merge' | 'keep';
 }
 
 export interface JobProgress {
@@ -71,12 +76,22 @@ export function resolveTarget(layer: string): TargetKind {
 }
 
 /** Options checked before any work: layer, mode, mapping syntax, CRS name. */
-export function checkRequest(r: Pick<ImportRequest, 'layer' | 'mode' | 'mapping' | 'srs'>): TargetKind {
+export function checkRequest(r: Pick<ImportRequest, 'layer' | 'mode' | 'mapping' | 'srs' | 'lod' | 'buildingParts'>): TargetKind {
   try {
     const target = resolveTarget(r.layer);
     if (!IMPORT_MODES.includes(r.mode)) throw new ImportRequestError(`mode must be one of ${IMPORT_MODES.join(', ')}`);
     compileMapping(r.mapping);
     if (r.srs) crsFromName(r.srs);
+    if (r.lod !== undefined) {
+      try {
+        lodLimit(r.lod);
+      } catch (error) {
+        throw new ImportRequestError((error as Error).message);
+      }
+    }
+    if (r.buildingParts !== undefined && r.buildingParts !== 'merge' && r.buildingParts !== 'keep') {
+      throw new ImportRequestError('parts must be merge (BuildingParts joined into their building) or keep (each part a building)');
+    }
     return target;
   } catch (error) {
     if (error instanceof CustomLayerError || error instanceof ExpressionError || error instanceof CrsError) {
@@ -104,13 +119,27 @@ export class ImportService {
   readonly #o: ImportServiceOptions;
   readonly #live = new Map<string, { view: JobView; events: EventEmitter }>();
   #queue: Promise<unknown> = Promise.resolve();
+  #srs: Promise<SpatialRefSys> | undefined;
 
   constructor(options: ImportServiceOptions) {
     this.#o = options;
   }
 
+  /**
+   * The database's EPSG definitions, read once and used in this thread from then on (so `--srs`
+   * is checked against them) and handed to every parse worker.
+   */
+  async spatialRefSys(): Promise<SpatialRefSys> {
+    this.#srs ??= loadSpatialRefSys(this.#o.backend.db).then((table) => {
+      useSpatialRefSys(table);
+      return table;
+    });
+    return this.#srs;
+  }
+
   /** Records a job and queues it; resolves once queued with the job's first view. */
   async submit(r: ImportRequest): Promise<{ job: JobView; done: Promise<JobView> }> {
+    await this.spatialRefSys();
     const target = checkRequest(r);
     const size = (await stat(r.path)).size;
     if (size > this.#o.limits.maxFileBytes) {
@@ -176,6 +205,7 @@ export class ImportService {
         path: r.path, name: r.fileName, format: r.format, target, mapping: r.mapping, srs: r.srs,
         limits: this.#o.limits, tmpDir: tmp, spoolPath: pipelined ? undefined : join(tmp, 'stage.copy'),
         customGeometry: existing && existing.geometry !== 'mixed' ? existing.geometry : undefined,
+        lod: r.lod, buildingParts: r.buildingParts, spatialRefSys: await this.spatialRefSys(),
       };
       const onProgress = (p: { bytes: number; features: number }) => update({}, { bytes: p.bytes, features: p.features });
       let stage: Stager;

@@ -102,9 +102,12 @@ const LINKS = `FROM import_stage s
     WHERE s.kind = 'l' AND s.status <> 'rejected'`;
 
 const MAIN_INSERT: Record<string, string> = {
-  buildings: `INSERT INTO buildings (geom, height_m, levels, use, name, year_built, min_height_m, dataset_id, source_id, attributes)
+  buildings: `INSERT INTO buildings (geom, height_m, levels, use, name, year_built, min_height_m, dataset_id, source_id, attributes,
+      lod, surfaces, surface_types)
     SELECT ST_Multi(ST_Transform(geom, 3857)), (vals->>'height_m')::real, (vals->>'levels')::smallint, vals->>'use',
-      vals->>'name', (vals->>'year_built')::smallint, (vals->>'min_height_m')::real, $1, source_id, coalesce(vals->'attributes', '{}')
+      vals->>'name', (vals->>'year_built')::smallint, (vals->>'min_height_m')::real, $1, source_id, coalesce(vals->'attributes', '{}'),
+      vals->>'lod', ST_Transform(ST_GeomFromEWKT(vals->>'surfaces'), 3857),
+      CASE WHEN vals ? 'surface_types' THEN ARRAY(SELECT jsonb_array_elements_text(vals->'surface_types')) END
     FROM import_stage WHERE kind = 'f' AND status <> 'rejected'`,
   road_links: `INSERT INTO road_links (from_node, to_node, geom, class, name, lanes, speed_limit_kmh, capacity_veh_h, oneway, length_m, dataset_id, source_id, attributes)
     SELECT f.id, t.id, ST_Transform(s.geom, 3857), s.vals->>'class', s.vals->>'name', (s.vals->>'lanes')::smallint,
