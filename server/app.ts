@@ -19,6 +19,7 @@ import { impactFactorRoutes, scenarioRoutes } from './scenarios/scenario-routes'
 import { ImportService } from './imports/import-service';
 import { datasetRoutes } from './imports/dataset-routes';
 import { loadCustomLayers } from './imports/custom-layers';
+import { surfaceRoutes } from './buildings/surface-routes';
 
 export interface AppDeps {
   backend: Backend;
@@ -82,6 +83,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   app.route('/api/scenarios', scenarioRoutes({ db: backend.db, impacts }));
   app.route('/api/impact-factors', impactFactorRoutes({ db: backend.db }));
   app.route('/api/datasets', datasetRoutes({ db: backend.db, imports, limits: config.imports }));
+  app.route('/api/buildings', surfaceRoutes({ db: backend.db }));
   app.route('/', staticRoutes()); // last: the web app answers only what no API route did
   return { app, tiles, metrics, sensors, imports };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
-import { removeScratch, runImport, scratchDir, SHARED_DATA, writeFile } from './support';
+import { gableCityJsonSeq, removeScratch, runImport, scratchDir, SHARED_DATA, writeFile } from './support';
 
 const MODELS = join(SHARED_DATA, 'citymodels');
 const HAS_MODELS = existsSync(MODELS);
@@ -20,32 +20,6 @@ interface Row {
   lods: string;
   area_m2: number;
   roofs: string;
-}
-
-/** A LoD2 box with a gable roof, 10 × 6 m, eaves at 6 m, ridge at 9 m, in Swiss LV95 (Zürich). */
-function gableCityJsonSeq(): string {
-  const [x, y, z] = [2683000, 1247000, 408];
-  const v = [
-    [0, 0, 0], [10, 0, 0], [10, 6, 0], [0, 6, 0], // ground
-    [0, 0, 6], [10, 0, 6], [10, 6, 6], [0, 6, 6], // eaves
-    [0, 3, 9], [10, 3, 9], // ridge
-  ].map(([a, b, c]) => [(x + a!) * 1000, (y + b!) * 1000, (z + c!) * 1000]);
-  const header = { type: 'CityJSON', version: '2.0', transform: { scale: [0.001, 0.001, 0.001], translate: [0, 0, 0] }, metadata: { referenceSystem: 'https://www.opengis.net/def/crs/EPSG/0/2056' }, CityObjects: {}, vertices: [] };
-  const feature = {
-    type: 'CityJSONFeature', id: 'gable',
-    CityObjects: {
-      gable: {
-        type: 'Building', attributes: { yearOfConstruction: 1931, storeysAboveGround: 2 },
-        geometry: [{
-          type: 'Solid', lod: '2.2',
-          boundaries: [[[[0, 3, 2, 1]], [[0, 1, 5, 4]], [[1, 2, 6, 9, 5]], [[2, 3, 7, 6]], [[3, 0, 4, 8, 7]], [[4, 5, 9, 8]], [[7, 8, 9, 6]]]],
-          semantics: { surfaces: [{ type: 'GroundSurface' }, { type: 'WallSurface' }, { type: 'RoofSurface' }], values: [[0, 1, 1, 1, 1, 2, 2]] },
-        }],
-      },
-    },
-    vertices: v,
-  };
-  return `${JSON.stringify(header)}\n${JSON.stringify(feature)}\n`;
 }
 
 describe.each(BACKENDS)('3D city models on %s', (kind) => {

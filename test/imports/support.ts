@@ -142,3 +142,32 @@ export function osmPbf(nodes: OsmNode[], ways: OsmWay[]): Uint8Array {
   };
   return Buffer.concat([fileBlock('OSMHeader', header.finish()), fileBlock('OSMData', block.finish())]);
 }
+
+/**
+ * A CityJSONSeq of one LoD2.2 building with a gable roof: `w` × `d` m, eaves at `eaves` m, ridge
+ * (along x) at `ridge` m, its ground corner at (x, y, z) in `epsg` (default Zürich in LV95).
+ */
+export function gableCityJsonSeq(o: { x?: number; y?: number; z?: number; epsg?: number; w?: number; d?: number; eaves?: number; ridge?: number; id?: string } = {}): string {
+  const { x = 2683000, y = 1247000, z = 408, epsg = 2056, w = 10, d = 6, eaves = 6, ridge = 9, id = 'gable' } = o;
+  const v = [
+    [0, 0, 0], [w, 0, 0], [w, d, 0], [0, d, 0], // ground
+    [0, 0, eaves], [w, 0, eaves], [w, d, eaves], [0, d, eaves], // eaves
+    [0, d / 2, ridge], [w, d / 2, ridge], // ridge
+  ].map(([a, b, c]) => [Math.round((x + a!) * 1000), Math.round((y + b!) * 1000), Math.round((z + c!) * 1000)]);
+  const header = { type: 'CityJSON', version: '2.0', transform: { scale: [0.001, 0.001, 0.001], translate: [0, 0, 0] }, metadata: { referenceSystem: `https://www.opengis.net/def/crs/EPSG/0/${epsg}` }, CityObjects: {}, vertices: [] };
+  const feature = {
+    type: 'CityJSONFeature', id,
+    CityObjects: {
+      [id]: {
+        type: 'Building', attributes: { yearOfConstruction: 1931, storeysAboveGround: 2 },
+        geometry: [{
+          type: 'Solid', lod: '2.2',
+          boundaries: [[[[0, 3, 2, 1]], [[0, 1, 5, 4]], [[1, 2, 6, 9, 5]], [[2, 3, 7, 6]], [[3, 0, 4, 8, 7]], [[4, 5, 9, 8]], [[7, 8, 9, 6]]]],
+          semantics: { surfaces: [{ type: 'GroundSurface' }, { type: 'WallSurface' }, { type: 'RoofSurface' }], values: [[0, 1, 1, 1, 1, 2, 2]] },
+        }],
+      },
+    },
+    vertices: v,
+  };
+  return `${JSON.stringify(header)}\n${JSON.stringify(feature)}\n`;
+}

@@ -81,11 +81,11 @@ function normal(ring: Vec3[]): Vec3 {
   return [nx, ny, nz];
 }
 
-/** Surfaces whose plan view covers ground: not vertical, not degenerate (m²). */
+/** Surfaces whose plan view covers ground: not vertical (within ~3°), not degenerate. */
 function inPlan(s: Surface3): boolean {
   const [nx, ny, nz] = normal(s.rings[0]!);
   const len = Math.hypot(nx, ny, nz);
-  return len > 0.02 && Math.abs(nz) / len > 0.05 && Math.abs(nz) / 2 > 0.01;
+  return len > 0 && Math.abs(nz) / len > 0.05;
 }
 
 const plan = (ring: Vec3[]): [number, number][] => ring.map((p) => [p[0], p[1]]);
