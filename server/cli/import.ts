@@ -84,7 +84,8 @@ async function main(): Promise<number> {
     bar(result, true);
     printReport(result);
     const row = await backend.db.selectFrom('import_jobs').select('report').where('id', '=', job.id).executeTakeFirst();
-    const report = row?.report as { features?: { idx: number; source_id: string | null; status: string; reason: string }[] } | null;
+    const report = row?.report as { features?: { idx: number; source_id: string | null; status: string; reason: string }[]; renamed_fields?: { field: string; column: string }[] } | null;
+    for (const r of report?.renamed_fields ?? []) console.log(`  field "${r.field}" is a reserved column name: stored as ${r.column}`);
     const problems = report?.features ?? [];
     for (const f of problems.slice(0, 20)) console.log(`  feature ${f.idx}${f.source_id ? ` (${f.source_id})` : ''}: ${f.status}: ${f.reason}`);
     if (problems.length > 20) console.log(`  … ${problems.length - 20} more in the report`);

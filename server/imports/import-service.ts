@@ -230,6 +230,7 @@ export class ImportService {
         job: view.id, dataset_id: result.datasetId, file: r.fileName, format: parsed.format, crs: parsed.crs,
         layer: r.layer, mode: r.mode, features_read: parsed.features, skipped_other_kinds: parsed.skipped,
         counts: result.counts, extent: result.extent, features: result.outcomes, features_truncated: result.outcomesTruncated,
+        ...(Array.isArray(parsed.summary.renamed) && parsed.summary.renamed.length ? { renamed_fields: parsed.summary.renamed } : {}),
         ...(result.upserted ? { upserted: result.upserted } : {}),
       };
       update({ status: 'succeeded', dataset_id: result.datasetId, counts: result.counts, extent: result.extent, finished_at: new Date().toISOString() }, { phase: 'done' });
