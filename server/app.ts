@@ -20,6 +20,7 @@ import { ImportService } from './imports/import-service';
 import { datasetRoutes } from './imports/dataset-routes';
 import { loadCustomLayers } from './imports/custom-layers';
 import { surfaceRoutes } from './buildings/surface-routes';
+import { sweepTempDirs } from './imports/temp-files';
 
 export interface AppDeps {
   backend: Backend;
@@ -63,10 +64,15 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
     backend,
     catalog: tiles.catalog,
     limits: config.imports,
+    leaseS: config.imports.leaseS,
+    concurrency: config.imports.concurrency,
+    maxQueued: config.imports.maxQueued,
     onError: (err, job) => log.error({ err, job }, 'import failed'),
   });
   const interrupted = await imports.recoverInterrupted();
-  if (interrupted > 0) log.warn({ interrupted }, 'import jobs interrupted by a restart marked failed');
+  if (interrupted > 0) log.warn({ interrupted }, 'import jobs whose owner stopped (lease expired) marked failed');
+  const swept = await sweepTempDirs();
+  if (swept > 0) log.info({ swept }, 'temporary files of stopped imports removed');
 
   const app = new Hono();
   app.use(metrics.middleware());
@@ -82,7 +88,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   const impacts = new ImpactService(backend.db);
   app.route('/api/scenarios', scenarioRoutes({ db: backend.db, impacts }));
   app.route('/api/impact-factors', impactFactorRoutes({ db: backend.db }));
-  app.route('/api/datasets', datasetRoutes({ db: backend.db, imports, limits: config.imports }));
+  app.route('/api/datasets', datasetRoutes({ db: backend.db, imports, limits: config.imports, backend, previewConcurrency: config.imports.previewConcurrency }));
   app.route('/api/buildings', surfaceRoutes({ db: backend.db }));
   app.route('/', staticRoutes()); // last: the web app answers only what no API route did
   return { app, tiles, metrics, sensors, imports };

@@ -63,7 +63,7 @@ async function main(): Promise<number> {
   });
   try {
     await migrate(backend);
-    const service = new ImportService({ backend, catalog: new LayerCatalog(), limits: config.imports });
+    const service = new ImportService({ backend, catalog: new LayerCatalog(), limits: config.imports, leaseS: config.imports.leaseS });
     const bar = progressBar();
     const { job, done } = await service.submit({
       path: file,

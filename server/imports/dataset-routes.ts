@@ -6,20 +6,25 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
 import { FORMATS, type Format } from './formats';
-import { IMPORT_MODES, ImportRequestError, type ImportRequest, type ImportService, type JobView } from './import-service';
+import { IMPORT_MODES, ImportBusyError, ImportRequestError, type ImportRequest, type ImportService, type JobView } from './import-service';
+import type { Backend } from '../db/backend';
+import { DatasetInUseError, DatasetNotFoundError, deleteDataset } from './delete-dataset';
 import type { ImportMode } from './load';
 import { receiveUpload, UploadError } from './upload';
 import { previewInWorker } from './parse-in-worker';
 import { FileError, type ImportLimits } from './source';
 import { CrsError } from './crs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { makeTempDir } from './temp-files';
 
 export interface DatasetRoutesOptions {
   db: Kysely<Database>;
   imports: ImportService;
   limits: ImportLimits;
+  /** For deletes in one transaction; without it DELETE answers 404. */
+  backend?: Backend;
+  /** Previews read at once; more answer 503 (default 2). */
+  previewConcurrency?: number;
 }
 
 /** Features a preview returns at most. */
@@ -35,9 +40,11 @@ const jobId = z.uuid();
  *   GET  /{job}            an import job: status, progress, counts, extent, error
  *   GET  /{job}/events     server-sent progress events until the job ends
  *   GET  /{job}/report     the per-feature report (JSON; ?format=csv for a table)
+ *   DELETE /{id}           a dataset (numeric id) and all its features, in one transaction
  */
-export function datasetRoutes({ db, imports, limits }: DatasetRoutesOptions) {
+export function datasetRoutes({ db, imports, limits, backend, previewConcurrency = 2 }: DatasetRoutesOptions) {
   const maxUploadBytes = limits.maxFileBytes;
+  let previews = 0;
   const findJob = async (id: string): Promise<JobView | null> => {
     if (!jobId.safeParse(id).success) return null;
     const live = imports.live(id);
@@ -72,8 +79,17 @@ export function datasetRoutes({ db, imports, limits }: DatasetRoutesOptions) {
 
   return new Hono<{ Bindings: { incoming?: IncomingMessage } }>()
     .post('/preview', async (c) => {
-      const upload = await receive(c);
-      const tmp = await mkdtemp(join(tmpdir(), 'twin-preview-'));
+      // Checked before the upload is read: a busy twin refuses at once rather than store it.
+      if (previews >= previewConcurrency) throw new ApiError(503, 'unavailable', `${previews} previews are being read; try again shortly`);
+      previews++;
+      let upload: Awaited<ReturnType<typeof receive>>;
+      try {
+        upload = await receive(c);
+      } catch (error) {
+        previews--;
+        throw error;
+      }
+      const tmp = await makeTempDir('preview');
       try {
         const format = upload.fields.get('format')?.[0] as Format | undefined;
         if (format && !FORMATS.includes(format)) throw new ApiError(400, 'bad_request', `format must be one of ${FORMATS.join(', ')}`);
@@ -90,6 +106,7 @@ export function datasetRoutes({ db, imports, limits }: DatasetRoutesOptions) {
         if (error instanceof FileError || error instanceof CrsError) throw new ApiError(400, 'bad_request', error.message);
         throw error;
       } finally {
+        previews--;
         await rm(tmp, { recursive: true, force: true });
         await upload.discard();
       }
@@ -117,6 +134,18 @@ export function datasetRoutes({ db, imports, limits }: DatasetRoutesOptions) {
       } catch (error) {
         await upload.discard();
         if (error instanceof ImportRequestError) throw new ApiError(400, 'bad_request', error.message);
+        if (error instanceof ImportBusyError) throw new ApiError(503, 'unavailable', error.message);
+        throw error;
+      }
+    })
+    .delete('/:id{[0-9]+}', async (c) => {
+      const id = c.req.param('id');
+      if (!backend || id.length > 18) throw new ApiError(404, 'not_found', `no dataset ${id.slice(0, 20)}`);
+      try {
+        return c.json(await deleteDataset(backend, id));
+      } catch (error) {
+        if (error instanceof DatasetNotFoundError) throw new ApiError(404, 'not_found', error.message);
+        if (error instanceof DatasetInUseError) throw new ApiError(409, 'bad_request', error.message);
         throw error;
       }
     })

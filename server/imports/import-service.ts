@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import type { Backend } from '../db/backend';
@@ -8,6 +9,7 @@ import type { LayerCatalog } from '../../tiles/catalog';
 import { CrsError, crsFromName, useSpatialRefSys, type SpatialRefSys } from './crs';
 import { lodLimit } from './readers/city-model';
 import { loadSpatialRefSys } from './spatial-ref-sys';
+import { isTempDirName, makeTempDir } from './temp-files';
 import { compileMapping, ExpressionError } from './expressions';
 import { CustomLayerError, customLayerDefinition, validateCustomLayerName } from './custom-layers';
 import { loadSpool, spoolStager, type ImportMode, type LoadResult, type Stager } from './load';
@@ -66,6 +68,11 @@ export class ImportRequestError extends Error {
   override name = 'ImportRequestError';
 }
 
+/** The import queue is full (503 + Retry-After): nothing was recorded; retry later. */
+export class ImportBusyError extends Error {
+  override name = 'ImportBusyError';
+}
+
 export const IMPORT_MODES: readonly ImportMode[] = ['replace', 'append', 'upsert'];
 
 /** Which target a layer name means; custom names are validated (they become table names). */
@@ -107,6 +114,11 @@ export interface ImportServiceOptions {
   limits: ImportLimits;
   /** Parse in a worker thread (the server); false parses in-process (a CLI may choose). */
   useWorker?: boolean;
+  /** Seconds a job's lease lasts; renewed every third of it while the job is open (default 30). */
+  leaseS?: number;
+  /** Jobs run at once (default 1) and jobs waiting beyond those (default 16; more: ImportBusyError). */
+  concurrency?: number;
+  maxQueued?: number;
   onError?: (error: Error, jobId: string) => void;
 }
 
@@ -118,8 +130,13 @@ export interface ImportServiceOptions {
 export class ImportService {
   readonly #o: ImportServiceOptions;
   readonly #live = new Map<string, { view: JobView; events: EventEmitter }>();
-  #queue: Promise<unknown> = Promise.resolve();
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
   #srs: Promise<SpatialRefSys> | undefined;
+  /** This process as a job owner: host, pid and a nonce (pids are reused). */
+  readonly owner = `${hostname().slice(0, 60)}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  #open = 0;
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: ImportServiceOptions) {
     this.#o = options;
@@ -141,6 +158,11 @@ export class ImportService {
   async submit(r: ImportRequest): Promise<{ job: JobView; done: Promise<JobView> }> {
     await this.spatialRefSys();
     const target = checkRequest(r);
+    const maxQueued = this.#o.maxQueued ?? 16;
+    if (this.#running >= (this.#o.concurrency ?? 1) && this.#waiting.length >= maxQueued) {
+      if (r.removeFile) await removeUpload(r.path);
+      throw new ImportBusyError(`the import queue is full (${this.#waiting.length} jobs waiting); try again in a while`);
+    }
     const size = (await stat(r.path)).size;
     if (size > this.#o.limits.maxFileBytes) {
       if (r.removeFile) await removeUpload(r.path);
@@ -148,7 +170,10 @@ export class ImportService {
     }
     const row = await this.#o.backend.db
       .insertInto('import_jobs')
-      .values({ name: r.name, layer: r.layer, mode: r.mode, source: r.source, licence: r.licence, file_name: r.fileName, file_bytes: size, progress: jsonb({}) })
+      .values({
+        name: r.name, layer: r.layer, mode: r.mode, source: r.source, licence: r.licence, file_name: r.fileName, file_bytes: size,
+        progress: jsonb({}), owner: this.owner, lease_expires_at: sql<Date>`now() + make_interval(secs => ${this.#leaseS})`,
+      })
       .returning(['id', 'created_at'])
       .executeTakeFirstOrThrow();
     const view: JobView = {
@@ -160,19 +185,75 @@ export class ImportService {
     const events = new EventEmitter();
     events.setMaxListeners(100);
     this.#live.set(view.id, { view, events });
-    const done = (this.#queue = this.#queue.then(() => this.#run(view, events, r, target), () => this.#run(view, events, r, target)));
-    return { job: { ...view }, done: done as Promise<JobView> };
+    this.#opened();
+    const done = this.#slot().then(async (release) => {
+      try {
+        return await this.#run(view, events, r, target);
+      } finally {
+        release();
+        this.#closed();
+      }
+    });
+    return { job: { ...view }, done };
+  }
+
+  /** Waits for a free run slot (jobs start in arrival order); resolves to its release. */
+  #slot(): Promise<() => void> {
+    const release = () => {
+      this.#running--;
+      const next = this.#waiting.shift();
+      if (next) next();
+    };
+    if (this.#running < (this.#o.concurrency ?? 1)) {
+      this.#running++;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve) => this.#waiting.push(() => {
+      this.#running++;
+      resolve(release);
+    }));
+  }
+
+  get #leaseS(): number {
+    return this.#o.leaseS ?? 30;
+  }
+
+  /** Renews the leases of this process's open jobs while it has any. */
+  #opened(): void {
+    if (this.#open++ > 0) return;
+    this.#heartbeat = setInterval(() => void this.renewLeases().catch(() => undefined), (this.#leaseS * 1000) / 3);
+    this.#heartbeat.unref();
+  }
+
+  #closed(): void {
+    if (--this.#open > 0 || !this.#heartbeat) return;
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+  }
+
+  /** Extends the lease of every open job this process owns; returns how many. */
+  async renewLeases(): Promise<number> {
+    const rows = await this.#o.backend.db
+      .updateTable('import_jobs')
+      .set({ lease_expires_at: sql<Date>`now() + make_interval(secs => ${this.#leaseS})` })
+      .where('owner', '=', this.owner)
+      .where('status', 'in', ['queued', 'running'])
+      .returning('id')
+      .execute();
+    return rows.length;
   }
 
   /**
-   * Marks jobs left queued or running by a stopped process as failed (their transaction never
-   * committed, so nothing was changed). Called once at start-up. Returns how many.
+   * Marks failed the jobs left queued or running by a process that stopped: those whose lease
+   * has expired (their transaction never committed, so nothing was changed). Jobs whose owner
+   * still renews its lease — a CLI import, another server — are left alone. Called at start-up.
    */
   async recoverInterrupted(): Promise<number> {
     const rows = await this.#o.backend.db
       .updateTable('import_jobs')
-      .set({ status: 'failed', phase: 'failed', error: 'interrupted: the server stopped during this import; nothing was changed', finished_at: new Date() })
+      .set({ status: 'failed', phase: 'failed', error: 'interrupted: the process running this import stopped; nothing was changed', finished_at: new Date() })
       .where('status', 'in', ['queued', 'running'])
+      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', sql<Date>`now()`)]))
       .returning('id')
       .execute();
     return rows.length;
@@ -190,7 +271,7 @@ export class ImportService {
       events.emit('progress', { ...view });
     };
     const db = this.#o.backend.db;
-    const tmp = await mkdtemp(join(tmpdir(), 'twin-import-'));
+    const tmp = await makeTempDir('import');
     try {
       update({ status: 'running' }, { phase: 'parsing' });
       await db.updateTable('import_jobs').set({ status: 'running', phase: 'parsing' }).where('id', '=', view.id).execute();
@@ -237,7 +318,7 @@ export class ImportService {
       await db.updateTable('import_jobs').set({
         status: 'succeeded', phase: 'done', format: parsed.format, crs: parsed.crs, dataset_id: result.datasetId,
         counts: jsonb(result.counts), extent: result.extent, report: jsonb(report),
-        progress: jsonb(view.progress), finished_at: new Date(),
+        progress: jsonb(view.progress), finished_at: new Date(), lease_expires_at: null,
       }).where('id', '=', view.id).execute();
     } catch (error) {
       const e = error as Error;
@@ -248,7 +329,7 @@ export class ImportService {
       await db.updateTable('import_jobs').set({
         status: 'failed', phase: 'failed', error: message, format: view.format, crs: view.crs,
         report: jsonb({ job: view.id, file: r.fileName, layer: r.layer, error: message }),
-        progress: jsonb(view.progress), finished_at: new Date(),
+        progress: jsonb(view.progress), finished_at: new Date(), lease_expires_at: null,
       }).where('id', '=', view.id).execute().catch(() => undefined);
     } finally {
       events.emit('end', { ...view });
@@ -264,7 +345,7 @@ export class ImportService {
 /** Removes an upload and the private directory `receiveUpload` made for it (nothing else). */
 async function removeUpload(path: string): Promise<void> {
   const dir = dirname(path);
-  await rm(basename(dir).startsWith('twin-upload-') ? dir : path, { recursive: true, force: true });
+  await rm(isTempDirName(basename(dir), 'upload') || basename(dir).startsWith('twin-upload-') ? dir : path, { recursive: true, force: true });
 }
 
 /** A jsonb parameter both drivers pass through unchanged (text, cast in SQL). */

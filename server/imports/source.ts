@@ -62,12 +62,18 @@ export interface ImportLimits {
   maxUncompressedBytes: number;
   /** Most entries in an archive. */
   maxZipEntries: number;
+  /** Largest uncompressed ÷ compressed size of an archive expanding past 256 MiB. */
+  maxZipRatio?: number;
+  /** Disk space that must stay free in the scratch directory after extracting, bytes. */
+  diskReserveBytes?: number;
 }
 
 export const DEFAULT_LIMITS: ImportLimits = {
   maxFileBytes: 2 * 1024 ** 3,
   maxUncompressedBytes: 4 * 1024 ** 3,
   maxZipEntries: 10_000,
+  maxZipRatio: 200,
+  diskReserveBytes: 512 * 1024 ** 2,
 };
 
 /** An error about the whole file (malformed, truncated, unsafe); the import changes nothing. */
