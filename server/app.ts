@@ -21,6 +21,8 @@ import { datasetRoutes } from './imports/dataset-routes';
 import { loadCustomLayers } from './imports/custom-layers';
 import { surfaceRoutes } from './buildings/surface-routes';
 import { sweepTempDirs } from './imports/temp-files';
+import { ExportService } from './exports/export-service';
+import { datasetExportRoutes, layerExportRoutes } from './exports/export-routes';
 
 export interface AppDeps {
   backend: Backend;
@@ -86,10 +88,13 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   const sensors = new SensorService(backend, config, log);
   for (const [path, sub] of sensorApps(sensors)) app.route(path, sub);
   const impacts = new ImpactService(backend.db);
-  app.route('/api/scenarios', scenarioRoutes({ db: backend.db, impacts }));
+  const exports = new ExportService({ db: backend.db, maxFeatures: config.imports.exportMaxFeatures, concurrency: config.imports.exportConcurrency });
+  app.route('/api/scenarios', scenarioRoutes({ db: backend.db, impacts, exports }));
   app.route('/api/impact-factors', impactFactorRoutes({ db: backend.db }));
   app.route('/api/datasets', datasetRoutes({ db: backend.db, imports, limits: config.imports, backend, previewConcurrency: config.imports.previewConcurrency }));
   app.route('/api/buildings', surfaceRoutes({ db: backend.db }));
+  app.route('/api/layers', layerExportRoutes({ db: backend.db, catalog: tiles.catalog, exports }));
+  app.route('/api/datasets', datasetExportRoutes({ db: backend.db, catalog: tiles.catalog, exports }));
   app.route('/', staticRoutes()); // last: the web app answers only what no API route did
   return { app, tiles, metrics, sensors, imports };
 }

@@ -13,6 +13,10 @@ import {
   ScenarioUpdateSchema,
 } from './edit-schema';
 import type { ImpactService } from './impact-service';
+import type { Feature } from 'geojson';
+import type { ExportService } from '../exports/export-service';
+import { columnsOf } from '../exports/export-tables';
+import { sendExport } from '../exports/export-routes';
 import { editsGeoJson, IMPACT_LAYERS, impactCsv, impactLayer, type ImpactLayer } from './scenario-export';
 import {
   addEdit,
@@ -32,6 +36,8 @@ import {
 export interface ScenarioRoutesOptions {
   db: Kysely<Database>;
   impacts: ImpactService;
+  /** GeoPackage and FlatGeobuf exports of the edits (issue #15). */
+  exports?: ExportService;
 }
 
 async function body<S extends z.ZodType>(req: { json(): Promise<unknown> }, schema: S): Promise<z.infer<S>> {
@@ -51,9 +57,9 @@ async function body<S extends z.ZodType>(req: { json(): Promise<unknown> }, sche
  *   GET / · POST / · GET /{id} · PATCH /{id} · DELETE /{id} · POST /{id}/duplicate
  *   GET /{id}/edits · POST /{id}/edits · PUT|PATCH /{id}/edits/{editId} · DELETE /{id}/edits/{editId}
  *   GET /{id}/impact · GET /{id}/impact/layers/{traffic|utilities|shadow}.geojson
- *   GET /{id}/export?format=geojson|csv|json
+ *   GET /{id}/export?format=geojson|gpkg|fgb|csv|json (the edits as features; the impact as CSV/JSON)
  */
-export function scenarioRoutes({ db, impacts }: ScenarioRoutesOptions) {
+export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) {
   const id = (raw: string) => parseScenarioId(raw);
   return new Hono()
     .get('/', async (c) => c.json({ scenarios: await listScenarios(db) }))
@@ -128,6 +134,12 @@ export function scenarioRoutes({ db, impacts }: ScenarioRoutesOptions) {
         c.header('Content-Type', 'application/geo+json');
         return c.body(JSON.stringify(await editsGeoJson(db, sid)));
       }
+      if ((format === 'gpkg' || format === 'fgb') && exports) {
+        const edits = await editsGeoJson(db, sid);
+        const features = edits.features as unknown as Feature[];
+        return sendExport(c, `${file}-edits`, format, () =>
+          exports.exportFeatures({ name: 'scenario_edits', geometryType: 'GEOMETRY', columns: columnsOf(features) }, features, format));
+      }
       if (format === 'json' || format === 'csv') {
         const { result } = await impacts.impact(sid);
         c.header('Content-Disposition', `attachment; filename="${file}-impact.${format}"`);
@@ -135,7 +147,7 @@ export function scenarioRoutes({ db, impacts }: ScenarioRoutesOptions) {
         c.header('Content-Type', 'text/csv; charset=utf-8');
         return c.body(impactCsv(result));
       }
-      throw new ApiError(400, 'bad_request', 'format must be geojson, csv or json');
+      throw new ApiError(400, 'bad_request', 'format must be geojson, gpkg, fgb, csv or json');
     });
 }
 
