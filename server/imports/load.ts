@@ -59,6 +59,7 @@ const TABLES: Record<Exclude<TargetKind, 'custom'>, { main: string; nodes?: stri
   water: { main: 'water_pipes', nodes: 'water_nodes' },
   power: { main: 'power_lines', nodes: 'power_nodes' },
   sensors: { main: 'sensors' },
+  land_use: { main: 'land_use' },
 };
 
 const NODE_INSERT: Record<string, string> = {
@@ -119,6 +120,10 @@ const MAIN_INSERT: Record<string, string> = {
   power_lines: `INSERT INTO power_lines (from_node, to_node, geom, voltage_kv, capacity_kva, length_m, name, dataset_id, source_id, attributes)
     SELECT f.id, t.id, ST_Transform(s.geom, 3857), (s.vals->>'voltage_kv')::real, (s.vals->>'capacity_kva')::real,
       ST_Length(s.geom::geography), s.vals->>'name', $1, s.source_id, coalesce(s.vals->'attributes', '{}') ${LINKS}`,
+  land_use: `INSERT INTO land_use (geom, class, name, max_height_m, dataset_id, source_id, attributes)
+    SELECT ST_Multi(ST_Transform(geom, 3857)), vals->>'class', vals->>'name', (vals->>'max_height_m')::real, $1, source_id,
+      coalesce(vals->'attributes', '{}')
+    FROM import_stage WHERE kind = 'f' AND status <> 'rejected'`,
   // Sensors keep their id when re-registered (readings refer to it): upsert on external_id.
   sensors: `INSERT INTO sensors (external_id, kind, unit, name, geom, reference_value, interval_s, dataset_id, attributes)
     SELECT source_id, vals->>'kind', vals->>'unit', vals->>'name', ST_Transform(geom, 3857),
@@ -199,8 +204,8 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
           await tx.query(`DELETE FROM ${t.main} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
           if (t.nodes) await tx.query(`DELETE FROM ${t.nodes} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
         }
-      } else if (o.mode === 'upsert' && o.target === 'buildings') {
-        await tx.query(`DELETE FROM buildings WHERE source_id IN
+      } else if (o.mode === 'upsert' && (o.target === 'buildings' || o.target === 'land_use')) {
+        await tx.query(`DELETE FROM ${t.main} WHERE source_id IN
           (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`);
       }
       if (t.nodes && networkUpsert) {
@@ -319,7 +324,7 @@ export function spoolStager(path: string, parsed: ParseResult): Stager {
  * repaired with the reason; a repair that leaves no area, and invalid lines, are rejected.
  */
 async function validate(tx: ScriptTransaction, target: TargetKind, customGeometry?: string): Promise<void> {
-  const polygons = target === 'buildings' || (target === 'custom' && customGeometry === 'polygon');
+  const polygons = target === 'buildings' || target === 'land_use' || (target === 'custom' && customGeometry === 'polygon');
   if (polygons) {
     await tx.exec(`UPDATE import_stage SET status = 'repaired', reason = 'invalid geometry repaired: ' || ST_IsValidReason(geom),
         geom = ST_CollectionExtract(ST_MakeValid(geom), 3)

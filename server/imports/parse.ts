@@ -10,9 +10,10 @@ import { waterTarget } from './targets/water';
 import { powerTarget } from './targets/power';
 import { sensorsTarget } from './targets/sensors';
 import { customTarget } from './targets/custom';
+import { landUseTarget } from './targets/land-use';
 
 /** The twin layers an import can load into; any other (valid) name is a custom layer. */
-export const TWIN_LAYERS = ['buildings', 'roads', 'water', 'power', 'sensors'] as const;
+export const TWIN_LAYERS = ['buildings', 'roads', 'water', 'power', 'sensors', 'land_use'] as const;
 export type TwinLayer = (typeof TWIN_LAYERS)[number];
 export type TargetKind = TwinLayer | 'custom';
 
@@ -63,6 +64,8 @@ function makeTarget(kind: TargetKind, ctx: TargetContext): Target {
       return powerTarget(ctx);
     case 'sensors':
       return sensorsTarget(ctx);
+    case 'land_use':
+      return landUseTarget(ctx);
     case 'custom':
       return customTarget(ctx);
   }

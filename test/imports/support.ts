@@ -76,8 +76,15 @@ export interface OsmWay {
   tags: Record<string, string>;
 }
 
-/** A minimal OSM PBF (header block + one data block with dense nodes and ways), for tests. */
-export function osmPbf(nodes: OsmNode[], ways: OsmWay[]): Uint8Array {
+export interface OsmRelation {
+  id: number;
+  /** Way members with their roles (`outer`, `inner`). */
+  members: { ref: number; role: string }[];
+  tags: Record<string, string>;
+}
+
+/** A minimal OSM PBF (header block + one data block with dense nodes, ways and relations), for tests. */
+export function osmPbf(nodes: OsmNode[], ways: OsmWay[], relations: OsmRelation[] = []): Uint8Array {
   const strings = [''];
   const s = (v: string) => {
     let i = strings.indexOf(v);
@@ -109,6 +116,11 @@ export function osmPbf(nodes: OsmNode[], ways: OsmWay[]): Uint8Array {
     }
     return { id: w.id, keys, vals, refs };
   });
+  // Every string must be in the table, which is written first.
+  for (const r of relations) {
+    for (const [k, v] of Object.entries(r.tags)) s(k), s(v);
+    for (const m of r.members) s(m.role);
+  }
   const block = new PbfWriter();
   block.writeMessage(1, (_: null, pbf: PbfWriter) => strings.forEach((v) => pbf.writeBytesField(1, new TextEncoder().encode(v))), null);
   block.writeMessage(2, (_: null, pbf: PbfWriter) => pbf.writeMessage(2, (_d: null, p: PbfWriter) => {
@@ -127,6 +139,29 @@ export function osmPbf(nodes: OsmNode[], ways: OsmWay[]): Uint8Array {
       }, null);
     }
   }, null);
+  if (relations.length) {
+    block.writeMessage(2, (_: null, pbf: PbfWriter) => {
+      for (const r of relations) {
+        const keys = Object.keys(r.tags).map(s);
+        const vals = Object.values(r.tags).map(s);
+        const roles = r.members.map((m) => s(m.role));
+        const memids: number[] = [];
+        let prev = 0;
+        for (const m of r.members) {
+          memids.push(m.ref - prev);
+          prev = m.ref;
+        }
+        pbf.writeMessage(4, (_r: null, p: PbfWriter) => {
+          p.writeVarintField(1, r.id);
+          p.writePackedVarint(2, keys);
+          p.writePackedVarint(3, vals);
+          p.writePackedVarint(8, roles);
+          p.writePackedSVarint(9, memids);
+          p.writePackedVarint(10, r.members.map(() => 1));
+        }, null);
+      }
+    }, null);
+  }
   const fileBlock = (type: string, data: Uint8Array) => {
     const blob = new PbfWriter();
     blob.writeVarintField(2, data.length);

@@ -55,7 +55,9 @@ export function buildingsTarget(ctx: TargetContext): Target {
       const h = toNumber(height);
       if (h === null || h < 0 || h > 1000) return reject(ctx, 'f', idx, sid, `height_m ${String(height)} is not a number within 0–1000 m`), true;
       if (levels !== null && (levels < 0 || levels > 250)) return reject(ctx, 'f', idx, sid, `levels ${levels} is outside 0–250`), true;
-      const minHeight = toNumber(m('min_height_m') ?? (solid && solid.base - solid.ground > 0.1 ? solid.base - solid.ground : undefined) ?? parseLength(pick(p, 'min_height', 'min_height_m')));
+      const minLevel = toNumber(pick(p, 'building:min_level'));
+      const minHeight = toNumber(m('min_height_m') ?? (solid && solid.base - solid.ground > 0.1 ? solid.base - solid.ground : undefined)
+        ?? parseLength(pick(p, 'min_height', 'min_height_m')) ?? (minLevel !== null ? minLevel * METRES_PER_LEVEL : null));
       const year = toNumber(m('year_built') ?? parseInt(String(pick(p, 'year_built', 'start_date', 'year', 'yearOfConstruction') ?? ''), 10));
       const use = m('use') ?? pick(p, 'building:use', 'use', 'building', 'usage', 'function');
       const name = m('name') ?? pick(p, 'name');
