@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
-import { osmPbf, removeScratch, runImport, scratchDir, SHARED_DATA, writeFile, type OsmNode, type OsmWay } from './support';
+import { osmPbf, removeScratch, runImport, scratchDir, SHARED_DATA, writeFile, type OsmNode, type OsmRelation, type OsmWay } from './support';
 
 const MANHATTAN = join(SHARED_DATA, 'manhattan/manhattan_midtown_2025-01.osm.pbf');
 const HAS_MANHATTAN = existsSync(MANHATTAN);
@@ -34,7 +34,7 @@ function town(): Uint8Array {
     { id: 6, refs: [n(22, 0), n(28, 0), n(28, 3), n(22, 3), n(22, 0)], tags: { 'building:part': 'yes', height: '12', 'building:levels': '3' } },
     { id: 7, refs: [n(24, 3), n(26, 3), n(26, 5), n(24, 5), n(24, 3)], tags: { 'building:part': 'yes', height: '80', min_height: '12', 'building:levels': '20', 'building:min_level': '3' } },
   ];
-  const relations = [
+  const relations: OsmRelation[] = [
     { id: 11, tags: { type: 'multipolygon', building: 'apartments', name: 'Hofhaus', 'building:levels': '5' }, members: [{ ref: 1, role: 'outer' }, { ref: 2, role: 'outer' }, { ref: 3, role: 'inner' }] },
     { id: 12, tags: { type: 'multipolygon', landuse: 'residential', name: 'Oostwijk' }, members: [{ ref: 4, role: 'outer' }] },
     { id: 13, tags: { type: 'multipolygon', building: 'yes' }, members: [{ ref: 99, role: 'outer' }] },
