@@ -313,6 +313,7 @@ export class ImportService {
         counts: result.counts, extent: result.extent, features: result.outcomes, features_truncated: result.outcomesTruncated,
         ...(Array.isArray(parsed.summary.renamed) && parsed.summary.renamed.length ? { renamed_fields: parsed.summary.renamed } : {}),
         ...(result.upserted ? { upserted: result.upserted } : {}),
+        ...(result.readings !== undefined ? { readings: { ...(parsed.summary.readings as object), stored: result.readings } } : {}),
       };
       update({ status: 'succeeded', dataset_id: result.datasetId, counts: result.counts, extent: result.extent, finished_at: new Date().toISOString() }, { phase: 'done' });
       await db.updateTable('import_jobs').set({

@@ -40,6 +40,8 @@ export interface LoadResult {
   outcomes: FeatureOutcome[];
   outcomesTruncated: boolean;
   customLayer?: CustomLayerRow;
+  /** Sensor readings stored from long-format observations (new ones; repeats are skipped). */
+  readings?: number;
   /** For a network upsert: rows matched and updated in place, and rows inserted. */
   upserted?: UpsertCounts;
 }
@@ -191,6 +193,7 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
 
     o.onPhase?.('writing');
     let upserted: UpsertCounts | undefined;
+    let readings: number | undefined;
     const previous = `SELECT id FROM datasets WHERE name = $2 AND layer = $3 AND id <> $1`;
     if (o.target === 'custom') {
       await writeCustom(tx, customLayer!, datasetId, o.mode, previous, o);
@@ -219,6 +222,7 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
         }
         await tx.query(MAIN_INSERT[t.main]!, [datasetId]);
       }
+      if (o.target === 'sensors') readings = await loadReadings(tx);
     }
 
     const counts = { accepted: 0, repaired: 0, rejected: 0 };
@@ -250,6 +254,7 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
       outcomes: outcomes.slice(0, REPORT_LIMIT).map((r) => ({ ...r, idx: Number(r.idx) })),
       outcomesTruncated: outcomes.length > REPORT_LIMIT,
       customLayer,
+      ...(readings !== undefined ? { readings } : {}),
       ...(upserted ? { upserted } : {}),
     };
   });
@@ -302,6 +307,26 @@ async function upsertNetwork(tx: ScriptTransaction, main: string, nodes: string,
     nodes: { updated: Number(n?.matched ?? 0), inserted: Number(n?.fresh ?? 0) },
     links: { updated: Number(l?.matched ?? 0), inserted: Number(l?.fresh ?? 0) },
   };
+}
+
+/**
+ * Long-format observations: the staged readings of sensors that exist now (the file's or ones
+ * registered before), each stored once, and every sensor's current state moved forward.
+ */
+async function loadReadings(tx: ScriptTransaction): Promise<number> {
+  const [r] = await tx.query<{ n: string }>(`WITH ins AS (
+      INSERT INTO readings (sensor_id, ts, value)
+      SELECT s.id, (r.vals->>'ts')::timestamptz, (r.vals->>'value')::float8
+      FROM import_stage r JOIN sensors s ON s.external_id = r.source_id WHERE r.kind = 'r'
+      ON CONFLICT DO NOTHING RETURNING 1)
+    SELECT count(*)::text AS n FROM ins`);
+  await tx.exec(`INSERT INTO sensor_state (sensor_id, ts, value)
+    SELECT DISTINCT ON (s.id) s.id, (r.vals->>'ts')::timestamptz, (r.vals->>'value')::float8
+    FROM import_stage r JOIN sensors s ON s.external_id = r.source_id WHERE r.kind = 'r'
+    ORDER BY s.id, (r.vals->>'ts')::timestamptz DESC
+    ON CONFLICT (sensor_id) DO UPDATE SET ts = EXCLUDED.ts, value = EXCLUDED.value, received_at = now()
+      WHERE sensor_state.ts < EXCLUDED.ts`);
+  return Number(r?.n ?? 0);
 }
 
 /** Stages a finished spool file in COPY chunks cut at line ends (bounded memory). */
