@@ -22,7 +22,7 @@ describe.each(BACKENDS)('names that cannot collide on %s (issue #10)', (kind) =>
     removeScratch();
   });
 
-  it.each(['changes', 'catalog', 'water_pipes', 'land_use', 'surfaces', 'datasets', 'layer_versions'])(
+  it.each(['changes', 'catalog', 'water_pipes', 'power_nodes', 'surfaces', 'datasets', 'layer_versions'])(
     'refuses the custom layer name %s, which is built in or reserved',
     async (name) => {
       await expect(runImport(twin, file, { layer: name })).rejects.toThrow(/built-in or reserved name/);
