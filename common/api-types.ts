@@ -155,3 +155,22 @@ export interface SessionResponse {
   /** Single sign-on is configured: `GET /auth/oidc/login` starts it. */
   oidc?: boolean;
 }
+
+/** One LoD2+ building of `GET /api/buildings/surfaces` (issue #15). */
+export interface BuildingSurfaces {
+  id: number;
+  height_m: number;
+  use: string;
+  name: string | null;
+  lod: string | null;
+  /** Semantic type per polygon (`RoofSurface`, `WallSurface`, `GroundSurface`, …; null: none given). */
+  types: (string | null)[];
+  /** One polygon per surface: rings of [lon, lat, z], z in metres above the building's ground. */
+  polygons: [number, number, number][][][];
+}
+
+export interface BuildingSurfacesResponse {
+  buildings: BuildingSurfaces[];
+  /** True when more buildings with surfaces lie in the bbox than one answer carries (nearest the centre first). */
+  truncated: boolean;
+}

@@ -28,6 +28,10 @@ import { auditRoutes, tokenRoutes, userRoutes } from './auth/account-routes';
 import { oidcRoutes } from './auth/oidc';
 import { layerRoutes } from './layer-routes';
 import { openApiRoutes } from './openapi-routes';
+import { surfaceRoutes } from './buildings/surface-routes';
+import { sweepTempDirs } from './imports/temp-files';
+import { ExportService } from './exports/export-service';
+import { datasetExportRoutes, layerExportRoutes } from './exports/export-routes';
 
 export interface AppDeps {
   backend: Backend;
@@ -73,10 +77,15 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
     backend,
     catalog: tiles.catalog,
     limits: config.imports,
+    leaseS: config.imports.leaseS,
+    concurrency: config.imports.concurrency,
+    maxQueued: config.imports.maxQueued,
     onError: (err, job) => log.error({ err, job }, 'import failed'),
   });
   const interrupted = await imports.recoverInterrupted();
-  if (interrupted > 0) log.warn({ interrupted }, 'import jobs interrupted by a restart marked failed');
+  if (interrupted > 0) log.warn({ interrupted }, 'import jobs whose owner stopped (lease expired) marked failed');
+  const swept = await sweepTempDirs();
+  if (swept > 0) log.info({ swept }, 'temporary files of stopped imports removed');
 
   const sessions = new SessionStore(backend.db, config.auth.sessionTtlS);
   const tokens = new TokenStore(backend.db);
@@ -119,9 +128,26 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/layers', layerRoutes({ catalog: tiles.catalog, settings: layerSettings }));
   for (const [path, sub] of sensorApps(sensors)) mount(path, sub);
   const impacts = new ImpactService(backend.db);
-  mount('/api/scenarios', scenarioRoutes({ db: backend.db, impacts }));
+  const exports = new ExportService({
+    db: backend.db,
+    maxFeatures: config.imports.exportMaxFeatures,
+    concurrency: config.imports.exportConcurrency,
+  });
+  mount('/api/scenarios', scenarioRoutes({ db: backend.db, impacts, exports }));
   mount('/api/impact-factors', impactFactorRoutes({ db: backend.db }));
-  mount('/api/datasets', datasetRoutes({ db: backend.db, imports, limits: config.imports }));
+  mount(
+    '/api/datasets',
+    datasetRoutes({
+      db: backend.db,
+      imports,
+      limits: config.imports,
+      backend,
+      previewConcurrency: config.imports.previewConcurrency,
+    }),
+  );
+  mount('/api/datasets', datasetExportRoutes({ db: backend.db, catalog: tiles.catalog, exports }));
+  mount('/api/buildings', surfaceRoutes({ db: backend.db, catalog: tiles.catalog }));
+  mount('/api/layers', layerExportRoutes({ db: backend.db, catalog: tiles.catalog, exports }));
   const secureCookies = config.auth.secureCookies;
   mount('/api/session', sessionRoutes({ db: backend.db, sessions, secureCookies, oidc: Boolean(config.auth.oidc) }));
   if (config.auth.oidc) {

@@ -60,6 +60,20 @@ export interface ImportConfig {
   maxUncompressedBytes: number;
   /** Most entries in a zip archive. */
   maxZipEntries: number;
+  /** Largest uncompressed ÷ compressed size of a zip that expands past 256 MiB (zip bombs). */
+  maxZipRatio: number;
+  /** Disk space to leave free in the temporary directory after extracting, bytes. */
+  diskReserveBytes: number;
+  /** Import jobs running at once, and waiting beyond those (more: 503). */
+  concurrency: number;
+  maxQueued: number;
+  /** Previews read at once (more: 503). */
+  previewConcurrency: number;
+  /** Seconds an import job's lease lasts (renewed every third of it while the job is open). */
+  leaseS: number;
+  /** Features one export may hold, and exports built at once (more: 503). */
+  exportMaxFeatures: number;
+  exportConcurrency: number;
 }
 
 /** Live sensors (issue #4). */
@@ -200,6 +214,14 @@ const EnvSchema = z.object({
       return roles;
     }),
   TWIN_OIDC_SCOPES: z.string().default('openid profile email'),
+  TWIN_IMPORT_MAX_ZIP_RATIO: int(2, 100_000).default(200),
+  TWIN_IMPORT_DISK_RESERVE_MB: int(0, 1_000_000_000).default(512),
+  TWIN_IMPORT_CONCURRENCY: int(1, 64).default(1),
+  TWIN_IMPORT_MAX_QUEUED: int(0, 10_000).default(16),
+  TWIN_PREVIEW_CONCURRENCY: int(1, 64).default(2),
+  TWIN_IMPORT_LEASE_S: int(3, 3600).default(30),
+  TWIN_EXPORT_MAX_FEATURES: int(1, 100_000_000).default(1_000_000),
+  TWIN_EXPORT_CONCURRENCY: int(1, 64).default(2),
 });
 
 export class ConfigError extends Error {
@@ -254,6 +276,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFileBytes: e.TWIN_IMPORT_MAX_MB * 1024 * 1024,
       maxUncompressedBytes: e.TWIN_IMPORT_MAX_UNZIPPED_MB * 1024 * 1024,
       maxZipEntries: e.TWIN_IMPORT_MAX_ZIP_ENTRIES,
+      maxZipRatio: e.TWIN_IMPORT_MAX_ZIP_RATIO,
+      diskReserveBytes: e.TWIN_IMPORT_DISK_RESERVE_MB * 1024 * 1024,
+      concurrency: e.TWIN_IMPORT_CONCURRENCY,
+      maxQueued: e.TWIN_IMPORT_MAX_QUEUED,
+      previewConcurrency: e.TWIN_PREVIEW_CONCURRENCY,
+      leaseS: e.TWIN_IMPORT_LEASE_S,
+      exportMaxFeatures: e.TWIN_EXPORT_MAX_FEATURES,
+      exportConcurrency: e.TWIN_EXPORT_CONCURRENCY,
     },
     auth: {
       publicUrl: e.TWIN_PUBLIC_URL?.replace(/\/+$/, ''),

@@ -50,7 +50,7 @@ export function featureRoutes({ db, catalog }: FeatureRoutesOptions) {
     assertLayersVisible(principalOf(c), [layer]);
     const id = parseFeatureId(c.req.param('id'));
     const { rows } = await sql<FeatureRow>`
-      SELECT to_jsonb(t) - 'geom' AS properties,
+      SELECT to_jsonb(t) - 'geom' - 'surfaces' - 'surface_types' AS properties,
              ST_AsGeoJSON(ST_Transform(t.geom, 4326), 7) AS geometry,
              d.id AS dataset_id, d.name AS dataset_name, d.source AS dataset_source,
              d.licence AS dataset_licence, d.imported_at AS dataset_imported_at

@@ -56,6 +56,8 @@ export const POLICY: Readonly<Record<string, RoutePolicy>> = {
   'GET /api/labels': { access: 'public', summary: 'Street and place labels in a bounding box', scope: 'from layers the caller may see' },
   'GET /api/layers': { access: 'gis', summary: 'Every layer with its access (public or staff)' },
   'PATCH /api/layers/:name': { access: 'gis', summary: 'Set a layer public or staff' },
+  'GET /api/layers/:name/export': { access: 'public', summary: 'A layer as GeoPackage, FlatGeobuf, GeoJSON or CSV', scope: STAFF_LAYERS },
+  'GET /api/buildings/surfaces': { access: 'public', summary: 'LoD2 surfaces of buildings in a bounding box (the 3D map)', scope: `as the buildings layer; ?scenario=: ${SCENARIO_READ}` },
 
   // Live sensors
   'POST /api/ingest/readings': { access: 'ingest', summary: 'Ingest sensor readings (JSON array or NDJSON)' },
@@ -94,6 +96,8 @@ export const POLICY: Readonly<Record<string, RoutePolicy>> = {
   'GET /api/datasets/:job': { access: 'gis', summary: 'An import job' },
   'GET /api/datasets/:job/events': { access: 'gis', summary: "An import job's progress (server-sent events)" },
   'GET /api/datasets/:job/report': { access: 'gis', summary: "An import job's per-feature report" },
+  'GET /api/datasets/:id{[0-9]+}/export': { access: 'gis', summary: "A dataset's features as GeoPackage, FlatGeobuf, GeoJSON or CSV" },
+  'DELETE /api/datasets/:id{[0-9]+}': { access: 'gis', summary: 'Delete a dataset and its features in one transaction' },
 
   // Accounts, sessions, tokens, audit
   'GET /api/session': { access: 'public', summary: 'The signed-in user (or null) and the CSRF token' },

@@ -12,12 +12,16 @@ import { CLI_ACTOR } from '../auth/principal';
 
 const USAGE = `usage: npm run import -- <file> --layer <name> [--map field=expr …] [--srs EPSG:n]
          [--mode replace|append|upsert] [--name text] [--source text] [--licence text]
-         [--format geojson|ndjson|csv|shapefile|geopackage|flatgeobuf|osm|epanet] [--report file.json]
+         [--format geojson|ndjson|csv|shapefile|geopackage|flatgeobuf|osm|epanet|cityjson|cityjsonseq|citygml]
+         [--lod 2] [--parts merge|keep] [--report file.json]
 
   --layer   buildings, roads, water, power, sensors, or a new custom layer name (a-z, 0-9, _)
   --map     a target field from an expression, repeatable: --map height_m=height_roof*0.3048
   --srs     the file's CRS when it declares none (or declares a wrong one), e.g. EPSG:28992
-  --mode    replace (default: the previous import of the same --name), append, or upsert by source id`;
+  --mode    replace (default: the previous import of the same --name), append, or upsert by source id
+  --srs     also an OGC URN or URL (http://www.opengis.net/def/crs/EPSG/0/2056), a WKT or PROJJSON
+  --lod     3D city models: the LoD to read (2: the best 2.x; 1.3: the best up to 1.3); default the best ≤ 2
+  --parts   3D city models: merge BuildingParts into their building (default) or keep each as a building`;
 
 /** `npm run import`: loads one file into the configured database, with progress and a report. */
 async function main(): Promise<number> {
@@ -35,6 +39,8 @@ async function main(): Promise<number> {
         licence: { type: 'string', default: 'unspecified' },
         format: { type: 'string' },
         report: { type: 'string' },
+        lod: { type: 'string' },
+        parts: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -58,7 +64,7 @@ async function main(): Promise<number> {
   });
   try {
     await migrate(backend);
-    const service = new ImportService({ backend, catalog: new LayerCatalog(), limits: config.imports });
+    const service = new ImportService({ backend, catalog: new LayerCatalog(), limits: config.imports, leaseS: config.imports.leaseS });
     const bar = progressBar();
     const { job, done } = await service.submit({
       path: file,
@@ -72,13 +78,16 @@ async function main(): Promise<number> {
       source: o.source ?? `file: ${basename(file)}`,
       licence: o.licence ?? 'unspecified',
       actor: CLI_ACTOR,
+      lod: o.lod,
+      buildingParts: o.parts as 'merge' | 'keep' | undefined,
     });
     service.live(job.id)?.events.on('progress', bar);
     const result = await done;
     bar(result, true);
     printReport(result);
     const row = await backend.db.selectFrom('import_jobs').select('report').where('id', '=', job.id).executeTakeFirst();
-    const report = row?.report as { features?: { idx: number; source_id: string | null; status: string; reason: string }[] } | null;
+    const report = row?.report as { features?: { idx: number; source_id: string | null; status: string; reason: string }[]; renamed_fields?: { field: string; column: string }[] } | null;
+    for (const r of report?.renamed_fields ?? []) console.log(`  field "${r.field}" is a reserved column name: stored as ${r.column}`);
     const problems = report?.features ?? [];
     for (const f of problems.slice(0, 20)) console.log(`  feature ${f.idx}${f.source_id ? ` (${f.source_id})` : ''}: ${f.status}: ${f.reason}`);
     if (problems.length > 20) console.log(`  … ${problems.length - 20} more in the report`);

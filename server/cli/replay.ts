@@ -8,7 +8,8 @@ const USAGE = `usage: npm run replay -- <file.csv> [--speed 60] [--locations fil
          [--prefix replay-]
 
 Plays a wide CSV time series (a header of sensor ids, optionally a first time column; one row per
-step) into a running twin's ingest API. --speed 60 plays an hour per minute, 0 as fast as it can.
+step) or a long one (rows of sensor,ts,value, optionally a wkt/geometry, lon/lat or encoded
+polyline column per sensor, which then registers the sensors) into a running twin's ingest API. --speed 60 plays an hour per minute, 0 as fast as it can.
 Without a time column rows are --step seconds apart and the series ends at --end (default now).
 --locations (CSV sensor_id,latitude,longitude or GeoJSON points) registers sensors that are new;
 that needs a GIS user's API token (--token or TWIN_TOKEN; npm run users -- token <name>).

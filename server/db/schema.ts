@@ -88,6 +88,9 @@ export interface ImportJobsTable {
   report: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The process running the job and until when its lease holds (issue #10). */
+  owner: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface CustomLayersTable {
@@ -111,6 +114,10 @@ export interface BuildingsTable {
   attributes: Json;
   source_id: SourceId;
   min_height_m: ColumnType<number | null, number | null | undefined, number | null>;
+  /** 3D city models (issue #15): the LoD read, and LoD2+ surfaces (z above the building's ground). */
+  lod: ColumnType<string | null, string | null | undefined, string | null>;
+  surfaces: ColumnType<string | null, never, never>;
+  surface_types: ColumnType<(string | null)[] | null, never, never>;
 }
 
 export interface RoadNodesTable {

@@ -1,15 +1,23 @@
 import type { Kysely } from 'kysely';
 import type { ScriptTransaction } from '../db/backend';
 import type { Database } from '../db/schema';
-import type { AttributeDefinition, LayerCatalog, LayerDefinition } from '../../tiles/catalog';
+import { LAYERS, type AttributeDefinition, type LayerCatalog, type LayerDefinition } from '../../tiles/catalog';
 import type { CustomColumn, ColumnType } from './targets/custom';
 
 /** Custom layer names: lower snake case, 3–40 characters, not a built-in layer or table name. */
 export const CUSTOM_LAYER_NAME = /^[a-z][a-z0-9_]{2,39}$/;
 const COLUMN_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const RESERVED = new Set([
-  'buildings', 'roads', 'water', 'power', 'sensors', 'land_use', 'labels', 'water_pipes', 'water_nodes',
-  'power_lines', 'power_nodes', 'road_nodes', 'road_links', 'datasets', 'catalog', 'custom', 'all',
+/**
+ * Names a custom layer cannot take (issue #10): every built-in tile layer, the import targets,
+ * the scenario overlay layer `changes`, the tile routes' own words (`/tiles/catalog.json`), and
+ * the twin's tables, so no custom layer can hide or stand in for one of them.
+ */
+export const RESERVED_LAYER_NAMES: ReadonlySet<string> = new Set([
+  ...LAYERS.map((l) => l.name),
+  'buildings', 'roads', 'water', 'power', 'sensors', 'land_use', 'labels',
+  'changes', 'scenario', 'scenarios', 'catalog', 'tiles', 'styles', 'style', 'features', 'surfaces', 'export',
+  'datasets', 'custom', 'all', 'layers', 'api', 'ogc', 'collections', 'metrics', 'healthz',
+  'road_nodes', 'road_links', 'readings', 'sensor_state', 'layer_versions', 'import_jobs', 'custom_layers',
 ]);
 
 export class CustomLayerError extends Error {
@@ -21,7 +29,7 @@ export function validateCustomLayerName(name: string): string {
   if (!CUSTOM_LAYER_NAME.test(name)) {
     throw new CustomLayerError(`layer "${name.slice(0, 60)}" is not a twin layer (buildings, roads, water, power, sensors); a custom layer name must be 3–40 characters of a-z, 0-9 and _, starting with a letter`);
   }
-  if (RESERVED.has(name)) throw new CustomLayerError(`"${name}" is reserved and cannot name a custom layer`);
+  if (RESERVED_LAYER_NAMES.has(name)) throw new CustomLayerError(`"${name}" is a built-in or reserved name (a twin layer, the scenario changes layer, or a word of the tile routes) and cannot name a custom layer; choose another`);
   return name;
 }
 

@@ -6,21 +6,26 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
 import { FORMATS, type Format } from './formats';
-import { IMPORT_MODES, ImportRequestError, type ImportService, type JobView } from './import-service';
+import { IMPORT_MODES, ImportBusyError, ImportRequestError, type ImportRequest, type ImportService, type JobView } from './import-service';
+import type { Backend } from '../db/backend';
+import { DatasetInUseError, DatasetNotFoundError, deleteDataset } from './delete-dataset';
 import type { ImportMode } from './load';
 import { receiveUpload, UploadError } from './upload';
 import { previewInWorker } from './parse-in-worker';
 import { FileError, type ImportLimits } from './source';
 import { CrsError } from './crs';
 import { actorOf, principalOf } from '../auth/principal';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { makeTempDir } from './temp-files';
 
 export interface DatasetRoutesOptions {
   db: Kysely<Database>;
   imports: ImportService;
   limits: ImportLimits;
+  /** For deletes in one transaction; without it DELETE answers 404. */
+  backend?: Backend;
+  /** Previews read at once; more answer 503 (default 2). */
+  previewConcurrency?: number;
 }
 
 /** Features a preview returns at most. */
@@ -36,9 +41,11 @@ const jobId = z.uuid();
  *   GET  /{job}            an import job: status, progress, counts, extent, error
  *   GET  /{job}/events     server-sent progress events until the job ends
  *   GET  /{job}/report     the per-feature report (JSON; ?format=csv for a table)
+ *   DELETE /{id}           a dataset (numeric id) and all its features, in one transaction
  */
-export function datasetRoutes({ db, imports, limits }: DatasetRoutesOptions) {
+export function datasetRoutes({ db, imports, limits, backend, previewConcurrency = 2 }: DatasetRoutesOptions) {
   const maxUploadBytes = limits.maxFileBytes;
+  let previews = 0;
   const findJob = async (id: string): Promise<JobView | null> => {
     if (!jobId.safeParse(id).success) return null;
     const live = imports.live(id);
@@ -73,20 +80,34 @@ export function datasetRoutes({ db, imports, limits }: DatasetRoutesOptions) {
 
   return new Hono<{ Bindings: { incoming?: IncomingMessage } }>()
     .post('/preview', async (c) => {
-      const upload = await receive(c);
-      const tmp = await mkdtemp(join(tmpdir(), 'twin-preview-'));
+      // Checked before the upload is read: a busy twin refuses at once rather than store it.
+      if (previews >= previewConcurrency) throw new ApiError(503, 'unavailable', `${previews} previews are being read; try again shortly`);
+      previews++;
+      let upload: Awaited<ReturnType<typeof receive>>;
+      try {
+        upload = await receive(c);
+      } catch (error) {
+        previews--;
+        throw error;
+      }
+      const tmp = await makeTempDir('preview');
       try {
         const format = upload.fields.get('format')?.[0] as Format | undefined;
         if (format && !FORMATS.includes(format)) throw new ApiError(400, 'bad_request', `format must be one of ${FORMATS.join(', ')}`);
+        const field = (k: string) => upload.fields.get(k)?.[0]?.trim() || undefined;
+        const parts = field('parts');
+        if (parts !== undefined && parts !== 'merge' && parts !== 'keep') throw new ApiError(400, 'bad_request', 'parts must be merge or keep');
         const preview = await previewInWorker({
-          path: upload.path, name: upload.fileName, format, srs: upload.fields.get('srs')?.[0]?.trim() || undefined,
-          limits, tmpDir: tmp, limit: PREVIEW_FEATURES,
+          path: upload.path, name: upload.fileName, format, srs: field('srs'),
+          limits, tmpDir: tmp, limit: PREVIEW_FEATURES, lod: field('lod'), buildingParts: parts,
+          spatialRefSys: await imports.spatialRefSys(),
         });
         return c.json({ file_name: upload.fileName, bytes: upload.bytes, ...preview });
       } catch (error) {
         if (error instanceof FileError || error instanceof CrsError) throw new ApiError(400, 'bad_request', error.message);
         throw error;
       } finally {
+        previews--;
         await rm(tmp, { recursive: true, force: true });
         await upload.discard();
       }
@@ -107,6 +128,7 @@ export function datasetRoutes({ db, imports, limits }: DatasetRoutesOptions) {
           name: (one('name') ?? upload.fileName).slice(0, 200),
           source: (one('source') ?? `upload: ${upload.fileName}`).slice(0, 500),
           licence: (one('licence') ?? 'unspecified').slice(0, 200),
+          lod: one('lod'), buildingParts: one('parts') as ImportRequest['buildingParts'],
           removeFile: true,
           actor: actorOf(principalOf(c)),
         });
@@ -114,6 +136,18 @@ export function datasetRoutes({ db, imports, limits }: DatasetRoutesOptions) {
       } catch (error) {
         await upload.discard();
         if (error instanceof ImportRequestError) throw new ApiError(400, 'bad_request', error.message);
+        if (error instanceof ImportBusyError) throw new ApiError(503, 'unavailable', error.message);
+        throw error;
+      }
+    })
+    .delete('/:id{[0-9]+}', async (c) => {
+      const id = c.req.param('id');
+      if (!backend || id.length > 18) throw new ApiError(404, 'not_found', `no dataset ${id.slice(0, 20)}`);
+      try {
+        return c.json(await deleteDataset(backend, id, actorOf(principalOf(c))));
+      } catch (error) {
+        if (error instanceof DatasetNotFoundError) throw new ApiError(404, 'not_found', error.message);
+        if (error instanceof DatasetInUseError) throw new ApiError(409, 'bad_request', error.message);
         throw error;
       }
     })

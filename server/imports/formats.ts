@@ -7,8 +7,10 @@ import { readGeoPackage } from './readers/geopackage';
 import { readFlatGeobuf } from './readers/flatgeobuf';
 import { readOsmPbf } from './readers/osm-pbf';
 import { readEpanet } from './readers/epanet';
+import { readCityJson, readCityJsonSeq } from './readers/cityjson';
+import { readCityGml } from './readers/citygml';
 
-export const FORMATS = ['geojson', 'ndjson', 'csv', 'shapefile', 'geopackage', 'flatgeobuf', 'osm', 'epanet'] as const;
+export const FORMATS = ['geojson', 'ndjson', 'csv', 'shapefile', 'geopackage', 'flatgeobuf', 'osm', 'epanet', 'cityjson', 'cityjsonseq', 'citygml'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export const READERS: Record<Format, Reader> = {
@@ -20,6 +22,9 @@ export const READERS: Record<Format, Reader> = {
   flatgeobuf: readFlatGeobuf,
   osm: readOsmPbf,
   epanet: readEpanet,
+  cityjson: readCityJson,
+  cityjsonseq: readCityJsonSeq,
+  citygml: readCityGml,
 };
 
 /**
@@ -30,6 +35,9 @@ export const READERS: Record<Format, Reader> = {
 export const WGS84_BY_DEFAULT = new Set<Format>(['geojson', 'ndjson', 'csv', 'osm']);
 
 const BY_EXTENSION: [RegExp, Format][] = [
+  [/\.city\.json$/i, 'cityjson'],
+  [/\.city\.jsonl$/i, 'cityjsonseq'],
+  [/\.(gml|citygml)$/i, 'citygml'],
   [/\.(geo)?json$/i, 'geojson'],
   [/\.(ndjson|geojsonl|geojsons|jsonl|geojsonseq)$/i, 'ndjson'],
   [/\.(csv|txt)$/i, 'csv'],
@@ -40,17 +48,24 @@ const BY_EXTENSION: [RegExp, Format][] = [
   [/\.inp$/i, 'epanet'],
 ];
 
+/** How much of a file's head is read to tell its format. */
+const SNIFF_BYTES = 4096;
+
 /** The format of a file: by its first bytes where they are distinctive, else by its name. */
 export function detectFormat(path: string, name = path): Format {
-  const head = Buffer.alloc(16);
+  const head = Buffer.alloc(SNIFF_BYTES);
   const fd = openSync(path, 'r');
   let n = 0;
   try {
-    n = readSync(fd, head, 0, 16, 0);
+    n = readSync(fd, head, 0, SNIFF_BYTES, 0);
   } finally {
     closeSync(fd);
   }
   const bytes = head.subarray(0, n);
+  const text = bytes.toString('utf8');
+  // CityJSON shares .json/.jsonl with GeoJSON, CityGML .xml with everything: look inside.
+  if (/^\s*\{[^]*?"type"\s*:\s*"CityJSON"/.test(text)) return /\.(jsonl|ndjson)$/i.test(name) || /^\s*\{[^\n]*\}\s*\n\s*\{/.test(text) ? 'cityjsonseq' : 'cityjson';
+  if (/^\s*(<\?xml[^>]*>\s*)?(<!--[^]*?-->\s*)*<([\w-]+:)?CityModel[\s>]/.test(text)) return 'citygml';
   if (bytes.subarray(0, 15).toString('latin1') === 'SQLite format 3') return 'geopackage';
   if (bytes[0] === 0x66 && bytes[1] === 0x67 && bytes[2] === 0x62) return 'flatgeobuf';
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) return 'shapefile';
@@ -58,5 +73,5 @@ export function detectFormat(path: string, name = path): Format {
     if (/\.pbf$/i.test(name)) return 'osm';
   }
   for (const [re, format] of BY_EXTENSION) if (re.test(name)) return format;
-  throw new FileError(`cannot tell the format of "${name}"; supported: ${FORMATS.join(', ')} (by extension: .geojson .ndjson .csv .zip .gpkg .fgb .osm.pbf .inp)`);
+  throw new FileError(`cannot tell the format of "${name}"; supported: ${FORMATS.join(', ')} (by extension: .geojson .ndjson .csv .zip .gpkg .fgb .osm.pbf .inp .city.json .city.jsonl .gml)`);
 }

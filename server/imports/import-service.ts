@@ -1,11 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import type { Backend } from '../db/backend';
 import type { LayerCatalog } from '../../tiles/catalog';
-import { CrsError, crsFromName } from './crs';
+import { CrsError, crsFromName, useSpatialRefSys, type SpatialRefSys } from './crs';
+import { lodLimit } from './readers/city-model';
+import { loadSpatialRefSys } from './spatial-ref-sys';
+import { isTempDirName, makeTempDir } from './temp-files';
 import { compileMapping, ExpressionError } from './expressions';
 import { CustomLayerError, customLayerDefinition, validateCustomLayerName } from './custom-layers';
 import { loadSpool, spoolStager, type ImportMode, type LoadResult, type Stager } from './load';
@@ -32,6 +36,9 @@ export interface ImportRequest {
   removeFile?: boolean;
   /** Who imports (the audit row); the CLI passes `CLI_ACTOR`. */
   actor?: Actor;
+  /** 3D city models: the LoD to read (`2`, `1.3`; default the best ≤ 2) and BuildingParts merged or kept. */
+  lod?: string;
+  buildingParts?: 'merge' | 'keep';
 }
 
 export interface JobProgress {
@@ -64,6 +71,11 @@ export class ImportRequestError extends Error {
   override name = 'ImportRequestError';
 }
 
+/** The import queue is full (503 + Retry-After): nothing was recorded; retry later. */
+export class ImportBusyError extends Error {
+  override name = 'ImportBusyError';
+}
+
 export const IMPORT_MODES: readonly ImportMode[] = ['replace', 'append', 'upsert'];
 
 /** Which target a layer name means; custom names are validated (they become table names). */
@@ -74,12 +86,22 @@ export function resolveTarget(layer: string): TargetKind {
 }
 
 /** Options checked before any work: layer, mode, mapping syntax, CRS name. */
-export function checkRequest(r: Pick<ImportRequest, 'layer' | 'mode' | 'mapping' | 'srs'>): TargetKind {
+export function checkRequest(r: Pick<ImportRequest, 'layer' | 'mode' | 'mapping' | 'srs' | 'lod' | 'buildingParts'>): TargetKind {
   try {
     const target = resolveTarget(r.layer);
     if (!IMPORT_MODES.includes(r.mode)) throw new ImportRequestError(`mode must be one of ${IMPORT_MODES.join(', ')}`);
     compileMapping(r.mapping);
     if (r.srs) crsFromName(r.srs);
+    if (r.lod !== undefined) {
+      try {
+        lodLimit(r.lod);
+      } catch (error) {
+        throw new ImportRequestError((error as Error).message);
+      }
+    }
+    if (r.buildingParts !== undefined && r.buildingParts !== 'merge' && r.buildingParts !== 'keep') {
+      throw new ImportRequestError('parts must be merge (BuildingParts joined into their building) or keep (each part a building)');
+    }
     return target;
   } catch (error) {
     if (error instanceof CustomLayerError || error instanceof ExpressionError || error instanceof CrsError) {
@@ -95,6 +117,11 @@ export interface ImportServiceOptions {
   limits: ImportLimits;
   /** Parse in a worker thread (the server); false parses in-process (a CLI may choose). */
   useWorker?: boolean;
+  /** Seconds a job's lease lasts; renewed every third of it while the job is open (default 30). */
+  leaseS?: number;
+  /** Jobs run at once (default 1) and jobs waiting beyond those (default 16; more: ImportBusyError). */
+  concurrency?: number;
+  maxQueued?: number;
   onError?: (error: Error, jobId: string) => void;
 }
 
@@ -106,15 +133,39 @@ export interface ImportServiceOptions {
 export class ImportService {
   readonly #o: ImportServiceOptions;
   readonly #live = new Map<string, { view: JobView; events: EventEmitter }>();
-  #queue: Promise<unknown> = Promise.resolve();
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  #srs: Promise<SpatialRefSys> | undefined;
+  /** This process as a job owner: host, pid and a nonce (pids are reused). */
+  readonly owner = `${hostname().slice(0, 60)}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  #open = 0;
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: ImportServiceOptions) {
     this.#o = options;
   }
 
+  /**
+   * The database's EPSG definitions, read once and used in this thread from then on (so `--srs`
+   * is checked against them) and handed to every parse worker.
+   */
+  async spatialRefSys(): Promise<SpatialRefSys> {
+    this.#srs ??= loadSpatialRefSys(this.#o.backend.db).then((table) => {
+      useSpatialRefSys(table);
+      return table;
+    });
+    return this.#srs;
+  }
+
   /** Records a job and queues it; resolves once queued with the job's first view. */
   async submit(r: ImportRequest): Promise<{ job: JobView; done: Promise<JobView> }> {
+    await this.spatialRefSys();
     const target = checkRequest(r);
+    const maxQueued = this.#o.maxQueued ?? 16;
+    if (this.#running >= (this.#o.concurrency ?? 1) && this.#waiting.length >= maxQueued) {
+      if (r.removeFile) await removeUpload(r.path);
+      throw new ImportBusyError(`the import queue is full (${this.#waiting.length} jobs waiting); try again in a while`);
+    }
     const size = (await stat(r.path)).size;
     if (size > this.#o.limits.maxFileBytes) {
       if (r.removeFile) await removeUpload(r.path);
@@ -122,7 +173,10 @@ export class ImportService {
     }
     const row = await this.#o.backend.db
       .insertInto('import_jobs')
-      .values({ name: r.name, layer: r.layer, mode: r.mode, source: r.source, licence: r.licence, file_name: r.fileName, file_bytes: size, progress: jsonb({}) })
+      .values({
+        name: r.name, layer: r.layer, mode: r.mode, source: r.source, licence: r.licence, file_name: r.fileName, file_bytes: size,
+        progress: jsonb({}), owner: this.owner, lease_expires_at: sql<Date>`now() + make_interval(secs => ${this.#leaseS})`,
+      })
       .returning(['id', 'created_at'])
       .executeTakeFirstOrThrow();
     const view: JobView = {
@@ -134,19 +188,75 @@ export class ImportService {
     const events = new EventEmitter();
     events.setMaxListeners(100);
     this.#live.set(view.id, { view, events });
-    const done = (this.#queue = this.#queue.then(() => this.#run(view, events, r, target), () => this.#run(view, events, r, target)));
-    return { job: { ...view }, done: done as Promise<JobView> };
+    this.#opened();
+    const done = this.#slot().then(async (release) => {
+      try {
+        return await this.#run(view, events, r, target);
+      } finally {
+        release();
+        this.#closed();
+      }
+    });
+    return { job: { ...view }, done };
+  }
+
+  /** Waits for a free run slot (jobs start in arrival order); resolves to its release. */
+  #slot(): Promise<() => void> {
+    const release = () => {
+      this.#running--;
+      const next = this.#waiting.shift();
+      if (next) next();
+    };
+    if (this.#running < (this.#o.concurrency ?? 1)) {
+      this.#running++;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve) => this.#waiting.push(() => {
+      this.#running++;
+      resolve(release);
+    }));
+  }
+
+  get #leaseS(): number {
+    return this.#o.leaseS ?? 30;
+  }
+
+  /** Renews the leases of this process's open jobs while it has any. */
+  #opened(): void {
+    if (this.#open++ > 0) return;
+    this.#heartbeat = setInterval(() => void this.renewLeases().catch(() => undefined), (this.#leaseS * 1000) / 3);
+    this.#heartbeat.unref();
+  }
+
+  #closed(): void {
+    if (--this.#open > 0 || !this.#heartbeat) return;
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+  }
+
+  /** Extends the lease of every open job this process owns; returns how many. */
+  async renewLeases(): Promise<number> {
+    const rows = await this.#o.backend.db
+      .updateTable('import_jobs')
+      .set({ lease_expires_at: sql<Date>`now() + make_interval(secs => ${this.#leaseS})` })
+      .where('owner', '=', this.owner)
+      .where('status', 'in', ['queued', 'running'])
+      .returning('id')
+      .execute();
+    return rows.length;
   }
 
   /**
-   * Marks jobs left queued or running by a stopped process as failed (their transaction never
-   * committed, so nothing was changed). Called once at start-up. Returns how many.
+   * Marks failed the jobs left queued or running by a process that stopped: those whose lease
+   * has expired (their transaction never committed, so nothing was changed). Jobs whose owner
+   * still renews its lease — a CLI import, another server — are left alone. Called at start-up.
    */
   async recoverInterrupted(): Promise<number> {
     const rows = await this.#o.backend.db
       .updateTable('import_jobs')
-      .set({ status: 'failed', phase: 'failed', error: 'interrupted: the server stopped during this import; nothing was changed', finished_at: new Date() })
+      .set({ status: 'failed', phase: 'failed', error: 'interrupted: the process running this import stopped; nothing was changed', finished_at: new Date() })
       .where('status', 'in', ['queued', 'running'])
+      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', sql<Date>`now()`)]))
       .returning('id')
       .execute();
     return rows.length;
@@ -164,7 +274,7 @@ export class ImportService {
       events.emit('progress', { ...view });
     };
     const db = this.#o.backend.db;
-    const tmp = await mkdtemp(join(tmpdir(), 'twin-import-'));
+    const tmp = await makeTempDir('import');
     try {
       update({ status: 'running' }, { phase: 'parsing' });
       await db.updateTable('import_jobs').set({ status: 'running', phase: 'parsing' }).where('id', '=', view.id).execute();
@@ -179,6 +289,7 @@ export class ImportService {
         path: r.path, name: r.fileName, format: r.format, target, mapping: r.mapping, srs: r.srs,
         limits: this.#o.limits, tmpDir: tmp, spoolPath: pipelined ? undefined : join(tmp, 'stage.copy'),
         customGeometry: existing && existing.geometry !== 'mixed' ? existing.geometry : undefined,
+        lod: r.lod, buildingParts: r.buildingParts, spatialRefSys: await this.spatialRefSys(),
       };
       const onProgress = (p: { bytes: number; features: number }) => update({}, { bytes: p.bytes, features: p.features });
       let stage: Stager;
@@ -204,13 +315,15 @@ export class ImportService {
         job: view.id, dataset_id: result.datasetId, file: r.fileName, format: parsed.format, crs: parsed.crs,
         layer: r.layer, mode: r.mode, features_read: parsed.features, skipped_other_kinds: parsed.skipped,
         counts: result.counts, extent: result.extent, features: result.outcomes, features_truncated: result.outcomesTruncated,
+        ...(Array.isArray(parsed.summary.renamed) && parsed.summary.renamed.length ? { renamed_fields: parsed.summary.renamed } : {}),
         ...(result.upserted ? { upserted: result.upserted } : {}),
+        ...(result.readings !== undefined ? { readings: { ...(parsed.summary.readings as object), stored: result.readings } } : {}),
       };
       update({ status: 'succeeded', dataset_id: result.datasetId, counts: result.counts, extent: result.extent, finished_at: new Date().toISOString() }, { phase: 'done' });
       await db.updateTable('import_jobs').set({
         status: 'succeeded', phase: 'done', format: parsed.format, crs: parsed.crs, dataset_id: result.datasetId,
         counts: jsonb(result.counts), extent: result.extent, report: jsonb(report),
-        progress: jsonb(view.progress), finished_at: new Date(),
+        progress: jsonb(view.progress), finished_at: new Date(), lease_expires_at: null,
       }).where('id', '=', view.id).execute();
     } catch (error) {
       const e = error as Error;
@@ -221,7 +334,7 @@ export class ImportService {
       await db.updateTable('import_jobs').set({
         status: 'failed', phase: 'failed', error: message, format: view.format, crs: view.crs,
         report: jsonb({ job: view.id, file: r.fileName, layer: r.layer, error: message }),
-        progress: jsonb(view.progress), finished_at: new Date(),
+        progress: jsonb(view.progress), finished_at: new Date(), lease_expires_at: null,
       }).where('id', '=', view.id).execute().catch(() => undefined);
     } finally {
       events.emit('end', { ...view });
@@ -237,7 +350,7 @@ export class ImportService {
 /** Removes an upload and the private directory `receiveUpload` made for it (nothing else). */
 async function removeUpload(path: string): Promise<void> {
   const dir = dirname(path);
-  await rm(basename(dir).startsWith('twin-upload-') ? dir : path, { recursive: true, force: true });
+  await rm(isTempDirName(basename(dir), 'upload') || basename(dir).startsWith('twin-upload-') ? dir : path, { recursive: true, force: true });
 }
 
 /** A jsonb parameter both drivers pass through unchanged (text, cast in SQL). */

@@ -44,6 +44,8 @@ export interface LoadResult {
   outcomes: FeatureOutcome[];
   outcomesTruncated: boolean;
   customLayer?: CustomLayerRow;
+  /** Sensor readings stored from long-format observations (new ones; repeats are skipped). */
+  readings?: number;
   /** For a network upsert: rows matched and updated in place, and rows inserted. */
   upserted?: UpsertCounts;
 }
@@ -63,6 +65,7 @@ const TABLES: Record<Exclude<TargetKind, 'custom'>, { main: string; nodes?: stri
   water: { main: 'water_pipes', nodes: 'water_nodes' },
   power: { main: 'power_lines', nodes: 'power_nodes' },
   sensors: { main: 'sensors' },
+  land_use: { main: 'land_use' },
 };
 
 const NODE_INSERT: Record<string, string> = {
@@ -106,9 +109,12 @@ const LINKS = `FROM import_stage s
     WHERE s.kind = 'l' AND s.status <> 'rejected'`;
 
 const MAIN_INSERT: Record<string, string> = {
-  buildings: `INSERT INTO buildings (geom, height_m, levels, use, name, year_built, min_height_m, dataset_id, source_id, attributes)
+  buildings: `INSERT INTO buildings (geom, height_m, levels, use, name, year_built, min_height_m, dataset_id, source_id, attributes,
+      lod, surfaces, surface_types)
     SELECT ST_Multi(ST_Transform(geom, 3857)), (vals->>'height_m')::real, (vals->>'levels')::smallint, vals->>'use',
-      vals->>'name', (vals->>'year_built')::smallint, (vals->>'min_height_m')::real, $1, source_id, coalesce(vals->'attributes', '{}')
+      vals->>'name', (vals->>'year_built')::smallint, (vals->>'min_height_m')::real, $1, source_id, coalesce(vals->'attributes', '{}'),
+      vals->>'lod', ST_Transform(ST_GeomFromEWKT(vals->>'surfaces'), 3857),
+      CASE WHEN vals ? 'surface_types' THEN ARRAY(SELECT jsonb_array_elements_text(vals->'surface_types')) END
     FROM import_stage WHERE kind = 'f' AND status <> 'rejected'`,
   road_links: `INSERT INTO road_links (from_node, to_node, geom, class, name, lanes, speed_limit_kmh, capacity_veh_h, oneway, length_m, dataset_id, source_id, attributes)
     SELECT f.id, t.id, ST_Transform(s.geom, 3857), s.vals->>'class', s.vals->>'name', (s.vals->>'lanes')::smallint,
@@ -120,6 +126,10 @@ const MAIN_INSERT: Record<string, string> = {
   power_lines: `INSERT INTO power_lines (from_node, to_node, geom, voltage_kv, capacity_kva, length_m, name, dataset_id, source_id, attributes)
     SELECT f.id, t.id, ST_Transform(s.geom, 3857), (s.vals->>'voltage_kv')::real, (s.vals->>'capacity_kva')::real,
       ST_Length(s.geom::geography), s.vals->>'name', $1, s.source_id, coalesce(s.vals->'attributes', '{}') ${LINKS}`,
+  land_use: `INSERT INTO land_use (geom, class, name, max_height_m, dataset_id, source_id, attributes)
+    SELECT ST_Multi(ST_Transform(geom, 3857)), vals->>'class', vals->>'name', (vals->>'max_height_m')::real, $1, source_id,
+      coalesce(vals->'attributes', '{}')
+    FROM import_stage WHERE kind = 'f' AND status <> 'rejected'`,
   // Sensors keep their id when re-registered (readings refer to it): upsert on external_id.
   sensors: `INSERT INTO sensors (external_id, kind, unit, name, geom, reference_value, interval_s, dataset_id, attributes)
     SELECT source_id, vals->>'kind', vals->>'unit', vals->>'name', ST_Transform(geom, 3857),
@@ -187,6 +197,7 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
 
     o.onPhase?.('writing');
     let upserted: UpsertCounts | undefined;
+    let readings: number | undefined;
     const previous = `SELECT id FROM datasets WHERE name = $2 AND layer = $3 AND id <> $1`;
     if (o.target === 'custom') {
       await writeCustom(tx, customLayer!, datasetId, o.mode, previous, o);
@@ -200,8 +211,8 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
           await tx.query(`DELETE FROM ${t.main} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
           if (t.nodes) await tx.query(`DELETE FROM ${t.nodes} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
         }
-      } else if (o.mode === 'upsert' && o.target === 'buildings') {
-        await tx.query(`DELETE FROM buildings WHERE source_id IN
+      } else if (o.mode === 'upsert' && (o.target === 'buildings' || o.target === 'land_use')) {
+        await tx.query(`DELETE FROM ${t.main} WHERE source_id IN
           (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`);
       }
       if (t.nodes && networkUpsert) {
@@ -215,6 +226,7 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
         }
         await tx.query(MAIN_INSERT[t.main]!, [datasetId]);
       }
+      if (o.target === 'sensors') readings = await loadReadings(tx);
     }
 
     const counts = { accepted: 0, repaired: 0, rejected: 0 };
@@ -255,6 +267,7 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
       outcomes: outcomes.slice(0, REPORT_LIMIT).map((r) => ({ ...r, idx: Number(r.idx) })),
       outcomesTruncated: outcomes.length > REPORT_LIMIT,
       customLayer,
+      ...(readings !== undefined ? { readings } : {}),
       ...(upserted ? { upserted } : {}),
     };
   });
@@ -309,6 +322,26 @@ async function upsertNetwork(tx: ScriptTransaction, main: string, nodes: string,
   };
 }
 
+/**
+ * Long-format observations: the staged readings of sensors that exist now (the file's or ones
+ * registered before), each stored once, and every sensor's current state moved forward.
+ */
+async function loadReadings(tx: ScriptTransaction): Promise<number> {
+  const [r] = await tx.query<{ n: string }>(`WITH ins AS (
+      INSERT INTO readings (sensor_id, ts, value)
+      SELECT s.id, (r.vals->>'ts')::timestamptz, (r.vals->>'value')::float8
+      FROM import_stage r JOIN sensors s ON s.external_id = r.source_id WHERE r.kind = 'r'
+      ON CONFLICT DO NOTHING RETURNING 1)
+    SELECT count(*)::text AS n FROM ins`);
+  await tx.exec(`INSERT INTO sensor_state (sensor_id, ts, value)
+    SELECT DISTINCT ON (s.id) s.id, (r.vals->>'ts')::timestamptz, (r.vals->>'value')::float8
+    FROM import_stage r JOIN sensors s ON s.external_id = r.source_id WHERE r.kind = 'r'
+    ORDER BY s.id, (r.vals->>'ts')::timestamptz DESC
+    ON CONFLICT (sensor_id) DO UPDATE SET ts = EXCLUDED.ts, value = EXCLUDED.value, received_at = now()
+      WHERE sensor_state.ts < EXCLUDED.ts`);
+  return Number(r?.n ?? 0);
+}
+
 /** Stages a finished spool file in COPY chunks cut at line ends (bounded memory). */
 export function spoolStager(path: string, parsed: ParseResult): Stager {
   return async (copy) => {
@@ -329,7 +362,7 @@ export function spoolStager(path: string, parsed: ParseResult): Stager {
  * repaired with the reason; a repair that leaves no area, and invalid lines, are rejected.
  */
 async function validate(tx: ScriptTransaction, target: TargetKind, customGeometry?: string): Promise<void> {
-  const polygons = target === 'buildings' || (target === 'custom' && customGeometry === 'polygon');
+  const polygons = target === 'buildings' || target === 'land_use' || (target === 'custom' && customGeometry === 'polygon');
   if (polygons) {
     await tx.exec(`UPDATE import_stage SET status = 'repaired', reason = 'invalid geometry repaired: ' || ST_IsValidReason(geom),
         geom = ST_CollectionExtract(ST_MakeValid(geom), 3)

@@ -1,4 +1,4 @@
-import { crsFromName, crsFromWkt, CRS_HINT, WGS84, type SourceCrs } from './crs';
+import { crsFromName, crsFromWkt, CRS_HINT, useSpatialRefSys, WGS84, type SourceCrs, type SpatialRefSys } from './crs';
 import { compileMapping } from './expressions';
 import { detectFormat, READERS, WGS84_BY_DEFAULT, type Format } from './formats';
 import { FileError, type ImportLimits } from './source';
@@ -10,9 +10,10 @@ import { waterTarget } from './targets/water';
 import { powerTarget } from './targets/power';
 import { sensorsTarget } from './targets/sensors';
 import { customTarget } from './targets/custom';
+import { landUseTarget } from './targets/land-use';
 
 /** The twin layers an import can load into; any other (valid) name is a custom layer. */
-export const TWIN_LAYERS = ['buildings', 'roads', 'water', 'power', 'sensors'] as const;
+export const TWIN_LAYERS = ['buildings', 'roads', 'water', 'power', 'sensors', 'land_use'] as const;
 export type TwinLayer = (typeof TWIN_LAYERS)[number];
 export type TargetKind = TwinLayer | 'custom';
 
@@ -30,6 +31,11 @@ export interface ParseOptions {
   spoolPath?: string;
   /** For an existing custom layer: the geometry kind it holds. */
   customGeometry?: 'point' | 'line' | 'polygon';
+  /** 3D city models: `--lod` and `--parts` (merge BuildingParts, or keep each). */
+  lod?: string;
+  buildingParts?: 'merge' | 'keep';
+  /** The database's EPSG definitions (spatial_ref_sys); without them only epsg-index is used. */
+  spatialRefSys?: SpatialRefSys;
 }
 
 export interface ParseResult {
@@ -58,6 +64,8 @@ function makeTarget(kind: TargetKind, ctx: TargetContext): Target {
       return powerTarget(ctx);
     case 'sensors':
       return sensorsTarget(ctx);
+    case 'land_use':
+      return landUseTarget(ctx);
     case 'custom':
       return customTarget(ctx);
   }
@@ -81,7 +89,8 @@ export async function parseToSpool(
   const out = new StageWriter(target);
   const stats = { outOfRange: 0, accepted: 0, rejected: 0 };
   const layer = makeTarget(o.target, { out, mapping, stats, customGeometry: o.customGeometry });
-  const ctx = { progress: { bytes: 0, total: totalBytes }, limits: o.limits, tmpDir: o.tmpDir };
+  if (o.spatialRefSys) useSpatialRefSys(o.spatialRefSys);
+  const ctx = { progress: { bytes: 0, total: totalBytes }, limits: o.limits, tmpDir: o.tmpDir, cityModel: { lod: o.lod, buildingParts: o.buildingParts } };
   let crs: SourceCrs | null = o.srs ? crsFromName(o.srs) : null;
   let features = 0;
   let skipped = 0;
@@ -93,7 +102,7 @@ export async function parseToSpool(
         continue;
       }
       if (!crs) {
-        if (!WGS84_BY_DEFAULT.has(format)) throw new FileError(`the ${format} file declares no CRS; ${CRS_HINT}`);
+        if (!WGS84_BY_DEFAULT.has(format)) throw new FileError(noCrsMessage(format));
         crs = WGS84;
       }
       features++;
@@ -125,4 +134,12 @@ export async function parseToSpool(
     rejected: stats.rejected,
     summary: layer.summary(),
   };
+}
+
+/** The error for a file that needs `--srs`, with the usual answer for 3D city models. */
+export function noCrsMessage(format: Format): string {
+  const dutch = format === 'cityjson' || format === 'cityjsonseq' || format === 'citygml'
+    ? ' (Dutch 3D BAG and Rotterdam models are in RD New + NAP: --srs EPSG:7415)'
+    : '';
+  return `the ${format} file declares no CRS; ${CRS_HINT}${dutch}`;
 }

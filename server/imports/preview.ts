@@ -1,5 +1,6 @@
 import type { Feature, Geometry, Position } from 'geojson';
-import { crsFromName, crsFromWkt, CRS_HINT, WGS84, type SourceCrs } from './crs';
+import { crsFromName, crsFromWkt, useSpatialRefSys, WGS84, type SourceCrs, type SpatialRefSys } from './crs';
+import { noCrsMessage } from './parse';
 import { detectFormat, READERS, WGS84_BY_DEFAULT, type Format } from './formats';
 import { checkGeometry } from './geometry';
 import { FileError, type ImportLimits } from './source';
@@ -13,6 +14,9 @@ export interface PreviewOptions {
   tmpDir: string;
   /** Features to return (the first ones in the file). */
   limit: number;
+  lod?: string;
+  buildingParts?: 'merge' | 'keep';
+  spatialRefSys?: SpatialRefSys;
 }
 
 export interface FilePreview {
@@ -41,7 +45,8 @@ export async function previewFile(o: PreviewOptions): Promise<FilePreview> {
   let crs: SourceCrs | null = o.srs ? crsFromName(o.srs) : null;
   const features: Feature[] = [];
   const fields = new Map<string, Set<string | number | boolean>>();
-  const ctx = { progress: { bytes: 0, total: 0 }, limits: o.limits, tmpDir: o.tmpDir };
+  if (o.spatialRefSys) useSpatialRefSys(o.spatialRefSys);
+  const ctx = { progress: { bytes: 0, total: 0 }, limits: o.limits, tmpDir: o.tmpDir, cityModel: { lod: o.lod, buildingParts: o.buildingParts } };
   const reader = READERS[format](o.path, ctx);
   try {
     for await (const item of reader) {
@@ -50,7 +55,7 @@ export async function previewFile(o: PreviewOptions): Promise<FilePreview> {
         continue;
       }
       if (!crs) {
-        if (!WGS84_BY_DEFAULT.has(format)) throw new FileError(`the ${format} file declares no CRS; ${CRS_HINT}`);
+        if (!WGS84_BY_DEFAULT.has(format)) throw new FileError(noCrsMessage(format));
         crs = WGS84;
       }
       for (const [k, v] of Object.entries(item.properties)) {

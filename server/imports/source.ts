@@ -20,6 +20,20 @@ export interface SourceFeature {
   endpoints?: [string, string];
   /** Why the reader could not build a geometry (the feature is then rejected with it). */
   problem?: string;
+  /**
+   * 3D city models (CityJSON, CityGML): the LoD read, the building's ground, lowest and highest z
+   * (file units, metres), and from LoD2 its surfaces in the file's CRS.
+   */
+  model3d?: Model3d;
+}
+
+export interface Model3d {
+  lod: string;
+  ground: number;
+  /** Lowest z of this feature's own geometry (above `ground` for a part kept on its own). */
+  base: number;
+  top: number;
+  surfaces?: { type: string | null; rings: [number, number, number][][] }[];
 }
 
 /** The CRS a file declares: an EPSG-style name, or a WKT definition. */
@@ -37,6 +51,8 @@ export interface ReaderContext {
   limits: ImportLimits;
   /** A private scratch directory (archives are extracted here). */
   tmpDir: string;
+  /** 3D city models: LoD and building parts (`--lod`, `--parts`). */
+  cityModel?: { lod?: string; buildingParts?: 'merge' | 'keep' };
 }
 
 export interface ImportLimits {
@@ -46,12 +62,18 @@ export interface ImportLimits {
   maxUncompressedBytes: number;
   /** Most entries in an archive. */
   maxZipEntries: number;
+  /** Largest uncompressed ÷ compressed size of an archive expanding past 256 MiB. */
+  maxZipRatio?: number;
+  /** Disk space that must stay free in the scratch directory after extracting, bytes. */
+  diskReserveBytes?: number;
 }
 
 export const DEFAULT_LIMITS: ImportLimits = {
   maxFileBytes: 2 * 1024 ** 3,
   maxUncompressedBytes: 4 * 1024 ** 3,
   maxZipEntries: 10_000,
+  maxZipRatio: 200,
+  diskReserveBytes: 512 * 1024 ** 2,
 };
 
 /** An error about the whole file (malformed, truncated, unsafe); the import changes nothing. */

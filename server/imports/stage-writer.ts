@@ -4,9 +4,9 @@ import { createWriteStream, type WriteStream } from 'node:fs';
  * Rows for the staging table, written as PostgreSQL COPY text to a spool file by the parse
  * worker; the loader streams the file into `COPY import_stage FROM STDIN` inside the import's
  * transaction. Columns: kind, idx, source_id, geom (EWKT), vals (json), status, reason.
- *   kind f: a feature of a simple layer; n: a network node; l: a network link.
+ *   kind f: a feature of a simple layer; n: a network node; l: a network link; r: a sensor reading.
  */
-export type StageKind = 'f' | 'n' | 'l';
+export type StageKind = 'f' | 'n' | 'l' | 'r';
 export type StageStatus = 'accepted' | 'rejected';
 
 export const STAGE_COLUMNS = ['kind', 'idx', 'source_id', 'geom', 'vals', 'status', 'reason'] as const;

@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
+import { makeTempDir } from './temp-files';
 
 export interface Upload {
   /** The file on disk (in its own temporary directory). */
@@ -43,7 +43,7 @@ export async function receiveUpload(
   if (!/^multipart\/form-data/i.test(headers['content-type'] ?? '')) {
     throw new UploadError('send multipart/form-data with a "file" part and fields layer, mode, name, map, srs');
   }
-  const dir = await mkdtemp(join(tmpdir(), 'twin-upload-'));
+  const dir = await makeTempDir('upload');
   const fields = new Map<string, string[]>();
   let file: { path: string; fileName: string; bytes: number } | undefined;
   let writing: Promise<void> | undefined;

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, stat, statfs } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import yauzl from 'yauzl';
@@ -37,7 +37,21 @@ export async function extractZip(path: string, dir: string, limits: ImportLimits
     if (declared > limits.maxUncompressedBytes) {
       throw new FileError(`zip archive would expand to ${declared} bytes; the limit is ${limits.maxUncompressedBytes}`);
     }
+    // An honest zip bomb declares its size: refuse it from the headers, before writing a byte.
+    const compressed = (await stat(path)).size;
+    const ratio = declared / Math.max(1, compressed);
+    if (declared > RATIO_FLOOR && ratio > (limits.maxZipRatio ?? Infinity)) {
+      throw new FileError(`zip archive would expand ${Math.round(ratio)}-fold (${mib(compressed)} → ${mib(declared)}); at most ${limits.maxZipRatio}-fold is accepted for archives over ${mib(RATIO_FLOOR)}`);
+    }
     await mkdir(dir, { recursive: true });
+    const fs = await statfs(dirname(dir)).catch(() => undefined);
+    if (fs) {
+      const free = fs.bavail * fs.bsize;
+      const reserve = limits.diskReserveBytes ?? 0;
+      if (declared + reserve > free) {
+        throw new FileError(`not enough free disk space to extract the archive: it expands to ${mib(declared)}, ${mib(free)} are free and ${mib(reserve)} must stay free`);
+      }
+    }
     const written: string[] = [];
     let total = 0;
     for (const e of entries) {
@@ -68,6 +82,11 @@ export async function extractZip(path: string, dir: string, limits: ImportLimits
     zip.close();
   }
 }
+
+/** Below this expanded size the ratio is not checked (small, highly regular files are harmless). */
+const RATIO_FLOOR = 256 * 1024 ** 2;
+
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(bytes < 10 * 1024 ** 2 ? 1 : 0)} MiB`;
 
 function listEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
   return new Promise((resolve, reject) => {

@@ -10,6 +10,10 @@ import { denied } from '../auth/guard';
 import { actorOf, isStaff, principalOf, viewerOf, type Principal } from '../auth/principal';
 import { DuplicateSchema, EditSchema, FactorUpdateSchema, ScenarioCreateSchema, ScenarioUpdateSchema } from './edit-schema';
 import type { ImpactService } from './impact-service';
+import type { Feature } from 'geojson';
+import type { ExportService } from '../exports/export-service';
+import { columnsOf } from '../exports/export-tables';
+import { sendExport } from '../exports/export-routes';
 import { editsGeoJson, IMPACT_LAYERS, impactCsv, impactLayer, publicImpact, type ImpactLayer } from './scenario-export';
 import {
   addEdit,
@@ -31,6 +35,8 @@ import {
 export interface ScenarioRoutesOptions {
   db: Kysely<Database>;
   impacts: ImpactService;
+  /** GeoPackage and FlatGeobuf exports of the edits (issue #15). */
+  exports?: ExportService;
 }
 
 const SharesSchema = z
@@ -58,11 +64,11 @@ async function ownerFor(db: Kysely<Database> | Transaction<Database>, p: Princip
  *   GET / · POST / · GET /{id} · PATCH /{id} · DELETE /{id} · POST /{id}/duplicate
  *   GET /{id}/edits · POST /{id}/edits · PUT|PATCH /{id}/edits/{editId} · DELETE /{id}/edits/{editId}
  *   GET /{id}/impact · GET /{id}/impact/layers/{traffic|utilities|shadow}.geojson
- *   GET /{id}/export?format=geojson|csv|json · GET|PUT /{id}/shares
+ *   GET /{id}/export?format=geojson|gpkg|fgb|csv|json · GET|PUT /{id}/shares
  * Who sees and changes which scenario is `scenarioAccessSql` (server/auth): every read and
  * change goes through `findScenarioFor`; every change writes its audit row in its transaction.
  */
-export function scenarioRoutes({ db, impacts }: ScenarioRoutesOptions) {
+export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) {
   const id = (c: Context) => parseScenarioId(c.req.param('id')!);
   const who = (c: Context) => {
     const p = principalOf(c);
@@ -231,6 +237,12 @@ export function scenarioRoutes({ db, impacts }: ScenarioRoutesOptions) {
         c.header('Content-Type', 'application/geo+json');
         return c.body(JSON.stringify(await editsGeoJson(db, sid)));
       }
+      if ((format === 'gpkg' || format === 'fgb') && exports) {
+        const edits = await editsGeoJson(db, sid);
+        const features = edits.features as unknown as Feature[];
+        return sendExport(c, `${file}-edits`, format, () =>
+          exports.exportFeatures({ name: 'scenario_edits', geometryType: 'GEOMETRY', columns: columnsOf(features) }, features, format));
+      }
       if (format === 'json' || format === 'csv') {
         const { result: full } = await impacts.impact(sid);
         const result = isStaff(p) ? full : publicImpact(full);
@@ -239,7 +251,7 @@ export function scenarioRoutes({ db, impacts }: ScenarioRoutesOptions) {
         c.header('Content-Type', 'text/csv; charset=utf-8');
         return c.body(impactCsv(result));
       }
-      throw new ApiError(400, 'bad_request', 'format must be geojson, csv or json');
+      throw new ApiError(400, 'bad_request', 'format must be geojson, gpkg, fgb, csv or json');
     })
     .get('/:id/shares', async (c) => {
       const sid = id(c);

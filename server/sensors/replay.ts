@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import polyline from '@mapbox/polyline';
+import wkx from 'wkx';
 import type { ReadingInput } from '../../common/sensor-types';
 import type { SensorRegistration } from './sensor-queries';
 
@@ -13,6 +15,10 @@ export interface Series {
   /** Sensor ids of the columns, as the file names them. */
   sensors: string[];
   rows: SeriesRow[];
+  /** Long format: each sensor's location (a point, or a line's midpoint) where the file gives one. */
+  locations?: Map<string, [number, number]>;
+  /** Long format: the line a sensor measures (WKT LINESTRING or encoded polyline), WGS84. */
+  lines?: Map<string, [number, number][]>;
 }
 
 const TIME_COLUMNS = /^(timestamp|time|ts|date|datetime)$/i;
@@ -30,6 +36,7 @@ export function readSeries(
   const records = parse(text, { skip_empty_lines: true, trim: true }) as string[][];
   if (records.length < 2) throw new Error('the CSV needs a header row and at least one data row');
   const header = records[0]!;
+  if (isLongFormat(header)) return readLongSeries(header, records.slice(1));
   const timed = TIME_COLUMNS.test(header[0] ?? '');
   const sensors = options.columns ?? (timed ? header.slice(1) : header);
   const width = timed ? header.length - 1 : header.length;
@@ -50,6 +57,86 @@ export function readSeries(
     };
   });
   return { sensors, rows };
+}
+
+const LONG_SENSOR = /^(sensor|sensor_id|external_id)$/i;
+const LONG_VALUE = /^value$/i;
+const LONG_GEOMETRY = /^(wkt|geometry|geom)$/i;
+
+/** `sensor,ts,value` (any order, optional geometry columns): one reading per row. */
+function isLongFormat(header: string[]): boolean {
+  return header.some((h) => LONG_SENSOR.test(h)) && header.some((h) => TIME_COLUMNS.test(h)) && header.some((h) => LONG_VALUE.test(h));
+}
+
+/** A WKT point or line, or an encoded polyline, as WGS84 positions (a point is one position). */
+function positionsOf(wkt: string | undefined, encoded: string | undefined): [number, number][] | undefined {
+  if (encoded) return polyline.decode(encoded).map(([lat, lon]) => [lon, lat]);
+  if (!wkt) return undefined;
+  const g = wkx.Geometry.parse(wkt).toGeoJSON() as { type: string; coordinates: number[] | number[][] };
+  if (g.type === 'Point') return [[(g.coordinates as number[])[0]!, (g.coordinates as number[])[1]!]];
+  if (g.type === 'LineString') return (g.coordinates as number[][]).map((p) => [p[0]!, p[1]!]);
+  throw new Error(`a sensor's geometry must be a POINT or a LINESTRING, not ${g.type}`);
+}
+
+function midpoint(line: [number, number][]): [number, number] {
+  const seg = (i: number) => Math.hypot(line[i]![0] - line[i - 1]![0], line[i]![1] - line[i - 1]![1]);
+  let left = line.slice(1).reduce((sum, _p, i) => sum + seg(i + 1), 0) / 2;
+  for (let i = 1; i < line.length; i++) {
+    const d = seg(i);
+    if (d >= left && d > 0) return [line[i - 1]![0] + ((line[i]![0] - line[i - 1]![0]) * left) / d, line[i - 1]![1] + ((line[i]![1] - line[i - 1]![1]) * left) / d];
+    left -= d;
+  }
+  return line[0]!;
+}
+
+/**
+ * Long-format observations (issue #15): rows of sensor, time (ISO 8601 or epoch) and value, with
+ * an optional geometry per sensor — `wkt`/`geometry` (POINT or LINESTRING), `lon`/`lat`, or an
+ * encoded `polyline` — given on any of its rows. Rows become the same series as a wide file:
+ * one time step per distinct time, a column per sensor.
+ */
+function readLongSeries(header: string[], body: string[][]): Series {
+  const col = (re: RegExp) => header.findIndex((h) => re.test(h));
+  const [si, ti, vi] = [col(LONG_SENSOR), col(TIME_COLUMNS), col(LONG_VALUE)];
+  const [gi, pi, loi, lai] = [col(LONG_GEOMETRY), col(/^polyline$/i), col(/^(lon|lng|longitude)$/i), col(/^(lat|latitude)$/i)];
+  const sensors: string[] = [];
+  const index = new Map<string, number>();
+  const byTime = new Map<number, Map<number, number>>();
+  const locations = new Map<string, [number, number]>();
+  const lines = new Map<string, [number, number][]>();
+  body.forEach((r, i) => {
+    const id = r[si]?.trim();
+    if (!id) throw new Error(`row ${i + 2}: no sensor id`);
+    const raw = r[ti] ?? '';
+    const n = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+    const ts = Number.isFinite(n) ? (Math.abs(n) < 1e11 ? n * 1000 : n) : Date.parse(raw);
+    if (!Number.isFinite(ts)) throw new Error(`row ${i + 2}: cannot read the time ${JSON.stringify(raw)}`);
+    if (!index.has(id)) index.set(id, sensors.push(id) - 1);
+    const v = r[vi] === '' || r[vi] === undefined ? NaN : Number(r[vi]);
+    if (Number.isFinite(v)) {
+      const row = byTime.get(ts) ?? new Map<number, number>();
+      row.set(index.get(id)!, v);
+      byTime.set(ts, row);
+    }
+    if (!locations.has(id)) {
+      let ps: [number, number][] | undefined;
+      try {
+        ps = loi >= 0 && lai >= 0 && r[loi] && r[lai] ? [[Number(r[loi]), Number(r[lai])]] : positionsOf(gi >= 0 ? r[gi]?.trim() || undefined : undefined, pi >= 0 ? r[pi]?.trim() || undefined : undefined);
+      } catch (error) {
+        throw new Error(`row ${i + 2}: ${(error as Error).message}`);
+      }
+      if (ps && ps.every((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]))) {
+        locations.set(id, ps.length === 1 ? ps[0]! : midpoint(ps));
+        if (ps.length > 1) lines.set(id, ps);
+      }
+    }
+  });
+  const rows = [...byTime.keys()].sort((a, b) => a - b).map((ts) => {
+    const values: (number | null)[] = sensors.map(() => null);
+    for (const [c, v] of byTime.get(ts)!) values[c] = v;
+    return { ts, values };
+  });
+  return { sensors, rows, ...(locations.size ? { locations } : {}), ...(lines.size ? { lines } : {}) };
 }
 
 /**
@@ -126,11 +213,12 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const log = o.log ?? (() => {});
   const headers = { Authorization: `Bearer ${o.key}`, 'Content-Type': 'application/json' };
   const result: ReplayResult = { registered: 0, accepted: 0, duplicate: 0, rejected: 0 };
-  if (o.locations) {
+  const locations = o.locations ?? o.series.locations;
+  if (locations) {
     if (!o.token) throw new Error('registering sensors (--locations) needs a GIS user\'s API token (--token, TWIN_TOKEN)');
     const sensors: SensorRegistration[] = [];
     o.series.sensors.forEach((id, col) => {
-      const loc = o.locations!.get(id);
+      const loc = locations.get(id);
       if (!loc) return;
       sensors.push({
         external_id: `${o.prefix}${id}`,
@@ -139,7 +227,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
         location: loc,
         reference_value: percentile95(o.series.rows.map((r) => r.values[col] ?? null)),
         interval_s: Math.max(1, Math.round(stepOf(o.series) / 1000)),
-        attributes: { source_id: id, replayed: true },
+        attributes: { source_id: id, replayed: true, ...(o.series.lines?.has(id) ? { geometry: { type: 'LineString', coordinates: o.series.lines.get(id) } } : {}) },
       });
     });
     const res = await send(`${o.url}/api/sensors`, { ...headers, Authorization: `Bearer ${o.token}` }, JSON.stringify(sensors));

@@ -44,6 +44,8 @@ export interface MatrixFixtures {
   pipeId: string;
   utilitySensor: string;
   importJob: string;
+  /** The dataset the import job made. */
+  datasetId: string;
   site: [number, number];
 }
 
@@ -141,6 +143,18 @@ export const SAMPLES: Record<string, (ctx: SampleContext) => Promise<Sample>> = 
   'GET /api/datasets/:job': async ({ fixtures }) => ({ path: `/api/datasets/${fixtures.importJob}` }),
   'GET /api/datasets/:job/events': async ({ fixtures }) => ({ path: `/api/datasets/${fixtures.importJob}/events` }),
   'GET /api/datasets/:job/report': async ({ fixtures }) => ({ path: `/api/datasets/${fixtures.importJob}/report` }),
+  'GET /api/datasets/:id{[0-9]+}/export': async ({ fixtures }) => ({ path: `/api/datasets/${fixtures.datasetId}/export?format=geojson` }),
+  'DELETE /api/datasets/:id{[0-9]+}': async ({ twin, unique }) => {
+    // A fresh dataset each time: the one a caller deletes is gone for the next.
+    const ds = await twin.backend.db
+      .insertInto('datasets')
+      .values({ name: `matrix-delete-${unique()}`, source: 'test', licence: 'CC0-1.0' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { path: `/api/datasets/${ds.id}`, init: { method: 'DELETE' } };
+  },
+  'GET /api/layers/:name/export': async () => ({ path: '/api/layers/water_pipes/export?format=geojson&bbox=5.12,52.09,5.125,52.093', resource: 'staff' }),
+  'GET /api/buildings/surfaces': async () => ({ path: '/api/buildings/surfaces?bbox=5.12,52.09,5.125,52.093' }),
 
   'GET /api/session': async () => ({ path: '/api/session' }),
   'POST /api/session': async () => ({ path: '/api/session', init: json('POST', { username: USERS.plannerA, password: TEST_PASSWORD }) }),
@@ -183,6 +197,7 @@ export async function matrixFixtures(twin: TestTwin, runImport: () => Promise<st
   const tile = lonLatToTile(lon, lat, 15);
   const pipe = await db.selectFrom('water_pipes').select('id').orderBy('id').limit(1).executeTakeFirstOrThrow();
   const sensor = await db.selectFrom('sensors').select('external_id').where('kind', '=', 'power_load').limit(1).executeTakeFirstOrThrow();
+  const importJob = await runImport();
   const { rows } = await sql<{ lon: number; lat: number }>`
     SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
       SELECT ST_Transform(n.geom, 4326) AS p FROM road_nodes n
@@ -192,7 +207,10 @@ export async function matrixFixtures(twin: TestTwin, runImport: () => Promise<st
     tile,
     pipeId: String(pipe.id),
     utilitySensor: sensor.external_id,
-    importJob: await runImport(),
+    importJob,
+    datasetId: String(
+      (await db.selectFrom('import_jobs').select('dataset_id').where('id', '=', importJob).executeTakeFirstOrThrow()).dataset_id,
+    ),
     site: [Number(rows[0]!.lon), Number(rows[0]!.lat)],
   };
 }

@@ -76,8 +76,15 @@ export interface OsmWay {
   tags: Record<string, string>;
 }
 
-/** A minimal OSM PBF (header block + one data block with dense nodes and ways), for tests. */
-export function osmPbf(nodes: OsmNode[], ways: OsmWay[]): Uint8Array {
+export interface OsmRelation {
+  id: number;
+  /** Way members with their roles (`outer`, `inner`). */
+  members: { ref: number; role: string }[];
+  tags: Record<string, string>;
+}
+
+/** A minimal OSM PBF (header block + one data block with dense nodes, ways and relations), for tests. */
+export function osmPbf(nodes: OsmNode[], ways: OsmWay[], relations: OsmRelation[] = []): Uint8Array {
   const strings = [''];
   const s = (v: string) => {
     let i = strings.indexOf(v);
@@ -109,6 +116,11 @@ export function osmPbf(nodes: OsmNode[], ways: OsmWay[]): Uint8Array {
     }
     return { id: w.id, keys, vals, refs };
   });
+  // Every string must be in the table, which is written first.
+  for (const r of relations) {
+    for (const [k, v] of Object.entries(r.tags)) s(k), s(v);
+    for (const m of r.members) s(m.role);
+  }
   const block = new PbfWriter();
   block.writeMessage(1, (_: null, pbf: PbfWriter) => strings.forEach((v) => pbf.writeBytesField(1, new TextEncoder().encode(v))), null);
   block.writeMessage(2, (_: null, pbf: PbfWriter) => pbf.writeMessage(2, (_d: null, p: PbfWriter) => {
@@ -127,6 +139,29 @@ export function osmPbf(nodes: OsmNode[], ways: OsmWay[]): Uint8Array {
       }, null);
     }
   }, null);
+  if (relations.length) {
+    block.writeMessage(2, (_: null, pbf: PbfWriter) => {
+      for (const r of relations) {
+        const keys = Object.keys(r.tags).map(s);
+        const vals = Object.values(r.tags).map(s);
+        const roles = r.members.map((m) => s(m.role));
+        const memids: number[] = [];
+        let prev = 0;
+        for (const m of r.members) {
+          memids.push(m.ref - prev);
+          prev = m.ref;
+        }
+        pbf.writeMessage(4, (_r: null, p: PbfWriter) => {
+          p.writeVarintField(1, r.id);
+          p.writePackedVarint(2, keys);
+          p.writePackedVarint(3, vals);
+          p.writePackedVarint(8, roles);
+          p.writePackedSVarint(9, memids);
+          p.writePackedVarint(10, r.members.map(() => 1));
+        }, null);
+      }
+    }, null);
+  }
   const fileBlock = (type: string, data: Uint8Array) => {
     const blob = new PbfWriter();
     blob.writeVarintField(2, data.length);
@@ -146,4 +181,33 @@ export function osmPbf(nodes: OsmNode[], ways: OsmWay[]): Uint8Array {
 /** A request to the app as a GIS user: imports and datasets are GIS staff's (issue #9). */
 export async function gisRequest(twin: TestTwin, path: string, init: RequestInit = {}): Promise<Response> {
   return twin.app.request(path, { ...init, headers: { ...(await twin.as('gis')), ...(init.headers as Record<string, string>) } });
+}
+
+/**
+ * A CityJSONSeq of one LoD2.2 building with a gable roof: `w` × `d` m, eaves at `eaves` m, ridge
+ * (along x) at `ridge` m, its ground corner at (x, y, z) in `epsg` (default Zürich in LV95).
+ */
+export function gableCityJsonSeq(o: { x?: number; y?: number; z?: number; epsg?: number; w?: number; d?: number; eaves?: number; ridge?: number; id?: string } = {}): string {
+  const { x = 2683000, y = 1247000, z = 408, epsg = 2056, w = 10, d = 6, eaves = 6, ridge = 9, id = 'gable' } = o;
+  const v = [
+    [0, 0, 0], [w, 0, 0], [w, d, 0], [0, d, 0], // ground
+    [0, 0, eaves], [w, 0, eaves], [w, d, eaves], [0, d, eaves], // eaves
+    [0, d / 2, ridge], [w, d / 2, ridge], // ridge
+  ].map(([a, b, c]) => [Math.round((x + a!) * 1000), Math.round((y + b!) * 1000), Math.round((z + c!) * 1000)]);
+  const header = { type: 'CityJSON', version: '2.0', transform: { scale: [0.001, 0.001, 0.001], translate: [0, 0, 0] }, metadata: { referenceSystem: `https://www.opengis.net/def/crs/EPSG/0/${epsg}` }, CityObjects: {}, vertices: [] };
+  const feature = {
+    type: 'CityJSONFeature', id,
+    CityObjects: {
+      [id]: {
+        type: 'Building', attributes: { yearOfConstruction: 1931, storeysAboveGround: 2 },
+        geometry: [{
+          type: 'Solid', lod: '2.2',
+          boundaries: [[[[0, 3, 2, 1]], [[0, 1, 5, 4]], [[1, 2, 6, 9, 5]], [[2, 3, 7, 6]], [[3, 0, 4, 8, 7]], [[4, 5, 9, 8]], [[7, 8, 9, 6]]]],
+          semantics: { surfaces: [{ type: 'GroundSurface' }, { type: 'WallSurface' }, { type: 'RoofSurface' }], values: [[0, 1, 1, 1, 1, 2, 2]] },
+        }],
+      },
+    },
+    vertices: v,
+  };
+  return `${JSON.stringify(header)}\n${JSON.stringify(feature)}\n`;
 }

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import wkx from 'wkx';
+import polyline from '@mapbox/polyline';
 import type { Geometry } from 'geojson';
 import { FileError, type ReaderContext, type SourceItem } from '../source';
 
@@ -11,7 +12,9 @@ const ID = ['id', 'fid', 'sensor_id', 'source_id'];
 
 /**
  * CSV with a point per row (longitude/latitude columns, any of lon/lng/longitude/x and
- * lat/latitude/y) or a WKT geometry column. Numeric-looking cells become numbers.
+ * lat/latitude/y), a WKT geometry column or an encoded `polyline` column; an empty geometry cell
+ * gives a feature without geometry. Long-format sensor observations (`sensor,ts,value` rows) may
+ * have no geometry column at all. Numeric-looking cells become numbers.
  */
 export async function* readCsv(path: string, ctx: ReaderContext): AsyncGenerator<SourceItem> {
   const stream = createReadStream(path);
@@ -19,7 +22,7 @@ export async function* readCsv(path: string, ctx: ReaderContext): AsyncGenerator
   const parser = stream.pipe(
     parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }),
   );
-  let geometryOf: ((row: Record<string, string>) => Geometry) | null = null;
+  let geometryOf: ((row: Record<string, string>) => Geometry | null) | null = null;
   let idColumn: string | undefined;
   let geometryColumns: string[] = [];
   try {
@@ -34,9 +37,19 @@ export async function* readCsv(path: string, ctx: ReaderContext): AsyncGenerator
         if (lon && lat) {
           geometryColumns = [lon, lat];
           geometryOf = (r) => ({ type: 'Point', coordinates: [cellNumber(r[lon]), cellNumber(r[lat])] });
-        } else if (wktCol) {
-          geometryColumns = [wktCol];
-          geometryOf = (r) => wkx.Geometry.parse(r[wktCol] ?? '').toGeoJSON() as Geometry;
+        } else if (wktCol || find(['polyline'])) {
+          // WKT, or an encoded polyline (Google's format, precision 5: latitude first); a row may
+          // give either (long-format sensors: a point for one, a line for another).
+          const poly = find(['polyline']);
+          geometryColumns = [wktCol, poly].filter((c): c is string => c !== undefined);
+          geometryOf = (r) => {
+            if (wktCol && r[wktCol]?.trim()) return wkx.Geometry.parse(r[wktCol]!).toGeoJSON() as Geometry;
+            if (poly && r[poly]?.trim()) return { type: 'LineString', coordinates: polyline.decode(r[poly]!).map(([la, lo]) => [lo, la]) };
+            return null;
+          };
+        } else if (find(['sensor', 'sensor_id']) && find(['ts', 'time', 'timestamp']) && find(['value'])) {
+          // Long-format observations without positions: the readings of registered sensors.
+          geometryOf = () => null;
         } else {
           throw new FileError(
             `CSV has no geometry: expected longitude/latitude columns (${LON.join('/')} and ${LAT.join('/')}) or a WKT column (${WKT.join('/')}); columns are ${cols.join(', ')}`,

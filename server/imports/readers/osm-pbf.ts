@@ -2,14 +2,18 @@ import { open } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
 import { PbfReader } from 'pbf';
 import type { Position } from 'geojson';
-import { FileError, type ReaderContext, type SourceItem } from '../source';
+import { FileError, type ReaderContext, type SourceFeature, type SourceItem } from '../source';
+import { isBuilding, isBuildingPart, isLandUse, multipolygon, resolveParts, type MemberWay } from './osm-areas';
 
 /**
  * A streaming OpenStreetMap PBF decoder (https://wiki.openstreetmap.org/wiki/PBF_Format): the
  * file is a sequence of [int32 length][BlobHeader][Blob]; each Blob holds a zlib'd HeaderBlock
- * or PrimitiveBlock. Blocks are read one at a time. Node positions are kept (ways need them);
- * relations are skipped. Yields buildings, highways (with node ids as vertex keys so the road
- * graph splits where ways share a node) and power lines and substations.
+ * or PrimitiveBlock. Blocks are read one at a time. Node positions are kept (ways need them).
+ * A first pass reads only the relations: multipolygons that are buildings, building parts or
+ * land use name the member ways whose nodes the second pass keeps, so their rings can be
+ * assembled at the end (see osm-areas.ts). Yields buildings and building parts (at the end,
+ * outlines with parts set aside), land-use areas, highways (with node ids as vertex keys so the
+ * road graph splits where ways share a node), and power lines and substations.
  */
 
 const MAX_HEADER = 64 * 1024;
@@ -62,12 +66,30 @@ interface Block {
   groups: PbfReader[];
 }
 
-export async function* readOsmPbf(path: string, ctx: ReaderContext): AsyncGenerator<SourceItem> {
+/** A multipolygon relation the twin reads, with its member ways by role. */
+interface AreaRelation {
+  id: number;
+  tags: Record<string, string>;
+  outer: number[];
+  inner: number[];
+}
+
+/** What the data pass keeps besides node positions. */
+interface WayState {
+  nodes: NodeStore;
+  /** Ways that are members of a relation read, and their resolved nodes. */
+  wanted: Set<number>;
+  members: Map<number, MemberWay>;
+  /** Buildings and parts are emitted at the end, once parts are matched to their outlines. */
+  buildings: SourceFeature[];
+  parts: SourceFeature[];
+}
+
+/** The file's blocks in order: [type, decompressed data]; progress counted when `ctx` is given. */
+async function* blocks(path: string, ctx: ReaderContext | null): AsyncGenerator<[string, Uint8Array]> {
   const file = await open(path, 'r');
-  const nodes = new NodeStore();
   let sawHeader = false;
   try {
-    yield { type: 'crs', name: 'EPSG:4326' };
     for (;;) {
       const lenBuf = await readExactly(file, 4, true);
       if (!lenBuf) break;
@@ -82,19 +104,98 @@ export async function* readOsmPbf(path: string, ctx: ReaderContext): AsyncGenera
       );
       if (header.size <= 0 || header.size > MAX_BLOB) throw new FileError(`OSM PBF blob of ${header.size} bytes is out of range`);
       const blob = await mustRead(file, header.size);
-      ctx.progress.bytes += 4 + headerLen + header.size;
+      if (ctx) ctx.progress.bytes += 4 + headerLen + header.size;
       const data = unpackBlob(blob);
       if (header.type === 'OSMHeader') {
         sawHeader = true;
         checkHeader(data);
-      } else if (header.type === 'OSMData') {
-        if (!sawHeader) throw new FileError('OSM PBF has data before its header block');
-        yield* decodePrimitiveBlock(data, nodes);
-      }
+      } else if (header.type === 'OSMData' && !sawHeader) throw new FileError('OSM PBF has data before its header block');
+      yield [header.type, data];
     }
     if (!sawHeader) throw new FileError('not an OSM PBF file (no OSMHeader block)');
   } finally {
     await file.close();
+  }
+}
+
+export async function* readOsmPbf(path: string, ctx: ReaderContext): AsyncGenerator<SourceItem> {
+  const relations: AreaRelation[] = [];
+  for await (const [type, data] of blocks(path, null)) if (type === 'OSMData') scanRelations(data, relations);
+  const state: WayState = {
+    nodes: new NodeStore(),
+    wanted: new Set(relations.flatMap((r) => [...r.outer, ...r.inner])),
+    members: new Map(),
+    buildings: [],
+    parts: [],
+  };
+  yield { type: 'crs', name: 'EPSG:4326' };
+  for await (const [type, data] of blocks(path, ctx)) {
+    if (type === 'OSMData') yield* decodePrimitiveBlock(data, state);
+  }
+  for (const r of relations) {
+    const missing = [...r.outer, ...r.inner].find((w) => !state.members.has(w));
+    const way = (id: number) => state.members.get(id)!;
+    const geometry = missing === undefined ? multipolygon(r.outer.map(way), r.inner.map(way)) : `member way ${missing} is not in the extract`;
+    const properties = { ...r.tags, '@id': `r${r.id}` };
+    const f: SourceFeature = typeof geometry === 'string'
+      ? { type: 'feature', geometry: null, properties, id: `r${r.id}`, group: areaGroup(r.tags), problem: `multipolygon relation ${r.id}: ${geometry}` }
+      : { type: 'feature', geometry, properties, id: `r${r.id}`, group: areaGroup(r.tags) };
+    if (isBuildingPart(r.tags)) state.parts.push({ ...f, group: 'building' });
+    else if (isBuilding(r.tags)) state.buildings.push(f);
+    else yield f;
+  }
+  yield* resolveParts(state.buildings, state.parts);
+}
+
+function areaGroup(tags: Record<string, string>): string {
+  return isBuilding(tags) || isBuildingPart(tags) ? 'building' : 'land_use';
+}
+
+/** Multipolygon relations that are buildings, building parts or land use, with their ways. */
+function scanRelations(data: Uint8Array, out: AreaRelation[]): void {
+  const strings: string[] = [];
+  const groups: PbfReader[] = [];
+  new PbfReader(data).readFields((tag, _r, pbf) => {
+    if (tag === 1) {
+      pbf.readFields((t, _s, p) => {
+        if (t === 1) strings.push(p.readString());
+      }, null, pbf.readVarint() + pbf.pos);
+    } else if (tag === 2) {
+      const end = pbf.readVarint() + pbf.pos;
+      groups.push(new PbfReader(pbf.buf.subarray(pbf.pos, end)));
+      pbf.pos = end;
+    }
+  }, null);
+  for (const group of groups) {
+    group.readFields((tag, _r, pbf) => {
+      const end = pbf.readVarint() + pbf.pos;
+      if (tag !== 4) {
+        pbf.pos = end;
+        return;
+      }
+      const rel = new PbfReader(pbf.buf.subarray(pbf.pos, end)).readFields(
+        (t, r: { id: number; keys: number[]; vals: number[]; roles: number[]; memids: number[]; types: number[] }, p) => {
+          if (t === 1) r.id = p.readVarint();
+          else if (t === 2) p.readPackedVarint(r.keys);
+          else if (t === 3) p.readPackedVarint(r.vals);
+          else if (t === 8) p.readPackedVarint(r.roles);
+          else if (t === 9) p.readPackedSVarint(r.memids);
+          else if (t === 10) p.readPackedVarint(r.types);
+        },
+        { id: 0, keys: [], vals: [], roles: [], memids: [], types: [] },
+      );
+      pbf.pos = end;
+      const tags = tagsOf(rel.keys, rel.vals, strings);
+      if (tags.type !== 'multipolygon' || !(isBuilding(tags) || isBuildingPart(tags) || isLandUse(tags))) return;
+      const r: AreaRelation = { id: rel.id, tags, outer: [], inner: [] };
+      let ref = 0;
+      rel.memids.forEach((delta, i) => {
+        ref += delta;
+        if (rel.types[i] !== 1) return; // only way members make rings
+        (strings[rel.roles[i]!] === 'inner' ? r.inner : r.outer).push(ref);
+      });
+      out.push(r);
+    }, null);
   }
 }
 
@@ -147,7 +248,8 @@ function checkHeader(data: Uint8Array): void {
   if (unsupported.length) throw new FileError(`OSM PBF needs features this reader lacks: ${unsupported.join(', ')}`);
 }
 
-function* decodePrimitiveBlock(data: Uint8Array, nodes: NodeStore): Generator<SourceItem> {
+function* decodePrimitiveBlock(data: Uint8Array, state: WayState): Generator<SourceItem> {
+  const nodes = state.nodes;
   const block = new PbfReader(data).readFields(
     (tag, b: Block, pbf) => {
       if (tag === 1) {
@@ -174,7 +276,7 @@ function* decodePrimitiveBlock(data: Uint8Array, nodes: NodeStore): Generator<So
       pbf.pos = end;
       if (tag === 1) readNode(msg, block, deg, nodes, out);
       else if (tag === 2) readDense(msg, block, deg, nodes, out);
-      else if (tag === 3) readWay(msg, block, nodes, out);
+      else if (tag === 3) readWay(msg, block, state, out);
       // 4: relations, 5: changesets — skipped
     }, null);
     yield* out;
@@ -247,7 +349,7 @@ function readDense(msg: PbfReader, block: Block, deg: (o: number, v: number) => 
   }
 }
 
-function readWay(msg: PbfReader, block: Block, nodes: NodeStore, out: SourceItem[]): void {
+function readWay(msg: PbfReader, block: Block, state: WayState, out: SourceItem[]): void {
   const w = msg.readFields(
     (tag, r: { id: number; keys: number[]; vals: number[]; refs: number[] }, pbf) => {
       if (tag === 1) r.id = pbf.readVarint();
@@ -257,36 +359,47 @@ function readWay(msg: PbfReader, block: Block, nodes: NodeStore, out: SourceItem
     },
     { id: 0, keys: [], vals: [], refs: [] },
   );
-  if (w.keys.length === 0) return;
+  const member = state.wanted.has(w.id);
+  if (w.keys.length === 0 && !member) return;
   const tags = tagsOf(w.keys, w.vals, block.strings);
-  const building = tags.building && tags.building !== 'no';
+  const part = isBuildingPart(tags);
+  const building = !part && isBuilding(tags);
   const highway = tags.highway && DRIVABLE.has(tags.highway) && tags.area !== 'yes';
   const powerLine = tags.power && POWER_LINES.has(tags.power);
   const substation = tags.power === 'substation';
-  if (!building && !highway && !powerLine && !substation) return;
+  const landUse = !building && !part && isLandUse(tags);
+  if (!building && !part && !highway && !powerLine && !substation && !landUse && !member) return;
   const ids: number[] = [];
   let ref = 0;
   for (const delta of w.refs) ids.push((ref += delta));
   const coords: Position[] = [];
   for (const id of ids) {
-    const p = nodes.get(id);
+    const p = state.nodes.get(id);
     if (!p) {
-      out.push({ type: 'feature', geometry: null, properties: { ...tags, '@id': `w${w.id}` }, id: `w${w.id}`, group: groupOf(tags), problem: `way ${w.id} references node ${id}, which the extract does not contain` });
+      if (building || part || highway || powerLine || substation || landUse) {
+        out.push({ type: 'feature', geometry: null, properties: { ...tags, '@id': `w${w.id}` }, id: `w${w.id}`, group: groupOf(tags), problem: `way ${w.id} references node ${id}, which the extract does not contain` });
+      }
       return;
     }
     coords.push(p);
   }
+  if (member) state.members.set(w.id, { ids, coords });
+  if (!building && !part && !highway && !powerLine && !substation && !landUse) return;
   const properties = { ...tags, '@id': `w${w.id}` };
   const closed = ids.length >= 4 && ids[0] === ids[ids.length - 1];
-  if (building || substation) {
-    out.push({
+  if (building || part || substation || landUse) {
+    const kind = part ? 'building:part' : building ? 'building' : substation ? 'substation' : 'land use';
+    const f: SourceFeature = {
       type: 'feature',
       geometry: closed ? { type: 'Polygon', coordinates: [coords] } : { type: 'LineString', coordinates: coords },
       properties,
       id: `w${w.id}`,
-      group: building ? 'building' : 'power',
-      problem: closed ? undefined : `way ${w.id} is tagged ${building ? 'building' : 'substation'} but is not a closed ring`,
-    });
+      group: building || part ? 'building' : substation ? 'power' : 'land_use',
+      problem: closed ? undefined : `way ${w.id} is tagged ${kind} but is not a closed ring`,
+    };
+    if (part) state.parts.push(f);
+    else if (building) state.buildings.push(f);
+    else out.push(f);
     return;
   }
   out.push({
@@ -300,5 +413,5 @@ function readWay(msg: PbfReader, block: Block, nodes: NodeStore, out: SourceItem
 }
 
 function groupOf(tags: Record<string, string>): string {
-  return tags.building ? 'building' : tags.highway ? 'highway' : 'power';
+  return tags.building || tags['building:part'] ? 'building' : tags.highway ? 'highway' : isLandUse(tags) ? 'land_use' : 'power';
 }

@@ -1,5 +1,7 @@
 import { parseLength, toNumber } from '../expressions';
 import type { BuildingUse } from '../../db/schema';
+import type { SourceCrs } from '../crs';
+import type { Model3d } from '../source';
 import { accept, attributesOf, check, mapped, pick, reject, sourceIdOf, type Target, type TargetContext } from './target';
 
 /** Storey height used to derive a height from levels when a building has none (metres). */
@@ -37,10 +39,11 @@ export function buildingsTarget(ctx: TargetContext): Target {
       if (c.kind !== 'polygon') return reject(ctx, 'f', idx, sid, `buildings need polygons; got ${f.geometry?.type}`), true;
       const p = f.properties;
       const m = (field: string) => mapped(ctx, field, p);
-      const levelsRaw = m('levels') ?? toNumber(pick(p, 'building:levels', 'levels', 'num_floors', 'floors'));
+      const levelsRaw = m('levels') ?? toNumber(pick(p, 'building:levels', 'levels', 'num_floors', 'floors', 'storeysAboveGround'));
       const levels = levelsRaw === null || levelsRaw === undefined ? null : toNumber(levelsRaw);
-      let height = m('height_m') ?? parseLength(pick(p, 'height_m', 'height', 'building:height'));
-      let heightSource = 'source';
+      const solid = f.model3d;
+      let height = m('height_m') ?? (solid ? solid.top - solid.ground : undefined) ?? parseLength(pick(p, 'height_m', 'height', 'building:height', 'measuredHeight'));
+      let heightSource = solid && !ctx.mapping.has('height_m') ? 'geometry' : 'source';
       if ((height === null || height === undefined) && levels !== null) {
         height = levels * METRES_PER_LEVEL;
         heightSource = 'levels';
@@ -52,9 +55,11 @@ export function buildingsTarget(ctx: TargetContext): Target {
       const h = toNumber(height);
       if (h === null || h < 0 || h > 1000) return reject(ctx, 'f', idx, sid, `height_m ${String(height)} is not a number within 0–1000 m`), true;
       if (levels !== null && (levels < 0 || levels > 250)) return reject(ctx, 'f', idx, sid, `levels ${levels} is outside 0–250`), true;
-      const minHeight = toNumber(m('min_height_m') ?? parseLength(pick(p, 'min_height', 'min_height_m')));
-      const year = toNumber(m('year_built') ?? parseInt(String(pick(p, 'year_built', 'start_date', 'year') ?? ''), 10));
-      const use = m('use') ?? pick(p, 'building:use', 'use', 'building');
+      const minLevel = toNumber(pick(p, 'building:min_level'));
+      const minHeight = toNumber(m('min_height_m') ?? (solid && solid.base - solid.ground > 0.1 ? solid.base - solid.ground : undefined)
+        ?? parseLength(pick(p, 'min_height', 'min_height_m')) ?? (minLevel !== null ? minLevel * METRES_PER_LEVEL : null));
+      const year = toNumber(m('year_built') ?? parseInt(String(pick(p, 'year_built', 'start_date', 'year', 'yearOfConstruction') ?? ''), 10));
+      const use = m('use') ?? pick(p, 'building:use', 'use', 'building', 'usage', 'function');
       const name = m('name') ?? pick(p, 'name');
       accept(ctx, 'f', idx, sid, c.ewkt, {
         height_m: h,
@@ -64,10 +69,36 @@ export function buildingsTarget(ctx: TargetContext): Target {
         name: name === null ? null : String(name).slice(0, 500),
         year_built: year !== null && year >= 1000 && year <= 2100 ? Math.round(year) : null,
         attributes: { ...attributesOf(p), ...(heightSource !== 'source' ? { height_source: heightSource } : {}) },
+        ...(solid ? { lod: solid.lod, ...surfacesOf(solid, crs) } : {}),
       });
       return true;
     },
     finish() {},
     summary: () => ({}),
   };
+}
+
+/** Buildings with more surface vertices than this keep their footprint and height only. */
+export const MAX_SURFACE_VERTICES = 50_000;
+
+/**
+ * LoD2+ surfaces as EWKT (WGS84 longitude/latitude, z in metres above the building's ground)
+ * and their semantic types, one per polygon; nothing when the model has none or too many.
+ */
+function surfacesOf(solid: Model3d, crs: SourceCrs): { surfaces?: string; surface_types?: (string | null)[] } {
+  const list = solid.surfaces;
+  if (!list?.length) return {};
+  let vertices = 0;
+  for (const s of list) for (const r of s.rings) vertices += r.length;
+  if (vertices > MAX_SURFACE_VERTICES) return {};
+  const polygons: string[] = [];
+  for (const s of list) {
+    const rings = s.rings.map((r) => `(${r.map(([x, y, z]) => {
+      const [lon, lat] = crs.geographic ? [x, y] : crs.toWgs84(x, y);
+      return `${lon} ${lat} ${Math.round((z - solid.ground) * 1000) / 1000}`;
+    }).join(',')})`);
+    polygons.push(`(${rings.join(',')})`);
+  }
+  if (polygons.some((p) => /NaN|Infinity/.test(p))) return {};
+  return { surfaces: `SRID=4326;MULTIPOLYGON Z (${polygons.join(',')})`, surface_types: list.map((s) => s.type) };
 }

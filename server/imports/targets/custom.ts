@@ -10,14 +10,24 @@ export interface CustomColumn {
 
 /** Columns a custom layer gets at most (further properties stay in `attributes`). */
 export const MAX_CUSTOM_COLUMNS = 40;
-const RESERVED = new Set(['id', 'geom', 'dataset_id', 'source_id', 'attributes']);
+/**
+ * Column names a source field cannot take (issue #10): the custom table's own columns, and
+ * PostgreSQL's system columns (a table cannot have a column named xmin or ctid).
+ */
+export const RESERVED_COLUMNS: ReadonlySet<string> = new Set([
+  'id', 'geom', 'dataset_id', 'source_id', 'attributes',
+  'tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid', 'oid',
+]);
 
-/** A property name as a column name: lower snake case, a-z0-9_, not a reserved column. */
+/**
+ * A property name as a column name: lower snake case, a-z0-9_; a reserved name gets the prefix
+ * `src_` (`xmin` → `src_xmin`), predictably, and the import report lists it.
+ */
 export function columnName(key: string): string | null {
   let s = key.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 50);
   if (!s) return null;
   if (/^[0-9]/.test(s)) s = `f_${s}`;
-  if (RESERVED.has(s)) s = `src_${s}`;
+  while (RESERVED_COLUMNS.has(s)) s = `src_${s}`;
   return s;
 }
 
@@ -40,6 +50,8 @@ function widen(a: ColumnType | undefined, b: ColumnType): ColumnType {
  */
 export function customTarget(ctx: TargetContext): Target {
   const types = new Map<string, ColumnType>();
+  /** Source fields whose column name had to change because it is reserved: field → column. */
+  const renamed = new Map<string, string>();
   /** A tile layer has one geometry kind: the first accepted feature's. */
   let kind: Exclude<GeometryKind, 'collection'> | null = ctx.customGeometry ?? null;
   return {
@@ -55,8 +67,9 @@ export function customTarget(ctx: TargetContext): Target {
         ? [...ctx.mapping].filter(([k]) => k !== 'source_id').map(([k, e]) => [k, e(f.properties)])
         : Object.entries(f.properties);
       for (const [key, v] of entries) {
-        const col = ctx.mapping.size ? key : columnName(key);
+        const col = ctx.mapping.size ? mappedColumn(key) : columnName(key);
         if (!col) continue;
+        if (col.startsWith('src_') && !/^src_/i.test(key) && !renamed.has(key)) renamed.set(key, col);
         const t = typeOf(v);
         if (!types.has(col) && types.size >= MAX_CUSTOM_COLUMNS) continue;
         if (t) types.set(col, widen(types.get(col), t));
@@ -70,6 +83,14 @@ export function customTarget(ctx: TargetContext): Target {
     summary: () => ({
       columns: [...types].map(([name, type]) => ({ name, type: type ?? 'string' })) satisfies CustomColumn[],
       geometry: kind,
+      renamed: [...renamed].map(([field, column]) => ({ field, column })),
     }),
   };
+}
+
+/** A `--map` target field of a custom layer: kept as given unless it is reserved. */
+function mappedColumn(field: string): string {
+  let s = field;
+  while (RESERVED_COLUMNS.has(s)) s = `src_${s}`;
+  return s;
 }

@@ -1,6 +1,7 @@
 import type { Deck, Layer } from '@deck.gl/core';
 import type { Inspector } from './inspector.svelte';
 import type { LabelFeed } from './label-feed.svelte';
+import type { BuildingSurfacesFeed } from './building-surfaces.svelte';
 import type { LayerSettings } from './layer-settings.svelte';
 import type { TwinMap } from './twin-map.svelte';
 
@@ -9,6 +10,8 @@ export interface TwinHandle {
   map: TwinMap['map'];
   settings: LayerSettings;
   inspector: Inspector;
+  /** LoD2 building surfaces in view (issue #15). */
+  surfaces?: BuildingSurfacesFeed;
   /** Resolves once the basemap, every deck.gl layer and the labels are loaded and drawn. */
   whenIdle(timeoutMs?: number): Promise<void>;
 }
@@ -26,6 +29,7 @@ export function exposeForTests(parts: {
   settings: LayerSettings;
   inspector: Inspector;
   labels: LabelFeed;
+  surfaces?: BuildingSurfacesFeed;
 }): void {
   if (!import.meta.env.DEV && !new URLSearchParams(location.search).has('debug')) return;
   const { twin, labels } = parts;
@@ -39,6 +43,7 @@ export function exposeForTests(parts: {
       !map.isMoving() &&
       map.areTilesLoaded() &&
       !labels.pending &&
+      !parts.surfaces?.pending &&
       layers.every((l) => l.isLoaded)
     );
   };
@@ -47,6 +52,7 @@ export function exposeForTests(parts: {
     map: twin.map,
     settings: parts.settings,
     inspector: parts.inspector,
+    surfaces: parts.surfaces,
     async whenIdle(timeoutMs = 60_000) {
       const deadline = performance.now() + timeoutMs;
       let calm = 0;

@@ -1,7 +1,8 @@
 import { MVTLayer } from '@deck.gl/geo-layers';
 import { categoryColor, type RGB } from '../color-ramps';
 import { BUILDING_USES } from '../palettes';
-import { prop, tileLayerProps, type TileLayerOptions } from './tile-options';
+import { GeoJsonLayer } from '@deck.gl/layers';
+import { prop, tileLayerProps, withFeatureIds, type TileLayerOptions } from './tile-options';
 
 const OTHER: RGB = [179, 172, 162];
 
@@ -11,6 +12,8 @@ const MATERIAL = { ambient: 0.6, diffuse: 0.5, shininess: 12, specularColor: [24
 export interface BuildingsOptions extends TileLayerOptions {
   /** Extrude by `height_m` (3D) or draw flat footprints with outlines (2D). */
   extruded: boolean;
+  /** Buildings drawn with their LoD2 surfaces (issue #15): left flat here. */
+  surfaces?: { has(id: number): boolean; version: number };
 }
 
 /** Building footprints from the `buildings` tiles, extruded by height and coloured by use. */
@@ -22,7 +25,15 @@ export function buildingsLayer(o: BuildingsOptions) {
     stroked: !o.extruded,
     filled: true,
     material: MATERIAL,
-    getElevation: (f: unknown) => prop<number>(f, 'height_m') ?? 3,
+    renderSubLayers: (props: ConstructorParameters<typeof GeoJsonLayer>[0]) => {
+      if (o.surfaces) withFeatureIds(props.data);
+      return new GeoJsonLayer(props);
+    },
+    getElevation: (f: unknown) => {
+      const id = prop<number>(f, '_id');
+      return o.surfaces && id !== undefined && o.surfaces.has(id) ? 0 : (prop<number>(f, 'height_m') ?? 3);
+    },
+    updateTriggers: { getElevation: o.surfaces?.version ?? 0 },
     getFillColor: (f: unknown) => categoryColor(BUILDING_USES, prop(f, 'use'), OTHER),
     getLineColor: [90, 80, 70, 140],
     lineWidthUnits: 'pixels',

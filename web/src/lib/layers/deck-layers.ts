@@ -20,9 +20,11 @@ export interface DeckLayersInput {
   onTileError: (layer: string, error: unknown) => void;
   /** Appended to every tile URL, e.g. `?scenario={id}&v={version}` (issue #5). */
   query?: string;
+  /** LoD2 buildings drawn from their surfaces (issue #15), flat in the extruded layer. */
+  surfaces?: { has(id: number): boolean; version: number };
 }
 
-const FACTORIES: Record<string, (o: TileLayerOptions & { extruded: boolean }) => Layer> = {
+const FACTORIES: Record<string, (o: TileLayerOptions & { extruded: boolean; surfaces?: DeckLayersInput['surfaces'] }) => Layer> = {
   roads: roadsLayer,
   water_pipes: waterPipesLayer,
   power_lines: powerLinesLayer,
@@ -56,6 +58,7 @@ export function tileLayers(input: DeckLayersInput): Layer[] {
         onTileError: (error) => input.onTileError(name, error),
         extruded: mode === '3d',
         colorBy: state.colorBy,
+        surfaces: name === 'buildings' && mode === '3d' ? input.surfaces : undefined,
       }),
     ];
   });

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { readSeries, replay } from '../../server/sensors/replay';
+import { BACKENDS } from '../support/backends';
+import { serveApp } from '../support/browser';
+import { createTestTwin, type TestTwin } from '../support/twin';
+import { removeScratch, runImport, scratchDir, writeFile } from '../imports/support';
+import { TEST_KEY } from './helpers';
+
+/** Two loop detectors and a travel-time sensor on a line (encoded polyline), 15 minutes of readings. */
+const LONG = [
+  'sensor,ts,value,wkt,polyline',
+  'loop-1,2026-11-28T10:00:00Z,52.5,POINT (5.121 52.091),',
+  'loop-2,2026-11-28T10:00:00Z,31,POINT (5.122 52.092),',
+  'route-7,2026-11-28T10:00:00Z,240,,oy||H__g^?ozD',
+  'loop-1,2026-11-28T10:05:00Z,50,,',
+  'loop-2,2026-11-28T10:05:00Z,29.5,,',
+  'route-7,2026-11-28T10:05:00Z,260,,',
+  'loop-1,2026-11-28T10:10:00Z,47,,',
+  'loop-1,2026-11-28T10:10:00Z,47,,', // a repeat: stored once
+  'loop-2,2026-11-28T10:10:00Z,not a number,,',
+].join('\n');
+
+describe.each(BACKENDS)('long-format sensor observations on %s (issue #15)', (kind) => {
+  let twin: TestTwin;
+  let server: { origin: string; close(): Promise<void> };
+  beforeAll(async () => {
+    twin = await createTestTwin(kind, { TWIN_INGEST_KEYS: TEST_KEY });
+    server = await serveApp(twin.app.fetch);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await twin?.dispose();
+    removeScratch();
+  });
+
+  it('imports sensors (a line sensor at its midpoint) and their readings from sensor,ts,value rows', async () => {
+    const file = writeFile(scratchDir(), 'observations.csv', LONG);
+    const job = await runImport(twin, file, { layer: 'sensors', name: 'observations', mode: 'upsert', mapping: ["kind='traffic_speed'", "unit='km/h'"] });
+    expect(job.error).toBeNull();
+    expect(job.counts).toEqual({ accepted: 3, repaired: 0, rejected: 0 });
+    const sensors = (await sql<{ external_id: string; lon: number; lat: number; line: unknown }>`
+      SELECT external_id, ST_X(ST_Transform(geom, 4326)) AS lon, ST_Y(ST_Transform(geom, 4326)) AS lat, attributes->'geometry' AS line
+      FROM sensors WHERE dataset_id = ${job.dataset_id} ORDER BY external_id`.execute(twin.backend.db)).rows;
+    expect(sensors.map((s) => s.external_id)).toEqual(['loop-1', 'loop-2', 'route-7']);
+    expect(sensors[0]!.lon).toBeCloseTo(5.121, 6);
+    // The polyline runs from (5.12, 52.09) to (5.15, 52.09): its midpoint is at 5.135.
+    expect(sensors[2]!.lon).toBeCloseTo(5.135, 4);
+    expect(sensors[2]!.lat).toBeCloseTo(52.09, 4);
+    expect(sensors[2]!.line).toMatchObject({ type: 'LineString' });
+    const stored = (await sql<{ external_id: string; n: string; last: number }>`
+      SELECT s.external_id, count(r.*)::text AS n, (SELECT value FROM sensor_state st WHERE st.sensor_id = s.id) AS last
+      FROM sensors s JOIN readings r ON r.sensor_id = s.id WHERE s.dataset_id = ${job.dataset_id}
+      GROUP BY s.id, s.external_id ORDER BY s.external_id`.execute(twin.backend.db)).rows;
+    expect(stored).toEqual([
+      { external_id: 'loop-1', n: '3', last: 47 },
+      { external_id: 'loop-2', n: '2', last: 29.5 },
+      { external_id: 'route-7', n: '2', last: 260 },
+    ]);
+    const report = (await (await twin.app.request(`/api/datasets/${job.id}/report`)).json()) as { readings: { staged: number; rejected: number; stored: number } };
+    expect(report.readings).toEqual({ staged: 8, rejected: 1, stored: 7 });
+  });
+
+  it('replays the same long format into a running twin, registering the sensors from their geometry', async () => {
+    const series = readSeries(LONG, { stepS: 300, end: 0 });
+    const result = await replay({ series, url: server.origin, key: TEST_KEY, speed: 0, prefix: 'long-', kind: 'traffic_speed', unit: 'km/h' });
+    expect(result).toEqual({ registered: 3, accepted: 7, duplicate: 0, rejected: 0 });
+    const route = (await sql<{ line: { coordinates: number[][] } }>`SELECT attributes->'geometry' AS line FROM sensors WHERE external_id = 'long-route-7'`.execute(twin.backend.db)).rows[0]!;
+    expect(route.line.coordinates).toEqual([[5.12, 52.09], [5.15, 52.09]]);
+  });
+});
