@@ -49,6 +49,15 @@ const SECURITY: Record<RoutePolicy['access'], OpenAPIV3_1.SecurityRequirementObj
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
+
+/** A Hono path parameter, `:name` with an optional `{regex}` (e.g. `:id{[0-9]+}`). */
+const PATH_PARAM = /:([A-Za-z0-9_]+)(?:\{((?:[^{}]|\{[^{}]*\})+)\})?/g;
+
+/**
+ * A Hono route path as an OpenAPI path template: `:name{regex}` → `{name}` (the regex becomes
+ * the parameter's `pattern`), as hono-openapi writes the paths it generates.
+ */
+export const openApiPath = (path: string): string => path.replace(PATH_PARAM, '{$1}');
 /**
  * The app's OpenAPI 3.1 document: operations and their zod schemas from the routes themselves
  * (hono-openapi reads the validators), each operation's required role, summary and scope from
@@ -87,7 +96,7 @@ export async function openApiDocument(app: Hono): Promise<OpenAPIV3_1.Document> 
     seen.add(key);
     const method = route.method.toLowerCase() as (typeof METHODS)[number];
     if (!METHODS.includes(method)) continue;
-    const path = route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const path = openApiPath(route.path);
     const item = (paths[path] ??= {});
     const op = (item[method] ??= { responses: {} }) as OpenAPIV3_1.OperationObject;
     op.summary ??= entry.summary;
@@ -96,9 +105,9 @@ export async function openApiDocument(app: Hono): Promise<OpenAPIV3_1.Document> 
     op.tags = [route.path.split('/').filter(Boolean).slice(0, route.path.startsWith('/api/') ? 2 : 1).join('/') || 'app'];
     op.security = entry.metricsToken ? [...SECURITY[entry.access], { token: [] }] : SECURITY[entry.access];
     op.parameters ??= [];
-    for (const name of route.path.match(/:([A-Za-z0-9_]+)/g)?.map((p) => p.slice(1)) ?? []) {
+    for (const [, name, pattern] of route.path.matchAll(PATH_PARAM)) {
       const has = op.parameters.some((p) => 'name' in p && p.name === name && p.in === 'path');
-      if (!has) op.parameters.push({ name, in: 'path', required: true, schema: { type: 'string' } });
+      if (!has) op.parameters.push({ name: name!, in: 'path', required: true, schema: { type: 'string', ...(pattern ? { pattern: `^${pattern}$` } : {}) } });
     }
     op.responses ??= {};
     if (Object.keys(op.responses).filter((s) => s.startsWith('2')).length === 0) op.responses['200'] = { description: 'OK' };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLICY } from '../../server/auth/policy';
+import { openApiPath } from '../../server/openapi-routes';
 import { registeredRoutes } from '../support/routes';
 import { createTestTwin, type TestTwin } from '../support/twin';
 
@@ -24,7 +25,7 @@ describe('the OpenAPI document and reference page', () => {
     expect(api.length).toBeGreaterThan(50);
     for (const route of api) {
       const [method, path] = route.split(' ') as [string, string];
-      const op = doc.paths[path!.replace(/:([A-Za-z0-9_]+)/g, '{$1}')]?.[method.toLowerCase()];
+      const op = doc.paths[openApiPath(path!)]?.[method.toLowerCase()];
       expect(op, route).toBeDefined();
       expect(op['x-required-role'], route).toBe(POLICY[route]!.access);
       expect(op.summary, route).toBeTruthy();
@@ -33,6 +34,19 @@ describe('the OpenAPI document and reference page', () => {
     expect(doc.paths['/api/ingest/readings'].post.security).toEqual([{ ingestKey: [] }]);
     expect(doc.paths['/api/scenarios/{id}'].get.description).toMatch(/404/);
     expect(doc.paths['/']).toBeUndefined();
+  });
+
+  it('writes paths as OpenAPI templates, with the routes of imports, exports and 3D buildings (issues #10, #15)', () => {
+    // `{name}` segments only: no Hono `:param` or `{regex}` left in a path.
+    for (const path of Object.keys(doc.paths)) expect(path, path).toMatch(/^(\/([A-Za-z0-9_.-]+|\{[A-Za-z0-9_]+\}))+$|^\/$/);
+    const del = doc.paths['/api/datasets/{id}'].delete;
+    expect(del['x-required-role']).toBe('gis');
+    expect(del.parameters).toContainEqual({ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } });
+    expect(doc.paths['/api/datasets/{id}/export'].get['x-required-role']).toBe('gis');
+    const layer = doc.paths['/api/layers/{name}/export'].get;
+    expect(layer['x-required-role']).toBe('public');
+    expect(layer.description).toMatch(/staff layers: 401 anonymous/);
+    expect(doc.paths['/api/buildings/surfaces'].get.description).toMatch(/as the buildings layer/);
   });
 
   it('carries the request schemas from the routes\u2019 zod validators', () => {
