@@ -43,7 +43,8 @@ try {
   process.exit(2);
 }
 const { values: o, positionals } = args;
-if (o.locations && !(o.token ?? process.env.TWIN_TOKEN)) {
+const token = o.token ?? process.env.TWIN_TOKEN;
+if (o.locations && !token) {
   console.error('--locations registers sensors, which needs a GIS user\'s API token: --token or TWIN_TOKEN (npm run users -- token <name>)');
   process.exit(2);
 }
@@ -64,6 +65,10 @@ try {
   const columns = o.columns ? readFileSync(o.columns, 'utf8').split(/[\s,]+/).filter(Boolean) : undefined;
   const series = readSeries(readFileSync(positionals[0]!, 'utf8'), { stepS: step, end, columns });
   const locations = o.locations ? readLocations(o.locations) : undefined;
+  if (series.locations && !token) {
+    console.error('the file\'s geometries register sensors, which needs a GIS user\'s API token: --token or TWIN_TOKEN (npm run users -- token <name>)');
+    process.exit(2);
+  }
   console.error(
     `replaying ${series.sensors.length} sensors × ${series.rows.length} rows ` +
       `(${new Date(series.rows[0]!.ts).toISOString()} … ${new Date(series.rows.at(-1)!.ts).toISOString()}) ` +
@@ -73,7 +78,7 @@ try {
     series,
     url: o.url,
     key,
-    token: o.token ?? process.env.TWIN_TOKEN,
+    token,
     speed,
     prefix: o.prefix,
     kind: o.kind,

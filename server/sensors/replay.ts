@@ -184,7 +184,7 @@ export interface ReplayOptions {
   key: string;
   /**
    * An API token of a GIS user (issue #9: registering sensors is GIS staff's), needed only with
-   * `locations`.
+   * `locations` or a long series that carries its sensors' geometries.
    */
   token?: string;
   /** Time compression: 60 plays an hour of data per minute; 0 as fast as possible. */
@@ -215,7 +215,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const result: ReplayResult = { registered: 0, accepted: 0, duplicate: 0, rejected: 0 };
   const locations = o.locations ?? o.series.locations;
   if (locations) {
-    if (!o.token) throw new Error('registering sensors (--locations) needs a GIS user\'s API token (--token, TWIN_TOKEN)');
+    if (!o.token) throw new Error('registering sensors (--locations, or the geometries of a long file) needs a GIS user\'s API token (--token, TWIN_TOKEN)');
     const sensors: SensorRegistration[] = [];
     o.series.sensors.forEach((id, col) => {
       const loc = locations.get(id);

@@ -1,11 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { readSeries, replay } from '../../server/sensors/replay';
 import { BACKENDS } from '../support/backends';
 import { serveApp } from '../support/browser';
 import { createTestTwin, type TestTwin } from '../support/twin';
-import { removeScratch, runImport, scratchDir, writeFile } from '../imports/support';
+import { gisRequest, removeScratch, runImport, scratchDir, writeFile } from '../imports/support';
 import { TEST_KEY } from './helpers';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** `npm run replay -- <args>` as a process (tsx), with only `env` beyond PATH and HOME. */
+function replayCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = spawn(process.execPath, ['--import', 'tsx', 'server/cli/replay.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '', stderr = '';
+  cli.stdout.on('data', (d) => (stdout += d));
+  cli.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => cli.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
 
 /** Two loop detectors and a travel-time sensor on a line (encoded polyline), 15 minutes of readings. */
 const LONG = [
@@ -57,15 +74,36 @@ describe.each(BACKENDS)('long-format sensor observations on %s (issue #15)', (ki
       { external_id: 'loop-2', n: '2', last: 29.5 },
       { external_id: 'route-7', n: '2', last: 260 },
     ]);
-    const report = (await (await twin.app.request(`/api/datasets/${job.id}/report`)).json()) as { readings: { staged: number; rejected: number; stored: number } };
+    const report = (await (await gisRequest(twin, `/api/datasets/${job.id}/report`)).json()) as { readings: { staged: number; rejected: number; stored: number } };
     expect(report.readings).toEqual({ staged: 8, rejected: 1, stored: 7 });
   });
 
   it('replays the same long format into a running twin, registering the sensors from their geometry', async () => {
     const series = readSeries(LONG, { stepS: 300, end: 0 });
-    const result = await replay({ series, url: server.origin, key: TEST_KEY, speed: 0, prefix: 'long-', kind: 'traffic_speed', unit: 'km/h' });
+    const options = { series, url: server.origin, key: TEST_KEY, speed: 0, prefix: 'long-', kind: 'traffic_speed', unit: 'km/h' };
+    // The rows' geometries register sensors, which is GIS staff's (issue #9): no token, nothing sent.
+    await expect(replay(options)).rejects.toThrow(/GIS user's API token/);
+    expect((await sql<{ n: string }>`SELECT count(*)::text AS n FROM sensors WHERE external_id LIKE 'long-%'`.execute(twin.backend.db)).rows[0]!.n).toBe('0');
+    const token = (await twin.as('gis')).Authorization!.replace(/^Bearer /, '');
+    const result = await replay({ ...options, token });
     expect(result).toEqual({ registered: 3, accepted: 7, duplicate: 0, rejected: 0 });
     const route = (await sql<{ line: { coordinates: number[][] } }>`SELECT attributes->'geometry' AS line FROM sensors WHERE external_id = 'long-route-7'`.execute(twin.backend.db)).rows[0]!;
     expect(route.line.coordinates).toEqual([[5.12, 52.09], [5.15, 52.09]]);
   });
+
+  it('npm run replay registers a long file\'s sensors only with a GIS user\'s token (TWIN_TOKEN)', async () => {
+    const file = writeFile(scratchDir(), 'cli-observations.csv', LONG);
+    const args = [file, '--url', server.origin, '--speed', '0', '--prefix', 'cli-', '--unit', 'km/h'];
+    const refused = await replayCli(args, { TWIN_INGEST_KEY: TEST_KEY });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/GIS user's API token: --token or TWIN_TOKEN/);
+    const count = async () => (await sql<{ n: string }>`SELECT count(*)::text AS n FROM sensors WHERE external_id LIKE 'cli-%'`.execute(twin.backend.db)).rows[0]!.n;
+    expect(await count()).toBe('0');
+    const token = (await twin.as('gis')).Authorization!.replace(/^Bearer /, '');
+    const done = await replayCli(args, { TWIN_INGEST_KEY: TEST_KEY, TWIN_TOKEN: token });
+    expect(done.stderr).not.toMatch(new RegExp(token));
+    expect(done.code).toBe(0);
+    expect(JSON.parse(done.stdout.trim().split('\n').at(-1)!)).toEqual({ registered: 3, accepted: 7, duplicate: 0, rejected: 0 });
+    expect(await count()).toBe('3');
+  }, 120_000);
 });
