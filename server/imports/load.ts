@@ -256,7 +256,7 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
         action: 'import.load',
         targetType: 'dataset',
         targetId: datasetId,
-        details: { dataset: o.dataset.name, layer: o.layer, mode: o.mode, job: o.dataset.jobId, counts, ...(upserted ? { upserted } : {}) },
+        details: { dataset: o.dataset.name, layer: o.layer, mode: o.mode, job: o.dataset.jobId, counts, ...(upserted ? { upserted } : {}), ...(readings !== undefined ? { readings } : {}) },
       });
     }
     return {

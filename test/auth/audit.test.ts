@@ -21,6 +21,21 @@ describe.each(BACKENDS)('audit log on %s', (kind) => {
     return { status: res.status, json: (text ? JSON.parse(text) : null) as Json };
   };
   const audit = async (query = '') => (await call(admin, 'GET', `/api/audit?limit=1000${query}`)).json.entries as Json[];
+  /** Imports through `POST /api/datasets` as `who` and waits for the job to end. */
+  const importFile = async (who: Record<string, string>, fields: Record<string, string>, file: string, fileName: string) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    form.append('file', new Blob([file]), fileName);
+    const res = await twin.app.request('/api/datasets', { method: 'POST', body: form, headers: who });
+    expect(res.status).toBe(202);
+    const { job } = (await res.json()) as { job: { id: string } };
+    await new Promise<void>((resolve) => {
+      const live = twin.imports.live(job.id);
+      if (!live || ['succeeded', 'failed'].includes(live.view.status)) resolve();
+      else live.events.once('end', () => resolve());
+    });
+    return (await call(who, 'GET', `/api/datasets/${job.id}`)).json.job as Json;
+  };
   const [lon, lat] = DEFAULT_DEMO_CENTER;
 
   beforeAll(async () => {
@@ -115,6 +130,35 @@ describe.each(BACKENDS)('audit log on %s', (kind) => {
     });
   });
 
+  it('records land-use and long-format sensor imports (with the readings stored) and dataset deletes', async () => {
+    const gis = await twin.as('gis', 'gina');
+    const park = { type: 'FeatureCollection', features: [{ type: 'Feature', id: 'p1', properties: { leisure: 'park', name: 'Audit park' }, geometry: square(lon + 0.004, lat - 0.002, 40) }] };
+    const parks = await importFile(gis, { layer: 'land_use', name: 'Audit parks' }, JSON.stringify(park), 'parks.geojson');
+    expect(parks.status).toBe('succeeded');
+    const long = ['sensor,ts,value,wkt', `audit-1,2026-11-28T10:00:00Z,40,POINT (${lon} ${lat})`, 'audit-1,2026-11-28T10:05:00Z,42,', `audit-2,2026-11-28T10:00:00Z,30,POINT (${lon + 0.001} ${lat})`].join('\n');
+    const sensors = await importFile(gis, { layer: 'sensors', name: 'Audit observations', mode: 'upsert', map: "kind='traffic_speed'\nunit='km/h'" }, long, 'observations.csv');
+    expect(sensors.status).toBe('succeeded');
+    const loads = (await audit('&action=import.load')).filter((r) => r.actor === 'gina');
+    expect(loads.find((r) => r.details.dataset === 'Audit parks')).toMatchObject({
+      role: 'gis', target_type: 'dataset', target_id: parks.dataset_id,
+      details: { layer: 'land_use', mode: 'replace', job: parks.id, counts: { accepted: 1, repaired: 0, rejected: 0 } },
+    });
+    expect(loads.find((r) => r.details.dataset === 'Audit observations')).toMatchObject({
+      target_id: sensors.dataset_id,
+      details: { layer: 'sensors', mode: 'upsert', job: sensors.id, counts: { accepted: 2, repaired: 0, rejected: 0 }, readings: 3 },
+    });
+
+    expect((await call(gis, 'DELETE', `/api/datasets/${parks.dataset_id}`)).status).toBe(200);
+    expect((await call(gis, 'DELETE', `/api/datasets/${sensors.dataset_id}`)).status).toBe(200);
+    const deletes = await audit('&action=dataset.delete');
+    expect(deletes.find((r) => r.target_id === parks.dataset_id)).toMatchObject({
+      actor: 'gina', role: 'gis', target_type: 'dataset', details: { name: 'Audit parks', deleted: { land_use: 1 } },
+    });
+    expect(deletes.find((r) => r.target_id === sensors.dataset_id)).toMatchObject({
+      actor: 'gina', details: { name: 'Audit observations', deleted: { sensors: 2, readings: 3 } },
+    });
+  });
+
   it('writes no row for a change that failed, since the row shares its transaction', async () => {
     const p = await twin.as('planner', 'erin');
     const s = (await call(p, 'POST', '/api/scenarios', { name: 'Failing' })).json;
@@ -124,6 +168,8 @@ describe.each(BACKENDS)('audit log on %s', (kind) => {
     expect(far.status).toBe(400);
     const fail = await call(admin, 'PUT', '/api/impact-factors/no.such_factor', { value: 1 });
     expect(fail.status).toBe(404);
+    // A dataset delete that finds nothing rolls back (a refused one, 409: test/imports/jobs.test.ts).
+    expect((await call(await twin.as('gis', 'gina'), 'DELETE', '/api/datasets/999999999')).status).toBe(404);
     expect((await audit()).length).toBe(before);
   });
 

@@ -12,7 +12,7 @@ import { ImportBusyError, ImportService } from '../../server/imports/import-serv
 import { createApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/log';
-import { FIXTURES, removeScratch, runImport, scratchDir, snapshot, writeFile } from './support';
+import { FIXTURES, gisRequest, removeScratch, runImport, scratchDir, snapshot, writeFile } from './support';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const square = (x: number, y: number, d = 0.0001) => [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]];
@@ -137,17 +137,21 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
     const job = await runImport(twin, file, { layer: 'buildings', name: 'to delete' });
     const version = async () => Number((await twin.backend.db.selectFrom('layer_versions').select('version').where('layer', '=', 'buildings').executeTakeFirstOrThrow()).version);
     const before = await version();
-    const res = await twin.app.request(`/api/datasets/${job.dataset_id}`, { method: 'DELETE' });
+    // Deleting is GIS staff's (issue #9): refused below, with nothing deleted.
+    expect((await twin.app.request(`/api/datasets/${job.dataset_id}`, { method: 'DELETE' })).status).toBe(401);
+    expect((await twin.app.request(`/api/datasets/${job.dataset_id}`, { method: 'DELETE', headers: await twin.as('planner') })).status).toBe(403);
+    expect(await version()).toBe(before);
+    const res = await gisRequest(twin, `/api/datasets/${job.dataset_id}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ id: job.dataset_id, name: 'to delete', deleted: { buildings: 3 } });
     expect(Number((await sql<{ n: string }>`SELECT count(*)::text AS n FROM buildings WHERE dataset_id = ${job.dataset_id}`.execute(twin.backend.db)).rows[0]!.n)).toBe(0);
     expect(await version()).toBeGreaterThan(before);
-    const list = (await (await twin.app.request('/api/datasets')).json()) as { datasets: { id: string }[] };
+    const list = (await (await gisRequest(twin, '/api/datasets')).json()) as { datasets: { id: string }[] };
     expect(list.datasets.map((d) => d.id)).not.toContain(job.dataset_id);
     // The job keeps its history.
-    expect((await (await twin.app.request(`/api/datasets/${job.id}`)).json()) as { job: { status: string } }).toMatchObject({ job: { status: 'succeeded' } });
-    expect((await twin.app.request(`/api/datasets/${job.dataset_id}`, { method: 'DELETE' })).status).toBe(404);
-    expect((await twin.app.request('/api/datasets/99999999999999999999', { method: 'DELETE' })).status).toBe(404);
+    expect((await (await gisRequest(twin, `/api/datasets/${job.id}`)).json()) as { job: { status: string } }).toMatchObject({ job: { status: 'succeeded' } });
+    expect((await gisRequest(twin, `/api/datasets/${job.dataset_id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await gisRequest(twin, '/api/datasets/99999999999999999999', { method: 'DELETE' })).status).toBe(404);
   });
 
   it('deletes nothing when another dataset\'s lines end on the dataset\'s nodes (409)', async () => {
@@ -158,10 +162,14 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
     const second = await runImport(twin, b, { layer: 'roads', name: 'shared street', mode: 'upsert' });
     expect(second.error).toBeNull();
     const before = await snapshot(twin.backend);
-    const res = await twin.app.request(`/api/datasets/${first.dataset_id}`, { method: 'DELETE' });
+    const audited = async () => (await sql<{ n: string }>`SELECT count(*)::text AS n FROM audit_log WHERE action = 'dataset.delete'`.execute(twin.backend.db)).rows[0]!.n;
+    const auditedBefore = await audited();
+    const res = await gisRequest(twin, `/api/datasets/${first.dataset_id}`, { method: 'DELETE' });
     expect(res.status).toBe(409);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/refer to this dataset.*nothing was deleted/);
     expect(await snapshot(twin.backend)).toEqual(before);
+    // Its audit row shared the rolled-back transaction (issue #9).
+    expect(await audited()).toBe(auditedBefore);
   });
 });
 
@@ -205,7 +213,7 @@ describe.each(BACKENDS)('import limits on %s (issue #10)', (kind) => {
     const form = new FormData();
     form.append('layer', 'buildings');
     form.append('file', new Blob([readFileSync(file)]), 'big.geojson');
-    const res = await twin.app.request('/api/datasets', { method: 'POST', body: form });
+    const res = await gisRequest(twin, '/api/datasets', { method: 'POST', body: form });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBeTruthy();
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/import queue is full/);
@@ -213,7 +221,7 @@ describe.each(BACKENDS)('import limits on %s (issue #10)', (kind) => {
     const preview = () => {
       const f = new FormData();
       f.append('file', new Blob([readFileSync(file)]), 'big.geojson');
-      return twin.app.request('/api/datasets/preview', { method: 'POST', body: f });
+      return gisRequest(twin, '/api/datasets/preview', { method: 'POST', body: f });
     };
     const statuses = (await Promise.all([preview(), preview(), preview()])).map((r) => r.status).sort();
     expect(statuses[0]).toBe(200);
@@ -262,5 +270,8 @@ describe.skipIf(!HAS_POSTGRES)('a server start during a CLI import on postgres (
     const n = await sql<{ n: string }>`SELECT count(*)::text AS n FROM buildings WHERE dataset_id = ${after.dataset_id}`.execute(db);
     expect(Number(n.rows[0]!.n)).toBe(60_000);
     expect(output).toMatch(/accepted 60000/);
+    // The CLI acts as `cli` in the audit log, the row written with the load (issue #9).
+    const row = await db.selectFrom('audit_log').select(['actor', 'role', 'target_id']).where('action', '=', 'import.load').where('target_id', '=', String(after.dataset_id)).execute();
+    expect(row).toEqual([{ actor: 'cli', role: 'system', target_id: String(after.dataset_id) }]);
   }, 240_000);
 });
