@@ -55,6 +55,20 @@ describe.each(BACKENDS)('scenario rights on %s', (kind) => {
     const own = await twin.app.request(tile, { headers: a });
     expect(own.status).toBe(200);
     expect(own.headers.get('Cache-Control')).toMatch(/^private/);
+    // Its 3D surfaces and its edits in GIS formats too (issue #15's routes).
+    const bbox = [lon - 0.002, lat - 0.002, lon + 0.002, lat + 0.002].join(',');
+    const surfaces = `/api/buildings/surfaces?bbox=${bbox}&scenario=${draft.id}`;
+    expect((await call({}, 'GET', surfaces)).status).toBe(404);
+    expect((await call(b, 'GET', surfaces)).status).toBe(404);
+    expect(await call(a, 'GET', surfaces)).toMatchObject({ status: 200, json: { buildings: expect.any(Array), truncated: false } });
+    for (const format of ['gpkg', 'fgb']) {
+      const path = `/api/scenarios/${draft.id}/export?format=${format}`;
+      expect((await twin.app.request(path)).status, format).toBe(404);
+      expect((await twin.app.request(path, { headers: b })).status, format).toBe(404);
+      const mine = await twin.app.request(path, { headers: a });
+      expect(mine.status, format).toBe(200);
+      expect(mine.headers.get('Content-Disposition'), format).toMatch(new RegExp(`-edits\\.${format}"$`));
+    }
     // Only an admin may give a scenario to someone else.
     expect((await call(a, 'POST', '/api/scenarios', { name: 'for bert', owner: 'bert' })).status).toBe(403);
     expect((await call(admin, 'POST', '/api/scenarios', { name: 'for bert', owner: 'bert' })).json).toMatchObject({ owner: 'bert' });

@@ -50,8 +50,9 @@ describe.each(BACKENDS)('exports in GIS formats on %s (issue #15)', (kind) => {
     removeScratch();
   });
 
-  const download = async (path: string) => {
-    const res = await twin.app.request(path);
+  /** A download: anonymous by default (public layers are everyone's), else with `headers`. */
+  const download = async (path: string, headers: Record<string, string> = {}) => {
+    const res = await twin.app.request(path, { headers });
     return { res, bytes: new Uint8Array(await res.arrayBuffer()) };
   };
 
@@ -122,34 +123,43 @@ describe.each(BACKENDS)('exports in GIS formats on %s (issue #15)', (kind) => {
     const line = (id: string, coords: [number, number][]) => ({ type: 'Feature', id, properties: { highway: 'residential', name: `Street ${id}` }, geometry: { type: 'LineString', coordinates: coords } });
     const file = writeFile(dir, 'streets.geojson', JSON.stringify({ type: 'FeatureCollection', features: [line('s1', [[5.2, 52.1], [5.201, 52.1]]), line('s2', [[5.201, 52.1], [5.201, 52.101]])] }));
     const job = await runImport(twin, file, { layer: 'roads', name: 'streets' });
-    const { res, bytes } = await download(`/api/datasets/${job.dataset_id}/export?format=gpkg`);
+    // Datasets are GIS staff's (issue #9).
+    const gis = await twin.as('gis');
+    expect((await twin.app.request(`/api/datasets/${job.dataset_id}/export?format=gpkg`)).status).toBe(401);
+    expect((await twin.app.request(`/api/datasets/${job.dataset_id}/export?format=gpkg`, { headers: await twin.as('planner') })).status).toBe(403);
+    const { res, bytes } = await download(`/api/datasets/${job.dataset_id}/export?format=gpkg`, gis);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-export-parts')).toBe('roads,road_nodes');
     const gpkg = join(dir, 'streets.gpkg');
     writeFileSync(gpkg, bytes);
     expect(ogrSummary(gpkg).layers.map((l) => [l.name, l.count])).toEqual([['roads', 2], ['road_nodes', 3]]);
     expect(ogrFeatures(gpkg, 'roads').map((f) => f.properties.name).sort()).toEqual(['Street s1', 'Street s2']);
-    const nodes = await download(`/api/datasets/${job.dataset_id}/export?format=csv&part=road_nodes`);
+    const nodes = await download(`/api/datasets/${job.dataset_id}/export?format=csv&part=road_nodes`, gis);
     expect(new TextDecoder().decode(nodes.bytes).trimEnd().split('\n')).toHaveLength(4);
-    expect((await twin.app.request(`/api/datasets/${job.dataset_id}/export?format=fgb&part=nope`)).status).toBe(400);
+    expect((await twin.app.request(`/api/datasets/${job.dataset_id}/export?format=fgb&part=nope`, { headers: gis })).status).toBe(400);
   });
 
   it.skipIf(!HAS_GDAL)('exports a scenario\'s edits as GeoPackage and FlatGeobuf (needs gdal-bin)', async () => {
-    const post = async (path: string, body: unknown) => (await twin.app.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } })).json() as Promise<Record<string, never>>;
-    const scenario = (await post('/api/scenarios', { name: 'Export me' })) as unknown as { id: string };
+    // Scenarios are planners' (issue #9): the owner creates and exports the draft.
+    const owner = await twin.as('planner', 'export-owner');
+    const json = { ...owner, 'Content-Type': 'application/json' };
+    const post = async (path: string, body: unknown) => twin.app.request(path, { method: 'POST', body: JSON.stringify(body), headers: json });
+    const created = await post('/api/scenarios', { name: 'Export me' });
+    expect(created.status).toBe(201);
+    const scenario = (await created.json()) as { id: string };
     const d = 0.0002;
     const [lon, lat] = [LON + 0.002, LAT + 0.001];
-    const edit = await twin.app.request(`/api/scenarios/${scenario.id}/edits`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({
+    const edit = await post(`/api/scenarios/${scenario.id}/edits`, {
       kind: 'add_building', floors: 6, use: 'office',
       geometry: { type: 'Polygon', coordinates: [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]] },
-    }) });
+    });
     // The site may fall outside the city's modelled area in some seeds; the export needs one edit either way.
     expect([201, 400]).toContain(edit.status);
     const building = (await sql<{ id: string }>`SELECT id::text FROM buildings ORDER BY id LIMIT 1`.execute(twin.backend.db)).rows[0]!.id;
-    await twin.app.request(`/api/scenarios/${scenario.id}/edits`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'change_building', buildingId: Number(building), floors: 3 }) });
-    const edits = (await (await twin.app.request(`/api/scenarios/${scenario.id}/edits`)).json()) as { edits: unknown[] };
+    expect((await post(`/api/scenarios/${scenario.id}/edits`, { kind: 'change_building', buildingId: Number(building), floors: 3 })).status).toBe(201);
+    const edits = (await (await twin.app.request(`/api/scenarios/${scenario.id}/edits`, { headers: owner })).json()) as { edits: unknown[] };
     for (const format of ['gpkg', 'fgb'] as const) {
-      const { res, bytes } = await download(`/api/scenarios/${scenario.id}/export?format=${format}`);
+      const { res, bytes } = await download(`/api/scenarios/${scenario.id}/export?format=${format}`, owner);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-disposition')).toMatch(new RegExp(`-edits\\.${format}"$`));
       const file = join(dir, `edits.${format}`);
@@ -158,15 +168,45 @@ describe.each(BACKENDS)('exports in GIS formats on %s (issue #15)', (kind) => {
       expect(s.layers[0]!.count).toBe(edits.edits.length);
       expect(s.layers[0]!.fields).toEqual(expect.arrayContaining(['kind', 'floors', 'edit_id', 'seq']));
     }
+    // A draft is its owner's: neither the public nor another planner can export it, in any format.
+    const other = await twin.as('planner', 'export-other');
+    for (const format of ['gpkg', 'fgb', 'geojson'] as const) {
+      const anonymous = await download(`/api/scenarios/${scenario.id}/export?format=${format}`);
+      expect(anonymous.res.status).toBe(404);
+      expect(anonymous.res.headers.get('content-disposition')).toBeNull();
+      expect((await download(`/api/scenarios/${scenario.id}/export?format=${format}`, other)).res.status).toBe(404);
+    }
+    // Published, it is everyone's to read.
+    const publish = await twin.app.request(`/api/scenarios/${scenario.id}`, { method: 'PATCH', headers: json, body: JSON.stringify({ status: 'published' }) });
+    expect(publish.status).toBe(200);
+    const published = await download(`/api/scenarios/${scenario.id}/export?format=gpkg`);
+    expect(published.res.status).toBe(200);
+    const file = join(dir, 'published-edits.gpkg');
+    writeFileSync(file, published.bytes);
+    expect(ogrSummary(file).layers[0]!.count).toBe(edits.edits.length);
   });
 
   it('refuses an unknown format (400), an unknown layer or dataset (404) and an export over the cap (413)', async () => {
     expect((await twin.app.request('/api/layers/buildings/export?format=shp')).status).toBe(400);
     expect((await twin.app.request('/api/layers/nope/export')).status).toBe(404);
-    expect((await twin.app.request('/api/datasets/999999999/export')).status).toBe(404);
+    expect((await twin.app.request('/api/datasets/999999999/export', { headers: await twin.as('gis') })).status).toBe(404);
     expect((await twin.app.request('/api/layers/buildings/export?bbox=1,2')).status).toBe(400);
     const all = await twin.app.request('/api/layers/buildings/export?format=gpkg');
     expect(all.status).toBe(413);
     expect(((await all.json()) as { error: { message: string } }).error.message).toMatch(/at most 5000 are exported at once.*bbox/);
+  });
+
+  it('exports a staff layer only to staff: 401 anonymous, every pipe for a planner (issue #9)', async () => {
+    const path = `/api/layers/water_pipes/export?format=geojson&bbox=${BBOX}`;
+    const anonymous = await twin.app.request(path);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-disposition')).toBeNull();
+    const staff = await twin.app.request(path, { headers: await twin.as('planner') });
+    expect(staff.status).toBe(200);
+    const [w, s, e, n] = BBOX.split(',').map(Number);
+    const pipes = Number((await sql<{ n: string }>`SELECT count(*)::text AS n FROM water_pipes
+      WHERE geom && ST_Transform(ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326), 3857)`.execute(twin.backend.db)).rows[0]!.n);
+    expect(pipes).toBeGreaterThan(0);
+    expect(((await staff.json()) as { features: unknown[] }).features).toHaveLength(pipes);
   });
 });
