@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
-import { removeScratch, runImport, scratchDir, writeFile } from './support';
+import { gisRequest, removeScratch, runImport, scratchDir, writeFile } from './support';
 
 /** Source fields named like PostgreSQL system columns and the custom table's own columns. */
 const CLASHING = { xmin: 1, ctid: 'a', tableoid: 2, cmin: 3, cmax: 4, xmax: 5, oid: 6, id: 'x-1', geom: 'g', dataset_id: 7, attributes: 'at', kind: 'ok' };
@@ -30,7 +30,8 @@ describe.each(BACKENDS)('names that cannot collide on %s (issue #10)', (kind) =>
   );
 
   it('keeps the scenario changes layer and the catalogue in the tile routes', async () => {
-    const res = await twin.app.request('/tiles/catalog.json');
+    // As GIS staff, who see every layer (an imported layer is staff until published).
+    const res = await gisRequest(twin, '/tiles/catalog.json');
     const names = ((await res.json()) as { layers: { name: string }[] }).layers.map((l) => l.name);
     expect(names).not.toContain('changes');
     expect(new Set(names).size).toBe(names.length);
@@ -45,13 +46,13 @@ describe.each(BACKENDS)('names that cannot collide on %s (issue #10)', (kind) =>
       src_xmin: 1, src_ctid: 'a', src_tableoid: 2, src_cmin: 3, src_cmax: 4, src_xmax: 5, src_oid: 6,
       src_id: 'x-1', src_geom: 'g', src_dataset_id: 7, src_attributes: 'at', kind: 'ok',
     });
-    const report = (await (await twin.app.request(`/api/datasets/${job.id}/report`)).json()) as { renamed_fields: { field: string; column: string }[] };
+    const report = (await (await gisRequest(twin, `/api/datasets/${job.id}/report`)).json()) as { renamed_fields: { field: string; column: string }[] };
     expect(report.renamed_fields).toEqual(
       expect.arrayContaining(['xmin', 'ctid', 'tableoid', 'cmin', 'cmax', 'xmax', 'oid', 'id', 'geom', 'dataset_id', 'attributes'].map((f) => ({ field: f, column: `src_${f}` }))),
     );
     expect(report.renamed_fields).toHaveLength(11);
     // The layer's tiles carry the renamed attributes.
-    const catalog = (await (await twin.app.request('/tiles/catalog.json')).json()) as { layers: { name: string; attributes: Record<string, unknown> }[] };
+    const catalog = (await (await gisRequest(twin, '/tiles/catalog.json')).json()) as { layers: { name: string; attributes: Record<string, unknown> }[] };
     expect(Object.keys(catalog.layers.find((l) => l.name === 'clash_points')!.attributes)).toContain('src_xmin');
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
-import { osmPbf, removeScratch, runImport, scratchDir, SHARED_DATA, writeFile, type OsmNode, type OsmRelation, type OsmWay } from './support';
+import { gisRequest, osmPbf, removeScratch, runImport, scratchDir, SHARED_DATA, writeFile, type OsmNode, type OsmRelation, type OsmWay } from './support';
 
 const MANHATTAN = join(SHARED_DATA, 'manhattan/manhattan_midtown_2025-01.osm.pbf');
 const HAS_MANHATTAN = existsSync(MANHATTAN);
@@ -70,7 +70,7 @@ describe.each(BACKENDS)('OpenStreetMap areas on %s (issue #15)', (kind) => {
     expect(hof.area / (32 * cell)).toBeGreaterThan(0.98);
     expect(hof.area / (32 * cell)).toBeLessThan(1.02);
     // The broken relation is rejected with its reason; nothing else is.
-    const report = (await (await twin.app.request(`/api/datasets/${job.id}/report`)).json()) as { features: { source_id: string; reason: string }[]; skipped_other_kinds: number };
+    const report = (await (await gisRequest(twin, `/api/datasets/${job.id}/report`)).json()) as { features: { source_id: string; reason: string }[]; skipped_other_kinds: number };
     expect(report.features).toEqual([expect.objectContaining({ source_id: 'r13', reason: expect.stringMatching(/multipolygon relation 13: member way 99 is not in the extract/) })]);
   });
 
@@ -81,7 +81,7 @@ describe.each(BACKENDS)('OpenStreetMap areas on %s (issue #15)', (kind) => {
     const [podium, tower] = [got[1]!, got[2]!];
     expect(podium).toMatchObject({ height_m: 12, levels: 3, min_height_m: null, name: 'Tower Plaza', use: 'office', outline: 'w5' });
     expect(tower).toMatchObject({ height_m: 80, min_height_m: 12, levels: 20, name: 'Tower Plaza', outline: 'w5' });
-    const report = (await (await twin.app.request(`/api/datasets/${job.id}/report`)).json()) as { skipped_other_kinds: number; counts: { accepted: number } };
+    const report = (await (await gisRequest(twin, `/api/datasets/${job.id}/report`)).json()) as { skipped_other_kinds: number; counts: { accepted: number } };
     // The outline, the land use and the ways that are only members are not buildings.
     expect(report.counts.accepted).toBe(3);
     expect(report.skipped_other_kinds).toBe(2);
@@ -109,7 +109,7 @@ describe.each(BACKENDS)('OpenStreetMap areas on %s (issue #15)', (kind) => {
     expect(Number(s.parts)).toBeGreaterThan(500);
     expect(s.outlines_kept).toBe('0');
     expect(Number(s.total)).toBeGreaterThan(7000);
-    const report = (await (await twin.app.request(`/api/datasets/${job.id}/report`)).json()) as { skipped_other_kinds: number };
+    const report = (await (await gisRequest(twin, `/api/datasets/${job.id}/report`)).json()) as { skipped_other_kinds: number };
     expect(report.skipped_other_kinds).toBeGreaterThan(50);
   });
 });
