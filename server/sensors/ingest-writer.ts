@@ -11,6 +11,11 @@ export interface ResolvedReading {
 export interface WriteResult {
   accepted: number;
   duplicate: number;
+  /**
+   * Sensor ids among the rows that no longer exist (deleted with their dataset after a cache
+   * had them): their rows were not written and count in neither number above.
+   */
+  gone: string[];
 }
 
 /** Ingest is saturated or the database is failing: push back, nothing was written. */
@@ -91,7 +96,7 @@ export class IngestWriter {
 
   /** Queues readings for the next transaction; resolves after COMMIT. */
   submit(rows: ResolvedReading[]): Promise<WriteResult> {
-    if (rows.length === 0) return Promise.resolve({ accepted: 0, duplicate: 0 });
+    if (rows.length === 0) return Promise.resolve({ accepted: 0, duplicate: 0, gone: [] });
     if (this.failing) {
       return Promise.reject(new IngestBusyError('the database is unavailable; retry shortly'));
     }
@@ -126,7 +131,7 @@ export class IngestWriter {
 
   async #write(jobs: Job[]): Promise<void> {
     const rows = jobs.flatMap((j) => j.rows);
-    let inserted: Set<string>;
+    let written: Written;
     try {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -136,7 +141,7 @@ export class IngestWriter {
         );
       });
       try {
-        inserted = await Promise.race([writeReadings(this.#db, rows), timeout]);
+        written = await Promise.race([writeReadings(this.#db, rows), timeout]);
       } finally {
         clearTimeout(timer);
       }
@@ -148,35 +153,50 @@ export class IngestWriter {
       for (const job of jobs) job.reject(error);
       return;
     }
+    const { inserted, gone } = written;
     for (const job of jobs) {
       let accepted = 0;
+      let vanished = 0;
+      const goneHere = new Set<string>();
       for (const r of job.rows) {
+        if (gone.has(String(r.sensorId))) {
+          vanished++;
+          goneHere.add(String(r.sensorId));
         // Deleting the key makes a second copy in the same transaction count as a duplicate.
-        if (inserted.delete(`${r.sensorId}|${r.ts}`)) accepted++;
+        } else if (inserted.delete(`${r.sensorId}|${r.ts}`)) accepted++;
       }
-      job.resolve({ accepted, duplicate: job.rows.length - accepted });
+      job.resolve({ accepted, duplicate: job.rows.length - accepted - vanished, gone: [...goneHere] });
     }
   }
 }
 
+/** The `sensorId|tsMs` keys that were new, and the ids of sensors that no longer exist. */
+export interface Written {
+  inserted: Set<string>;
+  gone: Set<string>;
+}
+
 /**
  * Writes readings in one transaction: new rows into `readings`, the latest per sensor into
- * `sensor_state`, and NOTIFY payloads for the live stream (delivered only on COMMIT). Returns
- * the `sensorId|tsMs` keys that were new.
+ * `sensor_state`, and NOTIFY payloads for the live stream (delivered only on COMMIT). Rows of
+ * sensors that no longer exist (a dataset delete, issue #10, after a registry cached them) are
+ * left out, so they cannot fail the whole group commit on sensor_state's foreign key.
  */
 export async function writeReadings(
   db: Kysely<Database>,
   rows: ResolvedReading[],
-): Promise<Set<string>> {
+): Promise<Written> {
   const input = JSON.stringify(
     rows.map((r) => ({ s: r.sensorId, t: new Date(r.ts).toISOString(), v: r.value })),
   );
   return db.transaction().execute(async (trx) => {
-    const { rows: fresh } = await sql<{ sensor_id: string | number; ms: number; value: number }>`
+    const { rows: result } = await sql<{ sensor_id: string | number; ms: number | null; value: number | null }>`
       WITH input AS (
         SELECT * FROM jsonb_to_recordset(${input}::text::jsonb) AS t(s bigint, t timestamptz, v float8)
+      ), known AS (
+        SELECT i.* FROM input i WHERE EXISTS (SELECT 1 FROM sensors x WHERE x.id = i.s)
       ), ins AS (
-        INSERT INTO readings (sensor_id, ts, value) SELECT s, t, v FROM input
+        INSERT INTO readings (sensor_id, ts, value) SELECT s, t, v FROM known
         ON CONFLICT (sensor_id, ts) DO NOTHING
         RETURNING sensor_id, ts, value
       ), st AS (
@@ -187,7 +207,11 @@ export async function writeReadings(
           SET ts = excluded.ts, value = excluded.value, received_at = excluded.received_at
           WHERE sensor_state.ts < excluded.ts
       )
-      SELECT sensor_id, (extract(epoch FROM ts) * 1000)::float8 AS ms, value FROM ins`.execute(trx);
+      SELECT sensor_id, (extract(epoch FROM ts) * 1000)::float8 AS ms, value FROM ins
+      UNION ALL
+      SELECT DISTINCT i.s, NULL::float8, NULL::float8 FROM input i WHERE NOT EXISTS (SELECT 1 FROM sensors x WHERE x.id = i.s)`.execute(trx);
+    const fresh = result.filter((r) => r.ms !== null);
+    const gone = new Set(result.filter((r) => r.ms === null).map((r) => String(r.sensor_id)));
     const keys = new Set<string>();
     const compact: [number, number, number][] = [];
     for (const r of fresh) {
@@ -199,7 +223,7 @@ export async function writeReadings(
       await sql`SELECT pg_notify(${READINGS_CHANNEL}, p)
         FROM jsonb_array_elements_text(${JSON.stringify(payloads)}::text::jsonb) AS p`.execute(trx);
     }
-    return keys;
+    return { inserted: keys, gone };
   });
 }
 

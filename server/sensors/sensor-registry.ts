@@ -123,6 +123,16 @@ export class SensorRegistry {
     }
   }
 
+  /** Drops sensors that no longer exist (deleted with their dataset) from the cache. */
+  forget(ids: Iterable<string>): void {
+    for (const id of ids) {
+      const m = this.#byId.get(String(id));
+      if (!m) continue;
+      this.#byId.delete(m.id);
+      if (this.#byExternal.get(m.externalId) === m) this.#byExternal.delete(m.externalId);
+    }
+  }
+
   #store(rows: SensorMeta[]): void {
     for (const m of rows) {
       this.#byId.set(m.id, m);

@@ -51,13 +51,23 @@ export class SensorService {
   async ingest(parsed: { readings: ParsedReading[]; rejected: Rejection[] }): Promise<IngestResponse> {
     const sensors = await this.registry.resolve(parsed.readings.map((r) => r.sensor));
     const rows: ResolvedReading[] = [];
+    const written: ParsedReading[] = [];
     const errors = [...parsed.rejected];
+    const unknown = (r: ParsedReading) => errors.push({ index: r.index, reason: 'unknown_sensor', message: `no sensor ${JSON.stringify(r.sensor)}` });
     for (const r of parsed.readings) {
       const meta = sensors.get(r.sensor);
-      if (meta) rows.push({ sensorId: meta.id, ts: r.ts, value: r.value });
-      else errors.push({ index: r.index, reason: 'unknown_sensor', message: `no sensor ${JSON.stringify(r.sensor)}` });
+      if (meta) {
+        rows.push({ sensorId: meta.id, ts: r.ts, value: r.value });
+        written.push(r);
+      } else unknown(r);
     }
-    const { accepted, duplicate } = await this.writer.submit(rows);
+    const { accepted, duplicate, gone } = await this.writer.submit(rows);
+    if (gone.length > 0) {
+      // Deleted (with their dataset) since the registry cached them.
+      this.registry.forget(gone);
+      const ids = new Set(gone);
+      rows.forEach((row, i) => ids.has(String(row.sensorId)) && unknown(written[i]!));
+    }
     errors.sort((a, b) => a.index - b.index);
     return { accepted, duplicate, rejected: errors.length, errors };
   }

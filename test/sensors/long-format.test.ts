@@ -7,7 +7,7 @@ import { BACKENDS } from '../support/backends';
 import { serveApp } from '../support/browser';
 import { createTestTwin, type TestTwin } from '../support/twin';
 import { gisRequest, removeScratch, runImport, scratchDir, writeFile } from '../imports/support';
-import { TEST_KEY } from './helpers';
+import { AUTH, demoSensor, TEST_KEY } from './helpers';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -89,6 +89,30 @@ describe.each(BACKENDS)('long-format sensor observations on %s (issue #15)', (ki
     expect(result).toEqual({ registered: 3, accepted: 7, duplicate: 0, rejected: 0 });
     const route = (await sql<{ line: { coordinates: number[][] } }>`SELECT attributes->'geometry' AS line FROM sensors WHERE external_id = 'long-route-7'`.execute(twin.backend.db)).rows[0]!;
     expect(route.line.coordinates).toEqual([[5.12, 52.09], [5.15, 52.09]]);
+  });
+
+  it('rejects readings of the sensors of a deleted dataset as unknown, and still writes the others (issue #10)', async () => {
+    const file = writeFile(scratchDir(), 'gone.csv', ['sensor,ts,value,wkt', 'gone-1,2026-11-28T10:00:00Z,50,POINT (5.123 52.093)'].join('\n'));
+    const job = await runImport(twin, file, { layer: 'sensors', name: 'to be deleted', mode: 'upsert', mapping: ["kind='traffic_speed'", "unit='km/h'"] });
+    expect(job.error).toBeNull();
+    const ingest = async (rows: unknown[]) => {
+      const res = await twin.app.request('/api/ingest/readings', { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: JSON.stringify(rows) });
+      return { status: res.status, body: (await res.json()) as { accepted: number; rejected: number; errors: { reason: string }[] } };
+    };
+    // Known (and so cached) before the delete.
+    expect((await ingest([{ sensor: 'gone-1', ts: '2026-11-28T10:05:00Z', value: 51 }])).body).toMatchObject({ accepted: 1, rejected: 0 });
+    expect((await gisRequest(twin, `/api/datasets/${job.dataset_id}`, { method: 'DELETE' })).status).toBe(200);
+    const other = await demoSensor(twin.backend.db);
+    const after = await ingest([
+      { sensor: 'gone-1', ts: '2026-11-28T10:10:00Z', value: 52 },
+      { sensor: other.external_id, ts: '2026-11-28T10:15:00Z', value: 45 },
+    ]);
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ accepted: 1, duplicate: 0, rejected: 1, errors: [{ index: 0, reason: 'unknown_sensor' }] });
+    // And from then on without a write: the registry forgot it.
+    expect((await ingest([{ sensor: 'gone-1', ts: '2026-11-28T10:20:00Z', value: 53 }])).body).toMatchObject({ accepted: 0, rejected: 1 });
+    const stored = await sql<{ n: string }>`SELECT count(*)::text AS n FROM readings WHERE sensor_id = ${other.id} AND ts = '2026-11-28T10:15:00Z'`.execute(twin.backend.db);
+    expect(stored.rows[0]!.n).toBe('1');
   });
 
   it('npm run replay registers a long file\'s sensors only with a GIS user\'s token (TWIN_TOKEN)', async () => {
