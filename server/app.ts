@@ -48,7 +48,6 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   const metrics = new Metrics();
   const tiles = new TileService({
     db: backend.tileDb,
-    query: (q) => backend.tileQuery(q),
     catalog: new LayerCatalog(),
     useMvt: backend.caps.mvt,
     cacheBytes: config.tiles.cacheBytes,

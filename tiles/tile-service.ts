@@ -30,10 +30,8 @@ export interface TileObserver {
 }
 
 export interface TileServiceOptions {
-  /** Compiles tile SQL (its plugins see every statement). */
+  /** Compiles and runs tile SQL (its plugins see every statement). */
   db: Kysely<Database>;
-  /** Runs a compiled statement; by default through `db`. */
-  query?: <R>(query: CompiledQuery<R>) => Promise<R[]>;
   catalog: LayerCatalog;
   /** Encode with ST_AsMVT in the database; otherwise select rows and encode in JavaScript. */
   useMvt: boolean;
@@ -64,7 +62,7 @@ export class TileService {
     this.#options = options;
     this.catalog = options.catalog;
     this.cache = new TileCache(options.cacheBytes);
-    this.#run = options.query ?? (async (q) => (await options.db.executeQuery(q)).rows);
+    this.#run = async (q) => (await options.db.executeQuery(q)).rows;
     this.versions = new LayerVersions(options.db, this.#run);
   }
 

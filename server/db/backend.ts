@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Kysely, sql, type CompiledQuery } from 'kysely';
-import { PostgresJSDialect } from 'kysely-postgres-js';
+import { Kysely, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
 import { redactUrl } from '../config';
 import { guardPostgresJsNullSocket } from './postgres-js-guard';
+import { PostgresJsDialect } from './postgres-js-dialect';
 import type { Database } from './schema';
 
 /**
@@ -47,14 +47,11 @@ export interface Backend {
   readonly kind: 'postgres' | 'pglite';
   /** The query layer for everything. */
   readonly db: Kysely<Database>;
-  /** Queries that must obey the per-tile statement timeout. Same database as `db`. */
-  readonly tileDb: Kysely<Database>;
   /**
-   * Runs a query compiled with `tileDb` on the tile pool: a prepared statement sent on any free
-   * connection (Kysely's postgres.js driver reserves a connection per query, which costs a
-   * third of the tile rate under load).
+   * Queries that must obey the per-tile statement timeout: the same database as `db`, on a pool
+   * whose connections carry `statement_timeout`.
    */
-  tileQuery<R>(query: CompiledQuery<R>): Promise<R[]>;
+  readonly tileDb: Kysely<Database>;
   readonly caps: Capabilities;
   /** Where the data lives, fit for logs (no password). */
   readonly description: string;
@@ -89,10 +86,8 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
     max: options.poolSize,
     connection: { statement_timeout: options.tileTimeoutMs },
   });
-  const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: prepared(client) }) });
-  const tileDb = new Kysely<Database>({
-    dialect: new PostgresJSDialect({ postgres: prepared(tileClient) }),
-  });
+  const db = new Kysely<Database>({ dialect: new PostgresJsDialect(client) });
+  const tileDb = new Kysely<Database>({ dialect: new PostgresJsDialect(tileClient) });
   try {
     await client`SELECT 1`;
   } catch (error) {
@@ -114,10 +109,6 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
     kind: 'postgres',
     db,
     tileDb,
-    tileQuery: async <R>(query: CompiledQuery<R>) =>
-      (await tileClient.unsafe(query.sql, query.parameters as postgres.ParameterOrJSON<never>[], {
-        prepare: query.parameters.length > 0,
-      })) as unknown as R[],
     caps,
     description: `PostgreSQL at ${redactUrl(url)}`,
     scriptTransaction: (fn) =>
@@ -140,7 +131,7 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
     },
     close: async () => {
       // A connection wedged by a server restart (porsager/postgres#1208) never drains; give
-      // queries 5 s, then close the sockets (Kysely's destroy then finds the pools ended).
+      // queries 5 s, then close the sockets.
       await Promise.all([client.end({ timeout: 5 }), tileClient.end({ timeout: 5 })]);
       await Promise.all([db.destroy(), tileDb.destroy()]);
     },
@@ -181,7 +172,6 @@ export async function pgliteBackend(
     kind: 'pglite',
     db,
     tileDb: db,
-    tileQuery: async <R>(query: CompiledQuery<R>) => (await db.executeQuery(query)).rows,
     caps,
     description: `embedded PGlite + PostGIS (${where})`,
     scriptTransaction: (fn) =>
@@ -202,32 +192,6 @@ export async function pgliteBackend(
       await db.destroy();
     },
   };
-}
-
-/**
- * kysely-postgres-js sends every query with `unsafe(sql, params)`, which postgres.js does not
- * prepare. Parameterised queries are the same few statements over and over (tile SQL above all),
- * so have them prepared: each connection parses and plans a statement once.
- */
-function prepared(client: postgres.Sql): postgres.Sql {
-  const reserve = async () => {
-    const connection = await client.reserve();
-    return new Proxy(connection, {
-      get(target, prop, receiver) {
-        if (prop !== 'unsafe') return Reflect.get(target, prop, receiver);
-        return (query: string, params: unknown[] = [], options: postgres.UnsafeQueryOptions = {}) =>
-          target.unsafe(query, params as postgres.ParameterOrJSON<never>[], {
-            prepare: params.length > 0,
-            ...options,
-          });
-      },
-    });
-  };
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      return prop === 'reserve' ? reserve : Reflect.get(target, prop, receiver);
-    },
-  });
 }
 
 /** ST_AsMVT exists in every PostGIS ≥ 2.4 but fails at run time without protobuf-c. */
