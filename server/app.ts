@@ -54,6 +54,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
     maxFeatures: config.tiles.maxFeatures,
     instanceId: meta.instance_id,
     observer: metrics,
+    signals: { listen: backend.listen, onWrite: backend.onWrite },
   });
 
   await loadCustomLayers(backend.db, tiles.catalog);

@@ -53,21 +53,26 @@ export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
         scenario = (await findScenarioRef(db, scenarioId.toLowerCase())) ?? undefined;
         if (!scenario) throw new ApiError(404, 'not_found', 'no such scenario');
       }
+      // An access check per layer (who may see which layer) belongs here: after the layers
+      // are resolved, before the plan, the cache and the database.
       const plan = await tiles.plan(layers, coord, scenario);
 
-      c.header('ETag', plan.etag);
-      c.header('Cache-Control', cacheControl);
-      c.header('Vary', 'Accept-Encoding');
-      if (matchesEtag(c.req.header('If-None-Match'), plan.etag)) return c.body(null, 304);
+      // Headers as a plain object: @hono/node-server writes them as they are (no Headers).
+      const headers: Record<string, string> = {
+        ETag: plan.etag,
+        'Cache-Control': cacheControl,
+        Vary: 'Accept-Encoding',
+      };
+      if (matchesEtag(c.req.header('If-None-Match'), plan.etag)) return new Response(null, { status: 304, headers });
 
       const body = await tiles.tile(plan);
-      if (body.byteLength === 0) return c.body(null, 204);
-      c.header('Content-Type', MVT_TYPE);
+      if (body.byteLength === 0) return new Response(null, { status: 204, headers });
+      headers['Content-Type'] = MVT_TYPE;
       if (/\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '')) {
-        c.header('Content-Encoding', 'gzip');
-        return c.body(body as Uint8Array<ArrayBuffer>);
+        headers['Content-Encoding'] = 'gzip';
+        return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers });
       }
-      return c.body(new Uint8Array(gunzipSync(body)));
+      return new Response(new Uint8Array(gunzipSync(body)), { status: 200, headers });
     });
 }
 

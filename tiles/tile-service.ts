@@ -1,4 +1,4 @@
-import { gzip } from 'node:zlib';
+import { constants, gzip, gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from '../server/db/schema';
@@ -8,11 +8,30 @@ import { TileCache } from './tile-cache';
 import { TileCoordError, type TileCoord } from './tile-coords';
 import { toTileGeometry } from './tile-geometry';
 import { featureRowsSql, mvtLayerSql } from './tile-sql';
-import { LayerVersions } from './layer-versions';
+import { LayerVersions, type VersionSignals } from './layer-versions';
+import { TileQueryCache } from './tile-query-cache';
 import { readWkb } from './wkb';
 import { CHANGES_LAYER, scenarioSource, type ScenarioRef } from './scenario-sql';
 
 const gzipAsync = promisify(gzip);
+
+/**
+ * zlib level 1: on vector tiles it costs under half of the default level 6 for 3–5 % more bytes
+ * (measured on demo-city tiles; docs/performance.md).
+ */
+const GZIP = { level: constants.Z_BEST_SPEED };
+/**
+ * Tiles up to this size (uncompressed) are gzipped in line (≈ 0.1 ms at level 1); starting a
+ * threadpool job costs more than that. Larger ones go to the threadpool, off the event loop.
+ */
+const INLINE_GZIP_BYTES = 32 * 1024;
+
+/** gzip-compresses a built tile (empty stays empty). */
+export async function compressTile(raw: Uint8Array): Promise<Uint8Array> {
+  if (raw.byteLength === 0) return raw;
+  const out = raw.byteLength <= INLINE_GZIP_BYTES ? gzipSync(raw, GZIP) : await gzipAsync(raw, GZIP);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
 
 export class UnknownLayerError extends Error {
   override name = 'UnknownLayerError';
@@ -40,6 +59,11 @@ export interface TileServiceOptions {
   /** Distinguishes databases in ETags (`twin_meta.instance_id`). */
   instanceId: string;
   observer?: TileObserver;
+  /**
+   * LISTEN and own-write signals, so layer versions are read only when something changed
+   * (tiles/layer-versions.ts); without them every burst of requests reads them.
+   */
+  signals?: VersionSignals;
 }
 
 /** A tile request resolved against the catalogue and the current layer versions. */
@@ -57,13 +81,14 @@ export class TileService {
   readonly versions: LayerVersions;
   readonly #options: TileServiceOptions;
   readonly #run: <R>(query: CompiledQuery<R>) => Promise<R[]>;
+  readonly #queries = new TileQueryCache();
 
   constructor(options: TileServiceOptions) {
     this.#options = options;
     this.catalog = options.catalog;
     this.cache = new TileCache(options.cacheBytes);
     this.#run = async (q) => (await options.db.executeQuery(q)).rows;
-    this.versions = new LayerVersions(options.db, this.#run);
+    this.versions = new LayerVersions(options.db, this.#run, { signals: options.signals });
   }
 
   /** `buildings,roads` → definitions, deduplicated in request order; unknown names throw. */
@@ -108,7 +133,7 @@ export class TileService {
       built = true;
       const started = performance.now();
       const raw = await this.build(plan.layers, plan.coord, this.#options.useMvt, plan.scenario);
-      const body = raw.byteLength === 0 ? raw : new Uint8Array(await gzipAsync(raw));
+      const body = await compressTile(raw);
       const names = plan.layers.map((l) => l.name).join(',');
       observer?.built(names, plan.coord.z, (performance.now() - started) / 1000);
       return body;
@@ -140,7 +165,11 @@ export class TileService {
   async #buildWithPostgis(layer: LayerDefinition, coord: TileCoord, scenario?: ScenarioRef): Promise<Uint8Array> {
     const { db, maxFeatures } = this.#options;
     const source = scenario && scenarioSource(layer, scenario.id);
-    const rows = await this.#run(mvtLayerSql(layer, coord, maxFeatures, source).compile(db));
+    // Baseline tiles: the statement of this layer and zoom compiled once, x and y bound per tile.
+    const query = source
+      ? mvtLayerSql(layer, coord, maxFeatures, source).compile(db)
+      : this.#queries.get(layer, coord, (c) => mvtLayerSql(layer, c, maxFeatures).compile(db));
+    const rows = await this.#run(query);
     return rows[0]?.mvt ?? new Uint8Array(0);
   }
 

@@ -57,8 +57,20 @@ export interface Backend {
   readonly description: string;
   /** Runs `fn` in one transaction on one connection; scripts may hold many statements. */
   scriptTransaction<T>(fn: (tx: ScriptTransaction) => Promise<T>): Promise<T>;
-  /** Subscribes to a NOTIFY channel; resolves to an unsubscribe function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to a NOTIFY channel; resolves to an unsubscribe function. `onListen` is called
+   * each time the subscription is (re)established: notifications sent while it was down are lost.
+   */
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onListen?: () => void,
+  ): Promise<() => Promise<void>>;
+  /**
+   * Registers a callback run after this process wrote through `db` (a COMMIT, or any statement
+   * but a SELECT outside a transaction) or committed a script transaction.
+   */
+  onWrite(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -77,8 +89,26 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     : openPglite(options.dataDir, options.onProgress);
 }
 
+/** Write listeners of one backend: called after a write; a throwing listener is skipped. */
+function writeHooks() {
+  const listeners: (() => void)[] = [];
+  return {
+    add: (l: () => void) => void listeners.push(l),
+    fire: () => {
+      for (const l of listeners) {
+        try {
+          l();
+        } catch {
+          // A cache's bookkeeping must never fail a query.
+        }
+      }
+    },
+  };
+}
+
 async function openPostgres(url: string, options: BackendOptions): Promise<Backend> {
   guardPostgresJsNullSocket();
+  const writes = writeHooks();
   const common = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 };
   const client = postgres(url, { ...common, max: options.poolSize });
   const tileClient = postgres(url, {
@@ -86,7 +116,7 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
     max: options.poolSize,
     connection: { statement_timeout: options.tileTimeoutMs },
   });
-  const db = new Kysely<Database>({ dialect: new PostgresJsDialect(client) });
+  const db = new Kysely<Database>({ dialect: new PostgresJsDialect(client, { onWrite: writes.fire }) });
   const tileDb = new Kysely<Database>({ dialect: new PostgresJsDialect(tileClient) });
   try {
     await client`SELECT 1`;
@@ -111,8 +141,8 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
     tileDb,
     caps,
     description: `PostgreSQL at ${redactUrl(url)}`,
-    scriptTransaction: (fn) =>
-      client.begin((tx) =>
+    scriptTransaction: async (fn) => {
+      const result = await client.begin((tx) =>
         fn({
           exec: async (script) => {
             await tx.unsafe(script);
@@ -124,11 +154,15 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
             await pipeline(Readable.from([text]), writable);
           },
         }),
-      ) as Promise<Awaited<ReturnType<typeof fn>>>,
-    listen: async (channel, onPayload) => {
-      const { unlisten } = await client.listen(channel, onPayload);
+      );
+      writes.fire();
+      return result as Awaited<ReturnType<typeof fn>>;
+    },
+    listen: async (channel, onPayload, onListen) => {
+      const { unlisten } = await client.listen(channel, onPayload, onListen);
       return unlisten;
     },
+    onWrite: writes.add,
     close: async () => {
       // A connection wedged by a server restart (porsager/postgres#1208) never drains; give
       // queries 5 s, then close the sockets.
@@ -187,7 +221,13 @@ export async function pgliteBackend(
           },
         }),
       ),
-    listen: async (channel, onPayload) => pg.listen(channel, onPayload),
+    // PGlite is this process: a NOTIFY reaches listeners before the query that sent it returns.
+    listen: async (channel, onPayload, onListen) => {
+      const unlisten = await pg.listen(channel, onPayload);
+      onListen?.();
+      return unlisten;
+    },
+    onWrite: () => {},
     close: async () => {
       await db.destroy();
     },

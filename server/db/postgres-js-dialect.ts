@@ -28,11 +28,22 @@ type Params = postgres.ParameterOrJSON<never>[];
  * `db.connection()` gives no session affinity outside a transaction: every query may run on a
  * different connection. Nothing here relies on session state outside transactions.
  */
+export interface PostgresJsDialectOptions {
+  /**
+   * Called after a statement that may have changed data completed outside a transaction (any
+   * statement but a plain SELECT), and after every COMMIT: caches of database state (the tile
+   * layer versions) drop their copy, so this process always reads its own writes.
+   */
+  onWrite?: () => void;
+}
+
 export class PostgresJsDialect implements Dialect {
   readonly #sql: postgres.Sql;
+  readonly #onWrite: () => void;
 
-  constructor(sql: postgres.Sql) {
+  constructor(sql: postgres.Sql, options: PostgresJsDialectOptions = {}) {
     this.#sql = sql;
+    this.#onWrite = options.onWrite ?? (() => {});
   }
 
   createAdapter() {
@@ -40,7 +51,7 @@ export class PostgresJsDialect implements Dialect {
   }
 
   createDriver(): Driver {
-    return new PostgresJsDriver(this.#sql);
+    return new PostgresJsDriver(this.#sql, this.#onWrite);
   }
 
   readonly createIntrospector: Dialect['createIntrospector'] = (db) => new PostgresIntrospector(db);
@@ -52,15 +63,17 @@ export class PostgresJsDialect implements Dialect {
 
 class PostgresJsDriver implements Driver {
   readonly #sql: postgres.Sql;
+  readonly #onWrite: () => void;
 
-  constructor(sql: postgres.Sql) {
+  constructor(sql: postgres.Sql, onWrite: () => void) {
     this.#sql = sql;
+    this.#onWrite = onWrite;
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new PoolConnection(this.#sql);
+    return new PoolConnection(this.#sql, this.#onWrite);
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -85,6 +98,9 @@ class PostgresJsDriver implements Driver {
   }
 }
 
+/** A plain SELECT (no data-modifying CTE can precede it): no write to announce. */
+const READ_ONLY = /^\s*(\/\*[^]*?\*\/\s*)*select\b/i;
+
 /** The connection is gone (server restart, terminated backend, network): not a query error. */
 function connectionLost(error: unknown): boolean {
   const e = error as { code?: string; severity?: string; errno?: string } | undefined;
@@ -106,14 +122,16 @@ const ROLLBACK = Symbol('rollback');
  */
 class PoolConnection implements DatabaseConnection {
   readonly #pool: postgres.Sql;
+  readonly #onWrite: () => void;
   #tx: postgres.TransactionSql | null = null;
   #end: ((commit: boolean) => void) | null = null;
   #done: Promise<unknown> | null = null;
   /** Set when the transaction's connection died: nothing more may be sent on it. */
   #broken: unknown = null;
 
-  constructor(pool: postgres.Sql) {
+  constructor(pool: postgres.Sql, onWrite: () => void) {
     this.#pool = pool;
+    this.#onWrite = onWrite;
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
@@ -127,6 +145,7 @@ class PoolConnection implements DatabaseConnection {
       if (tx && connectionLost(error)) this.#broken = error;
       throw error;
     }
+    if (!tx && !READ_ONLY.test(query.sql)) this.#onWrite();
     const { command, count } = result;
     return {
       numAffectedRows:
@@ -197,5 +216,6 @@ class PoolConnection implements DatabaseConnection {
     } catch (error) {
       if (error !== ROLLBACK) throw error;
     }
+    if (commit) this.#onWrite();
   }
 }
