@@ -111,6 +111,14 @@ export class SensorRegistry {
     return out;
   }
 
+  /** Drops a sensor from the cache (it was deleted). */
+  forget(id: string): void {
+    const m = this.#byId.get(id);
+    if (!m) return;
+    this.#byId.delete(id);
+    if (this.#byExternal.get(m.externalId) === m) this.#byExternal.delete(m.externalId);
+  }
+
   /** Resolves ids of sensors (from another instance's notification) not cached yet. */
   async ensureIds(ids: string[]): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.#byId.has(id));

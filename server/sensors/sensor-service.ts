@@ -51,13 +51,21 @@ export class SensorService {
   async ingest(parsed: { readings: ParsedReading[]; rejected: Rejection[] }): Promise<IngestResponse> {
     const sensors = await this.registry.resolve(parsed.readings.map((r) => r.sensor));
     const rows: ResolvedReading[] = [];
+    const indexOf: number[] = [];
     const errors = [...parsed.rejected];
     for (const r of parsed.readings) {
       const meta = sensors.get(r.sensor);
-      if (meta) rows.push({ sensorId: meta.id, ts: r.ts, value: r.value });
-      else errors.push({ index: r.index, reason: 'unknown_sensor', message: `no sensor ${JSON.stringify(r.sensor)}` });
+      if (meta) {
+        rows.push({ sensorId: meta.id, ts: r.ts, value: r.value });
+        indexOf.push(r.index);
+      } else errors.push({ index: r.index, reason: 'unknown_sensor', message: `no sensor ${JSON.stringify(r.sensor)}` });
     }
-    const { accepted, duplicate } = await this.writer.submit(rows);
+    const { accepted, duplicate, refused } = await this.writer.submit(rows);
+    for (const r of refused) {
+      errors.push({ index: indexOf[r.position]!, reason: r.reason, message: r.message });
+      // Deleted behind the cache's back: look it up again next time instead of writing it.
+      if (r.reason === 'unknown_sensor') this.registry.forget(rows[r.position]!.sensorId);
+    }
     errors.sort((a, b) => a.index - b.index);
     return { accepted, duplicate, rejected: errors.length, errors };
   }
