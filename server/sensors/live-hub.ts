@@ -114,28 +114,33 @@ export class LiveHub {
       });
     }
     if (updates.length === 0) return;
-    let all: { list: LiveUpdate[]; json: string } | undefined;
+    // Subscribers with the same filter (1,000 maps on one city ask for the same kinds) share
+    // one filtered list and one JSON string per notification.
+    const shared = new Map<string, { list: LiveUpdate[]; json: string } | null>();
     for (const sub of this.#subscribers) {
       const { kinds, bbox } = sub.filter;
       try {
-        if (!kinds && !bbox) {
-          all ??= (() => {
-            const list = updates.map((u) => u.update);
-            return { list, json: JSON.stringify(list) };
-          })();
-          sub.send(all.list, all.json);
-          continue;
+        const key = filterKey(sub.filter);
+        let out = shared.get(key);
+        if (out === undefined) {
+          const list = updates
+            .filter(({ meta }) => (!kinds || kinds.has(meta.kind)) && (!bbox || inBox(meta, bbox)))
+            .map((u) => u.update);
+          out = list.length > 0 ? { list, json: JSON.stringify(list) } : null;
+          shared.set(key, out);
         }
-        const list = updates
-          .filter(({ meta }) => (!kinds || kinds.has(meta.kind)) && (!bbox || inBox(meta, bbox)))
-          .map((u) => u.update);
-        if (list.length > 0) sub.send(list, JSON.stringify(list));
+        if (out) sub.send(out.list, out.json);
       } catch (error) {
         this.#log.warn({ err: error }, 'live: a subscriber failed; dropped');
         this.#subscribers.delete(sub);
       }
     }
   }
+}
+
+/** Subscribers whose filters have the same key see the same updates. */
+function filterKey({ kinds, bbox }: LiveFilter): string {
+  return `${kinds ? [...kinds].sort().join(',') : '*'}|${bbox ? bbox.join(',') : '*'}`;
 }
 
 function inBox(m: SensorMeta, [w, s, e, n]: [number, number, number, number]): boolean {
