@@ -15,7 +15,7 @@ import { benchDatabaseUrl, ensureDatabase, peakRssMb, scaleOption } from './benc
 
 /**
  * `npm run bench -- tiles [--layer buildings] [--concurrency 16] [--rounds 5] [--seconds 5]
- *   [--scale 1] [--profile]`
+ *   [--scale 1] [--profile] [--embedded]`
  *
  * On the demo city in PostgreSQL + PostGIS (DATABASE_URL, default a local `twin_bench` database,
  * seeded when empty; `--scale 10` uses `twin_bench_s10` with TWIN_DEMO_SCALE=10), over a shuffled
@@ -24,9 +24,11 @@ import { benchDatabaseUrl, ensureDatabase, peakRssMb, scaleOption } from './benc
  *  - cached: the tile server (cache warm) ÷ a plain node:http server returning a stored buffer;
  *  - cached ÷ cold of the tile server itself;
  * at the same concurrency, with p50/p95/p99 latencies. `--profile` writes CPU profiles of both
- * tile servers to .bench-profiles/ and prints where their time went. 
+ * tile servers to .bench-profiles/ and prints where their time went. `--embedded`: the embedded
+ * database instead (bench/tiles-embedded.ts).
  */
 export async function run(args: string[]): Promise<void> {
+  if (args.includes('--embedded')) return (await import('./tiles-embedded')).run(args);
   const opt = (name: string, fallback: string) => {
     const i = args.indexOf(`--${name}`);
     return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;

@@ -10,6 +10,7 @@ import { toTileGeometry } from './tile-geometry';
 import { featureRowsSql, mvtLayerSql } from './tile-sql';
 import { LayerVersions, type VersionSignals } from './layer-versions';
 import { TileQueryCache } from './tile-query-cache';
+import type { TileDiskCache } from './tile-disk-cache';
 import { readWkb } from './wkb';
 import { CHANGES_LAYER, scenarioSource, type ScenarioRef } from './scenario-sql';
 
@@ -64,6 +65,8 @@ export interface TileServiceOptions {
    * (tiles/layer-versions.ts); without them every burst of requests reads them.
    */
   signals?: VersionSignals;
+  /** Built baseline tiles kept on disk across restarts (the embedded database). */
+  disk?: TileDiskCache;
 }
 
 /** A tile request resolved against the catalogue and the current layer versions. */
@@ -79,6 +82,7 @@ export class TileService {
   readonly catalog: LayerCatalog;
   readonly cache: TileCache;
   readonly versions: LayerVersions;
+  readonly disk: TileDiskCache | undefined;
   readonly #options: TileServiceOptions;
   readonly #run: <R>(query: CompiledQuery<R>) => Promise<R[]>;
   readonly #queries = new TileQueryCache();
@@ -87,6 +91,7 @@ export class TileService {
     this.#options = options;
     this.catalog = options.catalog;
     this.cache = new TileCache(options.cacheBytes);
+    this.disk = options.disk;
     this.#run = async (q) => (await options.db.executeQuery(q)).rows;
     this.versions = new LayerVersions(options.db, this.#run, { signals: options.signals });
   }
@@ -129,17 +134,37 @@ export class TileService {
   async tile(plan: TilePlan): Promise<Uint8Array> {
     const observer = this.#options.observer;
     let built = false;
+    // Scenario tiles change with every edit; only baseline tiles go to disk.
+    const disk = plan.scenario ? undefined : this.#options.disk;
     const body = await this.cache.getOrBuild(plan.etag, async () => {
+      const stored = await disk?.get(plan.etag);
+      if (stored) return stored;
       built = true;
       const started = performance.now();
       const raw = await this.build(plan.layers, plan.coord, this.#options.useMvt, plan.scenario);
       const body = await compressTile(raw);
       const names = plan.layers.map((l) => l.name).join(',');
       observer?.built(names, plan.coord.z, (performance.now() - started) / 1000);
+      if (disk) void disk.put(plan.etag, body);
       return body;
     });
     observer?.cache(!built);
     return body;
+  }
+
+  /**
+   * Builds, one after the other, the tiles that are on neither memory nor disk yet (the embedded
+   * database does one query at a time anyway); returns how many were built.
+   */
+  async warm(tiles: { layers: LayerDefinition[]; coord: TileCoord }[]): Promise<number> {
+    let built = 0;
+    for (const t of tiles) {
+      const plan = await this.plan(t.layers, t.coord);
+      if (this.cache.get(plan.etag) !== undefined || (await this.#options.disk?.has(plan.etag))) continue;
+      await this.tile(plan);
+      built++;
+    }
+    return built;
   }
 
   /** Builds the uncompressed MVT; exposed so tests can compare both encoding paths. */
