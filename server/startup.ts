@@ -39,12 +39,13 @@ export async function prepareDatabase(
 async function seedIfEmpty(backend: Backend, config: Config, log: Logger): Promise<boolean> {
   const any = await backend.db.selectFrom('datasets').select('id').limit(1).executeTakeFirst();
   if (any) return false;
-  const { seed, center } = config.demo;
-  log.info({ seed, center }, 'empty database: seeding the demo city (TWIN_DEMO=off to skip)');
+  const { seed, center, scale } = config.demo;
+  log.info({ seed, center, scale }, 'empty database: seeding the demo city (TWIN_DEMO=off to skip)');
   const started = Date.now();
   const { counts, datasetId } = await seedDemoCity(backend.db, {
     seed,
     center,
+    scale,
     onProgress: (message) => log.info(message),
   });
   counts.sensors = await registerDemoSensors(backend.db, datasetId, config.sensors.simulatorPeriodS);
