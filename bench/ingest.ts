@@ -219,11 +219,11 @@ export async function run(args: string[]): Promise<void> {
   const tileP95 = async (round: number, seconds: number) =>
     percentileOf((await httpLoadFor(twin.origin, tilePaths, 8, seconds, { offset: round * 37 })).latencies, 95);
   const tilesIdle = {
-    label: 'tile p95 idle, ms (baseline)',
+    label: 'tile p95 idle (baseline)',
     trial: async (round: number, seconds: number): Promise<Trial> => ({ rate: await tileP95(round, seconds) }),
   };
   const tilesBusy = {
-    label: 'tile p95 while ingesting 5,000 readings/s, ms',
+    label: 'tile p95 while ingesting 5,000 readings/s',
     trial: async (round: number, seconds: number): Promise<Trial> => {
       await clean();
       const from = slice();
@@ -270,7 +270,7 @@ export async function run(args: string[]): Promise<void> {
     }
     if (only.has('tiles')) {
       console.log('\n· tile p95 idle vs while ingesting 5,000 readings/s');
-      const c = await alternate(tilesIdle, tilesBusy, rounds);
+      const c = await alternate(tilesIdle, tilesBusy, rounds, console.log, ' ms');
       report.push(() => printComparison('Tile p95 (roads + pipes, cache off) while ingesting ÷ idle:', c, 'goal ≤ 1.5', ' ms'));
     }
     const rss = peakRssMb(twin.child.pid!);

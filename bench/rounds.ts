@@ -75,6 +75,7 @@ export async function alternate(
   subject: Side,
   { rounds, seconds }: RoundOptions,
   log: (line: string) => void = console.log,
+  unit = '/s',
 ): Promise<Comparison> {
   const out: Comparison = {
     baseline: { label: baseline.label, trials: [] },
@@ -90,7 +91,7 @@ export async function alternate(
     out.subject.trials.push(s);
     out.ratios.push(s.rate / b.rate);
     log(
-      `  round ${r + 1}/${rounds}: ${baseline.label} ${fmt(b.rate, 0)}/s, ${subject.label} ${fmt(s.rate, 0)}/s → ${fmt(s.rate / b.rate, 2)} (load ${fmt(out.load.at(-1)!, 1)})`,
+      `  round ${r + 1}/${rounds}: ${baseline.label} ${fmt(b.rate, 0)}${unit}, ${subject.label} ${fmt(s.rate, 0)}${unit} → ${fmt(s.rate / b.rate, 2)} (load ${fmt(out.load.at(-1)!, 1)})`,
     );
   }
   return out;
