@@ -43,7 +43,7 @@ export async function run(args: string[]): Promise<void> {
       // Each trial starts from the same empty tables, with nothing left dirty by the last one.
       const reset = async () => {
         await admin`TRUNCATE buildings CASCADE`;
-        await admin`DELETE FROM datasets`;
+        await admin`TRUNCATE datasets CASCADE`;
         await admin`DROP TABLE IF EXISTS ogr_bench`;
         await admin`CHECKPOINT`.catch(() => undefined);
       };
