@@ -133,7 +133,7 @@ function ogr2ogr(file: string, url: string): number | null {
 }
 
 /** Building footprints around the demo centre (seeded, so every run loads the same file). */
-async function writeBuildings(path: string, n: number): Promise<void> {
+export async function writeBuildings(path: string, n: number): Promise<void> {
   const out = createWriteStream(path);
   const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
   let seed = 42;
