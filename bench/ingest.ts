@@ -117,30 +117,17 @@ export async function run(args: string[]): Promise<void> {
     TWIN_MQTT_CLIENT_ID: `bench-${randomBytes(4).toString('hex')}`,
     TWIN_MQTT_SHARE_GROUP: `bench-${randomBytes(4).toString('hex')}`,
   });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const origin = new URL(twin.origin);
-  const post = (body: string) =>
-    new Promise<number>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: origin.hostname,
-          port: origin.port,
-          path: '/api/ingest/readings',
-          method: 'POST',
-          agent,
-          headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () =>
-            res.statusCode === 200 ? resolve(JSON.parse(text).accepted as number) : reject(new Error(`${res.statusCode} ${text}`)),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
+  // fetch (undici): node:http's client, with 60 KB bodies, took about a third of the rate here.
+  const post = async (body: string): Promise<number> => {
+    const res = await fetch(`${twin.origin}/api/ingest/readings`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body,
     });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${res.status} ${text}`);
+    return (JSON.parse(text) as { accepted: number }).accepted;
+  };
   /** Batches of `size` readings from `from`, made on demand: batch b holds readings b·size …. */
   const batch = (from: number, b: number, size: number) =>
     JSON.stringify(
@@ -278,7 +265,6 @@ export async function run(args: string[]): Promise<void> {
     console.log(`\npeak RSS of the twin ${fmt(rss, 0)} MB`);
   } finally {
     await Promise.all(publishers.map((p) => p.endAsync()));
-    agent.destroy();
     await twin.stop();
     await clean();
     await db.end();
