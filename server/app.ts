@@ -48,10 +48,11 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
     .select('instance_id')
     .executeTakeFirstOrThrow();
   const metrics = new Metrics();
-  // The embedded database answers one query at a time: keep what it built across restarts.
+  // The embedded database answers one query at a time: keep what it built across restarts, in
+  // its own directory (so the files always belong to that database).
   const disk =
-    backend.kind === 'pglite' && !config.dataDir.startsWith('memory://') && config.tiles.diskCacheBytes > 0
-      ? new TileDiskCache(join(config.dataDir, 'tile-cache'), config.tiles.diskCacheBytes)
+    backend.kind === 'pglite' && backend.dataDir && config.tiles.diskCacheBytes > 0
+      ? new TileDiskCache(join(backend.dataDir, 'tile-cache'), config.tiles.diskCacheBytes)
       : undefined;
   void disk?.prune();
   const tiles = new TileService({

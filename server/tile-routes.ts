@@ -55,7 +55,7 @@ export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
       }
       // An access check per layer (who may see which layer) belongs here: after the layers
       // are resolved, before the plan, the cache and the database.
-      const plan = await tiles.plan(layers, coord, scenario);
+      const plan = tiles.planNow(layers, coord, scenario) ?? (await tiles.plan(layers, coord, scenario));
 
       // Headers as a plain object: @hono/node-server writes them as they are (no Headers).
       const headers: Record<string, string> = {
@@ -65,7 +65,7 @@ export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
       };
       if (matchesEtag(c.req.header('If-None-Match'), plan.etag)) return new Response(null, { status: 304, headers });
 
-      const body = await tiles.tile(plan);
+      const body = tiles.cachedTile(plan) ?? (await tiles.tile(plan));
       if (body.byteLength === 0) return new Response(null, { status: 204, headers });
       headers['Content-Type'] = MVT_TYPE;
       if (/\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '')) {

@@ -118,16 +118,42 @@ export class TileService {
    * Then reads the layer versions and derives the ETag, without building anything.
    */
   async plan(layers: LayerDefinition[], coord: TileCoord, scenario?: ScenarioRef): Promise<TilePlan> {
+    const inRange = this.#inRange(layers, coord);
+    return this.#planWith(inRange, coord, await this.versions.current(), scenario);
+  }
+
+  /**
+   * The plan without waiting, when the layer versions are kept in memory (the usual case with
+   * signals); undefined otherwise. Throws like `plan` for a zoom outside every layer's range.
+   */
+  planNow(layers: LayerDefinition[], coord: TileCoord, scenario?: ScenarioRef): TilePlan | undefined {
+    const versions = this.versions.cached();
+    return versions && this.#planWith(this.#inRange(layers, coord), coord, versions, scenario);
+  }
+
+  #inRange(layers: LayerDefinition[], coord: TileCoord): LayerDefinition[] {
     const inRange = layers.filter((l) => coord.z >= l.minzoom && coord.z <= l.maxzoom);
     if (inRange.length === 0) {
       const ranges = layers.map((l) => `${l.name} ${l.minzoom}–${l.maxzoom}`).join(', ');
       throw new TileCoordError(`z=${coord.z} is outside the layers' zoom range (${ranges})`);
     }
-    const versions = await this.versions.current();
+    return inRange;
+  }
+
+  #planWith(inRange: LayerDefinition[], coord: TileCoord, versions: ReadonlyMap<string, string>, scenario?: ScenarioRef): TilePlan {
     const parts = inRange.map((l) => `${l.name}=${versions.get(l.versionKey) ?? '0'}`);
     const scen = scenario ? `:s=${scenario.id}@${scenario.version}` : '';
     const etag = `"${this.#options.instanceId.slice(0, 8)}:${parts.join('+')}${scen}:${coord.z}/${coord.x}/${coord.y}"`;
     return { layers: inRange, coord, etag, scenario };
+  }
+
+  /** The tile when it is in memory (counted as a cache hit), without waiting; else undefined. */
+  cachedTile(plan: TilePlan): Uint8Array | undefined {
+    const body = this.cache.get(plan.etag);
+    if (body === undefined) return undefined;
+    this.cache.hits++;
+    this.#options.observer?.cache(true);
+    return body;
   }
 
   /** The gzip-compressed tile (empty when no feature falls in it), from cache or built once. */

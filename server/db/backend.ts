@@ -55,6 +55,8 @@ export interface Backend {
   readonly caps: Capabilities;
   /** Where the data lives, fit for logs (no password). */
   readonly description: string;
+  /** The embedded database's directory on disk; undefined in memory and on PostgreSQL. */
+  readonly dataDir?: string;
   /** Runs `fn` in one transaction on one connection; scripts may hold many statements. */
   scriptTransaction<T>(fn: (tx: ScriptTransaction) => Promise<T>): Promise<T>;
   /**
@@ -181,7 +183,8 @@ async function openPglite(
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   onProgress(`opening embedded PostgreSQL + PostGIS in ${dataDir} (the first start takes ~20 s)`);
   const pg = await PGlite.create({ dataDir, extensions: { postgis } });
-  return pgliteBackend(pg, inMemory ? 'memory' : dataDir, started, onProgress);
+  const backend = await pgliteBackend(pg, inMemory ? 'memory' : dataDir, started, onProgress);
+  return inMemory ? backend : { ...backend, dataDir };
 }
 
 /** Wraps an open PGlite instance (tests open theirs from a template). */
