@@ -136,8 +136,8 @@ class PoolConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const params = query.parameters as Params;
-    if (this.#broken) throw this.#broken;
     const tx = this.#tx;
+    if (tx && this.#broken) throw this.#broken;
     let result: postgres.RowList<postgres.Row[]>;
     try {
       result = await (tx ?? this.#pool).unsafe(query.sql, params, params.length > 0 ? { prepare: true } : {});
@@ -204,6 +204,7 @@ class PoolConnection implements DatabaseConnection {
     this.#done = null;
     this.#tx = null;
     const broken = this.#broken;
+    this.#broken = null;
     if (broken) {
       // The server ended the transaction with the connection. Sending ROLLBACK on it would write
       // to a closed socket (porsager/postgres#1208); the scope is left to be garbage-collected.
