@@ -16,9 +16,10 @@ import { EditSchema } from '../server/scenarios/edit-schema';
 import { loadFactors } from '../server/impact/factors';
 import { TEST_DATA_DIR } from '../test/support/paths';
 import { fmt } from './load';
+import { alternate, formatSpread, roundOptions, spread } from './rounds';
 
 /**
- * `npm run bench -- impact [--iterations 30] [--repeat 3]`
+ * `npm run bench -- impact [--iterations 30] [--repeat 3] [--rounds 5]`
  *
  * On the demo city (DATABASE_URL, or an embedded database in .test-data/bench-impact, seeded on
  * first use):
@@ -35,6 +36,7 @@ export async function run(args: string[]): Promise<void> {
   };
   const iterations = Number(opt('iterations', '30'));
   const repeat = Number(opt('repeat', '3'));
+  const rounds = roundOptions(args);
   const config = loadConfig({
     ...process.env,
     TWIN_DATA_DIR: process.env.TWIN_DATA_DIR ?? join(TEST_DATA_DIR, 'bench-impact'),
@@ -67,21 +69,18 @@ export async function run(args: string[]): Promise<void> {
       zones: bigZones.length,
     };
 
-    const time = (c: { graph: RoadGraph; od: OdMatrix }) => {
-      const runs: number[] = [];
-      for (let i = 0; i < repeat; i++) {
-        const s = performance.now();
-        assignUserEquilibrium(c.graph, c.od, { maxIterations: iterations, gap: 0 });
-        runs.push(performance.now() - s);
-      }
-      return Math.min(...runs);
+    // Alternating rounds (bench/rounds.ts): each trial is `repeat` assignments of one graph.
+    const trial = (c: { graph: RoadGraph; od: OdMatrix }) => async () => {
+      const s = performance.now();
+      for (let i = 0; i < repeat; i++) assignUserEquilibrium(c.graph, c.od, { maxIterations: iterations, gap: 0 });
+      return { rate: (1000 * repeat) / (performance.now() - s) };
     };
-    const tDemo = time(demo);
-    const tBig = time(big);
-    console.log(`assignment (${iterations} Frank–Wolfe iterations, ${demo.zones} zones, best of ${repeat}):`);
-    console.log(`  demo graph    ${demo.graph.nodeCount} nodes ${demo.graph.arcCount} arcs: ${fmt(tDemo)} ms`);
-    console.log(`  2× graph      ${big.graph.nodeCount} nodes ${big.graph.arcCount} arcs: ${fmt(tBig)} ms (${big.zones} zones)`);
-    console.log(`  growth ratio  ${(tBig / tDemo).toFixed(2)} (goal ≤ 2.3)`);
+    console.log(`assignment (${iterations} Frank–Wolfe iterations, ${demo.zones} zones, ${repeat} per trial), alternating rounds:`);
+    const cmp = await alternate({ label: 'demo graph', trial: trial(demo) }, { label: '2× graph', trial: trial(big) }, rounds, console.log, ' /s');
+    const ms = (trials: { rate: number }[]) => formatSpread(spread(trials.map((t) => 1000 / t.rate)), 0);
+    console.log(`  demo graph    ${demo.graph.nodeCount} nodes ${demo.graph.arcCount} arcs: ${ms(cmp.baseline.trials)} ms`);
+    console.log(`  2× graph      ${big.graph.nodeCount} nodes ${big.graph.arcCount} arcs: ${ms(cmp.subject.trials)} ms (${big.zones} zones)`);
+    console.log(`  growth ratio  ${formatSpread(spread(cmp.ratios.map((r) => 1 / r)))} (goal ≤ 2.3; load ${fmt(Math.min(...cmp.load), 1)}–${fmt(Math.max(...cmp.load), 1)})`);
 
     // Full impact: 10 towers on a ring around the centre.
     const factors = await loadFactors(backend.db);

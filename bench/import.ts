@@ -9,10 +9,11 @@ import { migrate } from '../server/db/migrate';
 import { LayerCatalog } from '../tiles/catalog';
 import { ImportService } from '../server/imports/import-service';
 import { DEFAULT_LIMITS } from '../server/imports/source';
+import { alternate, printComparison, roundOptions } from './rounds';
 
 /**
- * `npm run bench -- import [--features 200000] [--million]`: the twin's import of one GeoJSON of
- * building footprints against ogr2ogr (Debian gdal-bin) loading the same file into the same
+ * `npm run bench -- import [--features 200000] [--rounds 5] [--million]`: in alternating rounds,
+ * the twin's import of one GeoJSON of building footprints against ogr2ogr (Debian gdal-bin) loading the same file into the same
  * PostGIS (reprojected to EPSG:3857 with a GiST index, COPY mode, as the twin does), then — with
  * --million — the peak memory of a child process importing a 1,000,000-feature file.
  * Needs DATABASE_URL (a database `twin_bench_import` is created beside it) and ogr2ogr.
@@ -24,6 +25,8 @@ export async function run(args: string[]): Promise<void> {
   };
   if (args[0] === '--child') return child(args[1]!, args[2]!);
   const n = Number(opt('features', '200000'));
+  // One import of the file per trial: each runs for as long as the file takes (≥ 5 s at 200k).
+  const rounds = roundOptions(args);
   const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/twin_bench_import';
   const url = withDatabase(base, 'twin_bench_import');
   await recreate(url);
@@ -33,16 +36,47 @@ export async function run(args: string[]): Promise<void> {
     await writeBuildings(file, n);
     console.log(`file: ${n.toLocaleString('en')} polygons, ${(statSync(file).size / 1e6).toFixed(0)} MB`);
 
-    const ogr = ogr2ogr(file, url);
-    if (ogr === null) console.log('ogr2ogr: not installed (apt-get install gdal-bin); no baseline');
-    else console.log(`ogr2ogr  ${ogr.toFixed(2)} s  ${(n / ogr).toFixed(0)} features/s`);
-
     const backend = await openBackend({ databaseUrl: url, dataDir: '', poolSize: 4, tileTimeoutMs: 10_000 });
     try {
       await migrate(backend);
-      const twin = await timeImport(backend, file);
-      console.log(`twin     ${twin.toFixed(2)} s  ${(n / twin).toFixed(0)} features/s`);
-      if (ogr !== null) console.log(`ratio (twin features/s ÷ ogr2ogr features/s): ${(ogr / twin).toFixed(2)}  (goal ≥ 1.0)`);
+      const admin = postgres(url, { max: 1, onnotice: () => {} });
+      // Each trial starts from the same empty tables, with nothing left dirty by the last one.
+      const reset = async () => {
+        await admin`TRUNCATE buildings CASCADE`;
+        await admin`TRUNCATE datasets CASCADE`;
+        await admin`DROP TABLE IF EXISTS ogr_bench`;
+        await admin`CHECKPOINT`.catch(() => undefined);
+      };
+      try {
+        if (spawnSync('ogr2ogr', ['--version']).error) {
+          console.log('ogr2ogr: not installed (apt-get install gdal-bin); the twin alone:');
+          await reset();
+          const twin = await timeImport(backend, file);
+          console.log(`twin     ${twin.toFixed(2)} s  ${(n / twin).toFixed(0)} features/s`);
+        } else {
+          const cmp = await alternate(
+            {
+              label: 'ogr2ogr (baseline)',
+              trial: async () => {
+                await reset();
+                return { rate: n / ogr2ogr(file, url)! };
+              },
+            },
+            {
+              label: 'twin import',
+              trial: async () => {
+                await reset();
+                return { rate: n / (await timeImport(backend, file)) };
+              },
+            },
+            rounds,
+          );
+          printComparison(`Import of ${n.toLocaleString('en')} polygons into PostGIS (features/s):`, cmp, 'goal ≥ 1.0');
+        }
+      } finally {
+        await reset();
+        await admin.end();
+      }
     } finally {
       await backend.close();
     }
@@ -99,7 +133,7 @@ function ogr2ogr(file: string, url: string): number | null {
 }
 
 /** Building footprints around the demo centre (seeded, so every run loads the same file). */
-async function writeBuildings(path: string, n: number): Promise<void> {
+export async function writeBuildings(path: string, n: number): Promise<void> {
   const out = createWriteStream(path);
   const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
   let seed = 42;

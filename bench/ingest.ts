@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import postgres from 'postgres';
@@ -8,31 +9,37 @@ import { createLogger } from '../server/log';
 import { prepareDatabase } from '../server/startup';
 import { demoDatasetId, registerDemoSensors } from '../data/demo-sensors';
 import { lonLatToTile } from '../tiles/tile-coords';
-import { fmt, httpLoad, percentile, startProcess } from './load';
+import { fmt, httpLoadFor, startProcess } from './load';
+import { benchDatabaseUrl, ensureDatabase, peakRssMb } from './bench-db';
+import { cpuProfileFlags, printProfiles } from './profile-summary';
+import { alternate, formatSpread, percentileOf, printComparison, roundOptions, spread, type Trial } from './rounds';
 import { TokenStore } from '../server/auth/token-store';
 import { findUser } from '../server/auth/user-store';
 import { ensureUser } from '../test/support/auth';
 
 /**
- * `npm run bench -- ingest [--readings 200000] [--messages 30000] [--clients 1000]`
+ * `npm run bench -- ingest [--rounds 5] [--seconds 5] [--clients 1000] [--profile]`
  *
  * Needs PostgreSQL (DATABASE_URL, default a local `twin_bench`) and an MQTT broker (MQTT_URL,
- * default mqtt://127.0.0.1:1883). Against one twin process, in one run:
- *  - readings/s end to end — HTTP batches of 1,000 (8 clients) and MQTT QoS 1 messages (each
- *    acknowledged after commit) — ÷ rows/s of a bare COPY into the same `readings` table;
- *  - p99 reading-to-SSE latency (HTTP POST sent → event received) with 1,000 SSE clients;
- *  - tile p95 (roads, cache off) while HTTP ingest runs ÷ tile p95 idle.
- * Bench rows are written in a time window of their own and deleted at the end.
+ * default mqtt://127.0.0.1:1883). Against one twin process, in alternating rounds:
+ *  - HTTP batches of 1,000 readings (8 clients) end to end ÷ a bare COPY into the same table;
+ *  - MQTT QoS 1 messages (each acknowledged after commit) ÷ the same bare COPY;
+ *  - reading → SSE event latency with 1,000 SSE clients (p50, p99 per round);
+ *  - tile p95 (roads + pipes, cache off) while 5,000 readings/s arrive ÷ tile p95 idle.
+ * Bench rows are written in 2020, a time window of their own, and removed between rounds.
  */
 export async function run(args: string[]): Promise<void> {
   const opt = (name: string, fallback: string) => {
     const i = args.indexOf(`--${name}`);
     return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
   };
-  const nReadings = Number(opt('readings', '200000'));
-  const nMessages = Number(opt('messages', '30000'));
+  const rounds = roundOptions(args);
   const nClients = Number(opt('clients', '1000'));
-  const url = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/twin_bench';
+  const profile = args.includes('--profile');
+  // `--only http,sse`: a subset of the figures (http, mqtt, sse, tiles).
+  const only = new Set(opt('only', 'http,mqtt,sse,tiles').split(','));
+  const url = benchDatabaseUrl();
+  await ensureDatabase(url);
   const mqttUrl = process.env.MQTT_URL || 'mqtt://127.0.0.1:1883';
   const key = `bench-${randomBytes(12).toString('hex')}`;
 
@@ -49,36 +56,62 @@ export async function run(args: string[]): Promise<void> {
   const { rows: ext } = await sql<{ w: number; s: number; e: number; n: number }>`SELECT
       ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n
     FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom), 3857), 4326) AS b FROM road_links) x`.execute(backend.db);
+  await backend.close();
   if (sensors.length === 0 || !ext[0]) throw new Error('no demo city in the bench database');
-  console.log(`ingest bench: ${sensors.length} sensors, PostgreSQL ${url.replace(/:[^:@/]+@/, ':***@')}, MQTT ${mqttUrl}`);
+  console.log(
+    `ingest bench: ${sensors.length} sensors, ${url.replace(/:[^:@/]+@/, ':***@')}, MQTT ${mqttUrl}; ` +
+      `${rounds.rounds} alternating rounds of ${rounds.seconds} s`,
+  );
 
-  // Every phase writes its own time window, far from live data: a unique (sensor, ts) per row.
+  const db = postgres(url, { max: 2, onnotice: () => {} });
+  // Every trial writes its own slice of 2020: a unique (sensor, ts) per row.
   let cursor = Date.parse('2020-01-01T00:00:00Z');
-  const window = (n: number) => {
+  const reading = (from: number, i: number) => ({
+    sensor: sensors[i % sensors.length]!,
+    ts: from + Math.floor(i / sensors.length) * 1000,
+  });
+  const slice = () => {
     const from = cursor;
-    cursor += Math.ceil(n / sensors.length + 1) * 1000;
-    return (i: number) => ({ sensor: sensors[i % sensors.length]!, ts: from + Math.floor(i / sensors.length) * 1000 });
+    cursor += 86_400_000; // a day of timestamps per trial: room for ~350M readings
+    return from;
+  };
+  /**
+   * Removes bench rows (all in 2020) so every trial starts from the same table, then flushes
+   * what the last trial left dirty (a CHECKPOINT, when allowed): otherwise a trial pays for
+   * writing out the pages of the one before it.
+   */
+  const clean = async () => {
+    const [{ other }] = await db`SELECT EXISTS (SELECT 1 FROM readings_default WHERE ts >= '2021-01-01') AS other`;
+    if (other) await db`DELETE FROM readings WHERE ts < '2021-01-01'`;
+    else await db`TRUNCATE readings_default`;
+    await db`DELETE FROM sensor_state WHERE ts < '2021-01-01'`;
+    await db`CHECKPOINT`.catch(() => undefined);
   };
 
-  // Baseline: bare COPY into the same table (one stream, text format).
-  console.log('· bare COPY …');
-  const direct = postgres(url, { max: 2, onnotice: () => {} });
-  const copyAt = window(nReadings);
-  const copyStart = performance.now();
-  const stream = await direct`COPY readings (sensor_id, ts, value) FROM STDIN`.writable();
-  for (let i = 0; i < nReadings; i += 5000) {
-    let chunk = '';
-    for (let j = i; j < Math.min(nReadings, i + 5000); j++) {
-      const { sensor, ts } = copyAt(j);
-      chunk += `${sensor.id}\t${new Date(ts).toISOString()}\t${j % 100}\n`;
-    }
-    if (!stream.write(chunk)) await new Promise((r) => stream.once('drain', r));
-  }
-  await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
-  const copyRate = nReadings / ((performance.now() - copyStart) / 1000);
-  await backend.close();
+  const copySide = {
+    label: 'bare COPY into readings (baseline)',
+    trial: async (_round: number, seconds: number): Promise<Trial> => {
+      await clean();
+      const from = slice();
+      const t0 = performance.now();
+      const until = t0 + seconds * 1000;
+      const stream = await db`COPY readings (sensor_id, ts, value) FROM STDIN`.writable();
+      let n = 0;
+      while (performance.now() < until) {
+        let chunk = '';
+        for (let j = 0; j < 5000; j++, n++) {
+          const { sensor, ts } = reading(from, n);
+          chunk += `${sensor.id}\t${new Date(ts).toISOString()}\t${n % 100}\n`;
+        }
+        if (!stream.write(chunk)) await new Promise((r) => stream.once('drain', r));
+      }
+      await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      return { rate: n / ((performance.now() - t0) / 1000) };
+    },
+  };
 
-  const twin = await startProcess(['--import', 'tsx', 'server/main.ts'], {
+  const profileDir = join(process.cwd(), '.bench-profiles', `ingest-${Date.now()}`);
+  const twin = await startProcess([...(profile ? cpuProfileFlags(profileDir) : []), '--import', 'tsx', 'server/main.ts'], {
     DATABASE_URL: url,
     MQTT_URL: mqttUrl,
     PORT: '0',
@@ -91,128 +124,85 @@ export async function run(args: string[]): Promise<void> {
     TWIN_MQTT_CLIENT_ID: `bench-${randomBytes(4).toString('hex')}`,
     TWIN_MQTT_SHARE_GROUP: `bench-${randomBytes(4).toString('hex')}`,
   });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const post = (body: string) =>
-    new Promise<number>((resolve, reject) => {
-      const u = new URL(`${twin.origin}/api/ingest/readings`);
-      const req = http.request(
-        { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent,
-          headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' } },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text).accepted as number) : reject(new Error(`${res.statusCode} ${text}`))));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
+  // fetch (undici): node:http's client, with 60 KB bodies, took about a third of the rate here.
+  const post = async (body: string): Promise<number> => {
+    const res = await fetch(`${twin.origin}/api/ingest/readings`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body,
     });
-  const batches = (n: number, size: number) => {
-    const at = window(n);
-    return Array.from({ length: Math.ceil(n / size) }, (_, b) =>
-      JSON.stringify(
-        Array.from({ length: Math.min(size, n - b * size) }, (_, k) => {
-          const { sensor, ts } = at(b * size + k);
-          return { sensor: sensor.id, ts, value: k % 100 };
-        }),
-      ),
-    );
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${res.status} ${text}`);
+    return (JSON.parse(text) as { accepted: number }).accepted;
   };
-  const runHttp = async (bodies: string[], concurrency: number) => {
-    let next = 0;
-    let accepted = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < bodies.length) accepted += await post(bodies[next++]!);
+  /** Batches of `size` readings from `from`, made on demand: batch b holds readings b·size …. */
+  const batch = (from: number, b: number, size: number) =>
+    JSON.stringify(
+      Array.from({ length: size }, (_, k) => {
+        const { sensor, ts } = reading(from, b * size + k);
+        return { sensor: sensor.id, ts, value: k % 100 };
       }),
     );
-    return { accepted, seconds: (performance.now() - t0) / 1000 };
+
+  const httpSide = {
+    label: 'HTTP ingest, batches of 1,000 (8 clients)',
+    trial: async (_round: number, seconds: number): Promise<Trial> => {
+      await clean();
+      const from = slice();
+      let next = 0;
+      let accepted = 0;
+      const t0 = performance.now();
+      const until = t0 + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (performance.now() < until) accepted += await post(batch(from, next++, 1000));
+        }),
+      );
+      return { rate: accepted / ((performance.now() - t0) / 1000) };
+    },
   };
 
-  console.log('· HTTP ingest, batches of 1,000 …');
-  const httpRun = await runHttp(batches(nReadings, 1000), 8);
-  const httpRate = httpRun.accepted / httpRun.seconds;
-
-  console.log('· MQTT ingest, QoS 1 …');
-  const db = postgres(url, { max: 1, onnotice: () => {} });
-  const mqttAt = window(nMessages);
-  const mqttFrom = new Date(mqttAt(0).ts).toISOString();
   const publishers = await Promise.all(
     Array.from({ length: 4 }, (_, p) => mqtt.connectAsync(mqttUrl, { clientId: `bench-pub-${p}-${randomBytes(3).toString('hex')}` })),
   );
-  const mqttTo = new Date(mqttAt(nMessages - 1).ts + 1).toISOString();
-  const stored = async () =>
-    (await db`SELECT count(*)::int AS n FROM readings WHERE ts >= ${mqttFrom} AND ts < ${mqttTo}`)[0]!.n as number;
-  const mqttStart = performance.now();
-  // Publish in chunks, never more than ~1,500 ahead of what is stored: Mosquitto queues at most
-  // 1,000 messages per subscriber by default and drops the rest (that would measure the broker).
-  for (let c = 0; c < nMessages; c += 1000) {
-    while (c - (await stored()) > 500) await new Promise((r) => setTimeout(r, 20));
-    await Promise.all(
-      publishers.map(async (pub, p) => {
-        const pending: Promise<unknown>[] = [];
-        for (let i = c + p; i < Math.min(nMessages, c + 1000); i += publishers.length) {
-          const { sensor, ts } = mqttAt(i);
-          pending.push(pub.publishAsync(`twin/sensors/${sensor.ext}`, JSON.stringify({ ts, value: i % 100 }), { qos: 1 }));
-        }
-        await Promise.all(pending);
-      }),
-    );
-  }
-  for (;;) {
-    const n = await stored();
-    if (n >= nMessages) break;
-    if (performance.now() - mqttStart > 600_000) throw new Error(`MQTT: only ${n} of ${nMessages} stored after 10 minutes`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const mqttRate = nMessages / ((performance.now() - mqttStart) / 1000);
-  await Promise.all(publishers.map((p) => p.endAsync()));
-
-  console.log(`· ${nClients} SSE clients, reading-to-event latency …`);
-  const sseAgent = new http.Agent({ keepAlive: true, maxSockets: nClients + 10 });
-  const sent = new Map<number, number>();
-  const latencies: number[] = [];
-  const origin = new URL(twin.origin);
-  const clients = await Promise.all(
-    Array.from({ length: nClients }, () =>
-      new Promise<http.ClientRequest>((resolve, reject) => {
-        const req = http.get({ host: origin.hostname, port: origin.port, path: '/api/live?kind=traffic_speed', agent: sseAgent }, (res) => {
-          let buf = '';
-          res.on('data', (c: Buffer) => {
-            buf += c.toString();
-            if (buf.includes('event: ready')) resolve(req);
-            let i: number;
-            while ((i = buf.indexOf('\n\n')) >= 0) {
-              const block = buf.slice(0, i);
-              buf = buf.slice(i + 2);
-              const m = /"value":(\d+)/.exec(block);
-              const t = m ? sent.get(Number(m[1])) : undefined;
-              if (block.startsWith('event: readings') && t !== undefined) latencies.push(performance.now() - t);
+  const stored = async (from: number) =>
+    (await db`SELECT count(*)::int AS n FROM readings WHERE ts >= ${new Date(from).toISOString()} AND ts < ${new Date(from + 86_400_000).toISOString()}`)[0]!
+      .n as number;
+  const mqttSide = {
+    label: 'MQTT ingest, QoS 1, PUBACK after commit',
+    trial: async (_round: number, seconds: number): Promise<Trial> => {
+      await clean();
+      const from = slice();
+      const t0 = performance.now();
+      const until = t0 + seconds * 1000;
+      let sent = 0;
+      // Never more than ~1,500 ahead of what is stored: Mosquitto queues at most 1,000 messages
+      // per subscriber by default and drops the rest (that would measure the broker).
+      while (performance.now() < until) {
+        while (sent - (await stored(from)) > 500) await new Promise((r) => setTimeout(r, 10));
+        await Promise.all(
+          publishers.map(async (pub, p) => {
+            const pending: Promise<unknown>[] = [];
+            for (let i = sent + p; i < sent + 1000; i += publishers.length) {
+              const { sensor, ts } = reading(from, i);
+              pending.push(pub.publishAsync(`twin/sensors/${sensor.ext}`, JSON.stringify({ ts, value: i % 100 }), { qos: 1 }));
             }
-          });
-        });
-        req.on('error', reject);
-      }),
-    ),
-  );
-  const speedSensors = sensors.filter((s) => s.ext.startsWith('demo-speed-'));
-  const sseAt = window(200 * 10);
-  for (let b = 0; b < 200; b++) {
-    // One small batch (10 readings, the batch number as value) every 25 ms, like a live feed.
-    const body = JSON.stringify(
-      Array.from({ length: 10 }, (_, k) => ({ sensor: speedSensors[(b * 10 + k) % speedSensors.length]!.id, ts: sseAt(b * 10 + k).ts, value: b })),
-    );
-    sent.set(b, performance.now());
-    await post(body);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  await new Promise((r) => setTimeout(r, 2000));
-  for (const c of clients) c.destroy();
-  sseAgent.destroy();
-  latencies.sort((a, b) => a - b);
+            await Promise.all(pending);
+          }),
+        );
+        sent += 1000;
+      }
+      for (;;) {
+        const n = await stored(from);
+        if (n >= sent) break;
+        if (performance.now() - t0 > 600_000) throw new Error(`MQTT: only ${n} of ${sent} stored after 10 minutes`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return { rate: sent / ((performance.now() - t0) / 1000) };
+    },
+  };
 
-  console.log('· tiles idle, then while ingesting …');
+  // Tiles of the road and pipe layers at z14–15 over the city, cache off.
   const tilePaths: string[] = [];
   const [{ w, s, e, n }] = ext as [{ w: number; s: number; e: number; n: number }];
   for (const z of [14, 15]) {
@@ -220,39 +210,152 @@ export async function run(args: string[]): Promise<void> {
     const b = lonLatToTile(Number(e), Number(s), z);
     for (let x = a.x; x <= b.x; x++) for (let y = a.y; y <= b.y; y++) tilePaths.push(`/tiles/roads,water_pipes/${z}/${x}/${y}.mvt`);
   }
-  const passes = Array.from({ length: 3 }, () => tilePaths).flat();
   const tileHeaders = { 'Accept-Encoding': 'gzip', Authorization: `Bearer ${staffToken}` };
-  const idle = await httpLoad(twin.origin, passes, 8, tileHeaders);
-  let ingesting = true;
-  const background = (async () => {
-    const bodies = batches(nReadings, 1000);
-    let next = 0;
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      while (ingesting && next < bodies.length) await post(bodies[next++]!);
-    }));
-  })();
-  const busy = await httpLoad(twin.origin, passes, 8, tileHeaders);
-  ingesting = false;
-  await background;
+  const tileP95 = async (round: number, seconds: number) =>
+    percentileOf((await httpLoadFor(twin.origin, tilePaths, 8, seconds, { offset: round * 37, headers: tileHeaders })).latencies, 95);
+  const tilesIdle = {
+    label: 'tile p95 idle (baseline)',
+    trial: async (round: number, seconds: number): Promise<Trial> => ({ rate: await tileP95(round, seconds) }),
+  };
+  const tilesBusy = {
+    label: 'tile p95 while ingesting 5,000 readings/s',
+    trial: async (round: number, seconds: number): Promise<Trial> => {
+      await clean();
+      const from = slice();
+      let running = true;
+      let b = 0;
+      // Five batches of 1,000 per second, paced (not as fast as possible).
+      const feeder = (async () => {
+        const t0 = performance.now();
+        while (running) {
+          await post(batch(from, b++, 1000));
+          const due = t0 + (b * 1000) / 5;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+      })();
+      const p95 = await tileP95(round, seconds);
+      running = false;
+      await feeder;
+      return { rate: p95 };
+    },
+  };
+
+  try {
+    const speed = sensors.filter((x) => x.ext.startsWith('demo-speed-'));
+    const report: (() => void)[] = [];
+    if (only.has('http')) {
+      console.log('\n· HTTP batches vs bare COPY');
+      const c = await alternate(copySide, httpSide, rounds);
+      report.push(() => printComparison('HTTP ingest (readings/s):', c, 'goal ≥ 0.5'));
+    }
+    if (only.has('mqtt')) {
+      console.log('\n· MQTT vs bare COPY');
+      const c = await alternate(copySide, mqttSide, rounds);
+      report.push(() => printComparison('MQTT ingest (messages/s):', c, 'goal ≥ 0.25'));
+    }
+    if (only.has('sse')) {
+      console.log(`\n· reading → SSE latency, ${nClients} clients`);
+      const sse = await sseLatency(twin.origin, nClients, speed, rounds, post, slice, clean);
+      report.push(() => {
+        console.log(`\nReading → SSE event with ${nClients} clients, per round:`);
+        console.log(`    p50 ${formatSpread(spread(sse.p50), 1)} ms`);
+        console.log(`    p99 ${formatSpread(spread(sse.p99), 1)} ms   goal ≤ 100 (events received ${sse.received} of ${sse.expected})`);
+      });
+    }
+    if (only.has('tiles')) {
+      console.log('\n· tile p95 idle vs while ingesting 5,000 readings/s');
+      const c = await alternate(tilesIdle, tilesBusy, rounds, console.log, ' ms');
+      report.push(() => printComparison('Tile p95 (roads + pipes, cache off) while ingesting ÷ idle:', c, 'goal ≤ 1.5', ' ms'));
+    }
+    const rss = peakRssMb(twin.child.pid!);
+    for (const r of report) r();
+    console.log(`\npeak RSS of the twin ${fmt(rss, 0)} MB`);
+  } finally {
+    await Promise.all(publishers.map((p) => p.endAsync()));
+    await twin.stop();
+    await clean();
+    await db.end();
+  }
+  if (profile) {
+    console.log(`\nCPU profile (open in Chrome DevTools or speedscope for the flame graph): ${profileDir}`);
+    printProfiles(profileDir);
+  }
+}
+
+/**
+ * `nClients` SSE clients on /api/live; each round posts one batch of 10 readings every 25 ms (a
+ * live feed) for the round's time and measures, per event, POST sent → event received.
+ */
+async function sseLatency(
+  origin: string,
+  nClients: number,
+  speed: { id: string }[],
+  { rounds, seconds }: { rounds: number; seconds: number },
+  post: (body: string) => Promise<number>,
+  slice: () => number,
+  clean: () => Promise<void>,
+) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: nClients + 10 });
+  const u = new URL(origin);
+  const sent = new Map<number, number>();
+  let latencies: number[] = [];
+  let received = 0;
+  const clients = await Promise.all(
+    Array.from(
+      { length: nClients },
+      () =>
+        new Promise<http.ClientRequest>((resolve, reject) => {
+          const req = http.get({ host: u.hostname, port: u.port, path: '/api/live?kind=traffic_speed', agent }, (res) => {
+            let buf = '';
+            res.on('data', (c: Buffer) => {
+              buf += c.toString();
+              if (buf.includes('event: ready')) resolve(req);
+              let i: number;
+              while ((i = buf.indexOf('\n\n')) >= 0) {
+                const block = buf.slice(0, i);
+                buf = buf.slice(i + 2);
+                const m = /"value":(\d+)/.exec(block);
+                const t = m ? sent.get(Number(m[1])) : undefined;
+                if (block.startsWith('event: readings') && t !== undefined) {
+                  latencies.push(performance.now() - t);
+                  received++;
+                }
+              }
+            });
+          });
+          req.on('error', reject);
+        }),
+    ),
+  );
+  const p50: number[] = [];
+  const p99: number[] = [];
+  let expected = 0;
+  let value = 0;
+  for (let r = 0; r < rounds; r++) {
+    await clean();
+    const from = slice();
+    latencies = [];
+    const t0 = performance.now();
+    let b = 0;
+    while (performance.now() - t0 < seconds * 1000) {
+      const v = value++;
+      const body = JSON.stringify(
+        Array.from({ length: 10 }, (_, k) => ({ sensor: speed[(b * 10 + k) % speed.length]!.id, ts: from + b * 1000 + k, value: v })),
+      );
+      sent.set(v, performance.now());
+      await post(body);
+      expected += nClients;
+      b++;
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    await new Promise((res) => setTimeout(res, 1000));
+    latencies.sort((a, c) => a - c);
+    p50.push(percentileOf(latencies, 50));
+    p99.push(percentileOf(latencies, 99));
+    console.log(`  round ${r + 1}/${rounds}: p50 ${fmt(p50.at(-1)!, 1)} ms, p99 ${fmt(p99.at(-1)!, 1)} ms`);
+  }
+  for (const c of clients) c.destroy();
   agent.destroy();
-  await twin.stop();
-
-  // Bench rows live before 2021; drop them so the bench leaves the database as it found it.
-  await db`DELETE FROM readings WHERE ts < '2021-01-01'`;
-  await db.end();
-  await direct.end();
-
-  const p95Idle = percentile(idle.latencies, 95);
-  const p95Busy = percentile(busy.latencies, 95);
-  const row = (name: string, value: string, goal: string) => `${name.padEnd(58)} ${value.padStart(12)}   ${goal}`;
-  console.log('');
-  console.log(row('bare COPY into readings, rows/s', fmt(copyRate, 0), '(baseline)'));
-  console.log(row('HTTP ingest end to end (batches of 1,000), readings/s', fmt(httpRate, 0), ''));
-  console.log(row('  ÷ bare COPY', fmt(httpRate / copyRate, 2), 'goal ≥ 0.5'));
-  console.log(row('MQTT ingest end to end (QoS 1, PUBACK after commit), msgs/s', fmt(mqttRate, 0), ''));
-  console.log(row('  ÷ bare COPY', fmt(mqttRate / copyRate, 2), ''));
-  console.log(row(`reading → SSE p50 / p99 (${nClients} clients), ms`, `${fmt(percentile(latencies, 50), 1)} / ${fmt(percentile(latencies, 99), 1)}`, 'goal p99 ≤ 250'));
-  console.log(row(`  events received (of ${200 * nClients})`, String(latencies.length), ''));
-  console.log(row('tile p95 idle / while ingesting, ms', `${fmt(p95Idle, 1)} / ${fmt(p95Busy, 1)}`, ''));
-  console.log(row('  tile p95 while ingesting ÷ idle', fmt(p95Busy / p95Idle, 2), 'goal ≤ 1.5'));
+  return { p50, p99, received, expected };
 }

@@ -10,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run: (args: string[]) => Promis
   map: () => import('./map'),
   ingest: () => import('./ingest'),
   impact: () => import('./impact'),
+  scale: () => import('./scale'),
 };
 
 const [name, ...args] = process.argv.slice(2);

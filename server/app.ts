@@ -12,6 +12,8 @@ import { styleRoutes } from './style-routes';
 import { staticRoutes } from './static-routes';
 import { LayerCatalog } from '../tiles/catalog';
 import { TileService } from '../tiles/tile-service';
+import { TileDiskCache } from '../tiles/tile-disk-cache';
+import { join } from 'node:path';
 import { SensorService } from './sensors/sensor-service';
 import { sensorApps } from './sensors/sensor-apps';
 import { ImpactService } from './scenarios/impact-service';
@@ -61,15 +63,23 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
     .select('instance_id')
     .executeTakeFirstOrThrow();
   const metrics = new Metrics();
+  // The embedded database answers one query at a time: keep what it built across restarts, in
+  // its own directory (so the files always belong to that database).
+  const disk =
+    backend.kind === 'pglite' && backend.dataDir && config.tiles.diskCacheBytes > 0
+      ? new TileDiskCache(join(backend.dataDir, 'tile-cache'), config.tiles.diskCacheBytes)
+      : undefined;
+  void disk?.prune();
   const tiles = new TileService({
     db: backend.tileDb,
-    query: (q) => backend.tileQuery(q),
     catalog: new LayerCatalog(),
     useMvt: backend.caps.mvt,
     cacheBytes: config.tiles.cacheBytes,
     maxFeatures: config.tiles.maxFeatures,
     instanceId: meta.instance_id,
     observer: metrics,
+    signals: { listen: backend.listen, onWrite: backend.onWrite },
+    disk,
   });
 
   await loadCustomLayers(backend.db, tiles.catalog);

@@ -7,7 +7,8 @@ describe('configuration', () => {
     expect(c.port).toBe(8080);
     expect(c.databaseUrl).toBeUndefined();
     expect(c.dataDir).toBe('./.twin-data');
-    expect(c.demo).toEqual({ enabled: true, seed: 42, center: [5.1214, 52.0907] });
+    expect(c.demo).toEqual({ enabled: true, seed: 42, center: [5.1214, 52.0907], scale: 1 });
+    expect(c.tiles.diskCacheBytes).toBe(512 * 1024 * 1024);
   });
 
   it('reads every variable', () => {
@@ -19,11 +20,15 @@ describe('configuration', () => {
       TWIN_DEMO: 'off',
       TWIN_DEMO_CENTER: '-73.98, 40.75',
       TWIN_TILE_CACHE_MB: '0',
+      TWIN_TILE_DISK_CACHE_MB: '0',
+      TWIN_DEMO_SCALE: '10',
     });
     expect(c).toMatchObject({ port: 9000, dataDir: '/tmp/x', logLevel: 'debug' });
     expect(c.demo.enabled).toBe(false);
     expect(c.demo.center).toEqual([-73.98, 40.75]);
     expect(c.tiles.cacheBytes).toBe(0);
+    expect(c.tiles.diskCacheBytes).toBe(0);
+    expect(c.demo.scale).toBe(10);
   });
 
   it('names every bad variable in one clear error without echoing secrets', () => {

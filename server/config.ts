@@ -9,7 +9,8 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  demo: { enabled: boolean; seed: number; center: [number, number] };
+  /** `scale`: the demo city's size (1 = the default city; 10 ≈ ten times its buildings and roads). */
+  demo: { enabled: boolean; seed: number; center: [number, number]; scale: number };
   tiles: {
     /** Bytes of gzip-compressed tiles kept in memory. */
     cacheBytes: number;
@@ -19,6 +20,8 @@ export interface Config {
     maxFeatures: number;
     /** `Cache-Control: max-age` for tiles, seconds (clients revalidate with the ETag). */
     maxAgeS: number;
+    /** Bytes of built tiles kept in `<dataDir>/tile-cache` (embedded database only; 0: none). */
+    diskCacheBytes: number;
   };
   dbPoolSize: number;
   sensors: SensorConfig;
@@ -141,10 +144,12 @@ const EnvSchema = z.object({
   TWIN_DEMO: onOff.default('on'),
   TWIN_DEMO_SEED: int(0, 2 ** 31 - 1).default(42),
   TWIN_DEMO_CENTER: lonLat.default([5.1214, 52.0907]),
+  TWIN_DEMO_SCALE: int(1, 100).default(1),
   TWIN_TILE_CACHE_MB: int(0, 65536).default(256),
   TWIN_TILE_TIMEOUT_MS: int(100, 600_000).default(5000),
   TWIN_TILE_MAX_FEATURES: int(1, 1_000_000).default(50_000),
   TWIN_TILE_MAX_AGE_S: int(0, 31_536_000).default(60),
+  TWIN_TILE_DISK_CACHE_MB: int(0, 1_048_576).default(512),
   TWIN_DB_POOL: int(1, 200).default(10),
   MQTT_URL: z
     .string()
@@ -251,12 +256,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.TWIN_DATA_DIR,
     logLevel: e.LOG_LEVEL,
-    demo: { enabled: e.TWIN_DEMO === 'on', seed: e.TWIN_DEMO_SEED, center: e.TWIN_DEMO_CENTER },
+    demo: {
+      enabled: e.TWIN_DEMO === 'on',
+      seed: e.TWIN_DEMO_SEED,
+      center: e.TWIN_DEMO_CENTER,
+      scale: e.TWIN_DEMO_SCALE,
+    },
     tiles: {
       cacheBytes: e.TWIN_TILE_CACHE_MB * 1024 * 1024,
       timeoutMs: e.TWIN_TILE_TIMEOUT_MS,
       maxFeatures: e.TWIN_TILE_MAX_FEATURES,
       maxAgeS: e.TWIN_TILE_MAX_AGE_S,
+      diskCacheBytes: e.TWIN_TILE_DISK_CACHE_MB * 1024 * 1024,
     },
     dbPoolSize: e.TWIN_DB_POOL,
     sensors: {

@@ -5,6 +5,7 @@ import { createApp } from './app';
 import { prepareDatabase } from './startup';
 import { startSensorRuntime } from './sensors/sensor-runtime';
 import { ensureFirstAdmin } from './auth/first-start';
+import { homeViewTiles } from '../tiles/home-view';
 
 async function main(): Promise<void> {
   let config;
@@ -18,9 +19,22 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
-  const backend = await prepareDatabase(config, log);
+  let seeded = false;
+  const backend = await prepareDatabase(config, log, { onSeeded: () => (seeded = true) });
   await ensureFirstAdmin(backend.db, config, log);
-  const { app, sensors } = await createApp({ backend, config, log });
+  const { app, sensors, tiles } = await createApp({ backend, config, log });
+  if (tiles.disk) {
+    // The embedded database: build the opening view's tiles now, so the first visit (and every
+    // visit after a restart) is served from disk. Right after seeding, before listening; on
+    // later starts only what is missing (a changed layer), in the background.
+    const warm = async () => {
+      const started = Date.now();
+      const built = await tiles.warm(await homeViewTiles(backend.db, tiles.catalog));
+      if (built > 0) log.info({ built, seconds: (Date.now() - started) / 1000 }, 'home view tiles built');
+    };
+    if (seeded) await warm();
+    else void warm().catch((err: unknown) => log.warn({ err }, 'home view tiles not built'));
+  }
   await startSensorRuntime(sensors);
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {

@@ -56,9 +56,11 @@ export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
       if (!y.endsWith('.mvt')) throw new ApiError(404, 'not_found', 'tiles end in .mvt');
       const scenarioId = c.req.query('scenario');
       const layers = tiles.resolveLayers(spec, scenarioId !== undefined);
+      const coord = parseTileCoord(z, x, y.slice(0, -'.mvt'.length));
+      // Who may see which layer (issue #9): a synchronous catalogue lookup, after the layers and
+      // coordinates are parsed and before the plan, the caches (memory, disk, ETag) and the database.
       const principal = principalOf(c);
       assertLayersVisible(principal, layers);
-      const coord = parseTileCoord(z, x, y.slice(0, -'.mvt'.length));
       // `?scenario={id}`: baseline + the scenario's edits, and the `changes` layer (issue #5).
       let scenario: (ScenarioRef & { published: boolean }) | undefined;
       if (scenarioId !== undefined) {
@@ -68,23 +70,28 @@ export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
         scenario = (await findReadableScenarioRef(db, scenarioId.toLowerCase(), viewerOf(principal))) ?? undefined;
         if (!scenario) throw new ApiError(404, 'not_found', 'no such scenario');
       }
-      const plan = await tiles.plan(layers, coord, scenario);
+      const plan = tiles.planNow(layers, coord, scenario) ?? (await tiles.plan(layers, coord, scenario));
 
-      c.header('ETag', plan.etag);
+      // Headers as a plain object: @hono/node-server writes them as they are (no Headers).
+      // Staff tiles and a draft scenario's tiles are for their viewers only: never in a shared
+      // cache. The access checks above ran before the plan, so a 304 or a cached body is only
+      // ever answered to a caller who may see every layer (and the scenario) of the tile.
       const staff = layers.some((l) => l.access !== 'public');
-      // A draft scenario's tiles are its owner's: never in a shared cache either.
-      c.header('Cache-Control', staff || (scenario && !scenario.published) ? staffCacheControl : cacheControl);
-      c.header('Vary', 'Accept-Encoding');
-      if (matchesEtag(c.req.header('If-None-Match'), plan.etag)) return c.body(null, 304);
+      const headers: Record<string, string> = {
+        ETag: plan.etag,
+        'Cache-Control': staff || (scenario && !scenario.published) ? staffCacheControl : cacheControl,
+        Vary: 'Accept-Encoding',
+      };
+      if (matchesEtag(c.req.header('If-None-Match'), plan.etag)) return new Response(null, { status: 304, headers });
 
-      const body = await tiles.tile(plan);
-      if (body.byteLength === 0) return c.body(null, 204);
-      c.header('Content-Type', MVT_TYPE);
+      const body = tiles.cachedTile(plan) ?? (await tiles.tile(plan));
+      if (body.byteLength === 0) return new Response(null, { status: 204, headers });
+      headers['Content-Type'] = MVT_TYPE;
       if (/\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '')) {
-        c.header('Content-Encoding', 'gzip');
-        return c.body(body as Uint8Array<ArrayBuffer>);
+        headers['Content-Encoding'] = 'gzip';
+        return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers });
       }
-      return c.body(new Uint8Array(gunzipSync(body)));
+      return new Response(new Uint8Array(gunzipSync(body)), { status: 200, headers });
     });
 }
 

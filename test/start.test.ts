@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,9 @@ describe('npm start on the embedded database', () => {
         body: JSON.stringify({ username: 'admin', password }),
       });
       expect(await signIn.json()).toMatchObject({ user: { name: 'admin', role: 'admin' } });
+      // The opening view's tiles were built right after seeding and kept on disk (issue #14).
+      expect(twin.output()).toMatch(/home view tiles built/);
+      expect(readdirSync(join(dataDir, 'tile-cache')).length).toBeGreaterThan(0);
     } finally {
       expect(await stop(twin.child)).toBe(0);
     }
@@ -84,6 +87,12 @@ describe('npm start on the embedded database', () => {
       expect(twin.output()).not.toMatch(/seeding the demo city/);
       expect(twin.output()).not.toMatch(/created user admin/);
       expect((await fetch(`${twin.url}/healthz`)).status).toBe(200);
+      // Served from the tiles kept on disk: the same tile as before the restart.
+      const t = lonLatToTile(DEFAULT_DEMO_CENTER[0], DEFAULT_DEMO_CENTER[1], 14);
+      const res = await fetch(`${twin.url}/tiles/buildings/${t.z}/${t.x}/${t.y}.mvt`);
+      expect(res.status).toBe(200);
+      expect(decodeTile(new Uint8Array(await res.arrayBuffer())).buildings!.length).toBeGreaterThan(10);
+      expect(twin.output()).not.toMatch(/home view tiles built/);
     } finally {
       expect(await stop(twin.child)).toBe(0);
     }

@@ -1,4 +1,4 @@
-import { gzip } from 'node:zlib';
+import { constants, gzip, gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from '../server/db/schema';
@@ -8,11 +8,31 @@ import { TileCache } from './tile-cache';
 import { TileCoordError, type TileCoord } from './tile-coords';
 import { toTileGeometry } from './tile-geometry';
 import { featureRowsSql, mvtLayerSql } from './tile-sql';
-import { LayerVersions } from './layer-versions';
+import { LayerVersions, type VersionSignals } from './layer-versions';
+import { TileQueryCache } from './tile-query-cache';
+import type { TileDiskCache } from './tile-disk-cache';
 import { readWkb } from './wkb';
 import { CHANGES_LAYER, scenarioSource, type ScenarioRef } from './scenario-sql';
 
 const gzipAsync = promisify(gzip);
+
+/**
+ * zlib level 1: on vector tiles it costs under half of the default level 6 for 3–5 % more bytes
+ * (measured on demo-city tiles; docs/performance.md).
+ */
+const GZIP = { level: constants.Z_BEST_SPEED };
+/**
+ * Tiles up to this size (uncompressed) are gzipped in line (≈ 0.1 ms at level 1); starting a
+ * threadpool job costs more than that. Larger ones go to the threadpool, off the event loop.
+ */
+const INLINE_GZIP_BYTES = 32 * 1024;
+
+/** gzip-compresses a built tile (empty stays empty). */
+export async function compressTile(raw: Uint8Array): Promise<Uint8Array> {
+  if (raw.byteLength === 0) return raw;
+  const out = raw.byteLength <= INLINE_GZIP_BYTES ? gzipSync(raw, GZIP) : await gzipAsync(raw, GZIP);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
 
 export class UnknownLayerError extends Error {
   override name = 'UnknownLayerError';
@@ -30,10 +50,8 @@ export interface TileObserver {
 }
 
 export interface TileServiceOptions {
-  /** Compiles tile SQL (its plugins see every statement). */
+  /** Compiles and runs tile SQL (its plugins see every statement). */
   db: Kysely<Database>;
-  /** Runs a compiled statement; by default through `db`. */
-  query?: <R>(query: CompiledQuery<R>) => Promise<R[]>;
   catalog: LayerCatalog;
   /** Encode with ST_AsMVT in the database; otherwise select rows and encode in JavaScript. */
   useMvt: boolean;
@@ -42,6 +60,13 @@ export interface TileServiceOptions {
   /** Distinguishes databases in ETags (`twin_meta.instance_id`). */
   instanceId: string;
   observer?: TileObserver;
+  /**
+   * LISTEN and own-write signals, so layer versions are read only when something changed
+   * (tiles/layer-versions.ts); without them every burst of requests reads them.
+   */
+  signals?: VersionSignals;
+  /** Built baseline tiles kept on disk across restarts (the embedded database). */
+  disk?: TileDiskCache;
 }
 
 /** A tile request resolved against the catalogue and the current layer versions. */
@@ -57,15 +82,18 @@ export class TileService {
   readonly catalog: LayerCatalog;
   readonly cache: TileCache;
   readonly versions: LayerVersions;
+  readonly disk: TileDiskCache | undefined;
   readonly #options: TileServiceOptions;
   readonly #run: <R>(query: CompiledQuery<R>) => Promise<R[]>;
+  readonly #queries = new TileQueryCache();
 
   constructor(options: TileServiceOptions) {
     this.#options = options;
     this.catalog = options.catalog;
     this.cache = new TileCache(options.cacheBytes);
-    this.#run = options.query ?? (async (q) => (await options.db.executeQuery(q)).rows);
-    this.versions = new LayerVersions(options.db, this.#run);
+    this.disk = options.disk;
+    this.#run = async (q) => (await options.db.executeQuery(q)).rows;
+    this.versions = new LayerVersions(options.db, this.#run, { signals: options.signals });
   }
 
   /** `buildings,roads` → definitions, deduplicated in request order; unknown names throw. */
@@ -90,33 +118,79 @@ export class TileService {
    * Then reads the layer versions and derives the ETag, without building anything.
    */
   async plan(layers: LayerDefinition[], coord: TileCoord, scenario?: ScenarioRef): Promise<TilePlan> {
+    const inRange = this.#inRange(layers, coord);
+    return this.#planWith(inRange, coord, await this.versions.current(), scenario);
+  }
+
+  /**
+   * The plan without waiting, when the layer versions are kept in memory (the usual case with
+   * signals); undefined otherwise. Throws like `plan` for a zoom outside every layer's range.
+   */
+  planNow(layers: LayerDefinition[], coord: TileCoord, scenario?: ScenarioRef): TilePlan | undefined {
+    const versions = this.versions.cached();
+    return versions && this.#planWith(this.#inRange(layers, coord), coord, versions, scenario);
+  }
+
+  #inRange(layers: LayerDefinition[], coord: TileCoord): LayerDefinition[] {
     const inRange = layers.filter((l) => coord.z >= l.minzoom && coord.z <= l.maxzoom);
     if (inRange.length === 0) {
       const ranges = layers.map((l) => `${l.name} ${l.minzoom}–${l.maxzoom}`).join(', ');
       throw new TileCoordError(`z=${coord.z} is outside the layers' zoom range (${ranges})`);
     }
-    const versions = await this.versions.current();
+    return inRange;
+  }
+
+  #planWith(inRange: LayerDefinition[], coord: TileCoord, versions: ReadonlyMap<string, string>, scenario?: ScenarioRef): TilePlan {
     const parts = inRange.map((l) => `${l.name}=${versions.get(l.versionKey) ?? '0'}`);
     const scen = scenario ? `:s=${scenario.id}@${scenario.version}` : '';
     const etag = `"${this.#options.instanceId.slice(0, 8)}:${parts.join('+')}${scen}:${coord.z}/${coord.x}/${coord.y}"`;
     return { layers: inRange, coord, etag, scenario };
   }
 
+  /** The tile when it is in memory (counted as a cache hit), without waiting; else undefined. */
+  cachedTile(plan: TilePlan): Uint8Array | undefined {
+    const body = this.cache.get(plan.etag);
+    if (body === undefined) return undefined;
+    this.cache.hits++;
+    this.#options.observer?.cache(true);
+    return body;
+  }
+
   /** The gzip-compressed tile (empty when no feature falls in it), from cache or built once. */
   async tile(plan: TilePlan): Promise<Uint8Array> {
     const observer = this.#options.observer;
     let built = false;
+    // Scenario tiles change with every edit; only baseline tiles go to disk.
+    const disk = plan.scenario ? undefined : this.#options.disk;
     const body = await this.cache.getOrBuild(plan.etag, async () => {
+      const stored = await disk?.get(plan.etag);
+      if (stored) return stored;
       built = true;
       const started = performance.now();
       const raw = await this.build(plan.layers, plan.coord, this.#options.useMvt, plan.scenario);
-      const body = raw.byteLength === 0 ? raw : new Uint8Array(await gzipAsync(raw));
+      const body = await compressTile(raw);
       const names = plan.layers.map((l) => l.name).join(',');
       observer?.built(names, plan.coord.z, (performance.now() - started) / 1000);
+      if (disk) void disk.put(plan.etag, body);
       return body;
     });
     observer?.cache(!built);
     return body;
+  }
+
+  /**
+   * Builds, one after the other, the tiles that are on neither memory nor disk yet (the embedded
+   * database does one query at a time anyway); returns how many were built.
+   */
+  async warm(tiles: { layers: LayerDefinition[]; coord: TileCoord }[]): Promise<number> {
+    let built = 0;
+    for (const t of tiles) {
+      const plan = await this.plan(t.layers, t.coord);
+      if (this.cache.get(plan.etag) !== undefined || (await this.#options.disk?.has(plan.etag))) continue;
+      await this.tile(plan);
+      built++;
+    }
+    return built;
   }
 
   /** Builds the uncompressed MVT; exposed so tests can compare both encoding paths. */
@@ -142,7 +216,11 @@ export class TileService {
   async #buildWithPostgis(layer: LayerDefinition, coord: TileCoord, scenario?: ScenarioRef): Promise<Uint8Array> {
     const { db, maxFeatures } = this.#options;
     const source = scenario && scenarioSource(layer, scenario.id);
-    const rows = await this.#run(mvtLayerSql(layer, coord, maxFeatures, source).compile(db));
+    // Baseline tiles: the statement of this layer and zoom compiled once, x and y bound per tile.
+    const query = source
+      ? mvtLayerSql(layer, coord, maxFeatures, source).compile(db)
+      : this.#queries.get(layer, coord, (c) => mvtLayerSql(layer, c, maxFeatures).compile(db));
+    const rows = await this.#run(query);
     return rows[0]?.mvt ?? new Uint8Array(0);
   }
 

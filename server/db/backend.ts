@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Kysely, sql, type CompiledQuery } from 'kysely';
-import { PostgresJSDialect } from 'kysely-postgres-js';
+import { Kysely, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
 import { redactUrl } from '../config';
 import { guardPostgresJsNullSocket } from './postgres-js-guard';
+import { PostgresJsDialect } from './postgres-js-dialect';
 import type { Database } from './schema';
 
 /**
@@ -47,21 +47,32 @@ export interface Backend {
   readonly kind: 'postgres' | 'pglite';
   /** The query layer for everything. */
   readonly db: Kysely<Database>;
-  /** Queries that must obey the per-tile statement timeout. Same database as `db`. */
-  readonly tileDb: Kysely<Database>;
   /**
-   * Runs a query compiled with `tileDb` on the tile pool: a prepared statement sent on any free
-   * connection (Kysely's postgres.js driver reserves a connection per query, which costs a
-   * third of the tile rate under load).
+   * Queries that must obey the per-tile statement timeout: the same database as `db`, on a pool
+   * whose connections carry `statement_timeout`.
    */
-  tileQuery<R>(query: CompiledQuery<R>): Promise<R[]>;
+  readonly tileDb: Kysely<Database>;
   readonly caps: Capabilities;
   /** Where the data lives, fit for logs (no password). */
   readonly description: string;
+  /** The embedded database's directory on disk; undefined in memory and on PostgreSQL. */
+  readonly dataDir?: string;
   /** Runs `fn` in one transaction on one connection; scripts may hold many statements. */
   scriptTransaction<T>(fn: (tx: ScriptTransaction) => Promise<T>): Promise<T>;
-  /** Subscribes to a NOTIFY channel; resolves to an unsubscribe function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to a NOTIFY channel; resolves to an unsubscribe function. `onListen` is called
+   * each time the subscription is (re)established: notifications sent while it was down are lost.
+   */
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onListen?: () => void,
+  ): Promise<() => Promise<void>>;
+  /**
+   * Registers a callback run after this process wrote through `db` (a COMMIT, or any statement
+   * but a SELECT outside a transaction) or committed a script transaction.
+   */
+  onWrite(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -80,8 +91,26 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     : openPglite(options.dataDir, options.onProgress);
 }
 
+/** Write listeners of one backend: called after a write; a throwing listener is skipped. */
+function writeHooks() {
+  const listeners: (() => void)[] = [];
+  return {
+    add: (l: () => void) => void listeners.push(l),
+    fire: () => {
+      for (const l of listeners) {
+        try {
+          l();
+        } catch {
+          // A cache's bookkeeping must never fail a query.
+        }
+      }
+    },
+  };
+}
+
 async function openPostgres(url: string, options: BackendOptions): Promise<Backend> {
   guardPostgresJsNullSocket();
+  const writes = writeHooks();
   const common = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 };
   const client = postgres(url, { ...common, max: options.poolSize });
   const tileClient = postgres(url, {
@@ -89,10 +118,8 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
     max: options.poolSize,
     connection: { statement_timeout: options.tileTimeoutMs },
   });
-  const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: prepared(client) }) });
-  const tileDb = new Kysely<Database>({
-    dialect: new PostgresJSDialect({ postgres: prepared(tileClient) }),
-  });
+  const db = new Kysely<Database>({ dialect: new PostgresJsDialect(client, { onWrite: writes.fire }) });
+  const tileDb = new Kysely<Database>({ dialect: new PostgresJsDialect(tileClient) });
   try {
     await client`SELECT 1`;
   } catch (error) {
@@ -114,14 +141,10 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
     kind: 'postgres',
     db,
     tileDb,
-    tileQuery: async <R>(query: CompiledQuery<R>) =>
-      (await tileClient.unsafe(query.sql, query.parameters as postgres.ParameterOrJSON<never>[], {
-        prepare: query.parameters.length > 0,
-      })) as unknown as R[],
     caps,
     description: `PostgreSQL at ${redactUrl(url)}`,
-    scriptTransaction: (fn) =>
-      client.begin((tx) =>
+    scriptTransaction: async (fn) => {
+      const result = await client.begin((tx) =>
         fn({
           exec: async (script) => {
             await tx.unsafe(script);
@@ -133,14 +156,18 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
             await pipeline(Readable.from([text]), writable);
           },
         }),
-      ) as Promise<Awaited<ReturnType<typeof fn>>>,
-    listen: async (channel, onPayload) => {
-      const { unlisten } = await client.listen(channel, onPayload);
+      );
+      writes.fire();
+      return result as Awaited<ReturnType<typeof fn>>;
+    },
+    listen: async (channel, onPayload, onListen) => {
+      const { unlisten } = await client.listen(channel, onPayload, onListen);
       return unlisten;
     },
+    onWrite: writes.add,
     close: async () => {
       // A connection wedged by a server restart (porsager/postgres#1208) never drains; give
-      // queries 5 s, then close the sockets (Kysely's destroy then finds the pools ended).
+      // queries 5 s, then close the sockets.
       await Promise.all([client.end({ timeout: 5 }), tileClient.end({ timeout: 5 })]);
       await Promise.all([db.destroy(), tileDb.destroy()]);
     },
@@ -156,7 +183,8 @@ async function openPglite(
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   onProgress(`opening embedded PostgreSQL + PostGIS in ${dataDir} (the first start takes ~20 s)`);
   const pg = await PGlite.create({ dataDir, extensions: { postgis } });
-  return pgliteBackend(pg, inMemory ? 'memory' : dataDir, started, onProgress);
+  const backend = await pgliteBackend(pg, inMemory ? 'memory' : dataDir, started, onProgress);
+  return inMemory ? backend : { ...backend, dataDir };
 }
 
 /** Wraps an open PGlite instance (tests open theirs from a template). */
@@ -181,7 +209,6 @@ export async function pgliteBackend(
     kind: 'pglite',
     db,
     tileDb: db,
-    tileQuery: async <R>(query: CompiledQuery<R>) => (await db.executeQuery(query)).rows,
     caps,
     description: `embedded PGlite + PostGIS (${where})`,
     scriptTransaction: (fn) =>
@@ -197,37 +224,17 @@ export async function pgliteBackend(
           },
         }),
       ),
-    listen: async (channel, onPayload) => pg.listen(channel, onPayload),
+    // PGlite is this process: a NOTIFY reaches listeners before the query that sent it returns.
+    listen: async (channel, onPayload, onListen) => {
+      const unlisten = await pg.listen(channel, onPayload);
+      onListen?.();
+      return unlisten;
+    },
+    onWrite: () => {},
     close: async () => {
       await db.destroy();
     },
   };
-}
-
-/**
- * kysely-postgres-js sends every query with `unsafe(sql, params)`, which postgres.js does not
- * prepare. Parameterised queries are the same few statements over and over (tile SQL above all),
- * so have them prepared: each connection parses and plans a statement once.
- */
-function prepared(client: postgres.Sql): postgres.Sql {
-  const reserve = async () => {
-    const connection = await client.reserve();
-    return new Proxy(connection, {
-      get(target, prop, receiver) {
-        if (prop !== 'unsafe') return Reflect.get(target, prop, receiver);
-        return (query: string, params: unknown[] = [], options: postgres.UnsafeQueryOptions = {}) =>
-          target.unsafe(query, params as postgres.ParameterOrJSON<never>[], {
-            prepare: params.length > 0,
-            ...options,
-          });
-      },
-    });
-  };
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      return prop === 'reserve' ? reserve : Reflect.get(target, prop, receiver);
-    },
-  });
 }
 
 /** ST_AsMVT exists in every PostGIS ≥ 2.4 but fails at run time without protobuf-c. */

@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { chunkPayloads } from './ingest-writer';
+import { isDataError } from './ingest-writer';
 
-describe('NOTIFY payload chunks', () => {
-  it('splits readings into JSON arrays that each stay under the 8000-byte NOTIFY limit, losing none', () => {
-    const items = Array.from({ length: 2000 }, (_, i) => [100000 + i, 1796000000000 + i, i / 7] as [number, number, number]);
-    const chunks = chunkPayloads(items);
-    expect(chunks.length).toBeGreaterThan(1);
-    for (const c of chunks) expect(Buffer.byteLength(c)).toBeLessThan(8000);
-    expect(chunks.flatMap((c) => JSON.parse(c) as unknown[])).toEqual(items);
-  });
-
-  it('sends nothing for no readings', () => {
-    expect(chunkPayloads([])).toEqual([]);
+describe('ingest write errors', () => {
+  it('blames the rows for data and constraint errors, and the database for everything else', () => {
+    for (const code of ['22P02', '22021', '22008', '23503', '23514']) expect(isDataError({ code })).toBe(true);
+    for (const code of ['57P01', '08006', '53300', '40001', '57014', 'CONNECTION_CLOSED', 'ECONNREFUSED']) {
+      expect(isDataError({ code })).toBe(false);
+    }
+    expect(isDataError(new Error('no answer from the database in 30000 ms'))).toBe(false);
+    expect(isDataError(undefined)).toBe(false);
   });
 });

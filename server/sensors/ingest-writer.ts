@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
+import type { RejectReason } from '../../common/sensor-types';
 
 /** A reading whose sensor is known: `sensorId` is `sensors.id`, `ts` epoch milliseconds. */
 export interface ResolvedReading {
@@ -12,10 +13,11 @@ export interface WriteResult {
   accepted: number;
   duplicate: number;
   /**
-   * Sensor ids among the rows that no longer exist (deleted with their dataset after a cache
-   * had them): their rows were not written and count in neither number above.
+   * Rows the database refused although they passed the checks before it: rows of sensors
+   * deleted (with their dataset, issue #10) after a cache had them, and rows found by writing
+   * the submission in halves until the refused rows stand alone. `position` in the submitted rows.
    */
-  gone: string[];
+  refused: { position: number; reason: RejectReason; message: string }[];
 }
 
 /** Ingest is saturated or the database is failing: push back, nothing was written. */
@@ -25,8 +27,11 @@ export class IngestBusyError extends Error {
 
 /** The NOTIFY channel every instance listens on; payloads are `[[sensorId, tsMs, value], …]`. */
 export const READINGS_CHANNEL = 'twin_readings';
-/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; stay well below. */
-const MAX_PAYLOAD = 7600;
+/**
+ * Readings per NOTIFY payload: an item is at most ~60 bytes (`[id ≤ 19 digits, ms, float8]`), and
+ * PostgreSQL refuses payloads of 8000 bytes or more.
+ */
+const PER_NOTIFY = 100;
 
 interface Job {
   rows: ResolvedReading[];
@@ -53,10 +58,13 @@ export interface IngestWriterOptions {
 }
 
 /**
- * Group commit for readings: submissions that arrive while a transaction runs are written
- * together in the next one (one multi-row INSERT … ON CONFLICT DO NOTHING, the current-state
- * upsert and the NOTIFY to every instance, all in one transaction). `submit` resolves only after
- * COMMIT, with how many rows were new and how many already stored.
+ * Group commit for readings: submissions that arrive while a write runs are written together in
+ * the next one (one statement: INSERT … ON CONFLICT DO NOTHING, the current-state upsert and the
+ * NOTIFY to every instance — one transaction). `submit` resolves only after COMMIT, with how
+ * many rows were new and how many already stored. When the database refuses the rows themselves
+ * (a data or constraint error), each submission is written on its own and the refused rows are
+ * found by halving, so the good rows are stored and only the bad ones rejected; only a failing
+ * database fails a submission (`IngestBusyError` / its error: nothing stored, retry).
  */
 export class IngestWriter {
   readonly #db: Kysely<Database>;
@@ -74,7 +82,8 @@ export class IngestWriter {
   constructor(options: IngestWriterOptions) {
     this.#db = options.db;
     this.#maxInFlight = options.maxInFlight;
-    this.#maxBatchRows = options.maxBatchRows ?? 5000;
+    // Larger statements amortise the commit (one WAL flush) and the per-statement work.
+    this.#maxBatchRows = options.maxBatchRows ?? 20_000;
     this.#concurrency = options.concurrency ?? 2;
     this.#coolDownMs = options.coolDownMs ?? 1000;
     this.#writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
@@ -96,7 +105,7 @@ export class IngestWriter {
 
   /** Queues readings for the next transaction; resolves after COMMIT. */
   submit(rows: ResolvedReading[]): Promise<WriteResult> {
-    if (rows.length === 0) return Promise.resolve({ accepted: 0, duplicate: 0, gone: [] });
+    if (rows.length === 0) return Promise.resolve({ accepted: 0, duplicate: 0, refused: [] });
     if (this.failing) {
       return Promise.reject(new IngestBusyError('the database is unavailable; retry shortly'));
     }
@@ -130,129 +139,192 @@ export class IngestWriter {
   }
 
   async #write(jobs: Job[]): Promise<void> {
-    const rows = jobs.flatMap((j) => j.rows);
-    let written: Written;
+    let batches = jobs.map((j) => j.rows);
+    let gone = new Set<string>();
+    let accepted: number[];
     try {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer from the database in ${this.#writeTimeoutMs} ms`)),
-          this.#writeTimeoutMs,
-        );
-      });
-      try {
-        // A sensor deleted with its dataset (issue #10) while a registry still had it fails the
-        // sensor_state foreign key: only then is the batch written again, checking every sensor.
-        const write = writeReadings(this.#db, rows).catch((error: unknown) => {
-          if ((error as { code?: string }).code === '23503') return writeReadings(this.#db, rows, true);
-          throw error;
-        });
-        written = await Promise.race([write, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      accepted = await this.#withTimeout(
+        writeReadings(this.#db, batches).catch(async (error: unknown) => {
+          // A sensor deleted with its dataset (issue #10) while a registry still had it fails
+          // sensor_state's foreign key: only then are the sensors looked up, and the group is
+          // written again (the same statement) without the rows of sensors that no longer exist.
+          // One lookup, where halving would cost a statement per vanished sensor and level.
+          if ((error as { code?: string } | undefined)?.code !== '23503') throw error;
+          gone = await missingSensors(this.#db, batches.flat());
+          if (gone.size === 0) throw error;
+          batches = batches.map((rows) => rows.filter((r) => !gone.has(String(r.sensorId))));
+          return writeReadings(this.#db, batches);
+        }),
+      );
       this.#failingUntil = 0;
       this.#lastError = undefined;
     } catch (error) {
+      if (isDataError(error)) {
+        // Something in the rows, not the database: write each submission on its own and find
+        // the refused rows, so one client's bad reading never fails another's.
+        await Promise.all(jobs.map((job) => this.#isolate(job)));
+        return;
+      }
       this.#lastError = error as Error;
       this.#failingUntil = Date.now() + this.#coolDownMs;
       for (const job of jobs) job.reject(error);
       return;
     }
-    const { inserted, gone } = written;
-    for (const job of jobs) {
-      let accepted = 0;
-      let vanished = 0;
-      const goneHere = new Set<string>();
-      for (const r of job.rows) {
-        if (gone.has(String(r.sensorId))) {
-          vanished++;
-          goneHere.add(String(r.sensorId));
-        // Deleting the key makes a second copy in the same transaction count as a duplicate.
-        } else if (inserted.delete(`${r.sensorId}|${r.ts}`)) accepted++;
+    jobs.forEach((job, i) => {
+      const n = accepted[i] ?? 0;
+      const refused: WriteResult['refused'] = [];
+      if (gone.size > 0) {
+        job.rows.forEach((r, position) => {
+          if (gone.has(String(r.sensorId))) refused.push({ position, ...GONE });
+        });
       }
-      job.resolve({ accepted, duplicate: job.rows.length - accepted - vanished, gone: [...goneHere] });
+      job.resolve({ accepted: n, duplicate: job.rows.length - n - refused.length, refused });
+    });
+  }
+
+  /** Writes one submission in halves until the rows the database refuses stand alone. */
+  async #isolate(job: Job): Promise<void> {
+    const result: WriteResult = { accepted: 0, duplicate: 0, refused: [] };
+    const split = async (from: number, to: number): Promise<void> => {
+      const rows = job.rows.slice(from, to);
+      try {
+        const [n = 0] = await this.#withTimeout(writeReadings(this.#db, [rows]));
+        result.accepted += n;
+        result.duplicate += rows.length - n;
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        if (rows.length === 1) {
+          result.refused.push({ position: from, ...refusal(error) });
+          return;
+        }
+        const mid = from + Math.ceil(rows.length / 2);
+        await split(from, mid);
+        await split(mid, to);
+      }
+    };
+    try {
+      await split(0, job.rows.length);
+      job.resolve(result);
+    } catch (error) {
+      this.#lastError = error as Error;
+      this.#failingUntil = Date.now() + this.#coolDownMs;
+      job.reject(error);
+    }
+  }
+
+  /**
+   * A write that has not answered by then is given up (its submitters get an error and may
+   * retry: a row that did commit comes back as a duplicate).
+   */
+  async #withTimeout<T>(write: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer from the database in ${this.#writeTimeoutMs} ms`)),
+        this.#writeTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([write, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
 
-/** The `sensorId|tsMs` keys that were new, and the ids of sensors that no longer exist. */
-export interface Written {
-  inserted: Set<string>;
-  gone: Set<string>;
-}
+const GONE = { reason: 'unknown_sensor', message: 'the sensor no longer exists' } as const;
 
 /**
- * Writes readings in one transaction: new rows into `readings`, the latest per sensor into
- * `sensor_state`, and NOTIFY payloads for the live stream (delivered only on COMMIT). With
- * `checkSensors`, rows of sensors that no longer exist (a dataset delete, issue #10, after a
- * registry cached them) are left out and their ids returned in `gone`; without it (the hot path)
- * such a row fails the transaction on sensor_state's foreign key.
+ * SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the rows are at
+ * fault, not the database. Everything else (connection lost, shutting down, out of resources,
+ * timeouts) means the database is failing: nothing was stored, the client should retry.
  */
-export async function writeReadings(
-  db: Kysely<Database>,
-  rows: ResolvedReading[],
-  checkSensors = false,
-): Promise<Written> {
-  const input = JSON.stringify(
-    rows.map((r) => ({ s: r.sensorId, t: new Date(r.ts).toISOString(), v: r.value })),
-  );
-  return db.transaction().execute(async (trx) => {
-    const { rows: result } = await sql<{ sensor_id: string | number; ms: number | null; value: number | null }>`
-      WITH input AS (
-        SELECT * FROM jsonb_to_recordset(${input}::text::jsonb) AS t(s bigint, t timestamptz, v float8)
-      ), known AS (
-        SELECT i.* FROM input i ${checkSensors ? sql`WHERE EXISTS (SELECT 1 FROM sensors x WHERE x.id = i.s)` : sql``}
-      ), ins AS (
-        INSERT INTO readings (sensor_id, ts, value) SELECT s, t, v FROM known
-        ON CONFLICT (sensor_id, ts) DO NOTHING
-        RETURNING sensor_id, ts, value
-      ), st AS (
-        INSERT INTO sensor_state (sensor_id, ts, value, received_at)
-        SELECT DISTINCT ON (sensor_id) sensor_id, ts, value, now() FROM ins
-        ORDER BY sensor_id, ts DESC
-        ON CONFLICT (sensor_id) DO UPDATE
-          SET ts = excluded.ts, value = excluded.value, received_at = excluded.received_at
-          WHERE sensor_state.ts < excluded.ts
-      )
-      SELECT sensor_id, (extract(epoch FROM ts) * 1000)::float8 AS ms, value FROM ins
-      ${checkSensors ? sql`UNION ALL
-      SELECT DISTINCT i.s, NULL::float8, NULL::float8 FROM input i WHERE NOT EXISTS (SELECT 1 FROM sensors x WHERE x.id = i.s)` : sql``}`.execute(trx);
-    const fresh = result.filter((r) => r.ms !== null);
-    const gone = new Set(result.filter((r) => r.ms === null).map((r) => String(r.sensor_id)));
-    const keys = new Set<string>();
-    const compact: [number, number, number][] = [];
-    for (const r of fresh) {
-      keys.add(`${r.sensor_id}|${Math.round(Number(r.ms))}`);
-      compact.push([Number(r.sensor_id), Math.round(Number(r.ms)), Number(r.value)]);
-    }
-    // Oldest first, as the live stream and the anomaly detector expect (the check for vanished
-    // sensors lets the planner reorder the rows; the sort is stable for equal times).
-    compact.sort((x, y) => x[1] - y[1]);
-    const payloads = chunkPayloads(compact);
-    if (payloads.length > 0) {
-      await sql`SELECT pg_notify(${READINGS_CHANNEL}, p)
-        FROM jsonb_array_elements_text(${JSON.stringify(payloads)}::text::jsonb) AS p`.execute(trx);
-    }
-    return { inserted: keys, gone };
-  });
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
-/** Splits `[[id, ts, value], …]` into JSON arrays that each fit one NOTIFY. */
-export function chunkPayloads(items: [number, number, number][]): string[] {
-  const out: string[] = [];
-  let parts: string[] = [];
-  let size = 2;
-  for (const item of items) {
-    const s = JSON.stringify(item);
-    if (parts.length > 0 && size + s.length + 1 > MAX_PAYLOAD) {
-      out.push(`[${parts.join(',')}]`);
-      parts = [];
-      size = 2;
+function refusal(error: unknown): { reason: RejectReason; message: string } {
+  const code = (error as { code: string }).code;
+  // 23503: the sensor was deleted after it was resolved (sensor_state's foreign key).
+  if (code === '23503') return GONE;
+  // The SQLSTATE only: the database's message may quote the statement.
+  return { reason: 'malformed', message: `the database refused this reading (SQLSTATE ${code})` };
+}
+
+/** The ids among the rows' sensors that are no longer in `sensors`. */
+export async function missingSensors(db: Kysely<Database>, rows: ResolvedReading[]): Promise<Set<string>> {
+  const ids = [...new Set(rows.map((r) => String(r.sensorId)))];
+  const { rows: found } = await sql<{ id: string | number }>`
+    SELECT i.id FROM unnest(string_to_array(${list(ids)}::text, ',')::bigint[]) AS i(id)
+    WHERE NOT EXISTS (SELECT 1 FROM sensors s WHERE s.id = i.id)`.execute(db);
+  return new Set(found.map((r) => String(r.id)));
+}
+
+/** `1,2,3`: a list bound as one text parameter, split by `string_to_array` (both drivers). */
+const list = (values: (number | string)[]) => values.join(',');
+
+/**
+ * Writes submissions of readings in ONE statement (so one implicit transaction, and on
+ * PostgreSQL no connection held between round trips): new rows into `readings` (a repeated
+ * (sensor, ts) is kept once), the latest per sensor into `sensor_state`, and NOTIFY payloads for
+ * the live stream, delivered only on COMMIT. Lists travel as four text parameters. Returns how
+ * many rows of each submission were new.
+ */
+export async function writeReadings(db: Kysely<Database>, jobs: ResolvedReading[][]): Promise<number[]> {
+  const job: number[] = [];
+  const sensor: string[] = [];
+  const ms: number[] = [];
+  const value: number[] = [];
+  jobs.forEach((rows, j) => {
+    for (const r of rows) {
+      job.push(j);
+      sensor.push(r.sensorId);
+      ms.push(r.ts);
+      value.push(r.value);
     }
-    parts.push(s);
-    size += s.length + 1;
-  }
-  if (parts.length > 0) out.push(`[${parts.join(',')}]`);
-  return out;
+  });
+  const { rows } = await sql<{ n: number; sensor_id: string | number | null }>`
+    WITH input AS (
+      SELECT j, s, to_timestamp(t / 1000.0) AS ts, v
+      FROM unnest(string_to_array(${list(job)}::text, ',')::int[],
+                  string_to_array(${list(sensor)}::text, ',')::bigint[],
+                  string_to_array(${list(ms)}::text, ',')::float8[],
+                  string_to_array(${list(value)}::text, ',')::float8[]) AS i(j, s, t, v)
+    ), ins AS (
+      INSERT INTO readings (sensor_id, ts, value) SELECT s, ts, v FROM input
+      ON CONFLICT (sensor_id, ts) DO NOTHING
+      RETURNING sensor_id, ts, value
+    ), st AS (
+      INSERT INTO sensor_state (sensor_id, ts, value, received_at)
+      SELECT DISTINCT ON (sensor_id) sensor_id, ts, value, now() FROM ins
+      ORDER BY sensor_id, ts DESC
+      ON CONFLICT (sensor_id) DO UPDATE
+        SET ts = excluded.ts, value = excluded.value, received_at = excluded.received_at
+        WHERE sensor_state.ts < excluded.ts
+    ), notified AS (
+      SELECT pg_notify(${READINGS_CHANNEL}, payload) FROM (
+        SELECT json_agg(json_build_array(sensor_id, (extract(epoch FROM ts) * 1000)::float8, value))::text AS payload
+        FROM (SELECT sensor_id, ts, value, (row_number() OVER () - 1) / ${PER_NOTIFY}::int AS chunk FROM ins) c
+        GROUP BY chunk
+      ) p
+    )
+    ${
+      jobs.length === 1
+        ? sql`SELECT (SELECT count(*) FROM ins)::float8 AS n, NULL::bigint AS sensor_id,
+              (SELECT count(*) FROM notified) AS sent`
+        : // Which submission each new row belongs to is settled below, in JavaScript: joining
+          // `ins` back to `input` in SQL let the planner pick a nested loop over the two CTEs
+          // (estimated at 100 rows each), quadratic in the batch.
+          sql`SELECT (extract(epoch FROM ins.ts) * 1000)::float8 AS n, ins.sensor_id
+              FROM ins CROSS JOIN (SELECT count(*) FROM notified) AS sent`
+    }`.execute(db);
+  if (jobs.length === 1) return [Number(rows[0]?.n ?? 0)];
+  // A (sensor, ts) sent twice in one statement is new once: credit the first submission.
+  const fresh = new Set(rows.map((r) => `${r.sensor_id}|${Math.round(Number(r.n))}`));
+  return jobs.map((rs) => {
+    let n = 0;
+    for (const r of rs) if (fresh.delete(`${r.sensorId}|${r.ts}`)) n++;
+    return n;
+  });
 }

@@ -117,36 +117,37 @@ export class LiveHub {
       });
     }
     if (updates.length === 0) return;
-    // Subscribers without their own filter share one serialisation (of all, or of public kinds).
-    const shared = new Map<boolean, { list: LiveUpdate[]; json: string } | null>();
-    const sharedFor = (publicOnly: boolean) => {
-      if (!shared.has(publicOnly)) {
-        const list = updates.filter(({ meta }) => !publicOnly || isPublicSensorKind(meta.kind)).map((u) => u.update);
-        shared.set(publicOnly, list.length > 0 ? { list, json: JSON.stringify(list) } : null);
-      }
-      return shared.get(publicOnly)!;
-    };
+    // Subscribers with the same filter (1,000 maps on one city ask for the same kinds; the
+    // public all ask for public kinds only) share one filtered list and one JSON string per
+    // notification.
+    const shared = new Map<string, { list: LiveUpdate[]; json: string } | null>();
     for (const sub of this.#subscribers) {
       const { kinds, bbox, publicOnly = false } = sub.filter;
       try {
-        if (!kinds && !bbox) {
-          const all = sharedFor(publicOnly);
-          if (all) sub.send(all.list, all.json);
-          continue;
+        const key = filterKey(sub.filter);
+        let out = shared.get(key);
+        if (out === undefined) {
+          const list = updates
+            .filter(
+              ({ meta }) =>
+                (!publicOnly || isPublicSensorKind(meta.kind)) && (!kinds || kinds.has(meta.kind)) && (!bbox || inBox(meta, bbox)),
+            )
+            .map((u) => u.update);
+          out = list.length > 0 ? { list, json: JSON.stringify(list) } : null;
+          shared.set(key, out);
         }
-        const list = updates
-          .filter(
-            ({ meta }) =>
-              (!publicOnly || isPublicSensorKind(meta.kind)) && (!kinds || kinds.has(meta.kind)) && (!bbox || inBox(meta, bbox)),
-          )
-          .map((u) => u.update);
-        if (list.length > 0) sub.send(list, JSON.stringify(list));
+        if (out) sub.send(out.list, out.json);
       } catch (error) {
         this.#log.warn({ err: error }, 'live: a subscriber failed; dropped');
         this.#subscribers.delete(sub);
       }
     }
   }
+}
+
+/** Subscribers whose filters have the same key see the same updates. */
+function filterKey({ kinds, bbox, publicOnly = false }: LiveFilter): string {
+  return `${publicOnly ? 'public' : 'all'}|${kinds ? [...kinds].sort().join(',') : '*'}|${bbox ? bbox.join(',') : '*'}`;
 }
 
 function inBox(m: SensorMeta, [w, s, e, n]: [number, number, number, number]): boolean {

@@ -13,6 +13,22 @@ const MAX_QUEUED_EVENTS = 500;
 const KEEPALIVE_MS = 15_000;
 
 /**
+ * The SSE frame of the last payload, encoded once: a fan-out hands every subscriber with the
+ * same filter the same JSON string, so 1,000 clients cost one encoding, not 1,000. JSON from
+ * JSON.stringify holds no line break, so it is one `data:` line.
+ */
+const encoder = new TextEncoder();
+let lastJson = '';
+let lastFrame = new Uint8Array(0);
+function readingsFrame(json: string): Uint8Array {
+  if (json !== lastJson) {
+    lastFrame = encoder.encode(`event: readings\ndata: ${json}\n\n`);
+    lastJson = json;
+  }
+  return lastFrame;
+}
+
+/**
  * `GET /api/live?kind&bbox`: server-sent events. First `ready` (the stream is live), then
  * `readings` events whose data is an array of `LiveUpdate`, for readings committed through any
  * instance. Below planner only traffic sensors' readings are sent (issue #9).
@@ -45,7 +61,7 @@ export function liveRoutes(service: SensorService) {
             close();
             return;
           }
-          stream.writeSSE({ event: 'readings', data: json }).then(
+          stream.write(readingsFrame(json)).then(
             () => queued--,
             close,
           );

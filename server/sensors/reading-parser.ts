@@ -25,6 +25,9 @@ export class BatchFormatError extends Error {
   override name = 'BatchFormatError';
 }
 
+/** NUL, or a UTF-16 surrogate without its pair. */
+const NOT_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** Earliest timestamp accepted: 1970-01-01 (epoch ms must be positive). */
 const MIN_TS = 0;
 
@@ -86,7 +89,11 @@ export function checkReading(
   }
   const { sensor, ts, value } = item as Record<string, unknown>;
   let ref: string;
-  if (typeof sensor === 'string' && sensor.length > 0 && sensor.length <= 200) ref = sensor;
+  if (typeof sensor === 'string' && sensor.length > 0 && sensor.length <= 200) {
+    // PostgreSQL text holds neither NUL nor half a UTF-16 surrogate pair (invalid UTF-8).
+    if (NOT_TEXT.test(sensor)) return { reason: 'malformed', message: 'sensor contains a NUL byte or invalid UTF-8' };
+    ref = sensor;
+  }
   else if (typeof sensor === 'number' && Number.isSafeInteger(sensor) && sensor > 0) ref = String(sensor);
   else return { reason: 'malformed', message: 'sensor must be an id or an external id (1–200 chars)' };
 

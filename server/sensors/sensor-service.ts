@@ -51,22 +51,22 @@ export class SensorService {
   async ingest(parsed: { readings: ParsedReading[]; rejected: Rejection[] }): Promise<IngestResponse> {
     const sensors = await this.registry.resolve(parsed.readings.map((r) => r.sensor));
     const rows: ResolvedReading[] = [];
-    const written: ParsedReading[] = [];
+    const indexOf: number[] = [];
     const errors = [...parsed.rejected];
     const unknown = (r: ParsedReading) => errors.push({ index: r.index, reason: 'unknown_sensor', message: `no sensor ${JSON.stringify(r.sensor)}` });
     for (const r of parsed.readings) {
       const meta = sensors.get(r.sensor);
       if (meta) {
         rows.push({ sensorId: meta.id, ts: r.ts, value: r.value });
-        written.push(r);
+        indexOf.push(r.index);
       } else unknown(r);
     }
-    const { accepted, duplicate, gone } = await this.writer.submit(rows);
-    if (gone.length > 0) {
-      // Deleted (with their dataset) since the registry cached them.
-      this.registry.forget(gone);
-      const ids = new Set(gone);
-      rows.forEach((row, i) => ids.has(String(row.sensorId)) && unknown(written[i]!));
+    const { accepted, duplicate, refused } = await this.writer.submit(rows);
+    for (const r of refused) {
+      errors.push({ index: indexOf[r.position]!, reason: r.reason, message: r.message });
+      // Deleted (with their dataset) behind the cache's back: look it up again next time
+      // instead of writing it.
+      if (r.reason === 'unknown_sensor') this.registry.forget([rows[r.position]!.sensorId]);
     }
     errors.sort((a, b) => a.index - b.index);
     return { accepted, duplicate, rejected: errors.length, errors };

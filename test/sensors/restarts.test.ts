@@ -16,11 +16,17 @@ const ENABLED = process.env.TWIN_TEST_RESTARTS === '1' && HAS_POSTGRES && Boolea
 const unique = () => randomBytes(4).toString('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const MOSQUITTO_CONF = '/etc/mosquitto/mosquitto.conf';
-const MOSQUITTO_PID = '/run/mosquitto/mosquitto.pid';
+// A broker and a PostgreSQL cluster of one's own can be restarted instead of the machine's
+// (e.g. on a shared development machine): their config, pid file and restart command.
+const MOSQUITTO_CONF = process.env.TWIN_TEST_MOSQUITTO_CONF ?? '/etc/mosquitto/mosquitto.conf';
+const MOSQUITTO_PID = process.env.TWIN_TEST_MOSQUITTO_PID ?? '/run/mosquitto/mosquitto.pid';
+const PG_RESTART = (process.env.TWIN_TEST_PG_RESTART ?? 'pg_ctlcluster 15 main restart').split(' ');
 
 /** Stops the machine's Mosquitto with SIGTERM (it saves its sessions) and starts it again. */
 async function restartMosquitto(): Promise<void> {
+  if (!existsSync(MOSQUITTO_PID) && process.env.TWIN_TEST_MOSQUITTO_PID) {
+    throw new Error(`no pid file ${MOSQUITTO_PID}: will not guess which Mosquitto to restart`);
+  }
   const pid = existsSync(MOSQUITTO_PID)
     ? Number(readFileSync(MOSQUITTO_PID, 'utf8').trim())
     : Number(execFileSync('pgrep', ['-o', '-x', 'mosquitto']).toString().trim());
@@ -165,7 +171,7 @@ describe.skipIf(!ENABLED)(
         }
       })();
       const restartPostgres = async () => {
-        execFileSync('pg_ctlcluster', ['15', 'main', 'restart'], { stdio: 'ignore' });
+        execFileSync(PG_RESTART[0]!, PG_RESTART.slice(1), { stdio: 'ignore' });
       };
       const mqttAcked = await publishNumbered(mqttSensor.external_id, base, 300, restartPostgres);
       await http;
