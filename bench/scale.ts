@@ -139,7 +139,7 @@ async function impactChild(url: string, scale: number): Promise<void> {
   const backend = await prepareDatabase(config, createLogger('warn'));
   try {
     const factors = await loadFactors(backend.db);
-    const s = await createScenario(backend.db, { name: `bench: scale ${scale}, 10 towers` });
+    const s = await createScenario(backend.db, { name: `bench: scale ${scale}, 10 towers` }, { id: null, name: 'bench' });
     try {
       const [lon0, lat0] = DEFAULT_DEMO_CENTER;
       for (let k = 0; k < 10; k++) {
