@@ -16,6 +16,7 @@ import { SensorService } from './sensors/sensor-service';
 import { sensorApps } from './sensors/sensor-apps';
 import { ImpactService } from './scenarios/impact-service';
 import { impactFactorRoutes, scenarioRoutes } from './scenarios/scenario-routes';
+import { impactRoutes, scenarioImpactRoutes } from './scenarios/impact-routes';
 import { ImportService } from './imports/import-service';
 import { datasetRoutes } from './imports/dataset-routes';
 import { loadCustomLayers } from './imports/custom-layers';
@@ -34,6 +35,8 @@ export interface Twin {
   sensors: SensorService;
   /** Data imports (issue #6). */
   imports: ImportService;
+  /** Scenario impacts in worker threads (issues #10, #11); `close()` stops the workers. */
+  impacts: ImpactService;
 }
 
 /**
@@ -78,10 +81,12 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   app.route('/api/labels', labelRoutes({ db: backend.db, catalog: tiles.catalog }));
   const sensors = new SensorService(backend, config, log);
   for (const [path, sub] of sensorApps(sensors)) app.route(path, sub);
-  const impacts = new ImpactService(backend.db);
+  const impacts = new ImpactService(backend.db, { ...config.impact, log });
   app.route('/api/scenarios', scenarioRoutes({ db: backend.db, impacts }));
+  app.route('/api/scenarios', scenarioImpactRoutes({ db: backend.db, impacts }));
+  app.route('/api/impact', impactRoutes({ impacts }));
   app.route('/api/impact-factors', impactFactorRoutes({ db: backend.db }));
   app.route('/api/datasets', datasetRoutes({ db: backend.db, imports, limits: config.imports }));
   app.route('/', staticRoutes()); // last: the web app answers only what no API route did
-  return { app, tiles, metrics, sensors, imports };
+  return { app, tiles, metrics, sensors, imports, impacts };
 }

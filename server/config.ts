@@ -23,6 +23,17 @@ export interface Config {
   dbPoolSize: number;
   sensors: SensorConfig;
   imports: ImportConfig;
+  impact: ImpactConfig;
+}
+
+/** Scenario impacts (issues #10, #11): computed in worker threads through a bounded queue. */
+export interface ImpactConfig {
+  /** Worker threads computing impacts and baselines. */
+  workers: number;
+  /** Jobs that may wait; beyond, requests get 503 + Retry-After. */
+  queueSize: number;
+  /** Time budget per job, seconds; a job past it is stopped and fails. */
+  timeoutS: number;
 }
 
 /** Data imports (issue #6): caps applied before and while a file is read. */
@@ -138,6 +149,9 @@ const EnvSchema = z.object({
   TWIN_IMPORT_MAX_MB: int(1, 1_048_576).default(2048),
   TWIN_IMPORT_MAX_UNZIPPED_MB: int(1, 1_048_576).default(4096),
   TWIN_IMPORT_MAX_ZIP_ENTRIES: int(1, 1_000_000).default(10_000),
+  TWIN_IMPACT_WORKERS: int(1, 64).default(1),
+  TWIN_IMPACT_QUEUE: int(1, 10_000).default(16),
+  TWIN_IMPACT_TIMEOUT_S: int(1, 3600).default(120),
 });
 
 export class ConfigError extends Error {
@@ -187,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxUncompressedBytes: e.TWIN_IMPORT_MAX_UNZIPPED_MB * 1024 * 1024,
       maxZipEntries: e.TWIN_IMPORT_MAX_ZIP_ENTRIES,
     },
+    impact: { workers: e.TWIN_IMPACT_WORKERS, queueSize: e.TWIN_IMPACT_QUEUE, timeoutS: e.TWIN_IMPACT_TIMEOUT_S },
   };
 }
 

@@ -13,7 +13,7 @@ import {
   ScenarioUpdateSchema,
 } from './edit-schema';
 import type { ImpactService } from './impact-service';
-import { editsGeoJson, IMPACT_LAYERS, impactCsv, impactLayer, type ImpactLayer } from './scenario-export';
+import { editsGeoJson, impactCsv } from './scenario-export';
 import {
   addEdit,
   createScenario,
@@ -50,8 +50,8 @@ async function body<S extends z.ZodType>(req: { json(): Promise<unknown> }, sche
  * `/api/scenarios` (issue #5):
  *   GET / · POST / · GET /{id} · PATCH /{id} · DELETE /{id} · POST /{id}/duplicate
  *   GET /{id}/edits · POST /{id}/edits · PUT|PATCH /{id}/edits/{editId} · DELETE /{id}/edits/{editId}
- *   GET /{id}/impact · GET /{id}/impact/layers/{traffic|utilities|shadow}.geojson
  *   GET /{id}/export?format=geojson|csv|json
+ * (the impact routes, GET /{id}/impact…, are in impact-routes.ts)
  */
 export function scenarioRoutes({ db, impacts }: ScenarioRoutesOptions) {
   const id = (raw: string) => parseScenarioId(raw);
@@ -103,21 +103,6 @@ export function scenarioRoutes({ db, impacts }: ScenarioRoutesOptions) {
       const sid = id(c.req.param('id'));
       return c.json(await removeEdit(db, sid, parseEditId(c.req.param('editId'))));
     })
-    .get('/:id/impact', async (c) => {
-      const { result, cached } = await impacts.impact(id(c.req.param('id')));
-      c.header('X-Impact-Cache', cached ? 'hit' : 'miss');
-      return c.json(result);
-    })
-    .get('/:id/impact/layers/:layer', async (c) => {
-      const sid = id(c.req.param('id'));
-      const layer = c.req.param('layer').replace(/\.geojson$/, '');
-      if (!(IMPACT_LAYERS as readonly string[]).includes(layer)) {
-        throw new ApiError(404, 'not_found', `impact layers: ${IMPACT_LAYERS.join(', ')}`);
-      }
-      const { result } = await impacts.impact(sid);
-      c.header('Content-Type', 'application/geo+json');
-      return c.body(JSON.stringify(await impactLayer(db, result, layer as ImpactLayer)));
-    })
     .get('/:id/export', async (c) => {
       const sid = id(c.req.param('id'));
       const format = c.req.query('format') ?? 'geojson';
@@ -129,7 +114,7 @@ export function scenarioRoutes({ db, impacts }: ScenarioRoutesOptions) {
         return c.body(JSON.stringify(await editsGeoJson(db, sid)));
       }
       if (format === 'json' || format === 'csv') {
-        const { result } = await impacts.impact(sid);
+        const result = await impacts.result(sid, impacts.timeoutMs);
         c.header('Content-Disposition', `attachment; filename="${file}-impact.${format}"`);
         if (format === 'json') return c.json(result);
         c.header('Content-Type', 'text/csv; charset=utf-8');
