@@ -18,8 +18,8 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const backend = await prepareDatabase(config, log);
-  const { app, sensors } = await createApp({ backend, config, log });
-  await startSensorRuntime(sensors);
+  const { app, sensors, impacts } = await createApp({ backend, config, log });
+  await startSensorRuntime(sensors, { world: () => impacts.demoWorld(config.demo.seed) });
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     server.close(() => {
       sensors
         .stop()
+        .then(() => impacts.close())
         .then(() => backend.close())
         .then(
           () => process.exit(0),

@@ -35,7 +35,7 @@ export function peakWindows(now: Date, lon: number, peakHour: number, days = COU
 /**
  * Observed peak-hour flow per `traffic_flow` sensor on a road link: the mean of its readings
  * inside the peak-hour windows of the last week (veh/h), with how many readings that is; and the
- * hours of peak-hour data in all (minutes with a reading from any site ÷ 60). The same readings
+ * hours of peak-hour data in all (5-minute slots with a reading from any site ÷ 12). The same readings
  * always give the same numbers, and outside the peak hour nothing changes.
  */
 export async function loadCounts(db: Kysely<Database>, lon: number, peakHour: number, now = new Date()): Promise<{ counts: CountData | null; epoch: string }> {
@@ -54,12 +54,13 @@ export async function loadCounts(db: Kysely<Database>, lon: number, peakHour: nu
       AND r.ts >= ${from.toISOString()}::timestamptz AND ${inWindows}
     GROUP BY s.id, s.asset_id ORDER BY s.id`.execute(db);
   if (rows.length === 0) return { counts: null, epoch: 'none' };
-  const { rows: cover } = await sql<{ minutes: number }>`
-    SELECT count(DISTINCT date_trunc('minute', r.ts))::int AS minutes
+  // Coverage in 5-minute slots (sensors report every minute or every few minutes).
+  const { rows: cover } = await sql<{ slots: number }>`
+    SELECT count(DISTINCT floor(extract(epoch FROM r.ts) / 300))::int AS slots
     FROM readings r JOIN sensors s ON s.id = r.sensor_id
     WHERE s.kind = 'traffic_flow' AND s.asset_type = 'road_link'
       AND r.ts >= ${from.toISOString()}::timestamptz AND ${inWindows}`.execute(db);
-  const minutes = Number(cover[0]?.minutes ?? 0);
+  const minutes = 5 * Number(cover[0]?.slots ?? 0);
   return {
     counts: {
       sites: rows.map((r) => ({ sensor: r.sensor, linkId: r.link_id, observed: Number(r.observed), readings: Number(r.readings) })),

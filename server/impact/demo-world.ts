@@ -4,7 +4,7 @@ import { resolveBaseline } from './traffic-model';
 /**
  * The demo city's "real" peak-hour traffic, which its simulated count sites and speed sensors
  * report (server/sensors/simulator.ts): the model's own gravity matrix with every zone's trips
- * scaled by a seeded factor (log-normal, σ = 0.3 by default) — a city whose demand the
+ * scaled by a seeded factor (log-normal, σ = 0.5 by default) — a city whose demand the
  * uncalibrated model gets wrong zone by zone, so calibrating to its counts has work to do —
  * assigned to equilibrium on the same network. The simulator and the model then agree by
  * construction of the network and the behaviour, not of the matrix.
@@ -33,7 +33,7 @@ function prng(seed: number): () => number {
   };
 }
 
-export function demoWorld(base: Baseline, { seed, sigma = 0.3 }: WorldOptions): TrafficWorld {
+export function demoWorld(base: Baseline, { seed, sigma = 0.5 }: WorldOptions): TrafficWorld {
   const t = base.traffic;
   const z = t.zones.count;
   const rand = prng(seed ^ 0x5eed);

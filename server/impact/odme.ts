@@ -22,8 +22,10 @@ export function geh(m: number, c: number): number {
   return m + c > 0 ? Math.sqrt((2 * (m - c) ** 2) / (m + c)) : 0;
 }
 
-const OUTER = 6;
-const INNER = 25;
+const OUTER = 4;
+const INNER = 30;
+/** Re-assignments between estimation steps stop at this gap; the last one at the baseline's. */
+const INTERMEDIATE_GAP = 1e-3;
 
 /**
  * Origin–destination matrix estimation to counts by Spiess's gradient method (Spiess, "A gradient
@@ -110,7 +112,7 @@ export function estimateOd(base: TrafficBaseline, sites: readonly CountSite[]): 
       if (!(lambda > 0)) break;
       pairIndex.forEach((k, j) => (od[k] = od[k]! * Math.max(0, 1 - lambda * grad[j]!)));
     }
-    current = resolveBaseline(current, od);
+    current = resolveBaseline(current, od, outer === OUTER - 1 ? undefined : INTERMEDIATE_GAP);
   }
   return current;
 }

@@ -16,6 +16,7 @@ import type { UtilityModel } from './city-model';
 /** Hazen–Williams C by pipe material (new-to-middle-aged pipe; AWWA M32 ranges). */
 const HAZEN_C: Record<string, number> = { 'cast iron': 100, 'ductile iron': 130, PVC: 140, steel: 120, concrete: 120, PE: 140 };
 const DEFAULT_C = 120;
+const KW_PER_HP = 0.7457;
 
 let workspace: Promise<Workspace> | null = null;
 /** One EPANET module per thread (loading the WebAssembly takes a moment). */
@@ -53,6 +54,7 @@ export function waterInp(m: UtilityModel): WaterInp {
   const pipes: string[] = [];
   const pumps: string[] = [];
   const curves: string[] = [];
+  const statuses: string[] = [];
   const nodeEpanetId = new Array<string>(n).fill('');
   const modelDemand = new Float64Array(n);
   const byName = new Map<string, number>();
@@ -114,13 +116,17 @@ export function waterInp(m: UtilityModel): WaterInp {
           curves.push(...curve.map(([q, h]) => `C${pid} ${q} ${h}`));
           return `HEAD C${pid}`;
         }
-        if (power !== null) return `POWER ${power}`;
+        // EPANET 2.2 reads an SI POWER value as horsepower-scaled: POWER x delivers x ÷ 0.7457 kW
+        // of hydraulic power (checked: POWER 10 lifts 20 l/s by 68.4 m, 13.4 kW). Writing
+        // kW × 0.7457 makes the pump deliver the power the source model states.
+        if (power !== null) return `POWER ${power * KW_PER_HP}`;
         const h = num(a['head_m']) ?? 30;
         const q = num(a['flow_l_s']) ?? 100;
         curves.push(`C${pid} ${q} ${h}`);
         return `HEAD C${pid}`;
       };
       const pid = `P${m.nodeId[i]}`;
+      if (typeof a['status'] === 'string' && /^(open|closed)$/i.test(a['status'])) statuses.push(`${pid} ${a['status'].toUpperCase()}`);
       if (from !== undefined && to !== undefined) {
         pumps.push(`${pid} ${id(from)} ${id(to)} ${spec(pid)}`);
         continue; // the node itself is not part of the hydraulic model
@@ -165,6 +171,7 @@ export function waterInp(m: UtilityModel): WaterInp {
     '[PIPES]', ...pipes,
     '[PUMPS]', ...pumps,
     '[CURVES]', ...curves,
+    '[STATUS]', ...statuses,
     '[OPTIONS]', 'Units LPS', `Headloss ${headloss}`, 'Trials 100', 'Accuracy 0.0001', 'Unbalanced Continue 10',
     '[TIMES]', 'Duration 0',
     '[REPORT]', 'Status No', 'Summary No',

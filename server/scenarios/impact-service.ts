@@ -249,6 +249,6 @@ export class ImpactService {
 }
 
 /** The count epoch is looked up at most this often. */
-const EPOCH_TTL_MS = 60_000;
+const EPOCH_TTL_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
