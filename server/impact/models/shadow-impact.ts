@@ -197,7 +197,7 @@ export function shadowStudy({ sources: all, removed, changed, context, days }: S
     if (pts.length === 0) continue;
     let okBefore = 0;
     let okAfter = 0;
-    let touched = false;
+    let lostAny = false;
     for (const [px, py] of pts) {
       let hb = 0;
       let ha = 0;
@@ -205,14 +205,15 @@ export function shadowStudy({ sources: all, removed, changed, context, days }: S
         const litBefore = !before.blocks(px, py, 0, s.azimuthDeg, s.altitudeDeg, RAY_M);
         const blockedNew = sourceIndex.blocks(px, py, 0, s.azimuthDeg, s.altitudeDeg, RAY_M);
         const litAfter = !blockedNew && (litBefore || !before.blocks(px, py, 0, s.azimuthDeg, s.altitudeDeg, RAY_M, gone));
-        if (blockedNew) touched = true;
         if (litBefore) hb++;
         if (litAfter) ha++;
+        if (litBefore && !litAfter) lostAny = true;
       }
       if ((hb * STEP_MINUTES) / 60 >= BRE_HOURS) okBefore++;
       if ((ha * STEP_MINUTES) / 60 >= BRE_HOURS) okAfter++;
     }
-    if (!touched && okBefore === okAfter) continue;
+    // Parks the proposal takes no sun from are not listed (its shade fell where there was none).
+    if (!lostAny && okBefore === okAfter) continue;
     const after = okAfter / pts.length;
     parks.push({
       land_use_id: park.id,
