@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
 import { loadFactors } from '../impact/factors';
+import { FACTORS } from '../../common/impact-models';
 import {
   describeIssues,
   DuplicateSchema,
@@ -132,6 +133,10 @@ export function impactFactorRoutes({ db }: { db: Kysely<Database> }) {
       const key = c.req.param('key');
       if (!/^[a-z][a-z0-9_.]{0,99}$/.test(key)) throw new ApiError(400, 'bad_request', 'factor keys look like residential.dwelling_size_m2');
       const input = await body(c.req, FactorUpdateSchema);
+      const range = (FACTORS as Record<string, { unit: string; min: number; max: number } | undefined>)[key];
+      if (range && (input.value < range.min || input.value > range.max)) {
+        throw new ApiError(400, 'bad_request', `${key} must be from ${range.min} to ${range.max} ${range.unit}`);
+      }
       // Divisors (storey height, dwelling size, m² per job, power factor) must stay positive.
       const divisor = /(storey_height_m|dwelling_size_m2|m2_per_job|power_factor)$/.test(key);
       if (input.value < 0 || (divisor && input.value === 0)) {

@@ -20,5 +20,6 @@ export async function createTestTwin(
     ? { ...database.backend, tileDb: database.backend.tileDb.withPlugin(options.tilePlugin) }
     : database.backend;
   const twin = await createApp({ backend, config, log: createLogger('silent') });
-  return { ...database, ...twin, config };
+  // The impact workers go with the database: a test file's twin leaves no thread behind.
+  return { ...database, ...twin, config, dispose: async () => { await twin.impacts.close(); await database.dispose(); } };
 }
