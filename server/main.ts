@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const backend = await prepareDatabase(config, log);
   const { app, sensors, impacts } = await createApp({ backend, config, log });
-  await startSensorRuntime(sensors, { world: () => impacts.demoWorld(config.demo.seed) });
+  await startSensorRuntime(sensors, { world: () => impacts.demoWorld(config.demo.seed), backfillPeak: true });
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const host = config.host === '0.0.0.0' ? 'localhost' : config.host;

@@ -48,7 +48,9 @@ export async function loadCounts(db: Kysely<Database>, lon: number, peakHour: nu
     WHERE r.ts >= (w->>0)::timestamptz AND r.ts < (w->>1)::timestamptz)`;
   const from = windows.at(-1)![0];
   const { rows } = await sql<{ sensor: string; link_id: string; observed: number; readings: number }>`
-    SELECT s.id::text AS sensor, s.asset_id::text AS link_id, avg(r.value)::float8 AS observed, count(*)::int AS readings
+    SELECT s.id::text AS sensor, s.asset_id::text AS link_id,
+      -- numeric: the mean does not depend on the order rows are summed in (a stable baseline)
+      round(avg(r.value::numeric), 3)::float8 AS observed, count(*)::int AS readings
     FROM sensors s JOIN readings r ON r.sensor_id = s.id
     WHERE s.kind = 'traffic_flow' AND s.asset_type = 'road_link' AND s.asset_id IS NOT NULL
       AND r.ts >= ${from.toISOString()}::timestamptz AND ${inWindows}

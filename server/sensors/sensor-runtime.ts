@@ -16,6 +16,8 @@ export interface RuntimeOptions {
   anomalies?: boolean;
   /** The demo's traffic, for the simulator's count and speed sensors (the impact model's world). */
   world?: WorldProvider;
+  /** Write the last peak hour of counts when there are none (with `world`; `npm start` does). */
+  backfillPeak?: boolean;
 }
 
 export interface SensorRuntimeHandle {
@@ -96,7 +98,7 @@ export async function startSensorRuntime(
     await handle.simulator.start();
     service.adopt(handle.simulator);
     log.info({ sensors: handle.simulator.size, periodS: s.simulatorPeriodS }, 'simulator: on (TWIN_SIMULATOR=off to stop)');
-    if (options.world) {
+    if (options.world && options.backfillPeak) {
       const sim = handle.simulator;
       sim.backfillLatestPeak(config.demo.center[0]).then(
         (n) => n > 0 && log.info({ readings: n }, 'simulator: wrote the last peak hour of traffic counts, so the demo baseline can be calibrated'),
