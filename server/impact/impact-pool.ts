@@ -200,9 +200,9 @@ export class ImpactPool {
       const e = error as Error;
       job.state = 'failed';
       job.error = { code: e instanceof JobTimeoutError ? 'timeout' : 'internal', message: e instanceof JobTimeoutError ? e.message : 'the impact computation failed' };
-      if (e instanceof JobTimeoutError) await slot.restart();
       this.#options.onError?.(e, job.key);
       item.reject(e);
+      if (e instanceof JobTimeoutError) await slot.restart();
     } finally {
       clearTimeout(timer);
       job.finishedAt = new Date();
