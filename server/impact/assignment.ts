@@ -145,6 +145,11 @@ export function assignUserEquilibrium(graph: RoadGraph, od: OdMatrix, options: A
     }
   };
 
+  // Warm start: pairs the state has no paths for (a new zone's trips) are loaded all-or-nothing
+  // first, by as few searches as cover them — forward from an origin, or backward to a
+  // destination — so the first gap computed is already that of a complete solution.
+  if (options.warm) preload(graph, od, state, sp, cost, load);
+
   let iterations = 0;
   let relativeGap = Infinity;
   let unserved = 0;
@@ -269,6 +274,56 @@ export function assignUserEquilibrium(graph: RoadGraph, od: OdMatrix, options: A
     objective += t0[a]! * (v + (alpha[a]! * v * (v / capacity[a]!) ** p) / (p + 1)) + fixed[a]! * v;
   }
   return { flow: x, time, iterations, relativeGap, objective, unservedTrips: unserved, state };
+}
+
+/** Loads the pairs without paths on their current shortest paths (greedy cover by searches). */
+function preload(
+  graph: RoadGraph,
+  od: OdMatrix,
+  state: AssignmentState,
+  sp: ShortestPaths,
+  cost: Float64Array,
+  load: (path: Int32Array, delta: number) => void,
+): void {
+  const z = od.nodes.length;
+  const empty = new Set<number>();
+  for (let k = 0; k < z * z; k++) if (!state.paths[k] && od.trips[k]! > 0 && Math.floor(k / z) !== k % z) empty.add(k);
+  if (empty.size === 0 || empty.size === z * z - z) return;
+  while (empty.size > 0) {
+    const byO = new Int32Array(z);
+    const byD = new Int32Array(z);
+    for (const k of empty) {
+      byO[Math.floor(k / z)]!++;
+      byD[k % z]!++;
+    }
+    let best = 0;
+    let forward = true;
+    let bestCount = -1;
+    for (let i = 0; i < z; i++) {
+      if (byO[i]! > bestCount) [best, forward, bestCount] = [i, true, byO[i]!];
+      if (byD[i]! > bestCount) [best, forward, bestCount] = [i, false, byD[i]!];
+    }
+    const ks = [...empty].filter((k) => (forward ? Math.floor(k / z) : k % z) === best);
+    if (forward) sp.run(od.nodes[best]!, cost);
+    else sp.runReverse(od.nodes[best]!, cost);
+    for (const k of ks) {
+      empty.delete(k);
+      const from = od.nodes[Math.floor(k / z)]!;
+      const to = od.nodes[k % z]!;
+      const path: number[] = [];
+      if (forward) {
+        if (sp.dist[to] === Infinity) continue;
+        for (let v = to; v !== from; v = graph.tail[sp.predArc[v]!]!) path.push(sp.predArc[v]!);
+      } else {
+        if (sp.dist[from] === Infinity) continue;
+        for (let v = from; v !== to; v = graph.head[sp.predArc[v]!]!) path.push(sp.predArc[v]!);
+      }
+      const p = Int32Array.from(path);
+      state.paths[k] = [p];
+      state.flows[k] = [od.trips[k]!];
+      load(p, od.trips[k]!);
+    }
+  }
 }
 
 /**

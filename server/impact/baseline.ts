@@ -1,7 +1,7 @@
 import type { CalibrationReport, CalibrationSummary } from '../../common/scenario-types';
 import type { CityModel } from './city-model';
 import { FactorSet, type Factor } from './factors';
-import { calibrate, type CountData } from './odme';
+import { calibrate, INTERMEDIATE_GAP, type CountData } from './odme';
 import { PointIndex } from './point-index';
 import { powerTree, sweep, type PowerState, type PowerTree } from './power-model';
 import { trafficBaseline, type NetworkLink, type RoadNetwork, type TrafficBaseline } from './traffic-model';
@@ -150,7 +150,12 @@ export async function buildBaseline(input: BaselineInput, onPhase: (phase: strin
 
   onPhase('traffic');
   const net = roadNetwork(city);
-  const prior = trafficBaseline(net, { x: city.buildings.x, y: city.buildings.y, trips }, factors.get('traffic.gravity_beta_per_min'));
+  // With counts to calibrate to, the gravity matrix is only a starting point: solved loosely,
+  // then estimated; the calibrated matrix is solved to the baseline gap.
+  const willCalibrate = input.counts !== null && input.counts.hoursOfData >= input.counts.minHours && input.counts.sites.length > 0;
+  const prior = trafficBaseline(net, { x: city.buildings.x, y: city.buildings.y, trips }, factors.get('traffic.gravity_beta_per_min'), {
+    gap: willCalibrate ? INTERMEDIATE_GAP : undefined,
+  });
   lap('traffic_ms');
   onPhase('calibration');
   const calibrated = calibrate(prior, input.counts);

@@ -22,10 +22,10 @@ export function geh(m: number, c: number): number {
   return m + c > 0 ? Math.sqrt((2 * (m - c) ** 2) / (m + c)) : 0;
 }
 
-const OUTER = 4;
-const INNER = 30;
+const OUTER = 3;
+const INNER = 40;
 /** Re-assignments between estimation steps stop at this gap; the last one at the baseline's. */
-const INTERMEDIATE_GAP = 1e-3;
+export const INTERMEDIATE_GAP = 1e-3;
 
 /**
  * Origin–destination matrix estimation to counts by Spiess's gradient method (Spiess, "A gradient

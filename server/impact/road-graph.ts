@@ -97,6 +97,22 @@ export function buildRoadGraph(nodeCount: number, links: readonly GraphLink[]): 
   return g;
 }
 
+/** Arcs by head node (reverse forward-star), for searches towards a target; built once per graph. */
+const reverse = new WeakMap<RoadGraph, { firstIn: Int32Array; inArc: Int32Array }>();
+function reverseIndex(g: RoadGraph): { firstIn: Int32Array; inArc: Int32Array } {
+  let r = reverse.get(g);
+  if (!r) {
+    const firstIn = new Int32Array(g.nodeCount + 1);
+    for (let a = 0; a < g.arcCount; a++) firstIn[g.head[a]! + 1]!++;
+    for (let v = 0; v < g.nodeCount; v++) firstIn[v + 1] = firstIn[v + 1]! + firstIn[v]!;
+    const next = firstIn.slice(0, g.nodeCount);
+    const inArc = new Int32Array(g.arcCount);
+    for (let a = 0; a < g.arcCount; a++) inArc[next[g.head[a]!]!++] = a;
+    reverse.set(g, (r = { firstIn, inArc }));
+  }
+  return r;
+}
+
 /** Scratch space for repeated searches on one graph: nothing is allocated per search. */
 export class ShortestPaths {
   readonly dist: Float64Array;
@@ -141,6 +157,44 @@ export class ShortestPaths {
       const du = dist[u]!;
       for (let a = firstOut[u]!, end = firstOut[u + 1]!; a < end; a++) {
         const v = head[a]!;
+        if (pos[v] === -2) continue;
+        const dv = du + cost[a]!;
+        if (dv < dist[v]!) {
+          dist[v] = dv;
+          pred[v] = a;
+          if (pos[v] === -1) this.#push(v);
+          else this.#up(pos[v]!);
+        }
+      }
+    }
+  }
+
+  /**
+   * Dijkstra towards `target` over arcs reversed: `dist[v]` is the cost from v to the target and
+   * `predArc[v]` the arc leaving v on that path. Nodes marked `noThrough` are only path starts.
+   */
+  runReverse(target: number, cost: Float64Array): void {
+    const { tail, noThrough } = this.graph;
+    const { firstIn, inArc } = reverseIndex(this.graph);
+    const dist = this.dist;
+    const pred = this.predArc;
+    const pos = this.#pos;
+    dist.fill(Infinity);
+    pred.fill(-1);
+    pos.fill(-1);
+    this.#size = 0;
+    this.settled = 0;
+    dist[target] = 0;
+    this.#push(target);
+    while (this.#size > 0) {
+      const u = this.#pop();
+      pos[u] = -2;
+      this.order[this.settled++] = u;
+      if (noThrough[u] === 1 && u !== target) continue;
+      const du = dist[u]!;
+      for (let i = firstIn[u]!, end = firstIn[u + 1]!; i < end; i++) {
+        const a = inArc[i]!;
+        const v = tail[a]!;
         if (pos[v] === -2) continue;
         const dv = du + cost[a]!;
         if (dv < dist[v]!) {

@@ -53,8 +53,10 @@ export async function loadScenarioInputs(
       SELECT b.id::text AS id, b.name, b.height_m::float8 AS height, ST_AsGeoJSON(b.geom, 2) AS geojson
       FROM buildings b WHERE b.geom && ${area}`.execute(db),
     sql<{ id: string; name: string | null; geojson: string }>`
-      SELECT lu.id::text AS id, lu.name, ST_AsGeoJSON(ST_Intersection(lu.geom, ${area}), 2) AS geojson
-      FROM land_use lu WHERE lu.class IN ('park', 'forest') AND lu.geom && ${area}`.execute(db),
+      SELECT id, name, ST_AsGeoJSON(g, 2) AS geojson FROM (
+        SELECT lu.id::text AS id, lu.name, ST_CollectionExtract(ST_Intersection(lu.geom, ${area}), 3) AS g
+        FROM land_use lu WHERE lu.class IN ('park', 'forest') AND lu.geom && ${area}) q
+      WHERE NOT ST_IsEmpty(g)`.execute(db),
   ]);
   return {
     scenario,

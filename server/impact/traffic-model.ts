@@ -230,7 +230,7 @@ export function trafficBaseline(
   net: RoadNetwork,
   points: { x: Float64Array; y: Float64Array; trips: Float64Array },
   betaPerMin: number,
-  options: { zones?: number; od?: Float64Array } = {},
+  options: { zones?: number; od?: Float64Array; gap?: number } = {},
 ): TrafficBaseline {
   const zones = gridZones(net, options.zones);
   const nodeIndex = new PointIndex(net.x, net.y);
@@ -263,7 +263,7 @@ export function trafficBaseline(
   const cost = freeFlowMinutes(graph, centroids, centroids);
   const prior = gravityDistribution(productions, attractions, cost, betaPerMin);
   const od = options.od ?? prior;
-  const solution = solve(graph, roadArc, roadLinks, centroids, od, { gap: BASELINE_GAP });
+  const solution = solve(graph, roadArc, roadLinks, centroids, od, { gap: options.gap ?? BASELINE_GAP });
   return { ...solution, net, zones, centroids, allLinks, nodeIndex, productions, attractions, prior, od, betaPerMin, outside };
 }
 

@@ -207,7 +207,18 @@ export class WaterSolver {
     this.#nodeIndex = Int32Array.from(inp.nodeEpanetId, (eid) => (eid ? project.getNodeIndex(eid) : 0));
     this.#pipeIndex = Int32Array.from(inp.pipeEpanetId, (eid) => project.getLinkIndex(eid));
     this.baseDemand = inp.modelDemand.slice();
+    this.#junction = Uint8Array.from(this.#nodeIndex, (e) => (e > 0 && project.getNodeType(e) === 0 ? 1 : 0));
+    this.#set = Float64Array.from(inp.modelDemand);
+    const count = project.getCount(CountType.NodeCount);
+    for (let e = 1; e <= count; e++) if (project.getNodeType(e) !== 0) this.#sources.push(e);
   }
+
+  /** 1 for network nodes that are EPANET junctions (they carry demand). */
+  readonly #junction: Uint8Array;
+  /** The base demand last set in EPANET per network node, l/s. */
+  readonly #set: Float64Array;
+  /** EPANET indices of reservoirs and tanks. */
+  readonly #sources: number[] = [];
 
   static async open(inp: WaterInp): Promise<WaterSolver> {
     const ws = await epanetWorkspace();
@@ -221,25 +232,33 @@ export class WaterSolver {
   /** Solves with `demand` (l/s per network node, added to the model's own). */
   solve(demand: Float64Array): WaterState {
     const p = this.#project;
+    // Only demands that differ from the last solve are set (one call into EPANET each).
     for (let i = 0; i < this.#nodes; i++) {
       const e = this.#nodeIndex[i]!;
-      if (e > 0 && p.getNodeType(e) === 0) p.setNodeValue(e, NodeProperty.BaseDemand, this.baseDemand[i]! + demand[i]!);
+      const d = this.baseDemand[i]! + demand[i]!;
+      if (e > 0 && this.#junction[i] && this.#set[i] !== d) {
+        p.setNodeValue(e, NodeProperty.BaseDemand, d);
+        this.#set[i] = d;
+      }
     }
     p.solveH();
+    const nodePressure = p.getNodeValues(NodeProperty.Pressure);
+    const nodeDemand = p.getNodeValues(NodeProperty.Demand);
+    const linkVelocity = p.getLinkValues(LinkProperty.Velocity);
+    const linkHeadloss = p.getLinkValues(LinkProperty.Headloss);
     const pressure = new Float64Array(this.#nodes).fill(NaN);
     for (let i = 0; i < this.#nodes; i++) {
       const e = this.#nodeIndex[i]!;
-      if (e > 0) pressure[i] = p.getNodeValue(e, NodeProperty.Pressure);
+      if (e > 0) pressure[i] = nodePressure[e - 1]!;
     }
     const velocity = new Float64Array(this.#pipeIndex.length);
     const headloss = new Float64Array(this.#pipeIndex.length);
     this.#pipeIndex.forEach((e, k) => {
-      velocity[k] = Math.abs(p.getLinkValue(e, LinkProperty.Velocity));
-      headloss[k] = Math.abs(p.getLinkValue(e, LinkProperty.Headloss));
+      velocity[k] = Math.abs(linkVelocity[e - 1]!);
+      headloss[k] = Math.abs(linkHeadloss[e - 1]!);
     });
     let supplied = 0;
-    const count = p.getCount(CountType.NodeCount);
-    for (let e = 1; e <= count; e++) if (p.getNodeType(e) !== 0) supplied -= p.getNodeValue(e, NodeProperty.Demand);
+    for (const e of this.#sources) supplied -= nodeDemand[e - 1]!;
     return { pressure, velocity, headloss, supplied };
   }
 

@@ -33,11 +33,11 @@ const BRE_SHARE = 0.5;
 type Ring = [number, number][];
 const R = 6_378_137;
 
+/** The polygons (outer ring first, each ring at least a triangle) of a (Multi)Polygon. */
 function rings(geojson: string): Ring[][] {
   const g = JSON.parse(geojson) as { type: string; coordinates: unknown };
-  if (g.type === 'Polygon') return [g.coordinates as Ring[]];
-  if (g.type === 'MultiPolygon') return g.coordinates as Ring[][];
-  return [];
+  const polys = g.type === 'Polygon' ? [g.coordinates as Ring[]] : g.type === 'MultiPolygon' ? (g.coordinates as Ring[][]) : [];
+  return polys.filter((p) => p.length > 0 && p[0]!.length >= 4);
 }
 
 /** EPSG:3857 → local ground metres around (x0, y0): the mercator scale cos(lat) is constant over a few km. */
