@@ -33,6 +33,8 @@ export interface ScenarioChanges {
   heights: HeightChange[];
   /** Baseline buildings the scenario removes (demolished). */
   removed: Set<string>;
+  /** Factor keys the yield of the changed buildings read (each model cites those of its list). */
+  used: Set<string>;
 }
 
 const round = (v: number, d = 2) => (Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : v);
@@ -104,5 +106,7 @@ export function scenarioChanges(base: Baseline, edits: EditRow[]): ScenarioChang
       delta: yieldJson(addYield(after ?? ZERO_YIELD, before, -1)),
     });
   }
-  return { edits, state, yield: scenarioYield, perEdit, demand, heights, removed };
+  const used = new Set<string>();
+  for (const d of demand) for (const y of [d.from, d.to]) for (const k of y?.factors ?? []) used.add(k);
+  return { edits, state, yield: scenarioYield, perEdit, demand, heights, removed, used };
 }

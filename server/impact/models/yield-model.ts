@@ -9,5 +9,6 @@ export const yieldModel = defineModel('yield', ({ base, changes }) => ({
   scenario: yieldJson(changes.yield),
   delta: yieldJson(addYield(changes.yield, base.yield, -1)),
   edits: changes.perEdit,
-  factors: base.factors.cite(modelInfo('yield').factors),
+  // The factors of the model's list that the changed buildings' yield read.
+  factors: base.factors.cite(modelInfo('yield').factors.filter((k) => changes.used.has(k))),
 }));
