@@ -1,153 +1,156 @@
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { sql } from 'kysely';
+import { createApp } from '../server/app';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/log';
 import { prepareDatabase } from '../server/startup';
-import { assignUserEquilibrium, type OdMatrix } from '../server/impact/assignment';
-import { roadNetwork } from '../server/impact/baseline';
-import { gravityDistribution } from '../server/impact/gravity';
-import { buildRoadGraph, type RoadGraph } from '../server/impact/road-graph';
-import { freeFlowMinutes, gridZones, type NetworkLink, type RoadNetwork } from '../server/impact/traffic-model';
-import { PointIndex } from '../server/impact/point-index';
-import { peakTrips } from '../server/impact/yield';
-import { baselineBuildingYield } from '../server/impact/baseline';
 import { ImpactService } from '../server/scenarios/impact-service';
-import { addEdit, createScenario, deleteScenario } from '../server/scenarios/scenario-store';
-import { EditSchema } from '../server/scenarios/edit-schema';
-import { loadFactors } from '../server/impact/factors';
+import { lonLatToTile } from '../tiles/tile-coords';
 import { TEST_DATA_DIR } from '../test/support/paths';
-import { fmt } from './load';
-import { alternate, formatSpread, roundOptions, spread } from './rounds';
+import { fmt, httpLoad, percentile } from './load';
+import { tokenHeaders } from '../test/support/auth';
 
 /**
- * `npm run bench -- impact [--iterations 30] [--repeat 3] [--rounds 5]`
+ * `npm run bench -- impact [--warm 20] [--cold 3] [--rounds 2]`
  *
  * On the demo city (DATABASE_URL, or an embedded database in .test-data/bench-impact, seeded on
- * first use):
- *  - Frank–Wolfe assignment, a fixed number of iterations, on the demo road graph and on a graph
- *    twice its size (two copies of the city side by side, joined by links; the same number of
- *    zones): time and growth ratio (goal ≤ 2.3, i.e. close to linear in the graph);
- *  - the full impact of a scenario with 10 added buildings: cold (building the baseline) and
- *    with the baseline in memory.
+ * first use), with the twin's own HTTP server in this process (as `npm start` runs it):
+ *  - impact after one edit with the baseline warm in the worker: p50 / p95 over `--warm`
+ *    scenarios, each a different tower, the relative gap each reached, time by model;
+ *  - the same from cold (a new impact service: city read, baseline built and calibrated), `--cold`
+ *    times, with the baseline's own time by step;
+ *  - tile p95 (cache off) while 20 impacts are requested at once ÷ tile p95 idle, over
+ *    alternating idle and loaded rounds (goal ≤ 2.0).
+ * Prints the machine's load average beside the figures: other work on the machine moves them.
  */
 export async function run(args: string[]): Promise<void> {
   const opt = (name: string, fallback: string) => {
     const i = args.indexOf(`--${name}`);
     return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
   };
-  const iterations = Number(opt('iterations', '30'));
-  const repeat = Number(opt('repeat', '3'));
-  const rounds = roundOptions(args);
+  const nWarm = Number(opt('warm', '20'));
+  const nCold = Number(opt('cold', '3'));
+  const rounds = Number(opt('rounds', '2'));
   const config = loadConfig({
     ...process.env,
     TWIN_DATA_DIR: process.env.TWIN_DATA_DIR ?? join(TEST_DATA_DIR, 'bench-impact'),
     LOG_LEVEL: 'warn',
+    TWIN_TILE_CACHE_MB: '0',
+    TWIN_IMPACT_QUEUE: '64',
   });
-  const backend = await prepareDatabase(config, createLogger('warn'));
+  const log = createLogger('warn');
+  const backend = await prepareDatabase(config, log);
+  const twin = await createApp({ backend, config, log });
+  const server = serve({ fetch: twin.app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((r) => server.once('listening', r));
+  const address = server.address() as { port: number };
+  const origin = `http://127.0.0.1:${address.port}`;
+  const created: string[] = [];
+  // Scenarios are their owner's drafts (issue #9): the bench acts as a planner with an API token.
+  const auth = await tokenHeaders(backend.db, 'bench-impact', 'planner');
+  const json = { ...auth, 'Content-Type': 'application/json' };
   try {
-    const impacts = new ImpactService(backend.db);
-    let t = performance.now();
-    const { baseline } = await impacts.baseline();
-    const baselineMs = performance.now() - t;
-    const net = roadNetwork(baseline.city);
-    console.log(
-      `impact bench on ${backend.description}: ${net.nodeCount} road nodes, ${net.links.length} links, ` +
-        `${baseline.city.buildings.id.length} buildings; baseline model built in ${fmt(baselineMs)} ms`,
-    );
-
-    const trips = Float64Array.from(baseline.city.buildings.id, (_, i) => peakTrips(baselineBuildingYield(baseline.city, i, baseline.factors), baseline.factors));
-    const beta = baseline.factors.get('traffic.gravity_beta_per_min');
-    const demo = assignmentCase(net, baseline.city.buildings.x, baseline.city.buildings.y, trips, beta);
-    // The 2× case keeps the zone count and total demand: even zones stay in copy A, odd zones
-    // move to the same place in copy B, so only the graph doubles.
-    const doubled = doubleNetwork(net);
-    const bigZones = Int32Array.from(demo.od.nodes, (node, z) => (z % 2 === 0 ? node : node + net.nodeCount));
-    const bigGraph = buildRoadGraph(doubled.net.nodeCount, doubled.net.links);
-    const bigCost = freeFlowMinutes(bigGraph, bigZones, bigZones);
-    const big = {
-      graph: bigGraph,
-      od: { nodes: bigZones, trips: gravityDistribution(demo.productions, demo.productions, bigCost, beta) },
-      zones: bigZones.length,
+    const { rows: sites } = await sql<{ lon: number; lat: number }>`
+      SELECT ST_X(ST_Transform(n.geom, 4326)) AS lon, ST_Y(ST_Transform(n.geom, 4326)) AS lat FROM road_nodes n
+      WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE ST_DWithin(b.geom, n.geom, 35))
+      ORDER BY n.id`.execute(backend.db);
+    let next = 0;
+    /** A scenario with one new tower at the next free crossing (20–40 floors). */
+    const scenario = async (label: string): Promise<string> => {
+      const site = sites[(next * 37) % sites.length]!;
+      const floors = 20 + (next % 21);
+      next++;
+      const res = await twin.app.request('/api/scenarios', { method: 'POST', headers: json, body: JSON.stringify({ name: `bench: ${label}` }) });
+      const s = (await res.json()) as { id: string };
+      created.push(s.id);
+      const d = 0.00018;
+      const [lon, lat] = [Number(site.lon), Number(site.lat)];
+      const geometry = { type: 'Polygon', coordinates: [[[lon, lat], [lon + d, lat], [lon + d, lat + d * 0.6], [lon, lat + d * 0.6], [lon, lat]]] };
+      await twin.app.request(`/api/scenarios/${s.id}/edits`, { method: 'POST', headers: json, body: JSON.stringify({ kind: 'add_building', geometry, floors, use: 'residential' }) });
+      return s.id;
+    };
+    type Impact = { elapsed_ms: number; timings: Record<string, number>; traffic: { assignment: { relative_gap: number; baseline_relative_gap: number } } };
+    const impactOf = async (id: string) => {
+      const t = performance.now();
+      const res = await twin.app.request(`/api/scenarios/${id}/impact?wait=60`, { headers: auth });
+      if (res.status !== 200) throw new Error(`impact answered ${res.status}: ${await res.text()}`);
+      return { ms: performance.now() - t, body: (await res.json()) as Impact };
     };
 
-    // Alternating rounds (bench/rounds.ts): each trial is `repeat` assignments of one graph.
-    const trial = (c: { graph: RoadGraph; od: OdMatrix }) => async () => {
-      const s = performance.now();
-      for (let i = 0; i < repeat; i++) assignUserEquilibrium(c.graph, c.od, { maxIterations: iterations, gap: 0 });
-      return { rate: (1000 * repeat) / (performance.now() - s) };
-    };
-    console.log(`assignment (${iterations} Frank–Wolfe iterations, ${demo.zones} zones, ${repeat} per trial), alternating rounds:`);
-    const cmp = await alternate({ label: 'demo graph', trial: trial(demo) }, { label: '2× graph', trial: trial(big) }, rounds, console.log, ' /s');
-    const ms = (trials: { rate: number }[]) => formatSpread(spread(trials.map((t) => 1000 / t.rate)), 0);
-    console.log(`  demo graph    ${demo.graph.nodeCount} nodes ${demo.graph.arcCount} arcs: ${ms(cmp.baseline.trials)} ms`);
-    console.log(`  2× graph      ${big.graph.nodeCount} nodes ${big.graph.arcCount} arcs: ${ms(cmp.subject.trials)} ms (${big.zones} zones)`);
-    console.log(`  growth ratio  ${formatSpread(spread(cmp.ratios.map((r) => 1 / r)))} (goal ≤ 2.3; load ${fmt(Math.min(...cmp.load), 1)}–${fmt(Math.max(...cmp.load), 1)})`);
+    console.log(`impact bench on ${backend.description}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine`);
+    // The first request builds the baseline in the worker.
+    const first = await impactOf(await scenario('first'));
+    const summary = await twin.impacts.baseline();
+    console.log(`first impact (cold, baseline built in the worker): ${fmt(first.ms, 0)} ms; baseline steps (ms): ${JSON.stringify(summary.timings)}`);
+    console.log(`baseline: relative gap ${summary.gap.toExponential(2)} after ${summary.iterations} iterations; calibration ${summary.calibration.status}` +
+      (summary.calibration.geh_lt_5_share !== null ? ` (GEH < 5 on ${fmt(100 * summary.calibration.geh_lt_5_share, 1)} % of ${summary.calibration.sites} sites)` : ''));
 
-    // Full impact: 10 towers on a ring around the centre.
-    const factors = await loadFactors(backend.db);
-    const s = await createScenario(backend.db, { name: 'bench: 10 towers' }, { id: null, name: 'bench' });
-    try {
-      const [lon0, lat0] = config.demo.center;
-      for (let k = 0; k < 10; k++) {
-        const a = (k / 10) * 2 * Math.PI;
-        const lon = lon0 + 0.012 * Math.cos(a);
-        const lat = lat0 + 0.007 * Math.sin(a);
-        const d = 0.00025;
-        const edit = EditSchema.parse({
-          kind: 'add_building', floors: 20 + k, use: k % 3 === 0 ? 'office' : 'residential',
-          geometry: { type: 'Polygon', coordinates: [[[lon, lat], [lon + d, lat], [lon + d, lat + d * 0.6], [lon, lat + d * 0.6], [lon, lat]]] },
-        });
-        await addEdit(backend.db, s.id, edit, factors);
-      }
-      t = performance.now();
-      const { result } = await impacts.impact(s.id);
-      const warm = performance.now() - t;
-      const cold = new ImpactService(backend.db);
-      await addEdit(backend.db, s.id, EditSchema.parse({ kind: 'demolish_building', buildingId: baseline.city.buildings.id[0]! }), factors);
-      t = performance.now();
-      await cold.impact(s.id);
-      const coldMs = performance.now() - t;
-      console.log(`full impact, 10 added buildings: ${fmt(warm)} ms with the baseline in memory, ${fmt(coldMs)} ms cold (baseline included)`);
-      console.log(`  Δ GFA ${fmt(result.yield.delta.gfa_m2)} m², Δ dwellings ${fmt(result.yield.delta.dwellings)}, ` +
-        `Δ veh·km ${fmt(result.traffic.kpis.vehicle_km.delta)}, ${result.shadow.neighbours.length} shaded neighbours, ` +
-        `${result.utilities.flagged.length} utility assets flagged, assignment gap ${result.traffic.assignment.relative_gap}`);
-      console.log(`  time by model (ms): ${JSON.stringify(result.timings)}`);
-    } finally {
-      await deleteScenario(backend.db, s.id);
+    const warm: number[] = [];
+    const gaps: number[] = [];
+    const byModel: Record<string, number[]> = {};
+    for (let i = 0; i < nWarm; i++) {
+      const r = await impactOf(await scenario(`warm ${i}`));
+      warm.push(r.ms);
+      gaps.push(r.body.traffic.assignment.relative_gap);
+      for (const [k, v] of Object.entries(r.body.timings)) (byModel[k] ??= []).push(v);
     }
+    warm.sort((a, b) => a - b);
+
+    const cold: number[] = [];
+    for (let i = 0; i < nCold; i++) {
+      const id = await scenario(`cold ${i}`);
+      const service = new ImpactService(backend.db, { ...config.impact, queueSize: 64 });
+      try {
+        const t = performance.now();
+        await service.result(id, 120_000);
+        cold.push(performance.now() - t);
+      } finally {
+        await service.close();
+      }
+    }
+    cold.sort((a, b) => a - b);
+
+    // Tiles, idle and while 20 impacts are requested at once, in alternating rounds.
+    const { rows: ext } = await sql<{ w: number; s: number; e: number; n: number }>`
+      SELECT ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n
+      FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, 3857), 4326) AS b FROM road_nodes) q`.execute(backend.db);
+    const { w, s, e, n } = ext[0]!;
+    const tilePaths: string[] = [];
+    const a = lonLatToTile(Number(w), Number(n), 15);
+    const b = lonLatToTile(Number(e), Number(s), 15);
+    for (let x = a.x; x <= b.x; x++) for (let y = a.y; y <= b.y; y++) tilePaths.push(`/tiles/roads,buildings/15/${x}/${y}.mvt`);
+    const idle: number[] = [];
+    const busy: number[] = [];
+    let refused = 0;
+    for (let round = 0; round < rounds; round++) {
+      idle.push(...(await httpLoad(origin, tilePaths, 4)).latencies);
+      const ids = await Promise.all(Array.from({ length: 20 }, (_, k) => scenario(`load ${round}.${k}`)));
+      const statuses = await Promise.all(ids.map((id) => fetch(`${origin}/api/scenarios/${id}/impact`, { headers: auth }).then((r) => r.status)));
+      refused += statuses.filter((st) => st === 503).length;
+      let pending = true;
+      const done = Promise.all(ids.map((id) => fetch(`${origin}/api/scenarios/${id}/impact?wait=60`, { headers: auth }).then((r) => r.text()))).finally(() => (pending = false));
+      while (pending) busy.push(...(await httpLoad(origin, tilePaths, 4)).latencies);
+      await done;
+    }
+    idle.sort((x, y) => x - y);
+    busy.sort((x, y) => x - y);
+
+    const row = (name: string, value: string, goal: string) => `${name.padEnd(62)} ${value.padStart(16)}   ${goal}`;
+    const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+    console.log('');
+    console.log(row(`impact after one edit, baseline warm: p50 / p95 (${nWarm} towers), ms`, `${fmt(percentile(warm, 50), 0)} / ${fmt(percentile(warm, 95), 0)}`, 'goal p95 ≤ 500'));
+    console.log(row(`impact after one edit, cold (baseline included): median / max (${nCold}), ms`, `${fmt(percentile(cold, 50), 0)} / ${fmt(cold.at(-1)!, 0)}`, 'goal ≤ 5,000'));
+    console.log(row('relative gap reached: scenarios (largest) / baseline', `${Math.max(...gaps).toExponential(1)} / ${summary.gap.toExponential(1)}`, 'goal ≤ 1e-4'));
+    console.log(row('time by model, warm, mean ms', Object.entries(byModel).map(([k, v]) => `${k.replace('_ms', '')} ${fmt(mean(v), 0)}`).join(' · '), ''));
+    console.log(row('tile p95 idle / while 20 impacts are requested at once, ms', `${fmt(percentile(idle, 95), 1)} / ${fmt(percentile(busy, 95), 1)}`, `${busy.length} tiles loaded, ${refused} impacts refused`));
+    console.log(row('  tile p95 under 20 impacts ÷ idle', fmt(percentile(busy, 95) / percentile(idle, 95), 2), 'goal ≤ 2.0'));
+    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
+    for (const id of created) await twin.app.request(`/api/scenarios/${id}`, { method: 'DELETE', headers: auth });
+    server.close();
+    await twin.impacts.close();
     await backend.close();
   }
-}
-
-function assignmentCase(net: RoadNetwork, x: Float64Array, y: Float64Array, trips: Float64Array, beta: number) {
-  const graph = buildRoadGraph(net.nodeCount, net.links);
-  const zones = gridZones(net);
-  const idx = new PointIndex(net.x, net.y);
-  const p = new Float64Array(zones.node.length);
-  for (let i = 0; i < trips.length; i++) p[zones.zoneOfNode[idx.nearest(x[i]!, y[i]!)]!] += trips[i]! / 2;
-  const cost = freeFlowMinutes(graph, zones.node, zones.node);
-  return { graph, od: { nodes: zones.node, trips: gravityDistribution(p, p, cost, beta) }, zones: zones.node.length, productions: p };
-}
-
-/** Two copies of the network side by side, joined by arterial links between facing edge nodes. */
-function doubleNetwork(net: RoadNetwork): { net: RoadNetwork } {
-  const n = net.nodeCount;
-  let minX = Infinity, maxX = -Infinity;
-  for (let i = 0; i < n; i++) [minX, maxX] = [Math.min(minX, net.x[i]!), Math.max(maxX, net.x[i]!)];
-  const shift = maxX - minX + 400;
-  const x = new Float64Array(2 * n);
-  const y = new Float64Array(2 * n);
-  x.set(net.x);
-  y.set(net.y);
-  for (let i = 0; i < n; i++) [x[n + i], y[n + i]] = [net.x[i]! + shift, net.y[i]!];
-  const links: NetworkLink[] = [...net.links, ...net.links.map((l) => ({ ...l, id: `${l.id}b`, from: l.from + n, to: l.to + n }))];
-  // Join the 20 easternmost nodes of copy A to the nearest nodes of copy B.
-  const east = [...Array(n).keys()].sort((a, b) => net.x[b]! - net.x[a]!).slice(0, 20);
-  const idx = new PointIndex(x, y, 250, (i) => i >= n);
-  for (const a of east) {
-    const b = idx.nearest(x[a]!, y[a]!);
-    const len = Math.hypot(x[a]! - x[b]!, y[a]! - y[b]!) * 0.6;
-    links.push({ id: `join${a}`, from: a, to: b, oneway: false, lengthM: len, speedKmh: 50, capacityVehH: 1800, lanes: 2 });
-  }
-  return { net: { nodeCount: 2 * n, x, y, links } };
 }

@@ -100,31 +100,91 @@ export interface LinkChange {
   baseline_time_s: number | null;
 }
 
+export interface TrafficKpis {
+  vehicle_km: number;
+  vehicle_hours: number;
+  mean_delay_s: number;
+  mean_free_flow_s: number;
+  trips: number;
+  unserved_trips: number;
+  over_capacity_share: number;
+}
+
+/** What a model left out because it lies beyond its network (another city, say). */
+export interface OutsideModel {
+  buildings: number;
+  /** veh/h (traffic), l/s (water) or kVA (power) of those buildings. */
+  amount: number;
+  unit: string;
+}
+
+/** `GET /api/impact/calibration`: modelled against observed peak-hour counts. */
+export interface CalibrationReport {
+  /** null while there are too few counts to calibrate (the sites then show the uncalibrated model). */
+  calibrated_at: string | null;
+  hours_of_data: number;
+  geh_lt_5_share: number;
+  sites: { sensor: string; observed_veh_h: number; modelled_veh_h: number; geh: number }[];
+}
+
+/** The calibration beside the traffic figures. */
+export interface CalibrationSummary {
+  status: 'calibrated' | 'insufficient_data' | 'no_counts';
+  calibrated_at: string | null;
+  hours_of_data: number;
+  sites: number;
+  geh_lt_5_share: number | null;
+  /** GEH < 5 share of the uncalibrated (gravity) matrix, for comparison. */
+  prior_geh_lt_5_share: number | null;
+  method: string;
+}
+
+/** A water or power asset whose state the scenario changes (value against its design limit). */
 export interface UtilityAsset {
   network: 'water' | 'power';
   asset: 'water_pipe' | 'water_node' | 'power_line' | 'power_node';
   id: string;
+  metric: 'pressure_m' | 'velocity_m_s' | 'headloss_m_per_km' | 'loading' | 'voltage_pu';
   unit: string;
-  capacity: number;
-  baseline_load: number;
-  load: number;
+  limit: number;
+  baseline: number;
+  value: number;
+  /** Beyond 1 the limit is broken: value ÷ limit for maxima, limit ÷ value for minima. */
   ratio: number;
-  headroom: number;
-  baseline_headroom: number;
-  newly_over?: boolean;
+  baseline_flagged: boolean;
+  flagged: boolean;
 }
 
-export interface UtilitySummary {
+export interface NetworkImpact {
   unit: string;
-  baseline: { demand: number; over_capacity: number; unserved: number };
-  scenario: { demand: number; over_capacity: number; unserved: number };
-  delta: { demand: number; over_capacity: number };
+  baseline: { demand: number; flagged: number; unserved: number };
+  scenario: { demand: number; flagged: number; unserved: number };
+  delta: { demand: number; flagged: number };
+  /** Assets the scenario newly flags (not flagged at baseline). */
+  flagged: UtilityAsset[];
+  /** Assets whose value changes. */
+  assets: UtilityAsset[];
+  assets_total: number;
+  solver: { method: string; converged: boolean; detail: string };
+  outside_model: OutsideModel;
+  factors: ImpactFactor[];
 }
 
-export interface ShadowTarget {
+export interface ShadowNeighbour {
+  building_id: string;
   name: string | null;
-  hours: Record<string, number>;
-  total_hours: number;
+  /** Sun hours lost per study day (label → hours), at the façade points the proposal newly shades. */
+  hours_lost: Record<string, number>;
+  total_hours_lost: number;
+}
+
+export interface ShadowPark {
+  land_use_id: string;
+  name: string | null;
+  /** Share of the park's area with ≥ 2 h of sun on 21 March (BRE 209), before and after. */
+  sunlit_2h_share_before: number;
+  sunlit_2h_share_after: number;
+  passes_bre: boolean;
 }
 
 export interface ScenarioImpact {
@@ -133,6 +193,7 @@ export interface ScenarioImpact {
   computed_at: string;
   elapsed_ms: number;
   timings: Record<string, number>;
+  status: 'done';
   yield: {
     baseline: YieldFigures;
     scenario: YieldFigures;
@@ -142,29 +203,49 @@ export interface ScenarioImpact {
   };
   traffic: {
     kpis: Record<'vehicle_km' | 'vehicle_hours' | 'mean_delay_s' | 'trips', Triple>;
+    baseline: TrafficKpis;
+    scenario: TrafficKpis;
+    delta: TrafficKpis;
     most_affected: LinkChange[];
     links: LinkChange[];
     added_trips: number;
-    assignment: { method: string; iterations: number; relative_gap: number; warm_start: boolean; zones: number };
-    calibration: { sensors: number; scale: number } | null;
+    assignment: {
+      method: string;
+      iterations: number;
+      relative_gap: number;
+      baseline_iterations: number;
+      baseline_relative_gap: number;
+      warm_start: boolean;
+      zones: number;
+    };
+    calibration: CalibrationSummary;
+    outside_model: OutsideModel;
     factors: ImpactFactor[];
   };
-  utilities: {
-    water: UtilitySummary;
-    power: UtilitySummary;
-    flagged: UtilityAsset[];
-    assets: UtilityAsset[];
-    model: string;
-    factors: ImpactFactor[];
-  };
+  water: NetworkImpact;
+  power: NetworkImpact;
   shadow: {
-    days: { label: string; date: string; sun_hours: number }[];
-    neighbours: (ShadowTarget & { building_id: string })[];
-    parks: (ShadowTarget & { land_use_id: string })[];
+    days: { label: string; date: string; steps: number; step_minutes: number }[];
+    neighbours: ShadowNeighbour[];
+    parks: ShadowPark[];
+    sun: { algorithm: string };
     layer: { type: 'FeatureCollection'; features: unknown[] };
   };
   zoning: {
     checked: number;
     flagged: { edit_id: string; building_id: string | null; height_m: number; max_height_m: number; excess_m: number; zone_id: string; zone_class: string; zone_name: string | null }[];
   };
+}
+
+/** `GET /api/scenarios/{id}/impact` while the impact is not ready (HTTP 202). */
+export interface ImpactPending {
+  status: 'queued' | 'running' | 'failed';
+  scenario: { id: string; version: number };
+  /** Jobs ahead in the queue (queued only). */
+  position: number | null;
+  /** What the worker is doing (running only): baseline, yield, traffic, water, power, shadow. */
+  phase: string | null;
+  queued_at: string;
+  started_at: string | null;
+  error: { code: string; message: string } | null;
 }

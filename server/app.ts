@@ -18,6 +18,7 @@ import { SensorService } from './sensors/sensor-service';
 import { sensorApps } from './sensors/sensor-apps';
 import { ImpactService } from './scenarios/impact-service';
 import { impactFactorRoutes, scenarioRoutes } from './scenarios/scenario-routes';
+import { impactRoutes, scenarioImpactRoutes } from './scenarios/impact-routes';
 import { ImportService } from './imports/import-service';
 import { datasetRoutes } from './imports/dataset-routes';
 import { loadCustomLayers } from './imports/custom-layers';
@@ -51,6 +52,8 @@ export interface Twin {
   imports: ImportService;
   /** Accounts (issue #9). */
   auth: { sessions: SessionStore; tokens: TokenStore; layers: LayerSettings };
+  /** Scenario impacts in worker threads (issues #10, #11); `close()` stops the workers. */
+  impacts: ImpactService;
 }
 
 /**
@@ -137,13 +140,15 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/labels', labelRoutes({ db: backend.db, catalog: tiles.catalog }));
   mount('/api/layers', layerRoutes({ catalog: tiles.catalog, settings: layerSettings }));
   for (const [path, sub] of sensorApps(sensors)) mount(path, sub);
-  const impacts = new ImpactService(backend.db);
+  const impacts = new ImpactService(backend.db, { ...config.impact, log });
   const exports = new ExportService({
     db: backend.db,
     maxFeatures: config.imports.exportMaxFeatures,
     concurrency: config.imports.exportConcurrency,
   });
   mount('/api/scenarios', scenarioRoutes({ db: backend.db, impacts, exports }));
+  mount('/api/scenarios', scenarioImpactRoutes({ db: backend.db, impacts }));
+  mount('/api/impact', impactRoutes({ impacts }));
   mount('/api/impact-factors', impactFactorRoutes({ db: backend.db }));
   mount(
     '/api/datasets',
@@ -168,5 +173,5 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/audit', auditRoutes({ db: backend.db }));
   mount('/api', openApiRoutes(() => app));
   mount('/', staticRoutes()); // last: the web app answers only what no API route did
-  return { app, tiles, metrics, sensors, imports, auth: { sessions, tokens, layers: layerSettings } };
+  return { app, tiles, metrics, sensors, imports, impacts, auth: { sessions, tokens, layers: layerSettings } };
 }

@@ -27,6 +27,7 @@ export interface Config {
   sensors: SensorConfig;
   imports: ImportConfig;
   auth: AuthConfig;
+  impact: ImpactConfig;
 }
 
 /** Accounts, sessions and single sign-on (issue #9). */
@@ -53,6 +54,16 @@ export interface OidcConfig {
   /** Claim value → role; anyone matching none is `public`. */
   roles: Map<string, 'planner' | 'gis' | 'admin'>;
   scopes: string;
+}
+
+/** Scenario impacts (issues #10, #11): computed in worker threads through a bounded queue. */
+export interface ImpactConfig {
+  /** Worker threads computing impacts and baselines. */
+  workers: number;
+  /** Jobs that may wait; beyond, requests get 503 + Retry-After. */
+  queueSize: number;
+  /** Time budget per job, seconds; a job past it is stopped and fails. */
+  timeoutS: number;
 }
 
 /** Data imports (issue #6): caps applied before and while a file is read. */
@@ -227,6 +238,9 @@ const EnvSchema = z.object({
   TWIN_IMPORT_LEASE_S: int(3, 3600).default(30),
   TWIN_EXPORT_MAX_FEATURES: int(1, 100_000_000).default(1_000_000),
   TWIN_EXPORT_CONCURRENCY: int(1, 64).default(2),
+  TWIN_IMPACT_WORKERS: int(1, 64).default(1),
+  TWIN_IMPACT_QUEUE: int(1, 10_000).default(16),
+  TWIN_IMPACT_TIMEOUT_S: int(1, 3600).default(120),
 });
 
 export class ConfigError extends Error {
@@ -313,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
     },
+    impact: { workers: e.TWIN_IMPACT_WORKERS, queueSize: e.TWIN_IMPACT_QUEUE, timeoutS: e.TWIN_IMPACT_TIMEOUT_S },
   };
 }
 

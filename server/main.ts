@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   let seeded = false;
   const backend = await prepareDatabase(config, log, { onSeeded: () => (seeded = true) });
   await ensureFirstAdmin(backend.db, config, log);
-  const { app, sensors, tiles } = await createApp({ backend, config, log });
+  const { app, sensors, tiles, impacts } = await createApp({ backend, config, log });
   if (tiles.disk) {
     // The embedded database: build the opening view's tiles now, so the first visit (and every
     // visit after a restart) is served from disk. Right after seeding, before listening; on
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     if (seeded) await warm();
     else void warm().catch((err: unknown) => log.warn({ err }, 'home view tiles not built'));
   }
-  await startSensorRuntime(sensors);
+  await startSensorRuntime(sensors, { world: () => impacts.demoWorld(config.demo.seed), backfillPeak: true });
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     server.close(() => {
       sensors
         .stop()
+        .then(() => impacts.close())
         .then(() => backend.close())
         .then(
           () => process.exit(0),

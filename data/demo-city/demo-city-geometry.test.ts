@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pointInRing, segmentsIntersect, type Position } from './geometry';
-import { boxOf, GridIndex, type Box } from './grid-index';
+import { boxOf, BoxIndex, type Box } from './box-index';
 import { generateDemoCity } from './index';
 import { lonLatToMercator } from './projection';
 
@@ -33,7 +33,7 @@ const inPolygon = (p: Position, [exterior, ...holes]: Position[][]) =>
 
 /** Edges of some land-use class, indexed for segment queries. */
 function edgeIndex(landClass: string) {
-  const index = new GridIndex<Segment>(200);
+  const index = new BoxIndex<Segment>();
   const rings: Position[][] = [];
   for (const row of city.land_use.filter((l) => l.class === landClass)) {
     for (const polygon of row.geom) {
@@ -54,7 +54,7 @@ const footprints = city.buildings.map((b) => {
   const ring = exteriors(b.geom)[0]!;
   return { id: b.id, ring, box: boxOf(ring) };
 });
-const buildingIndex = new GridIndex<(typeof footprints)[number]>(150);
+const buildingIndex = new BoxIndex<(typeof footprints)[number]>();
 for (const f of footprints) buildingIndex.insert(f.box, f);
 
 describe('demo city geometry', () => {

@@ -175,12 +175,14 @@ describe('demo city utilities', () => {
     );
   });
 
-  it('sizes pipes: mains 300–600 mm under arterials, capacity at 1.5 m/s', () => {
+  it('sizes pipes for the design peak: 100 mm and up, the pumping main widest, capacity at 1.5 m/s', () => {
     for (const pipe of city.water_pipes) {
       expect(pipe.capacity_l_s).toBeCloseTo(pipeCapacity(pipe.diameter_mm), 2);
       expect(pipe.diameter_mm).toBeGreaterThanOrEqual(100);
-      expect(pipe.diameter_mm).toBeLessThanOrEqual(600);
     }
+    const pump = city.water_nodes.find((n) => n.kind === 'pump')!;
+    const widest = Math.max(...city.water_pipes.map((p) => p.diameter_mm));
+    expect(city.water_pipes.filter((p) => p.diameter_mm === widest).every((p) => p.from_node === pump.id || p.to_node === pump.id)).toBe(true);
     expect(pipeCapacity(300)).toBeCloseTo(106.03, 1);
   });
 

@@ -46,8 +46,8 @@ export function generateDemoCity({ seed, center }: DemoCityOptions): DemoCity {
   const streets = buildStreets(rng.fork('streets'), plan);
   const buildings = buildBuildings(rng.fork('buildings'), plan);
   nameTallestTowers(rng.fork('towers'), buildings);
-  const water = buildWaterNetwork(rng.fork('water'), plan, streets);
-  const power = buildPowerNetwork(rng.fork('power'), plan, streets);
+  const water = buildWaterNetwork(rng.fork('water'), plan, streets, buildings);
+  const power = buildPowerNetwork(rng.fork('power'), plan, streets, buildings);
 
   const project = createProjector(center, grid.rotation);
   const landUse = buildLandUse(plan, project);

@@ -7,6 +7,8 @@ import type { Rng } from './prng';
 import { round2 } from './projection';
 import { nodeKey } from './street-drafts';
 import type { StreetNetwork, StreetNode } from './streets';
+import type { PlannedBuilding } from './buildings';
+import { DESIGN_MARGIN, loadsAtNearest, standardRating } from './utility-loads';
 
 export interface PlannedPowerNode {
   readonly id: number;
@@ -29,10 +31,18 @@ export interface PlannedPowerLine {
   readonly attributes: Record<string, unknown>;
 }
 
-/** Distribution transformer ratings by district, kVA (standard sizes). */
+/** Smallest distribution transformer by district, kVA (standard sizes). */
 const TRANSFORMER_KVA: Record<District, number> = {
   core: 1000, mid: 630, industrial: 1000, suburb: 400, rural: 400,
 };
+/** Standard transformer (or compound substation) ratings, kVA. */
+const TRANSFORMER_SIZES = [250, 400, 630, 1000, 1600, 2000, 2500, 3150, 4000, 5000];
+/** One 11 kV cable, 3×240 mm² Al XLPE: ≈ 340 A, so 6,500 kVA; heavier sections run cables in parallel. */
+const CABLE_KVA = 6500;
+const CABLE_R_OHM_KM = 0.125;
+const CABLE_X_OHM_KM = 0.1;
+/** Standard 110/11 kV substation ratings, kVA. */
+const SUBSTATION_SIZES = [40000, 50000, 63000, 80000, 100000, 125000, 160000, 200000, 250000, 315000];
 
 /**
  * The electricity network: the plan's 4–6 110/11 kV substations tied by 110 kV cables under the
@@ -40,7 +50,7 @@ const TRANSFORMER_KVA: Record<District, number> = {
  * each substation to distribution transformers every 2–3 blocks, each transformer fed from the
  * nearest substation along the streets.
  */
-export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwork) {
+export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwork, buildings: readonly PlannedBuilding[] = []) {
   const edges: GraphEdge[] = streets.links.map((l) => ({
     from: l.from,
     to: l.to,
@@ -117,11 +127,16 @@ export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
     const step = district === 'suburb' ? 3 : 2;
     return n.a % step === 0 && n.b % step === 0;
   });
+  // Each transformer is rated for the buildings nearest to it (the utility's design rule).
+  const served = loadsAtNearest(buildings, transformers.map((n) => ({ key: n.key, p: n.p })));
+  const loadOf = new Map<number, number>();
   for (const n of transformers) {
     const id = nodes.length + 1;
+    const kva = served.get(n.key)!.kva;
+    loadOf.set(id, kva);
     nodes.push({
       id, p: n.p, kind: 'transformer', name: `${plan.names.col(n.a)} / ${plan.names.row(n.b)}`,
-      voltageKv: 11, capacityKva: TRANSFORMER_KVA[districtOf(n)],
+      voltageKv: 11, capacityKva: Math.max(TRANSFORMER_KVA[districtOf(n)], standardRating(kva * DESIGN_MARGIN, TRANSFORMER_SIZES, 1000)),
       attributes: { secondary_kv: 0.4, road_node: n.id },
     });
     idOf.set(n.key, id);
@@ -161,5 +176,36 @@ export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
     const node = nodes[idOf.get(t.key)! - 1]!;
     node.attributes['feeder'] = feederOf.get(t.key)?.label;
   }
-  return { nodes, lines: [...lines, ...feeders] };
+  // Cables rated for everything downstream of them; substations for all their feeders.
+  const children = new Map<number, PlannedPowerLine[]>();
+  for (const f of feeders) children.set(f.from, [...(children.get(f.from) ?? []), f]);
+  const memo = new Map<number, number>();
+  const downstream = (id: number): number => {
+    let v = memo.get(id);
+    if (v === undefined) {
+      v = (loadOf.get(id) ?? 0) + (children.get(id) ?? []).reduce((s, f) => s + downstream(f.to), 0);
+      memo.set(id, v);
+    }
+    return v;
+  };
+  const sized = feeders.map((f) => {
+    const need = downstream(f.to) * DESIGN_MARGIN;
+    const cables = Math.max(1, Math.ceil(need / CABLE_KVA));
+    return {
+      ...f,
+      capacityKva: Math.max(f.capacityKva, cables * CABLE_KVA),
+      attributes: {
+        ...f.attributes,
+        cable: `${cables > 1 ? `${cables} × ` : ''}3×240 mm² Al XLPE`,
+        r_ohm_per_km: round2(CABLE_R_OHM_KM / cables * 1000) / 1000,
+        x_ohm_per_km: round2(CABLE_X_OHM_KM / cables * 1000) / 1000,
+      },
+    };
+  });
+  for (const node of nodes) {
+    if (node.kind !== 'substation') continue;
+    const need = downstream(node.id) * DESIGN_MARGIN;
+    (node as { capacityKva: number }).capacityKva = Math.max(node.capacityKva, standardRating(need, SUBSTATION_SIZES, 50000));
+  }
+  return { nodes, lines: [...lines, ...sized] };
 }

@@ -6,6 +6,19 @@ import type { Rng } from './prng';
 import { round2 } from './projection';
 import type { StreetLink, StreetNetwork, StreetNode } from './streets';
 import { createTerrain } from './terrain';
+import type { PlannedBuilding } from './buildings';
+import { DESIGN_MARGIN, loadsAtNearest, standardRating } from './utility-loads';
+
+/** Standard pipe bores, mm. */
+const BORES = [100, 150, 200, 250, 300, 400, 500, 600, 700, 800, 900, 1000];
+/** Velocity pipes are sized for at the design peak, m/s (half the 2 m/s limit: meshes share unevenly). */
+const SIZING_VELOCITY = 1.0;
+/** Water towers hold their water this far above the highest junction, m. */
+const TOWER_HEAD_M = 42;
+
+/** The standard bore that carries `ls` l/s at the sizing velocity, at least `min` mm. */
+const boreFor = (ls: number, min: number) =>
+  Math.max(min, standardRating(Math.sqrt((4 * (ls / 1000)) / (Math.PI * SIZING_VELOCITY)) * 1000, BORES, 100));
 
 export interface PlannedWaterNode {
   readonly id: number;
@@ -47,7 +60,7 @@ export const pipeCapacity = (diameterMm: number) =>
  * distribution pipes under collectors and most local streets, and a few water towers. Pipes
  * not connected to the reservoir are dropped, so every junction is supplied.
  */
-export function buildWaterNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwork) {
+export function buildWaterNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwork, buildings: readonly PlannedBuilding[] = []) {
   const terrain = createTerrain(rng.fork('terrain'), plan.river);
   const { grid } = plan;
   const topRow = Math.max(...streets.nodes.map((n) => n.b));
@@ -96,14 +109,20 @@ export function buildWaterNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
     p: reservoirAt, kind: 'reservoir', name: 'Hill Reservoir', elevation: reservoirGround,
     capacityM3: 60000, attributes: { water_level_m: round2(reservoirGround + 6) },
   });
+  const junctionKeys = [...new Set(kept.flatMap((l) => [l.from, l.to]))].sort((p, q) => p - q);
+  const junctions = junctionKeys.map((key) => streets.byKey.get(key)!);
+  // Design peak demand at each junction (the buildings nearest to it), and the towers' level.
+  const demandAt = loadsAtNearest(buildings, junctions.map((n) => ({ key: n.key, p: n.p })));
+  const totalDemand = [...demandAt.values()].reduce((sum, d) => sum + d.ls, 0) * DESIGN_MARGIN;
+  const towerLevel = round2(Math.max(...junctions.map((n) => terrain(n.p))) + TOWER_HEAD_M);
+  const pumpFlow = Math.max(100, Math.round((totalDemand * 0.6) / 10) * 10);
   const pump = addNode({
     p: pumpAt, kind: 'pump', name: 'Hill Pumping Station', elevation: terrain(pumpAt),
-    capacityM3: null, attributes: { head_m: 45, flow_l_s: 600 },
+    capacityM3: null,
+    attributes: { head_m: Math.max(20, Math.round(towerLevel - (reservoirGround + 6) + 15)), flow_l_s: pumpFlow },
   });
 
-  const junctionKeys = [...new Set(kept.flatMap((l) => [l.from, l.to]))].sort((p, q) => p - q);
   // Water towers stand in the neighbourhood parks, piped to the nearest junction.
-  const junctions = junctionKeys.map((key) => streets.byKey.get(key)!);
   const parkCentres = plan.zones
     .filter((z) => z.class === 'park' && z.key !== 'park:riverside')
     .map((z) => plan.cells.flat().filter((c) => c.zone === z.key))
@@ -120,7 +139,7 @@ export function buildWaterNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
     return addNode({
       p: at, kind: 'tank', name: `Water Tower ${i + 1}`, elevation: ground,
       capacityM3: rng.pick([2000, 3000, 5000]),
-      attributes: { structure: 'water tower', water_level_m: round2(ground + 35) },
+      attributes: { structure: 'water tower', water_level_m: towerLevel },
     });
   });
 
@@ -134,14 +153,30 @@ export function buildWaterNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
   }
 
   const entryId = junctionId.get(entry.key)!;
-  addPipe([reservoir, pump], [reservoirAt, pumpAt], 600, 'steel', 1968);
-  addPipe([pump, entryId], [pumpAt, entry.p], 600, 'steel', 1968);
+  const pumpBore = standardRating(Math.sqrt((4 * (pumpFlow / 1000)) / (Math.PI * 1.5)) * 1000, BORES, 100);
+  addPipe([reservoir, pump], [reservoirAt, pumpAt], Math.max(600, pumpBore), 'steel', 1968);
+  addPipe([pump, entryId], [pumpAt, entry.p], Math.max(600, pumpBore), 'steel', 1968);
+  const towerFlow = Math.max(0, totalDemand - pumpFlow) / Math.max(1, tanks.length);
   tanks.forEach(({ at, key }, i) => {
     const ends: [number, number] = [tankIds[i]!, junctionId.get(key)!];
-    addPipe(ends, [at, streets.byKey.get(key)!.p], 300, 'ductile iron', 1975);
+    addPipe(ends, [at, streets.byKey.get(key)!.p], boreFor(towerFlow, 300), 'ductile iron', 1975);
   });
-  for (const link of kept) {
-    const diameter = diameterFor(link, fromSource.get(link.from) ?? 0);
+  // Pipe flows at the design peak on the shortest-path tree from the sources (pump entry and
+  // towers): each pipe carries the demand of everything downstream of it on that tree.
+  const tree = dijkstra(keptEdges, adjacency(keptEdges), [entry.key, ...tanks.map((t) => t.key)]);
+  const through = new Map<number, number>();
+  for (const [key, d] of demandAt) through.set(key, d.ls * DESIGN_MARGIN);
+  const edgeFlow = new Float64Array(kept.length);
+  for (let i = tree.order.length - 1; i >= 0; i--) {
+    const key = tree.order[i]!;
+    const prev = tree.prev.get(key);
+    if (!prev) continue;
+    const q = through.get(key) ?? 0;
+    edgeFlow[prev.edge] = q;
+    through.set(prev.node, (through.get(prev.node) ?? 0) + q);
+  }
+  for (const [i, link] of kept.entries()) {
+    const diameter = boreFor(edgeFlow[i]!, diameterFor(link, fromSource.get(link.from) ?? 0));
     const material =
       diameter >= 300 ? 'ductile iron' : link.district === 'core' ? 'cast iron' : 'PVC';
     const [from, to] = INSTALLED[material]!;
@@ -151,7 +186,10 @@ export function buildWaterNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
   return { nodes, pipes };
 }
 
-/** Bore in mm: mains narrow with distance from the source; distribution by street and district. */
+/**
+ * The smallest bore in mm by street: mains narrow with distance from the source; distribution by
+ * street and district. Pipes carrying more at the design peak get a bigger bore (boreFor).
+ */
 function diameterFor(link: StreetLink, metresFromSource: number): number {
   if (link.class === 'arterial') {
     return metresFromSource < 2500 ? 500 : metresFromSource < 5000 ? 400 : 300;

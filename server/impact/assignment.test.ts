@@ -13,7 +13,7 @@ function parallel(t0a: number, capA: number, t0b: number, capB: number) {
 
 const od = (trips: number) => ({ nodes: Int32Array.from([0, 1]), trips: Float64Array.from([0, trips, 0, 0]) });
 
-describe('BPR and Frank–Wolfe assignment', () => {
+describe('BPR and path-based equilibrium assignment', () => {
   it('computes BPR times t0 · (1 + 0.15 (v/c)^4)', () => {
     expect(bprTime(60, 0, 1000)).toBe(60);
     expect(bprTime(60, 1000, 1000)).toBeCloseTo(69, 9); // 60 × 1.15
@@ -53,21 +53,46 @@ describe('BPR and Frank–Wolfe assignment', () => {
     expect(r.flow[1]).toBe(0);
   });
 
-  it('reaches the same equilibrium with conjugate and classic Frank–Wolfe, the conjugate one closer', () => {
+  it('equalises the times of every used route of three, to a relative gap of 1e-8', () => {
     // Three routes 0 → 1 with different free-flow times and capacities; 3000 veh/h.
     const g = buildRoadGraph(2, [
       { from: 0, to: 1, oneway: true, lengthM: 100, speedKmh: 3.6, capacityVehH: 800 },
       { from: 0, to: 1, oneway: true, lengthM: 120, speedKmh: 3.6, capacityVehH: 1200 },
       { from: 0, to: 1, oneway: true, lengthM: 150, speedKmh: 3.6, capacityVehH: 2000 },
     ]);
-    const cfw = assignUserEquilibrium(g, od(3000), { maxIterations: 30, gap: 0 });
-    const fw = assignUserEquilibrium(g, od(3000), { maxIterations: 30, gap: 0, conjugate: false });
-    expect(cfw.relativeGap).toBeLessThanOrEqual(fw.relativeGap);
-    // At equilibrium every used route has the same time.
-    const used = [0, 1, 2].filter((a) => cfw.flow[a]! > 1);
-    const times = used.map((a) => cfw.time[a]!);
-    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(0.5);
-    for (let a = 0; a < 3; a++) expect(Math.abs(cfw.flow[a]! - fw.flow[a]!)).toBeLessThan(30);
+    const r = assignUserEquilibrium(g, od(3000), { gap: 1e-8 });
+    expect(r.relativeGap).toBeLessThanOrEqual(1e-8);
+    const used = [0, 1, 2].filter((a) => r.flow[a]! > 1);
+    expect(used.length).toBe(3);
+    const times = used.map((a) => r.time[a]!);
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(1e-3);
+    expect(r.flow[0]! + r.flow[1]! + r.flow[2]!).toBeCloseTo(3000, 6);
+  });
+
+  it('warm-starts from a solved state: the same problem needs no iteration', () => {
+    const g = parallel(100, 1000, 115, 1000);
+    const first = assignUserEquilibrium(g, od(2000), { gap: 1e-7 });
+    const again = assignUserEquilibrium(g, od(2000), { gap: 1e-7, warm: first.state });
+    expect(again.iterations).toBe(0);
+    expect(again.flow[0]).toBeCloseTo(first.flow[0]!, 9);
+    // Less demand: path flows are scaled down, then re-equilibrated.
+    const less = assignUserEquilibrium(g, od(1000), { gap: 1e-7, warm: first.state });
+    expect(less.flow[0]! + less.flow[1]!).toBeCloseTo(1000, 6);
+    expect(Math.abs(less.time[0]! - less.time[1]!) < 0.01 || less.flow[1]! < 1e-6).toBe(true);
+  });
+
+  it('never leaves a node marked noThrough unless the search starts there', () => {
+    const g = buildRoadGraph(3, [
+      { from: 0, to: 1, oneway: true, lengthM: 1, speedKmh: 3.6, capacityVehH: 100 },
+      { from: 1, to: 2, oneway: true, lengthM: 1, speedKmh: 3.6, capacityVehH: 100 },
+    ]);
+    g.noThrough[1] = 1;
+    const sp = new ShortestPaths(g);
+    sp.run(0, g.t0);
+    expect(sp.dist[1]).toBe(1);
+    expect(sp.dist[2]).toBe(Infinity);
+    sp.run(1, g.t0);
+    expect(sp.dist[2]).toBe(1);
   });
 
   it('traverses links that are not one-way in both directions', () => {

@@ -1,40 +1,61 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema';
-import { loadCityModel, type CityModel, type UtilityModel } from './city-model';
-import type { FactorSet } from './factors';
+import type { CalibrationReport, CalibrationSummary } from '../../common/scenario-types';
+import type { CityModel } from './city-model';
+import { FactorSet, type Factor } from './factors';
+import { calibrate, INTERMEDIATE_GAP, type CountData } from './odme';
 import { PointIndex } from './point-index';
+import { powerTree, sweep, type PowerState, type PowerTree } from './power-model';
 import { trafficBaseline, type NetworkLink, type RoadNetwork, type TrafficBaseline } from './traffic-model';
-import { feedTree, networkLoads, type FeedTree, type NetworkLoads } from './utility-network';
-import {
-  addYield,
-  buildingYield,
-  peakTrips,
-  powerDemandKva,
-  useMix,
-  waterDemandLs,
-  ZERO_YIELD,
-  type BuildingYield,
-  type YieldFigures,
-} from './yield';
+import { waterInp, WaterSolver, type WaterState } from './water-model';
+import { addYield, buildingYield, peakTrips, powerDemandKva, useMix, waterDemandLs, ZERO_YIELD, type BuildingYield, type YieldFigures } from './yield';
 
-export interface UtilityState {
-  model: UtilityModel;
-  tree: FeedTree;
-  /** Nodes demand attaches to (junctions; transformers for power). */
+/** A building farther than this from every junction or transformer is outside the utility model. */
+export const MAX_SERVICE_M = 1000;
+
+/** What the main thread sends a worker to build a baseline from (structured-cloneable). */
+export interface BaselineInput {
+  key: string;
+  city: CityModel;
+  factors: { factors: Factor[]; version: string };
+  counts: CountData | null;
+}
+
+export interface UtilityOutside {
+  buildings: number;
+  demand: number;
+}
+
+export interface WaterBaseline {
+  solver: WaterSolver;
+  /** Junctions demand attaches to. */
   attach: PointIndex;
+  /** Building demand per node, l/s (the model's own demands are in the solver). */
   demand: Float64Array;
-  loads: NetworkLoads;
+  state: WaterState;
+  outside: UtilityOutside;
+}
+
+export interface PowerBaseline {
+  tree: PowerTree;
+  attach: PointIndex;
+  /** Building demand per node, kVA. */
+  load: Float64Array;
+  state: PowerState;
+  outside: UtilityOutside;
 }
 
 /** Everything about the unchanged city the scenario impacts are measured against. */
 export interface Baseline {
+  key: string;
   city: CityModel;
   factors: FactorSet;
   yield: YieldFigures;
   traffic: TrafficBaseline;
-  water: UtilityState;
-  power: UtilityState;
-  calibration: { sensors: number; scale: number } | null;
+  calibration: CalibrationSummary;
+  calibrationReport: CalibrationReport | null;
+  water: WaterBaseline;
+  power: PowerBaseline;
+  /** Milliseconds per step of the build. */
+  timings: Record<string, number>;
 }
 
 /** Yield of a baseline building: levels when known, else height ÷ storey height. */
@@ -73,112 +94,93 @@ export function roadNetwork(city: CityModel): RoadNetwork {
   };
 }
 
-export const WATER_SOURCES = new Set(['reservoir', 'tank']);
-export const POWER_SOURCES = new Set(['substation']);
-
-export function utilityState(model: UtilityModel, sources: Set<string>, attachKinds: Set<string> | null): UtilityState {
-  const n = model.nodeId.length;
-  const tree = feedTree(
-    n,
-    model.edges,
-    model.kind.flatMap((k, i) => (sources.has(k) ? [i] : [])),
-  );
-  const hasAttach = attachKinds !== null && model.kind.some((k) => attachKinds.has(k));
-  const attach = new PointIndex(model.x, model.y, 250, (i) => !hasAttach || attachKinds!.has(model.kind[i]!));
-  const demand = new Float64Array(n);
-  return { model, tree, attach, demand, loads: networkLoads(tree, model.edges.length, demand) };
-}
-
-/** Adds demand at (x, y) to the nearest attachable node. */
-export function addDemand(state: UtilityState, demand: Float64Array, x: number, y: number, amount: number): void {
-  const node = state.attach.nearest(x, y);
-  if (node >= 0) demand[node] = demand[node]! + amount;
-}
-
-/** The tables of issue #4 exist (they are built in parallel; calibration is optional). */
-export async function hasSensorTables(db: Kysely<Database>): Promise<boolean> {
-  const { rows } = await sql<{ ok: boolean }>`
-    SELECT to_regclass('sensor_state') IS NOT NULL AND to_regclass('sensors') IS NOT NULL
-      AND to_regclass('readings') IS NOT NULL AS ok`.execute(db);
-  return Boolean(rows[0]?.ok);
+/** Adds `amount` at the attach node nearest (x, y) within MAX_SERVICE_M; false when there is none. */
+export function attachDemand(attach: PointIndex, demand: Float64Array, x: number, y: number, amount: number): boolean {
+  const node = attach.nearest(x, y, MAX_SERVICE_M);
+  if (node < 0) return false;
+  demand[node] = demand[node]! + amount;
+  return true;
 }
 
 /**
- * Peak-hour flow (veh/h) per road link from `traffic_flow` sensors: the 95th percentile of the
- * last 24 h of readings (≈ the peak hour the model stands for), else the latest reading.
+ * Builds the baseline: yield of every building, its trips, water and power demand at the nearest
+ * junction / transformer; the traffic equilibrium, calibrated to the counts when there are enough;
+ * the EPANET hydraulic solve and the feeder load flow. Runs in an impact worker thread.
  */
-async function sensorFlows(db: Kysely<Database>): Promise<Map<string, number>> {
-  if (!(await hasSensorTables(db))) return new Map();
-  const { rows } = await sql<{ link_id: string; value: number }>`
-    SELECT s.asset_id::text AS link_id, avg(coalesce(
-      (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY r.value) FROM readings r
-       WHERE r.sensor_id = s.id AND r.ts > now() - interval '24 hours'), st.value))::float8 AS value
-    FROM sensors s JOIN sensor_state st ON st.sensor_id = s.id
-    WHERE s.asset_type = 'road_link' AND s.kind = 'traffic_flow' AND st.value >= 0
-    GROUP BY s.asset_id`.execute(db);
-  return new Map(rows.map((r) => [String(r.link_id), Number(r.value)]));
-}
-
-/**
- * Changes when traffic sensor data moves on by a quarter of an hour (or appears): part of the
- * baseline key, so calibration follows live data without recomputing on every reading.
- */
-export async function calibrationEpoch(db: Kysely<Database>): Promise<string> {
-  if (!(await hasSensorTables(db))) return 'none';
-  const { rows } = await sql<{ epoch: string | null }>`
-    SELECT (floor(extract(epoch FROM max(st.ts)) / 900))::bigint::text AS epoch
-    FROM sensor_state st JOIN sensors s ON s.id = st.sensor_id
-    WHERE s.asset_type = 'road_link' AND s.kind = 'traffic_flow'`.execute(db);
-  return rows[0]?.epoch ?? 'none';
-}
-
-/** Bounds on the calibration scale, so a few odd sensors cannot blow the model up. */
-const CALIBRATION_RANGE: [number, number] = [0.25, 4];
-
-/**
- * Builds the baseline: yield of every building, its trips, water and power demand at the
- * nearest nodes, the equilibrium assignment (scaled so modelled volumes on links with a live
- * `traffic_flow` sensor match the observed total) and the utility loads.
- */
-export async function buildBaseline(db: Kysely<Database>, factors: FactorSet): Promise<Baseline> {
-  const city = await loadCityModel(db);
+export async function buildBaseline(input: BaselineInput, onPhase: (phase: string) => void = () => {}): Promise<Baseline> {
+  const timings: Record<string, number> = {};
+  let clock = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - clock);
+    clock = now;
+  };
+  const { city } = input;
+  const factors = new FactorSet(input.factors.factors, input.factors.version);
   const n = city.buildings.id.length;
   const trips = new Float64Array(n);
-  const water = utilityState(city.water, WATER_SOURCES, new Set(['junction']));
-  const power = utilityState(city.power, POWER_SOURCES, new Set(['transformer']));
+  const water = city.water;
+  const power = city.power;
+  const waterAttach = new PointIndex(water.x, water.y, (i) => water.kind[i] === 'junction');
+  const powerAttach = new PointIndex(power.x, power.y, (i) => power.kind[i] === 'transformer');
+  const waterDemand = new Float64Array(water.nodeId.length);
+  const powerLoad = new Float64Array(power.nodeId.length);
+  const waterOutside: UtilityOutside = { buildings: 0, demand: 0 };
+  const powerOutside: UtilityOutside = { buildings: 0, demand: 0 };
   let total: YieldFigures = { ...ZERO_YIELD };
+  onPhase('yield');
   for (let i = 0; i < n; i++) {
     const y = baselineBuildingYield(city, i, factors);
     total = addYield(total, y);
     trips[i] = peakTrips(y, factors);
     const bx = city.buildings.x[i]!;
     const by = city.buildings.y[i]!;
-    addDemand(water, water.demand, bx, by, waterDemandLs(y, factors));
-    addDemand(power, power.demand, bx, by, powerDemandKva(y, factors));
+    const w = waterDemandLs(y, factors);
+    if (!attachDemand(waterAttach, waterDemand, bx, by, w)) {
+      waterOutside.buildings++;
+      waterOutside.demand += w;
+    }
+    const p = powerDemandKva(y, factors);
+    if (!attachDemand(powerAttach, powerLoad, bx, by, p)) {
+      powerOutside.buildings++;
+      powerOutside.demand += p;
+    }
   }
-  water.loads = networkLoads(water.tree, city.water.edges.length, water.demand);
-  power.loads = networkLoads(power.tree, city.power.edges.length, power.demand);
+  lap('yield_ms');
 
-  const beta = factors.get('traffic.gravity_beta_per_min');
+  onPhase('traffic');
   const net = roadNetwork(city);
-  const points = { x: city.buildings.x, y: city.buildings.y, trips };
-  let traffic = await trafficBaseline(net, points, beta);
-  let calibration: Baseline['calibration'] = null;
-  const observed = await sensorFlows(db);
-  if (observed.size > 0) {
-    let obs = 0;
-    let model = 0;
-    for (const [id, v] of observed) {
-      const l = city.roads.linkIndex.get(id);
-      if (l === undefined) continue;
-      obs += v;
-      model += traffic.links.volume[l]!;
-    }
-    if (obs > 0 && model > 0) {
-      const scale = Math.min(CALIBRATION_RANGE[1], Math.max(CALIBRATION_RANGE[0], obs / model));
-      traffic = await trafficBaseline(net, points, beta, { scale });
-      calibration = { sensors: observed.size, scale };
-    }
-  }
-  return { city, factors, yield: total, traffic, water, power, calibration };
+  // With counts to calibrate to, the gravity matrix is only a starting point: solved loosely,
+  // then estimated; the calibrated matrix is solved to the baseline gap.
+  const willCalibrate = input.counts !== null && input.counts.hoursOfData >= input.counts.minHours && input.counts.sites.length > 0;
+  const prior = trafficBaseline(net, { x: city.buildings.x, y: city.buildings.y, trips }, factors.get('traffic.gravity_beta_per_min'), {
+    gap: willCalibrate ? INTERMEDIATE_GAP : undefined,
+  });
+  lap('traffic_ms');
+  onPhase('calibration');
+  const calibrated = calibrate(prior, input.counts);
+  lap('calibration_ms');
+
+  onPhase('water');
+  const solver = await WaterSolver.open(waterInp(water));
+  const waterState = solver.solve(waterDemand);
+  lap('water_ms');
+
+  onPhase('power');
+  const tree = powerTree(power, factors.get('power.cable_r_ohm_per_km'), factors.get('power.cable_x_ohm_per_km'));
+  const powerState = sweep(tree, powerLoad, factors.get('power.power_factor'));
+  lap('power_ms');
+
+  return {
+    key: input.key,
+    city,
+    factors,
+    yield: total,
+    traffic: calibrated.traffic,
+    calibration: calibrated.summary,
+    calibrationReport: calibrated.report,
+    water: { solver, attach: waterAttach, demand: waterDemand, state: waterState, outside: waterOutside },
+    power: { tree, attach: powerAttach, load: powerLoad, state: powerState, outside: powerOutside },
+    timings,
+  };
 }

@@ -43,12 +43,31 @@ export interface UtilityModel {
   nodeId: string[];
   kind: string[];
   name: (string | null)[];
-  /** kVA for power nodes; NaN where unknown (water nodes store volume, not flow). */
+  /** kVA for power nodes; m³ for water nodes; NaN where unknown. */
   nodeCapacity: Float64Array;
+  /** Ground or bottom elevation, m (water); voltage, kV (power); NaN where unknown. */
+  nodeLevel: Float64Array;
+  nodeAttributes: Record<string, unknown>[];
   x: Float64Array;
   y: Float64Array;
-  edges: { id: string; from: number; to: number; lengthM: number; capacity: number }[];
+  edges: UtilityEdge[];
 }
+
+export interface UtilityEdge {
+  id: string;
+  from: number;
+  to: number;
+  lengthM: number;
+  /** l/s at design velocity (water), kVA (power). */
+  capacity: number;
+  /** Bore, mm (water); voltage, kV (power). */
+  size: number;
+  material: string | null;
+  attributes: Record<string, unknown>;
+}
+
+const jsonObject = (v: unknown): Record<string, unknown> =>
+  (typeof v === 'string' ? JSON.parse(v) : (v ?? {})) as Record<string, unknown>;
 
 /** The `layer_versions` keys the city model depends on. */
 export const CITY_LAYERS = ['buildings', 'roads', 'water_pipes', 'water_nodes', 'power_lines', 'power_nodes', 'land_use'];
@@ -65,12 +84,20 @@ export async function loadCityModel(db: Kysely<Database>): Promise<CityModel> {
       .select(['id', 'from_node', 'to_node', 'oneway', 'length_m', 'speed_limit_kmh', 'capacity_veh_h', 'lanes', 'class', 'name'])
       .orderBy('id')
       .execute(),
-    sql<{ id: string; x: number; y: number; kind: string; name: string | null }>`
-      SELECT id, ST_X(geom) AS x, ST_Y(geom) AS y, kind, name FROM water_nodes ORDER BY id`.execute(db),
-    db.selectFrom('water_pipes').select(['id', 'from_node', 'to_node', 'length_m', 'capacity_l_s']).orderBy('id').execute(),
-    sql<{ id: string; x: number; y: number; kind: string; name: string | null; capacity_kva: number | null }>`
-      SELECT id, ST_X(geom) AS x, ST_Y(geom) AS y, kind, name, capacity_kva FROM power_nodes ORDER BY id`.execute(db),
-    db.selectFrom('power_lines').select(['id', 'from_node', 'to_node', 'length_m', 'capacity_kva']).orderBy('id').execute(),
+    sql<UtilityNodeRow>`
+      SELECT id, ST_X(geom) AS x, ST_Y(geom) AS y, kind, name, capacity_m3 AS capacity, elevation_m AS level, attributes
+      FROM water_nodes ORDER BY id`.execute(db),
+    db.selectFrom('water_pipes')
+      .select(['id', 'from_node', 'to_node', 'length_m', 'capacity_l_s', 'diameter_mm', 'material', 'attributes'])
+      .orderBy('id')
+      .execute(),
+    sql<UtilityNodeRow>`
+      SELECT id, ST_X(geom) AS x, ST_Y(geom) AS y, kind, name, capacity_kva AS capacity, voltage_kv AS level, attributes
+      FROM power_nodes ORDER BY id`.execute(db),
+    db.selectFrom('power_lines')
+      .select(['id', 'from_node', 'to_node', 'length_m', 'capacity_kva', 'voltage_kv', 'attributes'])
+      .orderBy('id')
+      .execute(),
   ]);
 
   const n = b.rows.length;
@@ -126,24 +153,40 @@ export async function loadCityModel(db: Kysely<Database>): Promise<CityModel> {
       links,
       linkIndex: new Map(links.map((l, i) => [l.id, i])),
     },
-    water: utilityModel(wn.rows, wp.map((p) => ({ ...p, capacity: Number(p.capacity_l_s) }))),
+    water: utilityModel(
+      wn.rows,
+      wp.map((p) => ({ ...p, capacity: Number(p.capacity_l_s), size: Number(p.diameter_mm), material: p.material })),
+    ),
     power: utilityModel(
       pn.rows,
-      pl.map((p) => ({ ...p, capacity: Number(p.capacity_kva) })),
+      pl.map((p) => ({ ...p, capacity: Number(p.capacity_kva), size: Number(p.voltage_kv), material: null })),
     ),
   };
 }
 
+interface UtilityNodeRow {
+  id: string;
+  x: number;
+  y: number;
+  kind: string;
+  name: string | null;
+  capacity: number | null;
+  level: number | null;
+  attributes: unknown;
+}
+
 function utilityModel(
-  nodes: { id: string; x: number; y: number; kind: string; name: string | null; capacity_kva?: number | null }[],
-  edges: { id: string; from_node: string; to_node: string; length_m: number; capacity: number }[],
+  nodes: UtilityNodeRow[],
+  edges: { id: string; from_node: string; to_node: string; length_m: number; capacity: number; size: number; material: string | null; attributes: unknown }[],
 ): UtilityModel {
   const index = new Map(nodes.map((r, i) => [String(r.id), i]));
   return {
     nodeId: nodes.map((r) => String(r.id)),
     kind: nodes.map((r) => r.kind),
     name: nodes.map((r) => r.name),
-    nodeCapacity: Float64Array.from(nodes, (r) => (r.capacity_kva == null ? NaN : Number(r.capacity_kva))),
+    nodeCapacity: Float64Array.from(nodes, (r) => (r.capacity == null ? NaN : Number(r.capacity))),
+    nodeLevel: Float64Array.from(nodes, (r) => (r.level == null ? NaN : Number(r.level))),
+    nodeAttributes: nodes.map((r) => jsonObject(r.attributes)),
     x: Float64Array.from(nodes, (r) => Number(r.x)),
     y: Float64Array.from(nodes, (r) => Number(r.y)),
     edges: edges.flatMap((e) => {
@@ -151,7 +194,10 @@ function utilityModel(
       const to = index.get(String(e.to_node));
       return from === undefined || to === undefined
         ? []
-        : [{ id: String(e.id), from, to, lengthM: Number(e.length_m), capacity: e.capacity }];
+        : [{
+            id: String(e.id), from, to, lengthM: Number(e.length_m), capacity: e.capacity, size: e.size,
+            material: e.material, attributes: jsonObject(e.attributes),
+          }];
     }),
   };
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { FactorKey } from '../../common/impact-models';
 import type { Database } from '../db/schema';
 
 /** One row of `impact_factors`: a number the impact engine uses, with its unit and source. */
@@ -28,7 +29,7 @@ export class FactorSet {
     this.version = version;
   }
 
-  get(key: string): number {
+  get(key: FactorKey): number {
     const f = this.#byKey.get(key);
     if (!f) throw new Error(`impact factor ${key} is missing`);
     return f.value;
@@ -39,7 +40,7 @@ export class FactorSet {
   }
 
   /** The factors whose keys are given, for citing next to a number. */
-  cite(keys: Iterable<string>): Factor[] {
+  cite(keys: Iterable<FactorKey>): Factor[] {
     return [...new Set(keys)].flatMap((k) => {
       const f = this.#byKey.get(k);
       return f ? [f] : [];
@@ -48,6 +49,11 @@ export class FactorSet {
 
   all(): Factor[] {
     return [...this.#byKey.values()];
+  }
+
+  /** Plain rows, to rebuild the set in a worker thread. */
+  toJSON(): { factors: Factor[]; version: string } {
+    return { factors: this.all(), version: this.version };
   }
 }
 

@@ -1,55 +1,76 @@
+import KDBush from 'kdbush';
+
 /**
- * Nearest-point search on a uniform grid (EPSG:3857 metres). Networks have a few thousand nodes
- * and the engine asks tens of thousands of times, so a grid beats a database round trip each.
+ * Nearest-point search over network nodes (EPSG:3857 coordinates) on a kd-tree (kdbush). Every
+ * search is bounded: past `maxM` ground metres it gives up and answers −1, so a building in
+ * another city is reported as unconnected instead of being searched for across the world.
  */
 export class PointIndex {
-  readonly #cell: number;
-  readonly #cells = new Map<string, number[]>();
+  readonly #tree: KDBush | null;
+  readonly #ids: Int32Array;
 
   constructor(
     readonly xs: Float64Array,
     readonly ys: Float64Array,
-    cellSize = 250,
     /** Only points with keep(i) true are indexed. */
     keep: (i: number) => boolean = () => true,
   ) {
-    this.#cell = cellSize;
-    for (let i = 0; i < xs.length; i++) {
-      if (!keep(i)) continue;
-      const key = this.#key(Math.floor(xs[i]! / cellSize), Math.floor(ys[i]! / cellSize));
-      let list = this.#cells.get(key);
-      if (!list) this.#cells.set(key, (list = []));
-      list.push(i);
+    const ids: number[] = [];
+    for (let i = 0; i < xs.length; i++) if (keep(i)) ids.push(i);
+    this.#ids = Int32Array.from(ids);
+    if (ids.length === 0) {
+      this.#tree = null;
+      return;
     }
+    const tree = new KDBush(ids.length);
+    for (const i of ids) tree.add(xs[i]!, ys[i]!);
+    this.#tree = tree.finish();
   }
 
-  #key(cx: number, cy: number): string {
-    return `${cx},${cy}`;
+  get size(): number {
+    return this.#ids.length;
   }
 
-  /** Index of the nearest point, or -1 if the index is empty. Searches rings of cells outward. */
-  nearest(x: number, y: number): number {
-    if (this.#cells.size === 0) return -1;
-    const cx = Math.floor(x / this.#cell);
-    const cy = Math.floor(y / this.#cell);
-    let best = -1;
-    let bestD = Infinity;
-    for (let r = 0; r < 10_000; r++) {
-      for (let dx = -r; dx <= r; dx++) {
-        for (let dy = -r; dy <= r; dy++) {
-          if (Math.max(Math.abs(dx), Math.abs(dy)) !== r) continue;
-          const list = this.#cells.get(this.#key(cx + dx, cy + dy));
-          if (!list) continue;
-          for (const i of list) {
-            const d = (this.xs[i]! - x) ** 2 + (this.ys[i]! - y) ** 2;
-            if (d < bestD) [best, bestD] = [i, d];
-          }
+  /**
+   * Index of the nearest point within `maxM` ground metres of (x, y), or −1. The radius grows
+   * from 100 m by doubling, so a dense network answers from a small neighbourhood.
+   */
+  nearest(x: number, y: number, maxM: number): number {
+    const tree = this.#tree;
+    if (!tree || !Number.isFinite(x) || !Number.isFinite(y)) return -1;
+    const scale = 1 / Math.sqrt(areaScale(y)); // mercator units per ground metre
+    for (let r = Math.min(100, maxM); ; r = Math.min(r * 2, maxM)) {
+      const found = tree.within(x, y, r * scale);
+      if (found.length > 0) {
+        let best = -1;
+        let bestD = Infinity;
+        for (const k of found) {
+          const i = this.#ids[k]!;
+          const d = (this.xs[i]! - x) ** 2 + (this.ys[i]! - y) ** 2;
+          if (d < bestD || (d === bestD && i < best)) [best, bestD] = [i, d];
         }
+        return best;
       }
-      // Every point in ring r+1 or beyond is at least r·cell away.
-      if (best >= 0 && Math.sqrt(bestD) <= r * this.#cell) break;
+      if (r >= maxM) return -1;
     }
-    return best;
+  }
+
+  /** Up to `k` nearest points within `maxM` ground metres, nearest first. */
+  nearestK(x: number, y: number, k: number, maxM: number): number[] {
+    const tree = this.#tree;
+    if (!tree || !Number.isFinite(x) || !Number.isFinite(y)) return [];
+    const scale = 1 / Math.sqrt(areaScale(y));
+    for (let r = Math.min(100, maxM); ; r = Math.min(r * 2, maxM)) {
+      const found = tree.within(x, y, r * scale);
+      if (found.length >= k || r >= maxM) {
+        return found
+          .map((j) => this.#ids[j]!)
+          .map((i) => ({ i, d: (this.xs[i]! - x) ** 2 + (this.ys[i]! - y) ** 2 }))
+          .sort((a, b) => a.d - b.d || a.i - b.i)
+          .slice(0, k)
+          .map((e) => e.i);
+      }
+    }
   }
 }
 

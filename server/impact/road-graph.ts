@@ -13,6 +13,14 @@ export interface GraphLink {
   speedKmh: number;
   /** Capacity per direction, vehicles per hour. */
   capacityVehH: number;
+  /** BPR α (TNTP "B"); default 0.15. */
+  bprAlpha?: number;
+  /** BPR power (TNTP "power"); default 4. */
+  bprPower?: number;
+  /** A fixed generalised cost added to the travel time (tolls, distance), seconds. */
+  fixedCostS?: number;
+  /** Free-flow time in seconds, when given directly (TNTP) rather than from length ÷ speed. */
+  freeFlowS?: number;
 }
 
 export interface RoadGraph {
@@ -28,6 +36,16 @@ export interface RoadGraph {
   lengthM: Float64Array;
   /** Index of the link in the input array each arc came from. */
   link: Int32Array;
+  /** BPR t = t0 · (1 + alpha · (v/c)^power) per arc. */
+  alpha: Float64Array;
+  power: Float64Array;
+  /** Fixed generalised cost per arc (tolls, distance), seconds; 0 for a plain time. */
+  fixed: Float64Array;
+  /**
+   * 1 for nodes no path may pass through (zone centroids, TNTP nodes below
+   * `<FIRST THRU NODE>`): a search leaves such a node only when it starts there.
+   */
+  noThrough: Uint8Array;
 }
 
 /** Free-flow time never below 0.1 s, so zero-length links keep a positive cost. */
@@ -54,22 +72,45 @@ export function buildRoadGraph(nodeCount: number, links: readonly GraphLink[]): 
     capacity: new Float64Array(arcCount),
     lengthM: new Float64Array(arcCount),
     link: new Int32Array(arcCount),
+    alpha: new Float64Array(arcCount),
+    power: new Float64Array(arcCount),
+    fixed: new Float64Array(arcCount),
+    noThrough: new Uint8Array(nodeCount),
   };
   const put = (i: number, from: number, to: number) => {
     const l = links[i]!;
     const a = next[from]!++;
     g.tail[a] = from;
     g.head[a] = to;
-    g.t0[a] = Math.max(MIN_T0, l.lengthM / (l.speedKmh / 3.6));
-    g.capacity[a] = Math.max(1, l.capacityVehH);
+    g.t0[a] = l.freeFlowS !== undefined ? Math.max(0, l.freeFlowS) : Math.max(MIN_T0, l.lengthM / (l.speedKmh / 3.6));
+    g.capacity[a] = Math.max(1e-9, l.capacityVehH);
     g.lengthM[a] = l.lengthM;
     g.link[a] = i;
+    g.alpha[a] = l.bprAlpha ?? 0.15;
+    g.power[a] = l.bprPower ?? 4;
+    g.fixed[a] = l.fixedCostS ?? 0;
   };
   links.forEach((l, i) => {
     put(i, l.from, l.to);
     if (!l.oneway) put(i, l.to, l.from);
   });
   return g;
+}
+
+/** Arcs by head node (reverse forward-star), for searches towards a target; built once per graph. */
+const reverse = new WeakMap<RoadGraph, { firstIn: Int32Array; inArc: Int32Array }>();
+function reverseIndex(g: RoadGraph): { firstIn: Int32Array; inArc: Int32Array } {
+  let r = reverse.get(g);
+  if (!r) {
+    const firstIn = new Int32Array(g.nodeCount + 1);
+    for (let a = 0; a < g.arcCount; a++) firstIn[g.head[a]! + 1]!++;
+    for (let v = 0; v < g.nodeCount; v++) firstIn[v + 1] = firstIn[v + 1]! + firstIn[v]!;
+    const next = firstIn.slice(0, g.nodeCount);
+    const inArc = new Int32Array(g.arcCount);
+    for (let a = 0; a < g.arcCount; a++) inArc[next[g.head[a]!]!++] = a;
+    reverse.set(g, (r = { firstIn, inArc }));
+  }
+  return r;
 }
 
 /** Scratch space for repeated searches on one graph: nothing is allocated per search. */
@@ -92,9 +133,12 @@ export class ShortestPaths {
     this.#pos = new Int32Array(n);
   }
 
-  /** Dijkstra from `source` with arc costs `cost` (indexed by arc), binary heap with decrease-key. */
+  /**
+   * Dijkstra from `source` with arc costs `cost` (indexed by arc), binary heap with decrease-key.
+   * Nodes marked `noThrough` are reached but never left, except the source itself.
+   */
   run(source: number, cost: Float64Array): void {
-    const { firstOut, head } = this.graph;
+    const { firstOut, head, noThrough } = this.graph;
     const dist = this.dist;
     const pred = this.predArc;
     const pos = this.#pos;
@@ -109,9 +153,48 @@ export class ShortestPaths {
       const u = this.#pop();
       pos[u] = -2; // settled
       this.order[this.settled++] = u;
+      if (noThrough[u] === 1 && u !== source) continue;
       const du = dist[u]!;
       for (let a = firstOut[u]!, end = firstOut[u + 1]!; a < end; a++) {
         const v = head[a]!;
+        if (pos[v] === -2) continue;
+        const dv = du + cost[a]!;
+        if (dv < dist[v]!) {
+          dist[v] = dv;
+          pred[v] = a;
+          if (pos[v] === -1) this.#push(v);
+          else this.#up(pos[v]!);
+        }
+      }
+    }
+  }
+
+  /**
+   * Dijkstra towards `target` over arcs reversed: `dist[v]` is the cost from v to the target and
+   * `predArc[v]` the arc leaving v on that path. Nodes marked `noThrough` are only path starts.
+   */
+  runReverse(target: number, cost: Float64Array): void {
+    const { tail, noThrough } = this.graph;
+    const { firstIn, inArc } = reverseIndex(this.graph);
+    const dist = this.dist;
+    const pred = this.predArc;
+    const pos = this.#pos;
+    dist.fill(Infinity);
+    pred.fill(-1);
+    pos.fill(-1);
+    this.#size = 0;
+    this.settled = 0;
+    dist[target] = 0;
+    this.#push(target);
+    while (this.#size > 0) {
+      const u = this.#pop();
+      pos[u] = -2;
+      this.order[this.settled++] = u;
+      if (noThrough[u] === 1 && u !== target) continue;
+      const du = dist[u]!;
+      for (let i = firstIn[u]!, end = firstIn[u + 1]!; i < end; i++) {
+        const a = inArc[i]!;
+        const v = tail[a]!;
         if (pos[v] === -2) continue;
         const dv = du + cost[a]!;
         if (dv < dist[v]!) {

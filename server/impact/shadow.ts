@@ -1,8 +1,9 @@
-import { getPosition, getTimes } from 'suncalc';
+import { getSolarPosition } from 'sunrise-sunset-js';
 
 /**
- * Sun positions and building shadows. suncalc 2 answers in degrees with azimuth clockwise from
- * north (its own typings; the older @types/suncalc describe v1's radians-from-south).
+ * Sun positions by the NREL Solar Position Algorithm (Reda & Andreas, Solar Energy 76(5), 2004;
+ * ±0.0003° from −2000 to 6000) as implemented by sunrise-sunset-js, and building shadows on flat
+ * ground. Angles in degrees; azimuth clockwise from north; elevation topocentric, with refraction.
  */
 export interface SunPosition {
   time: Date;
@@ -12,29 +13,58 @@ export interface SunPosition {
   azimuthDeg: number;
 }
 
-/** Below this altitude shadows run for kilometres; such hours are left out. */
-export const MIN_ALTITUDE_DEG = 2;
+export interface SpaSite {
+  /** Metres above sea level. */
+  elevationM?: number;
+  /** Annual mean pressure, mbar, and temperature, °C (for refraction). */
+  pressureMbar?: number;
+  temperatureC?: number;
+  /** TT − UT, seconds. */
+  deltaT?: number;
+}
 
-/** The default days: the March equinox and the December (winter) solstice of `year`. */
-export function defaultShadowDays(year: number): { label: string; date: Date }[] {
+/** The sun at `time` seen from (lon, lat), by SPA. */
+export function sunPosition(time: Date, lon: number, lat: number, site: SpaSite = {}): SunPosition {
+  const p = getSolarPosition(lat, lon, time, {
+    elevation: site.elevationM ?? 0,
+    pressure: site.pressureMbar ?? 1013,
+    temperature: site.temperatureC ?? 12,
+    deltaT: site.deltaT ?? 69,
+  });
+  if (!p) throw new Error(`no sun position for ${time.toISOString()} at ${lon}, ${lat}`);
+  return { time, altitudeDeg: p.elevation, azimuthDeg: p.azimuth };
+}
+
+/** Minutes between two sun positions of a study (≤ 10, as the issue asks). */
+export const STEP_MINUTES = 10;
+
+export interface StudyDay {
+  label: string;
+  /** The calendar date (UTC midnight of it). */
+  date: Date;
+}
+
+/** The study days of BRE 209: 21 March (the two-hour test) and 21 December, of `year`. */
+export function defaultShadowDays(year: number): StudyDay[] {
   return [
-    { label: 'equinox', date: new Date(Date.UTC(year, 2, 20, 12)) },
-    { label: 'winter_solstice', date: new Date(Date.UTC(year, 11, 21, 12)) },
+    { label: '21 March', date: new Date(Date.UTC(year, 2, 21)) },
+    { label: '21 December', date: new Date(Date.UTC(year, 11, 21)) },
   ];
 }
 
-/** The sun at each whole UTC hour between sunrise and sunset of `day` at (lon, lat). */
-export function hourlySunPositions(day: Date, lon: number, lat: number): SunPosition[] {
-  const times = getTimes(day, lat, lon);
-  const rise = times.sunrise;
-  const set = times.sunset;
-  if (!rise || !set) return [];
+/**
+ * The sun every `stepMinutes` over the local solar day of `day` at (lon, lat) while it is above
+ * the horizon; each position stands for `stepMinutes` of sunshine.
+ */
+export function daySunPositions(day: Date, lon: number, lat: number, stepMinutes = STEP_MINUTES): SunPosition[] {
+  // Local solar midnight ≈ UTC midnight − lon/15 h; the day runs 24 h from there, positions at
+  // the middle of each step.
+  const start = day.getTime() - (lon / 15) * 3_600_000;
   const out: SunPosition[] = [];
-  const hour = 3_600_000;
-  for (let t = Math.ceil(rise.getTime() / hour) * hour; t <= set.getTime(); t += hour) {
-    const time = new Date(t);
-    const p = getPosition(time, lat, lon);
-    if (p.altitude >= MIN_ALTITUDE_DEG) out.push({ time, altitudeDeg: p.altitude, azimuthDeg: p.azimuth });
+  const step = stepMinutes * 60_000;
+  for (let t = start + step / 2; t < start + 86_400_000; t += step) {
+    const p = sunPosition(new Date(t), lon, lat);
+    if (p.altitudeDeg > 0) out.push(p);
   }
   return out;
 }
@@ -55,9 +85,9 @@ type Point = [number, number];
 
 /**
  * The shadow a prism casts on flat ground: the convex hull of its footprint and the footprint
- * moved by the shadow offset. `ring` is in EPSG:3857 metres at latitude `latDeg`, where one
- * ground metre spans 1 / cos(lat) mercator units. Exact for convex footprints, a slight
- * over-estimate for concave ones.
+ * moved by the shadow offset. `ring` is in EPSG:3857 at latitude `latDeg`, where one ground
+ * metre spans 1 / cos(lat) mercator units. Exact for convex footprints, a slight over-estimate
+ * for concave ones; used for the map layer (the figures come from ray casting, shadow-rays.ts).
  */
 export function shadowPolygon(ring: readonly Point[], heightM: number, sun: SunPosition, latDeg: number): Point[] {
   const scale = 1 / Math.cos((latDeg * Math.PI) / 180);
@@ -87,9 +117,4 @@ export function convexHull(points: readonly Point[]): Point[] {
   }
   const hull = [...lower.slice(0, -1), ...upper.slice(0, -1)];
   return [...hull, hull[0]!];
-}
-
-/** WKT of a closed ring, for binding as a parameter (never concatenated into SQL). */
-export function ringWkt(ring: readonly Point[]): string {
-  return `POLYGON((${ring.map(([x, y]) => `${x} ${y}`).join(',')}))`;
 }

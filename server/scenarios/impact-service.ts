@@ -1,33 +1,88 @@
 import { sql, type Kysely } from 'kysely';
+import type { CalibrationReport, ImpactPending, ScenarioImpact } from '../../common/scenario-types';
 import type { Database } from '../db/schema';
-import { buildBaseline, calibrationEpoch, type Baseline } from '../impact/baseline';
-import { CITY_LAYERS } from '../impact/city-model';
-import { computeImpact } from '../impact/engine';
-import { loadFactors } from '../impact/factors';
+import { ApiError } from '../errors';
+import type { BaselineInput } from '../impact/baseline';
+import { CITY_LAYERS, loadCityModel } from '../impact/city-model';
+import { countEpoch, loadCounts } from '../impact/count-data';
+import type { TrafficWorld } from '../impact/demo-world';
+import type { ModelResults } from '../impact/engine';
+import { loadFactors, type FactorSet } from '../impact/factors';
+import { ImpactPool, QueueFullError, type Job, type WorkerSlot } from '../impact/impact-pool';
+import { loadScenarioInputs } from '../impact/scenario-inputs';
+import type { Logger } from '../log';
 import { findScenario } from './scenario-store';
 
-export type ImpactResult = Awaited<ReturnType<typeof computeImpact>> & {
-  scenario: { id: string; name: string; version: number };
-  cache_key: string;
-  computed_at: string;
-  elapsed_ms: number;
-};
+export type ImpactResult = ScenarioImpact;
+
+export interface ImpactServiceOptions {
+  /** Worker threads (TWIN_IMPACT_WORKERS, default 1). */
+  workers?: number;
+  /** Jobs waiting at most (TWIN_IMPACT_QUEUE, default 16); beyond, 503 + Retry-After. */
+  queueSize?: number;
+  /** Time budget per job, seconds (TWIN_IMPACT_TIMEOUT_S, default 120). */
+  timeoutS?: number;
+  log?: Logger;
+}
+
+/** What a baseline build reports back from the worker. */
+export interface BaselineSummary {
+  key: string;
+  calibration: ScenarioImpact['traffic']['calibration'];
+  report: CalibrationReport | null;
+  kpis: ScenarioImpact['traffic']['baseline'];
+  gap: number;
+  iterations: number;
+  timings: Record<string, number>;
+  flagged: { water: { flagged: number; total: number }; power: { flagged: number; total: number } };
+}
+
+export type ImpactAnswer =
+  | { status: 'done'; result: ImpactResult; cached: boolean }
+  | ImpactPending;
 
 /**
- * Impact results, computed once per (scenario version, factor version, baseline layer versions)
- * and kept in `scenario_impacts`; the baseline model is kept in memory under the same
- * factor + layer key and rebuilt when either changes. Concurrent requests share one computation.
+ * Impact results, computed once per (scenario version, factor version, baseline layer versions,
+ * count epoch) and kept in `scenario_impacts`. The computation runs in worker threads through a
+ * bounded, coalescing queue (impact-pool.ts): each worker holds the baseline in memory and is
+ * given the scenario's inputs, read here from the database. Requests never wait for a
+ * computation unless they ask to.
  */
 export class ImpactService {
   readonly #db: Kysely<Database>;
-  #baseline: { key: string; value: Promise<Baseline> } | null = null;
-  readonly #inflight = new Map<string, Promise<ImpactResult>>();
+  readonly #pool: ImpactPool;
+  readonly #log: Logger | undefined;
+  #summary: BaselineSummary | null = null;
+  #lon: { layers: string; lon: number } | null = null;
+  #epoch: { peak: number; at: number; value: string } | null = null;
 
-  constructor(db: Kysely<Database>) {
+  /** The time budget of one job, ms: how long a download may wait for its result. */
+  readonly timeoutMs: number;
+
+  constructor(db: Kysely<Database>, options: ImpactServiceOptions = {}) {
     this.#db = db;
+    this.timeoutMs = (options.timeoutS ?? 120) * 1000;
+    this.#log = options.log;
+    this.#pool = new ImpactPool({
+      workers: options.workers ?? 1,
+      queueSize: options.queueSize ?? 16,
+      timeoutMs: (options.timeoutS ?? 120) * 1000,
+      onError: (err, key) => this.#log?.error({ err, job: key }, 'impact job failed'),
+    });
   }
 
-  async #baselineKey(): Promise<{ key: string; factors: Awaited<ReturnType<typeof loadFactors>> }> {
+  async #cityLongitude(layers: string): Promise<number> {
+    if (this.#lon?.layers !== layers) {
+      const { rows } = await sql<{ lon: number | null }>`
+        SELECT ST_X(ST_Transform(ST_SetSRID(ST_Centroid(ST_Extent(geom)::geometry), 3857), 4326))::float8 AS lon
+        FROM road_nodes`.execute(this.#db);
+      this.#lon = { layers, lon: Number(rows[0]?.lon ?? 0) };
+    }
+    return this.#lon.lon;
+  }
+
+  /** The key of the current baseline: factors, city layers and the peak-hour counts. */
+  async #baselineKey(): Promise<{ key: string; factors: FactorSet; lon: number }> {
     const factors = await loadFactors(this.#db);
     const rows = await this.#db
       .selectFrom('layer_versions')
@@ -35,29 +90,60 @@ export class ImpactService {
       .where('layer', 'in', CITY_LAYERS)
       .orderBy('layer')
       .execute();
-    const calibration = await calibrationEpoch(this.#db);
     const layers = rows.map((r) => `${r.layer}=${r.version}`).join(',');
-    return { key: `f${factors.version}|${layers}|cal=${calibration}`, factors };
-  }
-
-  /** The baseline for the current factors and city data. */
-  async baseline(): Promise<{ key: string; baseline: Baseline }> {
-    const { key, factors } = await this.#baselineKey();
-    if (this.#baseline?.key !== key) {
-      const value = buildBaseline(this.#db, factors);
-      this.#baseline = { key, value };
-      value.catch(() => {
-        if (this.#baseline?.value === value) this.#baseline = null;
-      });
+    const lon = await this.#cityLongitude(layers);
+    const peak = factors.get('traffic.peak_hour_local');
+    if (!this.#epoch || this.#epoch.peak !== peak || Date.now() - this.#epoch.at > EPOCH_TTL_MS) {
+      this.#epoch = { peak, at: Date.now(), value: await countEpoch(this.#db, lon, peak) };
     }
-    return { key, baseline: await this.#baseline.value };
+    const epoch = this.#epoch.value;
+    return { key: `f${factors.version}|${layers}|counts=${epoch}`, factors, lon };
   }
 
-  /** The impact of a scenario's current version: from the cache, or computed and stored. */
-  async impact(scenarioId: string): Promise<{ result: ImpactResult; cached: boolean }> {
+  /** Makes `slot` hold the baseline `key`: reads the city and the counts here, builds it there. */
+  async #ensureBaseline(slot: WorkerSlot, key: string, factors: FactorSet, lon: number, setPhase: (p: string) => void): Promise<BaselineSummary> {
+    if (slot.baselineKey === key && this.#summary?.key === key) return this.#summary;
+    setPhase('loading');
+    const city = await loadCityModel(this.#db);
+    const { counts } = await loadCounts(this.#db, lon, factors.get('traffic.peak_hour_local'));
+    const input: BaselineInput = { key, city, factors: factors.toJSON(), counts };
+    const summary = await slot.call<BaselineSummary>({ type: 'baseline', input }, (p) => setPhase(`baseline: ${p}`));
+    slot.baselineKey = key;
+    this.#summary = summary;
+    this.#log?.info({ key, gap: summary.gap, calibration: summary.calibration.status, timings: summary.timings }, 'impact baseline built');
+    return summary;
+  }
+
+  /** The baseline (built if needed): a job of its own in the queue. */
+  baseline(): Promise<BaselineSummary> {
+    return this.#baselineJob().promise;
+  }
+
+  #baselineJob(): Job<BaselineSummary> {
+    return this.#submit('baseline', async (slot, setPhase) => {
+      const { key, factors, lon } = await this.#baselineKey();
+      return this.#ensureBaseline(slot, key, factors, lon, setPhase);
+    });
+  }
+
+  #submit<T>(key: string, run: (slot: WorkerSlot, setPhase: (p: string) => void) => Promise<T>, baselineKey?: string): Job<T> {
+    try {
+      return this.#pool.submit(key, run, baselineKey ? (s) => s.baselineKey === baselineKey : undefined);
+    } catch (error) {
+      if (error instanceof QueueFullError) throw new ApiError(503, 'unavailable', error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * The impact of a scenario's current version: from the cache, else computed in the queue.
+   * Waits up to `waitMs` for a computation; past that answers its status instead.
+   */
+  async impact(scenarioId: string, waitMs = 0): Promise<ImpactAnswer> {
     const scenario = await findScenario(this.#db, scenarioId);
-    const { key: baseKey } = await this.#baselineKey();
-    const cacheKey = `v${scenario.version}|${baseKey}`;
+    const s = { id: scenario.id, name: scenario.name, version: Number(scenario.version) };
+    const { key: baseKey, factors, lon } = await this.#baselineKey();
+    const cacheKey = `v${s.version}|${baseKey}`;
     const stored = await this.#db
       .selectFrom('scenario_impacts')
       .select('result')
@@ -65,28 +151,59 @@ export class ImpactService {
       .where('cache_key', '=', cacheKey)
       .executeTakeFirst();
     if (stored) {
-      const result = typeof stored.result === 'string' ? JSON.parse(stored.result) : stored.result;
-      return { result: result as ImpactResult, cached: true };
+      const result = (typeof stored.result === 'string' ? JSON.parse(stored.result) : stored.result) as ImpactResult;
+      return { status: 'done', result, cached: true };
     }
-    const flightKey = `${scenarioId}|${cacheKey}`;
-    let flight = this.#inflight.get(flightKey);
-    if (!flight) {
-      flight = this.#compute(scenario, cacheKey).finally(() => this.#inflight.delete(flightKey));
-      this.#inflight.set(flightKey, flight);
+    const jobKey = `impact|${s.id}|${cacheKey}`;
+    const job = this.#pool.job(jobKey) ?? this.#submit(jobKey, (slot, setPhase) => this.#compute(slot, s, cacheKey, baseKey, factors, lon, setPhase), baseKey);
+    if (job.state !== 'failed' && waitMs > 0) {
+      const done = await Promise.race([job.promise.then((r) => r as ImpactResult, () => null), sleep(waitMs).then(() => undefined)]);
+      if (done) return { status: 'done', result: done, cached: false };
     }
-    return { result: await flight, cached: false };
+    return this.#pending(job, s);
   }
 
-  async #compute(scenario: { id: string; name: string; version: number }, cacheKey: string): Promise<ImpactResult> {
+  #pending(job: Job, s: { id: string; version: number }): ImpactPending {
+    return {
+      status: job.state === 'done' ? 'running' : (job.state as ImpactPending['status']),
+      scenario: { id: s.id, version: s.version },
+      position: job.state === 'queued' ? this.#pool.position(job.key) : null,
+      phase: job.state === 'running' ? job.phase : null,
+      queued_at: job.queuedAt.toISOString(),
+      started_at: job.startedAt?.toISOString() ?? null,
+      error: job.error,
+    };
+  }
+
+  /** The result, waiting for it up to `waitMs`; 503 (Retry-After) when it is not ready by then. */
+  async result(scenarioId: string, waitMs: number): Promise<ImpactResult> {
+    const answer = await this.impact(scenarioId, waitMs);
+    if (answer.status === 'done') return answer.result;
+    if (answer.status === 'failed') throw new ApiError(503, answer.error?.code === 'timeout' ? 'timeout' : 'unavailable', answer.error?.message ?? 'the impact computation failed');
+    throw new ApiError(503, 'unavailable', `the impact is ${answer.status}; try again shortly`);
+  }
+
+  async #compute(
+    slot: WorkerSlot,
+    scenario: { id: string; name: string; version: number },
+    cacheKey: string,
+    baseKey: string,
+    factors: FactorSet,
+    lon: number,
+    setPhase: (p: string) => void,
+  ): Promise<ImpactResult> {
     const started = performance.now();
-    const { baseline } = await this.baseline();
-    const impact = await computeImpact(this.#db, baseline, scenario.id);
+    await this.#ensureBaseline(slot, baseKey, factors, lon, setPhase);
+    setPhase('inputs');
+    const inputs = await loadScenarioInputs(this.#db, scenario);
+    const models = await slot.call<ModelResults>({ type: 'impact', key: baseKey, inputs }, setPhase);
     const result: ImpactResult = {
-      scenario: { id: scenario.id, name: scenario.name, version: scenario.version },
+      scenario,
       cache_key: cacheKey,
       computed_at: new Date().toISOString(),
       elapsed_ms: Math.round(performance.now() - started),
-      ...impact,
+      status: 'done',
+      ...models,
     };
     // Every change to the edits bumps the version in the same transaction, so an unchanged
     // version after computing means the edits read were those of this version; otherwise the
@@ -100,4 +217,38 @@ export class ImpactService {
       ON CONFLICT (scenario_id, cache_key) DO NOTHING`.execute(this.#db);
     return result;
   }
+
+  /**
+   * The calibration of the current baseline (`GET /api/impact/calibration`), building the
+   * baseline when needed; null while it is not ready after `waitMs`.
+   */
+  async calibration(waitMs: number): Promise<{ summary: BaselineSummary } | { pending: Job }> {
+    const { key } = await this.#baselineKey();
+    if (this.#summary?.key === key) return { summary: this.#summary };
+    const job = this.#baselineJob();
+    if (waitMs > 0) {
+      const done = await Promise.race([job.promise.catch(() => null), sleep(waitMs).then(() => undefined)]);
+      if (done) return { summary: done };
+    }
+    return { pending: job };
+  }
+
+  /** The demo city's simulated traffic, from the current baseline's prior matrix (demo-world.ts). */
+  async demoWorld(seed: number): Promise<TrafficWorld> {
+    const job = this.#submit(`world|${seed}`, async (slot, setPhase) => {
+      const { key, factors, lon } = await this.#baselineKey();
+      await this.#ensureBaseline(slot, key, factors, lon, setPhase);
+      return slot.call<TrafficWorld>({ type: 'world', key, options: { seed } });
+    });
+    return job.promise;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
 }
+
+/** The count epoch is looked up at most this often. */
+const EPOCH_TTL_MS = 5_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
+import { IMPACT_MODELS, type ImpactModelKey } from '../../common/impact-models';
 import type { ImpactResult } from './impact-service';
 
 /** The scenario's edits as GeoJSON (WGS84): added geometry, or the baseline feature an edit targets. */
@@ -34,29 +35,61 @@ function csvCell(v: unknown): string {
   return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** The impact report as CSV: one row per figure with baseline, scenario, delta, unit and sources. */
+/**
+ * The impact report as CSV: one row per figure with baseline, scenario, delta, unit and the
+ * sources of the factors its model uses — the models and their factor lists are those of
+ * common/impact-models.ts, the same list the engine runs and the panel shows.
+ */
 export function impactCsv(r: ImpactResult): string {
   const rows: unknown[][] = [['section', 'metric', 'baseline', 'scenario', 'delta', 'unit', 'sources']];
-  const sources = (fs: { key: string; source: string }[]) => fs.map((f) => `${f.key}: ${f.source}`).join(' | ');
-  const units: Record<string, string> = { gfa_m2: 'm²', nia_m2: 'm²', dwellings: 'dwellings', residents: 'persons', jobs: 'jobs' };
-  for (const k of ['gfa_m2', 'nia_m2', 'dwellings', 'residents', 'jobs'] as const) {
-    rows.push(['yield', k, r.yield.baseline[k], r.yield.scenario[k], r.yield.delta[k], units[k], sources(r.yield.factors)]);
+  for (const model of IMPACT_MODELS) {
+    const cited = citedFactors(r, model.key);
+    const sources = cited.map((f) => `${f.key}: ${f.source}`).join(' | ');
+    for (const row of modelRows(r, model.key)) rows.push([model.key, ...row, sources]);
   }
-  const tu: Record<string, string> = { vehicle_km: 'veh·km/h', vehicle_hours: 'veh·h/h', mean_delay_s: 's', trips: 'veh/h' };
-  for (const k of ['vehicle_km', 'vehicle_hours', 'mean_delay_s', 'trips'] as const) {
-    const v = r.traffic.kpis[k];
-    rows.push(['traffic', k, v.baseline, v.scenario, v.delta, tu[k], sources(r.traffic.factors)]);
-  }
-  for (const net of ['water', 'power'] as const) {
-    const s = r.utilities[net];
-    rows.push(['utilities', `${net}_demand`, s.baseline.demand, s.scenario.demand, s.delta.demand, s.unit, sources(r.utilities.factors)]);
-    rows.push(['utilities', `${net}_assets_over_capacity`, s.baseline.over_capacity, s.scenario.over_capacity, s.delta.over_capacity, 'assets', '']);
-  }
-  for (const f of r.utilities.flagged) rows.push(['utilities_flagged', `${f.asset} ${f.id}`, f.baseline_load, f.load, f.headroom, f.unit, '']);
-  for (const n of r.shadow.neighbours) rows.push(['shadow', `building ${n.building_id}`, 0, n.total_hours, n.total_hours, 'hours', '']);
-  for (const p of r.shadow.parks) rows.push(['shadow', `park ${p.land_use_id}`, 0, p.total_hours, p.total_hours, 'hours', '']);
-  for (const z of r.zoning.flagged) rows.push(['zoning', `edit ${z.edit_id}`, z.max_height_m, z.height_m, z.excess_m, 'm', `land_use ${z.zone_id}`]);
   return rows.map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+function citedFactors(r: ImpactResult, key: ImpactModelKey): { key: string; source: string }[] {
+  const section = r[key] as { factors?: { key: string; source: string }[] };
+  return section.factors ?? [];
+}
+
+/** [metric, baseline, scenario, delta, unit] rows of one model's section. */
+function modelRows(r: ImpactResult, key: ImpactModelKey): unknown[][] {
+  switch (key) {
+    case 'yield': {
+      const units: Record<string, string> = { gfa_m2: 'm²', nia_m2: 'm²', dwellings: 'dwellings', residents: 'persons', jobs: 'jobs' };
+      return (['gfa_m2', 'nia_m2', 'dwellings', 'residents', 'jobs'] as const).map((k) => [k, r.yield.baseline[k], r.yield.scenario[k], r.yield.delta[k], units[k]]);
+    }
+    case 'traffic': {
+      const t = r.traffic;
+      const tu: Record<string, string> = { vehicle_km: 'veh·km/h', vehicle_hours: 'veh·h/h', mean_delay_s: 's', trips: 'veh/h' };
+      return [
+        ...(['vehicle_km', 'vehicle_hours', 'mean_delay_s', 'trips'] as const).map((k) => [k, t.kpis[k].baseline, t.kpis[k].scenario, t.kpis[k].delta, tu[k]]),
+        ['relative_gap', t.assignment.baseline_relative_gap, t.assignment.relative_gap, '', 'ratio'],
+        ['calibration_geh_lt_5_share', t.calibration.geh_lt_5_share ?? '', '', '', 'share of count sites'],
+        ['outside_model_trips', t.outside_model.amount, t.outside_model.amount, 0, t.outside_model.unit],
+      ];
+    }
+    case 'water':
+    case 'power': {
+      const n = r[key];
+      return [
+        ['demand', n.baseline.demand, n.scenario.demand, n.delta.demand, n.unit],
+        ['flagged_assets', n.baseline.flagged, n.scenario.flagged, n.delta.flagged, 'assets (delta: newly flagged)'],
+        ...n.flagged.map((a) => [`${a.asset} ${a.id} ${a.metric}`, a.baseline, a.value, a.value - a.baseline, a.unit]),
+        ['outside_model_demand', n.outside_model.amount, n.outside_model.amount, 0, n.outside_model.unit],
+      ];
+    }
+    case 'shadow':
+      return [
+        ...r.shadow.neighbours.flatMap((n) => Object.entries(n.hours_lost).map(([day, h]) => [`building ${n.building_id} sun hours lost ${day}`, 0, h, h, 'hours'])),
+        ...r.shadow.parks.map((p) => [`park ${p.land_use_id} share with ≥ 2 h sun (21 March)`, p.sunlit_2h_share_before, p.sunlit_2h_share_after, p.sunlit_2h_share_after - p.sunlit_2h_share_before, 'share']),
+      ];
+    case 'zoning':
+      return r.zoning.flagged.map((z) => [`edit ${z.edit_id} height over land_use ${z.zone_id}`, z.max_height_m, z.height_m, z.excess_m, 'm']);
+  }
 }
 
 export const IMPACT_LAYERS = ['traffic', 'utilities', 'shadow'] as const;
@@ -90,7 +123,7 @@ export async function impactLayer(db: Kysely<Database>, r: ImpactResult, layer: 
       }),
     };
   }
-  const assets = r.utilities.assets as { asset: string; id: string }[];
+  const assets = [...r.water.assets, ...r.power.assets];
   const tables = { water_pipe: 'water_pipes', water_node: 'water_nodes', power_line: 'power_lines', power_node: 'power_nodes' } as const;
   const features: unknown[] = [];
   for (const [asset, table] of Object.entries(tables)) {
@@ -116,5 +149,9 @@ async function addedRoadGeometries(db: Kysely<Database>, scenarioId: string) {
  * which pipes, lines and nodes go over capacity is critical-infrastructure detail for staff.
  */
 export function publicImpact(r: ImpactResult): ImpactResult {
-  return { ...r, utilities: { ...r.utilities, flagged: [], assets: [] } };
+  return {
+    ...r,
+    water: { ...r.water, flagged: [], assets: [] },
+    power: { ...r.power, flagged: [], assets: [] },
+  };
 }

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
 import { loadFactors } from '../impact/factors';
+import { FACTORS } from '../../common/impact-models';
 import { valid } from '../validate';
 import { inTransaction, recordAudit } from '../auth/audit';
-import { denied } from '../auth/guard';
 import { actorOf, isStaff, principalOf, viewerOf, type Principal } from '../auth/principal';
 import { DuplicateSchema, EditSchema, FactorUpdateSchema, ScenarioCreateSchema, ScenarioUpdateSchema } from './edit-schema';
 import type { ImpactService } from './impact-service';
@@ -14,7 +14,7 @@ import type { Feature } from 'geojson';
 import type { ExportService } from '../exports/export-service';
 import { columnsOf } from '../exports/export-tables';
 import { sendExport } from '../exports/export-routes';
-import { editsGeoJson, IMPACT_LAYERS, impactCsv, impactLayer, publicImpact, type ImpactLayer } from './scenario-export';
+import { editsGeoJson, impactCsv, publicImpact } from './scenario-export';
 import {
   addEdit,
   createScenario,
@@ -63,8 +63,8 @@ async function ownerFor(db: Kysely<Database> | Transaction<Database>, p: Princip
  * `/api/scenarios` (issue #5; rights from issue #9):
  *   GET / · POST / · GET /{id} · PATCH /{id} · DELETE /{id} · POST /{id}/duplicate
  *   GET /{id}/edits · POST /{id}/edits · PUT|PATCH /{id}/edits/{editId} · DELETE /{id}/edits/{editId}
- *   GET /{id}/impact · GET /{id}/impact/layers/{traffic|utilities|shadow}.geojson
  *   GET /{id}/export?format=geojson|gpkg|fgb|csv|json · GET|PUT /{id}/shares
+ * (the impact routes, GET /{id}/impact…, are in impact-routes.ts, with the same access rules)
  * Who sees and changes which scenario is `scenarioAccessSql` (server/auth): every read and
  * change goes through `findScenarioFor`; every change writes its audit row in its transaction.
  */
@@ -204,28 +204,6 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
       });
       return c.json(result);
     })
-    .get('/:id/impact', async (c) => {
-      const { p, viewer } = who(c);
-      const sid = id(c);
-      await findScenarioFor(db, sid, viewer, 'read');
-      const { result, cached } = await impacts.impact(sid);
-      c.header('X-Impact-Cache', cached ? 'hit' : 'miss');
-      return c.json(isStaff(p) ? result : publicImpact(result));
-    })
-    .get('/:id/impact/layers/:layer', async (c) => {
-      const { p, viewer } = who(c);
-      const sid = id(c);
-      const layer = c.req.param('layer').replace(/\.geojson$/, '');
-      if (!(IMPACT_LAYERS as readonly string[]).includes(layer)) {
-        throw new ApiError(404, 'not_found', `impact layers: ${IMPACT_LAYERS.join(', ')}`);
-      }
-      await findScenarioFor(db, sid, viewer, 'read');
-      // Which pipes and lines a scenario overloads is staff detail (issue #9).
-      if (layer === 'utilities' && !isStaff(p)) throw denied(p, 'the utilities layer is for staff');
-      const { result } = await impacts.impact(sid);
-      c.header('Content-Type', 'application/geo+json');
-      return c.body(JSON.stringify(await impactLayer(db, result, layer as ImpactLayer)));
-    })
     .get('/:id/export', async (c) => {
       const { p, viewer } = who(c);
       const sid = id(c);
@@ -244,7 +222,7 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
           exports.exportFeatures({ name: 'scenario_edits', geometryType: 'GEOMETRY', columns: columnsOf(features) }, features, format));
       }
       if (format === 'json' || format === 'csv') {
-        const { result: full } = await impacts.impact(sid);
+        const full = await impacts.result(sid, impacts.timeoutMs);
         const result = isStaff(p) ? full : publicImpact(full);
         c.header('Content-Disposition', `attachment; filename="${file}-impact.${format}"`);
         if (format === 'json') return c.json(result);
@@ -280,6 +258,10 @@ export function impactFactorRoutes({ db }: { db: Kysely<Database> }) {
       const key = c.req.param('key');
       if (!/^[a-z][a-z0-9_.]{0,99}$/.test(key)) throw new ApiError(400, 'bad_request', 'factor keys look like residential.dwelling_size_m2');
       const input = c.req.valid('json');
+      const range = (FACTORS as Record<string, { unit: string; min: number; max: number } | undefined>)[key];
+      if (range && (input.value < range.min || input.value > range.max)) {
+        throw new ApiError(400, 'bad_request', `${key} must be from ${range.min} to ${range.max} ${range.unit}`);
+      }
       // Divisors (storey height, dwelling size, m² per job, power factor) must stay positive.
       const divisor = /(storey_height_m|dwelling_size_m2|m2_per_job|power_factor)$/.test(key);
       if (input.value < 0 || (divisor && input.value === 0)) {

@@ -5,7 +5,7 @@ import { AnomalyMonitor } from './anomaly-monitor';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 import { MqttIngest } from './mqtt-ingest';
 import type { SensorService } from './sensor-service';
-import { Simulator } from './simulator';
+import { Simulator, type WorldProvider } from './simulator';
 
 export interface RuntimeOptions {
   /** MQTT ingest (external broker at MQTT_URL, or the in-process one); default from config. */
@@ -14,6 +14,10 @@ export interface RuntimeOptions {
   simulator?: boolean;
   /** The anomaly monitor; default on. */
   anomalies?: boolean;
+  /** The demo's traffic, for the simulator's count and speed sensors (the impact model's world). */
+  world?: WorldProvider;
+  /** Write the last peak hour of counts when there are none (with `world`; `npm start` does). */
+  backfillPeak?: boolean;
 }
 
 export interface SensorRuntimeHandle {
@@ -90,10 +94,17 @@ export async function startSensorRuntime(
   }
 
   if (options.simulator ?? (s.simulator && config.demo.enabled)) {
-    handle.simulator = new Simulator(service, { periodS: s.simulatorPeriodS });
+    handle.simulator = new Simulator(service, { periodS: s.simulatorPeriodS, world: options.world });
     await handle.simulator.start();
     service.adopt(handle.simulator);
     log.info({ sensors: handle.simulator.size, periodS: s.simulatorPeriodS }, 'simulator: on (TWIN_SIMULATOR=off to stop)');
+    if (options.world && options.backfillPeak) {
+      const sim = handle.simulator;
+      sim.backfillLatestPeak(config.demo.center[0]).then(
+        (n) => n > 0 && log.info({ readings: n }, 'simulator: wrote the last peak hour of traffic counts, so the demo baseline can be calibrated'),
+        (error: unknown) => log.warn({ err: error }, 'simulator: could not write the last peak hour of counts'),
+      );
+    }
   }
   return handle;
 }

@@ -8,6 +8,13 @@ export interface SimContext {
   hoursSinceStart: number;
   /** A uniform random number in [0, 1) for measurement noise. */
   noise: number;
+  /**
+   * The demo city's peak-hour traffic on the sensor's road link (server/impact/demo-world.ts):
+   * volume, both directions, veh/h, and the larger direction's v/c. With it, flows follow the
+   * daily profile scaled to that peak and speeds follow the model's BPR curve, so the simulated
+   * city and the traffic model agree; without it, flows and speeds follow capacity.
+   */
+  link?: { volume: number; vc: number };
 }
 
 /** Demo city longitude: local solar time is UTC + lon / 15 h. */
@@ -24,6 +31,10 @@ export const localHour = (ts: number) => ((((ts / 3600_000 + LON / 15) % 24) + 2
 /** Traffic demand ÷ capacity over the day: morning and evening peaks, a midday plateau. */
 export const trafficDemand = (h: number) =>
   0.12 + 0.78 * bump(h, 8, 1.2) + 0.85 * bump(h, 17.5, 1.5) + 0.4 * bump(h, 13, 3);
+/** Mean of the traffic profile over the model's peak hour, 17:00–18:00 local (traffic.peak_hour_local). */
+export const PEAK_HOUR_LOCAL = 17;
+const PEAK_PROFILE = Array.from({ length: 60 }, (_, i) => trafficDemand(PEAK_HOUR_LOCAL + (i + 0.5) / 60)).reduce((a, b) => a + b, 0) / 60;
+
 /** Water demand over the day (peaks at breakfast and dinner). */
 export const waterDemand = (h: number) => 0.2 + 0.7 * bump(h, 7.5, 1.3) + 0.6 * bump(h, 19, 1.8);
 /** Electricity demand over the day (evening peak). */
@@ -47,13 +58,22 @@ export function simulatedValue(
   let v: number;
   switch (sensor.kind) {
     case 'traffic_speed': {
-      const load = trafficDemand(h) * (ctx.arterial ? 1.25 : 1.0);
-      v = ref / (1 + 0.6 * load ** 4);
+      if (ctx.link) {
+        // BPR, as the model: t = t0 (1 + 0.15 (v/c)^4), so speed = free flow ÷ (1 + 0.15 (v/c)^4).
+        const vc = (ctx.link.vc * trafficDemand(h)) / PEAK_PROFILE;
+        v = ref / (1 + 0.15 * vc ** 4);
+      } else {
+        const load = trafficDemand(h) * (ctx.arterial ? 1.25 : 1.0);
+        v = ref / (1 + 0.6 * load ** 4);
+      }
       if (ctx.incident) v *= 0.3;
       break;
     }
     case 'traffic_flow':
-      v = ref * Math.min(1.02, trafficDemand(h) * 0.9) * (ctx.incident ? 0.5 : 1);
+      v = ctx.link
+        ? (ctx.link.volume * trafficDemand(h)) / PEAK_PROFILE
+        : ref * Math.min(1.02, trafficDemand(h) * 0.9);
+      if (ctx.incident) v *= 0.5;
       break;
     case 'water_pressure':
       v = ref * (1.08 - 0.18 * waterDemand(h));

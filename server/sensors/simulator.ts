@@ -2,7 +2,13 @@ import { DEMO_SENSOR_PREFIX } from '../../data/demo-sensors';
 import type { ResolvedReading } from './ingest-writer';
 import type { SensorMeta } from './sensor-registry';
 import type { SensorService } from './sensor-service';
-import { simulatedValue, type Fault } from './simulated-values';
+import { PEAK_HOUR_LOCAL, simulatedValue, type Fault } from './simulated-values';
+import type { TrafficWorld } from '../impact/demo-world';
+import { peakWindows } from '../impact/count-data';
+import { sql } from 'kysely';
+
+/** The demo city's peak-hour traffic per road link, from the impact model (demo-world.ts). */
+export type WorldProvider = () => Promise<TrafficWorld>;
 
 /** Readings are written in one batch this often. */
 const TICK_MS = 5000;
@@ -33,10 +39,21 @@ export class Simulator {
   #timer: NodeJS.Timeout | undefined;
   #startedAt = Date.now();
   #writing = false;
+  readonly #worldProvider: WorldProvider | undefined;
+  /** Road link id → its peak-hour traffic; null until the world is computed. */
+  #world: Map<string, { volume: number; vc: number }> | null = null;
 
-  constructor(service: SensorService, { periodS }: { periodS: number }) {
+  constructor(service: SensorService, { periodS, world }: { periodS: number; world?: WorldProvider }) {
     this.#service = service;
     this.#periodMs = periodS * 1000;
+    this.#worldProvider = world;
+  }
+
+  /** Resolves when the traffic world is known (at once without a provider). */
+  async worldReady(): Promise<void> {
+    if (!this.#worldProvider || this.#world) return;
+    const w = await this.#worldProvider();
+    this.#world = new Map(w.linkIds.map((id, i) => [id, { volume: w.volume[i]!, vc: w.vc[i]! }]));
   }
 
   get size(): number {
@@ -71,6 +88,61 @@ export class Simulator {
     }
     this.#timer = setInterval(() => void this.tick(Date.now()), TICK_MS);
     this.#timer.unref();
+    // Traffic sensors wait for the world (computed in an impact worker, seconds); the rest start now.
+    this.worldReady().catch((error: unknown) => this.#service.log.warn({ err: error }, 'simulator: no traffic world; traffic sensors follow capacity'));
+  }
+
+  /** The reading of one sensor at `ts`, or null (a dropping-out sensor, or traffic before the world is known). */
+  #reading(s: SimSensor, ts: number): number | null {
+    const traffic = s.meta.kind === 'traffic_flow' || s.meta.kind === 'traffic_speed';
+    if (traffic && this.#worldProvider && !this.#world) return null;
+    const incident = (this.#incidents.get(s.meta.assetId ?? '') ?? 0) > ts;
+    return simulatedValue(s.meta, ts, {
+      arterial: s.arterial,
+      incident,
+      fault: s.fault,
+      hoursSinceStart: (ts - this.#startedAt) / 3600_000,
+      noise: Math.random(),
+      link: traffic && s.meta.assetType === 'road_link' ? this.#world?.get(s.meta.assetId ?? '') : undefined,
+    });
+  }
+
+  /**
+   * The demo's last peak hour of traffic counts, when the database has none: so a demo that has
+   * just started can calibrate its traffic baseline (the impact model reads peak-hour counts).
+   * Every 5 minutes of that hour, through the same writer. Returns the readings written.
+   */
+  async backfillLatestPeak(lon: number): Promise<number> {
+    const [window] = peakWindows(new Date(), lon, PEAK_HOUR_LOCAL, 1);
+    if (!window) return 0;
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM readings r JOIN sensors s ON s.id = r.sensor_id
+      WHERE s.kind = 'traffic_flow' AND r.ts >= ${window[0].toISOString()}::timestamptz
+        AND r.ts < ${window[1].toISOString()}::timestamptz`.execute(this.#service.backend.db);
+    if (Number(rows[0]?.n ?? 0) > 0) return 0;
+    return this.backfill(window[0].getTime() + 150_000, window[1].getTime(), 300_000, ['traffic_flow', 'traffic_speed']);
+  }
+
+  /**
+   * Writes the readings the sensors of `kinds` would have sent in [from, to), every `stepMs`,
+   * through the same writer: history for a demo that has just started (and for tests).
+   * Returns the number written.
+   */
+  async backfill(from: number, to: number, stepMs: number, kinds: readonly string[]): Promise<number> {
+    await this.worldReady();
+    let written = 0;
+    for (let t = from; t < to; t += stepMs) {
+      const rows: ResolvedReading[] = [];
+      const ts = Math.floor(t / 1000) * 1000;
+      for (const s of this.#sensors) {
+        if (!kinds.includes(s.meta.kind)) continue;
+        const value = this.#reading(s, ts);
+        if (value !== null) rows.push({ sensorId: s.meta.id, ts, value });
+      }
+      if (rows.length > 0) await this.#service.writer.submit(rows);
+      written += rows.length;
+    }
+    return written;
   }
 
   /** Writes every reading due by `now`; skipped while the previous batch is still being written. */
@@ -84,14 +156,7 @@ export class Simulator {
         while (s.nextDue <= now) {
           const ts = Math.floor(s.nextDue / 1000) * 1000;
           s.nextDue += this.#periodMs;
-          const incident = (this.#incidents.get(s.meta.assetId ?? '') ?? 0) > ts;
-          const value = simulatedValue(s.meta, ts, {
-            arterial: s.arterial,
-            incident,
-            fault: s.fault,
-            hoursSinceStart: (ts - this.#startedAt) / 3600_000,
-            noise: Math.random(),
-          });
+          const value = this.#reading(s, ts);
           if (value !== null) rows.push({ sensorId: s.meta.id, ts, value });
         }
       }

@@ -117,7 +117,13 @@ describe.skipIf(!HAS_CHROMIUM)(
         await expect.poll(() => page.getByTestId('edit-list').textContent(), { timeout: 60_000 }).toMatch(/add building, 40 floors/);
         await expect.poll(() => gfaCell.textContent(), { timeout: SLOW }).toMatch(/^\+[1-9][0-9,]* m²/);
         await expect.poll(() => page.getByTestId('impact-panel').locator('tr[data-key="dwellings"] td').textContent()).toMatch(/^\+[1-9]/);
-        expect(await page.getByTestId('impact-panel').textContent()).toMatch(/Factors and sources/);
+        const panel = await page.getByTestId('impact-panel').textContent();
+        expect(panel).toMatch(/Method, reference and factors/);
+        // The calibration quality stands next to the traffic figures, with the gap reached.
+        expect(await page.getByTestId('calibration').textContent()).toMatch(/calibrated|GEH/i);
+        expect(panel).toMatch(/Relative gap \d\.\de-\d/);
+        expect(panel).toMatch(/Newly flagged assets/);
+        await page.screenshot({ path: join(ARTIFACTS_DIR, 'scenario-impact-panel.png') });
 
         // 3D: the tower rises above the site in the scenario view.
         await camera(55);

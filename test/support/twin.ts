@@ -33,5 +33,6 @@ export async function createTestTwin(
     if (!t) tokens.set(name, (t = tokenHeaders(backend.db, name, role)));
     return t;
   };
-  return { ...database, ...twin, config, as };
+  // The impact workers go with the database: a test file's twin leaves no thread behind.
+  return { ...database, ...twin, config, as, dispose: async () => { await twin.impacts.close(); await database.dispose(); } };
 }

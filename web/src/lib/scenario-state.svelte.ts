@@ -3,6 +3,7 @@ import type {
   Scenario,
   ScenarioEdit,
   ScenarioEditInput,
+  ImpactPending,
   ScenarioImpact,
   ScenarioShare,
   ScenarioWithEdits,
@@ -61,6 +62,8 @@ export class ScenarioState {
   current = $state.raw<ScenarioWithEdits | null>(null);
   impact = $state.raw<ScenarioImpact | null>(null);
   impactLoading = $state(false);
+  /** While the impact is computed in the server's queue: queued (with its place) or running (with its phase). */
+  impactStatus = $state.raw<ImpactPending | null>(null);
   busy = $state(false);
   error = $state<string | null>(null);
   #undo = $state.raw<Step[]>([]);
@@ -249,15 +252,39 @@ export class ScenarioState {
     });
   }
 
-  /** Fetches the impact of the open scenario's current version (a newer request wins). */
+  /**
+   * Fetches the impact of the open scenario's current version (a newer request wins). The server
+   * answers 202 with the job's status while its worker computes it: the status is shown and the
+   * request is repeated (each one waits up to 10 s on the server) until the result is ready.
+   */
   async refreshImpact(): Promise<void> {
     const s = this.current;
     if (!s) return;
     const request = ++this.#impactRequest;
     this.impactLoading = true;
     try {
-      const impact = await getJson<ScenarioImpact>(`/api/scenarios/${s.id}/impact`);
-      if (request === this.#impactRequest) this.impact = impact;
+      for (let attempt = 0; request === this.#impactRequest; attempt++) {
+        const res = await fetch(`/api/scenarios/${s.id}/impact?wait=${attempt === 0 ? 2 : 10}`, { headers: { Accept: 'application/json' } });
+        const body = (await res.json().catch(() => null)) as (ScenarioImpact | ImpactPending | { error?: { message?: string } }) | null;
+        if (request !== this.#impactRequest) return;
+        if (res.status === 200) {
+          this.impact = body as ScenarioImpact;
+          this.impactStatus = null;
+          return;
+        }
+        if (res.status === 202) {
+          this.impactStatus = body as ImpactPending;
+          continue;
+        }
+        const message = (body as { error?: { message?: string } } | null)?.error?.message ?? `${res.status} ${res.statusText}`;
+        this.impactStatus = res.status === 503 && body && 'status' in body ? (body as ImpactPending) : null;
+        // The queue is full: try again after the server's Retry-After.
+        if (res.status === 503 && !(body && 'status' in body)) {
+          await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('Retry-After') ?? 5)));
+          continue;
+        }
+        throw new ApiRequestError(res.status, message);
+      }
     } catch (error) {
       if (request === this.#impactRequest) this.error = error instanceof Error ? error.message : String(error);
     } finally {

@@ -11,7 +11,7 @@ function trafficColor(change: number): RGBA {
   return change >= 0 ? [214, 48, 39, a] : [44, 123, 182, a];
 }
 
-/** Headroom: green below 80 % of capacity, amber to 100 %, red above. */
+/** Against the design limit (value ÷ limit, or limit ÷ value for minima): green below 80 %, amber to 100 %, red above. */
 function headroomColor(ratio: number): RGBA {
   return ratio > 1 ? [200, 30, 30, 230] : ratio > 0.8 ? [240, 160, 20, 220] : [40, 160, 90, 200];
 }

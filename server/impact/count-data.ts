@@ -1,0 +1,92 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import type { CountData } from './odme';
+
+/** Days of history the peak-hour counts are averaged over. */
+export const COUNT_DAYS = 7;
+/** Below this many hours of peak-hour counts the baseline stays uncalibrated. */
+export const MIN_COUNT_HOURS = 0.5;
+
+/** The tables of issue #4 exist (they are built in parallel; calibration is optional). */
+async function hasSensorTables(db: Kysely<Database>): Promise<boolean> {
+  const { rows } = await sql<{ ok: boolean }>`
+    SELECT to_regclass('sensor_state') IS NOT NULL AND to_regclass('sensors') IS NOT NULL
+      AND to_regclass('readings') IS NOT NULL AS ok`.execute(db);
+  return Boolean(rows[0]?.ok);
+}
+
+/**
+ * The peak-hour windows of the last COUNT_DAYS days: [start, end) in UTC of the local solar hour
+ * `peakHour` at longitude `lon` (local solar time = UTC + lon/15 h), latest first, only those begun.
+ */
+export function peakWindows(now: Date, lon: number, peakHour: number, days = COUNT_DAYS): [Date, Date][] {
+  const out: [Date, Date][] = [];
+  const offsetMs = (lon / 15) * 3_600_000;
+  const today = Math.floor((now.getTime() + offsetMs) / 86_400_000) * 86_400_000;
+  for (let d = 0; d <= days; d++) {
+    const start = today - d * 86_400_000 + peakHour * 3_600_000 - offsetMs;
+    if (start >= now.getTime()) continue;
+    out.push([new Date(start), new Date(Math.min(start + 3_600_000, now.getTime()))]);
+    if (out.length === days) break;
+  }
+  return out;
+}
+
+/**
+ * Observed peak-hour flow per `traffic_flow` sensor on a road link: the mean of its readings
+ * inside the peak-hour windows of the last week (veh/h), with how many readings that is; and the
+ * hours of peak-hour data in all (5-minute slots with a reading from any site ÷ 12). The same readings
+ * always give the same numbers, and outside the peak hour nothing changes.
+ */
+export async function loadCounts(db: Kysely<Database>, lon: number, peakHour: number, now = new Date()): Promise<{ counts: CountData | null; epoch: string }> {
+  if (!(await hasSensorTables(db))) return { counts: null, epoch: 'none' };
+  const windows = peakWindows(now, lon, peakHour);
+  if (windows.length === 0) return { counts: null, epoch: 'none' };
+  const epoch = await countEpoch(db, lon, peakHour, now);
+  const ranges = JSON.stringify(windows.map(([a, b]) => [a.toISOString(), b.toISOString()]));
+  const inWindows = sql`EXISTS (SELECT 1 FROM jsonb_array_elements(${ranges}::text::jsonb) w
+    WHERE r.ts >= (w->>0)::timestamptz AND r.ts < (w->>1)::timestamptz)`;
+  const from = windows.at(-1)![0];
+  const { rows } = await sql<{ sensor: string; link_id: string; observed: number; readings: number }>`
+    SELECT s.id::text AS sensor, s.asset_id::text AS link_id,
+      -- numeric: the mean does not depend on the order rows are summed in (a stable baseline)
+      round(avg(r.value::numeric), 3)::float8 AS observed, count(*)::int AS readings
+    FROM sensors s JOIN readings r ON r.sensor_id = s.id
+    WHERE s.kind = 'traffic_flow' AND s.asset_type = 'road_link' AND s.asset_id IS NOT NULL
+      AND r.ts >= ${from.toISOString()}::timestamptz AND ${inWindows}
+    GROUP BY s.id, s.asset_id ORDER BY s.id`.execute(db);
+  if (rows.length === 0) return { counts: null, epoch: 'none' };
+  // Coverage in 5-minute slots (sensors report every minute or every few minutes).
+  const { rows: cover } = await sql<{ slots: number }>`
+    SELECT count(DISTINCT floor(extract(epoch FROM r.ts) / 300))::int AS slots
+    FROM readings r JOIN sensors s ON s.id = r.sensor_id
+    WHERE s.kind = 'traffic_flow' AND s.asset_type = 'road_link'
+      AND r.ts >= ${from.toISOString()}::timestamptz AND ${inWindows}`.execute(db);
+  const minutes = 5 * Number(cover[0]?.slots ?? 0);
+  return {
+    counts: {
+      sites: rows.map((r) => ({ sensor: r.sensor, linkId: r.link_id, observed: Number(r.observed), readings: Number(r.readings) })),
+      hoursOfData: minutes / 60,
+      minHours: MIN_COUNT_HOURS,
+    },
+    epoch,
+  };
+}
+
+/**
+ * Changes when a quarter of an hour of new peak-hour counts has arrived (and once a day, as the
+ * week's windows move on): part of the baseline key, so calibration follows the counts without
+ * being rebuilt on every reading. One small query on the latest window.
+ */
+export async function countEpoch(db: Kysely<Database>, lon: number, peakHour: number, now = new Date()): Promise<string> {
+  if (!(await hasSensorTables(db))) return 'none';
+  const [latest] = peakWindows(now, lon, peakHour, 1);
+  if (!latest) return 'none';
+  const { rows } = await sql<{ last: Date | string | null }>`
+    SELECT max(r.ts) AS last FROM readings r
+    WHERE r.ts >= ${latest[0].toISOString()}::timestamptz AND r.ts < ${latest[1].toISOString()}::timestamptz
+      AND r.sensor_id IN (SELECT id FROM sensors WHERE kind = 'traffic_flow' AND asset_type = 'road_link')`.execute(db);
+  const last = rows[0]?.last ? new Date(rows[0].last).getTime() : null;
+  const quarter = last === null ? 'x' : String(Math.floor((last - latest[0].getTime()) / 900_000));
+  return `${latest[0].toISOString().slice(0, 13)}:${quarter}`;
+}
