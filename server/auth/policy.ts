@@ -86,6 +86,7 @@ export const POLICY: Readonly<Record<string, RoutePolicy>> = {
   'GET /api/scenarios/:id/export': { access: 'public', summary: 'Export edits (GeoJSON) or the impact (CSV, JSON)', scope: SCENARIO_READ },
   'GET /api/scenarios/:id/shares': { access: 'planner', summary: "Who a scenario is shared with", scope: SCENARIO_EDIT },
   'PUT /api/scenarios/:id/shares': { access: 'planner', summary: 'Share a scenario with named users (read or edit)', scope: SCENARIO_EDIT },
+  'GET /api/impact/calibration': { access: 'public', summary: 'The traffic baseline calibrated to observed peak-hour counts (GEH per count site)', scope: 'traffic count sites only (public sensors)' },
   'GET /api/impact-factors': { access: 'public', summary: 'Impact factors with units and sources' },
   'PUT /api/impact-factors/:key': { access: 'admin', summary: 'Change an impact factor' },
 

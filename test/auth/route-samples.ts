@@ -134,6 +134,7 @@ export const SAMPLES: Record<string, (ctx: SampleContext) => Promise<Sample>> = 
   'GET /api/scenarios/:id/export': async ({ draftOfA }) => ({ path: `/api/scenarios/${(await draftOfA()).id}/export?format=geojson`, resource: 'draftA' }),
   'GET /api/scenarios/:id/shares': async ({ draftOfA }) => ({ path: `/api/scenarios/${(await draftOfA()).id}/shares`, resource: 'draftA' }),
   'PUT /api/scenarios/:id/shares': async ({ draftOfA }) => ({ path: `/api/scenarios/${(await draftOfA()).id}/shares`, init: json('PUT', { shares: [{ user: USERS.gis, access: 'read' }] }), resource: 'draftA' }),
+  'GET /api/impact/calibration': async () => ({ path: '/api/impact/calibration' }),
   'GET /api/impact-factors': async () => ({ path: '/api/impact-factors' }),
   'PUT /api/impact-factors/:key': async () => ({ path: '/api/impact-factors/residential.dwelling_size_m2', init: json('PUT', { value: 75 }) }),
 
