@@ -78,8 +78,9 @@ describe.each(BACKENDS)('traffic baseline calibrated to the demo counts on %s', 
     expect(b.kpis.over_capacity_share).toBeLessThanOrEqual(0.05);
     expect(b.gap).toBeLessThanOrEqual(1e-4);
     // And the impact panel's figures carry it: the calibration next to the traffic figures.
-    const s = (await (await twin.app.request('/api/scenarios', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"calibrated"}' })).json()) as Json;
-    const impact = (await (await twin.app.request(`/api/scenarios/${s.id}/impact?wait=60`)).json()) as Json;
+    const planner = await twin.as('planner');
+    const s = (await (await twin.app.request('/api/scenarios', { method: 'POST', headers: { ...planner, 'Content-Type': 'application/json' }, body: '{"name":"calibrated"}' })).json()) as Json;
+    const impact = (await (await twin.app.request(`/api/scenarios/${s.id}/impact?wait=60`, { headers: planner })).json()) as Json;
     expect(impact.traffic.calibration).toMatchObject({ status: 'calibrated', geh_lt_5_share: b.calibration.geh_lt_5_share });
   });
 

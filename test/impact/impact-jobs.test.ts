@@ -21,11 +21,13 @@ function square(lon: number, lat: number, side: number) {
   return { type: 'Polygon', coordinates: [[[lon - dLon, lat - dLat], [lon + dLon, lat - dLat], [lon + dLon, lat + dLat], [lon - dLon, lat + dLat], [lon - dLon, lat - dLat]]] };
 }
 
+/** Requests as a planner, who owns the scenarios it creates (issue #9). */
 function api(twin: TestTwin) {
   return async (method: string, path: string, body?: unknown) => {
+    const auth = await twin.as('planner');
     const res = await twin.app.request(path, {
       method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      headers: body === undefined ? auth : { ...auth, 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
