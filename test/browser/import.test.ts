@@ -1,19 +1,11 @@
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import {
-  CHROMIUM_PATH,
-  HAS_CHROMIUM,
-  openMap,
-  recordPage,
-  serveApp,
-  startMapSession,
-  type Browser,
-  type MapSession,
-} from '../support/browser';
+import { describe, expect } from 'vitest';
+import { CHROMIUM_PATH, HAS_CHROMIUM, openMap } from '../support/browser';
+import { mapTest } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
 
 const SLOW = 240_000;
+const it = mapTest();
 
 const TREES = {
   type: 'FeatureCollection',
@@ -27,27 +19,8 @@ const TREES = {
 describe.skipIf(!HAS_CHROMIUM)(
   `the import page in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
   () => {
-    let session: MapSession;
-    let server: Awaited<ReturnType<typeof serveApp>>;
-    let browser: Browser;
-    let page: Page;
-
-    beforeAll(async () => {
-      session = await startMapSession();
-      ({ server, browser } = session);
-    }, SLOW);
-
-    afterAll(async () => {
-      await session?.close();
-    });
-
-    it('uploads a file, previews its fields, imports it into a new layer and shows the report', async () => {
-      onTestFailed(async () => {
-        await page?.screenshot({ path: join(ARTIFACTS_DIR, 'failed-import.png') }).catch(() => {});
-      });
-      page = await browser.context.newPage();
-      const log = recordPage(page);
-      await openMap(page, server.origin);
+    it('uploads a file, previews its fields, imports it into a new layer and shows the report', async ({ page, origin, log }) => {
+      await openMap(page, origin);
       await page.getByRole('button', { name: 'Import data…' }).click();
       await page.locator('[data-testid=import-panel] input[type=file]').setInputFiles({
         name: 'trees.geojson',
@@ -76,7 +49,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       await expect.poll(() => log.requests.some((u) => u.includes('/tiles/street_trees/')), { timeout: 60_000 }).toBe(true);
       await page.screenshot({ path: join(ARTIFACTS_DIR, 'import-done.png') });
       expect(log.pageErrors).toEqual([]);
-      const catalog = (await (await fetch(`${server.origin}/tiles/catalog.json`)).json()) as { layers: { name: string }[] };
+      const catalog = (await (await fetch(`${origin}/tiles/catalog.json`)).json()) as { layers: { name: string }[] };
       expect(catalog.layers.map((l) => l.name)).toContain('street_trees');
     }, SLOW);
   },

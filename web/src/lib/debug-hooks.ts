@@ -1,5 +1,7 @@
 import type { Deck, Layer } from '@deck.gl/core';
 import type { Inspector } from './inspector.svelte';
+import { liveSensors, type LiveSensors } from './live-sensors.svelte';
+import { maintenanceRisk, type MaintenanceRiskFeed } from './maintenance-risk.svelte';
 import type { LabelFeed } from './label-feed.svelte';
 import type { LayerSettings } from './layer-settings.svelte';
 import type { TwinMap } from './twin-map.svelte';
@@ -9,6 +11,10 @@ export interface TwinHandle {
   map: TwinMap['map'];
   settings: LayerSettings;
   inspector: Inspector;
+  /** Live road speeds: tests wait on `version` and `roadRatio(id)` rather than on the clock. */
+  live: LiveSensors;
+  /** Maintenance-risk scores: `version` bumps when a fetch lands. */
+  risk: MaintenanceRiskFeed;
   /** Resolves once the basemap, every deck.gl layer and the labels are loaded and drawn. */
   whenIdle(timeoutMs?: number): Promise<void>;
 }
@@ -47,6 +53,8 @@ export function exposeForTests(parts: {
     map: twin.map,
     settings: parts.settings,
     inspector: parts.inspector,
+    live: liveSensors,
+    risk: maintenanceRisk,
     async whenIdle(timeoutMs = 60_000) {
       const deadline = performance.now() + timeoutMs;
       let calm = 0;

@@ -55,6 +55,11 @@ export class LiveSensors {
     }
   }
 
+  /** True while new ratios wait for the next redraw (at most REDRAW_MS). */
+  get redrawPending(): boolean {
+    return this.#timer !== null;
+  }
+
   /** Speed ÷ free-flow speed on a road link, when a sensor on it has reported. */
   roadRatio(id: number): number | undefined {
     return this.#roadRatio.get(id);
