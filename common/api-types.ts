@@ -86,6 +86,18 @@ export interface LabelsResponse {
   places: PlaceLabel[];
 }
 
+/** `GET /api/home`: where the map opens and what "reset view" frames (issue #10). */
+export interface MapHome {
+  /** `config`: TWIN_HOME; `densest`: the densest cluster of buildings and roads; `none`: no data. */
+  source: 'config' | 'densest' | 'none';
+  /** WGS84 [lon, lat]. */
+  center: [number, number];
+  /** The configured zoom; null when the view is fitted to `bounds`. */
+  zoom: number | null;
+  /** WGS84 [west, south, east, north]; null without data. */
+  bounds: [number, number, number, number] | null;
+}
+
 /** One swatch of a categorical legend. */
 export interface LegendEntry {
   value: string;

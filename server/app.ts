@@ -8,6 +8,7 @@ import { Metrics } from './metrics';
 import { tileRoutes } from './tile-routes';
 import { featureRoutes } from './feature-routes';
 import { labelRoutes } from './label-routes';
+import { homeRoutes } from './home-routes';
 import { styleRoutes } from './style-routes';
 import { staticRoutes } from './static-routes';
 import { LayerCatalog } from '../tiles/catalog';
@@ -76,6 +77,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   app.route('/styles', styleRoutes({ catalog: tiles.catalog }));
   app.route('/api/features', featureRoutes({ db: backend.db, catalog: tiles.catalog }));
   app.route('/api/labels', labelRoutes({ db: backend.db, catalog: tiles.catalog }));
+  app.route('/api/home', homeRoutes({ db: backend.db, config, versions: tiles.versions }));
   const sensors = new SensorService(backend, config, log);
   for (const [path, sub] of sensorApps(sensors)) app.route(path, sub);
   const impacts = new ImpactService(backend.db);

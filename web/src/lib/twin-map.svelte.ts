@@ -37,8 +37,10 @@ export interface TwinMapOptions {
   camera: Camera;
   /** Where any layer has data: label requests are clamped to it. */
   extent: Bounds;
-  /** Where the buildings are: what "reset view" frames. */
+  /** The densest cluster of the data: what "reset view" frames. */
   city: Bounds;
+  /** A configured home camera (TWIN_HOME) used instead of framing `city`. */
+  home?: { center: [number, number]; zoom: number } | null;
   onCamera: (camera: Camera, settled: boolean) => void;
   onHover: (info: PickingInfo) => void;
   onClick: (info: PickingInfo) => void;
@@ -117,16 +119,22 @@ export class TwinMap {
     };
   }
 
-  /** The view's extent, clamped to the city (a pitched view reaches the horizon). */
+  /**
+   * The view's extent, clamped to where the data is (a pitched view reaches the horizon). A view
+   * wholly outside that extent (data imported since the page loaded, say) is its own extent,
+   * never an inverted box.
+   */
   get viewBounds(): Bounds {
     const b = this.map.getBounds();
     const [w, s, e, n] = this.#options.extent;
-    return [
-      Math.max(b.getWest(), w),
-      Math.max(b.getSouth(), s),
-      Math.min(b.getEast(), e),
-      Math.min(b.getNorth(), n),
+    const view: Bounds = [
+      Math.max(b.getWest(), -180),
+      Math.max(b.getSouth(), -85.05),
+      Math.min(b.getEast(), 180),
+      Math.min(b.getNorth(), 85.05),
     ];
+    const clamped: Bounds = [Math.max(view[0], w), Math.max(view[1], s), Math.min(view[2], e), Math.min(view[3], n)];
+    return clamped[0] < clamped[2] && clamped[1] < clamped[3] ? clamped : view;
   }
 
   setLayers(layers: Layer[]): void {
@@ -157,6 +165,12 @@ export class TwinMap {
 
   /** The whole city in view, in the current 2D or 3D mode. */
   homeCamera(mode: '2d' | '3d'): Camera {
+    const home = this.#options.home;
+    if (home) {
+      return mode === '3d'
+        ? { center: home.center, zoom: home.zoom, bearing: HOME_BEARING, pitch: HOME_PITCH }
+        : { center: home.center, zoom: home.zoom, bearing: 0, pitch: 0 };
+    }
     return homeCamera(this.map, this.#options.city, mode);
   }
 
