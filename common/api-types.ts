@@ -153,3 +153,48 @@ export interface ImportReport {
   features_truncated?: boolean;
   error?: string;
 }
+
+/** A headline figure of the public dashboard (issue #9 item 5), with its unit, time and source. */
+export interface DashboardKpi {
+  key: string;
+  label: string;
+  /** null: no data (nothing reporting). */
+  value: number | null;
+  unit: string;
+  /** ISO 8601: when the figure's newest input was measured; null without data. */
+  as_of: string | null;
+  /** Where the figure comes from, in words. */
+  source: string;
+  /** The figure against a reference, e.g. the same hour's typical value. */
+  trend?: {
+    /** `value` − `reference_value`, in `unit`. */
+    delta: number;
+    unit: string;
+    reference: string;
+    reference_value: number;
+  };
+}
+
+export interface DashboardSeries {
+  key: string;
+  label: string;
+  unit: string;
+  /** Oldest first; `t` ISO 8601 (the start of a 5-minute bucket). */
+  points: { t: string; value: number }[];
+}
+
+/** A published scenario's card: its headline deltas (homes, jobs, vehicle-hours, assets over capacity). */
+export interface DashboardScenario {
+  id: string;
+  name: string;
+  published_at: string;
+  kpis: DashboardKpi[];
+}
+
+/** `GET /api/dashboard`. */
+export interface DashboardResponse {
+  as_of: string;
+  kpis: DashboardKpi[];
+  series: DashboardSeries[];
+  scenarios: DashboardScenario[];
+}

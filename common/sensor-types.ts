@@ -108,3 +108,15 @@ export interface MaintenanceRisk {
   alerts: Record<string, number>;
   open_alerts: number;
 }
+
+/** `GET /api/readings/range`: the span of stored traffic history (issue #12 item 5). */
+export interface HistoryRange {
+  /** ISO 8601 start of the oldest roll-up bucket; null without readings. */
+  from: string | null;
+  /** ISO 8601 end of the newest bucket. */
+  to: string | null;
+  /** `TWIN_RETENTION_DAYS`; null: kept forever. */
+  retention_days: number | null;
+  /** Width of one roll-up bucket, seconds. */
+  bucket_s: number;
+}

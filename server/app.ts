@@ -9,6 +9,9 @@ import { tileRoutes } from './tile-routes';
 import { featureRoutes } from './feature-routes';
 import { labelRoutes } from './label-routes';
 import { homeRoutes } from './home-routes';
+import { dashboardRoutes } from './dashboard/dashboard-routes';
+import { dashboardPages } from './dashboard/dashboard-pages';
+import { frameAncestors } from './dashboard/frame-ancestors';
 import { styleRoutes } from './style-routes';
 import { staticRoutes } from './static-routes';
 import { LayerCatalog } from '../tiles/catalog';
@@ -70,6 +73,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
 
   const app = new Hono();
   app.use(metrics.middleware());
+  app.use(frameAncestors(config));
   app.onError(errorHandler(log));
   app.notFound(notFound);
   app.route('/', healthRoutes(backend, metrics, tiles));
@@ -84,6 +88,8 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   app.route('/api/scenarios', scenarioRoutes({ db: backend.db, impacts }));
   app.route('/api/impact-factors', impactFactorRoutes({ db: backend.db }));
   app.route('/api/datasets', datasetRoutes({ db: backend.db, imports, limits: config.imports }));
+  app.route('/api/dashboard', dashboardRoutes({ db: backend.db }));
+  app.route('/', dashboardPages());
   app.route('/', staticRoutes()); // last: the web app answers only what no API route did
   return { app, tiles, metrics, sensors, imports };
 }

@@ -4,6 +4,10 @@ import { migrate } from './db/migrate';
 import type { Logger } from './log';
 import { seedDemoCity } from '../data/seed-demo';
 import { registerDemoSensors } from '../data/demo-sensors';
+import { backfillDemoHistory } from './sensors/demo-history';
+
+/** Seconds between two readings of one sensor in the demo's generated history. */
+const DEMO_HISTORY_STEP_S = 1800;
 
 /** Opens the configured database, applies migrations and seeds the demo city when empty. */
 export async function prepareDatabase(config: Config, log: Logger): Promise<Backend> {
@@ -39,4 +43,15 @@ async function seedIfEmpty(backend: Backend, config: Config, log: Logger): Promi
   });
   counts.sensors = await registerDemoSensors(backend.db, datasetId, config.sensors.simulatorPeriodS);
   log.info({ counts, seconds: (Date.now() - started) / 1000 }, 'demo city seeded');
+  const days = config.sensors.demoHistoryDays;
+  if (days > 0 && config.sensors.simulator) {
+    const t = Date.now();
+    log.info({ days, stepS: DEMO_HISTORY_STEP_S }, 'generating the demo sensors\' history (TWIN_DEMO_HISTORY_DAYS=0 to skip)');
+    const history = await backfillDemoHistory(backend, {
+      days,
+      stepS: DEMO_HISTORY_STEP_S,
+      onProgress: (message) => log.debug(message),
+    });
+    if (history) log.info({ ...history, seconds: (Date.now() - t) / 1000 }, 'demo history written');
+  }
 }

@@ -319,6 +319,15 @@ export interface ImpactFactorsTable {
   updated_at: Timestamp;
 }
 
+/** City-wide 5-minute roll-ups of the sensors (migration 20261201005100). */
+export interface CityMetricsTable {
+  metric: 'traffic_speed_ratio' | 'water_demand_ratio' | 'power_load_ratio';
+  bucket: Timestamp;
+  value: number;
+  samples: number;
+  computed_at: Generated<Date>;
+}
+
 export interface Database {
   twin_meta: TwinMetaTable;
   datasets: DatasetsTable;
@@ -343,4 +352,5 @@ export interface Database {
   scenario_edits: ScenarioEditsTable;
   scenario_impacts: ScenarioImpactsTable;
   impact_factors: ImpactFactorsTable;
+  city_metrics: CityMetricsTable;
 }

@@ -6,6 +6,8 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 import { MqttIngest } from './mqtt-ingest';
 import type { SensorService } from './sensor-service';
 import { Simulator } from './simulator';
+import { CityMetricsRollup } from '../dashboard/city-metrics';
+import { RetentionJob } from './retention';
 
 export interface RuntimeOptions {
   /** MQTT ingest (external broker at MQTT_URL, or the in-process one); default from config. */
@@ -14,6 +16,8 @@ export interface RuntimeOptions {
   simulator?: boolean;
   /** The anomaly monitor; default on. */
   anomalies?: boolean;
+  /** The city-wide roll-ups behind the dashboard and retention (`TWIN_RETENTION_DAYS`); default on. */
+  rollups?: boolean;
 }
 
 export interface SensorRuntimeHandle {
@@ -21,6 +25,7 @@ export interface SensorRuntimeHandle {
   broker?: EmbeddedBroker;
   simulator?: Simulator;
   anomalies?: AnomalyMonitor;
+  rollups?: CityMetricsRollup;
 }
 
 /**
@@ -87,6 +92,17 @@ export async function startSensorRuntime(
     handle.anomalies = new AnomalyMonitor(service);
     await handle.anomalies.start();
     service.adopt(handle.anomalies);
+  }
+
+  if (options.rollups ?? true) {
+    if (s.retentionDays > 0) {
+      const retention = new RetentionJob(service.backend.db, s.retentionDays, log);
+      await retention.start();
+      service.adopt(retention);
+    }
+    handle.rollups = new CityMetricsRollup(service.backend.db, log);
+    await handle.rollups.start();
+    service.adopt(handle.rollups);
   }
 
   if (options.simulator ?? (s.simulator && config.demo.enabled)) {
