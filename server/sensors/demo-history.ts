@@ -10,7 +10,7 @@ export interface DemoHistoryOptions {
   days: number;
   /** Seconds between two readings of one sensor (coarser than the live simulator's minute). */
   stepS?: number;
-  /** The last reading's time, epoch ms (default: now, rounded down to the step). */
+  /** The last reading's time, epoch ms (default: now): the history runs up to the live data. */
   end?: number;
   onProgress?: (message: string) => void;
 }
@@ -35,8 +35,9 @@ const CHUNK_ROWS = 200_000;
 export async function backfillDemoHistory(backend: Backend, options: DemoHistoryOptions): Promise<DemoHistoryResult | null> {
   const db = backend.db;
   const stepMs = (options.stepS ?? 900) * 1000;
-  const end = Math.floor((options.end ?? Date.now()) / stepMs) * stepMs;
-  const start = end - Math.round(options.days * 86_400_000 / stepMs) * stepMs;
+  // Whole seconds, as the simulator stamps its readings.
+  const end = Math.floor((options.end ?? Date.now()) / 1000) * 1000;
+  const start = end - Math.round((options.days * 86_400_000) / stepMs) * stepMs;
   if (options.days <= 0 || start >= end) return null;
   if (await db.selectFrom('readings').select('sensor_id').limit(1).executeTakeFirst()) return null;
 

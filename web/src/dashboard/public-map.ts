@@ -29,6 +29,8 @@ export interface PublicMapOptions {
   /** Tilt the camera so buildings show their height. */
   pitch?: number;
   interactive?: boolean;
+  /** Zoom levels closer than the whole city (default 1.2: the centre). */
+  closer?: number;
 }
 
 /**
@@ -59,7 +61,9 @@ export class PublicMap {
       attributionControl: false,
     });
     if (home.bounds && home.zoom === null) {
-      this.map.fitBounds(home.bounds, { padding: 16, pitch: options.pitch ?? 45, bearing: -18, duration: 0 });
+      // The whole city, then a step closer: its core fills the frame and buildings read in 3D.
+      const fit = this.map.cameraForBounds(home.bounds, { padding: 16 });
+      if (fit?.zoom !== undefined) this.map.jumpTo({ center: fit.center, zoom: fit.zoom + (options.closer ?? 1.2) });
     }
     if (options.interactive ?? true) this.map.addControl(new NavigationControl({ visualizePitch: true }), 'top-right');
     this.map.addControl(new AttributionControl({ compact: true, customAttribution: 'City twin · own data' }), 'bottom-right');
