@@ -198,3 +198,30 @@ export interface DashboardResponse {
   series: DashboardSeries[];
   scenarios: DashboardScenario[];
 }
+
+/** What a search result is (issue #12 item 3). */
+export type SearchKind = 'street' | 'place' | 'building' | 'address' | 'sensor';
+
+/** One hit of `GET /api/search`. */
+export interface SearchResult {
+  kind: SearchKind;
+  /** Stable within its kind: the street name, or the row id of a place, building or sensor. */
+  id: string;
+  label: string;
+  /** A second line: class, district, use, sensor kind. */
+  detail: string;
+  /** 0–1: trigram similarity of the query to the label (1: equal). */
+  score: number;
+  /** WGS84 [lon, lat] to fly to. */
+  center: [number, number];
+  /** WGS84 [west, south, east, north] to frame; null for a point. */
+  bbox: [number, number, number, number] | null;
+  /** The tile layer and feature id to select, when the hit is one feature. */
+  feature: { layer: string; id: number } | null;
+}
+
+/** `GET /api/search?q&limit`. */
+export interface SearchResponse {
+  q: string;
+  results: SearchResult[];
+}

@@ -7,6 +7,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { redactUrl } from '../config';
 import { guardPostgresJsNullSocket } from './postgres-js-guard';
 import type { Database } from './schema';
@@ -64,6 +65,9 @@ export interface Backend {
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** The extensions every embedded database loads (the migrations create them). */
+export const PGLITE_EXTENSIONS = { postgis, pg_trgm };
 
 export interface BackendOptions {
   databaseUrl: string | undefined;
@@ -155,7 +159,7 @@ async function openPglite(
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   onProgress(`opening embedded PostgreSQL + PostGIS in ${dataDir} (the first start takes ~20 s)`);
-  const pg = await PGlite.create({ dataDir, extensions: { postgis } });
+  const pg = await PGlite.create({ dataDir, extensions: PGLITE_EXTENSIONS });
   return pgliteBackend(pg, inMemory ? 'memory' : dataDir, started, onProgress);
 }
 

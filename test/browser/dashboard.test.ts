@@ -19,6 +19,17 @@ const it = mapTest().extend('history', { scope: 'file' }, async ({ twin }) =>
 const publicMapIdle = (page: Page) =>
   page.evaluate(() => (globalThis as unknown as { __publicMap: { whenIdle(ms: number): Promise<void> } }).__publicMap.whenIdle(120_000));
 
+/**
+ * A screenshot of the whole page: the viewport is made as tall as the page and the map redrawn
+ * (Playwright's fullPage capture would catch the WebGL canvas mid-resize).
+ */
+async function wholePage(page: Page, width: number, file: string): Promise<void> {
+  const height = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document.documentElement.scrollHeight);
+  await page.setViewportSize({ width, height });
+  await publicMapIdle(page);
+  await page.screenshot({ path: join(ARTIFACTS_DIR, file) });
+}
+
 /** Pixels of a canvas that are drawn on (not transparent), counted in the page. */
 const inkedPixels = (page: Page, selector: string) =>
   page.evaluate((sel) => {
@@ -63,14 +74,18 @@ describe.skipIf(!HAS_CHROMIUM)(
       expect(await page.locator('input, textarea, select, form').count()).toBe(0);
       const buttons = await page.locator('button').evaluateAll((els) => els.map((b) => (b as unknown as { className: string }).className));
       expect(buttons.every((c) => c.startsWith('maplibregl-ctrl'))).toBe(true);
-      expect(await page.getByText(/Import data|Create|Draw a building|Delete|Publish/).count()).toBe(0);
+      const editing = /Import|Create|Draw|Edit|Delete|Publish|Save|Upload/;
+      expect(await page.getByRole('button', { name: editing }).count()).toBe(0);
+      expect(await page.getByRole('link', { name: editing }).count()).toBe(0);
       expect(await page.getByText('No development scenario has been published yet.').count()).toBe(1);
 
       await publicMapIdle(page);
-      await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-1440.png'), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-1440.png') });
+      await wholePage(page, 1440, 'dashboard-1440-full.png');
       await page.setViewportSize({ width: 390, height: 844 });
       await publicMapIdle(page);
-      await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-390.png'), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-390.png') });
+      await wholePage(page, 390, 'dashboard-390-full.png');
       // Nothing wider than the phone: the page does not scroll sideways.
       expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       expect(log.pageErrors).toEqual([]);
