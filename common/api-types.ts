@@ -225,3 +225,14 @@ export interface SearchResponse {
   q: string;
   results: SearchResult[];
 }
+
+/** `GET /api/shadows?at&bbox` (issue #12 item 4): building shadows on the ground at a moment. */
+export interface ShadowsResponse {
+  at: string;
+  /** Where the sun stands at the view's centre: degrees above the horizon, clockwise from north. */
+  sun: { altitude_deg: number; azimuth_deg: number };
+  /** More buildings were in view than one answer carries (the tallest are kept). */
+  truncated: boolean;
+  /** One WGS84 ring ([lon, lat] …, closed) per building; empty at night or for a citywide view. */
+  shadows: [number, number][][];
+}

@@ -13,6 +13,7 @@ import { dashboardRoutes } from './dashboard/dashboard-routes';
 import { dashboardPages } from './dashboard/dashboard-pages';
 import { frameAncestors } from './dashboard/frame-ancestors';
 import { searchRoutes } from './search/search-routes';
+import { shadowRoutes } from './shadows/shadow-routes';
 import { styleRoutes } from './style-routes';
 import { staticRoutes } from './static-routes';
 import { LayerCatalog } from '../tiles/catalog';
@@ -91,6 +92,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   app.route('/api/datasets', datasetRoutes({ db: backend.db, imports, limits: config.imports }));
   app.route('/api/dashboard', dashboardRoutes({ db: backend.db }));
   app.route('/api/search', searchRoutes({ db: backend.db }));
+  app.route('/api/shadows', shadowRoutes({ db: backend.db }));
   app.route('/', dashboardPages());
   app.route('/', staticRoutes()); // last: the web app answers only what no API route did
   return { app, tiles, metrics, sensors, imports };

@@ -1,5 +1,8 @@
 import type { Deck, Layer } from '@deck.gl/core';
 import type { Inspector } from './inspector.svelte';
+import type { Measure } from './measure.svelte';
+import type { SearchState } from './search.svelte';
+import type { SunStudy } from './sun-study.svelte';
 import { liveSensors, type LiveSensors } from './live-sensors.svelte';
 import { maintenanceRisk, type MaintenanceRiskFeed } from './maintenance-risk.svelte';
 import type { LabelFeed } from './label-feed.svelte';
@@ -15,6 +18,8 @@ export interface TwinHandle {
   live: LiveSensors;
   /** Maintenance-risk scores: `version` bumps when a fetch lands. */
   risk: MaintenanceRiskFeed;
+  /** The map tools (search, measure, sun study), attached by MapTools.svelte. */
+  tools?: { search: SearchState; measure: Measure; sun: SunStudy };
   /** Resolves once the basemap, every deck.gl layer and the labels are loaded and drawn. */
   whenIdle(timeoutMs?: number): Promise<void>;
 }

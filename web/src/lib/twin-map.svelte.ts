@@ -53,6 +53,11 @@ export class TwinMap {
   readonly map: MapLibreMap;
   readonly overlay: MapLibreOverlay;
   readonly #options: TwinMapOptions;
+  /**
+   * A tool that takes map clicks for itself (the measure tool): while set, clicks go to it and
+   * not to the inspector. Returns true when it used the click.
+   */
+  clickInterceptor: ((info: PickingInfo) => boolean) | null = null;
 
   constructor(options: TwinMapOptions) {
     this.#options = options;
@@ -82,7 +87,10 @@ export class TwinMap {
       effects: [cityLighting()],
       pickingRadius: 4,
       onHover: (info) => options.onHover(info),
-      onClick: (info) => options.onClick(info),
+      onClick: (info) => {
+        if (this.clickInterceptor?.(info)) return;
+        options.onClick(info);
+      },
       getCursor: ({ isHovering, isDragging }) => (isDragging ? 'grabbing' : isHovering ? 'pointer' : 'grab'),
     });
     this.map.addControl(this.overlay);
@@ -139,6 +147,14 @@ export class TwinMap {
 
   setLayers(layers: Layer[]): void {
     this.overlay.setProps({ layers });
+  }
+
+  /**
+   * Lights the 3D view: the sun study's sun (with shadows) for a time, or the default soft
+   * light again with null (issue #12 item 4).
+   */
+  setLighting(effect: LightingEffect | null): void {
+    this.overlay.setProps({ effects: [effect ?? cityLighting()] });
   }
 
   /** Shows or hides the basemap's land-use fills (background, water and roads stay). */
