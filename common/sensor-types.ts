@@ -97,7 +97,14 @@ export interface SensorAlert {
   location: [number, number];
   asset_type: SensorAssetType | null;
   asset_id: string | null;
+  /** The alerting sensor's kind (`traffic_speed`, …) and name, to say what and where. */
+  sensor_kind: string;
+  sensor_name: string | null;
+  severity: AlertSeverity;
 }
+
+/** How much an open alert matters (server/sensors/alert-severity.ts). */
+export type AlertSeverity = 'low' | 'medium' | 'high';
 
 /** `GET /api/maintenance?asset_type`: a risk score in [0, 1] per water/power asset. */
 export interface MaintenanceRisk {
