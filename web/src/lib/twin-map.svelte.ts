@@ -41,6 +41,11 @@ export interface TwinMapOptions {
   city: Bounds;
   /** A configured home camera (TWIN_HOME) used instead of framing `city`. */
   home?: { center: [number, number]; zoom: number } | null;
+  /**
+   * Open on the home view in this mode instead of `camera` — set before the deck.gl overlay is
+   * added, so its first frame already has the home view (no tiles fetched, then dropped).
+   */
+  startAtHome?: '2d' | '3d';
   onCamera: (camera: Camera, settled: boolean) => void;
   onHover: (info: PickingInfo) => void;
   onClick: (info: PickingInfo) => void;
@@ -75,6 +80,7 @@ export class TwinMap {
       attributionControl: false,
       canvasContextAttributes: { antialias: true },
     });
+    if (options.startAtHome) this.map.jumpTo(this.homeCamera(options.startAtHome));
     this.map.addControl(new NavigationControl({ visualizePitch: true }), 'bottom-right');
     this.map.addControl(
       new AttributionControl({ compact: true, customAttribution: 'City twin · own data, drawn offline' }),
