@@ -13,7 +13,8 @@ export function scenarioHeadline(impact: ScenarioImpact): DashboardKpi[] {
     {
       key: 'homes',
       label: 'Homes',
-      value: impact.yield.delta.dwellings,
+      // Counts: the yield model's fractional estimate, to the nearest whole one.
+      value: Math.round(impact.yield.delta.dwellings),
       unit: 'dwellings',
       as_of: at,
       source: 'Residential floor area ÷ dwelling size (impact factors)',
@@ -21,7 +22,7 @@ export function scenarioHeadline(impact: ScenarioImpact): DashboardKpi[] {
     {
       key: 'jobs',
       label: 'Jobs',
-      value: impact.yield.delta.jobs,
+      value: Math.round(impact.yield.delta.jobs),
       unit: 'jobs',
       as_of: at,
       source: 'Non-residential floor area ÷ floor area per job (impact factors)',
@@ -29,7 +30,7 @@ export function scenarioHeadline(impact: ScenarioImpact): DashboardKpi[] {
     {
       key: 'vehicle_hours',
       label: 'Vehicle-hours in the peak hour',
-      value: impact.traffic.kpis.vehicle_hours.delta,
+      value: Math.round(impact.traffic.kpis.vehicle_hours.delta * 10) / 10,
       unit: 'veh·h',
       as_of: at,
       source: 'Traffic model: trips from the added floor area assigned to the road network (user equilibrium)',

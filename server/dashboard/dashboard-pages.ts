@@ -3,10 +3,18 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import { WEB_DIST_DIR } from '../static-routes';
+import { parseScenarioId } from '../scenarios/scenario-store';
 import { KPI_KEYS, SERIES_KEYS } from './dashboard-figures';
 
-/** Scenario ids are positive integers (as the scenario API's). */
-const SCENARIO_ID = /^[1-9]\d{0,17}$/;
+/** A scenario id as the scenario API takes it (a UUID), else false. */
+const isScenarioId = (raw: string) => {
+  try {
+    parseScenarioId(raw);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * The public pages (issue #9 item 5), each its own Vite entry in dist/web so none carries the
@@ -35,7 +43,7 @@ export function dashboardPages({ root = WEB_DIST_DIR }: { root?: string } = {}) 
     .get('/embed/kpi/:key', known(KPI_KEYS, 'key'), embed)
     .get('/embed/chart/:key', known(SERIES_KEYS, 'key'), embed)
     .get('/embed/scenario/:id', async (c, next) => {
-      if (!SCENARIO_ID.test(c.req.param('id') ?? '')) return c.json({ error: { code: 'not_found', message: 'no such scenario' } }, 404);
+      if (!isScenarioId(c.req.param('id') ?? '')) return c.json({ error: { code: 'not_found', message: 'no such scenario' } }, 404);
       await next();
     }, embed);
 }

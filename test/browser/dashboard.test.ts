@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
 import type { DashboardResponse } from '../../common/api-types';
+import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { KPI_KEYS, SERIES_KEYS } from '../../server/dashboard/dashboard-figures';
 import { backfillDemoHistory } from '../../server/sensors/demo-history';
 import { CHROMIUM_PATH, HAS_CHROMIUM } from '../support/browser';
@@ -154,5 +155,41 @@ describe.skipIf(!HAS_CHROMIUM)(
         await page.close();
       }
     }, SLOW);
+
+    it("shows a scenario's headline deltas with its buildings before and after, in an embed", async ({ browser, origin, twin }) => {
+      // A 40 × 40 m, 20-floor residential block on open ground near the centre.
+      const [lon, lat] = [DEFAULT_DEMO_CENTER[0] + 0.004, DEFAULT_DEMO_CENTER[1] - 0.003];
+      const d = { lat: 20 / 111_320, lon: 20 / (111_320 * Math.cos((lat * Math.PI) / 180)) };
+      const post = async (path: string, body: unknown) => {
+        const res = await twin.app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        expect(res.status).toBe(201);
+        return (await res.json()) as { id: string };
+      };
+      const { id } = await post('/api/scenarios', { name: 'Embedded towers' });
+      await post(`/api/scenarios/${id}/edits`, {
+        kind: 'add_building',
+        geometry: { type: 'Polygon', coordinates: [[[lon - d.lon, lat - d.lat], [lon + d.lon, lat - d.lat], [lon + d.lon, lat + d.lat], [lon - d.lon, lat + d.lat], [lon - d.lon, lat - d.lat]]] },
+        floors: 20,
+        use: 'residential',
+      });
+      const page = await browser.context.newPage();
+      try {
+        await page.setViewportSize({ width: 1440, height: 900 });
+        await page.goto(`${origin}/embed/scenario/${id}?debug`);
+        expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Embedded towers');
+        // The impact is computed on demand; the embed waits for it.
+        const homes = page.locator('[data-kpi="homes"] dd');
+        await expect.poll(() => homes.textContent(), { timeout: SLOW }).toMatch(/^\+[1-9][\d,]*\s*dwellings/);
+        expect(await page.locator('[data-kpi="vehicle_hours"] dd').textContent()).toMatch(/veh·h/);
+        expect(await page.getByRole('button', { name: 'After' }).getAttribute('aria-pressed')).toBe('true');
+        await publicMapIdle(page);
+        await page.screenshot({ path: join(ARTIFACTS_DIR, 'embed-scenario-1440.png') });
+        await page.getByRole('button', { name: 'Before' }).click();
+        await publicMapIdle(page);
+        expect(await page.getByRole('button', { name: 'Before' }).getAttribute('aria-pressed')).toBe('true');
+      } finally {
+        await page.close();
+      }
+    }, SLOW * 2);
   },
 );
