@@ -17,8 +17,21 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/sensors/restarts.test.ts'],
+          exclude: ['test/sensors/restarts.test.ts', 'test/browser/**'],
           globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      {
+        // Real Chromium under SwiftShader takes a whole core while it draws: browser files run
+        // one at a time, after the rest (`npm test` runs this project in its own vitest
+        // invocation), so they never starve each other or the integration suites (issue #10).
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          fileParallelism: false,
+          maxWorkers: 1,
         },
       },
       {

@@ -88,6 +88,18 @@ export interface LabelsResponse {
   places: PlaceLabel[];
 }
 
+/** `GET /api/home`: where the map opens and what "reset view" frames (issue #10). */
+export interface MapHome {
+  /** `config`: TWIN_HOME; `densest`: the densest cluster of buildings and roads; `none`: no data. */
+  source: 'config' | 'densest' | 'none';
+  /** WGS84 [lon, lat]. */
+  center: [number, number];
+  /** The configured zoom; null when the view is fitted to `bounds`. */
+  zoom: number | null;
+  /** WGS84 [west, south, east, north]; null without data. */
+  bounds: [number, number, number, number] | null;
+}
+
 /** One swatch of a categorical legend. */
 export interface LegendEntry {
   value: string;
@@ -173,4 +185,87 @@ export interface BuildingSurfacesResponse {
   buildings: BuildingSurfaces[];
   /** True when more buildings with surfaces lie in the bbox than one answer carries (nearest the centre first). */
   truncated: boolean;
+}
+
+/** A headline figure of the public dashboard (issue #9 item 5), with its unit, time and source. */
+export interface DashboardKpi {
+  key: string;
+  label: string;
+  /** null: no data (nothing reporting). */
+  value: number | null;
+  unit: string;
+  /** ISO 8601: when the figure's newest input was measured; null without data. */
+  as_of: string | null;
+  /** Where the figure comes from, in words. */
+  source: string;
+  /** The figure against a reference, e.g. the same hour's typical value. */
+  trend?: {
+    /** `value` − `reference_value`, in `unit`. */
+    delta: number;
+    unit: string;
+    reference: string;
+    reference_value: number;
+  };
+}
+
+export interface DashboardSeries {
+  key: string;
+  label: string;
+  unit: string;
+  /** Oldest first; `t` ISO 8601 (the start of a 5-minute bucket). */
+  points: { t: string; value: number }[];
+}
+
+/** A published scenario's card: its headline deltas (homes, jobs, vehicle-hours, assets over capacity). */
+export interface DashboardScenario {
+  id: string;
+  name: string;
+  published_at: string;
+  kpis: DashboardKpi[];
+}
+
+/** `GET /api/dashboard`. */
+export interface DashboardResponse {
+  as_of: string;
+  kpis: DashboardKpi[];
+  series: DashboardSeries[];
+  scenarios: DashboardScenario[];
+}
+
+/** What a search result is (issue #12 item 3). */
+export type SearchKind = 'street' | 'place' | 'building' | 'address' | 'sensor';
+
+/** One hit of `GET /api/search`. */
+export interface SearchResult {
+  kind: SearchKind;
+  /** Stable within its kind: the street name, or the row id of a place, building or sensor. */
+  id: string;
+  label: string;
+  /** A second line: class, district, use, sensor kind. */
+  detail: string;
+  /** 0–1: trigram similarity of the query to the label (1: equal). */
+  score: number;
+  /** WGS84 [lon, lat] to fly to. */
+  center: [number, number];
+  /** WGS84 [west, south, east, north] to frame; null for a point. */
+  bbox: [number, number, number, number] | null;
+  /** The tile layer and feature id to select, when the hit is one feature. */
+  feature: { layer: string; id: number } | null;
+}
+
+/** `GET /api/search?q&limit`. */
+export interface SearchResponse {
+  q: string;
+  results: SearchResult[];
+}
+
+/** `GET /api/shadows?at&bbox` (issue #12 item 4): building shadows on the ground at a moment. */
+export interface ShadowsResponse {
+  at: string;
+  /** Where the sun stands at the view's centre: degrees above the horizon, clockwise from north. */
+  sun: { altitude_deg: number; azimuth_deg: number };
+  /** More buildings were in view than one answer carries (the tallest are kept). */
+  truncated: boolean;
+  /** One WGS84 ring ([lon, lat] …, closed) per building; empty at night or for a citywide view. */
+  shadows: [number, number][][];
 }

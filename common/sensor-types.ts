@@ -97,7 +97,14 @@ export interface SensorAlert {
   location: [number, number];
   asset_type: SensorAssetType | null;
   asset_id: string | null;
+  /** The alerting sensor's kind (`traffic_speed`, …) and name, to say what and where. */
+  sensor_kind: string;
+  sensor_name: string | null;
+  severity: AlertSeverity;
 }
+
+/** How much an open alert matters (server/sensors/alert-severity.ts). */
+export type AlertSeverity = 'low' | 'medium' | 'high';
 
 /** `GET /api/maintenance?asset_type`: a risk score in [0, 1] per water/power asset. */
 export interface MaintenanceRisk {
@@ -107,4 +114,16 @@ export interface MaintenanceRisk {
   /** Alerts of its sensors in the last 30 days, by kind. */
   alerts: Record<string, number>;
   open_alerts: number;
+}
+
+/** `GET /api/readings/range`: the span of stored traffic history (issue #12 item 5). */
+export interface HistoryRange {
+  /** ISO 8601 start of the oldest roll-up bucket; null without readings. */
+  from: string | null;
+  /** ISO 8601 end of the newest bucket. */
+  to: string | null;
+  /** `TWIN_RETENTION_DAYS`; null: kept forever. */
+  retention_days: number | null;
+  /** Width of one roll-up bucket, seconds. */
+  bucket_s: number;
 }

@@ -8,6 +8,12 @@ import { Metrics } from './metrics';
 import { tileRoutes } from './tile-routes';
 import { featureRoutes } from './feature-routes';
 import { labelRoutes } from './label-routes';
+import { homeRoutes } from './home-routes';
+import { dashboardRoutes } from './dashboard/dashboard-routes';
+import { dashboardPages } from './dashboard/dashboard-pages';
+import { frameAncestors } from './dashboard/frame-ancestors';
+import { searchRoutes } from './search/search-routes';
+import { shadowRoutes } from './shadows/shadow-routes';
 import { styleRoutes } from './style-routes';
 import { staticRoutes } from './static-routes';
 import { LayerCatalog } from '../tiles/catalog';
@@ -109,6 +115,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
 
   const app = new Hono();
   app.use(metrics.middleware());
+  app.use(frameAncestors(config));
   app.onError(errorHandler(log));
   app.notFound(notFound);
   app.use(async function refreshLayerAccess(_c, next) {
@@ -138,6 +145,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/styles', styleRoutes({ catalog: tiles.catalog }));
   mount('/api/features', featureRoutes({ db: backend.db, catalog: tiles.catalog }));
   mount('/api/labels', labelRoutes({ db: backend.db, catalog: tiles.catalog }));
+  mount('/api/home', homeRoutes({ db: backend.db, config, versions: tiles.versions }));
   mount('/api/layers', layerRoutes({ catalog: tiles.catalog, settings: layerSettings }));
   for (const [path, sub] of sensorApps(sensors)) mount(path, sub);
   const impacts = new ImpactService(backend.db, { ...config.impact, log });
@@ -171,7 +179,11 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/tokens', tokenRoutes({ db: backend.db, tokens }));
   mount('/api/users', userRoutes({ db: backend.db, sessions, tokens }));
   mount('/api/audit', auditRoutes({ db: backend.db }));
+  mount('/api/dashboard', dashboardRoutes({ db: backend.db }));
+  mount('/api/search', searchRoutes({ db: backend.db }));
+  mount('/api/shadows', shadowRoutes({ db: backend.db }));
   mount('/api', openApiRoutes(() => app));
+  mount('/', dashboardPages());
   mount('/', staticRoutes()); // last: the web app answers only what no API route did
   return { app, tiles, metrics, sensors, imports, impacts, auth: { sessions, tokens, layers: layerSettings } };
 }

@@ -54,4 +54,28 @@ describe('configuration', () => {
     expect(redactUrl('postgres://twin:s3cret@db:5432/twin')).toBe('postgres://twin:***@db:5432/twin');
     expect(redactUrl('postgres://db/twin')).toBe('postgres://db/twin');
   });
+
+  it('reads the home view, embed origins, demo history and retention', () => {
+    const c = loadConfig({
+      TWIN_HOME: '4.9, 52.37, 14.5',
+      TWIN_EMBED_ORIGINS: 'https://city.example, https://*.news.example',
+      TWIN_DEMO_HISTORY_DAYS: '0',
+      TWIN_RETENTION_DAYS: '90',
+    });
+    expect(c.home).toEqual({ center: [4.9, 52.37], zoom: 14.5 });
+    expect(c.embedOrigins).toEqual(['https://city.example', 'https://*.news.example']);
+    expect(c.sensors.demoHistoryDays).toBe(0);
+    expect(c.sensors.retentionDays).toBe(90);
+    const defaults = loadConfig({});
+    expect(defaults.home).toBeNull();
+    expect(defaults.embedOrigins).toEqual(['*']);
+    expect(defaults.sensors.demoHistoryDays).toBe(7);
+  });
+
+  it('refuses a malformed home or embed origin', () => {
+    expect(() => loadConfig({ TWIN_HOME: '4.9,52.37' })).toThrow(/TWIN_HOME/);
+    expect(() => loadConfig({ TWIN_HOME: '4.9,95,12' })).toThrow(/TWIN_HOME/);
+    expect(() => loadConfig({ TWIN_EMBED_ORIGINS: 'javascript:alert(1)' })).toThrow(/TWIN_EMBED_ORIGINS/);
+    expect(() => loadConfig({ TWIN_EMBED_ORIGINS: "https://ok.example; script-src 'unsafe-inline'" })).toThrow(/TWIN_EMBED_ORIGINS/);
+  });
 });

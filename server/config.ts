@@ -28,6 +28,10 @@ export interface Config {
   imports: ImportConfig;
   auth: AuthConfig;
   impact: ImpactConfig;
+  /** Where the map opens (`TWIN_HOME`); null: on the densest cluster of the data (issue #10). */
+  home: { center: [number, number]; zoom: number } | null;
+  /** Origins allowed to frame `/embed/*` (CSP `frame-ancestors` sources; `*` for any). */
+  embedOrigins: string[];
 }
 
 /** Accounts, sessions and single sign-on (issue #9). */
@@ -117,6 +121,10 @@ export interface SensorConfig {
   simulator: boolean;
   /** Seconds between two readings of one simulated sensor. */
   simulatorPeriodS: number;
+  /** Days of demo history generated when the demo city is seeded (0: none). */
+  demoHistoryDays: number;
+  /** Readings older than this many days are dropped (by partition); 0 keeps everything. */
+  retentionDays: number;
 }
 
 const onOff = z.enum(['on', 'off']);
@@ -138,6 +146,32 @@ const lonLat = z
   });
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** `lon,lat,zoom`, e.g. `5.1214,52.0907,13`. */
+const lonLatZoom = z.string().transform((s, ctx) => {
+  const parts = s.split(',').map((p) => Number(p.trim()));
+  const [lon, lat, zoom] = parts as [number, number, number];
+  if (parts.length !== 3 || !parts.every(Number.isFinite)) {
+    ctx.addIssue({ code: 'custom', message: 'expected "lon,lat,zoom", e.g. "5.1214,52.0907,13"' });
+    return z.NEVER;
+  }
+  if (Math.abs(lon) > 180 || Math.abs(lat) > 85 || zoom < 0 || zoom > 22) {
+    ctx.addIssue({ code: 'custom', message: 'longitude within ±180, latitude ±85, zoom 0–22' });
+    return z.NEVER;
+  }
+  return { center: [lon, lat] as [number, number], zoom };
+});
+
+/**
+ * `TWIN_EMBED_ORIGINS`: `*`, or a comma-separated list of origins (`https://city.example`) and
+ * CSP host sources (`https://*.example.org`) allowed to frame the embeds.
+ */
+const embedOrigins = z
+  .string()
+  .transform((s) => s.split(/[\s,]+/).filter((o) => o !== ''))
+  .refine((list) => list.length > 0 && list.every((o) => o === '*' || o === "'self'" || /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i.test(o)), {
+    message: "'*', 'self' or origins such as https://city.example, comma-separated",
+  });
 
 const EnvSchema = z.object({
   PORT: int(0, 65535).default(8080),
@@ -192,6 +226,10 @@ const EnvSchema = z.object({
   TWIN_INGEST_MAX_FUTURE_S: int(0, 86_400 * 365).default(300),
   TWIN_SIMULATOR: onOff.default('on'),
   TWIN_SIMULATOR_PERIOD_S: int(1, 86_400).default(60),
+  TWIN_DEMO_HISTORY_DAYS: int(0, 90).default(7),
+  TWIN_RETENTION_DAYS: int(0, 36_500).default(0),
+  TWIN_HOME: lonLatZoom.optional(),
+  TWIN_EMBED_ORIGINS: embedOrigins.default(['*']),
   TWIN_IMPORT_MAX_MB: int(1, 1_048_576).default(2048),
   TWIN_IMPORT_MAX_UNZIPPED_MB: int(1, 1_048_576).default(4096),
   TWIN_IMPORT_MAX_ZIP_ENTRIES: int(1, 1_000_000).default(10_000),
@@ -296,6 +334,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFutureS: e.TWIN_INGEST_MAX_FUTURE_S,
       simulator: e.TWIN_SIMULATOR === 'on',
       simulatorPeriodS: e.TWIN_SIMULATOR_PERIOD_S,
+      demoHistoryDays: e.TWIN_DEMO_HISTORY_DAYS,
+      retentionDays: e.TWIN_RETENTION_DAYS,
     },
     imports: {
       maxFileBytes: e.TWIN_IMPORT_MAX_MB * 1024 * 1024,
@@ -328,6 +368,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
     },
     impact: { workers: e.TWIN_IMPACT_WORKERS, queueSize: e.TWIN_IMPACT_QUEUE, timeoutS: e.TWIN_IMPACT_TIMEOUT_S },
+    home: e.TWIN_HOME ?? null,
+    embedOrigins: e.TWIN_EMBED_ORIGINS,
   };
 }
 

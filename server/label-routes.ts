@@ -16,16 +16,26 @@ export interface LabelRoutesOptions {
 /** WGS84 [west, south, east, north]. */
 export type BBox = [number, number, number, number];
 
-/** `w,s,e,n` in degrees, west < east, south < north, inside web-mercator latitudes; else 400. */
+/** Web mercator's latitude limit, degrees. */
+const MAX_LAT = 85.0511;
+
+/**
+ * `w,s,e,n` in degrees, west < east, south < north; else 400. Latitudes beyond web mercator's
+ * limit (a pitched map's bounds reach the horizon) are clamped to it, not refused: a view
+ * anywhere on the map has labels, or none, but never an error (issue #10).
+ */
 export function parseBBox(raw: string | undefined): BBox {
   const parts = (raw ?? '').split(',').map((p) => Number(p));
   const [w, s, e, n] = parts as BBox;
   const ok =
     parts.length === 4 &&
     parts.every(Number.isFinite) &&
-    w >= -180 && e <= 180 && s >= -85.05 && n <= 85.05 && w < e && s < n;
+    w >= -180 && e <= 180 && s >= -90 && n <= 90 && w < e && s < n;
   if (!ok) throw new ApiError(400, 'bad_request', 'bbox must be "west,south,east,north" in degrees');
-  return [w, s, e, n];
+  const south = Math.max(s, -MAX_LAT);
+  const north = Math.min(n, MAX_LAT);
+  if (south >= north) throw new ApiError(400, 'bad_request', 'bbox lies beyond the latitudes a map shows');
+  return [w, south, e, north];
 }
 
 /** Street classes named at a zoom: only through routes in a citywide view (as the tiles do). */

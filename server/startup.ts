@@ -4,6 +4,14 @@ import { migrate } from './db/migrate';
 import type { Logger } from './log';
 import { seedDemoCity } from '../data/seed-demo';
 import { registerDemoSensors } from '../data/demo-sensors';
+import { backfillDemoHistory } from './sensors/demo-history';
+
+/**
+ * Seconds between two readings of one sensor in the demo's generated history: hourly on the
+ * embedded database (7 days ≈ 0.8 M readings, ~15 s and ~150 MB on a first start), every 15
+ * minutes on PostgreSQL (COPY is fast there).
+ */
+const historyStepS = (backend: Backend) => (backend.kind === 'pglite' ? 3600 : 900);
 
 export interface PrepareOptions {
   /** Called when this start seeded the demo city into an empty database. */
@@ -50,5 +58,17 @@ async function seedIfEmpty(backend: Backend, config: Config, log: Logger): Promi
   });
   counts.sensors = await registerDemoSensors(backend.db, datasetId, config.sensors.simulatorPeriodS);
   log.info({ counts, seconds: (Date.now() - started) / 1000 }, 'demo city seeded');
+  const days = config.sensors.demoHistoryDays;
+  if (days > 0 && config.sensors.simulator) {
+    const t = Date.now();
+    const stepS = historyStepS(backend);
+    log.info({ days, stepS }, 'generating the demo sensors\' history (TWIN_DEMO_HISTORY_DAYS=0 to skip)');
+    const history = await backfillDemoHistory(backend, {
+      days,
+      stepS,
+      onProgress: (message) => log.debug(message),
+    });
+    if (history) log.info({ ...history, seconds: (Date.now() - t) / 1000 }, 'demo history written');
+  }
   return true;
 }

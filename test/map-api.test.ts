@@ -91,7 +91,7 @@ describe.each(BACKENDS)('map API on %s', (kind) => {
     expect(city.body.places.map((p) => p.class)).toContain('water');
   });
 
-  it.each(['', 'bbox=1,2,3', 'bbox=5,52,4,53', 'bbox=a,b,c,d', 'bbox=0,-89,1,0'])(
+  it.each(['', 'bbox=1,2,3', 'bbox=5,52,4,53', 'bbox=a,b,c,d', 'bbox=0,86,1,89', 'bbox=0,-91,1,0'])(
     'refuses a bad label query (%s) with 400',
     async (query) => {
       const res = await twin.app.request(`/api/labels?${query}`);

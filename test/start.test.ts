@@ -49,6 +49,10 @@ describe('npm start on the embedded database', () => {
     try {
       expect(twin.output()).toMatch(/opening embedded PostgreSQL \+ PostGIS/);
       expect(twin.output()).toMatch(/demo city seeded/);
+      // A week of demo history, so the dashboard's charts and the time slider have data at once.
+      expect(twin.output()).toMatch(/demo history written/);
+      const dashboard = (await (await fetch(`${twin.url}/api/dashboard`)).json()) as { series: { key: string; points: unknown[] }[] };
+      expect(dashboard.series.find((x) => x.key === 'congestion')!.points.length).toBeGreaterThanOrEqual(20);
       const health = await fetch(`${twin.url}/healthz`);
       expect(health.status).toBe(200);
       const t = lonLatToTile(DEFAULT_DEMO_CENTER[0], DEFAULT_DEMO_CENTER[1], 15);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUTPUT = join(ROOT, 'dist/web/index.html');
 /** What the bundle is made of (node_modules changes come with a package-lock change). */
-const SOURCES = ['web/src', 'web/index.html', 'web/vite.config.ts', 'common', 'package-lock.json'];
+const SOURCES = ['web/src', 'web/index.html', 'web/dashboard.html', 'web/embed.html', 'web/vite.config.ts', 'common', 'package-lock.json'];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;

@@ -6,6 +6,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { redactUrl } from '../config';
 import { guardPostgresJsNullSocket } from './postgres-js-guard';
 import { PostgresJsDialect } from './postgres-js-dialect';
@@ -75,6 +76,9 @@ export interface Backend {
   onWrite(listener: () => void): void;
   close(): Promise<void>;
 }
+
+/** The extensions every embedded database loads (the migrations create them). */
+export const PGLITE_EXTENSIONS = { postgis, pg_trgm };
 
 export interface BackendOptions {
   databaseUrl: string | undefined;
@@ -182,7 +186,7 @@ async function openPglite(
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   onProgress(`opening embedded PostgreSQL + PostGIS in ${dataDir} (the first start takes ~20 s)`);
-  const pg = await PGlite.create({ dataDir, extensions: { postgis } });
+  const pg = await PGlite.create({ dataDir, extensions: PGLITE_EXTENSIONS });
   const backend = await pgliteBackend(pg, inMemory ? 'memory' : dataDir, started, onProgress);
   return inMemory ? backend : { ...backend, dataDir };
 }

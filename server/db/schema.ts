@@ -387,6 +387,15 @@ export interface AuditLogTable {
   details: Json;
 }
 
+/** City-wide 5-minute roll-ups of the sensors (migration 20261201005100). */
+export interface CityMetricsTable {
+  metric: 'traffic_speed_ratio' | 'water_demand_ratio' | 'power_load_ratio';
+  bucket: Timestamp;
+  value: number;
+  samples: number;
+  computed_at: Generated<Date>;
+}
+
 export interface Database {
   twin_meta: TwinMetaTable;
   datasets: DatasetsTable;
@@ -417,4 +426,5 @@ export interface Database {
   scenario_shares: ScenarioSharesTable;
   layer_settings: LayerSettingsTable;
   audit_log: AuditLogTable;
+  city_metrics: CityMetricsTable;
 }

@@ -14,6 +14,7 @@ import type { SensorService } from './sensor-service';
 import { maintenanceRisk } from './maintenance-risk';
 import { principalOf } from '../auth/principal';
 import { publicSensorKindSql, seesAllSensors } from '../auth/sensor-access';
+import { alertSeverity } from './alert-severity';
 
 const H3Query = z.object({
   metric: z.enum(['speed_ratio', 'congestion', 'readings']).default('speed_ratio'),
@@ -97,25 +98,32 @@ export function insightRoutes(service: SensorService) {
       lat: number;
       asset_type: SensorAssetType | null;
       asset_id: string | number | null;
+      sensor_kind: string;
+      sensor_name: string | null;
     }>`SELECT a.id, a.sensor_id, s.external_id, a.kind, a.opened_at, a.last_seen_at, a.value,
         a.detail, ST_X(ST_Transform(s.geom, 4326)) AS lon, ST_Y(ST_Transform(s.geom, 4326)) AS lat,
-        s.asset_type, s.asset_id
+        s.asset_type, s.asset_id, s.kind AS sensor_kind, s.name AS sensor_name
       FROM sensor_alerts a JOIN sensors s ON s.id = a.sensor_id
       WHERE ${sql.join(where, sql` AND `)}
       ORDER BY a.opened_at DESC LIMIT 5000`.execute(db);
-    const list: SensorAlert[] = rows.map((r) => ({
-      id: String(r.id),
-      sensor: String(r.sensor_id),
-      external_id: r.external_id,
-      kind: r.kind,
-      opened_at: new Date(r.opened_at).toISOString(),
-      last_seen_at: new Date(r.last_seen_at).toISOString(),
-      value: r.value === null ? null : Number(r.value),
-      detail: typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail,
-      location: [Number(r.lon), Number(r.lat)],
-      asset_type: r.asset_type,
-      asset_id: r.asset_id === null ? null : String(r.asset_id),
-    }));
+    const list: SensorAlert[] = rows.map((r) => {
+      const alert: Omit<SensorAlert, 'severity'> = {
+        id: String(r.id),
+        sensor: String(r.sensor_id),
+        external_id: r.external_id,
+        kind: r.kind,
+        opened_at: new Date(r.opened_at).toISOString(),
+        last_seen_at: new Date(r.last_seen_at).toISOString(),
+        value: r.value === null ? null : Number(r.value),
+        detail: typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail,
+        location: [Number(r.lon), Number(r.lat)],
+        asset_type: r.asset_type,
+        asset_id: r.asset_id === null ? null : String(r.asset_id),
+        sensor_kind: r.sensor_kind,
+        sensor_name: r.sensor_name,
+      };
+      return { ...alert, severity: alertSeverity(alert) };
+    });
     return c.json({ alerts: list });
   });
 

@@ -3,6 +3,7 @@ import { ingestRoutes } from './ingest-routes';
 import { liveRoutes } from './live-routes';
 import { sensorRoutes } from './sensor-routes';
 import { insightRoutes } from './insight-routes';
+import { historyRangeRoutes } from './history-range-routes';
 import type { SensorService } from './sensor-service';
 
 /**
@@ -18,5 +19,6 @@ export function sensorApps(service: SensorService): [string, Hono][] {
     ['/api/h3', insights.h3],
     ['/api/alerts', insights.alerts],
     ['/api/maintenance', insights.maintenance],
+    ['/api/readings', historyRangeRoutes({ db: service.backend.db, retentionDays: service.config.sensors.retentionDays })],
   ] as [string, Hono][];
 }

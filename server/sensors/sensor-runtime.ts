@@ -6,6 +6,8 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 import { MqttIngest } from './mqtt-ingest';
 import type { SensorService } from './sensor-service';
 import { Simulator, type WorldProvider } from './simulator';
+import { CityMetricsRollup } from '../dashboard/city-metrics';
+import { RetentionJob } from './retention';
 
 export interface RuntimeOptions {
   /** MQTT ingest (external broker at MQTT_URL, or the in-process one); default from config. */
@@ -18,6 +20,8 @@ export interface RuntimeOptions {
   world?: WorldProvider;
   /** Write the last peak hour of counts when there are none (with `world`; `npm start` does). */
   backfillPeak?: boolean;
+  /** The city-wide roll-ups behind the dashboard and retention (`TWIN_RETENTION_DAYS`); default on. */
+  rollups?: boolean;
 }
 
 export interface SensorRuntimeHandle {
@@ -25,6 +29,7 @@ export interface SensorRuntimeHandle {
   broker?: EmbeddedBroker;
   simulator?: Simulator;
   anomalies?: AnomalyMonitor;
+  rollups?: CityMetricsRollup;
 }
 
 /**
@@ -91,6 +96,17 @@ export async function startSensorRuntime(
     handle.anomalies = new AnomalyMonitor(service);
     await handle.anomalies.start();
     service.adopt(handle.anomalies);
+  }
+
+  if (options.rollups ?? true) {
+    if (s.retentionDays > 0) {
+      const retention = new RetentionJob(service.backend.db, s.retentionDays, log);
+      await retention.start();
+      service.adopt(retention);
+    }
+    handle.rollups = new CityMetricsRollup(service.backend.db, log);
+    await handle.rollups.start();
+    service.adopt(handle.rollups);
   }
 
   if (options.simulator ?? (s.simulator && config.demo.enabled)) {

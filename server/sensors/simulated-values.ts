@@ -17,6 +17,14 @@ export interface SimContext {
   link?: { volume: number; vc: number };
 }
 
+/** One demo sensor in this many is faulty (stuck, drifting or dropping out), chosen by id. */
+export const FAULTY_EVERY = 97;
+
+/** The fault a demo sensor has, from its id: the same in the live simulator and the history. */
+export function faultOf(id: number): Fault | null {
+  return id % FAULTY_EVERY === 0 ? (['stuck', 'drift', 'dropout'] as const)[(id / FAULTY_EVERY) % 3]! : null;
+}
+
 /** Demo city longitude: local solar time is UTC + lon / 15 h. */
 const LON = 5.12;
 

@@ -2,7 +2,7 @@ import { DEMO_SENSOR_PREFIX } from '../../data/demo-sensors';
 import type { ResolvedReading } from './ingest-writer';
 import type { SensorMeta } from './sensor-registry';
 import type { SensorService } from './sensor-service';
-import { PEAK_HOUR_LOCAL, simulatedValue, type Fault } from './simulated-values';
+import { faultOf, PEAK_HOUR_LOCAL, simulatedValue, type Fault } from './simulated-values';
 import type { TrafficWorld } from '../impact/demo-world';
 import { peakWindows } from '../impact/count-data';
 import { sql } from 'kysely';
@@ -12,8 +12,6 @@ export type WorldProvider = () => Promise<TrafficWorld>;
 
 /** Readings are written in one batch this often. */
 const TICK_MS = 5000;
-/** One sensor in this many is faulty (stuck, drifting or dropping out), chosen by id. */
-const FAULTY_EVERY = 97;
 /** Chance per tick that an incident starts on some arterial (it lasts 20–40 minutes). */
 const INCIDENT_CHANCE = 0.02;
 
@@ -77,8 +75,7 @@ export class Simulator {
       const meta = this.#service.registry.byId(String(r.id));
       if (!meta) continue;
       const n = Number(r.id);
-      const fault: Fault | null =
-        n % FAULTY_EVERY === 0 ? (['stuck', 'drift', 'dropout'] as const)[(n / FAULTY_EVERY) % 3]! : null;
+      const fault = faultOf(n);
       this.#sensors.push({
         meta,
         fault,

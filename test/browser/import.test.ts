@@ -1,19 +1,11 @@
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import {
-  CHROMIUM_PATH,
-  HAS_CHROMIUM,
-  openMap,
-  recordPage,
-  serveApp,
-  startMapSession,
-  type Browser,
-  type MapSession,
-} from '../support/browser';
+import { describe, expect } from 'vitest';
+import { CHROMIUM_PATH, HAS_CHROMIUM, openMap } from '../support/browser';
+import { mapTest } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
 
 const SLOW = 240_000;
+const it = mapTest();
 
 const TREES = {
   type: 'FeatureCollection',
@@ -27,29 +19,10 @@ const TREES = {
 describe.skipIf(!HAS_CHROMIUM)(
   `the import page in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
   () => {
-    let session: MapSession;
-    let server: Awaited<ReturnType<typeof serveApp>>;
-    let browser: Browser;
-    let page: Page;
-
-    beforeAll(async () => {
-      session = await startMapSession();
-      ({ server, browser } = session);
-    }, SLOW);
-
-    afterAll(async () => {
-      await session?.close();
-    });
-
-    it('uploads a file, previews its fields, imports it into a new layer and shows the report', async () => {
-      onTestFailed(async () => {
-        await page?.screenshot({ path: join(ARTIFACTS_DIR, 'failed-import.png') }).catch(() => {});
-      });
+    it('uploads a file, previews its fields, imports it into a new layer and shows the report', async ({ page, origin, log, session }) => {
       // Issue #9: imports are GIS staff's.
       await session.signIn('gis');
-      page = await browser.context.newPage();
-      const log = recordPage(page);
-      await openMap(page, server.origin);
+      await openMap(page, origin);
       await page.getByRole('button', { name: 'Import data…' }).click();
       await page.locator('[data-testid=import-panel] input[type=file]').setInputFiles({
         name: 'trees.geojson',
@@ -80,8 +53,8 @@ describe.skipIf(!HAS_CHROMIUM)(
       expect(log.pageErrors).toEqual([]);
       // GIS staff see the new layer; the public do not until it is published (issue #9).
       const names = async (res: { json(): Promise<unknown> }) => ((await res.json()) as { layers: { name: string }[] }).layers.map((l) => l.name);
-      expect(await names(await page.request.get(`${server.origin}/tiles/catalog.json`))).toContain('street_trees');
-      expect(await names(await fetch(`${server.origin}/tiles/catalog.json`))).not.toContain('street_trees');
+      expect(await names(await page.request.get(`${origin}/tiles/catalog.json`))).toContain('street_trees');
+      expect(await names(await fetch(`${origin}/tiles/catalog.json`))).not.toContain('street_trees');
     }, SLOW);
   },
 );

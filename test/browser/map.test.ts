@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect } from 'vitest';
 import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { hexToRgb } from '../../web/src/lib/color-ramps';
 import { BUILDING_USES } from '../../web/src/lib/palettes';
@@ -9,18 +8,13 @@ import {
   CHROMIUM_PATH,
   HAS_CHROMIUM,
   countPalettePixels,
-  startMapSession,
   openMap,
   recordPage,
-  serveApp,
   waitForMap,
-  type Browser,
-  type MapSession,
   type PageGlobals,
-  type PageLog,
 } from '../support/browser';
+import { mapTest } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
-import type { TestTwin } from '../support/twin';
 
 if (!HAS_CHROMIUM) {
   console.warn(`\n[skipped] browser tests of the city map: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH).\n`);
@@ -33,54 +27,31 @@ const MAP_AREA = { x: 300, y: 0, width: 980, height: 800 };
 /** SwiftShader renders slowly: a page load at citywide view takes tens of seconds. */
 const SLOW = 240_000;
 
+const it = mapTest()
+  // A building with a sizeable roof near the demo centre, to click on, and its dataset's name.
+  .extend('building', { scope: 'file' }, async ({ twin }) => {
+    const [lon, lat] = DEFAULT_DEMO_CENTER;
+    const { rows } = await sql<{ id: string; height_m: number; lon: number; lat: number }>`
+      SELECT id, height_m, ST_X(p) AS lon, ST_Y(p) AS lat FROM (
+        SELECT id, height_m, ST_Transform(ST_PointOnSurface(geom), 4326) AS p FROM buildings
+        WHERE ST_Area(ST_Transform(geom, 4326)::geography) > 400
+        ORDER BY geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857)
+        LIMIT 1) AS b`.execute(twin.backend.db);
+    const b = rows[0]!;
+    const id = Number(b.id);
+    const ds = await sql<{ name: string }>`
+      SELECT d.name FROM datasets d JOIN buildings b ON b.dataset_id = d.id
+      WHERE b.id = ${id}`.execute(twin.backend.db);
+    return { id, height_m: Number(b.height_m), lon: Number(b.lon), lat: Number(b.lat), datasetName: ds.rows[0]!.name };
+  });
+
 describe.skipIf(!HAS_CHROMIUM)(
   `the city map in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
   () => {
-    let session: MapSession;
-    let twin: TestTwin;
-    let server: Awaited<ReturnType<typeof serveApp>>;
-    let browser: Browser;
-    let page: Page;
-    let log: PageLog;
-    let building: { id: number; height_m: number; lon: number; lat: number };
-    let datasetName: string;
-
-    beforeAll(async () => {
-      session = await startMapSession();
-      ({ twin, server, browser } = session);
-
-      // A building with a sizeable roof near the demo centre, to click on.
-      const [lon, lat] = DEFAULT_DEMO_CENTER;
-      const { rows } = await sql<{ id: string; height_m: number; lon: number; lat: number }>`
-        SELECT id, height_m, ST_X(p) AS lon, ST_Y(p) AS lat FROM (
-          SELECT id, height_m, ST_Transform(ST_PointOnSurface(geom), 4326) AS p FROM buildings
-          WHERE ST_Area(ST_Transform(geom, 4326)::geography) > 400
-          ORDER BY geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857)
-          LIMIT 1) AS b`.execute(twin.backend.db);
-      const b = rows[0]!;
-      building = { id: Number(b.id), height_m: Number(b.height_m), lon: Number(b.lon), lat: Number(b.lat) };
-      const ds = await sql<{ name: string }>`
-        SELECT d.name FROM datasets d JOIN buildings b ON b.dataset_id = d.id
-        WHERE b.id = ${building.id}`.execute(twin.backend.db);
-      datasetName = ds.rows[0]!.name;
-    }, SLOW);
-
-    afterAll(async () => {
-      await session?.close();
-    });
-
-    const keepScreenshotOnFailure = (name: string) =>
-      onTestFailed(async () => {
-        await page?.screenshot({ path: join(ARTIFACTS_DIR, `failed-${name}.png`) }).catch(() => {});
-      });
-
-    it('loads the citywide 3D view with buildings drawn, no page error and no failed request', async () => {
-      keepScreenshotOnFailure('citywide');
+    it('loads the citywide 3D view with buildings drawn, no page error and no failed request', async ({ page, origin, log, session }) => {
       // Issue #9: the water and power layers are staff's.
       await session.signIn('planner');
-      page = await browser.context.newPage();
-      log = recordPage(page);
-      await openMap(page, server.origin);
+      await openMap(page, origin);
       await page.screenshot({ path: join(ARTIFACTS_DIR, 'map-citywide-3d.png') });
 
       expect(log.pageErrors).toEqual([]);
@@ -94,8 +65,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       expect(await page.locator('.legend').first().textContent()).toContain('Street, district');
     }, SLOW);
 
-    it("shows a clicked building's height and dataset in the inspect panel", async () => {
-      keepScreenshotOnFailure('inspect');
+    it("shows a clicked building's height and dataset in the inspect panel", async ({ page, building }) => {
       // Straight down over the building, so its roof is right above its footprint.
       const hash = `#map=17.5/${building.lat}/${building.lon}/0/0&layers=buildings,roads,land_use`;
       await page.evaluate((h) => ((globalThis as unknown as PageGlobals).location.hash = h), hash);
@@ -110,12 +80,11 @@ describe.skipIf(!HAS_CHROMIUM)(
       const height = panel.locator('tr[data-key="height_m"] td');
       await height.waitFor({ timeout: 30_000 });
       expect(await height.textContent()).toBe(`${Number(building.height_m.toFixed(2)).toLocaleString('en')} m`);
-      expect(await panel.getByTestId('provenance').textContent()).toContain(datasetName);
+      expect(await panel.getByTestId('provenance').textContent()).toContain(building.datasetName);
       expect(await panel.textContent()).toContain(`#${building.id}`);
     }, SLOW);
 
-    it('removes the buildings from the map when their layer is switched off', async () => {
-      keepScreenshotOnFailure('toggle');
+    it('removes the buildings from the map when their layer is switched off', async ({ page, log }) => {
       await page.getByRole('button', { name: 'Close the inspect panel' }).click();
       await waitForMap(page);
       const before = await countPalettePixels(page, PALETTE, MAP_AREA);
@@ -131,11 +100,10 @@ describe.skipIf(!HAS_CHROMIUM)(
       expect(log.pageErrors).toEqual([]);
     }, SLOW);
 
-    it('restores the camera and the layers from a shared URL', async () => {
-      keepScreenshotOnFailure('shared-url');
+    it('restores the camera and the layers from a shared URL', async ({ browser, origin, log }) => {
       const shared = await browser.context.newPage();
       const sharedLog = recordPage(shared);
-      await openMap(shared, server.origin, '#map=15.5/52.0893/5.1187/35/45&layers=roads,water_pipes,labels');
+      await openMap(shared, origin, '#map=15.5/52.0893/5.1187/35/45&layers=roads,water_pipes,labels');
       const view = await shared.evaluate(() => {
         const { map, settings } = (globalThis as unknown as PageGlobals).__twin!;
         const c = map.getCenter();
@@ -162,14 +130,13 @@ describe.skipIf(!HAS_CHROMIUM)(
       await shared.close();
     }, SLOW);
 
-    it('says in the panel when a layer fails, keeps the others, and recovers on retry', async () => {
-      keepScreenshotOnFailure('layer-error');
+    it('says in the panel when a layer fails, keeps the others, and recovers on retry', async ({ browser, origin, log }) => {
       const failing = await browser.context.newPage();
       const failingLog = recordPage(failing);
       await failing.route('**/tiles/water_pipes/**', (route) =>
         route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"down"}}' }),
       );
-      await openMap(failing, server.origin, '#map=16/52.0907/5.1214/0/0&layers=water_pipes,roads');
+      await openMap(failing, origin, '#map=16/52.0907/5.1214/0/0&layers=water_pipes,roads');
       const item = failing.locator('li[data-layer="water_pipes"]');
       await item.getByRole('alert').waitFor({ timeout: 30_000 });
       expect(await item.getByRole('alert').textContent()).toContain('busy or its database is unavailable');
@@ -184,9 +151,9 @@ describe.skipIf(!HAS_CHROMIUM)(
       await failing.close();
     }, SLOW);
 
-    it('asks nothing of any host but its own', () => {
+    it('asks nothing of any host but its own', ({ origin, log }) => {
       const foreign = log.requests.filter(
-        (u) => !u.startsWith(`${server.origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:'),
+        (u) => !u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:'),
       );
       expect(log.requests.length).toBeGreaterThan(20);
       expect(foreign).toEqual([]);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect } from 'vitest';
 import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { hexToRgb } from '../../web/src/lib/color-ramps';
 import { BUILDING_USES } from '../../web/src/lib/palettes';
@@ -9,18 +9,12 @@ import {
   CHROMIUM_PATH,
   HAS_CHROMIUM,
   countPalettePixels,
-  startMapSession,
   openMap,
-  recordPage,
-  serveApp,
   waitForMap,
-  type Browser,
-  type MapSession,
   type PageGlobals,
-  type PageLog,
 } from '../support/browser';
+import { mapTest } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
-import type { TestTwin } from '../support/twin';
 
 if (!HAS_CHROMIUM) {
   console.warn(`\n[skipped] browser test of scenarios: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH).\n`);
@@ -30,39 +24,24 @@ const RESIDENTIAL = [hexToRgb(BUILDING_USES.find((u) => u.value === 'residential
 /** SwiftShader renders slowly: each settled view can take tens of seconds. */
 const SLOW = 300_000;
 
+type Site = { lon: number; lat: number };
+
+const it = mapTest()
+  // A spot near the centre with no building within 70 m, where the tower is drawn.
+  .extend('site', { scope: 'file' }, async ({ twin }) => {
+    const [lon, lat] = DEFAULT_DEMO_CENTER;
+    const { rows } = await sql<{ lon: number; lat: number }>`
+      SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
+        SELECT ST_Transform(n.geom, 4326) AS p, n.geom FROM road_nodes n
+        WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE ST_DWithin(b.geom, n.geom, 70))
+        ORDER BY n.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857) LIMIT 1) AS q`.execute(twin.backend.db);
+    return { lon: Number(rows[0]!.lon), lat: Number(rows[0]!.lat) };
+  });
+
 describe.skipIf(!HAS_CHROMIUM)(
   `scenarios in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
   () => {
-    let session: MapSession;
-    let twin: TestTwin;
-    let server: Awaited<ReturnType<typeof serveApp>>;
-    let browser: Browser;
-    let page: Page;
-    let log: PageLog;
-    let site: { lon: number; lat: number };
-
-    beforeAll(async () => {
-      session = await startMapSession();
-      ({ twin, server, browser } = session);
-      // A spot near the centre with no building within 40 m, where the tower is drawn.
-      const [lon, lat] = DEFAULT_DEMO_CENTER;
-      const { rows } = await sql<{ lon: number; lat: number }>`
-        SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
-          SELECT ST_Transform(n.geom, 4326) AS p, n.geom FROM road_nodes n
-          WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE ST_DWithin(b.geom, n.geom, 70))
-          ORDER BY n.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857) LIMIT 1) AS q`.execute(twin.backend.db);
-      site = { lon: Number(rows[0]!.lon), lat: Number(rows[0]!.lat) };
-      // Issue #9: scenarios are planners'.
-      await session.signIn('planner');
-      page = await browser.context.newPage();
-      log = recordPage(page);
-    }, SLOW);
-
-    afterAll(async () => {
-      await session?.close();
-    });
-
-    const camera = (pitch: number) =>
+    const camera = (page: Page, site: Site, pitch: number) =>
       page.evaluate(
         ({ site, pitch }) => {
           // Centred ~80 m east of the site, so the site sits in the open map area left of the
@@ -73,16 +52,15 @@ describe.skipIf(!HAS_CHROMIUM)(
       );
 
     /** Where a lon/lat falls on the page. */
-    const at = (lon: number, lat: number) =>
+    const at = (page: Page, lon: number, lat: number) =>
       page.evaluate((p) => (globalThis as unknown as PageGlobals).__twin!.map.project(p), [lon, lat] as [number, number]);
 
     it(
       'draws a building, sets floors, updates the impact panel, and shows the tower only on the scenario side',
-      async () => {
-        onTestFailed(async () => {
-          await page?.screenshot({ path: join(ARTIFACTS_DIR, 'failed-scenario.png') }).catch(() => {});
-        });
-        await openMap(page, server.origin, `#map=17/${site.lat}/${site.lon}/0/0&layers=buildings,roads`);
+      async ({ page, origin, log, site, session }) => {
+        // Issue #9: scenarios are planners'.
+        await session.signIn('planner');
+        await openMap(page, origin, `#map=17/${site.lat}/${site.lon}/0/0&layers=buildings,roads`);
 
         await page.getByLabel('New scenario name').fill('Browser tower');
         await page.getByTestId('scenario-create').click();
@@ -94,7 +72,7 @@ describe.skipIf(!HAS_CHROMIUM)(
         await expect.poll(() => gfaCell.textContent(), { timeout: SLOW }).toBe('0 m²');
 
         // Draw a ~50 m square footprint around the site: four corners, then the first again.
-        await camera(0);
+        await camera(page, site, 0);
         await waitForMap(page);
         const d = 0.00022;
         const corners = [
@@ -106,11 +84,11 @@ describe.skipIf(!HAS_CHROMIUM)(
         await page.getByTestId('draw-building').click();
         for (const [lon, lat] of [...corners, corners[0]!]) {
           // terra-draw takes a click from pointer moves, down and up on the map canvas.
-          const p = await at(lon!, lat!);
+          const p = await at(page, lon!, lat!);
           await page.mouse.move(p.x, p.y, { steps: 4 });
           await page.mouse.down();
           await page.mouse.up();
-          await page.waitForTimeout(300);
+          await waitForMap(page);
         }
 
         // The edit lands, and the impact panel shows its floor area and homes.
@@ -126,9 +104,9 @@ describe.skipIf(!HAS_CHROMIUM)(
         await page.screenshot({ path: join(ARTIFACTS_DIR, 'scenario-impact-panel.png') });
 
         // 3D: the tower rises above the site in the scenario view.
-        await camera(55);
+        await camera(page, site, 55);
         await waitForMap(page);
-        const top = await at(site.lon, site.lat);
+        const top = await at(page, site.lon, site.lat);
         const clip = { x: Math.round(top.x - 60), y: Math.max(0, Math.round(top.y - 260)), width: 120, height: 240 };
         const scenario = await countPalettePixels(page, RESIDENTIAL, clip);
         await page.screenshot({ path: join(ARTIFACTS_DIR, 'scenario-3d.png') });
@@ -144,7 +122,11 @@ describe.skipIf(!HAS_CHROMIUM)(
 
         // And with the divider at the far left the scenario shows again.
         for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowLeft');
-        await page.waitForTimeout(500);
+        await page.waitForFunction(() =>
+          (globalThis as unknown as { document: { querySelector(s: string): { style: { clipPath: string } } | null } }).document
+            .querySelector('[data-testid="compare-baseline"]')?.style.clipPath.includes('98%'),
+        );
+        await waitForMap(page);
         const again = await countPalettePixels(page, RESIDENTIAL, clip);
 
         expect(scenario.matching).toBeGreaterThan(800);

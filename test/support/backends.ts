@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { PGlite } from '@electric-sql/pglite';
-import { postgis } from '@electric-sql/pglite-postgis';
 import postgres from 'postgres';
-import { openBackend, pgliteBackend, type Backend } from '../../server/db/backend';
+import { openBackend, pgliteBackend, PGLITE_EXTENSIONS, type Backend } from '../../server/db/backend';
 import { withDatabase } from './global-setup';
 
 export type BackendKind = 'pglite' | 'postgres';
@@ -31,7 +30,7 @@ export async function openTestDatabase(
 ): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const tarball = new Blob([readFileSync(inject('pgliteTemplate'))]);
-    const pg = await PGlite.create({ loadDataDir: tarball, extensions: { postgis } });
+    const pg = await PGlite.create({ loadDataDir: tarball, extensions: PGLITE_EXTENSIONS });
     const backend = await pgliteBackend(pg, 'memory (test copy)');
     return { backend, dispose: () => backend.close() };
   }

@@ -132,6 +132,10 @@ export interface TwinHandle {
     jumpTo(camera: { center: [number, number]; zoom: number; bearing: number; pitch: number }): void;
   };
   settings: { visibleIds: string[] };
+  /** Live road speeds (web/src/lib/live-sensors.svelte.ts). */
+  live: { version: number; redrawPending: boolean; roadRatio(id: number): number | undefined };
+  /** Maintenance-risk scores (web/src/lib/maintenance-risk.svelte.ts). */
+  risk: { version: number; risk(type: string, id: number): number | undefined };
   whenIdle(timeoutMs?: number): Promise<void>;
 }
 
@@ -165,6 +169,21 @@ export async function openMap(page: Page, origin: string, hash = ''): Promise<vo
 
 export async function waitForMap(page: Page): Promise<void> {
   await page.evaluate(() => (globalThis as unknown as PageGlobals).__twin!.whenIdle(120_000));
+}
+
+/**
+ * Waits until `predicate(arg)` holds in the page — the app's own state, read from
+ * `globalThis.__twin` (a feed's version, a ratio that arrived) — then until the map has drawn
+ * it. No fixed delays.
+ */
+export async function waitForTwin<A extends string | number | boolean | null | object>(
+  page: Page,
+  predicate: (arg: A) => boolean,
+  arg: A,
+  timeoutMs = 120_000,
+): Promise<void> {
+  await page.waitForFunction(predicate as (arg: unknown) => boolean, arg, { timeout: timeoutMs });
+  await waitForMap(page);
 }
 
 /**

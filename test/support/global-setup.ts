@@ -4,9 +4,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { PGlite } from '@electric-sql/pglite';
-import { postgis } from '@electric-sql/pglite-postgis';
 import postgres from 'postgres';
-import { pgliteBackend, openBackend } from '../../server/db/backend';
+import { pgliteBackend, openBackend, PGLITE_EXTENSIONS } from '../../server/db/backend';
 import { migrate } from '../../server/db/migrate';
 import { DEFAULT_DEMO_CENTER, DEFAULT_DEMO_SEED, seedDemoCity } from '../../data/seed-demo';
 import { TEST_DATA_DIR } from './paths';
@@ -65,7 +64,7 @@ export default async function setup(project: TestProject) {
 async function buildPgliteTemplate(hash: string): Promise<string> {
   const file = join(TEST_DATA_DIR, `pglite-template-${hash}.tgz`);
   if (existsSync(file)) return file;
-  const pg = await PGlite.create({ extensions: { postgis } });
+  const pg = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
   const backend = await pgliteBackend(pg, 'memory');
   await migrate(backend);
   const { datasetId } = await seedDemoCity(backend.db, {

@@ -1,5 +1,10 @@
 import type { Deck, Layer } from '@deck.gl/core';
 import type { Inspector } from './inspector.svelte';
+import type { Measure } from './measure.svelte';
+import type { SearchState } from './search.svelte';
+import type { SunStudy } from './sun-study.svelte';
+import { liveSensors, type LiveSensors } from './live-sensors.svelte';
+import { maintenanceRisk, type MaintenanceRiskFeed } from './maintenance-risk.svelte';
 import type { LabelFeed } from './label-feed.svelte';
 import type { BuildingSurfacesFeed } from './building-surfaces.svelte';
 import type { LayerSettings } from './layer-settings.svelte';
@@ -12,6 +17,12 @@ export interface TwinHandle {
   inspector: Inspector;
   /** LoD2 building surfaces in view (issue #15). */
   surfaces?: BuildingSurfacesFeed;
+  /** Live road speeds: tests wait on `version` and `roadRatio(id)` rather than on the clock. */
+  live: LiveSensors;
+  /** Maintenance-risk scores: `version` bumps when a fetch lands. */
+  risk: MaintenanceRiskFeed;
+  /** The map tools (search, measure, sun study), attached by MapTools.svelte. */
+  tools?: { search: SearchState; measure: Measure; sun: SunStudy };
   /** Resolves once the basemap, every deck.gl layer and the labels are loaded and drawn. */
   whenIdle(timeoutMs?: number): Promise<void>;
 }
@@ -53,6 +64,8 @@ export function exposeForTests(parts: {
     settings: parts.settings,
     inspector: parts.inspector,
     surfaces: parts.surfaces,
+    live: liveSensors,
+    risk: maintenanceRisk,
     async whenIdle(timeoutMs = 60_000) {
       const deadline = performance.now() + timeoutMs;
       let calm = 0;

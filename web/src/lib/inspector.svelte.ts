@@ -14,6 +14,8 @@ export interface HoverInfo {
 /** Hover and selection; a selection fetches the full record and provenance from the API. */
 export class Inspector {
   hover = $state.raw<HoverInfo | null>(null);
+  /** A clicked alert or H3 cell: its card stays up until the next click (issue #12 item 5). */
+  pinned = $state.raw<HoverInfo | null>(null);
   selected = $state.raw<{ layer: string; id: number } | null>(null);
   feature = $state.raw<FeatureResponse | null>(null);
   loading = $state(false);

@@ -1,4 +1,5 @@
-import { RISK_LEGEND, type LegendSection, type LayerSpec } from './layer-specs';
+import { RISK_LEGEND, ROADS_LIVE_LEGEND, type LegendSection, type LayerSpec } from './layer-specs';
+import { liveSensors } from './live-sensors.svelte';
 import type { ColorBy } from './layers/tile-options';
 
 /** One layer's switch, opacity and load state, as the panel shows and the map draws it. */
@@ -25,6 +26,8 @@ export class LayerState {
 
   get legend(): LegendSection[] {
     if (this.colorBy === 'risk' && this.spec.riskAssetType) return RISK_LEGEND;
+    // The legend says what the map draws: live speed colours the roads that have a sensor.
+    if (this.spec.id === 'roads' && liveSensors.coloured) return ROADS_LIVE_LEGEND;
     return [...this.spec.legend, ...this.extraLegend];
   }
 

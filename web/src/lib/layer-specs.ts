@@ -2,6 +2,7 @@ import type { SensorAssetType } from '../../../common/sensor-types';
 import type { Category, Ramp } from './color-ramps';
 import { POWER_NODE_SYMBOLS, WATER_NODE_SYMBOLS } from './layers/network-nodes';
 import type { SymbolDef } from './layers/symbols';
+import { SPEED_RATIO_COLORS } from './speed-colors';
 import { BUILDING_USES, LINE_VOLTAGE, MAINTENANCE_RISK, NO_SENSOR_COLOR, PIPE_DIAMETER, ROAD_CLASSES } from './palettes';
 
 /** One block of a layer's legend. */
@@ -36,6 +37,21 @@ export const RISK_LEGEND: LegendSection[] = [
     swatch: 'line',
   },
   { kind: 'note', text: "From its sensors' alerts in the last 30 days" },
+];
+
+/**
+ * The roads legend while live speeds colour the roads (issue #12 item 5): the speed bands the
+ * map draws, then the class colours of the roads without a speed sensor.
+ */
+export const ROADS_LIVE_LEGEND: LegendSection[] = [
+  {
+    kind: 'categories',
+    title: 'Live speed ÷ free-flow speed',
+    items: SPEED_RATIO_COLORS.map((c) => ({ value: String(c.min), label: c.short, color: `rgb(${c.color.join(',')})` })),
+    swatch: 'line',
+  },
+  { kind: 'categories', title: 'No speed sensor: class', items: ROAD_CLASSES, swatch: 'line' },
+  { kind: 'note', text: 'Width: lanes × 3.5 m' },
 ];
 
 /** Every layer, in panel order (top of the list draws on top). */

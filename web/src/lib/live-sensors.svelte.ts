@@ -12,6 +12,12 @@ export class LiveSensors {
   version = $state(0);
   /** The time the map shows; null: live. */
   at = $state.raw<Date | null>(null);
+  /** Road links with a speed as of `at` (or now): 0 means there is no data to show. */
+  reporting = $state(0);
+  /** True while the state as of `at` is being fetched. */
+  loading = $state(false);
+  /** True while some road is coloured by its speed (the roads legend follows it). */
+  coloured = $state(false);
   readonly #roadRatio = new Map<number, number>();
   #request = 0;
   #source: EventSource | null = null;
@@ -38,6 +44,9 @@ export class LiveSensors {
   async #load(at: Date | null): Promise<void> {
     const request = ++this.#request;
     const query = at ? `&at=${encodeURIComponent(at.toISOString())}` : '';
+    // `start` may run while the map's layers are derived: change no state before the first await.
+    await Promise.resolve();
+    this.loading = true;
     try {
       const r = await fetch(`/api/sensors?kind=traffic_speed&limit=50000${query}`);
       if (!r.ok || request !== this.#request) return;
@@ -49,10 +58,18 @@ export class LiveSensors {
           this.#roadRatio.set(Number(s.asset_id), s.current.ratio);
         }
       }
+      this.reporting = this.#roadRatio.size;
       this.#bump();
     } catch {
       // The status banner reports an unreachable server; the next update retries.
+    } finally {
+      if (request === this.#request) this.loading = false;
     }
+  }
+
+  /** True while new ratios wait for the next redraw (at most REDRAW_MS). */
+  get redrawPending(): boolean {
+    return this.#timer !== null;
   }
 
   /** Speed ÷ free-flow speed on a road link, when a sensor on it has reported. */
@@ -67,6 +84,8 @@ export class LiveSensors {
   #bump(): void {
     this.#timer ??= setTimeout(() => {
       this.#timer = null;
+      this.reporting = this.#roadRatio.size;
+      this.coloured = this.#roadRatio.size > 0;
       this.version++;
     }, REDRAW_MS);
   }

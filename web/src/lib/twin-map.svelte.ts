@@ -37,8 +37,15 @@ export interface TwinMapOptions {
   camera: Camera;
   /** Where any layer has data: label requests are clamped to it. */
   extent: Bounds;
-  /** Where the buildings are: what "reset view" frames. */
+  /** The densest cluster of the data: what "reset view" frames. */
   city: Bounds;
+  /** A configured home camera (TWIN_HOME) used instead of framing `city`. */
+  home?: { center: [number, number]; zoom: number } | null;
+  /**
+   * Open on the home view in this mode instead of `camera` — set before the deck.gl overlay is
+   * added, so its first frame already has the home view (no tiles fetched, then dropped).
+   */
+  startAtHome?: '2d' | '3d';
   onCamera: (camera: Camera, settled: boolean) => void;
   onHover: (info: PickingInfo) => void;
   onClick: (info: PickingInfo) => void;
@@ -51,6 +58,11 @@ export class TwinMap {
   readonly map: MapLibreMap;
   readonly overlay: MapLibreOverlay;
   readonly #options: TwinMapOptions;
+  /**
+   * A tool that takes map clicks for itself (the measure tool): while set, clicks go to it and
+   * not to the inspector. Returns true when it used the click.
+   */
+  clickInterceptor: ((info: PickingInfo) => boolean) | null = null;
 
   constructor(options: TwinMapOptions) {
     this.#options = options;
@@ -68,6 +80,7 @@ export class TwinMap {
       attributionControl: false,
       canvasContextAttributes: { antialias: true },
     });
+    if (options.startAtHome) this.map.jumpTo(this.homeCamera(options.startAtHome));
     this.map.addControl(new NavigationControl({ visualizePitch: true }), 'bottom-right');
     this.map.addControl(
       new AttributionControl({ compact: true, customAttribution: 'City twin · own data, drawn offline' }),
@@ -80,7 +93,10 @@ export class TwinMap {
       effects: [cityLighting()],
       pickingRadius: 4,
       onHover: (info) => options.onHover(info),
-      onClick: (info) => options.onClick(info),
+      onClick: (info) => {
+        if (this.clickInterceptor?.(info)) return;
+        options.onClick(info);
+      },
       getCursor: ({ isHovering, isDragging }) => (isDragging ? 'grabbing' : isHovering ? 'pointer' : 'grab'),
     });
     this.map.addControl(this.overlay);
@@ -117,20 +133,34 @@ export class TwinMap {
     };
   }
 
-  /** The view's extent, clamped to the city (a pitched view reaches the horizon). */
+  /**
+   * The view's extent, clamped to where the data is (a pitched view reaches the horizon). A view
+   * wholly outside that extent (data imported since the page loaded, say) is its own extent,
+   * never an inverted box.
+   */
   get viewBounds(): Bounds {
     const b = this.map.getBounds();
     const [w, s, e, n] = this.#options.extent;
-    return [
-      Math.max(b.getWest(), w),
-      Math.max(b.getSouth(), s),
-      Math.min(b.getEast(), e),
-      Math.min(b.getNorth(), n),
+    const view: Bounds = [
+      Math.max(b.getWest(), -180),
+      Math.max(b.getSouth(), -85.05),
+      Math.min(b.getEast(), 180),
+      Math.min(b.getNorth(), 85.05),
     ];
+    const clamped: Bounds = [Math.max(view[0], w), Math.max(view[1], s), Math.min(view[2], e), Math.min(view[3], n)];
+    return clamped[0] < clamped[2] && clamped[1] < clamped[3] ? clamped : view;
   }
 
   setLayers(layers: Layer[]): void {
     this.overlay.setProps({ layers });
+  }
+
+  /**
+   * Lights the 3D view: the sun study's sun (with shadows) for a time, or the default soft
+   * light again with null (issue #12 item 4).
+   */
+  setLighting(effect: LightingEffect | null): void {
+    this.overlay.setProps({ effects: [effect ?? cityLighting()] });
   }
 
   /** Shows or hides the basemap's land-use fills (background, water and roads stay). */
@@ -157,6 +187,12 @@ export class TwinMap {
 
   /** The whole city in view, in the current 2D or 3D mode. */
   homeCamera(mode: '2d' | '3d'): Camera {
+    const home = this.#options.home;
+    if (home) {
+      return mode === '3d'
+        ? { center: home.center, zoom: home.zoom, bearing: HOME_BEARING, pitch: HOME_PITCH }
+        : { center: home.center, zoom: home.zoom, bearing: 0, pitch: 0 };
+    }
     return homeCamera(this.map, this.#options.city, mode);
   }
 

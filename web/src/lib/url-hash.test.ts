@@ -56,4 +56,12 @@ describe('url hash', () => {
     expect(normalizeBearing(-180)).toBe(180);
     expect(normalizeBearing(720)).toBe(0);
   });
+
+  it('keeps what search found, with any characters in its name', () => {
+    const camera = { center: [5.12, 52.09] as [number, number], zoom: 15, bearing: 0, pitch: 0 };
+    const hash = formatHash({ camera, layers: ['roads'], find: 'street:Saint-Jacques & Co' });
+    expect(hash).toContain('&find=street%3ASaint-Jacques%20%26%20Co');
+    expect(parseHash(hash, LAYERS).find).toBe('street:Saint-Jacques & Co');
+    expect(parseHash('#find=nokind', LAYERS).find).toBeUndefined();
+  });
 });

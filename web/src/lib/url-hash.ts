@@ -19,6 +19,8 @@ export interface ShareState {
   layers?: string[];
   /** Flat (2D) or extruded (3D) buildings. */
   view?: '2d' | '3d';
+  /** What search found (`street:King Boulevard`), issue #12 item 3. */
+  find?: string;
 }
 
 export const MAX_PITCH = 70;
@@ -48,6 +50,7 @@ export function formatHash(state: Required<Pick<ShareState, 'camera' | 'layers'>
   ].join('/');
   const parts = [`map=${map}`, `layers=${state.layers.join(',')}`];
   if (state.view === '2d') parts.push('view=2d');
+  if (state.find) parts.push(`find=${encodeURIComponent(state.find)}`);
   return `#${parts.join('&')}`;
 }
 
@@ -83,5 +86,7 @@ export function parseHash(hash: string, knownLayers: readonly string[]): ShareSt
 
   const view = params.get('view');
   if (view === '2d' || view === '3d') out.view = view;
+  const find = params.get('find');
+  if (find && find.length <= 200 && find.includes(':')) out.find = find;
   return out;
 }

@@ -23,12 +23,30 @@ export function rampAt(stops: [number, RGB][], v: number): RGB {
   return stops.at(-1)![1];
 }
 
+/** What the hover card shows for a cell or an alert: its words, as tile features carry them. */
+type Described<T> = T & { properties: Record<string, unknown> };
+
+const METRIC_WORDS: Record<H3Response['metric'], string> = {
+  speed_ratio: 'Mean speed ÷ free flow',
+  congestion: 'Share of sensors congested',
+  readings: 'Readings in the hour',
+};
+
 /** Server-computed H3 roll-ups (`/api/h3`) as translucent hexagons on the ground. */
 export function h3Layer(data: H3Response) {
   const ramp = H3_RAMPS[data.metric];
-  return new H3HexagonLayer<H3Response['cells'][number]>({
-    id: `h3-${data.metric}-${data.res}`,
-    data: data.cells,
+  const cells: Described<H3Response['cells'][number]>[] = data.cells.map((c) => ({
+    ...c,
+    properties: {
+      name: `${METRIC_WORDS[data.metric]}: ${data.metric === 'readings' ? c.value : `${Math.round(c.value * 100)} %`}`,
+      sensors: c.sensors,
+      cell: c.h3,
+    },
+  }));
+  return new H3HexagonLayer<Described<H3Response['cells'][number]>>({
+    // `h3#…`: the hover card and the inspector read the part before '#' as the layer.
+    id: `h3#${data.metric}-${data.res}`,
+    data: cells,
     getHexagon: (c) => c.h3,
     getFillColor: (c) => [...rampAt(ramp.stops, c.value), 150] as [number, number, number, number],
     extruded: false,
@@ -39,18 +57,35 @@ export function h3Layer(data: H3Response) {
   });
 }
 
-const ALERT_COLORS: Record<SensorAlert['kind'], RGB> = {
+export const ALERT_COLORS: Record<SensorAlert['kind'], RGB> = {
   spike: [214, 40, 40],
   stuck: [128, 90, 213],
   drift: [230, 120, 20],
   silence: [110, 110, 110],
 };
 
+/** What each kind of alert means, in words. */
+export const ALERT_WORDS: Record<SensorAlert['kind'], string> = {
+  spike: 'Sudden jump',
+  stuck: 'Stuck value',
+  drift: 'Drifting from its peers',
+  silence: 'Silent',
+};
+
 /** Open anomaly alerts (`/api/alerts`) as ringed markers at their sensors. */
 export function alertsLayer(alerts: SensorAlert[]) {
-  return new ScatterplotLayer<SensorAlert>({
-    id: 'sensor-alerts',
-    data: alerts,
+  const data: Described<SensorAlert>[] = alerts.map((a) => ({
+    ...a,
+    properties: {
+      name: `${ALERT_WORDS[a.kind]} · ${a.sensor_name ?? a.external_id}`,
+      severity: a.severity,
+      reading: a.value,
+      since: new Date(a.opened_at).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' }),
+    },
+  }));
+  return new ScatterplotLayer<Described<SensorAlert>>({
+    id: 'alerts#open',
+    data,
     getPosition: (a) => a.location,
     getFillColor: (a) => [...ALERT_COLORS[a.kind], 200] as [number, number, number, number],
     getLineColor: [255, 255, 255, 255],

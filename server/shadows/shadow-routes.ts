@@ -1,0 +1,55 @@
+import { Hono } from 'hono';
+import { sql, type Kysely } from 'kysely';
+import { getPosition } from 'suncalc';
+import { z } from 'zod';
+import type { ShadowsResponse } from '../../common/api-types';
+import type { Database } from '../db/schema';
+import { MIN_ALTITUDE_DEG, shadowOffset } from '../impact/shadow';
+import { bbox, parseQuery, time } from '../sensors/query-params';
+
+const ShadowQuery = z.object({ at: time, bbox });
+
+/** Most buildings whose shadows one answer carries (the tallest first). */
+const MAX_BUILDINGS = 6000;
+/** A view wider than this (degrees of longitude) is a city overview: no shadows are drawn. */
+const MAX_SPAN_DEG = 0.25;
+
+/**
+ * `GET /api/shadows?at&bbox` (issue #12 item 4): the ground shadows of the buildings in view at
+ * a moment, for the sun study. Each shadow is the convex hull of the footprint and the footprint
+ * moved away from the sun by height ÷ tan(altitude) — the impact model's own shadow geometry
+ * (server/impact/shadow.ts) — computed in PostGIS, tallest buildings first. Buildings just
+ * outside the view are included, as their shadows reach into it.
+ */
+export function shadowRoutes({ db }: { db: Kysely<Database> }) {
+  return new Hono().get('/', async (c) => {
+    const q = parseQuery(ShadowQuery, c.req.query());
+    const [w, s, e, n] = q.bbox;
+    const lon = (w + e) / 2;
+    const lat = (s + n) / 2;
+    const p = getPosition(q.at, lat, lon);
+    const sun = { altitude_deg: round(p.altitude, 2), azimuth_deg: round(((p.azimuth % 360) + 360) % 360, 2) };
+    c.header('Cache-Control', 'public, max-age=300');
+    if (p.altitude < MIN_ALTITUDE_DEG || e - w > MAX_SPAN_DEG) {
+      return c.json({ at: q.at.toISOString(), sun, truncated: false, shadows: [] } satisfies ShadowsResponse);
+    }
+    // Offset per metre of height, in EPSG:3857 units (one ground metre spans 1 / cos(lat) of them).
+    const [dx, dy] = shadowOffset(1, { altitudeDeg: p.altitude, azimuthDeg: p.azimuth }).map((v) => v / Math.cos((lat * Math.PI) / 180));
+    const pad = Math.max(e - w, n - s) * 0.25;
+    const { rows } = await sql<{ g: string }>`
+      SELECT ST_AsGeoJSON(ST_Transform(ST_ConvexHull(ST_Collect(b.geom,
+          ST_Translate(b.geom, b.height_m * ${dx}::float8, b.height_m * ${dy}::float8))), 4326), 6) AS g
+      FROM buildings b
+      WHERE b.geom && ST_Transform(ST_MakeEnvelope(${w - pad}::float8, ${s - pad}::float8, ${e + pad}::float8, ${n + pad}::float8, 4326), 3857)
+        AND b.height_m > 0
+      ORDER BY b.height_m DESC
+      LIMIT ${MAX_BUILDINGS + 1}::int`.execute(db);
+    const shadows = rows.slice(0, MAX_BUILDINGS).flatMap((r) => {
+      const g = JSON.parse(r.g) as { type: string; coordinates: [number, number][][] };
+      return g.type === 'Polygon' ? [g.coordinates[0]!] : [];
+    });
+    return c.json({ at: q.at.toISOString(), sun, truncated: rows.length > MAX_BUILDINGS, shadows } satisfies ShadowsResponse);
+  });
+}
+
+const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;

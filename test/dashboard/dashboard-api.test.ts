@@ -1,0 +1,137 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DashboardResponse } from '../../common/api-types';
+import type { HistoryRange } from '../../common/sensor-types';
+import { KPI_KEYS, SERIES_KEYS } from '../../server/dashboard/dashboard-figures';
+import { backfillDemoHistory } from '../../server/sensors/demo-history';
+import { BACKENDS } from '../support/backends';
+import { createTestTwin, type TestTwin } from '../support/twin';
+import { AUTH, TEST_KEY } from '../sensors/helpers';
+
+const HOUR = 3600_000;
+
+/** The public dashboard's API (issue #9 item 5) over a demo city with two days of generated history. */
+describe.each(BACKENDS)('dashboard API on %s', (kind) => {
+  let twin: TestTwin;
+  let history: Awaited<ReturnType<typeof backfillDemoHistory>>;
+
+  beforeAll(async () => {
+    twin = await createTestTwin(kind, { TWIN_INGEST_KEYS: TEST_KEY });
+    // Hourly history for two days, ending two hours ago, so "now" comes from the readings below.
+    history = await backfillDemoHistory(twin.backend, { days: 2, stepS: 3600, end: Date.now() - 2 * HOUR });
+    const db = twin.backend.db;
+    // Fresh readings at known fractions of each sensor's reference: traffic at half its free-flow
+    // speed, water mains at 30 % of capacity, substations at 60 % of their rating.
+    const { rows } = await sql<{ id: string; kind: string; asset_type: string | null; ref: number }>`
+      SELECT id::text, kind, asset_type, reference_value AS ref FROM sensors
+      WHERE kind IN ('traffic_speed', 'water_flow') OR (kind = 'power_load' AND asset_type = 'power_node')`.execute(db);
+    const share: Record<string, number> = { traffic_speed: 0.5, water_flow: 0.3, power_load: 0.6 };
+    const ts = Date.now() - 60_000;
+    const items = rows.map((r) => ({ sensor: r.id, ts, value: Number(r.ref) * share[r.kind]! }));
+    const res = await twin.app.request('/api/ingest/readings', { method: 'POST', headers: AUTH, body: JSON.stringify(items) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { accepted: number }).accepted).toBe(items.length);
+    const alert = await sql<{ id: string }>`SELECT id::text FROM sensors WHERE kind = 'water_pressure' LIMIT 1`.execute(db);
+    await sql`INSERT INTO sensor_alerts (sensor_id, kind, value) VALUES (${alert.rows[0]!.id}, 'stuck', 4)`.execute(db);
+  }, 240_000);
+
+  afterAll(async () => {
+    await twin?.dispose();
+  });
+
+  const dashboard = async () => {
+    const res = await twin.app.request('/api/dashboard');
+    expect(res.status).toBe(200);
+    return { text: await res.clone().text(), body: (await res.json()) as DashboardResponse };
+  };
+
+  it("generates the demo sensors' history from the simulator's model, once", async () => {
+    expect(history).not.toBeNull();
+    const { rows } = await sql<{ n: string; sensors: string }>`
+      SELECT count(*)::text AS n, count(DISTINCT sensor_id)::text AS sensors FROM readings`.execute(twin.backend.db);
+    // Every demo sensor but the dropping-out ones at every hourly step, plus the fresh readings.
+    expect(Number(rows[0]!.sensors)).toBeGreaterThan(4000);
+    expect(Number(rows[0]!.n)).toBeGreaterThan(history!.readings);
+    // A second call on a twin that has readings does nothing.
+    expect(await backfillDemoHistory(twin.backend, { days: 1 })).toBeNull();
+    const range = (await (await twin.app.request('/api/readings/range')).json()) as HistoryRange;
+    expect(Date.parse(range.from!)).toBeLessThanOrEqual(Date.parse(history!.from));
+    expect(Date.parse(range.to!)).toBeGreaterThan(Date.parse(history!.to));
+    expect(range.bucket_s).toBe(300);
+  });
+
+  it('answers every KPI with its unit, time and source, computed from the current readings', async () => {
+    const { body } = await dashboard();
+    expect(body.kpis.map((k) => k.key)).toEqual([...KPI_KEYS]);
+    for (const k of body.kpis) {
+      expect(k.unit).not.toBe('');
+      expect(k.source.length).toBeGreaterThan(20);
+      expect(Number.isFinite(Date.parse(k.as_of!))).toBe(true);
+    }
+    const value = (key: string) => body.kpis.find((k) => k.key === key)!.value;
+    expect(value('traffic_congestion')).toBe(50);
+    // Speed sensors reported, flow sensors (the other half of the traffic sensors) did not.
+    expect(value('traffic_sensors_reporting')).toBe(50);
+    expect(value('water_demand')).toBe(30);
+    expect(value('power_load')).toBe(60);
+    expect(value('open_alerts')).toBe(1);
+    expect(Number.isFinite(Date.parse(body.as_of))).toBe(true);
+    expect(body.scenarios).toEqual([]);
+  });
+
+  it("compares congestion with the same hour's typical value from the history", async () => {
+    const { body } = await dashboard();
+    const congestion = body.kpis.find((k) => k.key === 'traffic_congestion')!;
+    const { rows } = await sql<{ typical: number }>`
+      SELECT avg(value) AS typical FROM city_metrics WHERE metric = 'traffic_speed_ratio'
+        AND bucket < date_trunc('hour', now())
+        AND extract(hour FROM bucket AT TIME ZONE 'UTC') = extract(hour FROM now() AT TIME ZONE 'UTC')`.execute(twin.backend.db);
+    const typical = Math.round(Number(rows[0]!.typical) * 1000) / 10;
+    expect(congestion.trend).toMatchObject({ reference_value: typical, unit: 'percentage points' });
+    expect(congestion.trend!.delta).toBeCloseTo(50 - typical, 1);
+    expect(congestion.trend!.reference).toMatch(/same hour/);
+  });
+
+  it('charts the last 24 hours of each series from the roll-ups', async () => {
+    const { body } = await dashboard();
+    expect(body.series.map((s) => s.key)).toEqual([...SERIES_KEYS]);
+    for (const s of body.series) {
+      expect(s.unit).toBe('%');
+      // Hourly history over the last 22 hours, plus the bucket of the fresh readings.
+      expect(s.points.length).toBeGreaterThanOrEqual(20);
+      expect(s.points.length).toBeLessThanOrEqual(26);
+      const times = s.points.map((p) => Date.parse(p.t));
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      expect(times[0]).toBeGreaterThanOrEqual(Date.now() - 24 * HOUR - 60_000);
+      expect(s.points.every((p) => p.value > 0 && p.value < 200)).toBe(true);
+    }
+  });
+
+  it('names no utility sensor or asset: city-wide aggregates only', async () => {
+    const { text } = await dashboard();
+    expect(text).not.toMatch(/demo-|water_pipe|power_node|sensor_id|asset_id/);
+  });
+
+  it('lets any site frame /embed/* and only the twin itself frame everything else', async () => {
+    const embed = await twin.app.request('/embed/kpi/nonsense');
+    expect(embed.status).toBe(404);
+    expect(embed.headers.get('content-security-policy')).toBe('frame-ancestors *');
+    expect(embed.headers.get('x-frame-options')).toBeNull();
+    const api = await twin.app.request('/api/dashboard');
+    expect(api.headers.get('content-security-policy')).toBe("frame-ancestors 'self'");
+    expect(api.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect((await twin.app.request('/embed/scenario/not-an-id')).status).toBe(404);
+    expect((await twin.app.request('/embed/chart/nonsense')).status).toBe(404);
+  });
+
+  it('takes the embed origins from TWIN_EMBED_ORIGINS', async () => {
+    const other = await createTestTwin(kind, { TWIN_EMBED_ORIGINS: 'https://city.example, https://*.news.example' });
+    try {
+      const res = await other.app.request('/embed/map');
+      expect(res.headers.get('content-security-policy')).toBe('frame-ancestors https://city.example https://*.news.example');
+      expect((await other.app.request('/dashboard')).headers.get('content-security-policy')).toBe("frame-ancestors 'self'");
+    } finally {
+      await other.dispose();
+    }
+  });
+});

@@ -1,0 +1,97 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SearchResponse } from '../common/api-types';
+import { BACKENDS } from './support/backends';
+import { misspell } from './support/misspell';
+import { createTestTwin, type TestTwin } from './support/twin';
+
+/** Find (issue #12 item 3): typo-tolerant search over the twin's own names. */
+describe.each(BACKENDS)('search on %s', (kind) => {
+  let twin: TestTwin;
+
+  beforeAll(async () => {
+    twin = await createTestTwin(kind);
+    const ds = await twin.backend.db
+      .insertInto('datasets')
+      .values({ name: 'addresses', source: 'test/search.test.ts', licence: 'CC0-1.0' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await sql`INSERT INTO buildings (geom, height_m, levels, use, dataset_id, attributes)
+      VALUES (ST_Multi(ST_Expand(ST_Transform(ST_SetSRID(ST_MakePoint(5.12, 52.09), 4326), 3857), 8)), 12, 4, 'retail', ${ds.id},
+        '{"addr:street": "Oudegracht", "addr:housenumber": "158"}'::jsonb)`.execute(twin.backend.db);
+  });
+
+  afterAll(async () => {
+    await twin?.dispose();
+  });
+
+  const search = async (q: string, extra = '') => {
+    const res = await twin.app.request(`/api/search?q=${encodeURIComponent(q)}${extra}`);
+    return { status: res.status, body: (await res.json()) as SearchResponse };
+  };
+
+  it('finds a street by a misspelt name, framing all of its links', async () => {
+    const { rows } = await sql<{ name: string; n: string; w: number; e: number }>`
+      SELECT name, count(*)::text AS n, ST_XMin(ST_Transform(ST_SetSRID(ST_Extent(geom), 3857), 4326)) AS w,
+        ST_XMax(ST_Transform(ST_SetSRID(ST_Extent(geom), 3857), 4326)) AS e
+      FROM road_links WHERE name LIKE '% Boulevard' GROUP BY name ORDER BY count(*) DESC LIMIT 1`.execute(twin.backend.db);
+    const street = rows[0]!;
+    const typo = misspell(street.name);
+    expect(typo).not.toBe(street.name);
+    const { status, body } = await search(typo);
+    expect(status).toBe(200);
+    const top = body.results[0]!;
+    expect(top).toMatchObject({ kind: 'street', label: street.name, id: street.name, feature: null });
+    expect(top.score).toBeGreaterThan(0.3);
+    expect(top.bbox![0]).toBeCloseTo(Number(street.w), 5);
+    expect(top.bbox![2]).toBeCloseTo(Number(street.e), 5);
+    // The centre lies within the frame.
+    expect(top.center[0]).toBeGreaterThan(top.bbox![0]);
+    expect(top.center[0]).toBeLessThan(top.bbox![2]);
+  });
+
+  it('finds places, named buildings, addresses and public sensor ids', async () => {
+    const place = (await sql<{ name: string }>`SELECT name FROM land_use WHERE name IS NOT NULL ORDER BY length(name) DESC LIMIT 1`.execute(twin.backend.db)).rows[0]!.name;
+    expect((await search(misspell(place))).body.results[0]).toMatchObject({ kind: 'place', label: place });
+
+    const building = (await sql<{ id: string; name: string }>`SELECT id::text, name FROM buildings WHERE name IS NOT NULL ORDER BY length(name) DESC, id LIMIT 1`.execute(twin.backend.db)).rows[0]!;
+    const hit = (await search(misspell(building.name))).body.results.find((r) => r.kind === 'building');
+    expect(hit).toMatchObject({ label: building.name, feature: { layer: 'buildings', id: Number(building.id) } });
+
+    const address = (await search('oudegraht 158')).body.results[0]!;
+    expect(address).toMatchObject({ kind: 'address', label: 'Oudegracht 158' });
+    expect(address.center[0]).toBeCloseTo(5.12, 3);
+
+    const sensor = (await sql<{ external_id: string }>`SELECT external_id FROM sensors WHERE kind = 'traffic_speed' ORDER BY id LIMIT 1`.execute(twin.backend.db)).rows[0]!.external_id;
+    const found = (await search(sensor)).body.results[0]!;
+    expect(found).toMatchObject({ kind: 'sensor', label: sensor, score: 1, bbox: null });
+  });
+
+  it('does not list utility sensors, which are staff-only', async () => {
+    const { body } = await search('demo-pressure');
+    expect(body.results.filter((r) => r.kind === 'sensor')).toEqual([]);
+  });
+
+  it('ranks the closest name first and keeps to the limit', async () => {
+    const { body } = await search('Street', '&limit=5');
+    expect(body.results.length).toBe(5);
+    const scores = body.results.map((r) => r.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect((await search('zzqxj vvv')).body.results).toEqual([]);
+  });
+
+  it.each(['q=', 'q=a', `q=${'x'.repeat(101)}`, 'q=ab&limit=0', 'q=ab&limit=100', 'q=a%00b', 'limit=3'])(
+    'refuses a bad query (%s) with 400',
+    async (query) => {
+      const res = await twin.app.request(`/api/search?${query}`);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_request');
+    },
+  );
+
+  it('treats LIKE wildcards in the query as plain text', async () => {
+    const { status, body } = await search('%_%_');
+    expect(status).toBe(200);
+    expect(body.results).toEqual([]);
+  });
+});
