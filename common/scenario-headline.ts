@@ -8,7 +8,8 @@ import type { ScenarioImpact } from './scenario-types';
  */
 export function scenarioHeadline(impact: ScenarioImpact): DashboardKpi[] {
   const at = impact.computed_at;
-  const overCapacity = impact.utilities.water.delta.over_capacity + impact.utilities.power.delta.over_capacity;
+  // Assets the scenario newly flags (over a design limit where the baseline is not), both networks.
+  const overCapacity = impact.water.delta.flagged + impact.power.delta.flagged;
   return [
     {
       key: 'homes',
@@ -41,7 +42,7 @@ export function scenarioHeadline(impact: ScenarioImpact): DashboardKpi[] {
       value: overCapacity,
       unit: 'assets',
       as_of: at,
-      source: 'Water pipes and nodes, power lines and nodes whose load exceeds capacity, against the baseline',
+      source: 'Water pipes and nodes (EPANET: pressure, velocity, head loss) and power lines and nodes (load flow: loading, voltage) newly beyond their limits, against the baseline',
     },
   ];
 }

@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
 import { sql, type Kysely } from 'kysely';
-import { getPosition } from 'suncalc';
 import { z } from 'zod';
 import type { ShadowsResponse } from '../../common/api-types';
 import type { Database } from '../db/schema';
-import { MIN_ALTITUDE_DEG, shadowOffset } from '../impact/shadow';
+import { shadowOffset, sunPosition } from '../impact/shadow';
 import { bbox, parseQuery, time } from '../sensors/query-params';
 
 const ShadowQuery = z.object({ at: time, bbox });
@@ -13,6 +12,8 @@ const ShadowQuery = z.object({ at: time, bbox });
 const MAX_BUILDINGS = 6000;
 /** A view wider than this (degrees of longitude) is a city overview: no shadows are drawn. */
 const MAX_SPAN_DEG = 0.25;
+/** Below this altitude (degrees) shadows run to the horizon: none are drawn. */
+const MIN_ALTITUDE_DEG = 2;
 
 /**
  * `GET /api/shadows?at&bbox` (issue #12 item 4): the ground shadows of the buildings in view at
@@ -27,14 +28,15 @@ export function shadowRoutes({ db }: { db: Kysely<Database> }) {
     const [w, s, e, n] = q.bbox;
     const lon = (w + e) / 2;
     const lat = (s + n) / 2;
-    const p = getPosition(q.at, lat, lon);
-    const sun = { altitude_deg: round(p.altitude, 2), azimuth_deg: round(((p.azimuth % 360) + 360) % 360, 2) };
+    // The impact model's sun (NREL SPA), so the study and the shadow impact agree.
+    const p = sunPosition(q.at, lon, lat);
+    const sun = { altitude_deg: round(p.altitudeDeg, 2), azimuth_deg: round(((p.azimuthDeg % 360) + 360) % 360, 2) };
     c.header('Cache-Control', 'public, max-age=300');
-    if (p.altitude < MIN_ALTITUDE_DEG || e - w > MAX_SPAN_DEG) {
+    if (p.altitudeDeg < MIN_ALTITUDE_DEG || e - w > MAX_SPAN_DEG) {
       return c.json({ at: q.at.toISOString(), sun, truncated: false, shadows: [] } satisfies ShadowsResponse);
     }
     // Offset per metre of height, in EPSG:3857 units (one ground metre spans 1 / cos(lat) of them).
-    const [dx, dy] = shadowOffset(1, { altitudeDeg: p.altitude, azimuthDeg: p.azimuth }).map((v) => v / Math.cos((lat * Math.PI) / 180));
+    const [dx, dy] = shadowOffset(1, p).map((v) => v / Math.cos((lat * Math.PI) / 180));
     const pad = Math.max(e - w, n - s) * 0.25;
     const { rows } = await sql<{ g: string }>`
       SELECT ST_AsGeoJSON(ST_Transform(ST_ConvexHull(ST_Collect(b.geom,

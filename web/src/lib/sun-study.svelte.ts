@@ -1,6 +1,6 @@
 import { AmbientLight, DirectionalLight, LightingEffect, type Layer } from '@deck.gl/core';
 import { SolidPolygonLayer } from '@deck.gl/layers';
-import { getPosition, getTimes } from 'suncalc';
+import { getSolarPosition, getSunrise, getSunset } from 'sunrise-sunset-js';
 import type { ShadowsResponse } from '../../../common/api-types';
 import { getJson } from './api';
 
@@ -43,7 +43,10 @@ export class SunStudy {
   readonly daylight = $derived.by(() => {
     const [y, m, d] = this.date.split('-').map(Number) as [number, number, number];
     const noon = new Date(y, m - 1, d, 12);
-    const t = getTimes(noon, this.center[1], this.center[0]);
+    // That calendar day in the reader's time zone (the slider's clock).
+    const day = { timezone: -noon.getTimezoneOffset() / 60 };
+    const [lon, lat] = this.center;
+    const t = { sunrise: getSunrise(lat, lon, noon, day), sunset: getSunset(lat, lon, noon, day) };
     const minutes = (x: Date | null) => (x && Number.isFinite(x.getTime()) ? (x.getTime() - new Date(y, m - 1, d).getTime()) / 60_000 : NaN);
     const rise = minutes(t.sunrise);
     const set = minutes(t.sunset);
@@ -52,12 +55,12 @@ export class SunStudy {
   });
 
   /**
-   * The sun's altitude above the horizon and azimuth (degrees clockwise from north): suncalc 2
-   * answers in degrees from north (its own typings; @types/suncalc describes v1's radians).
+   * The sun's altitude above the horizon and azimuth (degrees clockwise from north) by the NREL
+   * Solar Position Algorithm (sunrise-sunset-js), the impact model's own sun (server/impact/shadow.ts).
    */
   readonly sun = $derived.by(() => {
-    const p = getPosition(new Date(this.timestamp), this.center[1], this.center[0]);
-    return { altitude: p.altitude, azimuth: ((p.azimuth % 360) + 360) % 360 };
+    const p = getSolarPosition(this.center[1], this.center[0], new Date(this.timestamp));
+    return p ? { altitude: p.elevation, azimuth: ((p.azimuth % 360) + 360) % 360 } : { altitude: -90, azimuth: 0 };
   });
 
   /**
