@@ -221,7 +221,10 @@ export interface DashboardScenario {
   id: string;
   name: string;
   published_at: string;
+  /** The headline deltas; empty while the impact is being computed. */
   kpis: DashboardKpi[];
+  /** `computing`: the scenario's impact is queued or running (kpis come once it is stored). */
+  impact?: 'ready' | 'computing';
 }
 
 /** `GET /api/dashboard`. */

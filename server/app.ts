@@ -179,11 +179,11 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/tokens', tokenRoutes({ db: backend.db, tokens }));
   mount('/api/users', userRoutes({ db: backend.db, sessions, tokens }));
   mount('/api/audit', auditRoutes({ db: backend.db }));
-  mount('/api/dashboard', dashboardRoutes({ db: backend.db }));
-  mount('/api/search', searchRoutes({ db: backend.db }));
-  mount('/api/shadows', shadowRoutes({ db: backend.db }));
+  mount('/api/dashboard', dashboardRoutes({ db: backend.db, impacts }));
+  mount('/api/search', searchRoutes({ db: backend.db, catalog: tiles.catalog }));
+  mount('/api/shadows', shadowRoutes({ db: backend.db, catalog: tiles.catalog }));
   mount('/api', openApiRoutes(() => app));
-  mount('/', dashboardPages());
+  mount('/', dashboardPages({ db: backend.db }));
   mount('/', staticRoutes()); // last: the web app answers only what no API route did
   return { app, tiles, metrics, sensors, imports, impacts, auth: { sessions, tokens, layers: layerSettings } };
 }

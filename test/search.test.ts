@@ -67,9 +67,32 @@ describe.each(BACKENDS)('search on %s', (kind) => {
     expect(found).toMatchObject({ kind: 'sensor', label: sensor, score: 1, bbox: null });
   });
 
-  it('does not list utility sensors, which are staff-only', async () => {
+  it('does not list utility sensors to the public, which are staff-only; staff find them (issue #9)', async () => {
     const { body } = await search('demo-pressure');
     expect(body.results.filter((r) => r.kind === 'sensor')).toEqual([]);
+    const res = await twin.app.request('/api/search?q=demo-pressure', { headers: await twin.as('planner') });
+    const staff = (await res.json()) as SearchResponse;
+    const sensors = staff.results.filter((r) => r.kind === 'sensor');
+    expect(sensors.length).toBeGreaterThan(0);
+    expect(sensors.every((r) => r.label.startsWith('demo-pressure'))).toBe(true);
+    // A staff answer stays out of shared caches; the public one may be shared.
+    expect(res.headers.get('Cache-Control')).toMatch(/^private/);
+    expect((await twin.app.request('/api/search?q=demo-pressure')).headers.get('Cache-Control')).toMatch(/^public/);
+  });
+
+  it('finds nothing in a layer the caller may not see (a layer GIS staff made staff)', async () => {
+    const place = (await sql<{ name: string }>`SELECT name FROM land_use WHERE name IS NOT NULL ORDER BY length(name) DESC LIMIT 1`.execute(twin.backend.db)).rows[0]!.name;
+    const gis = await twin.as('gis');
+    const patch = (access: string) =>
+      twin.app.request('/api/layers/land_use', { method: 'PATCH', headers: { ...gis, 'Content-Type': 'application/json' }, body: JSON.stringify({ access }) });
+    expect((await patch('staff')).status).toBe(200);
+    try {
+      expect((await search(place)).body.results.filter((r) => r.kind === 'place')).toEqual([]);
+      const staff = (await (await twin.app.request(`/api/search?q=${encodeURIComponent(place)}`, { headers: await twin.as('planner') })).json()) as SearchResponse;
+      expect(staff.results[0]).toMatchObject({ kind: 'place', label: place });
+    } finally {
+      expect((await patch('public')).status).toBe(200);
+    }
   });
 
   it('ranks the closest name first and keeps to the limit', async () => {

@@ -116,6 +116,18 @@ export const POLICY: Readonly<Record<string, RoutePolicy>> = {
   'GET /api/users/directory': { access: 'planner', summary: 'Names of accounts a scenario can be shared with' },
   'GET /api/audit': { access: 'admin', summary: 'The audit log, newest first' },
 
+  // The public dashboard, its embeds, and the map's tools (issues #9 item 5, #12, #10 item 7)
+  'GET /api/dashboard': { access: 'public', summary: "The city's KPIs, 24-hour series and published scenarios' headline deltas", scope: 'utility figures as city-wide aggregates only; published scenarios only' },
+  'GET /api/home': { access: 'public', summary: 'Where the map opens (TWIN_HOME or the densest cluster of the data)' },
+  'GET /api/search': { access: 'public', summary: 'Find streets, places, buildings, addresses and sensors by name', scope: `from layers the caller may see; ${SENSOR_KINDS}` },
+  'GET /api/shadows': { access: 'public', summary: 'Ground shadows of the buildings in view at a moment (sun study)', scope: 'as the buildings layer' },
+  'GET /api/readings/range': { access: 'public', summary: 'The time span of stored city-wide traffic history (the time slider)', scope: 'city-wide traffic roll-ups only' },
+  'GET /dashboard': { access: 'public', summary: 'The public dashboard page', internal: true },
+  'GET /embed/map': { access: 'public', summary: 'Embeddable map of public layers', internal: true },
+  'GET /embed/kpi/:key': { access: 'public', summary: 'Embeddable KPI', internal: true },
+  'GET /embed/chart/:key': { access: 'public', summary: 'Embeddable 24-hour chart', internal: true },
+  'GET /embed/scenario/:id': { access: 'public', summary: "Embeddable before/after view of a published scenario (its data: the scenario's own routes)", internal: true },
+
   // API reference
   'GET /api/openapi.json': { access: 'public', summary: 'This API as OpenAPI 3.1' },
   'GET /api/docs': { access: 'public', summary: 'The API reference page', internal: true },

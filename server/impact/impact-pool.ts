@@ -146,6 +146,11 @@ export class ImpactPool {
     return j;
   }
 
+  /** Jobs waiting in the queue (not running). */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
   /** Position in the queue (0 = next), or null when not queued. */
   position(key: string): number | null {
     const i = this.#queue.findIndex((q) => q.job.key === key);

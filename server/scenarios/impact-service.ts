@@ -37,6 +37,17 @@ export interface BaselineSummary {
   flagged: { water: { flagged: number; total: number }; power: { flagged: number; total: number } };
 }
 
+/** A scenario's current version, the keys of its impact, and the stored result when there is one. */
+interface Lookup {
+  s: { id: string; name: string; version: number };
+  baseKey: string;
+  factors: FactorSet;
+  lon: number;
+  cacheKey: string;
+  jobKey: string;
+  result: ImpactResult | null;
+}
+
 export type ImpactAnswer =
   | { status: 'done'; result: ImpactResult; cached: boolean }
   | ImpactPending;
@@ -58,9 +69,11 @@ export class ImpactService {
 
   /** The time budget of one job, ms: how long a download may wait for its result. */
   readonly timeoutMs: number;
+  readonly #queueSize: number;
 
   constructor(db: Kysely<Database>, options: ImpactServiceOptions = {}) {
     this.#db = db;
+    this.#queueSize = options.queueSize ?? 16;
     this.timeoutMs = (options.timeoutS ?? 120) * 1000;
     this.#log = options.log;
     this.#pool = new ImpactPool({
@@ -140,6 +153,38 @@ export class ImpactService {
    * Waits up to `waitMs` for a computation; past that answers its status instead.
    */
   async impact(scenarioId: string, waitMs = 0): Promise<ImpactAnswer> {
+    const found = await this.#lookup(scenarioId);
+    if (found.result) return { status: 'done', result: found.result, cached: true };
+    const job = this.#job(found);
+    if (job.state !== 'failed' && waitMs > 0) {
+      const done = await Promise.race([job.promise.then((r) => r as ImpactResult, () => null), sleep(waitMs).then(() => undefined)]);
+      if (done) return { status: 'done', result: done, cached: false };
+    }
+    return this.#pending(job, found.s);
+  }
+
+  /**
+   * The stored impact of a scenario's current version, or null, without waiting — for pages that
+   * show many scenarios (the public dashboard). With `request`, a missing one is queued in the
+   * background (joining a job already asking for it), but only while the queue has room to
+   * spare, so such a page never fills the queue that planners' own impacts need; it never throws
+   * for a full queue.
+   */
+  async peek(scenarioId: string, { request = false }: { request?: boolean } = {}): Promise<ImpactResult | null> {
+    const found = await this.#lookup(scenarioId);
+    if (found.result || !request) return found.result;
+    if (this.#pool.job(found.jobKey) || this.#pool.waiting < Math.floor(this.#queueSize / 2)) {
+      try {
+        this.#job(found);
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 503)) throw error;
+      }
+    }
+    return null;
+  }
+
+  /** The scenario's current cache key and, when stored, its result. */
+  async #lookup(scenarioId: string): Promise<Lookup> {
     const scenario = await findScenario(this.#db, scenarioId);
     const s = { id: scenario.id, name: scenario.name, version: Number(scenario.version) };
     const { key: baseKey, factors, lon } = await this.#baselineKey();
@@ -150,17 +195,16 @@ export class ImpactService {
       .where('scenario_id', '=', scenarioId)
       .where('cache_key', '=', cacheKey)
       .executeTakeFirst();
-    if (stored) {
-      const result = (typeof stored.result === 'string' ? JSON.parse(stored.result) : stored.result) as ImpactResult;
-      return { status: 'done', result, cached: true };
-    }
-    const jobKey = `impact|${s.id}|${cacheKey}`;
-    const job = this.#pool.job(jobKey) ?? this.#submit(jobKey, (slot, setPhase) => this.#compute(slot, s, cacheKey, baseKey, factors, lon, setPhase), baseKey);
-    if (job.state !== 'failed' && waitMs > 0) {
-      const done = await Promise.race([job.promise.then((r) => r as ImpactResult, () => null), sleep(waitMs).then(() => undefined)]);
-      if (done) return { status: 'done', result: done, cached: false };
-    }
-    return this.#pending(job, s);
+    const result = stored ? ((typeof stored.result === 'string' ? JSON.parse(stored.result) : stored.result) as ImpactResult) : null;
+    return { s, baseKey, factors, lon, cacheKey, jobKey: `impact|${s.id}|${cacheKey}`, result };
+  }
+
+  /** The job computing a looked-up scenario: the one already queued or running, else a new one. */
+  #job(f: Lookup): Job {
+    return (
+      this.#pool.job(f.jobKey) ??
+      this.#submit(f.jobKey, (slot, setPhase) => this.#compute(slot, f.s, f.cacheKey, f.baseKey, f.factors, f.lon, setPhase), f.baseKey)
+    );
   }
 
   #pending(job: Job, s: { id: string; version: number }): ImpactPending {

@@ -5,6 +5,9 @@ import type { ShadowsResponse } from '../../common/api-types';
 import type { Database } from '../db/schema';
 import { shadowOffset, sunPosition } from '../impact/shadow';
 import { bbox, parseQuery, time } from '../sensors/query-params';
+import type { LayerCatalog } from '../../tiles/catalog';
+import { assertLayersVisible } from '../auth/layer-access';
+import { principalOf } from '../auth/principal';
 
 const ShadowQuery = z.object({ at: time, bbox });
 
@@ -22,16 +25,19 @@ const MIN_ALTITUDE_DEG = 2;
  * (server/impact/shadow.ts) — computed in PostGIS, tallest buildings first. Buildings just
  * outside the view are included, as their shadows reach into it.
  */
-export function shadowRoutes({ db }: { db: Kysely<Database> }) {
+export function shadowRoutes({ db, catalog }: { db: Kysely<Database>; catalog: LayerCatalog }) {
   return new Hono().get('/', async (c) => {
     const q = parseQuery(ShadowQuery, c.req.query());
+    // The buildings' footprints and heights: as the buildings layer (public unless GIS staff made it staff, issue #9).
+    const buildings = catalog.get('buildings')!;
+    assertLayersVisible(principalOf(c), [buildings]);
     const [w, s, e, n] = q.bbox;
     const lon = (w + e) / 2;
     const lat = (s + n) / 2;
     // The impact model's sun (NREL SPA), so the study and the shadow impact agree.
     const p = sunPosition(q.at, lon, lat);
     const sun = { altitude_deg: round(p.altitudeDeg, 2), azimuth_deg: round(((p.azimuthDeg % 360) + 360) % 360, 2) };
-    c.header('Cache-Control', 'public, max-age=300');
+    c.header('Cache-Control', buildings.access === 'public' ? 'public, max-age=300' : 'private, max-age=300');
     if (p.altitudeDeg < MIN_ALTITUDE_DEG || e - w > MAX_SPAN_DEG) {
       return c.json({ at: q.at.toISOString(), sun, truncated: false, shadows: [] } satisfies ShadowsResponse);
     }

@@ -136,6 +136,17 @@ export const SAMPLES: Record<string, (ctx: SampleContext) => Promise<Sample>> = 
   'PUT /api/scenarios/:id/shares': async ({ draftOfA }) => ({ path: `/api/scenarios/${(await draftOfA()).id}/shares`, init: json('PUT', { shares: [{ user: USERS.gis, access: 'read' }] }), resource: 'draftA' }),
   'GET /api/impact/calibration': async () => ({ path: '/api/impact/calibration' }),
   'GET /api/impact-factors': async () => ({ path: '/api/impact-factors' }),
+
+  'GET /api/dashboard': async () => ({ path: '/api/dashboard' }),
+  'GET /api/home': async () => ({ path: '/api/home' }),
+  'GET /api/search': async () => ({ path: '/api/search?q=King' }),
+  'GET /api/shadows': async ({ fixtures }) => ({ path: `/api/shadows?at=2026-06-21T10:00:00Z&bbox=${fixtures.site[0] - 0.003},${fixtures.site[1] - 0.002},${fixtures.site[0] + 0.003},${fixtures.site[1] + 0.002}` }),
+  'GET /api/readings/range': async () => ({ path: '/api/readings/range' }),
+  'GET /dashboard': async () => ({ path: '/dashboard', resource: 'static' }),
+  'GET /embed/map': async () => ({ path: '/embed/map', resource: 'static' }),
+  'GET /embed/kpi/:key': async () => ({ path: '/embed/kpi/traffic_congestion', resource: 'static' }),
+  'GET /embed/chart/:key': async () => ({ path: '/embed/chart/congestion', resource: 'static' }),
+  'GET /embed/scenario/:id': async ({ draftOfA }) => ({ path: `/embed/scenario/${(await draftOfA()).id}`, resource: 'static' }),
   'PUT /api/impact-factors/:key': async () => ({ path: '/api/impact-factors/residential.dwelling_size_m2', init: json('PUT', { value: 75 }) }),
 
   'POST /api/datasets/preview': async () => ({ path: '/api/datasets/preview', init: { method: 'POST', body: upload('matrix_points') } }),

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardResponse } from '../../common/api-types';
 import type { HistoryRange } from '../../common/sensor-types';
 import { KPI_KEYS, SERIES_KEYS } from '../../server/dashboard/dashboard-figures';
+import { scenarioHeadline } from '../../common/scenario-headline';
+import type { ScenarioImpact } from '../../common/scenario-types';
+import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { backfillDemoHistory } from '../../server/sensors/demo-history';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
@@ -123,6 +126,50 @@ describe.each(BACKENDS)('dashboard API on %s', (kind) => {
     expect((await twin.app.request('/embed/scenario/not-an-id')).status).toBe(404);
     expect((await twin.app.request('/embed/chart/nonsense')).status).toBe(404);
   });
+
+  it("lists published scenarios with their impact's headline deltas, never a draft; a draft's embed is 404 (issue #9)", async () => {
+    const planner = await twin.as('planner', 'dash-planner');
+    const other = await twin.as('planner', 'dash-other');
+    const call = async (method: string, path: string, body?: unknown, who = planner) => {
+      const res = await twin.app.request(path, { method, headers: { ...who, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, json: (await res.json().catch(() => null)) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const [lon, lat] = DEFAULT_DEMO_CENTER;
+    const d = 0.0002;
+    const geometry = { type: 'Polygon', coordinates: [[[lon + 0.003, lat - 0.004], [lon + 0.003 + d, lat - 0.004], [lon + 0.003 + d, lat - 0.004 + d], [lon + 0.003, lat - 0.004 + d], [lon + 0.003, lat - 0.004]]] };
+    const published = (await call('POST', '/api/scenarios', { name: 'Dashboard towers' })).json;
+    expect((await call('POST', `/api/scenarios/${published.id}/edits`, { kind: 'add_building', geometry, floors: 15, use: 'residential' })).status).toBe(201);
+    expect((await call('PATCH', `/api/scenarios/${published.id}`, { status: 'published' })).status).toBe(200);
+    const draft = (await call('POST', '/api/scenarios', { name: 'Dashboard draft' })).json;
+
+    // The dashboard keeps one answer for 15 s: the card comes with the next one, without deltas
+    // until the impact (requested by the dashboard itself, in the background) is stored.
+    const card = async () => (await dashboard()).body.scenarios.find((c) => c.id === published.id);
+    await expect.poll(card, { timeout: 60_000, interval: 1000 }).toBeDefined();
+    const first = (await card())!;
+    expect(first).toMatchObject({ name: 'Dashboard towers', published_at: expect.any(String) });
+    if (first.impact === 'computing') expect(first.kpis).toEqual([]);
+    await expect.poll(async () => (await card())?.impact, { timeout: 240_000, interval: 2000 }).toBe('ready');
+    const ready = (await card())!;
+    // The same figures as the scenario's public impact, through the same headline function.
+    const impact = await twin.app.request(`/api/scenarios/${published.id}/impact?wait=60`);
+    expect(impact.status).toBe(200);
+    expect(ready.kpis).toEqual(scenarioHeadline((await impact.json()) as ScenarioImpact));
+    expect(ready.kpis.map((k) => k.key)).toEqual(['homes', 'jobs', 'vehicle_hours', 'assets_over_capacity']);
+    expect(ready.kpis.find((k) => k.key === 'homes')!.value).toBeGreaterThan(0);
+    const { body, text } = await dashboard();
+    expect(body.scenarios.map((c) => c.id)).not.toContain(draft.id);
+    expect(text).not.toMatch(/Dashboard draft/);
+
+    // The embed page: a draft is 404 for the public and for another planner, not for its owner.
+    expect((await twin.app.request(`/embed/scenario/${draft.id}`)).status).toBe(404);
+    expect((await twin.app.request(`/embed/scenario/${draft.id}`, { headers: other })).status).toBe(404);
+    expect((await twin.app.request(`/embed/scenario/${draft.id}`, { headers: planner })).status).not.toBe(404);
+    expect((await twin.app.request(`/embed/scenario/${published.id}`)).status).not.toBe(404);
+    // Unpublished again: gone from the page for the public.
+    expect((await call('PATCH', `/api/scenarios/${published.id}`, { status: 'draft' })).status).toBe(200);
+    expect((await twin.app.request(`/embed/scenario/${published.id}`)).status).toBe(404);
+  }, 360_000);
 
   it('takes the embed origins from TWIN_EMBED_ORIGINS', async () => {
     const other = await createTestTwin(kind, { TWIN_EMBED_ORIGINS: 'https://city.example, https://*.news.example' });
