@@ -157,6 +157,20 @@ describe.each(BACKENDS)('OGC API – Features on %s (issue #15)', (kind) => {
     expect(await ids(`bbox=${[m.x1, m.y1, m.x2, m.y2].join(',')}&bbox-crs=[EPSG:3857]`)).toEqual(crs84);
   });
 
+  it('reads a CRS84 bbox that crosses the antimeridian as the two boxes either side of it', async () => {
+    const db = twin.backend.db;
+    const ds = await db.insertInto('datasets').values({ name: 'antimeridian', source: 'test/ogc', licence: 'CC0-1.0' }).returning('id').executeTakeFirstOrThrow();
+    const at = (lon: number) => sql<{ id: string }>`INSERT INTO buildings (geom, height_m, use, dataset_id)
+      VALUES (ST_Multi(ST_Transform(ST_Buffer(ST_SetSRID(ST_MakePoint(${lon}, 0.05), 4326), 0.001), 3857)), 5, 'other', ${ds.id}) RETURNING id`.execute(db);
+    const east = Number((await at(179.95)).rows[0]!.id);
+    const west = Number((await at(-179.95)).rows[0]!.id);
+    const ids = async (bbox: string) => (await json<Fc>(`/ogc/collections/buildings/items?bbox=${bbox}`)).body.features.map((f) => f.id).sort();
+    expect(await ids('179.9,0,-179.9,0.1')).toEqual([east, west].sort());
+    expect(await ids('179.9,0,180,0.1')).toEqual([east]);
+    expect(await ids('-180,0,-179.9,0.1')).toEqual([west]);
+    await sql`DELETE FROM buildings WHERE dataset_id = ${ds.id}`.execute(db);
+  });
+
   it('transforms coordinates for crs=EPSG:3857, EPSG:4326 (latitude first) and EPSG:28992, saying so in Content-Crs', async () => {
     const { rows } = await sql<{ id: string; g: string; rd: string }>`SELECT id::text AS id, ST_AsGeoJSON(geom, 3) AS g,
       ST_AsGeoJSON(ST_Transform(geom, 28992), 3) AS rd FROM buildings ORDER BY id LIMIT 1`.execute(twin.backend.db);
