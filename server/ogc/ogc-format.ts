@@ -45,7 +45,7 @@ export function htmlLinks(links: OgcLink[]): string {
 
 /** A table with a header row; cells are HTML already. */
 export function htmlTable(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<div class="scroll"><table><thead><tr>${head.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
 }
 
 /** A whole HTML page (no scripts, no other origin); `body` is HTML already. */
@@ -55,7 +55,7 @@ export function htmlPage(title: string, body: string): string {
 <title>${escape(title)} · City twin OGC API</title>
 <style>body{font:15px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;color:#1d2733}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccd3db;padding:.2rem .45rem;text-align:left;vertical-align:top}
-th{background:#eef2f6}a{color:#0b5cad}code{background:#f2f4f7;padding:0 .2rem}nav{margin-bottom:1rem}</style></head>
+th{background:#eef2f6}a{color:#0b5cad}code{background:#f2f4f7;padding:0 .2rem}nav{margin-bottom:1rem}.scroll{overflow-x:auto;max-width:100%}</style></head>
 <body><nav><a href="/ogc?f=html">OGC API</a> · <a href="/ogc/collections?f=html">Collections</a></nav>
 <h1>${escape(title)}</h1>${body}</body></html>`;
 }

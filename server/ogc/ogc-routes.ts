@@ -154,7 +154,7 @@ export function ogcRoutes({ db, tiles }: OgcRoutesOptions, publicUrl?: string) {
       cacheHeaders(c, layers);
       const links = selfLinks(c, base, f, JSON_TYPE, 'Collections');
       if (f === 'html') {
-        const rows = collections.map((col) => [`<a href="${base}/collections/${col.id}?f=html">${htmlEscape(col.id)}</a>`, htmlEscape(col.description), col.extent.spatial ? htmlValue(col.extent.spatial.bbox[0]) : '']);
+        const rows = collections.map((col) => [`<a href="${base}/collections/${col.id}?f=html">${htmlEscape(col.id)}</a>`, htmlEscape(col.description), col.extent.spatial ? htmlEscape(col.extent.spatial.bbox[0]!.join(', ')) : '']);
         return c.html(htmlPage('Collections', htmlTable(['collection', 'description', 'extent (CRS84)'], rows)));
       }
       return c.json({ links, crs: OGC_CRSS.map((x) => x.uri), collections });
@@ -166,7 +166,7 @@ export function ogcRoutes({ db, tiles }: OgcRoutesOptions, publicUrl?: string) {
       cacheHeaders(c, [layer]);
       if (f === 'html') {
         const body = `<p>${htmlEscape(layer.description)}</p>${htmlTable(['property', 'type', 'description'], Object.entries(layer.attributes).map(([k, a]) => [htmlEscape(k), a.type, htmlEscape(a.unit ? `${a.description} (${a.unit})` : a.description)]))}
-<p>Extent (CRS84): ${doc.extent.spatial ? htmlValue(doc.extent.spatial.bbox[0]) : 'empty'}</p>${htmlLinks(doc.links)}`;
+<p>Extent (CRS84): ${doc.extent.spatial ? htmlEscape(doc.extent.spatial.bbox[0]!.join(', ')) : 'empty'}</p>${htmlLinks(doc.links)}`;
         return c.html(htmlPage(layer.name, body));
       }
       return c.json(doc);
