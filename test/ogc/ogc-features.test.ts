@@ -243,7 +243,7 @@ describe.each(BACKENDS)('OGC API – Features on %s (issue #15)', (kind) => {
   });
 
   it('answers HTML for f=html and for a browser Accept header', async () => {
-    for (const p of ['/ogc?f=html', '/ogc/conformance?f=html', '/ogc/collections?f=html', '/ogc/collections/buildings?f=html', '/ogc/collections/buildings/items?f=html&limit=3']) {
+    for (const p of ['/ogc?f=html', '/ogc/conformance?f=html', '/ogc/collections?f=html', '/ogc/collections/buildings?f=html', '/ogc/collections/buildings/items?f=html&limit=3', '/ogc/collections/buildings/items/1?f=html', '/ogc/collections/buildings/tiles/WebMercatorQuad?f=html', '/ogc/tileMatrixSets?f=html']) {
       const res = await get(p);
       expect(res.status, p).toBe(200);
       expect(res.headers.get('content-type'), p).toMatch(/^text\/html/);
