@@ -41,6 +41,8 @@ import { surfaceRoutes } from './buildings/surface-routes';
 import { sweepTempDirs } from './imports/temp-files';
 import { ExportService } from './exports/export-service';
 import { datasetExportRoutes, layerExportRoutes } from './exports/export-routes';
+import { ogcRoutes } from './ogc/ogc-routes';
+import { ogcTileRoutes } from './ogc/ogc-tile-routes';
 
 export interface AppDeps {
   backend: Backend;
@@ -182,6 +184,9 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/dashboard', dashboardRoutes({ db: backend.db, impacts }));
   mount('/api/search', searchRoutes({ db: backend.db, catalog: tiles.catalog }));
   mount('/api/shadows', shadowRoutes({ db: backend.db, catalog: tiles.catalog }));
+  // OGC API – Features and Tiles for GIS clients (QGIS, ArcGIS, GDAL), issue #15.
+  mount('/ogc', ogcRoutes({ db: backend.db, tiles }, config.auth.publicUrl));
+  mount('/ogc', ogcTileRoutes({ db: backend.db, tiles, maxAgeS: config.tiles.maxAgeS }, config.auth.publicUrl));
   mount('/api', openApiRoutes(() => app));
   mount('/', dashboardPages({ db: backend.db }));
   mount('/', staticRoutes()); // last: the web app answers only what no API route did

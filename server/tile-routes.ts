@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema';
 import type { LayerDefinition } from '../tiles/catalog';
-import { parseTileCoord } from '../tiles/tile-coords';
+import { parseTileCoord, type TileCoord } from '../tiles/tile-coords';
 import type { TileService } from '../tiles/tile-service';
 import { ApiError } from './errors';
 import type { ScenarioRef } from '../tiles/scenario-sql';
@@ -30,9 +30,8 @@ const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
  * a synchronous lookup on the catalogue, so the cache and ETags never answer for them.
  */
 export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
-  const cacheControl = maxAgeS > 0 ? `public, max-age=${maxAgeS}` : 'public, no-cache';
   // Staff tiles may sit in the browser's cache, never in a shared one.
-  const staffCacheControl = maxAgeS > 0 ? `private, max-age=${maxAgeS}` : 'private, no-cache';
+  const { shared: cacheControl, private: staffCacheControl } = tileCacheControl(maxAgeS);
   const extents = new ExtentCache(db);
 
   return new Hono()
@@ -70,29 +69,45 @@ export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
         scenario = (await findReadableScenarioRef(db, scenarioId.toLowerCase(), viewerOf(principal))) ?? undefined;
         if (!scenario) throw new ApiError(404, 'not_found', 'no such scenario');
       }
-      const plan = tiles.planNow(layers, coord, scenario) ?? (await tiles.plan(layers, coord, scenario));
-
-      // Headers as a plain object: @hono/node-server writes them as they are (no Headers).
-      // Staff tiles and a draft scenario's tiles are for their viewers only: never in a shared
-      // cache. The access checks above ran before the plan, so a 304 or a cached body is only
-      // ever answered to a caller who may see every layer (and the scenario) of the tile.
-      const staff = layers.some((l) => l.access !== 'public');
-      const headers: Record<string, string> = {
-        ETag: plan.etag,
-        'Cache-Control': staff || (scenario && !scenario.published) ? staffCacheControl : cacheControl,
-        Vary: 'Accept-Encoding',
-      };
-      if (matchesEtag(c.req.header('If-None-Match'), plan.etag)) return new Response(null, { status: 304, headers });
-
-      const body = tiles.cachedTile(plan) ?? (await tiles.tile(plan));
-      if (body.byteLength === 0) return new Response(null, { status: 204, headers });
-      headers['Content-Type'] = MVT_TYPE;
-      if (/\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '')) {
-        headers['Content-Encoding'] = 'gzip';
-        return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers });
-      }
-      return new Response(new Uint8Array(gunzipSync(body)), { status: 200, headers });
+      return tileResponse(tiles, layers, coord, c.req.raw.headers, {
+        cacheControl: layers.some((l) => l.access !== 'public') || (scenario && !scenario.published) ? staffCacheControl : cacheControl,
+        scenario,
+      });
     });
+}
+
+/**
+ * A tile as the tile routes answer it (also `/ogc/…/tiles`): 304 on a matching ETag, 204 when
+ * empty, else MVT (gzip when the client accepts it). The caller checked access before: a 304 or
+ * a cached body is only ever answered to a caller who may see every layer (and the scenario).
+ * Staff tiles and a draft scenario's tiles get a private `cacheControl` from the caller.
+ */
+export async function tileResponse(
+  tiles: TileService,
+  layers: LayerDefinition[],
+  coord: TileCoord,
+  request: Headers,
+  { cacheControl, scenario }: { cacheControl: string; scenario?: ScenarioRef },
+): Promise<Response> {
+  const plan = tiles.planNow(layers, coord, scenario) ?? (await tiles.plan(layers, coord, scenario));
+  // Headers as a plain object: @hono/node-server writes them as they are (no Headers).
+  const headers: Record<string, string> = { ETag: plan.etag, 'Cache-Control': cacheControl, Vary: 'Accept-Encoding' };
+  if (matchesEtag(request.get('If-None-Match') ?? undefined, plan.etag)) return new Response(null, { status: 304, headers });
+  const body = tiles.cachedTile(plan) ?? (await tiles.tile(plan));
+  if (body.byteLength === 0) return new Response(null, { status: 204, headers });
+  headers['Content-Type'] = MVT_TYPE;
+  if (/\bgzip\b/.test(request.get('Accept-Encoding') ?? '')) {
+    headers['Content-Encoding'] = 'gzip';
+    return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers });
+  }
+  return new Response(new Uint8Array(gunzipSync(body)), { status: 200, headers });
+}
+
+/** `Cache-Control` of public tiles and of staff (or draft-scenario) tiles, for a max-age. */
+export function tileCacheControl(maxAgeS: number): { shared: string; private: string } {
+  return maxAgeS > 0
+    ? { shared: `public, max-age=${maxAgeS}`, private: `private, max-age=${maxAgeS}` }
+    : { shared: 'public, no-cache', private: 'private, no-cache' };
 }
 
 function matchesEtag(header: string | undefined, etag: string): boolean {

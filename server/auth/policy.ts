@@ -59,6 +59,19 @@ export const POLICY: Readonly<Record<string, RoutePolicy>> = {
   'GET /api/layers/:name/export': { access: 'public', summary: 'A layer as GeoPackage, FlatGeobuf, GeoJSON or CSV', scope: STAFF_LAYERS },
   'GET /api/buildings/surfaces': { access: 'public', summary: 'LoD2 surfaces of buildings in a bounding box (the 3D map)', scope: `as the buildings layer; ?scenario=: ${SCENARIO_READ}` },
 
+  // OGC API – Features and Tiles (issue #15): the layers the caller may see, for GIS clients.
+  'GET /ogc': { access: 'public', summary: 'OGC API landing page' },
+  'GET /ogc/conformance': { access: 'public', summary: 'OGC API conformance classes' },
+  'GET /ogc/collections': { access: 'public', summary: 'OGC API collections: every layer the caller may see, with extent and CRSs', scope: 'lists only layers the caller may see' },
+  'GET /ogc/collections/:collectionId': { access: 'public', summary: 'An OGC API collection (a layer)', scope: STAFF_LAYERS },
+  'GET /ogc/collections/:collectionId/items': { access: 'public', summary: "A collection's features (bbox, bbox-crs, crs, datetime, limit/offset, property filters)", scope: STAFF_LAYERS },
+  'GET /ogc/collections/:collectionId/items/:featureId': { access: 'public', summary: 'One feature of a collection', scope: STAFF_LAYERS },
+  'GET /ogc/collections/:collectionId/tiles': { access: 'public', summary: "A collection's vector tilesets", scope: STAFF_LAYERS },
+  'GET /ogc/collections/:collectionId/tiles/:tileMatrixSetId': { access: 'public', summary: 'Vector tileset metadata (WebMercatorQuad)', scope: STAFF_LAYERS },
+  'GET /ogc/collections/:collectionId/tiles/:tileMatrixSetId/:tileMatrix/:tileRow/:tileCol': { access: 'public', summary: 'A vector tile (MVT), row before column', scope: STAFF_LAYERS },
+  'GET /ogc/tileMatrixSets': { access: 'public', summary: 'Tile matrix sets' },
+  'GET /ogc/tileMatrixSets/:tileMatrixSetId': { access: 'public', summary: 'The WebMercatorQuad tile matrix set' },
+
   // Live sensors
   'POST /api/ingest/readings': { access: 'ingest', summary: 'Ingest sensor readings (JSON array or NDJSON)' },
   'GET /api/sensors': { access: 'public', summary: 'Sensors with their current value', scope: SENSOR_KINDS },

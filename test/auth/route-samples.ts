@@ -166,6 +166,20 @@ export const SAMPLES: Record<string, (ctx: SampleContext) => Promise<Sample>> = 
     return { path: `/api/datasets/${ds.id}`, init: { method: 'DELETE' } };
   },
   'GET /api/layers/:name/export': async () => ({ path: '/api/layers/water_pipes/export?format=geojson&bbox=5.12,52.09,5.125,52.093', resource: 'staff' }),
+  'GET /ogc': async () => ({ path: '/ogc' }),
+  'GET /ogc/conformance': async () => ({ path: '/ogc/conformance' }),
+  'GET /ogc/collections': async () => ({ path: '/ogc/collections' }),
+  'GET /ogc/collections/:collectionId': async () => ({ path: '/ogc/collections/water_pipes', resource: 'staff' }),
+  'GET /ogc/collections/:collectionId/items': async () => ({ path: '/ogc/collections/water_pipes/items?limit=2', resource: 'staff' }),
+  'GET /ogc/collections/:collectionId/items/:featureId': async ({ fixtures }) => ({ path: `/ogc/collections/water_pipes/items/${fixtures.pipeId}`, resource: 'staff' }),
+  'GET /ogc/collections/:collectionId/tiles': async () => ({ path: '/ogc/collections/water_pipes/tiles', resource: 'staff' }),
+  'GET /ogc/collections/:collectionId/tiles/:tileMatrixSetId': async () => ({ path: '/ogc/collections/water_pipes/tiles/WebMercatorQuad', resource: 'staff' }),
+  'GET /ogc/collections/:collectionId/tiles/:tileMatrixSetId/:tileMatrix/:tileRow/:tileCol': async ({ fixtures: { tile } }) => ({
+    path: `/ogc/collections/water_pipes/tiles/WebMercatorQuad/${tile.z}/${tile.y}/${tile.x}`,
+    resource: 'staff',
+  }),
+  'GET /ogc/tileMatrixSets': async () => ({ path: '/ogc/tileMatrixSets' }),
+  'GET /ogc/tileMatrixSets/:tileMatrixSetId': async () => ({ path: '/ogc/tileMatrixSets/WebMercatorQuad' }),
   'GET /api/buildings/surfaces': async () => ({ path: '/api/buildings/surfaces?bbox=5.12,52.09,5.125,52.093' }),
 
   'GET /api/session': async () => ({ path: '/api/session' }),
