@@ -138,7 +138,9 @@ describe.each(BACKENDS)('authorization matrix on %s', (kind) => {
     }
     expect(mismatches).toEqual([]);
     expect(checked).toBe(routes.length * PRINCIPALS.length);
-  });
+    // Every route × six callers in turn, impacts computed on the way: minutes on a loaded 2-core
+    // machine. Not a speed check: only a bound so a hang still fails.
+  }, 600_000);
 
   it('lets the metrics token read /metrics and nothing else', async () => {
     const token = 'matrix-metrics-token-0123456789';
