@@ -22,7 +22,7 @@ export function copyText(v: string | number | null | undefined): string {
 export type StageSink = (text: string) => Promise<void>;
 
 /** Characters of COPY text per chunk: enough to amortise a chunk's statements when loads stream. */
-const CHUNK = 2 << 20;
+const CHUNK = 1 << 20;
 
 export class StageWriter {
   readonly #out: WriteStream | null;
