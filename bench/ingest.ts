@@ -155,7 +155,12 @@ export async function run(args: string[]): Promise<void> {
       const until = t0 + seconds * 1000;
       await Promise.all(
         Array.from({ length: 8 }, async () => {
-          while (performance.now() < until) accepted += await post(batch(from, next++, 1000));
+          while (performance.now() < until) {
+            // Not `accepted += await post(…)`: that reads `accepted` before the await, so eight
+            // clients overwrote each other's counts and the figure showed a fraction of the rows.
+            const n = await post(batch(from, next++, 1000));
+            accepted += n;
+          }
         }),
       );
       return { rate: accepted / ((performance.now() - t0) / 1000) };

@@ -5,13 +5,13 @@ import type { SourceCrs } from './crs';
  * Coordinate checks and reprojection in JavaScript, before anything reaches the database:
  * positions must be finite numbers, land within ±180° / ±90° once in WGS84 (and within web
  * mercator's ±85.0511°, since the twin stores EPSG:3857), rings must be closed with at least four
- * positions. Geometry that passes is written as EWKT (SRID 4326) for staging; topology (self
+ * positions. Geometry that passes is written as hex EWKB (SRID 4326; EWKT on request) for staging; topology (self
  * intersections, bow-ties) is checked and repaired by PostGIS afterwards.
  */
 
 export const MERCATOR_MAX_LAT = 85.05112878;
 
-export type Checked = { ok: true; ewkt: string; kind: GeometryKind; bbox: Bbox } | { ok: false; reason: string; outOfRange?: boolean };
+export type Checked = { ok: true; /** Hex EWKB (default) or EWKT, SRID 4326. */ geom: string; kind: GeometryKind; bbox: Bbox } | { ok: false; reason: string; outOfRange?: boolean };
 export type GeometryKind = 'point' | 'line' | 'polygon' | 'collection';
 export type Bbox = [number, number, number, number];
 
@@ -24,12 +24,16 @@ class Reject extends Error {
   }
 }
 
-export function checkGeometry(geometry: Geometry | null | undefined, crs: SourceCrs): Checked {
+/** How staged geometry is written: hex EWKB (what COPY parses fastest; the default) or EWKT. */
+export type StageGeometryFormat = 'ewkb' | 'ewkt';
+
+export function checkGeometry(geometry: Geometry | null | undefined, crs: SourceCrs, format: StageGeometryFormat = 'ewkb'): Checked {
   if (!geometry) return { ok: false, reason: 'no geometry' };
   const bbox: Bbox = [Infinity, Infinity, -Infinity, -Infinity];
+  const wkb = format === 'ewkb' ? new WkbWriter() : null;
   const pos = (p: unknown): string => {
     if (!Array.isArray(p) || p.length < 2) throw new Reject('a position is not an array of two numbers');
-    const [x0, y0] = p as unknown[];
+    const x0 = p[0] as unknown, y0 = p[1] as unknown;
     if (typeof x0 !== 'number' || typeof y0 !== 'number' || !Number.isFinite(x0) || !Number.isFinite(y0)) {
       throw new Reject(`coordinate is not a finite number (${String(x0)}, ${String(y0)})`);
     }
@@ -42,12 +46,18 @@ export function checkGeometry(geometry: Geometry | null | undefined, crs: Source
     if (y < bbox[1]) bbox[1] = y;
     if (x > bbox[2]) bbox[2] = x;
     if (y > bbox[3]) bbox[3] = y;
+    if (wkb) {
+      wkb.point(x, y);
+      return '';
+    }
     return `${x} ${y}`;
   };
   const line = (ps: unknown, min: number): string[] => {
     if (!Array.isArray(ps)) throw new Reject('coordinates are not an array');
+    const at = wkb?.count();
     const out = ps.map(pos);
     if (out.length < min) throw new Reject(`a line has ${out.length} position(s); at least ${min} are needed`);
+    if (wkb) wkb.setCount(at!, out.length);
     return out;
   };
   const ring = (ps: unknown): string => {
@@ -60,37 +70,112 @@ export function checkGeometry(geometry: Geometry | null | undefined, crs: Source
   };
   const polygon = (rings: unknown): string => {
     if (!Array.isArray(rings) || rings.length === 0) throw new Reject('a polygon has no rings');
-    return `(${rings.map(ring).join(',')})`;
+    const at = wkb?.count();
+    const out = `(${rings.map(ring).join(',')})`;
+    if (wkb) wkb.setCount(at!, rings.length);
+    return out;
   };
-  const body = (g: Geometry, depth: number): [string, GeometryKind] => {
+  /** A member of a multi-geometry or collection: its own header (no SRID), then its body. */
+  const part = <T>(type: number, each: (v: T) => string, items: T[]): string => {
+    const at = wkb?.count();
+    const out = items.map((v) => {
+      wkb?.header(type, false);
+      return each(v);
+    });
+    if (wkb) wkb.setCount(at!, items.length);
+    return out.join(',');
+  };
+  const body = (g: Geometry, depth: number, top: boolean): [string, GeometryKind] => {
     const c = (g as { coordinates?: unknown }).coordinates;
+    const head = (type: number) => wkb?.header(type, top);
     switch (g.type) {
       case 'Point':
+        head(1);
         return [`POINT(${pos(c)})`, 'point'];
       case 'MultiPoint':
-        return [`MULTIPOINT(${asArray(c).map((p) => `(${pos(p)})`).join(',')})`, 'point'];
+        head(4);
+        return [`MULTIPOINT(${part(1, (p) => `(${pos(p)})`, asArray(c))})`, 'point'];
       case 'LineString':
+        head(2);
         return [`LINESTRING(${line(c, 2).join(',')})`, 'line'];
       case 'MultiLineString':
-        return [`MULTILINESTRING(${asArray(c).map((l) => `(${line(l, 2).join(',')})`).join(',')})`, 'line'];
+        head(5);
+        return [`MULTILINESTRING(${part(2, (l) => `(${line(l, 2).join(',')})`, asArray(c))})`, 'line'];
       case 'Polygon':
+        head(3);
         return [`POLYGON${polygon(c)}`, 'polygon'];
       case 'MultiPolygon':
-        return [`MULTIPOLYGON(${asArray(c).map(polygon).join(',')})`, 'polygon'];
-      case 'GeometryCollection':
+        head(6);
+        return [`MULTIPOLYGON(${part(3, polygon, asArray(c))})`, 'polygon'];
+      case 'GeometryCollection': {
         if (depth > 4) throw new Reject('geometry collections nested too deeply');
-        return [`GEOMETRYCOLLECTION(${(g.geometries ?? []).map((m) => body(m, depth + 1)[0]).join(',')})`, 'collection'];
+        head(7);
+        const at = wkb?.count();
+        const members = (g.geometries ?? []).map((m) => body(m, depth + 1, false)[0]);
+        if (wkb) wkb.setCount(at!, members.length);
+        return [`GEOMETRYCOLLECTION(${members.join(',')})`, 'collection'];
+      }
       default:
         throw new Reject(`unknown geometry type ${JSON.stringify((g as { type?: unknown }).type)}`);
     }
   };
   try {
-    const [wkt, kind] = body(geometry, 0);
+    const [wkt, kind] = body(geometry, 0, true);
     if (!Number.isFinite(bbox[0])) return { ok: false, reason: 'empty geometry' };
-    return { ok: true, ewkt: `SRID=4326;${wkt}`, kind, bbox };
+    return { ok: true, geom: wkb ? wkb.hex() : `SRID=4326;${wkt}`, kind, bbox };
   } catch (error) {
     if (error instanceof Reject) return { ok: false, reason: error.message, outOfRange: error.outOfRange };
     throw error;
+  }
+}
+
+/**
+ * Little-endian EWKB (SRID 4326 on the outermost geometry), written as the geometry is walked;
+ * counts are written as placeholders and filled in once known. `hex()` is what COPY reads.
+ */
+class WkbWriter {
+  #buf = Buffer.allocUnsafe(256);
+  #len = 0;
+
+  #room(n: number): void {
+    if (this.#len + n <= this.#buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#len + n));
+    this.#buf.copy(next, 0, 0, this.#len);
+    this.#buf = next;
+  }
+
+  header(type: number, withSrid: boolean): void {
+    this.#room(9);
+    this.#buf[this.#len++] = 1;
+    this.#buf.writeUInt32LE(withSrid ? (type | 0x20000000) >>> 0 : type, this.#len);
+    this.#len += 4;
+    if (withSrid) {
+      this.#buf.writeUInt32LE(4326, this.#len);
+      this.#len += 4;
+    }
+  }
+
+  /** Reserves a count; returns where to fill it in. */
+  count(): number {
+    this.#room(4);
+    const at = this.#len;
+    this.#len += 4;
+    return at;
+  }
+
+  setCount(at: number, n: number): void {
+    this.#buf.writeUInt32LE(n, at);
+  }
+
+  point(x: number, y: number): void {
+    this.#room(16);
+    this.#buf.writeDoubleLE(x, this.#len);
+    this.#buf.writeDoubleLE(y, this.#len + 8);
+    this.#len += 16;
+  }
+
+  hex(): string {
+    return this.#buf.toString('hex', 0, this.#len);
   }
 }
 

@@ -177,78 +177,14 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
     o.onPhase?.('loading');
     await tx.exec(`CREATE TEMP TABLE import_stage (kind text NOT NULL, idx integer, source_id text, geom geometry,
       vals jsonb, status text NOT NULL, reason text) ON COMMIT DROP`);
-    const parsed = await o.stage((text) => tx.copyIn('import_stage', STAGE_COLUMNS, text));
-    await tx.query('UPDATE datasets SET format = $2, crs = $3 WHERE id = $1', [datasetId, parsed.format, parsed.crs]);
-    let customLayer: CustomLayerRow | undefined;
-    if (o.target === 'custom') {
-      const columns = (parsed.summary.columns ?? []) as CustomColumn[];
-      const geometry = (parsed.summary.geometry ?? 'point') as 'point' | 'line' | 'polygon';
-      customLayer = await ensureCustomLayer(tx, o.layer, geometry, columns);
-    }
-
-    o.onPhase?.('validating');
-    await validate(tx, o.target, customLayer?.geometry);
-    if (o.target === 'sensors' && o.mode === 'append') {
-      await tx.query(`UPDATE import_stage s SET status = 'rejected', reason = 'a sensor with external_id ' || s.source_id || ' is already registered'
-        WHERE s.status <> 'rejected' AND EXISTS (SELECT 1 FROM sensors x WHERE x.external_id = s.source_id)`);
-    }
-    const networkUpsert = o.mode === 'upsert' && o.target !== 'custom' && TABLES[o.target].nodes !== undefined;
-    if (networkUpsert) await rejectUnkeyedLinks(tx);
-
-    o.onPhase?.('writing');
-    let upserted: UpsertCounts | undefined;
-    let readings: number | undefined;
-    const previous = `SELECT id FROM datasets WHERE name = $2 AND layer = $3 AND id <> $1`;
-    if (o.target === 'custom') {
-      await writeCustom(tx, customLayer!, datasetId, o.mode, previous, o);
-    } else {
-      const t = TABLES[o.target];
-      if (o.mode === 'replace') {
-        if (o.target === 'sensors') {
-          await tx.query(`DELETE FROM sensors WHERE dataset_id IN (${previous})
-            AND external_id NOT IN (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`, [datasetId, o.dataset.name, o.layer]);
-        } else {
-          await tx.query(`DELETE FROM ${t.main} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
-          if (t.nodes) await tx.query(`DELETE FROM ${t.nodes} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
-        }
-      } else if (o.mode === 'upsert' && (o.target === 'buildings' || o.target === 'land_use')) {
-        await tx.query(`DELETE FROM ${t.main} WHERE source_id IN
-          (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`);
-      }
-      if (t.nodes && networkUpsert) {
-        upserted = await upsertNetwork(tx, t.main, t.nodes, [datasetId, o.dataset.name, o.layer], previous);
-      } else {
-        if (t.nodes) {
-          await tx.exec(`CREATE TEMP TABLE import_node_ids ON COMMIT DROP AS
-            SELECT (vals->>'local')::int AS local, NULL::bigint AS old_id, nextval(pg_get_serial_sequence('${t.nodes}', 'id')) AS id
-            FROM import_stage WHERE kind = 'n'`);
-          await tx.query(NODE_INSERT[t.nodes]!, [datasetId]);
-        }
-        await tx.query(MAIN_INSERT[t.main]!, [datasetId]);
-      }
-      if (o.target === 'sensors') readings = await loadReadings(tx);
-    }
-
-    const counts = { accepted: 0, repaired: 0, rejected: 0 };
-    const byStatus = await tx.query<{ s: number; n: string }>(`SELECT s, count(*) AS n FROM (
-        SELECT idx, max(CASE status WHEN 'rejected' THEN 3 WHEN 'repaired' THEN 2 ELSE 1 END) AS s
-        FROM import_stage WHERE idx IS NOT NULL GROUP BY idx) q GROUP BY s`);
-    for (const r of byStatus) {
-      const key = Number(r.s) === 3 ? 'rejected' : Number(r.s) === 2 ? 'repaired' : 'accepted';
-      counts[key] += Number(r.n);
-    }
-    const [e] = await tx.query<{ x0: number | null; y0: number; x1: number; y1: number }>(
-      `SELECT ST_XMin(b) AS x0, ST_YMin(b) AS y0, ST_XMax(b) AS x1, ST_YMax(b) AS y1
-       FROM (SELECT ST_Extent(geom) AS b FROM import_stage WHERE status <> 'rejected') q`,
-    );
-    const extent = e && e.x0 !== null ? ([e.x0, e.y0, e.x1, e.y1].map(Number) as [number, number, number, number]) : null;
-    const outcomes = await tx.query<FeatureOutcome>(
-      `SELECT DISTINCT ON (idx) idx, source_id, status, reason FROM import_stage
-       WHERE idx IS NOT NULL AND status <> 'accepted' ORDER BY idx, status DESC LIMIT ${REPORT_LIMIT + 1}`,
-    );
+    const streamed = o.target === 'buildings' || o.target === 'land_use';
+    const s = streamed
+      ? await loadStreamed(tx, o, datasetId, TABLES[o.target as 'buildings' | 'land_use'].main)
+      : await loadWhole(tx, o, datasetId);
+    const { parsed, counts, extent, outcomes, customLayer, upserted, readings } = s;
     await tx.query(
-      `UPDATE datasets SET accepted = $2, repaired = $3, rejected = $4, feature_count = $5, extent = $6 WHERE id = $1`,
-      [datasetId, counts.accepted, counts.repaired, counts.rejected, counts.accepted + counts.repaired, extent],
+      `UPDATE datasets SET format = $7, crs = $8, accepted = $2, repaired = $3, rejected = $4, feature_count = $5, extent = $6 WHERE id = $1`,
+      [datasetId, counts.accepted, counts.repaired, counts.rejected, counts.accepted + counts.repaired, extent, parsed.format, parsed.crs],
     );
     if (o.actor) {
       await recordAuditScript(tx, {
@@ -271,6 +207,135 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
       ...(upserted ? { upserted } : {}),
     };
   });
+}
+
+interface Loaded {
+  parsed: ParseResult;
+  counts: { accepted: number; repaired: number; rejected: number };
+  extent: [number, number, number, number] | null;
+  /** Repaired and rejected features in file order, at most REPORT_LIMIT + 1. */
+  outcomes: FeatureOutcome[];
+  customLayer?: CustomLayerRow;
+  upserted?: UpsertCounts;
+  readings?: number;
+}
+
+/** Per feature, its worst row: 3 rejected, 2 repaired, 1 accepted (a feature may stage several rows). */
+const BY_STATUS = `SELECT s, count(*) AS n FROM (
+    SELECT idx, max(CASE status WHEN 'rejected' THEN 3 WHEN 'repaired' THEN 2 ELSE 1 END) AS s
+    FROM import_stage WHERE idx IS NOT NULL GROUP BY idx) q GROUP BY s`;
+const EXTENT = `SELECT ST_XMin(b) AS x0, ST_YMin(b) AS y0, ST_XMax(b) AS x1, ST_YMax(b) AS y1
+    FROM (SELECT ST_Extent(geom) AS b FROM import_stage WHERE status <> 'rejected') q`;
+const OUTCOMES = (table: string) => `SELECT DISTINCT ON (idx) idx, source_id, status, reason FROM ${table}
+    WHERE idx IS NOT NULL AND status <> 'accepted' ORDER BY idx, status DESC LIMIT ${REPORT_LIMIT + 1}`;
+
+type Extent = [number, number, number, number];
+
+async function countStatus(tx: ScriptTransaction, counts: Loaded['counts']): Promise<void> {
+  for (const r of await tx.query<{ s: number; n: string }>(BY_STATUS)) {
+    const key = Number(r.s) === 3 ? 'rejected' : Number(r.s) === 2 ? 'repaired' : 'accepted';
+    counts[key] += Number(r.n);
+  }
+}
+
+async function stageExtent(tx: ScriptTransaction): Promise<Extent | null> {
+  const [e] = await tx.query<{ x0: number | null; y0: number; x1: number; y1: number }>(EXTENT);
+  return e && e.x0 !== null ? ([e.x0, e.y0, e.x1, e.y1].map(Number) as Extent) : null;
+}
+
+/**
+ * Simple feature layers (buildings, land use) load chunk by chunk as the parse delivers them:
+ * each chunk of COPY text is staged, validated and repaired, and inserted into the layer, then
+ * the staging table is emptied for the next one. The database works on one chunk while the
+ * parse worker reads the next, and staging never holds more than a chunk. Counts and extent are
+ * summed per chunk; repaired and rejected features are kept (without geometry) for the report.
+ * Still ONE transaction: a failure anywhere leaves the layer as it was.
+ */
+async function loadStreamed(tx: ScriptTransaction, o: LoadOptions, datasetId: string, main: string): Promise<Loaded> {
+  const previous = `SELECT id FROM datasets WHERE name = $2 AND layer = $3 AND id <> $1`;
+  await tx.exec(`CREATE TEMP TABLE import_outcomes (idx integer, source_id text, status text, reason text) ON COMMIT DROP`);
+  if (o.mode === 'replace') await tx.query(`DELETE FROM ${main} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
+  const counts = { accepted: 0, repaired: 0, rejected: 0 };
+  let extent: Extent | null = null;
+  const parsed = await o.stage(async (text) => {
+    await tx.copyIn('import_stage', STAGE_COLUMNS, text);
+    await validate(tx, o.target);
+    if (o.mode === 'upsert') {
+      // Rows of earlier imports with a source id of this chunk; this import's own rows stay
+      // (a source id repeated in the file is kept twice, as when the file loads whole).
+      await tx.query(`DELETE FROM ${main} WHERE dataset_id <> $1 AND source_id IN
+        (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`, [datasetId]);
+    }
+    await tx.query(MAIN_INSERT[main]!, [datasetId]);
+    await countStatus(tx, counts);
+    const e = await stageExtent(tx);
+    if (e) extent = extent ? [Math.min(extent[0], e[0]), Math.min(extent[1], e[1]), Math.max(extent[2], e[2]), Math.max(extent[3], e[3])] : e;
+    await tx.exec(`INSERT INTO import_outcomes SELECT idx, source_id, status, reason FROM import_stage
+      WHERE idx IS NOT NULL AND status <> 'accepted'; TRUNCATE import_stage`);
+  });
+  o.onPhase?.('validating');
+  o.onPhase?.('writing');
+  return { parsed, counts, extent, outcomes: await tx.query<FeatureOutcome>(OUTCOMES('import_outcomes')) };
+}
+
+/** Every other layer: the whole file is staged, then validated and written set-wise. */
+async function loadWhole(tx: ScriptTransaction, o: LoadOptions, datasetId: string): Promise<Loaded> {
+  const parsed = await o.stage((text) => tx.copyIn('import_stage', STAGE_COLUMNS, text));
+  let customLayer: CustomLayerRow | undefined;
+  if (o.target === 'custom') {
+    const columns = (parsed.summary.columns ?? []) as CustomColumn[];
+    const geometry = (parsed.summary.geometry ?? 'point') as 'point' | 'line' | 'polygon';
+    customLayer = await ensureCustomLayer(tx, o.layer, geometry, columns);
+  }
+
+  o.onPhase?.('validating');
+  await validate(tx, o.target, customLayer?.geometry);
+  if (o.target === 'sensors' && o.mode === 'append') {
+    await tx.query(`UPDATE import_stage s SET status = 'rejected', reason = 'a sensor with external_id ' || s.source_id || ' is already registered'
+      WHERE s.status <> 'rejected' AND EXISTS (SELECT 1 FROM sensors x WHERE x.external_id = s.source_id)`);
+  }
+  const networkUpsert = o.mode === 'upsert' && o.target !== 'custom' && TABLES[o.target].nodes !== undefined;
+  if (networkUpsert) await rejectUnkeyedLinks(tx);
+
+  o.onPhase?.('writing');
+  let upserted: UpsertCounts | undefined;
+  let readings: number | undefined;
+  const previous = `SELECT id FROM datasets WHERE name = $2 AND layer = $3 AND id <> $1`;
+  if (o.target === 'custom') {
+    await writeCustom(tx, customLayer!, datasetId, o.mode, previous, o);
+  } else {
+    const t = TABLES[o.target];
+    if (o.mode === 'replace') {
+      if (o.target === 'sensors') {
+        await tx.query(`DELETE FROM sensors WHERE dataset_id IN (${previous})
+          AND external_id NOT IN (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`, [datasetId, o.dataset.name, o.layer]);
+      } else {
+        await tx.query(`DELETE FROM ${t.main} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
+        if (t.nodes) await tx.query(`DELETE FROM ${t.nodes} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
+      }
+    } else if (o.mode === 'upsert' && (o.target === 'buildings' || o.target === 'land_use')) {
+      await tx.query(`DELETE FROM ${t.main} WHERE source_id IN
+        (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`);
+    }
+    if (t.nodes && networkUpsert) {
+      upserted = await upsertNetwork(tx, t.main, t.nodes, [datasetId, o.dataset.name, o.layer], previous);
+    } else {
+      if (t.nodes) {
+        await tx.exec(`CREATE TEMP TABLE import_node_ids ON COMMIT DROP AS
+          SELECT (vals->>'local')::int AS local, NULL::bigint AS old_id, nextval(pg_get_serial_sequence('${t.nodes}', 'id')) AS id
+          FROM import_stage WHERE kind = 'n'`);
+        await tx.query(NODE_INSERT[t.nodes]!, [datasetId]);
+      }
+      await tx.query(MAIN_INSERT[t.main]!, [datasetId]);
+    }
+    if (o.target === 'sensors') readings = await loadReadings(tx);
+  }
+
+  const counts = { accepted: 0, repaired: 0, rejected: 0 };
+  await countStatus(tx, counts);
+  const extent = await stageExtent(tx);
+  const outcomes = await tx.query<FeatureOutcome>(OUTCOMES('import_stage'));
+  return { parsed, counts, extent, outcomes, customLayer, upserted, readings };
 }
 
 /**

@@ -32,12 +32,18 @@ function runWorker<T>(workerData: Record<string, unknown>, onProgress: ProgressF
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
     let settled = false;
+    // Chunks are handled one after another, in order (one transaction takes them), and the
+    // result only once the last has been handled.
+    let handled = Promise.resolve();
     worker.on('message', (m: { type: string; result?: T; text?: string; message?: string; bytes?: number; total?: number; features?: number }) => {
       if (m.type === 'progress') onProgress({ bytes: m.bytes!, total: m.total!, features: m.features! });
       else if (m.type === 'chunk') {
         if (!onChunk) return;
-        onChunk(m.text!).then(
-          () => worker.postMessage('ack'),
+        const text = m.text!;
+        handled = handled.then(() => (settled ? undefined : onChunk(text))).then(
+          () => {
+            if (!settled) worker.postMessage('ack');
+          },
           (error: Error) => {
             if (settled) return;
             settled = true;
@@ -47,21 +53,32 @@ function runWorker<T>(workerData: Record<string, unknown>, onProgress: ProgressF
         );
       }
       else if (m.type === 'done') {
-        settled = true;
-        resolve(m.result!);
+        void handled.then(() => {
+          if (settled) return;
+          settled = true;
+          resolve(m.result!);
+        });
       } else if (m.type === 'error') {
-        settled = true;
-        reject(new FileError(m.message!));
+        // Not while a chunk is still being copied: the transaction must be idle to roll back.
+        void handled.then(() => {
+          if (settled) return;
+          settled = true;
+          reject(new FileError(m.message!));
+        });
       }
     });
     worker.on('error', (err) => {
-      if (settled) return;
-      settled = true;
-      const oom = /memory|heap/i.test(err.message);
-      reject(new FileError(oom ? `the file needs more than ${WORKER_HEAP_MB} MiB to parse; split it or convert it to a streamed format (GeoJSON, FlatGeobuf)` : `the parser failed: ${err.message}`));
+      void handled.then(() => {
+        if (settled) return;
+        settled = true;
+        const oom = /memory|heap/i.test(err.message);
+        reject(new FileError(oom ? `the file needs more than ${WORKER_HEAP_MB} MiB to parse; split it or convert it to a streamed format (GeoJSON, FlatGeobuf)` : `the parser failed: ${err.message}`));
+      });
     });
     worker.on('exit', (code) => {
-      if (!settled) reject(new FileError(`the parser stopped unexpectedly (exit code ${code})`));
+      void handled.then(() => {
+        if (!settled) reject(new FileError(`the parser stopped unexpectedly (exit code ${code})`));
+      });
     });
   });
 }

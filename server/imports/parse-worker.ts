@@ -10,17 +10,21 @@ import { ExpressionError } from './expressions';
  * hostile file never blocks the server's event loop. Messages: progress, done, error.
  */
 const { options, totalBytes, preview } = workerData as { options: ParseOptions; totalBytes: number; preview?: PreviewOptions };
-// Without a spool file the rows go to the parent in chunks; each waits for the parent's ack
-// (it has copied the chunk into the database), so memory stays bounded on both sides.
-let acked: (() => void) | null = null;
+// Without a spool file the rows go to the parent in chunks. Up to WINDOW chunks may wait for
+// the parent's ack (it has copied the chunk into the database), so the parse runs ahead while
+// the database works on the last chunk, and memory stays bounded on both sides.
+const WINDOW = 2;
+let unacked = 0;
+const waiting: (() => void)[] = [];
 parentPort!.on('message', (m) => {
-  if (m === 'ack') acked?.();
+  if (m !== 'ack') return;
+  unacked--;
+  waiting.shift()?.();
 });
-const sink = (text: string) =>
-  new Promise<void>((resolve) => {
-    acked = resolve;
-    parentPort!.postMessage({ type: 'chunk', text });
-  });
+const sink = async (text: string) => {
+  parentPort!.postMessage({ type: 'chunk', text });
+  if (++unacked >= WINDOW) await new Promise<void>((resolve) => waiting.push(resolve));
+};
 try {
   const result = preview
     ? await previewFile(preview)

@@ -21,6 +21,9 @@ export function copyText(v: string | number | null | undefined): string {
 /** Receives COPY text in chunks of whole rows (the pipelined load: straight into COPY). */
 export type StageSink = (text: string) => Promise<void>;
 
+/** Characters of COPY text per chunk: enough to amortise a chunk's statements when loads stream. */
+const CHUNK = 1 << 20;
+
 export class StageWriter {
   readonly #out: WriteStream | null;
   readonly #sink: StageSink | null;
@@ -44,12 +47,12 @@ export class StageWriter {
 
   /** True when enough rows are buffered to be worth a write (callers then await `drain`). */
   get full(): boolean {
-    return this.#size >= 1 << 20;
+    return this.#size >= CHUNK;
   }
 
   /** Writes buffered rows, waiting when the file stream is saturated (bounded memory). */
   async drain(force = false): Promise<void> {
-    if (!force && this.#size < 1 << 20) return;
+    if (!force && this.#size < CHUNK) return;
     if (this.#size === 0) return;
     const text = this.#buffer.join('');
     this.#buffer = [];

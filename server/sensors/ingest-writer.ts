@@ -296,9 +296,13 @@ export async function writeReadings(db: Kysely<Database>, jobs: ResolvedReading[
       ON CONFLICT (sensor_id, ts) DO NOTHING
       RETURNING sensor_id, ts, value
     ), st AS (
+      -- Only sensors whose state this moves forward: ON CONFLICT … DO UPDATE … WHERE locks the
+      -- row even when the WHERE is false, so late or replayed readings would otherwise lock
+      -- (and dirty) every sensor's state row and make concurrent writes wait on each other.
       INSERT INTO sensor_state (sensor_id, ts, value, received_at)
-      SELECT DISTINCT ON (sensor_id) sensor_id, ts, value, now() FROM ins
-      ORDER BY sensor_id, ts DESC
+      SELECT l.sensor_id, l.ts, l.value, now()
+      FROM (SELECT DISTINCT ON (sensor_id) sensor_id, ts, value FROM ins ORDER BY sensor_id, ts DESC) l
+      WHERE NOT EXISTS (SELECT 1 FROM sensor_state x WHERE x.sensor_id = l.sensor_id AND x.ts >= l.ts)
       ON CONFLICT (sensor_id) DO UPDATE
         SET ts = excluded.ts, value = excluded.value, received_at = excluded.received_at
         WHERE sensor_state.ts < excluded.ts

@@ -61,7 +61,7 @@ export function buildingsTarget(ctx: TargetContext): Target {
       const year = toNumber(m('year_built') ?? parseInt(String(pick(p, 'year_built', 'start_date', 'year', 'yearOfConstruction') ?? ''), 10));
       const use = m('use') ?? pick(p, 'building:use', 'use', 'building', 'usage', 'function');
       const name = m('name') ?? pick(p, 'name');
-      accept(ctx, 'f', idx, sid, c.ewkt, {
+      accept(ctx, 'f', idx, sid, c.geom, {
         height_m: h,
         levels: levels === null ? null : Math.round(levels),
         min_height_m: minHeight !== null && minHeight >= 0 && minHeight < h ? minHeight : null,

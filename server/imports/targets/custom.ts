@@ -76,7 +76,7 @@ export function customTarget(ctx: TargetContext): Target {
         else if (!types.has(col)) types.set(col, undefined as unknown as ColumnType);
         values[col] = t ? (v as Value) : null;
       }
-      accept(ctx, 'f', idx, sid, c.ewkt, { values, attributes: f.properties });
+      accept(ctx, 'f', idx, sid, c.geom, { values, attributes: f.properties });
       return true;
     },
     finish() {},

@@ -34,7 +34,7 @@ export function landUseTarget(ctx: TargetContext): Target {
       const cls = mapped(ctx, 'class', p) ?? pick(p, 'class', 'landuse', 'leisure', 'natural', 'amenity', 'waterway', 'use');
       const maxHeight = toNumber(mapped(ctx, 'max_height_m', p) ?? pick(p, 'max_height_m', 'max_height'));
       const name = mapped(ctx, 'name', p) ?? pick(p, 'name');
-      accept(ctx, 'f', idx, sid, c.ewkt, {
+      accept(ctx, 'f', idx, sid, c.geom, {
         class: landUseClass(cls),
         name: name === null ? null : String(name).slice(0, 500),
         max_height_m: maxHeight !== null && maxHeight > 0 && maxHeight <= 1000 ? maxHeight : null,

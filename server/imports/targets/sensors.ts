@@ -74,7 +74,7 @@ export function sensorsTarget(ctx: TargetContext): Target {
       const reference = toNumber(m('reference_value') ?? pick(p, 'reference_value'));
       const interval = toNumber(m('interval_s') ?? pick(p, 'interval_s'));
       const name = m('name') ?? pick(p, 'name');
-      accept(ctx, 'f', idx, sid, c.ewkt, {
+      accept(ctx, 'f', idx, sid, c.geom, {
         kind,
         unit: String(m('unit') ?? pick(p, 'unit') ?? ''),
         name: name === null ? null : String(name),
