@@ -5,7 +5,7 @@
 
 /** Every error the API answers: `{ error: { code, message } }` with a 4xx/5xx status. */
 export interface ApiErrorBody {
-  error: { code: 'bad_request' | 'unauthorized' | 'too_large' | 'not_found' | 'unavailable' | 'timeout' | 'internal'; message: string };
+  error: { code: 'bad_request' | 'unauthorized' | 'too_large' | 'unsupported_type' | 'not_found' | 'unavailable' | 'timeout' | 'internal'; message: string };
 }
 
 export type AttributeType = 'int' | 'float' | 'string' | 'boolean';

@@ -43,6 +43,7 @@ import { ExportService } from './exports/export-service';
 import { datasetExportRoutes, layerExportRoutes } from './exports/export-routes';
 import { ogcRoutes } from './ogc/ogc-routes';
 import { ogcTileRoutes } from './ogc/ogc-tile-routes';
+import { cameraRoutes } from './cameras/camera-routes';
 
 export interface AppDeps {
   backend: Backend;
@@ -150,6 +151,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/home', homeRoutes({ db: backend.db, config, versions: tiles.versions }));
   mount('/api/layers', layerRoutes({ catalog: tiles.catalog, settings: layerSettings }));
   for (const [path, sub] of sensorApps(sensors)) mount(path, sub);
+  mount('/api/cameras', cameraRoutes({ backend, config: config.cameras, maxFutureS: config.sensors.maxFutureS }));
   const impacts = new ImpactService(backend.db, { ...config.impact, log });
   const exports = new ExportService({
     db: backend.db,

@@ -28,6 +28,7 @@ export interface Config {
   imports: ImportConfig;
   auth: AuthConfig;
   impact: ImpactConfig;
+  cameras: CameraConfig;
   /** Where the map opens (`TWIN_HOME`); null: on the densest cluster of the data (issue #10). */
   home: { center: [number, number]; zoom: number } | null;
   /** Origins allowed to frame `/embed/*` (CSP `frame-ancestors` sources; `*` for any). */
@@ -92,6 +93,18 @@ export interface ImportConfig {
   /** Features one export may hold, and exports built at once (more: 503). */
   exportMaxFeatures: number;
   exportConcurrency: number;
+}
+
+/** Traffic camera frames (issue #17). */
+export interface CameraConfig {
+  /** Frames older than this many hours are deleted (`TWIN_CAMERA_RETENTION_H`). */
+  retentionH: number;
+  /** Largest frame one upload may carry, bytes (`TWIN_CAMERA_MAX_FRAME_KB`); larger: 413. */
+  maxFrameBytes: number;
+  /** Bytes of frames kept per camera (`TWIN_CAMERA_BUDGET_MB`); the oldest go first. */
+  budgetBytes: number;
+  /** Seconds between two frames of one simulated demo camera (`TWIN_CAMERA_FRAME_S`). */
+  simulatorFrameS: number;
 }
 
 /** Live sensors (issue #4). */
@@ -228,6 +241,10 @@ const EnvSchema = z.object({
   TWIN_SIMULATOR_PERIOD_S: int(1, 86_400).default(60),
   TWIN_DEMO_HISTORY_DAYS: int(0, 90).default(7),
   TWIN_RETENTION_DAYS: int(0, 36_500).default(0),
+  TWIN_CAMERA_RETENTION_H: int(1, 24 * 365).default(24),
+  TWIN_CAMERA_MAX_FRAME_KB: int(1, 64 * 1024).default(2048),
+  TWIN_CAMERA_BUDGET_MB: int(1, 1024 * 1024).default(64),
+  TWIN_CAMERA_FRAME_S: int(1, 86_400).default(30),
   TWIN_HOME: lonLatZoom.optional(),
   TWIN_EMBED_ORIGINS: embedOrigins.default(['*']),
   TWIN_IMPORT_MAX_MB: int(1, 1_048_576).default(2048),
@@ -302,6 +319,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'invalid configuration:\n  TWIN_OIDC_ISSUER, TWIN_OIDC_CLIENT_ID and TWIN_OIDC_CLIENT_SECRET go together',
     );
   }
+  if (e.TWIN_CAMERA_MAX_FRAME_KB > e.TWIN_CAMERA_BUDGET_MB * 1024) {
+    throw new ConfigError('invalid configuration:\n  TWIN_CAMERA_MAX_FRAME_KB must fit in TWIN_CAMERA_BUDGET_MB');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -336,6 +356,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       simulatorPeriodS: e.TWIN_SIMULATOR_PERIOD_S,
       demoHistoryDays: e.TWIN_DEMO_HISTORY_DAYS,
       retentionDays: e.TWIN_RETENTION_DAYS,
+    },
+    cameras: {
+      retentionH: e.TWIN_CAMERA_RETENTION_H,
+      maxFrameBytes: e.TWIN_CAMERA_MAX_FRAME_KB * 1024,
+      budgetBytes: e.TWIN_CAMERA_BUDGET_MB * 1024 * 1024,
+      simulatorFrameS: e.TWIN_CAMERA_FRAME_S,
     },
     imports: {
       maxFileBytes: e.TWIN_IMPORT_MAX_MB * 1024 * 1024,

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'too_large'
+  | 'unsupported_type'
   | 'not_found'
   | 'unavailable'
   | 'timeout'

@@ -6,6 +6,8 @@ import { prepareDatabase } from './startup';
 import { startSensorRuntime } from './sensors/sensor-runtime';
 import { ensureFirstAdmin } from './auth/first-start';
 import { homeViewTiles } from '../tiles/home-view';
+import { registerDemoCameras } from '../data/demo-cameras';
+import { startCameraRuntime } from './cameras/camera-runtime';
 
 async function main(): Promise<void> {
   let config;
@@ -35,7 +37,14 @@ async function main(): Promise<void> {
     if (seeded) await warm();
     else void warm().catch((err: unknown) => log.warn({ err }, 'home view tiles not built'));
   }
+  // Issue #17: the demo's cameras and their counts sensors, before the simulator picks its sensors.
+  const demoCameras = config.demo.enabled && config.sensors.simulator;
+  if (demoCameras) {
+    const made = await registerDemoCameras(backend.db);
+    if (made > 0) log.info({ cameras: made }, 'demo traffic cameras registered');
+  }
   await startSensorRuntime(sensors, { world: () => impacts.demoWorld(config.demo.seed), backfillPeak: true });
+  await startCameraRuntime(sensors, config.cameras, { simulator: demoCameras });
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const host = config.host === '0.0.0.0' ? 'localhost' : config.host;

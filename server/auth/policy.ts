@@ -40,7 +40,8 @@ export interface RoutePolicy {
 const STAFF_LAYERS = 'staff layers: 401 anonymous, 403 below planner';
 const SCENARIO_READ = 'published, own, shared or (admin) any scenario; others 404';
 const SCENARIO_EDIT = 'own or shared-for-edit scenario, or any for admin; 404 when not visible, 403 when read-only';
-const SENSOR_KINDS = 'below planner: traffic sensors only';
+const SENSOR_KINDS = 'below planner: traffic sensors (and camera sites) only';
+const CAMERA_FRAMES = 'staff-only frames unless the camera is public: 401 anonymous, 403 below planner';
 
 export const POLICY: Readonly<Record<string, RoutePolicy>> = {
   // Health and metrics
@@ -81,6 +82,14 @@ export const POLICY: Readonly<Record<string, RoutePolicy>> = {
   'GET /api/h3': { access: 'public', summary: 'H3 roll-ups of sensor values', scope: SENSOR_KINDS },
   'GET /api/alerts': { access: 'planner', summary: 'Open anomaly alerts' },
   'GET /api/maintenance': { access: 'planner', summary: 'Maintenance risk of water and power assets' },
+
+  // Traffic cameras (issue #17): sites and counts for everyone, frames for staff unless public.
+  'GET /api/cameras': { access: 'public', summary: 'Camera sites with their view, latest frame time and counts sensors' },
+  'PATCH /api/cameras/:id': { access: 'admin', summary: "Make a camera's frames public or staff-only (audited)" },
+  'POST /api/cameras/:id/frames': { access: 'ingest', summary: 'Upload a frame (image/jpeg, image/png or image/webp; size-capped)' },
+  'GET /api/cameras/:id/frames': { access: 'public', summary: "A camera's retained frames in a time window", scope: CAMERA_FRAMES },
+  'GET /api/cameras/:id/frames/:ts': { access: 'public', summary: 'One frame by its time', scope: CAMERA_FRAMES },
+  'GET /api/cameras/:id/frame': { access: 'public', summary: "A camera's latest frame (ETag, Cache-Control)", scope: CAMERA_FRAMES },
 
   // Scenarios
   'GET /api/scenarios': { access: 'public', summary: 'Scenarios the caller may see', scope: SCENARIO_READ },

@@ -236,6 +236,29 @@ export interface SensorsTable {
   dataset_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
   attributes: Json;
   created_at: Generated<Date>;
+  /** The camera whose analysis produces this sensor's readings (migration 20261201010000). */
+  source_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+}
+
+/** Traffic cameras and their frames (issue #17; migrations/20261201010000_cameras.sql). */
+export interface CamerasTable {
+  sensor_id: RefId;
+  heading_deg: number;
+  fov_deg: number;
+  range_m: ColumnType<number, number | undefined, number>;
+  link_ids: ColumnType<string[], string[] | undefined, string[]>;
+  frames_public: ColumnType<boolean, boolean | undefined, boolean>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface CameraFramesTable {
+  camera_id: RefId;
+  ts: Timestamp;
+  content_type: 'image/jpeg' | 'image/png' | 'image/webp';
+  bytes: number;
+  etag: string;
+  image: Uint8Array;
+  received_at: Generated<Date>;
 }
 
 export interface ReadingsTable {
@@ -427,4 +450,6 @@ export interface Database {
   layer_settings: LayerSettingsTable;
   audit_log: AuditLogTable;
   city_metrics: CityMetricsTable;
+  cameras: CamerasTable;
+  camera_frames: CameraFramesTable;
 }

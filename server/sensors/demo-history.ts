@@ -44,7 +44,7 @@ export async function backfillDemoHistory(backend: Backend, options: DemoHistory
   const { rows: sensors } = await sql<{ id: string | number; kind: string; reference_value: number | null; class: string | null }>`
     SELECT s.id, s.kind, s.reference_value, r.class FROM sensors s
     LEFT JOIN road_links r ON s.asset_type = 'road_link' AND r.id = s.asset_id
-    WHERE s.external_id LIKE ${`${DEMO_SENSOR_PREFIX}%`} ORDER BY s.id`.execute(db);
+    WHERE s.external_id LIKE ${`${DEMO_SENSOR_PREFIX}%`} AND s.kind <> 'camera' ORDER BY s.id`.execute(db);
   if (sensors.length === 0) return null;
   const months = Math.ceil((end - start) / (28 * 86_400_000)) + 1;
   await sql`SELECT ensure_readings_partitions(${new Date(start).toISOString()}::date, ${months}::int)`.execute(db);

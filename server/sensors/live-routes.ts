@@ -31,7 +31,9 @@ function readingsFrame(json: string): Uint8Array {
 /**
  * `GET /api/live?kind&bbox`: server-sent events. First `ready` (the stream is live), then
  * `readings` events whose data is an array of `LiveUpdate`, for readings committed through any
- * instance. Below planner only traffic sensors' readings are sent (issue #9).
+ * instance. Below planner only traffic sensors' readings are sent (issue #9). `frame` events
+ * (a `FrameNotice`) announce new camera frames; below planner only of cameras whose frames an
+ * admin made public (issue #17).
  */
 export function liveRoutes(service: SensorService) {
   return new Hono().get('/', (c) => {
@@ -53,6 +55,22 @@ export function liveRoutes(service: SensorService) {
         wake();
       };
       stream.onAbort(close);
+      // Camera frames (issue #17): a notice per new frame, for every camera the caller may see
+      // frames of, unless `kind` leaves cameras out.
+      const wantsFrames = !filter.kinds || filter.kinds.has('camera');
+      const unsubscribeFrames = wantsFrames
+        ? await service.frames.subscribe({
+            publicOnly: filter.publicOnly,
+            send: (_notice, json) => {
+              if (closed) return;
+              if (++queued > MAX_QUEUED_EVENTS) {
+                close();
+                return;
+              }
+              stream.write(`event: frame\ndata: ${json}\n\n`).then(() => queued--, close);
+            },
+          })
+        : () => {};
       const unsubscribe = await service.hub.subscribe({
         filter,
         send: (_updates, json) => {
@@ -76,6 +94,7 @@ export function liveRoutes(service: SensorService) {
         }
       } finally {
         unsubscribe();
+        unsubscribeFrames();
       }
     });
   });

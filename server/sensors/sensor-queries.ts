@@ -83,6 +83,18 @@ export async function listSensors(db: Kysely<Database>, f: SensorFilter): Promis
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
+/** A camera's view (issue #17), given when a sensor of kind `camera` is registered. */
+export interface CameraView {
+  /** Degrees clockwise from north. */
+  heading: number;
+  /** Width of the view, degrees. */
+  fov: number;
+  /** Length of the drawn view cone, metres (default 60). */
+  range_m?: number;
+  /** road_links ids the camera watches. */
+  links?: (string | number)[];
+}
+
 /** A new sensor as `POST /api/sensors` and the replay tool send it. */
 export interface SensorRegistration {
   external_id: string;
@@ -95,16 +107,26 @@ export interface SensorRegistration {
   reference_value?: number;
   interval_s?: number;
   attributes?: Record<string, unknown>;
+  /** Kind `camera` only: where it looks and what it watches. */
+  camera?: CameraView;
+  /** The camera (id or external id) whose analysis produces this sensor's readings. */
+  source?: string | number;
 }
 
-/** Registers sensors whose external id is new; existing ones are left as they are. */
+/**
+ * Registers sensors whose external id is new; existing ones are left as they are. Cameras get
+ * their view, and sensors with a `source` are tied to that camera, in the same transaction.
+ */
 export async function registerSensors(
   db: Kysely<Database>,
   sensors: SensorRegistration[],
 ): Promise<{ created: number; existing: number }> {
   if (sensors.length === 0) return { created: 0, existing: 0 };
-  const input = JSON.stringify(sensors);
-  const { rows } = await sql<{ n: number | string }>`WITH input AS (
+  const input = JSON.stringify(
+    sensors.map((s) => ({ ...s, source: s.source === undefined ? undefined : String(s.source) })),
+  );
+  const write = async (trx: Kysely<Database>) => {
+    const { rows } = await sql<{ n: number | string }>`WITH input AS (
       SELECT * FROM jsonb_to_recordset(${input}::text::jsonb) AS t(external_id text, kind text, unit text,
         name text, location jsonb, asset_type text, asset_id bigint, reference_value float8,
         interval_s int, attributes jsonb)
@@ -117,9 +139,39 @@ export async function registerSensors(
       FROM input
       ON CONFLICT (external_id) DO NOTHING
       RETURNING 1
-    ) SELECT count(*) AS n FROM ins`.execute(db);
-  const created = Number(rows[0]?.n ?? 0);
+    ) SELECT count(*) AS n FROM ins`.execute(trx);
+    if (sensors.some((s) => s.camera)) {
+      await sql`INSERT INTO cameras (sensor_id, heading_deg, fov_deg, range_m, link_ids)
+        SELECT s.id, (t.camera->>'heading')::float8, (t.camera->>'fov')::float8,
+          coalesce((t.camera->>'range_m')::float8, 60),
+          coalesce(ARRAY(SELECT jsonb_array_elements_text(t.camera->'links')::bigint), '{}')
+        FROM jsonb_to_recordset(${input}::text::jsonb) AS t(external_id text, camera jsonb)
+        JOIN sensors s ON s.external_id = t.external_id AND s.kind = 'camera'
+        WHERE t.camera IS NOT NULL
+        ON CONFLICT (sensor_id) DO NOTHING`.execute(trx);
+    }
+    if (sensors.some((s) => s.source !== undefined)) {
+      await sql`UPDATE sensors s SET source_id = cam.id
+        FROM jsonb_to_recordset(${input}::text::jsonb) AS t(external_id text, source text)
+        JOIN sensors cam ON cam.kind = 'camera'
+          AND (cam.external_id = t.source OR (t.source ~ '^[1-9][0-9]{0,17}$' AND cam.id = t.source::bigint))
+        WHERE s.external_id = t.external_id AND s.source_id IS NULL`.execute(trx);
+    }
+    return Number(rows[0]?.n ?? 0);
+  };
+  const created = db.isTransaction ? await write(db) : await db.transaction().execute(write);
   return { created, existing: sensors.length - created };
+}
+
+/** The references among `refs` (ids or external ids) that name no camera, in the database or `batch`. */
+export async function unknownCameras(db: Kysely<Database>, refs: string[], batch: SensorRegistration[]): Promise<string[]> {
+  const inBatch = new Set(batch.filter((s) => s.kind === 'camera').map((s) => s.external_id));
+  const rest = [...new Set(refs.filter((r) => !inBatch.has(r)))];
+  if (rest.length === 0) return [];
+  const { rows } = await sql<{ ref: string }>`SELECT r AS ref FROM jsonb_array_elements_text(${JSON.stringify(rest)}::text::jsonb) r
+    WHERE NOT EXISTS (SELECT 1 FROM sensors s WHERE s.kind = 'camera'
+      AND (s.external_id = r OR (r ~ '^[1-9][0-9]{0,17}$' AND s.id = r::bigint)))`.execute(db);
+  return rows.map((r) => r.ref);
 }
 
 /** Looks a sensor up by numeric id or external id. */

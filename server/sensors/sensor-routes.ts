@@ -5,7 +5,7 @@ import type { ReadingsResponse, SensorListResponse } from '../../common/sensor-t
 import { principalOf } from '../auth/principal';
 import { assertSensorVisible, seesAllSensors } from '../auth/sensor-access';
 import { bbox, bucket, kindList, parseQuery, time } from './query-params';
-import { findSensor, listSensors, registerSensors, sensorReadings } from './sensor-queries';
+import { findSensor, listSensors, registerSensors, sensorReadings, unknownCameras } from './sensor-queries';
 import type { SensorService } from './sensor-service';
 
 const ListQuery = z.object({
@@ -37,8 +37,24 @@ const Registration = z.object({
   reference_value: z.number().positive().finite().optional(),
   interval_s: z.number().int().positive().max(86_400 * 7).optional(),
   attributes: z.record(z.string(), z.unknown()).optional(),
+  // Issue #17: a camera's view, and the camera a counts sensor's readings come from.
+  camera: z
+    .object({
+      heading: z.number().min(0).lt(360),
+      fov: z.number().gt(0).max(360),
+      range_m: z.number().gt(0).max(2000).optional(),
+      links: z.array(z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d{0,17}$/)])).max(50).optional(),
+    })
+    .optional(),
+  source: z.union([z.number().int().positive(), z.string().min(1).max(200)]).optional(),
 }).refine((s) => (s.asset_type === undefined) === (s.asset_id === undefined), {
   message: 'asset_type and asset_id go together',
+}).refine((s) => (s.kind === 'camera') === (s.camera !== undefined), {
+  message: 'a sensor of kind camera needs its camera view {heading, fov}, and only it has one',
+  path: ['camera'],
+}).refine((s) => s.source === undefined || s.kind !== 'camera', {
+  message: 'a camera has no source',
+  path: ['source'],
 });
 
 /**
@@ -66,6 +82,9 @@ export function sensorRoutes(service: SensorService) {
         const issue = parsed.error.issues[0]!;
         throw new ApiError(400, 'bad_request', `${issue.path.join('.')}: ${issue.message}`);
       }
+      const sources = parsed.data.flatMap((s) => (s.source === undefined ? [] : [String(s.source)]));
+      const unknown = await unknownCameras(db, sources, parsed.data);
+      if (unknown.length > 0) throw new ApiError(400, 'bad_request', `source: no camera ${JSON.stringify(unknown[0]!.slice(0, 200))}`);
       const result = await registerSensors(db, parsed.data);
       return c.json(result, result.created > 0 ? 201 : 200);
     })

@@ -5,6 +5,7 @@ import type { IngestResponse } from '../../common/sensor-types';
 import { KeyStore } from './api-keys';
 import { IngestWriter, type ResolvedReading } from './ingest-writer';
 import { LiveHub } from './live-hub';
+import { FrameFeed } from './frame-feed';
 import type { ParsedReading, Rejection } from './reading-parser';
 import { SensorRegistry } from './sensor-registry';
 
@@ -25,6 +26,8 @@ export class SensorService {
   readonly registry: SensorRegistry;
   readonly writer: IngestWriter;
   readonly hub: LiveHub;
+  /** New camera frames for live clients (issue #17). */
+  readonly frames: FrameFeed;
   readonly keys: KeyStore;
   readonly #runtimes: SensorRuntime[] = [];
 
@@ -40,6 +43,7 @@ export class SensorService {
       concurrency: backend.caps.crossProcessNotify ? 2 : 1,
     });
     this.hub = new LiveHub(backend, this.registry, log);
+    this.frames = new FrameFeed(backend, log);
     this.keys = new KeyStore(backend.db, config.sensors.ingestKeys);
   }
 
@@ -81,5 +85,6 @@ export class SensorService {
     const runtimes = this.#runtimes.splice(0).reverse();
     for (const r of runtimes) await r.stop().catch(() => undefined);
     await this.hub.stop();
+    await this.frames.stop();
   }
 }

@@ -66,6 +66,8 @@ export class Simulator {
       )
       .select(['sensors.id', 'road_links.class'])
       .where('sensors.external_id', 'like', `${DEMO_SENSOR_PREFIX}%`)
+      // A camera sends frames (server/cameras/camera-simulator.ts), not readings.
+      .where('sensors.kind', '<>', 'camera')
       .orderBy('sensors.id')
       .execute();
     await this.#service.registry.ensureIds(rows.map((r) => String(r.id)));

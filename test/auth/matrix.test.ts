@@ -55,6 +55,8 @@ const ISSUE_RIGHTS: [string, RoutePolicy['access']][] = [
   ['GET /api/users', 'admin'],
   ['POST /api/users', 'admin'],
   ['POST /api/ingest/readings', 'ingest'],
+  ['POST /api/cameras/:id/frames', 'ingest'],
+  ['PATCH /api/cameras/:id', 'admin'],
   ['GET /tiles/:layers/:z/:x/:y', 'public'],
   ['GET /api/scenarios/:id', 'public'],
 ];

@@ -1,4 +1,7 @@
 import { sql } from 'kysely';
+import { PNG } from 'pngjs';
+import { storeFrame } from '../../server/cameras/frame-store';
+import { registerSensors } from '../../server/sensors/sensor-queries';
 import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { TokenStore } from '../../server/auth/token-store';
 import { findUser } from '../../server/auth/user-store';
@@ -47,6 +50,8 @@ export interface MatrixFixtures {
   /** The dataset the import job made. */
   datasetId: string;
   site: [number, number];
+  /** A camera with staff-only frames and one frame (issue #17). */
+  camera: { id: string; frameTs: string };
 }
 
 const json = (method: string, body: unknown): RequestInit => ({
@@ -104,6 +109,17 @@ export const SAMPLES: Record<string, (ctx: SampleContext) => Promise<Sample>> = 
   'GET /api/h3': async () => ({ path: '/api/h3?metric=readings&res=7' }),
   'GET /api/alerts': async () => ({ path: '/api/alerts' }),
   'GET /api/maintenance': async () => ({ path: '/api/maintenance' }),
+
+  'GET /api/cameras': async () => ({ path: '/api/cameras' }),
+  // Keeps the camera staff-only, so the frame samples below stay `staff`.
+  'PATCH /api/cameras/:id': async ({ fixtures }) => ({ path: `/api/cameras/${fixtures.camera.id}`, init: json('PATCH', { frames_public: false }) }),
+  'POST /api/cameras/:id/frames': async ({ fixtures }) => ({
+    path: `/api/cameras/${fixtures.camera.id}/frames`,
+    init: { method: 'POST', headers: { 'Content-Type': 'image/png' }, body: TINY_PNG as Uint8Array<ArrayBuffer> },
+  }),
+  'GET /api/cameras/:id/frames': async ({ fixtures }) => ({ path: `/api/cameras/${fixtures.camera.id}/frames`, resource: 'staff' }),
+  'GET /api/cameras/:id/frames/:ts': async ({ fixtures }) => ({ path: `/api/cameras/${fixtures.camera.id}/frames/${fixtures.camera.frameTs}`, resource: 'staff' }),
+  'GET /api/cameras/:id/frame': async ({ fixtures }) => ({ path: `/api/cameras/${fixtures.camera.id}/frame`, resource: 'staff' }),
 
   'GET /api/scenarios': async () => ({ path: '/api/scenarios' }),
   'POST /api/scenarios': async () => ({ path: '/api/scenarios', init: json('POST', { name: 'Matrix' }) }),
@@ -216,6 +232,9 @@ export const SAMPLES: Record<string, (ctx: SampleContext) => Promise<Sample>> = 
   'GET /*': async () => ({ path: '/assets/matrix.js', resource: 'static' }),
 };
 
+/** A 2 × 2 PNG (pngjs): a real image for the frame upload sample. */
+const TINY_PNG = new Uint8Array(PNG.sync.write(new PNG({ width: 2, height: 2 })));
+
 /** The fixtures every sample may use, found in (or added to) the demo city. */
 export async function matrixFixtures(twin: TestTwin, runImport: () => Promise<string>): Promise<MatrixFixtures> {
   const db = twin.backend.db;
@@ -224,6 +243,10 @@ export async function matrixFixtures(twin: TestTwin, runImport: () => Promise<st
   const pipe = await db.selectFrom('water_pipes').select('id').orderBy('id').limit(1).executeTakeFirstOrThrow();
   const sensor = await db.selectFrom('sensors').select('external_id').where('kind', '=', 'power_load').limit(1).executeTakeFirstOrThrow();
   const importJob = await runImport();
+  await registerSensors(db, [{ external_id: 'matrix-camera', kind: 'camera', location: [lon, lat], camera: { heading: 0, fov: 90 } }]);
+  const camera = String((await db.selectFrom('sensors').select('id').where('external_id', '=', 'matrix-camera').executeTakeFirstOrThrow()).id);
+  const frameTs = new Date(Date.now() - 60_000);
+  await storeFrame(db, { cameraId: camera, ts: frameTs, contentType: 'image/png', image: TINY_PNG, framesPublic: false }, { retentionH: 24, budgetBytes: 1 << 20 });
   const { rows } = await sql<{ lon: number; lat: number }>`
     SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
       SELECT ST_Transform(n.geom, 4326) AS p FROM road_nodes n
@@ -238,5 +261,6 @@ export async function matrixFixtures(twin: TestTwin, runImport: () => Promise<st
       (await db.selectFrom('import_jobs').select('dataset_id').where('id', '=', importJob).executeTakeFirstOrThrow()).dataset_id,
     ),
     site: [Number(rows[0]!.lon), Number(rows[0]!.lat)],
+    camera: { id: camera, frameTs: frameTs.toISOString() },
   };
 }

@@ -2,6 +2,7 @@ import mqtt from 'mqtt';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../server/db/schema';
 import type { LiveUpdate } from '../../common/sensor-types';
+import type { FrameNotice } from '../../common/camera-types';
 
 /** The ingest key the sensor tests configure through TWIN_INGEST_KEYS. */
 export const TEST_KEY = 'test-ingest-key-0123456789';
@@ -33,6 +34,8 @@ export async function countReadings(
 /** A server-sent-events reader over a fetch Response: collects `readings` updates. */
 export class SseReader {
   readonly updates: LiveUpdate[] = [];
+  /** `frame` events: new camera frames (issue #17). */
+  readonly frames: FrameNotice[] = [];
   readonly events: string[] = [];
   #waiters: { pred: () => boolean; resolve: () => void }[] = [];
   #reader: ReadableStreamDefaultReader<Uint8Array>;
@@ -65,6 +68,7 @@ export class SseReader {
           if (!event) continue;
           this.events.push(event);
           if (event === 'readings') this.updates.push(...(JSON.parse(data) as LiveUpdate[]));
+          if (event === 'frame') this.frames.push(JSON.parse(data) as FrameNotice);
           this.#check();
         }
       }

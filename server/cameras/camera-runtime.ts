@@ -1,0 +1,68 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import type { CameraConfig } from '../config';
+import type { Logger } from '../log';
+import type { SensorService } from '../sensors/sensor-service';
+import { CameraSimulator } from './camera-simulator';
+import { pruneFrames, type FrameLimits } from './frame-store';
+
+/** The retention sweep runs this often (uploads also prune their own camera). */
+const SWEEP_MS = 10 * 60_000;
+
+/**
+ * The frame retention sweep (`TWIN_CAMERA_RETENTION_H`, `TWIN_CAMERA_BUDGET_MB`): also removes
+ * the frames of cameras that stopped sending.
+ */
+export class FrameRetentionJob {
+  readonly #db: Kysely<Database>;
+  readonly #limits: FrameLimits;
+  readonly #log: Logger;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(db: Kysely<Database>, limits: FrameLimits, log: Logger) {
+    this.#db = db;
+    this.#limits = limits;
+    this.#log = log;
+  }
+
+  async start(): Promise<void> {
+    await this.sweep(new Date());
+    this.#timer = setInterval(() => void this.sweep(new Date()), SWEEP_MS);
+    this.#timer.unref();
+  }
+
+  async sweep(now: Date): Promise<number> {
+    try {
+      const n = await pruneFrames(this.#db, now, this.#limits);
+      if (n > 0) this.#log.debug({ frames: n }, 'camera frames past retention deleted');
+      return n;
+    } catch (error) {
+      this.#log.warn({ err: error }, 'camera frame retention: sweep failed');
+      return 0;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+}
+
+/**
+ * Starts the cameras' background work with the sensors' (stopped by `sensors.stop()`): the
+ * retention sweep, and with `simulator` the demo cameras' frames.
+ */
+export async function startCameraRuntime(sensors: SensorService, config: CameraConfig, o: { simulator: boolean }) {
+  const db = sensors.backend.db;
+  const limits = { retentionH: config.retentionH, budgetBytes: config.budgetBytes };
+  const retention = new FrameRetentionJob(db, limits, sensors.log);
+  await retention.start();
+  sensors.adopt(retention);
+  let simulator: CameraSimulator | undefined;
+  if (o.simulator) {
+    simulator = new CameraSimulator({ db, log: sensors.log, periodS: config.simulatorFrameS, limits });
+    simulator.start();
+    sensors.adopt(simulator);
+    sensors.log.info({ periodS: config.simulatorFrameS }, 'camera simulator: demo cameras send SIMULATED frames');
+  }
+  return { retention, simulator };
+}
