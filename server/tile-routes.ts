@@ -77,11 +77,16 @@ export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
       // cache. The access checks above ran before the plan, so a 304 or a cached body is only
       // ever answered to a caller who may see every layer (and the scenario) of the tile.
       const staff = layers.some((l) => l.access !== 'public');
+      const shared = !staff && !(scenario && !scenario.published);
       const headers: Record<string, string> = {
         ETag: plan.etag,
-        'Cache-Control': staff || (scenario && !scenario.published) ? staffCacheControl : cacheControl,
+        'Cache-Control': shared ? cacheControl : staffCacheControl,
         Vary: 'Accept-Encoding',
       };
+      // A shared cache in front (deploy/nginx.conf, issue #16) may keep public tiles, but
+      // already expired (whatever max-age browsers get), so it revalidates every hit with the
+      // ETag and a change is seen at once. nginx reads this header and strips it.
+      if (shared) headers['X-Accel-Expires'] = '@1';
       if (matchesEtag(c.req.header('If-None-Match'), plan.etag)) return new Response(null, { status: 304, headers });
 
       const body = tiles.cachedTile(plan) ?? (await tiles.tile(plan));
