@@ -7,6 +7,10 @@ export interface Config {
   host: string;
   /** postgres:// URL; undefined means the embedded PGlite + PostGIS database. */
   databaseUrl: string | undefined;
+  /** `DATABASE_READ_URL`: streaming replicas for reads that may lag a moment (issue #16). */
+  databaseReadUrls: string[];
+  /** `TWIN_REPLICA_MAX_LAG_S`: a replica further behind is skipped until it catches up. */
+  maxReplicaLagS: number;
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `scale`: the demo city's size (1 = the default city; 10 ≈ ten times its buildings and roads). */
@@ -184,6 +188,15 @@ const EnvSchema = z.object({
     .refine((s) => s === undefined || /^postgres(ql)?:\/\//.test(s), {
       message: 'must start with postgres:// or postgresql://',
     }),
+  DATABASE_READ_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) => (s ?? '').split(',').map((u) => u.trim()).filter((u) => u !== ''))
+    .refine((list) => list.every((u) => /^postgres(ql)?:\/\//.test(u)), {
+      message: 'one or more postgres:// URLs, comma-separated',
+    }),
+  TWIN_REPLICA_MAX_LAG_S: int(0, 86_400).default(30),
   TWIN_DATA_DIR: z.string().min(1).default('./.twin-data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TWIN_DEMO: onOff.default('on'),
@@ -302,10 +315,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'invalid configuration:\n  TWIN_OIDC_ISSUER, TWIN_OIDC_CLIENT_ID and TWIN_OIDC_CLIENT_SECRET go together',
     );
   }
+  if (e.DATABASE_READ_URL.length > 0 && !e.DATABASE_URL) {
+    throw new ConfigError('invalid configuration:\n  DATABASE_READ_URL: needs DATABASE_URL (replicas of a PostgreSQL primary)');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databaseReadUrls: e.DATABASE_READ_URL,
+    maxReplicaLagS: e.TWIN_REPLICA_MAX_LAG_S,
     dataDir: e.TWIN_DATA_DIR,
     logLevel: e.LOG_LEVEL,
     demo: {

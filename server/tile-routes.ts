@@ -15,6 +15,8 @@ import { findReadableScenarioRef } from './scenarios/scenario-store';
 export interface TileRoutesOptions {
   tiles: TileService;
   db: Kysely<Database>;
+  /** Reads that may lag a moment (TileJSON extents): a read replica when configured. */
+  readDb?: Kysely<Database>;
   /** `Cache-Control` max-age for tiles; 0 means clients revalidate every time (cheap 304s). */
   maxAgeS: number;
 }
@@ -29,11 +31,11 @@ const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
  * Staff layers (issue #9) are checked against the caller before anything is read or cached:
  * a synchronous lookup on the catalogue, so the cache and ETags never answer for them.
  */
-export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
+export function tileRoutes({ tiles, db, readDb = db, maxAgeS }: TileRoutesOptions) {
   const cacheControl = maxAgeS > 0 ? `public, max-age=${maxAgeS}` : 'public, no-cache';
   // Staff tiles may sit in the browser's cache, never in a shared one.
   const staffCacheControl = maxAgeS > 0 ? `private, max-age=${maxAgeS}` : 'private, no-cache';
-  const extents = new ExtentCache(db);
+  const extents = new ExtentCache(readDb);
 
   return new Hono()
     .get('/catalog.json', (c) => {
