@@ -102,6 +102,11 @@ export interface ImportConfig {
 export interface SensorConfig {
   /** mqtt:// URL of an external broker; undefined: start the in-process broker. */
   mqttUrl: string | undefined;
+  /**
+   * `NATS_URL` (issue #16): readings go through NATS JetStream (stream TWIN_SENSORS, one shared
+   * durable consumer); MQTT devices publish to NATS's own MQTT listener. Undefined: MQTT/HTTP as before.
+   */
+  natsUrl: string | undefined;
   /** `TWIN_MQTT=off` turns MQTT ingest off entirely. */
   mqttEnabled: boolean;
   /** Port of the in-process broker (used only without `mqttUrl`; 0: any free port). */
@@ -218,6 +223,14 @@ const EnvSchema = z.object({
       message: 'must start with mqtt:// or mqtts://',
     }),
   TWIN_MQTT: onOff.default('on'),
+  NATS_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) => (s === '' ? undefined : s))
+    .refine((s) => s === undefined || s.split(',').every((u) => /^(nats|tls):\/\/[^\s]+$/.test(u.trim())), {
+      message: 'one or more nats:// URLs, comma-separated',
+    }),
   TWIN_MQTT_PORT: int(0, 65535).default(1883),
   TWIN_MQTT_CLIENT_ID: z
     .string()
@@ -342,6 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: e.TWIN_DB_POOL,
     sensors: {
       mqttUrl: e.MQTT_URL,
+      natsUrl: e.NATS_URL,
       mqttEnabled: e.TWIN_MQTT === 'on',
       mqttPort: e.TWIN_MQTT_PORT,
       mqttClientId: e.TWIN_MQTT_CLIENT_ID,
