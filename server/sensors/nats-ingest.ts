@@ -11,6 +11,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import type { Logger } from '../log';
+import { IngestBusyError } from './ingest-writer';
 import { checkReading, type ParsedReading, type Rejection } from './reading-parser';
 import type { SensorService } from './sensor-service';
 import type { IngestResponse } from '../../common/sensor-types';
@@ -140,7 +141,10 @@ export class NatsIngest {
         );
       }
     }
-    const acks = await Promise.all(sends);
+    const acks = await Promise.all(sends).catch((error: unknown) => {
+      // Some may be stored: a retry is safe, JetStream drops those by their Nats-Msg-Id.
+      throw new IngestBusyError('NATS JetStream did not confirm the readings; retry shortly (resent readings are dropped as duplicates)', { cause: error });
+    });
     const duplicate = acks.filter((a) => a.duplicate).length;
     this.stats.published += acks.length - duplicate;
     this.stats.duplicate += duplicate;
