@@ -84,6 +84,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   void disk?.prune();
   const tiles = new TileService({
     db: backend.tileDb,
+    replicaDb: backend.replicas ? backend.readTileDb : undefined,
     catalog: new LayerCatalog(),
     useMvt: backend.caps.mvt,
     cacheBytes: config.tiles.cacheBytes,
@@ -144,10 +145,11 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
     app.route(path, sub);
   };
   mount('/', healthRoutes(backend, metrics, tiles));
-  mount('/tiles', tileRoutes({ tiles, db: backend.db, maxAgeS: config.tiles.maxAgeS }));
+  mount('/tiles', tileRoutes({ tiles, db: backend.db, readDb: backend.readDb, maxAgeS: config.tiles.maxAgeS }));
   mount('/styles', styleRoutes({ catalog: tiles.catalog }));
-  mount('/api/features', featureRoutes({ db: backend.db, catalog: tiles.catalog }));
-  mount('/api/labels', labelRoutes({ db: backend.db, catalog: tiles.catalog }));
+  // Reads that may lag a moment go to a read replica when DATABASE_READ_URL names one (issue #16).
+  mount('/api/features', featureRoutes({ db: backend.readDb, catalog: tiles.catalog }));
+  mount('/api/labels', labelRoutes({ db: backend.readDb, catalog: tiles.catalog }));
   mount('/api/home', homeRoutes({ db: backend.db, config, versions: tiles.versions }));
   mount('/api/layers', layerRoutes({ catalog: tiles.catalog, settings: layerSettings }));
   for (const [path, sub] of sensorApps(sensors)) mount(path, sub);

@@ -78,4 +78,17 @@ describe('configuration', () => {
     expect(() => loadConfig({ TWIN_EMBED_ORIGINS: 'javascript:alert(1)' })).toThrow(/TWIN_EMBED_ORIGINS/);
     expect(() => loadConfig({ TWIN_EMBED_ORIGINS: "https://ok.example; script-src 'unsafe-inline'" })).toThrow(/TWIN_EMBED_ORIGINS/);
   });
+
+  it('reads one or more read replicas, only with a primary (issue #16)', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u:p@primary:5432/twin',
+      DATABASE_READ_URL: 'postgres://u:p@r1:5432/twin, postgresql://u:p@r2:5432/twin',
+      TWIN_REPLICA_MAX_LAG_S: '3',
+    });
+    expect(c.databaseReadUrls).toEqual(['postgres://u:p@r1:5432/twin', 'postgresql://u:p@r2:5432/twin']);
+    expect(c.maxReplicaLagS).toBe(3);
+    expect(loadConfig({}).databaseReadUrls).toEqual([]);
+    expect(() => loadConfig({ DATABASE_READ_URL: 'postgres://r1/twin' })).toThrow(/DATABASE_READ_URL: needs DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://p/twin', DATABASE_READ_URL: 'mysql://r1/twin' })).toThrow(/DATABASE_READ_URL/);
+  });
 });

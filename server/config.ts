@@ -7,6 +7,10 @@ export interface Config {
   host: string;
   /** postgres:// URL; undefined means the embedded PGlite + PostGIS database. */
   databaseUrl: string | undefined;
+  /** `DATABASE_READ_URL`: streaming replicas for reads that may lag a moment (issue #16). */
+  databaseReadUrls: string[];
+  /** `TWIN_REPLICA_MAX_LAG_S`: a replica further behind is skipped until it catches up. */
+  maxReplicaLagS: number;
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `scale`: the demo city's size (1 = the default city; 10 ≈ ten times its buildings and roads). */
@@ -111,6 +115,11 @@ export interface CameraConfig {
 export interface SensorConfig {
   /** mqtt:// URL of an external broker; undefined: start the in-process broker. */
   mqttUrl: string | undefined;
+  /**
+   * `NATS_URL` (issue #16): readings go through NATS JetStream (stream TWIN_SENSORS, one shared
+   * durable consumer); MQTT devices publish to NATS's own MQTT listener. Undefined: MQTT/HTTP as before.
+   */
+  natsUrl: string | undefined;
   /** `TWIN_MQTT=off` turns MQTT ingest off entirely. */
   mqttEnabled: boolean;
   /** Port of the in-process broker (used only without `mqttUrl`; 0: any free port). */
@@ -197,6 +206,15 @@ const EnvSchema = z.object({
     .refine((s) => s === undefined || /^postgres(ql)?:\/\//.test(s), {
       message: 'must start with postgres:// or postgresql://',
     }),
+  DATABASE_READ_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) => (s ?? '').split(',').map((u) => u.trim()).filter((u) => u !== ''))
+    .refine((list) => list.every((u) => /^postgres(ql)?:\/\//.test(u)), {
+      message: 'one or more postgres:// URLs, comma-separated',
+    }),
+  TWIN_REPLICA_MAX_LAG_S: int(0, 86_400).default(30),
   TWIN_DATA_DIR: z.string().min(1).default('./.twin-data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TWIN_DEMO: onOff.default('on'),
@@ -218,6 +236,14 @@ const EnvSchema = z.object({
       message: 'must start with mqtt:// or mqtts://',
     }),
   TWIN_MQTT: onOff.default('on'),
+  NATS_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) => (s === '' ? undefined : s))
+    .refine((s) => s === undefined || s.split(',').every((u) => /^(nats|tls):\/\/[^\s]+$/.test(u.trim())), {
+      message: 'one or more nats:// URLs, comma-separated',
+    }),
   TWIN_MQTT_PORT: int(0, 65535).default(1883),
   TWIN_MQTT_CLIENT_ID: z
     .string()
@@ -322,10 +348,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.TWIN_CAMERA_MAX_FRAME_KB > e.TWIN_CAMERA_BUDGET_MB * 1024) {
     throw new ConfigError('invalid configuration:\n  TWIN_CAMERA_MAX_FRAME_KB must fit in TWIN_CAMERA_BUDGET_MB');
   }
+  if (e.DATABASE_READ_URL.length > 0 && !e.DATABASE_URL) {
+    throw new ConfigError('invalid configuration:\n  DATABASE_READ_URL: needs DATABASE_URL (replicas of a PostgreSQL primary)');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databaseReadUrls: e.DATABASE_READ_URL,
+    maxReplicaLagS: e.TWIN_REPLICA_MAX_LAG_S,
     dataDir: e.TWIN_DATA_DIR,
     logLevel: e.LOG_LEVEL,
     demo: {
@@ -344,6 +375,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: e.TWIN_DB_POOL,
     sensors: {
       mqttUrl: e.MQTT_URL,
+      natsUrl: e.NATS_URL,
       mqttEnabled: e.TWIN_MQTT === 'on',
       mqttPort: e.TWIN_MQTT_PORT,
       mqttClientId: e.TWIN_MQTT_CLIENT_ID,

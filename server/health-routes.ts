@@ -21,13 +21,27 @@ export function healthRoutes(backend: Backend, metrics: Metrics, tiles: TileServ
         checks.database = 'unreachable';
         ok = false;
       }
+      // Read replicas (issue #16): their lag, for information. A lagging or lost replica does not
+      // fail this instance: its reads go to the primary until the replica catches up.
+      const replicas = backend.replicas?.status().map((r) => ({
+        name: r.name,
+        usable: r.usable,
+        lag_s: r.lagSeconds,
+        lag_bytes: r.lagBytes,
+        ...(r.error ? { error: r.error } : {}),
+      }));
       return c.json(
-        { status: ok ? 'ok' : 'failing', backend: backend.kind, checks },
+        { status: ok ? 'ok' : 'failing', backend: backend.kind, checks, ...(replicas ? { replicas } : {}) },
         ok ? 200 : 503,
       );
     })
     .get('/metrics', async (c) => {
       metrics.cacheBytes.set(tiles.cache.bytes);
+      for (const r of backend.replicas?.status() ?? []) {
+        metrics.replicaLagSeconds.set({ replica: r.name }, r.lagSeconds ?? -1);
+        metrics.replicaLagBytes.set({ replica: r.name }, r.lagBytes ?? -1);
+        metrics.replicaUsable.set({ replica: r.name }, r.usable ? 1 : 0);
+      }
       c.header('Content-Type', metrics.registry.contentType);
       return c.body(await metrics.registry.metrics());
     });

@@ -37,6 +37,26 @@ export class Metrics implements TileObserver {
     registers: [this.registry],
   });
 
+  /** Read replicas (issue #16), set from the replica set's last check at each scrape. */
+  readonly replicaLagSeconds = new Gauge({
+    name: 'twin_replica_lag_seconds',
+    help: 'Replication lag of each read replica, seconds (0 when it has replayed all WAL; -1 when unreachable)',
+    labelNames: ['replica'] as const,
+    registers: [this.registry],
+  });
+  readonly replicaLagBytes = new Gauge({
+    name: 'twin_replica_lag_bytes',
+    help: 'WAL bytes written on the primary and not yet replayed by each read replica (-1 when unreachable)',
+    labelNames: ['replica'] as const,
+    registers: [this.registry],
+  });
+  readonly replicaUsable = new Gauge({
+    name: 'twin_replica_usable',
+    help: '1 when reads go to this replica, 0 when it is skipped (down, not a standby, or lagging)',
+    labelNames: ['replica'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'twin_' });
   }

@@ -29,6 +29,8 @@ export async function prepareDatabase(
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
     tileTimeoutMs: config.tiles.timeoutMs,
+    readUrls: config.databaseReadUrls,
+    maxReplicaLagS: config.maxReplicaLagS,
     onProgress: (message) => log.info(message),
   });
   log.info({ backend: backend.description, caps: backend.caps }, 'database open');

@@ -15,6 +15,8 @@ import { findReadableScenarioRef } from './scenarios/scenario-store';
 export interface TileRoutesOptions {
   tiles: TileService;
   db: Kysely<Database>;
+  /** Reads that may lag a moment (TileJSON extents): a read replica when configured. */
+  readDb?: Kysely<Database>;
   /** `Cache-Control` max-age for tiles; 0 means clients revalidate every time (cheap 304s). */
   maxAgeS: number;
 }
@@ -29,10 +31,10 @@ const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
  * Staff layers (issue #9) are checked against the caller before anything is read or cached:
  * a synchronous lookup on the catalogue, so the cache and ETags never answer for them.
  */
-export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
+export function tileRoutes({ tiles, db, readDb = db, maxAgeS }: TileRoutesOptions) {
   // Staff tiles may sit in the browser's cache, never in a shared one.
   const { shared: cacheControl, private: staffCacheControl } = tileCacheControl(maxAgeS);
-  const extents = new ExtentCache(db);
+  const extents = new ExtentCache(readDb);
 
   return new Hono()
     .get('/catalog.json', (c) => {
@@ -92,6 +94,10 @@ export async function tileResponse(
   const plan = tiles.planNow(layers, coord, scenario) ?? (await tiles.plan(layers, coord, scenario));
   // Headers as a plain object: @hono/node-server writes them as they are (no Headers).
   const headers: Record<string, string> = { ETag: plan.etag, 'Cache-Control': cacheControl, Vary: 'Accept-Encoding' };
+  // A shared cache in front (deploy/nginx.conf, issue #16) may keep public tiles, but already
+  // expired (whatever max-age browsers get), so it revalidates every hit with the ETag and a
+  // change is seen at once. nginx reads this header and strips it.
+  if (cacheControl.startsWith('public')) headers['X-Accel-Expires'] = '@1';
   if (matchesEtag(request.get('If-None-Match') ?? undefined, plan.etag)) return new Response(null, { status: 304, headers });
   const body = tiles.cachedTile(plan) ?? (await tiles.tile(plan));
   if (body.byteLength === 0) return new Response(null, { status: 204, headers });

@@ -52,6 +52,11 @@ export interface TileObserver {
 export interface TileServiceOptions {
   /** Compiles and runs tile SQL (its plugins see every statement). */
   db: Kysely<Database>;
+  /**
+   * Read replicas (issue #16): baseline tiles are built there when the replica has replayed the
+   * layer versions of the plan (checked on the same connection first), else on `db`.
+   */
+  replicaDb?: Kysely<Database>;
   catalog: LayerCatalog;
   /** Encode with ST_AsMVT in the database; otherwise select rows and encode in JavaScript. */
   useMvt: boolean;
@@ -74,6 +79,8 @@ export interface TilePlan {
   layers: LayerDefinition[];
   coord: TileCoord;
   etag: string;
+  /** The layer versions the ETag was derived from. */
+  versions: ReadonlyMap<string, string>;
   /** Baseline + this scenario's edits (issue #5); its id and version are part of the ETag. */
   scenario?: ScenarioRef;
 }
@@ -84,7 +91,9 @@ export class TileService {
   readonly versions: LayerVersions;
   readonly disk: TileDiskCache | undefined;
   readonly #options: TileServiceOptions;
-  readonly #run: <R>(query: CompiledQuery<R>) => Promise<R[]>;
+  readonly #run: <R>(query: CompiledQuery<R>, db?: Kysely<Database>) => Promise<R[]>;
+  /** Baseline tiles built on a replica, and those built on the primary because it lagged. */
+  readonly replicaBuilds = { replica: 0, primary: 0 };
   readonly #queries = new TileQueryCache();
 
   constructor(options: TileServiceOptions) {
@@ -92,7 +101,7 @@ export class TileService {
     this.catalog = options.catalog;
     this.cache = new TileCache(options.cacheBytes);
     this.disk = options.disk;
-    this.#run = async (q) => (await options.db.executeQuery(q)).rows;
+    this.#run = async (q, db = options.db) => (await db.executeQuery(q)).rows;
     this.versions = new LayerVersions(options.db, this.#run, { signals: options.signals });
   }
 
@@ -144,7 +153,7 @@ export class TileService {
     const parts = inRange.map((l) => `${l.name}=${versions.get(l.versionKey) ?? '0'}`);
     const scen = scenario ? `:s=${scenario.id}@${scenario.version}` : '';
     const etag = `"${this.#options.instanceId.slice(0, 8)}:${parts.join('+')}${scen}:${coord.z}/${coord.x}/${coord.y}"`;
-    return { layers: inRange, coord, etag, scenario };
+    return { layers: inRange, coord, etag, versions, scenario };
   }
 
   /** The tile when it is in memory (counted as a cache hit), without waiting; else undefined. */
@@ -167,7 +176,8 @@ export class TileService {
       if (stored) return stored;
       built = true;
       const started = performance.now();
-      const raw = await this.build(plan.layers, plan.coord, this.#options.useMvt, plan.scenario);
+      const raw = (plan.scenario ? undefined : await this.#buildOnReplica(plan)) ??
+        (await this.build(plan.layers, plan.coord, this.#options.useMvt, plan.scenario));
       const body = await compressTile(raw);
       const names = plan.layers.map((l) => l.name).join(',');
       observer?.built(names, plan.coord.z, (performance.now() - started) / 1000);
@@ -193,17 +203,39 @@ export class TileService {
     return built;
   }
 
+  /**
+   * A baseline tile from a read replica, when one is configured and has replayed at least the
+   * plan's layer versions (so its data is never older than the ETag says); else undefined.
+   */
+  async #buildOnReplica(plan: TilePlan): Promise<Uint8Array | undefined> {
+    const replica = this.#options.replicaDb;
+    if (!replica) return undefined;
+    const keys = [...new Set(plan.layers.map((l) => l.versionKey))];
+    const built = await replica.connection().execute(async (conn) => {
+      const rows = await this.#run(
+        conn.selectFrom('layer_versions').select(['layer', 'version']).where('layer', 'in', keys).compile(),
+        conn,
+      );
+      const there = new Map(rows.map((r) => [r.layer, BigInt(r.version)]));
+      const caughtUp = keys.every((k) => (there.get(k) ?? 0n) >= BigInt(plan.versions.get(k) ?? '0'));
+      return caughtUp ? this.build(plan.layers, plan.coord, this.#options.useMvt, undefined, conn) : undefined;
+    });
+    this.replicaBuilds[built ? 'replica' : 'primary']++;
+    return built;
+  }
+
   /** Builds the uncompressed MVT; exposed so tests can compare both encoding paths. */
   async build(
     layers: LayerDefinition[],
     coord: TileCoord,
     useMvt = this.#options.useMvt,
     scenario?: ScenarioRef,
+    db: Kysely<Database> = this.#options.db,
   ): Promise<Uint8Array> {
     try {
       const parts = useMvt
-        ? await Promise.all(layers.map((l) => this.#buildWithPostgis(l, coord, scenario)))
-        : [encodeMvt(await this.#layersInJs(layers, coord, scenario))];
+        ? await Promise.all(layers.map((l) => this.#buildWithPostgis(l, coord, scenario, db)))
+        : [encodeMvt(await this.#layersInJs(layers, coord, scenario, db))];
       return concat(parts);
     } catch (error) {
       if ((error as { code?: string }).code === '57014') {
@@ -213,23 +245,23 @@ export class TileService {
     }
   }
 
-  async #buildWithPostgis(layer: LayerDefinition, coord: TileCoord, scenario?: ScenarioRef): Promise<Uint8Array> {
-    const { db, maxFeatures } = this.#options;
+  async #buildWithPostgis(layer: LayerDefinition, coord: TileCoord, scenario: ScenarioRef | undefined, db: Kysely<Database>): Promise<Uint8Array> {
+    const { maxFeatures } = this.#options;
     const source = scenario && scenarioSource(layer, scenario.id);
     // Baseline tiles: the statement of this layer and zoom compiled once, x and y bound per tile.
     const query = source
       ? mvtLayerSql(layer, coord, maxFeatures, source).compile(db)
       : this.#queries.get(layer, coord, (c) => mvtLayerSql(layer, c, maxFeatures).compile(db));
-    const rows = await this.#run(query);
+    const rows = await this.#run(query, db);
     return rows[0]?.mvt ?? new Uint8Array(0);
   }
 
-  async #layersInJs(layers: LayerDefinition[], coord: TileCoord, scenario?: ScenarioRef): Promise<TileLayer[]> {
-    const { db, maxFeatures, observer } = this.#options;
+  async #layersInJs(layers: LayerDefinition[], coord: TileCoord, scenario: ScenarioRef | undefined, db: Kysely<Database>): Promise<TileLayer[]> {
+    const { maxFeatures, observer } = this.#options;
     const out: TileLayer[] = [];
     for (const layer of layers) {
       const source = scenario && scenarioSource(layer, scenario.id);
-      const rows = await this.#run(featureRowsSql(layer, coord, maxFeatures, source).compile(db));
+      const rows = await this.#run(featureRowsSql(layer, coord, maxFeatures, source).compile(db), db);
       if (rows.length >= maxFeatures) observer?.capped(layer.name, coord.z);
       const features: TileFeature[] = [];
       for (const row of rows) {

@@ -11,6 +11,7 @@ import { redactUrl } from '../config';
 import { guardPostgresJsNullSocket } from './postgres-js-guard';
 import { PostgresJsDialect } from './postgres-js-dialect';
 import type { Database } from './schema';
+import { ReplicaSet } from './replicas';
 
 /**
  * What differs between the two backends, detected once at start-up. Nothing outside this
@@ -53,6 +54,14 @@ export interface Backend {
    * whose connections carry `statement_timeout`.
    */
   readonly tileDb: Kysely<Database>;
+  /**
+   * Reads that may lag a moment (issue #16): a streaming replica of `DATABASE_READ_URL` when one
+   * is configured and usable, else the same database as `db` / `tileDb`.
+   */
+  readonly readDb: Kysely<Database>;
+  readonly readTileDb: Kysely<Database>;
+  /** The read replicas and their lag; undefined without `DATABASE_READ_URL`. */
+  readonly replicas?: ReplicaSet;
   readonly caps: Capabilities;
   /** Where the data lives, fit for logs (no password). */
   readonly description: string;
@@ -85,6 +94,10 @@ export interface BackendOptions {
   dataDir: string;
   poolSize: number;
   tileTimeoutMs: number;
+  /** `DATABASE_READ_URL`: streaming replicas of `databaseUrl` (PostgreSQL only). */
+  readUrls?: string[];
+  /** A replica further behind than this, seconds, is skipped (reads go to the primary). */
+  maxReplicaLagS?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -122,8 +135,10 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
     max: options.poolSize,
     connection: { statement_timeout: options.tileTimeoutMs },
   });
-  const db = new Kysely<Database>({ dialect: new PostgresJsDialect(client, { onWrite: writes.fire }) });
-  const tileDb = new Kysely<Database>({ dialect: new PostgresJsDialect(tileClient) });
+  const dialect = new PostgresJsDialect(client, { onWrite: writes.fire });
+  const tileDialect = new PostgresJsDialect(tileClient);
+  const db = new Kysely<Database>({ dialect });
+  const tileDb = new Kysely<Database>({ dialect: tileDialect });
   try {
     await client`SELECT 1`;
   } catch (error) {
@@ -141,10 +156,29 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
     copy: true,
     concurrentTransactions: true,
   };
+  const readUrls = options.readUrls ?? [];
+  const replicas =
+    readUrls.length > 0
+      ? new ReplicaSet({
+          primary: client,
+          primaryDialect: dialect,
+          primaryTileDialect: tileDialect,
+          maxLagS: options.maxReplicaLagS ?? 30,
+          replicas: readUrls.map((u) => ({
+            url: u,
+            sql: postgres(u, { ...common, max: options.poolSize }),
+            tileSql: postgres(u, { ...common, max: options.poolSize, connection: { statement_timeout: options.tileTimeoutMs } }),
+          })),
+        })
+      : undefined;
+  await replicas?.start();
   return {
     kind: 'postgres',
     db,
     tileDb,
+    readDb: replicas?.readDb ?? db,
+    readTileDb: replicas?.readTileDb ?? tileDb,
+    replicas,
     caps,
     description: `PostgreSQL at ${redactUrl(url)}`,
     scriptTransaction: async (fn) => {
@@ -172,6 +206,7 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
     close: async () => {
       // A connection wedged by a server restart (porsager/postgres#1208) never drains; give
       // queries 5 s, then close the sockets.
+      await replicas?.close();
       await Promise.all([client.end({ timeout: 5 }), tileClient.end({ timeout: 5 })]);
       await Promise.all([db.destroy(), tileDb.destroy()]);
     },
@@ -213,6 +248,8 @@ export async function pgliteBackend(
     kind: 'pglite',
     db,
     tileDb: db,
+    readDb: db,
+    readTileDb: db,
     caps,
     description: `embedded PGlite + PostGIS (${where})`,
     scriptTransaction: (fn) =>

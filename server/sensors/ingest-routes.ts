@@ -40,7 +40,8 @@ export function ingestRoutes(service: SensorService) {
       }
       throw error;
     }
-    const result = await service.ingest(parsed).catch(unavailable);
+    // With NATS_URL: stored in JetStream (PubAck) before answering; consumed after (issue #16).
+    const result = await (service.nats ? service.nats.publish(parsed) : service.ingest(parsed)).catch(unavailable);
     return c.json(result);
   });
 }

@@ -97,11 +97,13 @@ export function sensorRoutes(service: SensorService) {
         throw new ApiError(400, 'bad_request', `at most ${MAX_POINTS} buckets: widen bucket or narrow from/to`);
       }
       const ref = c.req.param('id');
-      const sensor = ref.length <= 200 ? await findSensor(db, ref) : undefined;
+      // History may lag a moment: a read replica serves it when one is configured (issue #16).
+      const read = service.backend.readDb;
+      const sensor = ref.length <= 200 ? await findSensor(read, ref) : undefined;
       if (!sensor) throw new ApiError(404, 'not_found', `no sensor ${JSON.stringify(ref.slice(0, 200))}`);
       assertSensorVisible(principalOf(c), sensor.kind);
       const id = sensor.id;
-      const points = await sensorReadings(db, id, from, to, q.bucket);
+      const points = await sensorReadings(read, id, from, to, q.bucket);
       return c.json({
         sensor: id,
         from: from.toISOString(),

@@ -4,6 +4,7 @@ import { ensureDemoKey } from './api-keys';
 import { AnomalyMonitor } from './anomaly-monitor';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 import { MqttIngest } from './mqtt-ingest';
+import { NatsIngest } from './nats-ingest';
 import type { SensorService } from './sensor-service';
 import { Simulator, type WorldProvider } from './simulator';
 import { CityMetricsRollup } from '../dashboard/city-metrics';
@@ -26,6 +27,7 @@ export interface RuntimeOptions {
 
 export interface SensorRuntimeHandle {
   mqtt?: MqttIngest;
+  nats?: NatsIngest;
   broker?: EmbeddedBroker;
   simulator?: Simulator;
   anomalies?: AnomalyMonitor;
@@ -55,7 +57,13 @@ export async function startSensorRuntime(
     log.info({ file }, 'ingest key for this twin (Authorization: Bearer <key>, or MQTT password)');
   }
 
-  if (options.mqtt ?? s.mqttEnabled) {
+  if (s.natsUrl) {
+    // Issue #16: readings come through JetStream; MQTT devices use NATS's own MQTT listener.
+    handle.nats = await NatsIngest.start(service, s.natsUrl);
+    service.nats = handle.nats;
+    service.adopt({ stop: async () => { service.nats = undefined; await handle.nats!.stop(); } });
+    log.info('nats: ingesting twin.sensors.> from stream TWIN_SENSORS (durable consumer twin-ingest); MQTT devices publish to NATS\'s MQTT listener');
+  } else if (options.mqtt ?? s.mqttEnabled) {
     if (s.mqttUrl) {
       handle.mqtt = await MqttIngest.start(service, {
         url: s.mqttUrl,

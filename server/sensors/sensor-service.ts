@@ -1,3 +1,4 @@
+import type { NatsIngest } from './nats-ingest';
 import type { Backend } from '../db/backend';
 import type { Config } from '../config';
 import type { Logger } from '../log';
@@ -29,6 +30,8 @@ export class SensorService {
   /** New camera frames for live clients (issue #17). */
   readonly frames: FrameFeed;
   readonly keys: KeyStore;
+  /** Readings through NATS JetStream when `NATS_URL` is set and the runtime started it (issue #16). */
+  nats: NatsIngest | undefined;
   readonly #runtimes: SensorRuntime[] = [];
 
   constructor(backend: Backend, config: Config, log: Logger) {
