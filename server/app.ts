@@ -189,8 +189,8 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/search', searchRoutes({ db: backend.db, catalog: tiles.catalog }));
   mount('/api/shadows', shadowRoutes({ db: backend.db, catalog: tiles.catalog }));
   // OGC API – Features and Tiles for GIS clients (QGIS, ArcGIS, GDAL), issue #15.
-  mount('/ogc', ogcRoutes({ db: backend.db, tiles }, config.auth.publicUrl));
-  mount('/ogc', ogcTileRoutes({ db: backend.db, tiles, maxAgeS: config.tiles.maxAgeS }, config.auth.publicUrl));
+  mount('/ogc', ogcRoutes({ db: backend.readDb, tiles }, config.auth.publicUrl));
+  mount('/ogc', ogcTileRoutes({ db: backend.readDb, tiles, maxAgeS: config.tiles.maxAgeS }, config.auth.publicUrl));
   mount('/api', openApiRoutes(() => app));
   mount('/', dashboardPages({ db: backend.db }));
   mount('/', staticRoutes()); // last: the web app answers only what no API route did
