@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { sql } from 'kysely';
 import { gunzipSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
@@ -17,6 +17,8 @@ export interface TileRoutesOptions {
   db: Kysely<Database>;
   /** `Cache-Control` max-age for tiles; 0 means clients revalidate every time (cheap 304s). */
   maxAgeS: number;
+  /** The origin for TileJSON's absolute URLs (ClientIdentity.origin; '' for root-relative). */
+  origin: (c: Context) => string;
 }
 
 const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
@@ -29,7 +31,7 @@ const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
  * Staff layers (issue #9) are checked against the caller before anything is read or cached:
  * a synchronous lookup on the catalogue, so the cache and ETags never answer for them.
  */
-export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
+export function tileRoutes({ tiles, db, maxAgeS, origin }: TileRoutesOptions) {
   const cacheControl = maxAgeS > 0 ? `public, max-age=${maxAgeS}` : 'public, no-cache';
   // Staff tiles may sit in the browser's cache, never in a shared one.
   const staffCacheControl = maxAgeS > 0 ? `private, max-age=${maxAgeS}` : 'private, no-cache';
@@ -49,7 +51,7 @@ export function tileRoutes({ tiles, db, maxAgeS }: TileRoutesOptions) {
       assertLayersVisible(principalOf(c), layers);
       const versions = await tiles.versions.current();
       const bounds = await extents.bounds(layers, versions);
-      return c.json(tileJson(layers, new URL(c.req.url).origin, bounds));
+      return c.json(tileJson(layers, origin(c), bounds));
     })
     .get('/:layers/:z/:x/:y', async (c) => {
       const { layers: spec, z, x, y } = c.req.param();

@@ -124,7 +124,7 @@ describe.each(BACKENDS)('map API on %s', (kind) => {
     expect(ids.some((id) => id.startsWith('road-casing-'))).toBe(true);
     expect(ids.some((id) => id.startsWith('road-fill-'))).toBe(true);
     // The TileJSON each source names is served.
-    const tilejson = await twin.app.request(new URL(body.sources.land_use!.url).pathname);
+    const tilejson = await twin.app.request(new URL(body.sources.land_use!.url, 'http://localhost').pathname);
     expect(tilejson.status).toBe(200);
     expect((await twin.app.request('/styles/other.json')).status).toBe(404);
   });
