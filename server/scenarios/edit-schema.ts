@@ -34,7 +34,7 @@ export const PolygonSchema = z
   })
   .superRefine((g, ctx) => {
     const problem = polygonProblem(g.coordinates);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['coordinates'], message: `invalid polygon: ${problem}` });
+    if (problem) ctx.addIssue({ code: 'custom', path: ['coordinates'], message: `geometry is not valid: ${problem}` });
   });
 
 export const LineStringSchema = z.object({

@@ -9,14 +9,14 @@ export function polygonProblem(rings: readonly (readonly (readonly number[])[])[
   for (const [i, ring] of rings.entries()) {
     const name = i === 0 ? 'the outer ring' : `hole ${i}`;
     const distinct = new Set(ring.map((p) => `${p[0]},${p[1]}`));
-    if (distinct.size < 3) return `${name} needs at least 3 distinct corners`;
+    if (distinct.size < 3) return `Too few points: ${name} needs at least 3 distinct corners`;
     const crossing = selfIntersection(ring);
-    if (crossing) return `${name} crosses itself (${crossing})`;
+    if (crossing) return `Self-intersection: ${name} crosses itself (${crossing})`;
   }
   const shell = rings[0]!;
   for (const [i, hole] of rings.slice(1).entries()) {
-    if (!hole.every((p) => inRingOrOnEdge(p, shell))) return `hole ${i + 1} is not inside the outer ring`;
-    if (shell.some((p) => strictlyInside(p, hole))) return `hole ${i + 1} encloses the outer ring`;
+    if (!hole.every((p) => inRingOrOnEdge(p, shell))) return `Hole lies outside shell: hole ${i + 1} is not inside the outer ring`;
+    if (shell.some((p) => strictlyInside(p, hole))) return `Hole lies outside shell: hole ${i + 1} encloses the outer ring`;
   }
   return null;
 }

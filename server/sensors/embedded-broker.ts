@@ -51,11 +51,11 @@ export async function startEmbeddedBroker(options: {
       if ((client && internal.has(client)) || isSensorTopic(packet.topic)) return done(null);
       done(new Error('devices may publish only to twin/sensors/{sensor}'));
     },
-    // … and may not read the stream: no wildcard (`#`, `+`) or $SYS subscription.
+    // … and may not read the stream: they subscribe only to the rejection reasons
+    // (twin/rejected/…, see mqtt-ingest.ts); `#`, $SYS and twin/sensors/… are refused.
     authorizeSubscribe: (client, sub, done) => {
       if (client && internal.has(client)) return done(null, sub);
-      if (/[#+]/.test(sub.topic) || sub.topic.startsWith('$')) return done(null, null);
-      done(null, sub);
+      done(null, /^twin\/rejected\/./.test(sub.topic) ? sub : null);
     },
   });
   const server: Server = createServer(broker.handle as (socket: unknown) => void);

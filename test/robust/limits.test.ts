@@ -157,6 +157,24 @@ describe('limits on what one client sends or holds', () => {
     expect(factors.factors.every((f) => f.unit !== '' && Number.isFinite(f.min) && Number.isFinite(f.max))).toBe(true);
   });
 
+  it('refuses a polygon whose hole encloses its shell, or that crosses itself, with 400 and the reason', async () => {
+    const me = await twin.as('planner', 'limits-geom');
+    const s = (await (await twin.app.request('/api/scenarios', json('POST', { name: 'geometry' }, me))).json()) as { id: string };
+    const [lon, lat] = [5.1214, 52.0907];
+    const sq = (d: number) => [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]];
+    const cases: [unknown, RegExp][] = [
+      [{ type: 'Polygon', coordinates: [sq(0.0001), sq(0.001)] }, /Hole lies outside shell/],
+      [{ type: 'Polygon', coordinates: [[[lon, lat], [lon + 0.001, lat + 0.001], [lon + 0.001, lat], [lon, lat + 0.001], [lon, lat]]] }, /Self-intersection/],
+    ];
+    for (const [geometry, reason] of cases) {
+      const res = await twin.app.request(`/api/scenarios/${s.id}/edits`, json('POST', { kind: 'add_building', geometry, floors: 3, use: 'office' }, me));
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(reason);
+    }
+    const edits = await twin.backend.db.selectFrom('scenario_edits').select('id').where('scenario_id', '=', s.id).execute();
+    expect(edits).toEqual([]);
+  });
+
   it('answers 429 with Retry-After past the write limit, per account', async () => {
     const me = await twin.as('planner', 'limits-rate');
     const statuses: number[] = [];
@@ -295,7 +313,7 @@ describe('the in-process MQTT broker', () => {
     await twin?.dispose();
   });
 
-  it('lets devices publish only to twin/sensors/{id} and refuses them # and other wildcards', async () => {
+  it('lets devices publish only to twin/sensors/{id} and subscribe only to twin/rejected/…, never #', async () => {
     const internal = await mqtt.connectAsync(broker.url, { password: INTERNAL, username: 'twin', clientId: 'robust-internal', reconnectPeriod: 0 });
     const got: string[] = [];
     internal.on('message', (topic) => got.push(topic));
@@ -307,7 +325,9 @@ describe('the in-process MQTT broker', () => {
         (granted) => granted[0]!.qos === 128,
         () => true,
       );
-    for (const topic of ['#', 'twin/#', 'twin/sensors/+', '$SYS/#']) expect(await refused(topic), topic).toBe(true);
+    for (const topic of ['#', 'twin/#', 'twin/sensors/+', 'twin/sensors/robust-1', '$SYS/#']) expect(await refused(topic), topic).toBe(true);
+    // Rejection reasons are the one thing a device may read.
+    expect(await refused('twin/rejected/#')).toBe(false);
     await device.publishAsync('twin/sensors/robust-1', JSON.stringify({ ts: Date.now(), value: 1 }), { qos: 1 });
     // A publish elsewhere is refused: the broker drops the device's connection, nothing is routed.
     const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
