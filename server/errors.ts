@@ -13,7 +13,6 @@ export type ErrorCode =
   | 'too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
-  | 'conflict'
   | 'not_found'
   | 'unavailable'
   | 'timeout'
