@@ -3,9 +3,22 @@
  * here may carry runtime code, so `web/` can import it without pulling in the server.
  */
 
+/** The closed set of error codes clients may see. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'not_found'
+  | 'unavailable'
+  | 'timeout'
+  | 'internal';
+
 /** Every error the API answers: `{ error: { code, message } }` with a 4xx/5xx status. */
 export interface ApiErrorBody {
-  error: { code: 'bad_request' | 'unauthorized' | 'too_large' | 'unsupported_type' | 'not_found' | 'unavailable' | 'timeout' | 'internal'; message: string };
+  error: { code: ErrorCode; message: string };
 }
 
 export type AttributeType = 'int' | 'float' | 'string' | 'boolean';

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { Config } from './config';
 import type { Backend } from './db/backend';
 import type { Logger } from './log';
@@ -44,6 +44,13 @@ import { datasetExportRoutes, layerExportRoutes } from './exports/export-routes'
 import { ogcRoutes } from './ogc/ogc-routes';
 import { ogcTileRoutes } from './ogc/ogc-tile-routes';
 import { cameraRoutes } from './cameras/camera-routes';
+import { ClientIdentity } from './limits/client-identity';
+import { requestBody } from './limits/request-body';
+import { RateLimiter, rateLimit } from './limits/rate-limiter';
+import { SseSlots } from './limits/sse-slots';
+import { securityHeaders } from './limits/security-headers';
+import { SignInThrottle } from './auth/sign-in-throttle';
+import { matchedPolicyKeys } from './auth/guard';
 
 export interface AppDeps {
   backend: Backend;
@@ -63,6 +70,14 @@ export interface Twin {
   auth: { sessions: SessionStore; tokens: TokenStore; layers: LayerSettings };
   /** Scenario impacts in worker threads (issues #10, #11); `close()` stops the workers. */
   impacts: ImpactService;
+  /** Open server-sent event streams (issue #10). */
+  sse: SseSlots;
+}
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    sseCounted: boolean;
+  }
 }
 
 /**
@@ -117,9 +132,12 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   const sensors = new SensorService(backend, config, log);
   const publicOrigin = config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined;
 
+  const identity = new ClientIdentity(config.limits.trustedProxies, config.auth.publicUrl);
+  const limits = config.limits;
   const app = new Hono();
   app.use(metrics.middleware());
   app.use(frameAncestors(config));
+  app.use(securityHeaders(identity));
   app.onError(errorHandler(log));
   app.notFound(notFound);
   app.use(async function refreshLayerAccess(_c, next) {
@@ -138,15 +156,37 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
     publicOrigin,
     log,
   });
+  // Issue #10: every body bounded while it streams, JSON checked once for every route.
+  const checkBody = requestBody({
+    maxBytes: limits.maxBodyBytes,
+    jsonMaxDepth: limits.jsonMaxDepth,
+    jsonMaxString: limits.jsonMaxString,
+    own: [
+      { method: 'POST', path: /^\/api\/datasets(\/preview)?\/?$/ },
+      { method: 'POST', path: /^\/api\/ingest\/readings\/?$/, maxBytes: config.sensors.maxBatch * 512, anyType: true },
+    ],
+  });
+  const limiter = new RateLimiter(limits.rate);
+  const limitRate = rateLimit(limiter, identity);
+  const sse = new SseSlots(limits.ssePerClient, limits.sseTotal);
+  const SSE_ROUTES = new Set(['GET /api/live', 'GET /api/datasets/:job/events']);
+  const sseCap = sse.middleware(identity);
+  const capStreams: MiddlewareHandler = async function capEventStreams(c, next) {
+    if (c.get('sseCounted')) return next();
+    c.set('sseCounted', true);
+    return matchedPolicyKeys(c).some((k) => SSE_ROUTES.has(k)) ? sseCap(c, next) : next();
+  };
   // Sub-apps differ in their Env (bindings); mounting only reads their routes.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const mount = (path: string, sub: Hono<any, any, any>) => {
-    app.use(path === '/' ? '*' : `${path}/*`, authorize);
+    const pattern = path === '/' ? '*' : `${path}/*`;
+    app.use(pattern, authorize, limitRate, checkBody, capStreams);
     app.route(path, sub);
   };
   mount('/', healthRoutes(backend, metrics, tiles));
-  mount('/tiles', tileRoutes({ tiles, db: backend.db, readDb: backend.readDb, maxAgeS: config.tiles.maxAgeS }));
-  mount('/styles', styleRoutes({ catalog: tiles.catalog }));
+  const origin = (c: Context) => identity.origin(c);
+  mount('/tiles', tileRoutes({ tiles, db: backend.db, readDb: backend.readDb, maxAgeS: config.tiles.maxAgeS, origin }));
+  mount('/styles', styleRoutes({ catalog: tiles.catalog, origin }));
   // Reads that may lag a moment go to a read replica when DATABASE_READ_URL names one (issue #16).
   mount('/api/features', featureRoutes({ db: backend.readDb, catalog: tiles.catalog }));
   mount('/api/labels', labelRoutes({ db: backend.readDb, catalog: tiles.catalog }));
@@ -178,7 +218,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/buildings', surfaceRoutes({ db: backend.db, catalog: tiles.catalog }));
   mount('/api/layers', layerExportRoutes({ db: backend.db, catalog: tiles.catalog, exports }));
   const secureCookies = config.auth.secureCookies;
-  mount('/api/session', sessionRoutes({ db: backend.db, sessions, secureCookies, oidc: Boolean(config.auth.oidc) }));
+  mount('/api/session', sessionRoutes({ db: backend.db, sessions, secureCookies, oidc: Boolean(config.auth.oidc), throttle: new SignInThrottle(limits.signInFailures) }));
   if (config.auth.oidc) {
     mount('/auth/oidc', oidcRoutes({ db: backend.db, config: config.auth.oidc, sessions, publicOrigin, secureCookies, log }));
   }
@@ -194,5 +234,5 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api', openApiRoutes(() => app));
   mount('/', dashboardPages({ db: backend.db }));
   mount('/', staticRoutes()); // last: the web app answers only what no API route did
-  return { app, tiles, metrics, sensors, imports, impacts, auth: { sessions, tokens, layers: layerSettings } };
+  return { app, tiles, metrics, sensors, imports, impacts, sse, auth: { sessions, tokens, layers: layerSettings } };
 }

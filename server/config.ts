@@ -37,6 +37,26 @@ export interface Config {
   home: { center: [number, number]; zoom: number } | null;
   /** Origins allowed to frame `/embed/*` (CSP `frame-ancestors` sources; `*` for any). */
   embedOrigins: string[];
+  limits: LimitsConfig;
+}
+
+/** What one client may send or hold (issue #10 items 2-4, 8). */
+export interface LimitsConfig {
+  /** Largest JSON (or other non-upload) request body, bytes; uploads and ingest have their own. */
+  maxBodyBytes: number;
+  /** Deepest nesting of arrays and objects in a JSON body. */
+  jsonMaxDepth: number;
+  /** Longest string (or object key) in a JSON body, characters. */
+  jsonMaxString: number;
+  /** Server-sent event streams one client may hold, and all clients together (more: 503). */
+  ssePerClient: number;
+  sseTotal: number;
+  /** Requests per client per minute, by kind (0: no limit). */
+  rate: { signIn: number; writes: number; impacts: number; previews: number; ingest: number };
+  /** Failed sign-ins of one account before each further try must wait (doubling, up to 15 min). */
+  signInFailures: number;
+  /** Proxies whose X-Forwarded-For/-Proto/-Host are believed (IPs or IPv4 CIDRs). */
+  trustedProxies: string[];
 }
 
 /** Accounts, sessions and single sign-on (issue #9). */
@@ -322,6 +342,24 @@ const EnvSchema = z.object({
   TWIN_IMPACT_WORKERS: int(1, 64).default(1),
   TWIN_IMPACT_QUEUE: int(1, 10_000).default(16),
   TWIN_IMPACT_TIMEOUT_S: int(1, 3600).default(120),
+  TWIN_MAX_BODY_KB: int(1, 1_048_576).default(2048),
+  TWIN_JSON_MAX_DEPTH: int(2, 1000).default(32),
+  TWIN_JSON_MAX_STRING: int(16, 100_000_000).default(100_000),
+  TWIN_SSE_PER_CLIENT: int(1, 100_000).default(32),
+  TWIN_SSE_TOTAL: int(1, 1_000_000).default(4000),
+  TWIN_RATE_SIGNIN: int(0, 1_000_000).default(60),
+  TWIN_RATE_WRITES: int(0, 10_000_000).default(1200),
+  TWIN_RATE_IMPACTS: int(0, 10_000_000).default(600),
+  TWIN_RATE_PREVIEWS: int(0, 10_000_000).default(120),
+  TWIN_RATE_INGEST: int(0, 100_000_000).default(60_000),
+  TWIN_SIGNIN_FAILURES: int(1, 1000).default(5),
+  TWIN_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((s) => s.split(/[\s,]+/).filter((p) => p !== ''))
+    .refine((list) => list.every((p) => /^[0-9a-f:.]+(\/\d{1,3})?$/i.test(p)), {
+      message: 'IP addresses or IPv4 CIDRs (10.0.0.0/8), comma-separated',
+    }),
 });
 
 export class ConfigError extends Error {
@@ -428,6 +466,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     impact: { workers: e.TWIN_IMPACT_WORKERS, queueSize: e.TWIN_IMPACT_QUEUE, timeoutS: e.TWIN_IMPACT_TIMEOUT_S },
     home: e.TWIN_HOME ?? null,
     embedOrigins: e.TWIN_EMBED_ORIGINS,
+    limits: {
+      maxBodyBytes: e.TWIN_MAX_BODY_KB * 1024,
+      jsonMaxDepth: e.TWIN_JSON_MAX_DEPTH,
+      jsonMaxString: e.TWIN_JSON_MAX_STRING,
+      ssePerClient: e.TWIN_SSE_PER_CLIENT,
+      sseTotal: e.TWIN_SSE_TOTAL,
+      rate: {
+        signIn: e.TWIN_RATE_SIGNIN,
+        writes: e.TWIN_RATE_WRITES,
+        impacts: e.TWIN_RATE_IMPACTS,
+        previews: e.TWIN_RATE_PREVIEWS,
+        ingest: e.TWIN_RATE_INGEST,
+      },
+      signInFailures: e.TWIN_SIGNIN_FAILURES,
+      trustedProxies: e.TWIN_TRUSTED_PROXIES,
+    },
   };
 }
 

@@ -5,21 +5,15 @@ import type { Logger } from './log';
 import { TileCoordError } from '../tiles/tile-coords';
 import { TileTimeoutError, UnknownLayerError } from '../tiles/tile-service';
 
-/** The closed set of error codes clients may see. */
-export type ErrorCode =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'too_large'
-  | 'unsupported_type'
-  | 'not_found'
-  | 'unavailable'
-  | 'timeout'
-  | 'internal';
+/** The closed set of error codes clients may see (declared once, in common/). */
+export type { ErrorCode } from '../common/api-types';
+import type { ErrorCode } from '../common/api-types';
 
 /** A domain error with a code and an HTTP status, thrown by handlers and services. */
 export class ApiError extends Error {
   override name = 'ApiError';
+  /** Sent as `Retry-After` (seconds), e.g. with 429 and 503. */
+  retryAfterS: number | undefined;
   constructor(
     readonly status: ContentfulStatusCode,
     readonly code: ErrorCode,
@@ -37,7 +31,8 @@ export function errorHandler(log: Logger) {
   return function onError(err: Error, c: Context) {
     const e = toApiError(err);
     if (e.status >= 500) log.error({ err, path: c.req.path }, 'request failed');
-    if (e.status === 503) c.header('Retry-After', '5');
+    if (e.retryAfterS !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(e.retryAfterS))));
+    else if (e.status === 503) c.header('Retry-After', '5');
     return c.json({ error: { code: e.code, message: e.message } }, e.status);
   };
 }
@@ -60,6 +55,13 @@ function toApiError(err: Error): ApiError {
               : 'internal';
     return new ApiError(err.status as ContentfulStatusCode, code, err.message || 'error');
   }
+  // A value the database refuses (bad number, date or text; SQLSTATE class 22) is bad input,
+  // reported without the SQL or the database's own message (issue #10 item 4).
+  const sqlstate = (err as { code?: unknown }).code;
+  if (typeof sqlstate === 'string' && /^22[0-9A-Z]{3}$/.test(sqlstate)) {
+    return badRequest('a value in the request is out of range or malformed');
+  }
+  if (err instanceof RangeError || err instanceof URIError) return badRequest('a value in the request is out of range or malformed');
   if (isConnectionError(err)) {
     return new ApiError(503, 'unavailable', 'the database is unavailable; try again shortly');
   }

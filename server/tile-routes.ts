@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { sql } from 'kysely';
 import { gunzipSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
@@ -19,6 +19,8 @@ export interface TileRoutesOptions {
   readDb?: Kysely<Database>;
   /** `Cache-Control` max-age for tiles; 0 means clients revalidate every time (cheap 304s). */
   maxAgeS: number;
+  /** The origin for TileJSON's absolute URLs (ClientIdentity.origin; '' for root-relative). */
+  origin: (c: Context) => string;
 }
 
 const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
@@ -31,7 +33,7 @@ const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
  * Staff layers (issue #9) are checked against the caller before anything is read or cached:
  * a synchronous lookup on the catalogue, so the cache and ETags never answer for them.
  */
-export function tileRoutes({ tiles, db, readDb = db, maxAgeS }: TileRoutesOptions) {
+export function tileRoutes({ tiles, db, readDb = db, maxAgeS, origin }: TileRoutesOptions) {
   // Staff tiles may sit in the browser's cache, never in a shared one.
   const { shared: cacheControl, private: staffCacheControl } = tileCacheControl(maxAgeS);
   const extents = new ExtentCache(readDb);
@@ -50,7 +52,7 @@ export function tileRoutes({ tiles, db, readDb = db, maxAgeS }: TileRoutesOption
       assertLayersVisible(principalOf(c), layers);
       const versions = await tiles.versions.current();
       const bounds = await extents.bounds(layers, versions);
-      return c.json(tileJson(layers, new URL(c.req.url).origin, bounds));
+      return c.json(tileJson(layers, origin(c), bounds));
     })
     .get('/:layers/:z/:x/:y', async (c) => {
       const { layers: spec, z, x, y } = c.req.param();

@@ -251,7 +251,8 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
     expect(res.status).toBe(200);
     const tj = (await res.json()) as Record<string, any>;
     expect(tj.tilejson).toBe('3.0.0');
-    expect(tj.tiles).toEqual(['http://twin.test/tiles/buildings/{z}/{x}/{y}.mvt']);
+    // The request's Host is never copied into URLs (issue #10): root-relative without TWIN_PUBLIC_URL.
+    expect(tj.tiles).toEqual(['/tiles/buildings/{z}/{x}/{y}.mvt']);
     expect(tj.vector_layers[0].id).toBe('buildings');
     expect(Object.keys(tj.vector_layers[0].fields)).toContain('height_m');
     const [w, s, e, n] = tj.bounds as number[];

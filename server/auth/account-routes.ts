@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
+import { pageOf, pageRows } from '../limits/pagination';
 import { valid } from '../validate';
 import { listAudit } from './audit';
 import { actorOf, principalOf, type Principal } from './principal';
@@ -26,7 +27,9 @@ export function tokenRoutes({ db, tokens }: { db: Kysely<Database>; tokens: Toke
   return new Hono()
     .get('/', async (c) => {
       const user = me(principalOf(c));
-      return c.json({ tokens: await tokens.list(user.role === 'admin' ? undefined : user.id) });
+      const page = pageOf(c);
+      const { items, next } = pageRows(await tokens.list(user.role === 'admin' ? undefined : user.id, page), page);
+      return c.json({ tokens: items, next });
     })
     .post('/', valid('json', TokenCreate), async (c) => {
       const p = principalOf(c);
@@ -70,8 +73,16 @@ export function userRoutes(o: { db: Kysely<Database>; sessions: SessionStore; to
     o.tokens.forgetUser(name);
   };
   return new Hono()
-    .get('/', async (c) => c.json({ users: await listUsers(db) }))
-    .get('/directory', async (c) => c.json({ users: await directory(db) }))
+    .get('/', async (c) => {
+      const page = pageOf(c);
+      const { items, next } = pageRows(await listUsers(db, page), page);
+      return c.json({ users: items, next });
+    })
+    .get('/directory', async (c) => {
+      const page = pageOf(c);
+      const { items, next } = pageRows(await directory(db), page, false);
+      return c.json({ users: items, next });
+    })
     .post('/', valid('json', UserCreate), async (c) => {
       const input = c.req.valid('json');
       const { user, password } = await addUser(db, input, actorOf(principalOf(c)));

@@ -10,12 +10,15 @@ import { inTransaction, recordAudit } from './audit';
 import { verifyPassword } from './passwords';
 import { principalOf } from './principal';
 import { SESSION_COOKIE, type SessionStore } from './session-store';
+import type { SignInThrottle } from './sign-in-throttle';
 
 export interface SessionRoutesOptions {
   db: Kysely<Database>;
   sessions: SessionStore;
   secureCookies: boolean;
   oidc: boolean;
+  /** Failed sign-ins slow down per account (issue #10); none: no slowing. */
+  throttle?: SignInThrottle;
 }
 
 const SignIn = z.object({
@@ -41,7 +44,7 @@ export function setSessionCookie(c: Context, value: string, o: { secure: boolean
  *          unknown user and a wrong password alike
  *   DELETE → 204, the session revoked and the cookie cleared
  */
-export function sessionRoutes({ db, sessions, secureCookies, oidc }: SessionRoutesOptions) {
+export function sessionRoutes({ db, sessions, secureCookies, oidc, throttle }: SessionRoutesOptions) {
   return new Hono()
     .get('/', (c) => {
       const p = principalOf(c);
@@ -55,6 +58,12 @@ export function sessionRoutes({ db, sessions, secureCookies, oidc }: SessionRout
     })
     .post('/', valid('json', SignIn), async (c) => {
       const { username, password } = c.req.valid('json');
+      const wait = throttle?.waitS(username) ?? 0;
+      if (wait > 0) {
+        const e = new ApiError(429, 'rate_limited', `too many failed sign-ins for this account; retry in ${wait} s`);
+        e.retryAfterS = wait;
+        throw e;
+      }
       const user = await db
         .selectFrom('users')
         .select(['id', 'name', 'role', 'password_hash'])
@@ -63,6 +72,7 @@ export function sessionRoutes({ db, sessions, secureCookies, oidc }: SessionRout
       // The hash is checked even for an unknown user (a dummy one), so both cost the same.
       const ok = await verifyPassword(user?.password_hash ?? null, password);
       if (!user || !ok) {
+        throttle?.failed(username);
         await recordAudit(db, {
           actor: { name: username.slice(0, 100), role: 'public' },
           action: 'session.failed',
@@ -72,6 +82,7 @@ export function sessionRoutes({ db, sessions, secureCookies, oidc }: SessionRout
         });
         throw new ApiError(401, 'unauthorized', 'wrong user name or password');
       }
+      throttle?.succeeded(username);
       const session = await inTransaction(db, async (trx) => {
         const s = await sessions.create(trx, user.id, 'password');
         await recordAudit(trx, {

@@ -46,14 +46,15 @@ export class TokenStore {
   }
 
   /** Tokens of one user, or of everyone (`userId` undefined: an admin's list). */
-  async list(userId: string | undefined): Promise<TokenView[]> {
+  /** `page`: `limit + 1` rows from `offset` (pagination.ts); else the first 10,000. */
+  async list(userId: string | undefined, page?: { limit: number; offset: number }): Promise<TokenView[]> {
     let q = this.#db
       .selectFrom('api_tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
       .select(['t.id', 't.name', 'u.name as user', 't.created_at', 't.last_used_at', 't.revoked_at'])
       .orderBy('t.id');
     if (userId !== undefined) q = q.where('t.user_id', '=', userId);
-    const rows = await q.limit(10_000).execute();
+    const rows = await (page ? q.limit(page.limit + 1).offset(page.offset) : q.limit(10_000)).execute();
     return rows.map((r) => ({
       id: String(r.id),
       name: r.name,

@@ -55,8 +55,10 @@ async function mustFind(db: Db, name: string) {
   return user;
 }
 
-export async function listUsers(db: Db): Promise<UserView[]> {
-  const rows = await db.selectFrom('users').select(COLUMNS).orderBy('name').execute();
+export async function listUsers(db: Db, page?: { limit: number; offset: number }): Promise<UserView[]> {
+  let q = db.selectFrom('users').select(COLUMNS).orderBy('name').orderBy('id');
+  if (page) q = q.limit(page.limit + 1).offset(page.offset);
+  const rows = await q.execute();
   return rows.map(view);
 }
 

@@ -85,7 +85,7 @@ export function cameraRoutes({ backend, config, maxFutureS }: CameraRouteDeps) {
     .post('/:id/frames', bodyLimit({ maxSize: config.maxFrameBytes, onError: tooLarge }), async (c) => {
       const declared = mediaType(c.req.header('Content-Type'));
       if (!FRAME_TYPES.includes(declared as (typeof FRAME_TYPES)[number])) {
-        throw new ApiError(415, 'unsupported_type', `Content-Type must be one of ${FRAME_TYPES.join(', ')}`);
+        throw new ApiError(415, 'unsupported_media_type', `Content-Type must be one of ${FRAME_TYPES.join(', ')}`);
       }
       const q = parseQuery(UploadQuery, c.req.query());
       const camera = await cameraOr404(db, c.req.param('id'));
@@ -94,7 +94,7 @@ export function cameraRoutes({ backend, config, maxFutureS }: CameraRouteDeps) {
       if (image.byteLength > config.maxFrameBytes) tooLarge();
       const sniffed = sniffImageType(image);
       if (sniffed !== declared) {
-        throw new ApiError(415, 'unsupported_type', sniffed
+        throw new ApiError(415, 'unsupported_media_type', sniffed
           ? `the body is ${sniffed}, not the ${declared} its Content-Type says`
           : `the body is not a ${declared} image (its first bytes are no ${declared.slice(6).toUpperCase()} signature)`);
       }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
+import { pageOf, pageRows } from '../limits/pagination';
 import { FORMATS, type Format } from './formats';
 import { IMPORT_MODES, ImportBusyError, ImportRequestError, type ImportRequest, type ImportService, type JobView } from './import-service';
 import type { Backend } from '../db/backend';
@@ -152,8 +153,11 @@ export function datasetRoutes({ db, imports, limits, backend, previewConcurrency
       }
     })
     .get('/', async (c) => {
-      const rows = await db.selectFrom('datasets').selectAll().orderBy('id', 'desc').limit(1000).execute();
+      const page = pageOf(c);
+      const found = await db.selectFrom('datasets').selectAll().orderBy('id', 'desc').limit(page.limit + 1).offset(page.offset).execute();
+      const { items: rows, next } = pageRows(found, page);
       return c.json({
+        next,
         datasets: rows.map((r) => ({
           id: String(r.id), name: r.name, layer: r.layer, source: r.source, licence: r.licence,
           imported_at: new Date(r.imported_at).toISOString(), synthetic: r.synthetic, mode: r.mode, format: r.format, crs: r.crs,

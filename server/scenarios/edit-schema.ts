@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { polygonProblem } from './polygon-checks';
 
 /**
  * Scenario edits as clients send them (issue #5). Coordinates are WGS84 [lon, lat]; numbers are
@@ -25,10 +26,16 @@ const ring = z
     message: 'a polygon ring must be closed (first position = last position)',
   });
 
-export const PolygonSchema = z.object({
-  type: z.literal('Polygon'),
-  coordinates: z.array(ring).min(1).max(50),
-});
+/** At most 50 rings of 2,000 positions; checked (polygon-checks.ts) before any area is computed. */
+export const PolygonSchema = z
+  .object({
+    type: z.literal('Polygon'),
+    coordinates: z.array(ring).min(1).max(50),
+  })
+  .superRefine((g, ctx) => {
+    const problem = polygonProblem(g.coordinates);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['coordinates'], message: `geometry is not valid: ${problem}` });
+  });
 
 export const LineStringSchema = z.object({
   type: z.literal('LineString'),

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
+import { pageOf, pageRows } from '../limits/pagination';
 import { loadFactors } from '../impact/factors';
 import { FACTORS } from '../../common/impact-models';
 import { valid } from '../validate';
@@ -80,7 +81,11 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
     return { ...scenario, version: Number(row.version), edits: await listEdits(dbx, row.id) };
   };
   return new Hono()
-    .get('/', async (c) => c.json({ scenarios: await listScenarios(db, who(c).viewer) }))
+    .get('/', async (c) => {
+      const page = pageOf(c);
+      const { items, next } = pageRows(await listScenarios(db, who(c).viewer, page), page);
+      return c.json({ scenarios: items, next });
+    })
     .post('/', valid('json', ScenarioCreateSchema), async (c) => {
       const { p, actor } = who(c);
       const input = c.req.valid('json');
@@ -253,13 +258,23 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
 /** `/api/impact-factors`: GET / (every factor with value, unit, source) · PUT /{key} {value, source?, unit?} (admin). */
 export function impactFactorRoutes({ db }: { db: Kysely<Database> }) {
   return new Hono()
-    .get('/', async (c) => c.json({ factors: (await loadFactors(db)).all() }))
+    // Each factor with its declared range (issue #10): what PUT accepts, in the factor's unit.
+    .get('/', async (c) =>
+      c.json({
+        factors: (await loadFactors(db)).all().map((f) => {
+          const range = (FACTORS as Record<string, { min: number; max: number } | undefined>)[f.key];
+          return range ? { ...f, min: range.min, max: range.max } : f;
+        }),
+      }),
+    )
     .put('/:key', valid('json', FactorUpdateSchema), async (c) => {
       const key = c.req.param('key');
       if (!/^[a-z][a-z0-9_.]{0,99}$/.test(key)) throw new ApiError(400, 'bad_request', 'factor keys look like residential.dwelling_size_m2');
       const input = c.req.valid('json');
       const range = (FACTORS as Record<string, { unit: string; min: number; max: number } | undefined>)[key];
-      if (range && (input.value < range.min || input.value > range.max)) {
+      // Every factor has a declared range and unit (common/impact-models.ts); none: no such factor.
+      if (!range) throw new ApiError(404, 'not_found', `no impact factor ${key}`);
+      if (input.value < range.min || input.value > range.max) {
         throw new ApiError(400, 'bad_request', `${key} must be from ${range.min} to ${range.max} ${range.unit}`);
       }
       // Divisors (storey height, dwelling size, m² per job, power factor) must stay positive.

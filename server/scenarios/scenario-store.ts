@@ -56,7 +56,7 @@ export async function findScenarioFor(db: Db, id: string, viewer: Viewer, need: 
 }
 
 /** The scenarios `viewer` may see, newest change first, each with the viewer's `access`. */
-export async function listScenarios(db: Db, viewer: Viewer) {
+export async function listScenarios(db: Db, viewer: Viewer, page?: { limit: number; offset: number }) {
   const access = scenarioAccessSql(viewer, 'scenarios');
   const rows = await db
     .selectFrom('scenarios')
@@ -67,6 +67,8 @@ export async function listScenarios(db: Db, viewer: Viewer) {
     ])
     .where(sql<boolean>`${access} IS NOT NULL`)
     .orderBy('updated_at', 'desc')
+    .orderBy('id')
+    .$if(page !== undefined, (q) => q.limit(page!.limit + 1).offset(page!.offset))
     .execute();
   return rows.map((r) => ({ ...r, version: Number(r.version), edit_count: Number(r.edit_count) }));
 }
@@ -238,7 +240,9 @@ const FOOTPRINT_M2: [number, number] = [10, 200_000];
 async function checkGeometry(db: Db, geometry: object, kind: 'polygon' | 'line'): Promise<void> {
   const { rows } = await sql<{ valid: boolean; reason: string; size: number; inside: boolean | null }>`
     SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason,
-      CASE WHEN ${kind} = 'polygon' THEN ST_Area(g::geography) ELSE ST_Length(g::geography) END AS size,
+      -- No area or length of an invalid geometry (issue #10): validity is decided first.
+      CASE WHEN NOT ST_IsValid(g) THEN NULL
+           WHEN ${kind} = 'polygon' THEN ST_Area(g::geography) ELSE ST_Length(g::geography) END AS size,
       (SELECT ST_Within(ST_Transform(g, 3857), ST_Expand(ST_SetSRID(ST_Extent(n.geom), 3857), ${CITY_MARGIN_M}::float8))
        FROM road_nodes n) AS inside
     FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326) AS g) AS q`.execute(db);

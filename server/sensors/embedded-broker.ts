@@ -15,16 +15,24 @@ export interface EmbeddedBroker {
  * free), or with `internalToken` (the twin's own subscriber). Sessions live in memory: they
  * survive a client's reconnect, not a restart of the twin.
  */
+/** `twin/sensors/{sensor}`: one level, no wildcard. */
+export const isSensorTopic = (topic: string): boolean => /^twin\/sensors\/[^/#+\u0000]{1,200}$/.test(topic);
+
 export async function startEmbeddedBroker(options: {
   port: number;
   host?: string;
   keys: KeyStore;
   internalToken: string;
 }): Promise<EmbeddedBroker> {
+  // The twin's own subscriber; every other client is a device with an ingest key.
+  const internal = new WeakSet<object>();
   const broker = await Aedes.createBroker({
-    authenticate: (_client, _username, password, done) => {
+    authenticate: (client, _username, password, done) => {
       const key = password?.toString('utf8') ?? '';
-      if (key === options.internalToken) return done(null, true);
+      if (key === options.internalToken) {
+        internal.add(client);
+        return done(null, true);
+      }
       options.keys.verify(key).then(
         (ok) => {
           if (ok) done(null, true);
@@ -37,6 +45,17 @@ export async function startEmbeddedBroker(options: {
         },
         () => done(Object.assign(new Error('key check failed'), { returnCode: 3 }) as Parameters<typeof done>[0], false),
       );
+    },
+    // Issue #10 item 8: devices publish readings to twin/sensors/{id} and nothing else …
+    authorizePublish: (client, packet, done) => {
+      if ((client && internal.has(client)) || isSensorTopic(packet.topic)) return done(null);
+      done(new Error('devices may publish only to twin/sensors/{sensor}'));
+    },
+    // … and may not read the stream: they subscribe only to the rejection reasons
+    // (twin/rejected/…, see mqtt-ingest.ts); `#`, $SYS and twin/sensors/… are refused.
+    authorizeSubscribe: (client, sub, done) => {
+      if (client && internal.has(client)) return done(null, sub);
+      done(null, /^twin\/rejected\/./.test(sub.topic) ? sub : null);
     },
   });
   const server: Server = createServer(broker.handle as (socket: unknown) => void);

@@ -15,6 +15,7 @@ import { maintenanceRisk } from './maintenance-risk';
 import { principalOf } from '../auth/principal';
 import { publicSensorKindSql, seesAllSensors } from '../auth/sensor-access';
 import { alertSeverity } from './alert-severity';
+import { pageOf, pageRows } from '../limits/pagination';
 
 const H3Query = z.object({
   metric: z.enum(['speed_ratio', 'congestion', 'readings']).default('speed_ratio'),
@@ -79,6 +80,7 @@ export function insightRoutes(service: SensorService) {
 
   const alerts = new Hono().get('/', async (c) => {
     const q = parseQuery(AlertQuery, c.req.query());
+    const page = pageOf(c);
     const where = [sql`a.closed_at IS NULL`];
     if (q.kind) where.push(sql`a.kind IN (SELECT jsonb_array_elements_text(${JSON.stringify(q.kind)}::text::jsonb))`);
     if (q.bbox) {
@@ -105,8 +107,9 @@ export function insightRoutes(service: SensorService) {
         s.asset_type, s.asset_id, s.kind AS sensor_kind, s.name AS sensor_name
       FROM sensor_alerts a JOIN sensors s ON s.id = a.sensor_id
       WHERE ${sql.join(where, sql` AND `)}
-      ORDER BY a.opened_at DESC LIMIT 5000`.execute(db);
-    const list: SensorAlert[] = rows.map((r) => {
+      ORDER BY a.opened_at DESC, a.id LIMIT ${page.limit + 1} OFFSET ${page.offset}`.execute(db);
+    const { items, next } = pageRows(rows, page);
+    const list: SensorAlert[] = items.map((r) => {
       const alert: Omit<SensorAlert, 'severity'> = {
         id: String(r.id),
         sensor: String(r.sensor_id),
@@ -124,7 +127,7 @@ export function insightRoutes(service: SensorService) {
       };
       return { ...alert, severity: alertSeverity(alert) };
     });
-    return c.json({ alerts: list });
+    return c.json({ alerts: list, next });
   });
 
   const maintenance = new Hono().get('/', async (c) => {

@@ -29,11 +29,18 @@ export const bbox = z.string().transform((s, ctx) => {
   return [w, so, e, n] as [number, number, number, number];
 });
 
-/** An ISO 8601 time (or epoch milliseconds). */
+/** Times a client may ask about: within a hundred years of now (issue #10 item 4). */
+export const TIME_SPAN_MS = 100 * 365.25 * 86_400_000;
+
+/** An ISO 8601 time (or epoch milliseconds), finite and within ±100 years of now. */
 export const time = z.string().transform((s, ctx) => {
-  const t = /^\d+$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : NaN;
+  const t = /^\d{1,16}$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : NaN;
   if (!Number.isFinite(t)) {
     ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 time, e.g. 2026-11-29T12:00:00Z' });
+    return z.NEVER;
+  }
+  if (Math.abs(t - Date.now()) > TIME_SPAN_MS) {
+    ctx.addIssue({ code: 'custom', message: 'the time must be within 100 years of now' });
     return z.NEVER;
   }
   return new Date(t);

@@ -102,7 +102,7 @@ describe.each(BACKENDS)('traffic cameras on %s', (kind) => {
     for (const [body, type] of [[html, 'image/png'], [html, 'image/jpeg'], [noisePng(4, 4), 'image/jpeg'], [JPEG, 'image/webp'], [JPEG, 'text/plain'], [JPEG, 'image/gif']] as const) {
       const res = await post(twin, cam.id, body, type);
       expect(res.status, `${type}`).toBe(415);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unsupported_type');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
     }
     expect(await frameRows(twin, cam.id)).toEqual(before);
   });

@@ -1,0 +1,79 @@
+import type { MiddlewareHandler } from 'hono';
+import { ApiError } from '../errors';
+import type { ClientIdentity } from './client-identity';
+
+/**
+ * Caps open server-sent event streams per client and in total (issue #10 item 2): past either
+ * cap, 503 + Retry-After before the stream opens. A slot is freed when the stream ends or the
+ * client goes away.
+ */
+export class SseSlots {
+  #total = 0;
+  readonly #perClient = new Map<string, number>();
+
+  constructor(readonly maxPerClient: number, readonly maxTotal: number) {}
+
+  get open(): number {
+    return this.#total;
+  }
+
+  /** A release function, or undefined when a cap is reached. */
+  acquire(client: string): (() => void) | undefined {
+    const mine = this.#perClient.get(client) ?? 0;
+    if (this.#total >= this.maxTotal || mine >= this.maxPerClient) return undefined;
+    this.#total++;
+    this.#perClient.set(client, mine + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#total--;
+      const n = (this.#perClient.get(client) ?? 1) - 1;
+      if (n <= 0) this.#perClient.delete(client);
+      else this.#perClient.set(client, n);
+    };
+  }
+
+  /** Middleware for one SSE route: holds a slot for the life of the response's stream. */
+  middleware(identity: ClientIdentity): MiddlewareHandler {
+    return async (c, next) => {
+      const release = this.acquire(identity.key(c));
+      if (!release) {
+        const e = new ApiError(503, 'unavailable', 'too many open event streams; retry shortly');
+        e.retryAfterS = 10;
+        throw e;
+      }
+      try {
+        await next();
+      } catch (error) {
+        release();
+        throw error;
+      }
+      const body = c.res.body;
+      if (!body) {
+        release();
+        return;
+      }
+      const reader = body.getReader();
+      const tracked = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            const { done, value } = await reader.read();
+            if (done) {
+              release();
+              controller.close();
+            } else controller.enqueue(value);
+          } catch (error) {
+            release();
+            controller.error(error);
+          }
+        },
+        async cancel(reason) {
+          release();
+          await reader.cancel(reason);
+        },
+      });
+      c.res = new Response(tracked, c.res);
+    };
+  }
+}
