@@ -1,6 +1,6 @@
 import type { Layer } from '@deck.gl/core';
 import { getContext, setContext } from 'svelte';
-import type { CatalogLayer, CatalogResponse, MapHome, TileJson } from '../../../common/api-types';
+import type { CatalogLayer, CatalogResponse, ImportJob, MapHome, TileJson } from '../../../common/api-types';
 import type { BuildingUse } from '../../../common/scenario-types';
 import { ApiRequestError, describeTileError, getJson } from './api';
 import { CustomLayers } from './custom-layers.svelte';
@@ -31,6 +31,14 @@ export interface Setup {
   /** TWIN_HOME's exact camera, when configured (issue #10). */
   home: { center: [number, number]; zoom: number } | null;
 }
+
+/** The map layers an import into a twin layer feeds (`--layer` name → tile layers). */
+const TWIN_LAYER_TILES: Record<string, string[]> = {
+  buildings: ['buildings'],
+  roads: ['roads'],
+  water: ['water_pipes', 'water_nodes'],
+  power: ['power_lines', 'power_nodes'],
+};
 
 /** Which panel is open on a narrow screen (one at a time, as a drawer or bottom sheet). */
 export type PhonePanel = 'layers' | 'scenario' | 'tools' | null;
@@ -104,7 +112,7 @@ export class Workspace {
     this.mode = this.shared.view ?? '3d';
     this.camera = this.shared.camera ?? null;
     this.find = this.shared.find ?? null;
-    this.importer.onSucceeded = (job) => void this.customLayers.refresh(job.layer);
+    this.importer.onSucceeded = (job) => void this.onImported(job);
     this.story = new StoryPlayer(this);
   }
 
@@ -158,6 +166,24 @@ export class Workspace {
         error instanceof ApiRequestError && error.status === 0
           ? 'The twin server cannot be reached. Check that it is running, then try again.'
           : `The map could not start: ${(error as Error).message}`;
+    }
+  }
+
+  /**
+   * A finished import lands without a reload (issue #12 item 6): a new layer is listed and shown,
+   * a twin layer's tiles are fetched again, and the data's extent joins the map's.
+   */
+  async onImported(job: ImportJob): Promise<void> {
+    await this.customLayers.refresh(job.layer);
+    for (const id of TWIN_LAYER_TILES[job.layer] ?? []) {
+      const layer = this.settings.get(id);
+      layer.visible = true;
+      layer.retry();
+    }
+    const e = job.extent;
+    if (e && this.setup) {
+      const [w, s, east, n] = this.setup.extent;
+      this.setup = { ...this.setup, extent: [Math.min(w, e[0]), Math.min(s, e[1]), Math.max(east, e[2]), Math.max(n, e[3])] };
     }
   }
 
