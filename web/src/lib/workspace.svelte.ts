@@ -227,7 +227,7 @@ export class Workspace {
   }
 
   /** Frames WGS84 bounds, leaving room for the panels on a wide screen. */
-  fitBounds(bounds: Bounds, maxZoom = 18): void {
+  fitBounds(bounds: Bounds, maxZoom = 17.5): void {
     const map = this.twin?.map;
     if (!map) return;
     const narrow = map.getContainer().clientWidth < 720;
