@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
@@ -70,6 +71,9 @@ describe.skipIf(!HAS_CHROMIUM)(
           await page.setViewportSize({ width: 1440, height: 900 });
           const s = await call<{ id: string }>(page, origin, 'POST', '/api/scenarios', { name: 'Closed street' });
           await call(page, origin, 'POST', `/api/scenarios/${s.id}/edits`, { kind: 'edit_road', roadLinkId: road.id, closed: true });
+          // A second scenario for the comparison table.
+          const other = await call<{ id: string }>(page, origin, 'POST', '/api/scenarios', { name: 'Two lanes' });
+          await call(page, origin, 'POST', `/api/scenarios/${other.id}/edits`, { kind: 'edit_road', roadLinkId: road.id, lanes: 1 });
 
           // A link as a colleague would get it: somewhere else, with the scenario and the swipe.
           const [lon, lat] = DEFAULT_DEMO_CENTER;
@@ -114,6 +118,34 @@ describe.skipIf(!HAS_CHROMIUM)(
           expect(edits.edits).toEqual([expect.objectContaining({ kind: 'edit_road', lanes: 1 })]);
           expect(edits.edits[0]!.closed).toBeUndefined();
           await shot(page, 'edit-changed-1440');
+
+          // The traffic impact layer, switched on, brings its legend (colours apart from live speed).
+          await page.getByTestId('impact-layer-traffic').check();
+          await expect.poll(() => page.getByTestId('impact-legend-traffic').textContent()).toMatch(/More traffic.*Less traffic/s);
+
+          // Export: the one-page summary with the map downloads as a PNG.
+          await expect.poll(() => page.getByTestId('export-summary').isEnabled(), { timeout: SLOW }).toBe(true);
+          await waitForMap(page);
+          const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('export-summary').click()]);
+          expect(download.suggestedFilename()).toMatch(new RegExp(`^scenario-${s.id}-v\\d+-summary\\.png$`));
+          const summary = join(ARTIFACTS_DIR, 'scenario-summary.png');
+          await download.saveAs(summary);
+          const png = readFileSync(summary);
+          expect(png.subarray(1, 4).toString()).toBe('PNG');
+          expect(png.readUInt32BE(16)).toBe(1240);
+          expect(png.readUInt32BE(20)).toBe(1754);
+          expect(await page.getByTestId('export-csv').getAttribute('href')).toBe(`/api/scenarios/${s.id}/export?format=csv`);
+
+          // The comparison table: both scenarios, every KPI, with deltas.
+          await page.getByTestId('compare-table-open').click();
+          await page.getByTestId('compare-run').click();
+          const table = page.getByTestId('compare-table');
+          await expect.poll(() => table.locator('tbody tr').count(), { timeout: SLOW }).toBeGreaterThan(10);
+          expect(await table.locator('thead').textContent()).toMatch(/Closed street.*Two lanes/s);
+          expect(await table.locator('tr[data-key="traffic.vehicle_hours"] td').count()).toBe(5);
+          expect(await table.textContent()).toMatch(/Sources \(\d+\)/);
+          await shot(page, 'compare-table-1440');
+          await page.getByLabel('Close the comparison').click();
 
           // The same link on a phone.
           await page.setViewportSize({ width: 390, height: 844 });
