@@ -113,7 +113,7 @@ describe.skipIf(!HAS_CHROMIUM)(
           await page.getByTestId('edit-closed').uncheck();
           await page.getByTestId('edit-form').getByLabel('Lanes').fill('1');
           await page.getByTestId('edit-save').click();
-          await expect.poll(() => name.textContent(), { timeout: 60_000 }).toContain(`Changed road: ${road.name} — 1 lanes`);
+          await expect.poll(() => name.textContent(), { timeout: 60_000 }).toContain(`Changed road: ${road.name} — 1 lane`);
           const edits = await call<{ edits: { kind: string; closed?: boolean; lanes?: number }[] }>(page, origin, 'GET', `/api/scenarios/${s.id}/edits`);
           expect(edits.edits).toEqual([expect.objectContaining({ kind: 'edit_road', lanes: 1 })]);
           expect(edits.edits[0]!.closed).toBeUndefined();

@@ -12,7 +12,7 @@ describe('edit names', () => {
 
   it('names an unnamed road by class and id, and a changed building by its figures', () => {
     expect(editName({ ...base, kind: 'edit_road', roadLinkId: 7, lanes: 1 } as ScenarioEdit, { name: null, class: 'residential' })).toBe(
-      'Changed road: unnamed residential #7 — 1 lanes',
+      'Changed road: unnamed residential #7 — 1 lane',
     );
     expect(editName({ ...base, kind: 'change_building', buildingId: 9, floors: 12, use: 'office' } as ScenarioEdit, { name: null, use: 'retail' })).toBe(
       'Changed building: retail #9 — 12 floors, office',

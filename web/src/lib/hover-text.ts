@@ -9,7 +9,7 @@ const METRIC: Record<string, string> = { pressure_m: 'pressure', velocity_m_s: '
 export function editFacts(p: Record<string, unknown>): string[] {
   const facts: string[] = [];
   if (p.closed) facts.push('closed to traffic');
-  if (p.lanes) facts.push(`${n(p.lanes)} lanes`);
+  if (p.lanes) facts.push(`${n(p.lanes)} lane${Number(p.lanes) === 1 ? '' : 's'}`);
   if (p.speed_limit_kmh) facts.push(`${n(p.speed_limit_kmh)} km/h`);
   if (p.floors) facts.push(`${n(p.floors)} floors`);
   if (p.height_m) facts.push(`${n(p.height_m, 1)} m`);

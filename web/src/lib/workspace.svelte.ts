@@ -94,17 +94,17 @@ export class Workspace {
     this.scenarios.current ? { id: this.scenarios.current.id, version: this.scenarios.current.version } : null,
   );
   /**
-   * Layers drawn above the tiles. The impact layers come first among them and are drawn under
-   * the changes; their picking sits below the tile layers (see MapView), so a click on a road
-   * under a traffic line still selects the road.
+   * Layers drawn above the tiles: sensors, tools, imported layers, then the scenario's impact
+   * layers and its changes on top. A click on an impact layer passes through to the feature
+   * under it (see MapView), so a changed road stays selectable.
    */
   readonly extraLayers = $derived([
     ...this.sensorLayers,
     ...this.toolLayers,
     ...this.customLayers.deckLayers((layer, error) => console.warn(`tile error in ${layer}:`, error)),
+    ...(this.scenarioRef ? impactLayers(this.scenarioRef, this.impactVisible) : []),
     ...(this.scenarioRef && this.showChanges && this.scenarios.changes ? changesLayers(this.scenarios.changes, this.scenarioRef.version) : []),
   ]);
-  readonly underLayers = $derived(this.scenarioRef ? impactLayers(this.scenarioRef, this.impactVisible) : []);
 
   constructor(hash: string) {
     this.shared = parseHash(hash, LAYER_IDS);

@@ -48,8 +48,8 @@ export const IMPACT_LEGENDS: Record<ImpactLayerId, LegendSection[]> = {
 /**
  * The impact map layers of a scenario (GeoJSON from `/api/scenarios/{id}/impact/layers/…`); the
  * version in the URL makes deck.gl fetch again after every edit. Ids are `impact-<layer>#v<n>`:
- * the hover card names them by the part before `#`. Drawn (and picked) under the tile layers,
- * wider than the roads, so a click on a road under a traffic band still selects the road.
+ * the hover card names them by the part before `#`. Drawn over the tiles; a click on one passes
+ * through to the feature under it (MapView), so a changed road stays selectable.
  */
 export function impactLayers(scenario: { id: string; version: number }, visible: ReadonlySet<ImpactLayerId>): Layer[] {
   const url = (name: ImpactLayerId) => `/api/scenarios/${scenario.id}/impact/layers/${name}.geojson?v=${scenario.version}`;
@@ -65,7 +65,7 @@ export function impactLayers(scenario: { id: string; version: number }, visible:
         stroked: true,
         lineWidthUnits: 'pixels',
         lineCapRounded: true,
-        getLineWidth: (f: { properties: { change: number } }) => 7 + Math.min(10, Math.abs(f.properties.change) / 30),
+        getLineWidth: (f: { properties: { change: number } }) => 3 + Math.min(8, Math.abs(f.properties.change) / 40),
         getLineColor: (f: { properties: { change: number } }) => trafficColor(f.properties.change),
         pickable: true,
       }),
@@ -79,8 +79,8 @@ export function impactLayers(scenario: { id: string; version: number }, visible:
         stroked: true,
         lineWidthUnits: 'pixels',
         pointRadiusUnits: 'pixels',
-        getLineWidth: 6,
-        getPointRadius: 7,
+        getLineWidth: 4,
+        getPointRadius: 6,
         getLineColor: (f: { properties: { ratio: number } }) => headroomColor(f.properties.ratio),
         getFillColor: (f: { properties: { ratio: number } }) => headroomColor(f.properties.ratio),
         pickable: true,
