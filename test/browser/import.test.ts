@@ -82,6 +82,6 @@ describe.skipIf(!HAS_CHROMIUM)(
       const names = async (res: { json(): Promise<unknown> }) => ((await res.json()) as { layers: { name: string }[] }).layers.map((l) => l.name);
       expect(await names(await page.request.get(`${origin}/tiles/catalog.json`))).toContain('street_trees');
       expect(await names(await fetch(`${origin}/tiles/catalog.json`))).not.toContain('street_trees');
-    }, SLOW);
+    }, SLOW * 2);
   },
 );
