@@ -32,6 +32,8 @@ class CustomLook {
     this.legend = [];
     this.#colors.clear();
     this.version++;
+    // The tiles in view are loaded already: learn the new field's values from them at once.
+    this.#learn();
   }
 
   colorOf = (value: unknown): RGB => {
@@ -39,12 +41,21 @@ class CustomLook {
     return this.#colors.get(String(value)) ?? hexToRgb(PALETTE.at(-1)!);
   };
 
-  /** Learns the values in view: the most frequent get their own colour, the rest "other". */
+  /** The features of the tiles last loaded in view (replace-only; not state). */
+  #features: { properties?: Record<string, unknown> }[] = [];
+
+  /** The tiles in view have loaded: keep their features and learn the field's values from them. */
   seen(features: { properties?: Record<string, unknown> }[]): void {
+    this.#features = features;
+    this.#learn();
+  }
+
+  /** The values in view: the most frequent get their own colour, the rest "other". */
+  #learn(): void {
     const field = this.field;
     if (!field) return;
     const counts = new Map<string, number>();
-    for (const f of features) {
+    for (const f of this.#features) {
       const v = f.properties?.[field];
       if (v !== undefined && v !== null && v !== '') counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
     }

@@ -36,7 +36,9 @@ export function customLayer(name: string, o: TileLayerOptions, style?: CustomSty
     updateTriggers: { getFillColor: [style?.field, style?.version], getLineColor: [style?.field, style?.version] },
     onViewportLoad: (tiles: { content?: unknown }[]) => {
       if (!style) return;
-      style.onFeatures(tiles.flatMap((t) => (Array.isArray(t.content) ? (t.content as F[]) : [])));
+      // GeoJSON tiles: an array of features (or a table of them, by loaders.gl's shape).
+      const features = (c: unknown): F[] => (Array.isArray(c) ? c : Array.isArray((c as { features?: unknown })?.features) ? (c as { features: F[] }).features : []);
+      style.onFeatures(tiles.flatMap((t) => features(t.content)));
     },
   });
 }
