@@ -166,6 +166,8 @@ export interface ImportReport {
   counts?: { accepted: number; repaired: number; rejected: number };
   features?: { idx: number; source_id: string | null; status: 'repaired' | 'rejected'; reason: string }[];
   features_truncated?: boolean;
+  /** Categorical source values the twin's table did not know, and what they became (issue #12). */
+  unmapped_values?: { field: string; value: string; count: number; mapped_to: string }[];
   error?: string;
 }
 

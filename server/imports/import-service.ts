@@ -316,6 +316,7 @@ export class ImportService {
         layer: r.layer, mode: r.mode, features_read: parsed.features, skipped_other_kinds: parsed.skipped,
         counts: result.counts, extent: result.extent, features: result.outcomes, features_truncated: result.outcomesTruncated,
         ...(Array.isArray(parsed.summary.renamed) && parsed.summary.renamed.length ? { renamed_fields: parsed.summary.renamed } : {}),
+        ...(Array.isArray(parsed.summary.unmapped) && parsed.summary.unmapped.length ? { unmapped_values: parsed.summary.unmapped } : {}),
         ...(result.upserted ? { upserted: result.upserted } : {}),
         ...(result.readings !== undefined ? { readings: { ...(parsed.summary.readings as object), stored: result.readings } } : {}),
       };

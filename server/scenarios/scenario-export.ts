@@ -5,8 +5,12 @@ import type { ImpactResult } from './impact-service';
 
 /** The scenario's edits as GeoJSON (WGS84): added geometry, or the baseline feature an edit targets. */
 export async function editsGeoJson(db: Kysely<Database>, scenarioId: string) {
-  const { rows } = await sql<{ id: string; seq: number; kind: string; payload: unknown; geojson: string | null }>`
+  const { rows } = await sql<{ id: string; seq: number; kind: string; payload: unknown; geojson: string | null; target: unknown }>`
     SELECT e.id::text AS id, e.seq, e.kind, e.payload,
+      CASE WHEN e.kind IN ('change_building', 'demolish_building')
+             THEN (SELECT jsonb_build_object('name', b.name, 'use', b.use, 'levels', b.levels, 'height_m', round(b.height_m::numeric, 1)) FROM buildings b WHERE b.id = e.target_id)
+           WHEN e.kind = 'edit_road'
+             THEN (SELECT jsonb_build_object('name', l.name, 'class', l.class, 'lanes', l.lanes, 'speed_limit_kmh', l.speed_limit_kmh) FROM road_links l WHERE l.id = e.target_id) END AS target,
       ST_AsGeoJSON(ST_Transform(coalesce(e.geom,
         CASE WHEN e.kind IN ('change_building', 'demolish_building')
                THEN (SELECT b.geom FROM buildings b WHERE b.id = e.target_id)
@@ -21,7 +25,8 @@ export async function editsGeoJson(db: Kysely<Database>, scenarioId: string) {
         type: 'Feature' as const,
         id: Number(r.id),
         geometry: r.geojson ? JSON.parse(r.geojson) : null,
-        properties: { ...properties, edit_id: r.id, seq: Number(r.seq) },
+        // What the edit changes as it is in the baseline (name, use, lanes…), so a list can name it.
+        properties: { ...properties, edit_id: r.id, seq: Number(r.seq), target: (typeof r.target === 'string' ? JSON.parse(r.target) : r.target) ?? null },
       };
     }),
   };

@@ -92,7 +92,7 @@ describe.skipIf(!HAS_CHROMIUM)(
         }
 
         // The edit lands, and the impact panel shows its floor area and homes.
-        await expect.poll(() => page.getByTestId('edit-list').textContent(), { timeout: 60_000 }).toMatch(/add building, 40 floors/);
+        await expect.poll(() => page.getByTestId('edit-list').textContent(), { timeout: 60_000 }).toMatch(/New building — 40 floors/);
         await expect.poll(() => gfaCell.textContent(), { timeout: SLOW }).toMatch(/^\+[1-9][0-9,]* m²/);
         await expect.poll(() => page.getByTestId('impact-panel').locator('tr[data-key="dwellings"] td').textContent()).toMatch(/^\+[1-9]/);
         const panel = await page.getByTestId('impact-panel').textContent();

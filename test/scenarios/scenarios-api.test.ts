@@ -236,6 +236,10 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
     const gained = impact.traffic.links.filter((l: Json) => l.change > 0).reduce((s: number, l: Json) => s + l.change, 0);
     expect(gained).toBeGreaterThan(closedRow!.baseline_volume * 0.5);
     expect(impact.traffic.kpis.trips.delta).toBeCloseTo(0, 0);
+    // The edits' GeoJSON names what the closure targets, as the baseline has it (issue #12).
+    const geo = (await call('GET', `/api/scenarios/${s.id}/export?format=geojson`)).json;
+    const link = (await sql<{ name: string | null; lanes: number }>`SELECT name, lanes FROM road_links WHERE id = ${closedRow!.link_id}::bigint`.execute(twin.backend.db)).rows[0]!;
+    expect(geo.features.at(-1).properties).toMatchObject({ kind: 'edit_road', closed: true, target: { name: link.name, class: 'arterial', lanes: link.lanes } });
   });
 
   it('leaves the baseline unchanged', async () => {

@@ -1,5 +1,5 @@
 import { parseLength, toNumber } from '../expressions';
-import type { BuildingUse } from '../../db/schema';
+import { BUILDING_USE_FIELDS, mapBuildingUse } from '../../../common/building-uses';
 import type { SourceCrs } from '../crs';
 import type { Model3d } from '../source';
 import { accept, attributesOf, check, mapped, pick, reject, sourceIdOf, type Target, type TargetContext } from './target';
@@ -9,27 +9,13 @@ export const METRES_PER_LEVEL = 3;
 /** Height given to a building with neither height nor levels (metres), flagged in attributes. */
 export const DEFAULT_HEIGHT_M = 9;
 
-const USES: Record<string, BuildingUse> = {
-  residential: 'residential', apartments: 'residential', house: 'residential', detached: 'residential',
-  semidetached_house: 'residential', terrace: 'residential', dormitory: 'residential', bungalow: 'residential',
-  office: 'office', commercial: 'office',
-  retail: 'retail', supermarket: 'retail', shop: 'retail', kiosk: 'retail', mall: 'retail',
-  industrial: 'industrial', warehouse: 'industrial', factory: 'industrial', manufacture: 'industrial',
-  civic: 'civic', public: 'civic', government: 'civic', school: 'civic', university: 'civic', college: 'civic',
-  hospital: 'civic', church: 'civic', cathedral: 'civic', mosque: 'civic', synagogue: 'civic', temple: 'civic',
-  train_station: 'civic', transportation: 'civic', museum: 'civic', fire_station: 'civic', library: 'civic',
-  mixed: 'mixed', mixed_use: 'mixed',
-};
-
-export function buildingUse(v: unknown): BuildingUse {
-  return (typeof v === 'string' && Object.hasOwn(USES, v.toLowerCase()) ? USES[v.toLowerCase()] : undefined) ?? 'other';
-}
-
 /**
  * Buildings: polygons with height_m (from `height`/`height_m`, else levels × 3 m, else 9 m),
  * levels, min_height_m, use, name, year_built. OSM tags are understood without a mapping.
  */
 export function buildingsTarget(ctx: TargetContext): Target {
+  /** Use values the table does not know (they become `other`), with how often each came. */
+  const unmapped = new Map<string, number>();
   return {
     feature(f, idx, crs) {
       if (f.group && f.group !== 'building') return false;
@@ -59,13 +45,15 @@ export function buildingsTarget(ctx: TargetContext): Target {
       const minHeight = toNumber(m('min_height_m') ?? (solid && solid.base - solid.ground > 0.1 ? solid.base - solid.ground : undefined)
         ?? parseLength(pick(p, 'min_height', 'min_height_m')) ?? (minLevel !== null ? minLevel * METRES_PER_LEVEL : null));
       const year = toNumber(m('year_built') ?? parseInt(String(pick(p, 'year_built', 'start_date', 'year', 'yearOfConstruction') ?? ''), 10));
-      const use = m('use') ?? pick(p, 'building:use', 'use', 'building', 'usage', 'function');
+      const use = m('use') ?? pick(p, ...BUILDING_USE_FIELDS);
+      const mappedUse = mapBuildingUse(use);
+      if (!mappedUse.known && unmapped.size < 200) unmapped.set(String(use), (unmapped.get(String(use)) ?? 0) + 1);
       const name = m('name') ?? pick(p, 'name');
       accept(ctx, 'f', idx, sid, c.geom, {
         height_m: h,
         levels: levels === null ? null : Math.round(levels),
         min_height_m: minHeight !== null && minHeight >= 0 && minHeight < h ? minHeight : null,
-        use: buildingUse(use),
+        use: mappedUse.use,
         name: name === null ? null : String(name).slice(0, 500),
         year_built: year !== null && year >= 1000 && year <= 2100 ? Math.round(year) : null,
         attributes: { ...attributesOf(p), ...(heightSource !== 'source' ? { height_source: heightSource } : {}) },
@@ -74,7 +62,9 @@ export function buildingsTarget(ctx: TargetContext): Target {
       return true;
     },
     finish() {},
-    summary: () => ({}),
+    summary: () => ({
+      unmapped: [...unmapped].sort((a, b) => b[1] - a[1]).map(([value, count]) => ({ field: 'use', value, count, mapped_to: 'other' })),
+    }),
   };
 }
 

@@ -1,5 +1,5 @@
-import type { ApiErrorBody, ImportJob, ImportJobResponse, ImportPreview, ImportReport } from '../../../common/api-types';
-import { session } from './session.svelte';
+import type { ImportJob, ImportJobResponse, ImportPreview, ImportReport } from '../../../common/api-types';
+import { api } from './api';
 
 /** The fields each twin layer takes from `--map` (see the import docs); custom layers take any. */
 export const TARGET_FIELDS: Record<string, string[]> = {
@@ -13,16 +13,8 @@ export const TWIN_LAYERS = Object.keys(TARGET_FIELDS);
 /** How much of a big text file the preview uploads. */
 const PREVIEW_BYTES = 8 * 1024 * 1024;
 
-async function postForm<T>(path: string, form: FormData): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, { method: 'POST', body: form, headers: { Accept: 'application/json', ...session.headers() } });
-  } catch {
-    throw new Error('The twin server cannot be reached.');
-  }
-  const body = (await res.json().catch(() => ({}))) as Partial<ApiErrorBody> & T;
-  if (!res.ok) throw new Error(body.error?.message ?? `${res.status} ${res.statusText}`);
-  return body;
+function postForm<T>(path: string, form: FormData): Promise<T> {
+  return api.json<T>('POST', path, { form });
 }
 
 /**
@@ -156,8 +148,7 @@ export class ImportWizard {
   async #loadReport(): Promise<void> {
     if (!this.reportUrl) return;
     try {
-      const res = await fetch(this.reportUrl);
-      if (res.ok) this.report = (await res.json()) as ImportReport;
+      this.report = await api.get<ImportReport>(this.reportUrl);
     } catch {
       // The summary is already shown; the report stays downloadable from its link.
     }

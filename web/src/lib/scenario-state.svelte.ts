@@ -8,8 +8,7 @@ import type {
   ScenarioShare,
   ScenarioWithEdits,
 } from '../../../common/scenario-types';
-import { ApiRequestError, getJson } from './api';
-import { session } from './session.svelte';
+import { api, getJson } from './api';
 
 /** One undoable step: what to send to do it again, and what to send to undo it. */
 interface Step {
@@ -18,33 +17,9 @@ interface Step {
   undo: () => Promise<void>;
 }
 
-async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: {
-        Accept: 'application/json',
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        // The session's CSRF token (issue #9): every change is an unsafe request.
-        ...session.headers(),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiRequestError(0, 'The twin server cannot be reached.');
-  }
-  if (!res.ok) {
-    let message = `${res.status} ${res.statusText}`.trim();
-    try {
-      const b = (await res.json()) as { error?: { message?: string } };
-      if (b.error?.message) message = b.error.message;
-    } catch {
-      // keep the status line
-    }
-    throw new ApiRequestError(res.status, message);
-  }
-  return (res.status === 204 ? null : await res.json()) as T;
+/** Unsafe requests go through the one API client (CSRF token, errors). */
+function send<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return api.json<T>(method, path, { body });
 }
 
 /** The edit as the API takes it back (without id, seq and timestamps). */
@@ -64,6 +39,8 @@ export class ScenarioState {
   impactLoading = $state(false);
   /** While the impact is computed in the server's queue: queued (with its place) or running (with its phase). */
   impactStatus = $state.raw<ImpactPending | null>(null);
+  /** The open scenario's edits as GeoJSON with what each targets (the changes layer, names, zoom-to). */
+  changes = $state.raw<GeoJSON.FeatureCollection | null>(null);
   busy = $state(false);
   error = $state<string | null>(null);
   #undo = $state.raw<Step[]>([]);
@@ -103,6 +80,7 @@ export class ScenarioState {
     this.#undo = [];
     this.#redo = [];
     this.impact = null;
+    this.changes = null;
     if (!id) {
       this.current = null;
       return Promise.resolve();
@@ -115,6 +93,21 @@ export class ScenarioState {
   async #reload(id: string): Promise<void> {
     this.current = await getJson<ScenarioWithEdits>(`/api/scenarios/${id}`);
     void this.refreshImpact();
+    void this.#loadChanges(this.current);
+  }
+
+  async #loadChanges(s: ScenarioWithEdits): Promise<void> {
+    try {
+      const fc = await getJson<GeoJSON.FeatureCollection>(`/api/scenarios/${s.id}/export?format=geojson&v=${s.version}`);
+      if (this.current?.id === s.id && this.current.version === s.version) this.changes = fc;
+    } catch {
+      // The list still names each edit by its kind; the map just lacks the drawing.
+    }
+  }
+
+  /** The changes-layer feature of an edit (its geometry and baseline target). */
+  changeOf(editId: string): GeoJSON.Feature | null {
+    return this.changes?.features.find((f) => f.properties?.edit_id === editId) ?? null;
   }
 
   create(name: string): Promise<void> {
@@ -204,6 +197,23 @@ export class ScenarioState {
     return this.#do(step);
   }
 
+  /** Replaces an edit with a changed one (floors, use, footprint…); undo puts the old one back. */
+  replaceEdit(edit: ScenarioEdit, input: ScenarioEditInput, label = `change ${edit.kind.replace('_', ' ')}`): Promise<void> {
+    const s = this.current;
+    if (!s) return Promise.resolve();
+    const before = inputOf(edit);
+    const step: Step = {
+      label,
+      redo: async () => {
+        await send<EditResponse>('PUT', `/api/scenarios/${s.id}/edits/${edit.id}`, input);
+      },
+      undo: async () => {
+        await send<EditResponse>('PUT', `/api/scenarios/${s.id}/edits/${edit.id}`, before);
+      },
+    };
+    return this.#do(step);
+  }
+
   /** Removes an edit (undo adds it back, at the end). */
   removeEdit(edit: ScenarioEdit): Promise<void> {
     const s = this.current;
@@ -264,7 +274,8 @@ export class ScenarioState {
     this.impactLoading = true;
     try {
       for (let attempt = 0; request === this.#impactRequest; attempt++) {
-        const res = await fetch(`/api/scenarios/${s.id}/impact?wait=${attempt === 0 ? 2 : 10}`, { headers: { Accept: 'application/json' } });
+        // 202: queued or running; 503 with a status: the job failed or the queue is full.
+        const res = await api.request('GET', `/api/scenarios/${s.id}/impact?wait=${attempt === 0 ? 2 : 10}`, { accept: [202, 503], retries: 1 });
         const body = (await res.json().catch(() => null)) as (ScenarioImpact | ImpactPending | { error?: { message?: string } }) | null;
         if (request !== this.#impactRequest) return;
         if (res.status === 200) {
@@ -276,14 +287,14 @@ export class ScenarioState {
           this.impactStatus = body as ImpactPending;
           continue;
         }
-        const message = (body as { error?: { message?: string } } | null)?.error?.message ?? `${res.status} ${res.statusText}`;
-        this.impactStatus = res.status === 503 && body && 'status' in body ? (body as ImpactPending) : null;
-        // The queue is full: try again after the server's Retry-After.
-        if (res.status === 503 && !(body && 'status' in body)) {
-          await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('Retry-After') ?? 5)));
-          continue;
+        const pending = body && 'status' in body ? (body as ImpactPending) : null;
+        this.impactStatus = pending;
+        if (pending) {
+          this.error = pending.error?.message ?? 'The impact could not be computed.';
+          return;
         }
-        throw new ApiRequestError(res.status, message);
+        // The queue is full: try again after the server's Retry-After.
+        await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('Retry-After') ?? 5)));
       }
     } catch (error) {
       if (request === this.#impactRequest) this.error = error instanceof Error ? error.message : String(error);

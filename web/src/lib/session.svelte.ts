@@ -1,4 +1,5 @@
 import type { Role, SessionResponse } from '../../../common/api-types';
+import { api, ApiRequestError } from './api';
 
 const ORDER: Role[] = ['public', 'planner', 'gis', 'admin'];
 
@@ -13,7 +14,6 @@ export class Session {
   loaded = $state(false);
   error = $state<string | null>(null);
   busy = $state(false);
-  #csrf: string | null = null;
 
   /** The role of the page's user; `public` when nobody is signed in. */
   get role(): Role {
@@ -27,16 +27,14 @@ export class Session {
 
   /** Headers for an unsafe request made with the session cookie. */
   headers(): Record<string, string> {
-    return this.#csrf ? { 'X-CSRF-Token': this.#csrf } : {};
+    return api.authHeaders();
   }
 
   async load(): Promise<void> {
     try {
-      const res = await fetch('/api/session', { headers: { Accept: 'application/json' } });
-      if (!res.ok) throw new Error(`${res.status}`);
-      const body = (await res.json()) as SessionResponse;
+      const body = await api.get<SessionResponse>('/api/session');
       this.user = body.user;
-      this.#csrf = body.csrf;
+      api.setCsrf(body.csrf);
       this.oidc = body.oidc ?? false;
     } catch {
       this.user = null;
@@ -49,23 +47,19 @@ export class Session {
     this.busy = true;
     this.error = null;
     try {
-      const res = await fetch('/api/session', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ username, password }),
-      });
-      if (res.status === 401) throw new Error('Wrong user name or password.');
-      if (!res.ok) throw new Error(`Sign-in failed (${res.status}).`);
+      await api.post('/api/session', { username, password });
       location.reload();
     } catch (error) {
-      this.error = error instanceof TypeError ? 'The twin server cannot be reached.' : (error as Error).message;
+      const status = error instanceof ApiRequestError ? error.status : -1;
+      this.error =
+        status === 401 ? 'Wrong user name or password.' : status === 0 ? 'The twin server cannot be reached.' : `Sign-in failed (${status}).`;
       this.busy = false;
     }
   }
 
   async signOut(): Promise<void> {
     this.busy = true;
-    await fetch('/api/session', { method: 'DELETE', headers: this.headers() }).catch(() => undefined);
+    await api.delete('/api/session').catch(() => undefined);
     location.reload();
   }
 }

@@ -64,4 +64,20 @@ describe('url hash', () => {
     expect(parseHash(hash, LAYERS).find).toBe('street:Saint-Jacques & Co');
     expect(parseHash('#find=nokind', LAYERS).find).toBeUndefined();
   });
+
+  it('keeps the open scenario and its swipe compare, and drops a malformed scenario id', () => {
+    const id = '0b5c3a8e-4d1f-4c7a-9e2b-7f6d5c4b3a21';
+    const hash = formatHash({ camera: { center: [5.1, 52.1], zoom: 15, bearing: 0, pitch: 0 }, layers: ['roads'], scenario: id, compare: 'swipe' });
+    expect(hash).toMatch(new RegExp(`&scenario=${id}&compare=swipe$`));
+    expect(parseHash(hash, LAYERS)).toMatchObject({ scenario: id, compare: 'swipe' });
+    expect(parseHash('#scenario=1;DROP&compare=swipe', LAYERS)).toEqual({});
+    // Swipe without a scenario means nothing.
+    expect(parseHash('#compare=swipe', LAYERS)).toEqual({});
+  });
+
+  it('keeps a story and its step, and ignores a story with characters outside base64url', () => {
+    expect(parseHash('#story=eyJ2Ijo-_x&step=3', LAYERS)).toEqual({ story: 'eyJ2Ijo-_x', step: 3 });
+    expect(parseHash('#story=abc&step=0', LAYERS)).toEqual({ story: 'abc', step: 1 });
+    expect(parseHash('#story=a%20b', LAYERS)).toEqual({});
+  });
 });

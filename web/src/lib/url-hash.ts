@@ -1,5 +1,6 @@
 /**
- * The shareable part of the URL: `#map=zoom/lat/lon/bearing/pitch&layers=a,b&view=2d`.
+ * The shareable part of the URL:
+ * `#map=zoom/lat/lon/bearing/pitch&layers=a,b&view=2d&scenario=<id>&compare=swipe&story=…`.
  * The `map=` order is MapLibre's own `hash` format, so links from either tool open alike.
  */
 
@@ -21,7 +22,18 @@ export interface ShareState {
   view?: '2d' | '3d';
   /** What search found (`street:King Boulevard`), issue #12 item 3. */
   find?: string;
+  /** The open scenario's id (issue #12 item 1); opened again subject to the reader's access. */
+  scenario?: string;
+  /** The compare view shown with the scenario. */
+  compare?: 'swipe';
+  /** A story (presentation) encoded by `encodeStory`, and the step shown (1-based). */
+  story?: string;
+  step?: number;
 }
+
+const SCENARIO_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A story in the URL stays well under what browsers and servers keep of a URL. */
+export const MAX_STORY_CHARS = 6000;
 
 export const MAX_PITCH = 70;
 
@@ -51,6 +63,9 @@ export function formatHash(state: Required<Pick<ShareState, 'camera' | 'layers'>
   const parts = [`map=${map}`, `layers=${state.layers.join(',')}`];
   if (state.view === '2d') parts.push('view=2d');
   if (state.find) parts.push(`find=${encodeURIComponent(state.find)}`);
+  if (state.scenario) parts.push(`scenario=${state.scenario}`);
+  if (state.scenario && state.compare) parts.push(`compare=${state.compare}`);
+  if (state.story) parts.push(`story=${state.story}`, `step=${state.step ?? 1}`);
   return `#${parts.join('&')}`;
 }
 
@@ -88,5 +103,14 @@ export function parseHash(hash: string, knownLayers: readonly string[]): ShareSt
   if (view === '2d' || view === '3d') out.view = view;
   const find = params.get('find');
   if (find && find.length <= 200 && find.includes(':')) out.find = find;
+  const scenario = params.get('scenario');
+  if (scenario && SCENARIO_ID.test(scenario)) out.scenario = scenario.toLowerCase();
+  if (out.scenario && params.get('compare') === 'swipe') out.compare = 'swipe';
+  const story = params.get('story');
+  if (story && story.length <= MAX_STORY_CHARS && /^[A-Za-z0-9_-]+$/.test(story)) {
+    out.story = story;
+    const step = Number(params.get('step'));
+    out.step = Number.isInteger(step) && step >= 1 ? step : 1;
+  }
   return out;
 }

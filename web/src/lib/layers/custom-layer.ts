@@ -1,18 +1,44 @@
 import { MVTLayer } from '@deck.gl/geo-layers';
+import type { RGB } from '../color-ramps';
 import { tileLayerProps, type TileLayerOptions } from './tile-options';
 
-/** The one colour of imported layers (issue #6): they carry no styling of their own. */
+/** The one colour of imported layers (issue #6) when they are not coloured by a field. */
 export const CUSTOM_COLOR: [number, number, number] = [228, 87, 46];
 
-/** A custom layer created by an import: points, lines or polygons in one colour. */
-export function customLayer(name: string, o: TileLayerOptions) {
+export interface CustomStyle {
+  /** Colour by this property: `colorOf` maps its value (undefined: the single colour). */
+  field: string | null;
+  colorOf: (value: unknown) => RGB;
+  /** Bumped when the colours change (the legend grew), so deck.gl recolours. */
+  version: number;
+  /** Features of the tiles in view, for the legend. */
+  onFeatures: (features: { properties?: Record<string, unknown> }[]) => void;
+}
+
+type F = { properties?: Record<string, unknown> };
+
+/**
+ * A custom layer created by an import: points, lines or polygons in one colour, or coloured by
+ * a chosen field (issue #12 item 6). GeoJSON tiles (not binary), so the features in view can be
+ * read for the legend.
+ */
+export function customLayer(name: string, o: TileLayerOptions, style?: CustomStyle) {
+  const color = (f: F): RGB => (style?.field ? style.colorOf(f.properties?.[style.field]) : CUSTOM_COLOR);
   return new MVTLayer({
     ...tileLayerProps(name, o),
-    getFillColor: [...CUSTOM_COLOR, 110],
-    getLineColor: [...CUSTOM_COLOR, 255],
+    binary: false,
+    getFillColor: (f: F) => [...color(f), 130] as [number, number, number, number],
+    getLineColor: (f: F) => [...color(f), 255] as [number, number, number, number],
     lineWidthUnits: 'pixels',
     getLineWidth: 2,
     pointRadiusUnits: 'pixels',
     getPointRadius: 5,
+    updateTriggers: { getFillColor: [style?.field, style?.version], getLineColor: [style?.field, style?.version] },
+    onViewportLoad: (tiles: { content?: unknown }[]) => {
+      if (!style) return;
+      // GeoJSON tiles: an array of features (or a table of them, by loaders.gl's shape).
+      const features = (c: unknown): F[] => (Array.isArray(c) ? c : Array.isArray((c as { features?: unknown })?.features) ? (c as { features: F[] }).features : []);
+      style.onFeatures(tiles.flatMap((t) => features(t.content)));
+    },
   });
 }
