@@ -163,6 +163,8 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
     jsonMaxString: limits.jsonMaxString,
     own: [
       { method: 'POST', path: /^\/api\/datasets(\/preview)?\/?$/ },
+      // Camera frames are images under their own streamed cap (TWIN_CAMERA_MAX_FRAME_KB, issue #17).
+      { method: 'POST', path: /^\/api\/cameras\/[^/]+\/frames\/?$/ },
       { method: 'POST', path: /^\/api\/ingest\/readings\/?$/, maxBytes: config.sensors.maxBatch * 512, anyType: true },
     ],
   });
