@@ -153,7 +153,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/home', homeRoutes({ db: backend.db, config, versions: tiles.versions }));
   mount('/api/layers', layerRoutes({ catalog: tiles.catalog, settings: layerSettings }));
   for (const [path, sub] of sensorApps(sensors)) mount(path, sub);
-  mount('/api/cameras', cameraRoutes({ backend, config: config.cameras, maxFutureS: config.sensors.maxFutureS }));
+  mount('/api/cameras', cameraRoutes({ backend, config: config.cameras, maxFutureS: config.sensors.maxFutureS, bus: () => sensors.frames.bus }));
   const impacts = new ImpactService(backend.db, { ...config.impact, log });
   const exports = new ExportService({
     db: backend.db,
