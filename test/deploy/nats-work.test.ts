@@ -3,7 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_POSTGRES, openTestDatabase, type TestDatabase } from '../support/backends';
 import { startInstance, type Instance } from '../support/instance';
 import { HAS_NATS, startNats, type NatsServer } from '../support/nats';
-import { AUTH, demoSensor, SseReader, TEST_KEY } from '../sensors/helpers';
+import { AUTH, demoSensor, eventually, SseReader, TEST_KEY } from '../sensors/helpers';
+import { tokenHeaders } from '../support/auth';
+import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A square footprint of `side` ground metres centred on (lon, lat), WGS84. */
+function square(lon: number, lat: number, side: number) {
+  const dLat = side / 2 / 111_320;
+  const dLon = side / 2 / (111_320 * Math.cos((lat * Math.PI) / 180));
+  return { type: 'Polygon', coordinates: [[[lon - dLon, lat - dLat], [lon + dLon, lat - dLat], [lon + dLon, lat + dLat], [lon - dLon, lat + dLat], [lon - dLon, lat - dLat]]] };
+}
 
 /** Ports of this suite (issue #16): our own NATS 7722 with its MQTT listener 7783, twins 7711-7712. */
 const NATS_PORT = 7722;
@@ -73,6 +84,73 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       await live.close();
       sub.unsubscribe();
       await unlisten();
+    });
+
+    it('runs an impact requested through one instance on a worker of either, redelivers it when that instance is killed mid-computation, and serves the result through both', async () => {
+      const auth = await tokenHeaders(database.backend.db, 'nats-planner', 'planner');
+      const call = async (i: number, method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${instances[i]!.url}${path}`, {
+          method,
+          headers: body === undefined ? auth : { ...auth, 'Content-Type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return { status: res.status, headers: res.headers, json: (await res.json()) as Json };
+      };
+      const [lon, lat] = DEFAULT_DEMO_CENTER;
+      const { json: scenario } = await call(0, 'POST', '/api/scenarios', { name: 'queued tower' });
+      const edit = await call(0, 'POST', `/api/scenarios/${scenario.id}/edits`, { kind: 'add_building', geometry: square(lon + 0.003, lat - 0.005, 20), floors: 14, use: 'residential' });
+      expect(edit.status).toBe(201);
+      const path = `/api/scenarios/${scenario.id}/impact`;
+
+      // Asked through A, then through B: one job on the shared queue (coalesced), seen by both.
+      const viaA = await call(0, 'GET', path);
+      expect(viaA.status).toBe(202);
+      expect(viaA.json.status).toMatch(/queued|running/);
+      const viaB = await call(1, 'GET', path);
+      expect(viaB.status).toBe(202);
+      expect(viaB.json.queued_at).toBe(viaA.json.queued_at);
+
+      // The job's state in the shared status bucket names the worker that took it.
+      const kv = await nc.jetstream().views.kv('twin_impact_jobs');
+      const running = async () => {
+        for await (const k of await kv.keys()) {
+          const e = await kv.get(k);
+          if (!e || e.operation !== 'PUT') continue;
+          const v = JSON.parse(new TextDecoder().decode(e.value)) as Json;
+          if (v.state === 'running' && v.queued_at === viaA.json.queued_at) return v;
+        }
+        return null;
+      };
+      let taken: Json | null = null;
+      await eventually(async () => (taken = await running()) !== null, 'a worker took the job', 30_000);
+      const victim = instances.findIndex((i) => taken!.worker.endsWith(`:${i.child.pid}`));
+      expect(victim).toBeGreaterThanOrEqual(0);
+      const survivor = 1 - victim;
+      // Both instances tell the same, truthful status.
+      for (const i of [0, 1]) expect((await call(i, 'GET', path)).json).toMatchObject({ status: 'running', queued_at: viaA.json.queued_at });
+
+      await instances[victim]!.crash(); // kill -9 mid-computation: the job is not acknowledged
+      expect((await call(survivor, 'GET', path)).json.status).toMatch(/running|queued/);
+      let done: { status: number; json: Json } | undefined;
+      await eventually(async () => (done = await call(survivor, 'GET', `${path}?wait=10`)).status === 200, 'the impact finished by the survivor', 150_000);
+      expect(done!.json.status).toBe('done');
+      const finishedBy = JSON.parse(new TextDecoder().decode((await (async () => {
+        for await (const k of await kv.keys()) {
+          const e = await kv.get(k);
+          if (e?.operation === 'PUT' && (JSON.parse(new TextDecoder().decode(e.value)) as Json).queued_at === viaA.json.queued_at) return e;
+        }
+        throw new Error('no status of the job');
+      })()).value)) as Json;
+      expect(finishedBy).toMatchObject({ state: 'done', worker: expect.stringMatching(new RegExp(`:${instances[survivor]!.child.pid}$`)) });
+
+      // The result is in the database: the restarted instance serves it as well, from the cache.
+      instances[victim] = await startInstance(PORTS[victim]!, env());
+      for (const i of [0, 1]) {
+        const r = await call(i, 'GET', path);
+        expect(r.status).toBe(200);
+        expect(r.headers.get('X-Impact-Cache')).toBe('hit');
+        expect(r.json.computed_at).toBe(done!.json.computed_at);
+      }
     });
   },
 );
