@@ -34,6 +34,9 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       TWIN_INGEST_KEYS: TEST_KEY,
       TWIN_MQTT: 'off',
       TWIN_SIMULATOR: 'off',
+      // One job waiting across both instances at most (each has one worker).
+      TWIN_IMPACT_QUEUE: '1',
+      TWIN_IMPACT_WORKERS: '1',
       ...extra,
     });
 
@@ -86,21 +89,28 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       await unlisten();
     });
 
-    it('runs an impact requested through one instance on a worker of either, redelivers it when that instance is killed mid-computation, and serves the result through both', async () => {
-      const auth = await tokenHeaders(database.backend.db, 'nats-planner', 'planner');
-      const call = async (i: number, method: string, path: string, body?: unknown) => {
-        const res = await fetch(`${instances[i]!.url}${path}`, {
-          method,
-          headers: body === undefined ? auth : { ...auth, 'Content-Type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return { status: res.status, headers: res.headers, json: (await res.json()) as Json };
-      };
+    let auth: Record<string, string> | undefined;
+    /** A request as a planner through instance `i`. */
+    const call = async (i: number, method: string, path: string, body?: unknown) => {
+      auth ??= await tokenHeaders(database.backend.db, 'nats-planner', 'planner');
+      const res = await fetch(`${instances[i]!.url}${path}`, {
+        method,
+        headers: body === undefined ? auth : { ...auth, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, headers: res.headers, json: (await res.json()) as Json };
+    };
+    /** A scenario with one tower near the demo centre (`k` makes each one different). */
+    const tower = async (k: number) => {
       const [lon, lat] = DEFAULT_DEMO_CENTER;
-      const { json: scenario } = await call(0, 'POST', '/api/scenarios', { name: 'queued tower' });
-      const edit = await call(0, 'POST', `/api/scenarios/${scenario.id}/edits`, { kind: 'add_building', geometry: square(lon + 0.003, lat - 0.005, 20), floors: 14, use: 'residential' });
+      const { json: scenario } = await call(0, 'POST', '/api/scenarios', { name: `queued tower ${k}` });
+      const edit = await call(0, 'POST', `/api/scenarios/${scenario.id}/edits`, { kind: 'add_building', geometry: square(lon + 0.003 + 0.001 * k, lat - 0.005, 20), floors: 14 + k, use: 'residential' });
       expect(edit.status).toBe(201);
-      const path = `/api/scenarios/${scenario.id}/impact`;
+      return `/api/scenarios/${scenario.id}/impact`;
+    };
+
+    it('runs an impact requested through one instance on a worker of either, redelivers it when that instance is killed mid-computation, and serves the result through both', async () => {
+      const path = await tower(0);
 
       // Asked through A, then through B: one job on the shared queue (coalesced), seen by both.
       const viaA = await call(0, 'GET', path);
@@ -150,6 +160,27 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
         expect(r.status).toBe(200);
         expect(r.headers.get('X-Impact-Cache')).toBe('hit');
         expect(r.json.computed_at).toBe(done!.json.computed_at);
+      }
+    });
+
+    it('refuses a job past the shared queue with 503 + Retry-After, and computes the ones it took', async () => {
+      const paths = [await tower(1), await tower(2), await tower(3), await tower(4)];
+      const answers: { status: number; headers: Headers; json: Json }[] = [];
+      // Through alternating instances: the queue is one, across both.
+      for (const [k, p] of paths.entries()) answers.push(await call(k % 2, 'GET', p));
+      expect(answers[0]!.status).toBe(202);
+      // Two workers in all and one job waiting at most: the fourth job cannot have been taken.
+      const refused = answers.filter((a) => a.status === 503);
+      expect(refused.length).toBeGreaterThanOrEqual(1);
+      for (const r of refused) {
+        expect(r.headers.get('Retry-After')).toBeTruthy();
+        expect(r.json.error.code).toBe('unavailable');
+      }
+      const queued = answers.find((a) => a.status === 202 && a.json.status === 'queued');
+      if (queued) expect(queued.json.position).toBe(0);
+      // Once there is room, every one is computed (a refused one asked again).
+      for (const [k, p] of paths.entries()) {
+        await eventually(async () => (await call((k + 1) % 2, 'GET', `${p}?wait=10`)).status === 200, `impact ${k}`, 150_000);
       }
     });
   },
