@@ -6,6 +6,8 @@ import { HAS_NATS, startNats, type NatsServer } from '../support/nats';
 import { AUTH, demoSensor, eventually, SseReader, TEST_KEY } from '../sensors/helpers';
 import { tokenHeaders } from '../support/auth';
 import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
+import { JPEG, registerCamera } from '../cameras/support';
+import type { TestTwin } from '../support/twin';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -85,6 +87,36 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       await live.until(() => live.updates.some((u) => u.sensor === sensor.id && u.value === 18), 'the second reading on B');
       expect(live.updates.filter((u) => u.sensor === sensor.id).length).toBe(before + 1);
       await live.close();
+      sub.unsubscribe();
+      await unlisten();
+    });
+
+    it('carries a camera frame stored through A to a staff live client of B over twin.live.frames', async () => {
+      // registerCamera talks to a twin: here, instance A over HTTP.
+      const viaA = {
+        app: { request: (path: string, init?: RequestInit) => fetch(`${instances[0]!.url}${path}`, init) },
+        as: (role: 'gis' | 'planner') => tokenHeaders(database.backend.db, `nats-${role}`, role),
+        backend: database.backend,
+      } as unknown as TestTwin;
+      const cam = await registerCamera(viaA, 'nats-cam-1');
+      const onNats: string[] = [];
+      const sub = nc.subscribe('twin.live.frames', { callback: (_e, m) => onNats.push(new TextDecoder().decode(m.data)) });
+      const notified: string[] = [];
+      const unlisten = await database.backend.listen('twin_camera_frames', (p) => notified.push(p));
+      const staff = new SseReader(await fetch(`${instances[1]!.url}/api/live?kind=camera`, { headers: await tokenHeaders(database.backend.db, 'nats-planner', 'planner') }));
+      await staff.ready();
+      const ts = new Date(Date.now() - 5000).toISOString();
+      const res = await fetch(`${instances[0]!.url}/api/cameras/${cam.id}/frames?ts=${ts}`, {
+        method: 'POST',
+        headers: { ...AUTH, 'Content-Type': 'image/jpeg' },
+        body: JPEG as Uint8Array<ArrayBuffer>,
+      });
+      expect(res.status).toBe(201);
+      await staff.until(() => staff.frames.some((f) => f.ts === ts), 'the frame notice on B');
+      expect(staff.frames.find((f) => f.ts === ts)).toEqual({ camera: cam.id, ts, url: `/api/cameras/${cam.id}/frames/${ts}` });
+      expect(onNats.some((p) => (JSON.parse(p) as { c: string }).c === cam.id)).toBe(true);
+      expect(notified).toEqual([]);
+      await staff.close();
       sub.unsubscribe();
       await unlisten();
     });
