@@ -27,6 +27,8 @@ export const IMPACT_STATUS_BUCKET = 'twin_impact_jobs';
 export const IMPACT_ACK_WAIT_MS = 15_000;
 /** The worker tells JetStream it is still at it this often, and publishes its phase. */
 const HEARTBEAT_MS = 3_000;
+/** A running job whose worker has not beaten for this long is told as queued (it is going back). */
+const STALE_MS = 4 * HEARTBEAT_MS;
 /** Deliveries of one job at most (a job that kills its worker each time stops here). */
 const MAX_DELIVERIES = 4;
 /** A failed job's status stays visible this long before a new request tries again. */
@@ -55,6 +57,8 @@ export interface SharedJobStatus {
   worker: string | null;
   /** The job's message in the stream. */
   seq: number | null;
+  /** The running worker's last heartbeat. */
+  beat_at?: string | null;
 }
 
 export interface ImpactQueueOptions {
@@ -167,6 +171,10 @@ export class ImpactQueue {
     const key = statusKey(job.jobKey);
     const current = await this.status(job.jobKey);
     const s = current?.status;
+    if (s?.state === 'running' && s.beat_at && Date.now() - Date.parse(s.beat_at) > STALE_MS) {
+      // Its worker stopped beating (the instance died): JetStream hands the job to another.
+      return { ...s, state: 'queued', phase: null, started_at: null, worker: null };
+    }
     if (s && (s.state === 'queued' || s.state === 'running')) return s;
     if (s?.state === 'failed' && Date.now() - Date.parse(s.finished_at ?? s.queued_at) < FAILED_RETENTION_MS) return s;
     if ((await this.waiting()) >= limit) {
@@ -219,6 +227,7 @@ export class ImpactQueue {
     const key = statusKey(job.jobKey);
     const status: SharedJobStatus = {
       state: 'running', phase: null, queued_at: job.queuedAt, started_at: new Date().toISOString(), finished_at: null, error: null, worker: this.worker, seq: m.seq,
+      beat_at: new Date().toISOString(),
     };
     const put = () => this.#kv.put(key, encode(status)).catch((error: unknown) => this.#options.log?.warn({ err: error }, 'impacts: status not published'));
     const finish = async (state: 'done' | 'failed', error: SharedJobStatus['error'] = null) => {
@@ -235,10 +244,9 @@ export class ImpactQueue {
     let phase: string | null = null;
     const beat = setInterval(() => {
       m.working();
-      if (phase !== status.phase) {
-        status.phase = phase;
-        void put();
-      }
+      status.phase = phase;
+      status.beat_at = new Date().toISOString();
+      void put();
     }, HEARTBEAT_MS);
     try {
       await this.#options.run(job, (p) => (phase = p));

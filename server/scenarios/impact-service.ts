@@ -152,7 +152,7 @@ export class ImpactService {
       await sleep(Math.min(250, deadline - Date.now()));
       const result = await this.#stored(f);
       if (result) return { status: 'done', result, cached: false };
-      st = (await this.#queue!.status(f.jobKey))?.status ?? st;
+      st = await this.#request(f);
     }
     return {
       status: st.state === 'done' ? 'running' : st.state,
