@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from 'nats';
+import { connect, type KV, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_POSTGRES, openTestDatabase, type TestDatabase } from '../support/backends';
 import { startInstance, type Instance } from '../support/instance';
@@ -10,6 +10,13 @@ import { JPEG, registerCamera } from '../cameras/support';
 import type { TestTwin } from '../support/twin';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Every key of a KV bucket (read to the end first: a lookup while iterating ends the listing early). */
+async function allKeys(kv: KV): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const k of await kv.keys()) keys.push(k);
+  return keys;
+}
 
 /** A square footprint of `side` ground metres centred on (lon, lat), WGS84. */
 function square(lon: number, lat: number, side: number) {
@@ -60,6 +67,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       const sensor = await demoSensor(database.backend.db, 'traffic_speed', 3);
       const onNats: string[] = [];
       const sub = nc.subscribe('twin.live.readings', { callback: (_e, m) => onNats.push(new TextDecoder().decode(m.data)) });
+      await nc.flush(); // the subscription is on the server before anything is sent
       const notified: string[] = [];
       const unlisten = await database.backend.listen('twin_readings', (p) => notified.push(p));
       const live = new SseReader(await fetch(`${instances[1]!.url}/api/live?kind=traffic_speed`));
@@ -75,7 +83,11 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       const update = live.updates.find((u) => u.sensor === sensor.id)!;
       expect(update).toMatchObject({ value: 17.5, ts: new Date(ts).toISOString() });
       // It travelled over NATS, and PostgreSQL carried no notification of it.
-      expect(onNats.some((p) => (JSON.parse(p) as [number | string, number, number][]).some(([id]) => String(id) === sensor.id))).toBe(true);
+      await eventually(
+        async () => onNats.some((p) => (JSON.parse(p) as [number | string, number, number][]).some(([id]) => String(id) === sensor.id)),
+        'the reading on twin.live.readings',
+        10_000,
+      );
       expect(notified.filter((p) => p.includes(`[${sensor.id},`))).toEqual([]);
       // A repeated reading is not new: it is not sent to live clients again.
       const before = live.updates.filter((u) => u.sensor === sensor.id).length;
@@ -101,6 +113,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       const cam = await registerCamera(viaA, 'nats-cam-1');
       const onNats: string[] = [];
       const sub = nc.subscribe('twin.live.frames', { callback: (_e, m) => onNats.push(new TextDecoder().decode(m.data)) });
+      await nc.flush();
       const notified: string[] = [];
       const unlisten = await database.backend.listen('twin_camera_frames', (p) => notified.push(p));
       const staff = new SseReader(await fetch(`${instances[1]!.url}/api/live?kind=camera`, { headers: await tokenHeaders(database.backend.db, 'nats-planner', 'planner') }));
@@ -114,7 +127,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       expect(res.status).toBe(201);
       await staff.until(() => staff.frames.some((f) => f.ts === ts), 'the frame notice on B');
       expect(staff.frames.find((f) => f.ts === ts)).toEqual({ camera: cam.id, ts, url: `/api/cameras/${cam.id}/frames/${ts}` });
-      expect(onNats.some((p) => (JSON.parse(p) as { c: string }).c === cam.id)).toBe(true);
+      await eventually(async () => onNats.some((p) => String((JSON.parse(p) as { c: string | number }).c) === cam.id), 'the notice on twin.live.frames', 10_000);
       expect(notified).toEqual([]);
       await staff.close();
       sub.unsubscribe();
@@ -155,7 +168,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       // The job's state in the shared status bucket names the worker that took it.
       const kv = await nc.jetstream().views.kv('twin_impact_jobs');
       const running = async () => {
-        for await (const k of await kv.keys()) {
+        for (const k of await allKeys(kv)) {
           const e = await kv.get(k);
           if (!e || e.operation !== 'PUT') continue;
           const v = JSON.parse(new TextDecoder().decode(e.value)) as Json;
@@ -177,7 +190,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       await eventually(async () => (done = await call(survivor, 'GET', `${path}?wait=10`)).status === 200, 'the impact finished by the survivor', 150_000);
       expect(done!.json.status).toBe('done');
       const finishedBy = JSON.parse(new TextDecoder().decode((await (async () => {
-        for await (const k of await kv.keys()) {
+        for (const k of await allKeys(kv)) {
           const e = await kv.get(k);
           if (e?.operation === 'PUT' && (JSON.parse(new TextDecoder().decode(e.value)) as Json).queued_at === viaA.json.queued_at) return e;
         }
@@ -197,6 +210,12 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
 
     it('refuses a job past the shared queue with 503 + Retry-After, and computes the ones it took', async () => {
       const paths = [await tower(1), await tower(2), await tower(3), await tower(4)];
+      // Fresh instances: each worker builds its baseline first (seconds), so the first two jobs
+      // keep both workers busy while the next two are asked for.
+      for (const [k, port] of PORTS.entries()) {
+        await instances[k]!.stop();
+        instances[k] = await startInstance(port, env());
+      }
       const answers: { status: number; headers: Headers; json: Json }[] = [];
       // Through alternating instances: the queue is one, across both.
       for (const [k, p] of paths.entries()) answers.push(await call(k % 2, 'GET', p));
@@ -214,6 +233,16 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       for (const [k, p] of paths.entries()) {
         await eventually(async () => (await call((k + 1) % 2, 'GET', `${p}?wait=10`)).status === 200, `impact ${k}`, 150_000);
       }
+      // The jobs were taken by the workers of both instances.
+      const kv = await nc.jetstream().views.kv('twin_impact_jobs');
+      const workers = new Set<string>();
+      for (const key of await allKeys(kv)) {
+        const e = await kv.get(key);
+        if (e?.operation !== 'PUT') continue;
+        const v = JSON.parse(new TextDecoder().decode(e.value)) as Json;
+        if (v.state === 'done') workers.add(String(v.worker).split(':').pop()!);
+      }
+      expect([...workers].sort()).toEqual(expect.arrayContaining(instances.map((i) => String(i.child.pid))));
     });
   },
 );
