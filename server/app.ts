@@ -195,8 +195,10 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/home', homeRoutes({ db: backend.db, config, versions: tiles.versions }));
   mount('/api/layers', layerRoutes({ catalog: tiles.catalog, settings: layerSettings }));
   for (const [path, sub] of sensorApps(sensors)) mount(path, sub);
-  mount('/api/cameras', cameraRoutes({ backend, config: config.cameras, maxFutureS: config.sensors.maxFutureS }));
+  mount('/api/cameras', cameraRoutes({ backend, config: config.cameras, maxFutureS: config.sensors.maxFutureS, bus: () => sensors.frames.bus }));
   const impacts = new ImpactService(backend.db, { ...config.impact, log });
+  // Issue #16: with NATS_URL, impact jobs are a JetStream work queue shared by the instances.
+  if (config.sensors.natsUrl) await impacts.startQueue(config.sensors.natsUrl);
   const exports = new ExportService({
     db: backend.db,
     maxFeatures: config.imports.exportMaxFeatures,

@@ -1,3 +1,4 @@
+import type { LiveBus } from '../sensors/live-bus';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
@@ -18,6 +19,8 @@ export interface CameraRouteDeps {
   config: CameraConfig;
   /** Frames stamped further than this into the future are refused, seconds. */
   maxFutureS: number;
+  /** The live bus when NATS carries the fan-out (issue #16). */
+  bus?: () => LiveBus | undefined;
 }
 
 const UploadQuery = z.object({ ts: time.optional() });
@@ -60,7 +63,7 @@ function imageResponse(c: Context, camera: CameraRef, frame: StoredFrame, cacheC
  * /api/cameras/{id}/frames/{ts}` (one) and `PATCH /api/cameras/{id}` (admin: frames public or
  * not). Frames are staff-only unless an admin made the camera's frames public.
  */
-export function cameraRoutes({ backend, config, maxFutureS }: CameraRouteDeps) {
+export function cameraRoutes({ backend, config, maxFutureS, bus }: CameraRouteDeps) {
   const db = backend.db;
   const limits = { retentionH: config.retentionH, budgetBytes: config.budgetBytes };
   const tooLarge = () => {
@@ -104,7 +107,7 @@ export function cameraRoutes({ backend, config, maxFutureS }: CameraRouteDeps) {
       if (ts.getTime() < now - config.retentionH * 3600_000) {
         throw new ApiError(400, 'bad_request', `ts: older than the ${config.retentionH} h frames are kept (TWIN_CAMERA_RETENTION_H)`);
       }
-      const { stored } = await storeFrame(db, { cameraId: camera.id, ts, contentType: sniffed, image, framesPublic: camera.framesPublic }, limits).catch((error: unknown) => {
+      const { stored } = await storeFrame(db, { cameraId: camera.id, ts, contentType: sniffed, image, framesPublic: camera.framesPublic }, limits, bus?.()).catch((error: unknown) => {
         throw new ApiError(503, 'unavailable', 'the database is unavailable; the frame was not stored, retry shortly', { cause: error });
       });
       const url = frameUrl(camera.id, ts);

@@ -59,7 +59,7 @@ export async function startCameraRuntime(sensors: SensorService, config: CameraC
   sensors.adopt(retention);
   let simulator: CameraSimulator | undefined;
   if (o.simulator) {
-    simulator = new CameraSimulator({ db, log: sensors.log, periodS: config.simulatorFrameS, limits });
+    simulator = new CameraSimulator({ db, log: sensors.log, periodS: config.simulatorFrameS, limits, bus: () => sensors.frames.bus });
     simulator.start();
     sensors.adopt(simulator);
     sensors.log.info({ periodS: config.simulatorFrameS }, 'camera simulator: demo cameras send SIMULATED frames');

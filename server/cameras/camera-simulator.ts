@@ -1,3 +1,4 @@
+import type { LiveBus } from '../sensors/live-bus';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Logger } from '../log';
@@ -28,8 +29,11 @@ export class CameraSimulator {
   #timer: NodeJS.Timeout | undefined;
   #busy = false;
 
-  constructor(o: { db: Kysely<Database>; log: Logger; periodS: number; limits: FrameLimits }) {
+  readonly #bus: (() => LiveBus | undefined) | undefined;
+
+  constructor(o: { db: Kysely<Database>; log: Logger; periodS: number; limits: FrameLimits; bus?: () => LiveBus | undefined }) {
     this.#db = o.db;
+    this.#bus = o.bus;
     this.#log = o.log;
     this.#periodMs = o.periodS * 1000;
     this.#limits = o.limits;
@@ -62,7 +66,7 @@ export class CameraSimulator {
           at: ts,
           seed: Number(cam.id),
         });
-        const r = await storeFrame(this.#db, { cameraId: cam.id, ts, contentType: 'image/png', image, framesPublic: cam.frames_public }, this.#limits);
+        const r = await storeFrame(this.#db, { cameraId: cam.id, ts, contentType: 'image/png', image, framesPublic: cam.frames_public }, this.#limits, this.#bus?.());
         if (r.stored) stored++;
       }
       return stored;

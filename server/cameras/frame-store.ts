@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { FrameContentType, FrameMeta } from '../../common/camera-types';
 import { FRAMES_CHANNEL, frameUrl } from '../sensors/frame-feed';
+import type { LiveBus } from '../sensors/live-bus';
 
 /** How long and how much of a camera's frames are kept (`TWIN_CAMERA_RETENTION_H`, `TWIN_CAMERA_BUDGET_MB`). */
 export interface FrameLimits {
@@ -26,9 +27,10 @@ export interface NewFrame {
  * behind when a write fails halfway. A repeated (camera, time) keeps the first frame: `stored`
  * false.
  */
-export async function storeFrame(db: Kysely<Database>, f: NewFrame, limits: FrameLimits): Promise<{ stored: boolean }> {
+export async function storeFrame(db: Kysely<Database>, f: NewFrame, limits: FrameLimits, bus?: LiveBus): Promise<{ stored: boolean }> {
   const etag = createHash('sha256').update(f.image).digest('hex').slice(0, 32);
-  return db.transaction().execute(async (trx) => {
+  const payload = JSON.stringify({ c: f.cameraId, t: f.ts.getTime(), p: f.framesPublic });
+  const result = await db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('camera_frames')
       .values({
@@ -44,10 +46,12 @@ export async function storeFrame(db: Kysely<Database>, f: NewFrame, limits: Fram
       .executeTakeFirst();
     if (!inserted) return { stored: false };
     await pruneCamera(trx, f.cameraId, new Date(), limits);
-    const payload = JSON.stringify({ c: f.cameraId, t: f.ts.getTime(), p: f.framesPublic });
-    await sql`SELECT pg_notify(${FRAMES_CHANNEL}, ${payload})`.execute(trx);
+    // With NATS (issue #16) the notice is published after COMMIT instead.
+    if (!bus) await sql`SELECT pg_notify(${FRAMES_CHANNEL}, ${payload})`.execute(trx);
     return { stored: true };
   });
+  if (result.stored) bus?.publish(FRAMES_CHANNEL, payload);
+  return result;
 }
 
 /** Deletes one camera's frames older than retention, then the oldest beyond its byte budget. */

@@ -9,6 +9,7 @@ import type { TrafficWorld } from '../impact/demo-world';
 import type { ModelResults } from '../impact/engine';
 import { loadFactors, type FactorSet } from '../impact/factors';
 import { ImpactPool, QueueFullError, type Job, type WorkerSlot } from '../impact/impact-pool';
+import { ImpactQueue, type QueuedJob, type SharedJobStatus } from './impact-queue';
 import { loadScenarioInputs } from '../impact/scenario-inputs';
 import type { Logger } from '../log';
 import { findScenario } from './scenario-store';
@@ -70,18 +71,108 @@ export class ImpactService {
   /** The time budget of one job, ms: how long a download may wait for its result. */
   readonly timeoutMs: number;
   readonly #queueSize: number;
+  readonly #workers: number;
+  /** The JetStream work queue shared by the instances (NATS_URL, issue #16); else jobs run here. */
+  #queue: ImpactQueue | undefined;
 
   constructor(db: Kysely<Database>, options: ImpactServiceOptions = {}) {
     this.#db = db;
     this.#queueSize = options.queueSize ?? 16;
     this.timeoutMs = (options.timeoutS ?? 120) * 1000;
     this.#log = options.log;
+    this.#workers = options.workers ?? 1;
     this.#pool = new ImpactPool({
       workers: options.workers ?? 1,
       queueSize: options.queueSize ?? 16,
       timeoutMs: (options.timeoutS ?? 120) * 1000,
       onError: (err, key) => this.#log?.error({ err, job: key }, 'impact job failed'),
     });
+  }
+
+  /**
+   * Issue #16: scenario impacts go through the JetStream work queue at `url`, and this instance's
+   * workers take jobs from it (requested through any instance). Baselines, calibration and the
+   * demo's traffic still run here.
+   */
+  async startQueue(url: string): Promise<void> {
+    this.#queue = await ImpactQueue.start(url, {
+      workers: this.#workers,
+      queueSize: this.#queueSize,
+      log: this.#log,
+      run: (job, setPhase) => this.#runQueued(job, setPhase),
+    });
+    this.#log?.info({ workers: this.#workers }, 'impacts: taking jobs from the NATS work queue TWIN_IMPACTS (consumer twin-impacts)');
+  }
+
+  /** A job from the shared queue, computed here; resolves once its result is stored. */
+  async #runQueued(job: QueuedJob, setPhase: (phase: string) => void): Promise<void> {
+    let found: Lookup;
+    try {
+      found = await this.#lookup(job.scenarioId);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return; // the scenario is gone
+      throw error;
+    }
+    // Stored by now, or the scenario (or its baseline) changed since: nothing to do for this job.
+    if (found.result || found.jobKey !== job.jobKey) return;
+    const local =
+      this.#pool.job(found.jobKey) ??
+      this.#pool.submit(found.jobKey, (slot, p) => this.#compute(slot, found.s, found.cacheKey, found.baseKey, found.factors, found.lon, p), found.baseKey ? (sl) => sl.baselineKey === found.baseKey : undefined);
+    const phases = setInterval(() => local.phase && setPhase(local.phase), 1000);
+    try {
+      await local.promise;
+    } finally {
+      clearInterval(phases);
+    }
+  }
+
+  /** The shared job of a looked-up scenario (`limit`: jobs waiting at most to add one). */
+  async #request(f: Lookup, limit?: number): Promise<SharedJobStatus> {
+    try {
+      return await this.#queue!.request({ scenarioId: f.s.id, version: f.s.version, cacheKey: f.cacheKey, jobKey: f.jobKey }, limit);
+    } catch (error) {
+      if (error instanceof QueueFullError) throw new ApiError(503, 'unavailable', error.message);
+      throw new ApiError(503, 'unavailable', 'the impact queue (NATS) is unavailable; try again shortly', { cause: error });
+    }
+  }
+
+  /** `impact()` through the shared queue: the stored result, else the job's status on any instance. */
+  async #queuedImpact(f: Lookup, waitMs: number): Promise<ImpactAnswer> {
+    let st = await this.#request(f);
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (st.state === 'done') {
+        const result = await this.#stored(f);
+        if (result) return { status: 'done', result, cached: false };
+        // Done, but not for this version (the scenario changed while it ran): ask again.
+        st = await this.#request(f);
+        if (st.state === 'done') break;
+      }
+      if (st.state === 'failed' || Date.now() >= deadline) break;
+      await sleep(Math.min(250, deadline - Date.now()));
+      const result = await this.#stored(f);
+      if (result) return { status: 'done', result, cached: false };
+      st = await this.#request(f);
+    }
+    return {
+      status: st.state === 'done' ? 'running' : st.state,
+      scenario: { id: f.s.id, version: f.s.version },
+      position: st.state === 'queued' ? await this.#queue!.position(st.seq).catch(() => null) : null,
+      phase: st.state === 'running' ? st.phase : null,
+      queued_at: st.queued_at,
+      started_at: st.started_at,
+      error: st.error,
+    };
+  }
+
+  async #stored(f: Lookup): Promise<ImpactResult | null> {
+    const stored = await this.#db
+      .selectFrom('scenario_impacts')
+      .select('result')
+      .where('scenario_id', '=', f.s.id)
+      .where('cache_key', '=', f.cacheKey)
+      .executeTakeFirst();
+    return stored ? ((typeof stored.result === 'string' ? JSON.parse(stored.result) : stored.result) as ImpactResult) : null;
   }
 
   async #cityLongitude(layers: string): Promise<number> {
@@ -155,6 +246,7 @@ export class ImpactService {
   async impact(scenarioId: string, waitMs = 0): Promise<ImpactAnswer> {
     const found = await this.#lookup(scenarioId);
     if (found.result) return { status: 'done', result: found.result, cached: true };
+    if (this.#queue) return this.#queuedImpact(found, waitMs);
     const job = this.#job(found);
     if (job.state !== 'failed' && waitMs > 0) {
       const done = await Promise.race([job.promise.then((r) => r as ImpactResult, () => null), sleep(waitMs).then(() => undefined)]);
@@ -173,6 +265,11 @@ export class ImpactService {
   async peek(scenarioId: string, { request = false }: { request?: boolean } = {}): Promise<ImpactResult | null> {
     const found = await this.#lookup(scenarioId);
     if (found.result || !request) return found.result;
+    if (this.#queue) {
+      // Joins a job on any instance; adds one only while the shared queue has room to spare.
+      await this.#request(found, Math.floor(this.#queueSize / 2)).catch(() => undefined);
+      return null;
+    }
     if (this.#pool.job(found.jobKey) || this.#pool.waiting < Math.floor(this.#queueSize / 2)) {
       try {
         this.#job(found);
@@ -288,6 +385,7 @@ export class ImpactService {
   }
 
   async close(): Promise<void> {
+    await this.#queue?.close();
     await this.#pool.close();
   }
 }

@@ -1,6 +1,7 @@
 import type { Backend } from '../db/backend';
 import type { Logger } from '../log';
 import type { FrameNotice } from '../../common/camera-types';
+import type { LiveBus } from './live-bus';
 
 /** The NOTIFY channel of new camera frames; payloads are `{"c": cameraId, "t": tsMs, "p": public}`. */
 export const FRAMES_CHANNEL = 'twin_camera_frames';
@@ -27,6 +28,9 @@ export class FrameFeed {
   readonly #subscribers = new Set<FrameSubscriber>();
   #unlisten: Promise<() => Promise<void>> | undefined;
 
+  /** The NATS bus when `NATS_URL` is set (issue #16); else the database's LISTEN. */
+  bus: LiveBus | undefined;
+
   constructor(backend: Backend, log: Logger) {
     this.#backend = backend;
     this.#log = log;
@@ -44,7 +48,7 @@ export class FrameFeed {
   }
 
   start(): Promise<unknown> {
-    this.#unlisten ??= this.#backend.listen(FRAMES_CHANNEL, (payload) => this.#receive(payload));
+    this.#unlisten ??= (this.bus ?? this.#backend).listen(FRAMES_CHANNEL, (payload) => this.#receive(payload));
     return this.#unlisten;
   }
 

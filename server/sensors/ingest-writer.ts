@@ -78,6 +78,11 @@ export class IngestWriter {
   #running = 0;
   #failingUntil = 0;
   #lastError: Error | undefined;
+  /**
+   * With NATS (issue #16): each committed statement's new rows, as READINGS_CHANNEL payloads,
+   * go here instead of to pg_notify.
+   */
+  live: ((payload: string) => void) | undefined;
 
   constructor(options: IngestWriterOptions) {
     this.#db = options.db;
@@ -144,7 +149,7 @@ export class IngestWriter {
     let accepted: number[];
     try {
       accepted = await this.#withTimeout(
-        writeReadings(this.#db, batches).catch(async (error: unknown) => {
+        writeReadings(this.#db, batches, this.live).catch(async (error: unknown) => {
           // A sensor deleted with its dataset (issue #10) while a registry still had it fails
           // sensor_state's foreign key: only then are the sensors looked up, and the group is
           // written again (the same statement) without the rows of sensors that no longer exist.
@@ -153,7 +158,7 @@ export class IngestWriter {
           gone = await missingSensors(this.#db, batches.flat());
           if (gone.size === 0) throw error;
           batches = batches.map((rows) => rows.filter((r) => !gone.has(String(r.sensorId))));
-          return writeReadings(this.#db, batches);
+          return writeReadings(this.#db, batches, this.live);
         }),
       );
       this.#failingUntil = 0;
@@ -188,7 +193,7 @@ export class IngestWriter {
     const split = async (from: number, to: number): Promise<void> => {
       const rows = job.rows.slice(from, to);
       try {
-        const [n = 0] = await this.#withTimeout(writeReadings(this.#db, [rows]));
+        const [n = 0] = await this.#withTimeout(writeReadings(this.#db, [rows], this.live));
         result.accepted += n;
         result.duplicate += rows.length - n;
       } catch (error) {
@@ -271,7 +276,11 @@ const list = (values: (number | string)[]) => values.join(',');
  * the live stream, delivered only on COMMIT. Lists travel as four text parameters. Returns how
  * many rows of each submission were new.
  */
-export async function writeReadings(db: Kysely<Database>, jobs: ResolvedReading[][]): Promise<number[]> {
+export async function writeReadings(
+  db: Kysely<Database>,
+  jobs: ResolvedReading[][],
+  live?: (payload: string) => void,
+): Promise<number[]> {
   const job: number[] = [];
   const sensor: string[] = [];
   const ms: number[] = [];
@@ -284,7 +293,7 @@ export async function writeReadings(db: Kysely<Database>, jobs: ResolvedReading[
       value.push(r.value);
     }
   });
-  const { rows } = await sql<{ n: number; sensor_id: string | number | null }>`
+  const { rows } = await sql<{ n: number | null; sensor_id: string | number | null; payload?: string }>`
     WITH input AS (
       SELECT j, s, to_timestamp(t / 1000.0) AS ts, v
       FROM unnest(string_to_array(${list(job)}::text, ',')::int[],
@@ -307,14 +316,17 @@ export async function writeReadings(db: Kysely<Database>, jobs: ResolvedReading[
         SET ts = excluded.ts, value = excluded.value, received_at = excluded.received_at
         WHERE sensor_state.ts < excluded.ts
     ), notified AS (
-      SELECT pg_notify(${READINGS_CHANNEL}, payload) FROM (
+      -- With a live publisher (NATS, issue #16) the payloads come back and are published after COMMIT.
+      SELECT CASE WHEN ${live ? 'nats' : 'notify'}::text = 'notify' THEN pg_notify(${READINGS_CHANNEL}, payload) END AS sent, payload FROM (
         SELECT json_agg(json_build_array(sensor_id, (extract(epoch FROM ts) * 1000)::float8, value))::text AS payload
         FROM (SELECT sensor_id, ts, value, (row_number() OVER () - 1) / ${PER_NOTIFY}::int AS chunk FROM ins) c
         GROUP BY chunk
       ) p
     )
     ${
-      jobs.length === 1
+      live
+        ? sql`SELECT NULL::float8 AS n, NULL::bigint AS sensor_id, payload FROM notified`
+        : jobs.length === 1
         ? sql`SELECT (SELECT count(*) FROM ins)::float8 AS n, NULL::bigint AS sensor_id,
               (SELECT count(*) FROM notified) AS sent`
         : // Which submission each new row belongs to is settled below, in JavaScript: joining
@@ -323,9 +335,20 @@ export async function writeReadings(db: Kysely<Database>, jobs: ResolvedReading[
           sql`SELECT (extract(epoch FROM ins.ts) * 1000)::float8 AS n, ins.sensor_id
               FROM ins CROSS JOIN (SELECT count(*) FROM notified) AS sent`
     }`.execute(db);
+  if (live) {
+    // Each payload is `[[sensorId, tsMs, value], …]` of new rows: they say which rows were new.
+    const items = rows.map((r) => JSON.parse(r.payload!) as [number | string, number, number][]);
+    for (const r of rows) live(r.payload!);
+    return creditFresh(jobs, items.flat().map(([id, t]) => `${id}|${Math.round(Number(t))}`));
+  }
   if (jobs.length === 1) return [Number(rows[0]?.n ?? 0)];
+  return creditFresh(jobs, rows.map((r) => `${r.sensor_id}|${Math.round(Number(r.n))}`));
+}
+
+/** How many of each submission's rows are among the new ones (`sensor|tsMs`). */
+function creditFresh(jobs: ResolvedReading[][], keys: string[]): number[] {
   // A (sensor, ts) sent twice in one statement is new once: credit the first submission.
-  const fresh = new Set(rows.map((r) => `${r.sensor_id}|${Math.round(Number(r.n))}`));
+  const fresh = new Set(keys);
   return jobs.map((rs) => {
     let n = 0;
     for (const r of rs) if (fresh.delete(`${r.sensorId}|${r.ts}`)) n++;

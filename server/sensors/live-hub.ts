@@ -1,5 +1,6 @@
 import type { Backend } from '../db/backend';
 import type { Logger } from '../log';
+import type { LiveBus } from './live-bus';
 import type { LiveUpdate } from '../../common/sensor-types';
 import { READINGS_CHANNEL } from './ingest-writer';
 import type { SensorMeta, SensorRegistry } from './sensor-registry';
@@ -22,7 +23,8 @@ export interface LiveSubscriber {
 
 /**
  * Fan-out of committed readings to live clients. Every instance LISTENs on one channel; the
- * ingest transaction NOTIFYs it, so a reading committed through any instance reaches the clients
+ * ingest transaction NOTIFYs it (with NATS_URL: the writer publishes to `twin.live.readings`
+ * after COMMIT and every instance subscribes; live-bus.ts), so a reading committed through any instance reaches the clients
  * of all of them (and only once committed). Starts listening with the first subscriber.
  */
 export class LiveHub {
@@ -34,6 +36,9 @@ export class LiveHub {
   /** Updates waiting for unknown sensors to be looked up, kept in order. */
   #chain: Promise<void> = Promise.resolve();
   #queued = 0;
+
+  /** The NATS bus when `NATS_URL` is set (issue #16); else the database's LISTEN. */
+  bus: LiveBus | undefined;
 
   constructor(backend: Backend, registry: SensorRegistry, log: Logger) {
     this.#backend = backend;
@@ -53,7 +58,7 @@ export class LiveHub {
   }
 
   start(): Promise<unknown> {
-    this.#unlisten ??= this.#backend.listen(READINGS_CHANNEL, (payload) => this.#receive(payload));
+    this.#unlisten ??= (this.bus ?? this.#backend).listen(READINGS_CHANNEL, (payload) => this.#receive(payload));
     return this.#unlisten;
   }
 

@@ -5,6 +5,8 @@ import { AnomalyMonitor } from './anomaly-monitor';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 import { MqttIngest } from './mqtt-ingest';
 import { NatsIngest } from './nats-ingest';
+import { NatsLiveBus } from './live-bus';
+import { READINGS_CHANNEL } from './ingest-writer';
 import type { SensorService } from './sensor-service';
 import { Simulator, type WorldProvider } from './simulator';
 import { CityMetricsRollup } from '../dashboard/city-metrics';
@@ -50,6 +52,20 @@ export async function startSensorRuntime(
     service.backend.db,
   );
   await service.registry.loadAll();
+  if (s.natsUrl) {
+    // Issue #16: the live stream and frame notices fan out over NATS subjects, not NOTIFY.
+    const bus = await NatsLiveBus.connect(s.natsUrl, log);
+    service.hub.bus = bus;
+    service.frames.bus = bus;
+    service.writer.live = (payload) => bus.publish(READINGS_CHANNEL, payload);
+    service.adopt({
+      stop: async () => {
+        service.writer.live = undefined;
+        await bus.close();
+      },
+    });
+    log.info('nats: live readings and frame notices fan out over twin.live.readings / twin.live.frames');
+  }
   await service.hub.start();
 
   if (!config.databaseUrl && !config.dataDir.startsWith('memory://')) {
