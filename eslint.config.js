@@ -30,6 +30,11 @@ export default tseslint.config(
       'no-undef': 'off',
       // The twin matches control characters on purpose: to refuse NUL bytes and RS-separated JSON.
       'no-control-regex': 'off',
+      // Initial values before try/finally and loops are deliberate (definite assignment).
+      'no-useless-assignment': 'off',
+      // Web state is $state.raw, replaced whole and never mutated in place, so plain Map/Set/Date
+      // are right; the rule cannot tell that pattern from in-place mutation.
+      'svelte/prefer-svelte-reactivity': 'off',
     },
   },
   {
