@@ -314,7 +314,7 @@ const EnvSchema = z.object({
   TWIN_OIDC_ISSUER: z.url().optional(),
   TWIN_OIDC_CLIENT_ID: z.string().min(1).optional(),
   TWIN_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
-  TWIN_OIDC_ROLE_CLAIM: z.string().regex(/^[A-Za-z0-9_:.\/-]{1,100}$/).default('groups'),
+  TWIN_OIDC_ROLE_CLAIM: z.string().regex(/^[A-Za-z0-9_:./-]{1,100}$/).default('groups'),
   TWIN_OIDC_ROLES: z
     .string()
     .default('')

@@ -249,7 +249,7 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
   it('describes layers as TileJSON 3.0.0 and in the catalogue', async () => {
     const res = await twin.app.request('http://twin.test/tiles/buildings.json');
     expect(res.status).toBe(200);
-    const tj = (await res.json()) as Record<string, any>;
+    const tj = (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- read loosely, checked field by field
     expect(tj.tilejson).toBe('3.0.0');
     // The request's Host is never copied into URLs (issue #10): root-relative without TWIN_PUBLIC_URL.
     expect(tj.tiles).toEqual(['/tiles/buildings/{z}/{x}/{y}.mvt']);
@@ -262,7 +262,7 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
     expect(n).toBeGreaterThanOrEqual(DEFAULT_DEMO_CENTER[1]);
 
     const staff = { headers: await twin.as('planner') };
-    const catalog = (await (await twin.app.request('/tiles/catalog.json', staff)).json()) as Record<string, any>;
+    const catalog = (await (await twin.app.request('/tiles/catalog.json', staff)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- read loosely, checked field by field
     expect(catalog.layers.map((l: { name: string }) => l.name)).toEqual([
       'buildings',
       'roads',
@@ -273,7 +273,7 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
       'land_use',
     ]);
     // The public catalogue lists the public layers only (issue #9).
-    const open = (await (await twin.app.request('/tiles/catalog.json')).json()) as Record<string, any>;
+    const open = (await (await twin.app.request('/tiles/catalog.json')).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- read loosely, checked field by field
     expect(open.layers.map((l: { name: string }) => l.name)).toEqual(['buildings', 'roads', 'land_use']);
     expect((await twin.app.request('/tiles/nope.json')).status).toBe(404);
   });

@@ -1,3 +1,4 @@
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
@@ -62,7 +63,7 @@ export async function receiveUpload(
           stream.resume();
           return;
         }
-        const fileName = basename(info.filename || 'upload').replace(/[^\w.\-]+/g, '_').slice(-120) || 'upload';
+        const fileName = basename(info.filename || 'upload').replace(/[^\w.-]+/g, '_').slice(-120) || 'upload';
         const path = join(dir, fileName);
         const entry = { path, fileName, bytes: 0 };
         file = entry;
@@ -77,7 +78,7 @@ export async function receiveUpload(
       bb.on('close', resolve);
       bb.on('error', (e) => reject(new UploadError(`malformed multipart request: ${(e as Error).message}`)));
     });
-    const source = body instanceof Readable ? body : Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
+    const source = body instanceof Readable ? body : Readable.fromWeb(body as WebReadableStream<Uint8Array>);
     source.pipe(bb);
     await finished;
     await writing;

@@ -123,7 +123,7 @@ function readLongSeries(header: string[], body: string[][]): Series {
       try {
         ps = loi >= 0 && lai >= 0 && r[loi] && r[lai] ? [[Number(r[loi]), Number(r[lai])]] : positionsOf(gi >= 0 ? r[gi]?.trim() || undefined : undefined, pi >= 0 ? r[pi]?.trim() || undefined : undefined);
       } catch (error) {
-        throw new Error(`row ${i + 2}: ${(error as Error).message}`);
+        throw new Error(`row ${i + 2}: ${(error as Error).message}`, { cause: error });
       }
       if (ps && ps.every((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]))) {
         locations.set(id, ps.length === 1 ? ps[0]! : midpoint(ps));

@@ -118,7 +118,10 @@ export function osmPbf(nodes: OsmNode[], ways: OsmWay[], relations: OsmRelation[
   });
   // Every string must be in the table, which is written first.
   for (const r of relations) {
-    for (const [k, v] of Object.entries(r.tags)) s(k), s(v);
+    for (const [k, v] of Object.entries(r.tags)) {
+      s(k);
+      s(v);
+    }
     for (const m of r.members) s(m.role);
   }
   const block = new PbfWriter();

@@ -18,6 +18,7 @@ import { recordPage, startMapSession, type PageLog } from './browser';
  */
 export function mapTest(env: Record<string, string> = {}) {
   return test
+    // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from this destructuring
     .extend('session', { scope: 'file' }, async ({}, { onCleanup }) => {
       const session = await startMapSession(env);
       onCleanup(() => session.close());

@@ -41,13 +41,11 @@ export async function* readGeoPackage(path: string, ctx: ReaderContext, table?: 
     // Identifiers come from the file's own catalogue; quoted, never interpolated from a request.
     const quote = (id: string) => `"${id.replaceAll('"', '""')}"`;
     const stmt = db.prepare(`SELECT * FROM ${quote(tableName)}`);
-    let n = 0;
     try {
       while (stmt.step()) {
         const row = stmt.getAsObject() as Record<string, unknown>;
         const blob = row[geomColumn] as Uint8Array | null;
         delete row[geomColumn];
-        n++;
         let geometry: Geometry | null = null;
         let problem: string | undefined;
         try {

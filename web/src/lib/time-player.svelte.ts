@@ -29,6 +29,7 @@ export class TimePlayer {
   /** "Now" for the slider, refreshed each minute so the window follows the clock. */
   now = $state(Date.now());
   #timer: ReturnType<typeof setInterval> | null = null;
+  // eslint-disable-next-line no-unused-private-class-members -- set once (??=), so start() may be called again
   #clock: ReturnType<typeof setInterval> | null = null;
 
   /** The stored history's length, minutes (0 until known). */
