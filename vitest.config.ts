@@ -10,7 +10,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['{server,tiles,data,bench}/**/*.test.ts', 'web/src/**/*.test.ts'] },
+        test: {
+          name: 'unit',
+          include: ['{server,tiles,data,bench}/**/*.test.ts', 'web/src/**/*.test.ts'],
+        },
       },
       {
         extends: true,

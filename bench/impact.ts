@@ -62,16 +62,39 @@ export async function run(args: string[]): Promise<void> {
       const site = sites[(next * 37) % sites.length]!;
       const floors = 20 + (next % 21);
       next++;
-      const res = await twin.app.request('/api/scenarios', { method: 'POST', headers: json, body: JSON.stringify({ name: `bench: ${label}` }) });
+      const res = await twin.app.request('/api/scenarios', {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ name: `bench: ${label}` }),
+      });
       const s = (await res.json()) as { id: string };
       created.push(s.id);
       const d = 0.00018;
       const [lon, lat] = [Number(site.lon), Number(site.lat)];
-      const geometry = { type: 'Polygon', coordinates: [[[lon, lat], [lon + d, lat], [lon + d, lat + d * 0.6], [lon, lat + d * 0.6], [lon, lat]]] };
-      await twin.app.request(`/api/scenarios/${s.id}/edits`, { method: 'POST', headers: json, body: JSON.stringify({ kind: 'add_building', geometry, floors, use: 'residential' }) });
+      const geometry = {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [lon, lat],
+            [lon + d, lat],
+            [lon + d, lat + d * 0.6],
+            [lon, lat + d * 0.6],
+            [lon, lat],
+          ],
+        ],
+      };
+      await twin.app.request(`/api/scenarios/${s.id}/edits`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ kind: 'add_building', geometry, floors, use: 'residential' }),
+      });
       return s.id;
     };
-    type Impact = { elapsed_ms: number; timings: Record<string, number>; traffic: { assignment: { relative_gap: number; baseline_relative_gap: number } } };
+    type Impact = {
+      elapsed_ms: number;
+      timings: Record<string, number>;
+      traffic: { assignment: { relative_gap: number; baseline_relative_gap: number } };
+    };
     const impactOf = async (id: string) => {
       const t = performance.now();
       const res = await twin.app.request(`/api/scenarios/${id}/impact?wait=60`, { headers: auth });
@@ -79,13 +102,23 @@ export async function run(args: string[]): Promise<void> {
       return { ms: performance.now() - t, body: (await res.json()) as Impact };
     };
 
-    console.log(`impact bench on ${backend.description}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine`);
+    console.log(
+      `impact bench on ${backend.description}; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on this machine`,
+    );
     // The first request builds the baseline in the worker.
     const first = await impactOf(await scenario('first'));
     const summary = await twin.impacts.baseline();
-    console.log(`first impact (cold, baseline built in the worker): ${fmt(first.ms, 0)} ms; baseline steps (ms): ${JSON.stringify(summary.timings)}`);
-    console.log(`baseline: relative gap ${summary.gap.toExponential(2)} after ${summary.iterations} iterations; calibration ${summary.calibration.status}` +
-      (summary.calibration.geh_lt_5_share !== null ? ` (GEH < 5 on ${fmt(100 * summary.calibration.geh_lt_5_share, 1)} % of ${summary.calibration.sites} sites)` : ''));
+    console.log(
+      `first impact (cold, baseline built in the worker): ${fmt(first.ms, 0)} ms; baseline steps (ms): ${JSON.stringify(summary.timings)}`,
+    );
+    console.log(
+      `baseline: relative gap ${summary.gap.toExponential(2)} after ${summary.iterations} iterations; calibration ${summary.calibration.status}` +
+        (summary.calibration.geh_lt_5_share !== null
+          ? ` (GEH < 5 on ${fmt(100 * summary.calibration.geh_lt_5_share, 1)} % of ${summary.calibration.sites} sites)`
+          : ''),
+    );
 
     const warm: number[] = [];
     const gaps: number[] = [];
@@ -115,40 +148,99 @@ export async function run(args: string[]): Promise<void> {
     // Tiles, idle and while 20 impacts are requested at once, in alternating rounds.
     const { rows: ext } = await sql<{ w: number; s: number; e: number; n: number }>`
       SELECT ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n
-      FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, 3857), 4326) AS b FROM road_nodes) q`.execute(backend.db);
+      FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, 3857), 4326) AS b FROM road_nodes) q`.execute(
+      backend.db,
+    );
     const { w, s, e, n } = ext[0]!;
     const tilePaths: string[] = [];
     const a = lonLatToTile(Number(w), Number(n), 15);
     const b = lonLatToTile(Number(e), Number(s), 15);
-    for (let x = a.x; x <= b.x; x++) for (let y = a.y; y <= b.y; y++) tilePaths.push(`/tiles/roads,buildings/15/${x}/${y}.mvt`);
+    for (let x = a.x; x <= b.x; x++)
+      for (let y = a.y; y <= b.y; y++) tilePaths.push(`/tiles/roads,buildings/15/${x}/${y}.mvt`);
     const idle: number[] = [];
     const busy: number[] = [];
     let refused = 0;
     for (let round = 0; round < rounds; round++) {
       idle.push(...(await httpLoad(origin, tilePaths, 4)).latencies);
-      const ids = await Promise.all(Array.from({ length: 20 }, (_, k) => scenario(`load ${round}.${k}`)));
-      const statuses = await Promise.all(ids.map((id) => fetch(`${origin}/api/scenarios/${id}/impact`, { headers: auth }).then((r) => r.status)));
+      const ids = await Promise.all(
+        Array.from({ length: 20 }, (_, k) => scenario(`load ${round}.${k}`)),
+      );
+      const statuses = await Promise.all(
+        ids.map((id) =>
+          fetch(`${origin}/api/scenarios/${id}/impact`, { headers: auth }).then((r) => r.status),
+        ),
+      );
       refused += statuses.filter((st) => st === 503).length;
       let pending = true;
-      const done = Promise.all(ids.map((id) => fetch(`${origin}/api/scenarios/${id}/impact?wait=60`, { headers: auth }).then((r) => r.text()))).finally(() => (pending = false));
+      const done = Promise.all(
+        ids.map((id) =>
+          fetch(`${origin}/api/scenarios/${id}/impact?wait=60`, { headers: auth }).then((r) =>
+            r.text(),
+          ),
+        ),
+      ).finally(() => (pending = false));
       while (pending) busy.push(...(await httpLoad(origin, tilePaths, 4)).latencies);
       await done;
     }
     idle.sort((x, y) => x - y);
     busy.sort((x, y) => x - y);
 
-    const row = (name: string, value: string, goal: string) => `${name.padEnd(62)} ${value.padStart(16)}   ${goal}`;
+    const row = (name: string, value: string, goal: string) =>
+      `${name.padEnd(62)} ${value.padStart(16)}   ${goal}`;
     const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
     console.log('');
-    console.log(row(`impact after one edit, baseline warm: p50 / p95 (${nWarm} towers), ms`, `${fmt(percentile(warm, 50), 0)} / ${fmt(percentile(warm, 95), 0)}`, 'goal p95 ≤ 500'));
-    console.log(row(`impact after one edit, cold (baseline included): median / max (${nCold}), ms`, `${fmt(percentile(cold, 50), 0)} / ${fmt(cold.at(-1)!, 0)}`, 'goal ≤ 5,000'));
-    console.log(row('relative gap reached: scenarios (largest) / baseline', `${Math.max(...gaps).toExponential(1)} / ${summary.gap.toExponential(1)}`, 'goal ≤ 1e-4'));
-    console.log(row('time by model, warm, mean ms', Object.entries(byModel).map(([k, v]) => `${k.replace('_ms', '')} ${fmt(mean(v), 0)}`).join(' · '), ''));
-    console.log(row('tile p95 idle / while 20 impacts are requested at once, ms', `${fmt(percentile(idle, 95), 1)} / ${fmt(percentile(busy, 95), 1)}`, `${busy.length} tiles loaded, ${refused} impacts refused`));
-    console.log(row('  tile p95 under 20 impacts ÷ idle', fmt(percentile(busy, 95) / percentile(idle, 95), 2), 'goal ≤ 2.0'));
-    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      row(
+        `impact after one edit, baseline warm: p50 / p95 (${nWarm} towers), ms`,
+        `${fmt(percentile(warm, 50), 0)} / ${fmt(percentile(warm, 95), 0)}`,
+        'goal p95 ≤ 500',
+      ),
+    );
+    console.log(
+      row(
+        `impact after one edit, cold (baseline included): median / max (${nCold}), ms`,
+        `${fmt(percentile(cold, 50), 0)} / ${fmt(cold.at(-1)!, 0)}`,
+        'goal ≤ 5,000',
+      ),
+    );
+    console.log(
+      row(
+        'relative gap reached: scenarios (largest) / baseline',
+        `${Math.max(...gaps).toExponential(1)} / ${summary.gap.toExponential(1)}`,
+        'goal ≤ 1e-4',
+      ),
+    );
+    console.log(
+      row(
+        'time by model, warm, mean ms',
+        Object.entries(byModel)
+          .map(([k, v]) => `${k.replace('_ms', '')} ${fmt(mean(v), 0)}`)
+          .join(' · '),
+        '',
+      ),
+    );
+    console.log(
+      row(
+        'tile p95 idle / while 20 impacts are requested at once, ms',
+        `${fmt(percentile(idle, 95), 1)} / ${fmt(percentile(busy, 95), 1)}`,
+        `${busy.length} tiles loaded, ${refused} impacts refused`,
+      ),
+    );
+    console.log(
+      row(
+        '  tile p95 under 20 impacts ÷ idle',
+        fmt(percentile(busy, 95) / percentile(idle, 95), 2),
+        'goal ≤ 2.0',
+      ),
+    );
+    console.log(
+      `load average at the end: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
-    for (const id of created) await twin.app.request(`/api/scenarios/${id}`, { method: 'DELETE', headers: auth });
+    for (const id of created)
+      await twin.app.request(`/api/scenarios/${id}`, { method: 'DELETE', headers: auth });
     server.close();
     await twin.impacts.close();
     await backend.close();

@@ -34,9 +34,16 @@ export async function run(args: string[]): Promise<void> {
   try {
     const file = join(dir, `buildings-${n}.geojson`);
     await writeBuildings(file, n);
-    console.log(`file: ${n.toLocaleString('en')} polygons, ${(statSync(file).size / 1e6).toFixed(0)} MB`);
+    console.log(
+      `file: ${n.toLocaleString('en')} polygons, ${(statSync(file).size / 1e6).toFixed(0)} MB`,
+    );
 
-    const backend = await openBackend({ databaseUrl: url, dataDir: '', poolSize: 4, tileTimeoutMs: 10_000 });
+    const backend = await openBackend({
+      databaseUrl: url,
+      dataDir: '',
+      poolSize: 4,
+      tileTimeoutMs: 10_000,
+    });
     try {
       await migrate(backend);
       const admin = postgres(url, { max: 1, onnotice: () => {} });
@@ -71,7 +78,11 @@ export async function run(args: string[]): Promise<void> {
             },
             rounds,
           );
-          printComparison(`Import of ${n.toLocaleString('en')} polygons into PostGIS (features/s):`, cmp, 'goal ≥ 1.0');
+          printComparison(
+            `Import of ${n.toLocaleString('en')} polygons into PostGIS (features/s):`,
+            cmp,
+            'goal ≥ 1.0',
+          );
         }
       } finally {
         await reset();
@@ -87,10 +98,21 @@ export async function run(args: string[]): Promise<void> {
       console.log(`1M file: ${(statSync(big).size / 1e6).toFixed(0)} MB`);
       const self = fileURLToPath(import.meta.url);
       const runScript = fileURLToPath(new URL('./run.ts', import.meta.url));
-      const res = spawnSync(process.execPath, [...process.execArgv, runScript, 'import', '--child', big, url], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      if (res.status !== 0) throw new Error(`1M child failed: ${res.stderr || res.stdout} (${self})`);
-      const out = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { seconds: number; maxRssMb: number; accepted: number };
-      console.log(`1M import: ${out.seconds.toFixed(1)} s, ${(1e6 / out.seconds).toFixed(0)} features/s, accepted ${out.accepted}, peak RSS ${out.maxRssMb.toFixed(0)} MB (process incl. worker)`);
+      const res = spawnSync(
+        process.execPath,
+        [...process.execArgv, runScript, 'import', '--child', big, url],
+        { encoding: 'utf8', maxBuffer: 1 << 24 },
+      );
+      if (res.status !== 0)
+        throw new Error(`1M child failed: ${res.stderr || res.stdout} (${self})`);
+      const out = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as {
+        seconds: number;
+        maxRssMb: number;
+        accepted: number;
+      };
+      console.log(
+        `1M import: ${out.seconds.toFixed(1)} s, ${(1e6 / out.seconds).toFixed(0)} features/s, accepted ${out.accepted}, peak RSS ${out.maxRssMb.toFixed(0)} MB (process incl. worker)`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -99,24 +121,61 @@ export async function run(args: string[]): Promise<void> {
 
 /** In a child process: one import, then its peak resident memory (the number to watch). */
 async function child(file: string, url: string): Promise<void> {
-  const backend = await openBackend({ databaseUrl: url, dataDir: '', poolSize: 4, tileTimeoutMs: 10_000 });
+  const backend = await openBackend({
+    databaseUrl: url,
+    dataDir: '',
+    poolSize: 4,
+    tileTimeoutMs: 10_000,
+  });
   try {
     const t0 = performance.now();
-    const service = new ImportService({ backend, catalog: new LayerCatalog(), limits: DEFAULT_LIMITS });
-    const { done } = await service.submit({ path: file, fileName: 'million.geojson', layer: 'buildings', mode: 'append', mapping: [], name: 'bench 1M', source: 'bench', licence: 'CC0-1.0' });
+    const service = new ImportService({
+      backend,
+      catalog: new LayerCatalog(),
+      limits: DEFAULT_LIMITS,
+    });
+    const { done } = await service.submit({
+      path: file,
+      fileName: 'million.geojson',
+      layer: 'buildings',
+      mode: 'append',
+      mapping: [],
+      name: 'bench 1M',
+      source: 'bench',
+      licence: 'CC0-1.0',
+    });
     const job = await done;
     if (job.status !== 'succeeded') throw new Error(job.error ?? 'failed');
     const seconds = (performance.now() - t0) / 1000;
-    console.log(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, accepted: job.counts!.accepted }));
+    console.log(
+      JSON.stringify({
+        seconds,
+        maxRssMb: process.resourceUsage().maxRSS / 1024,
+        accepted: job.counts!.accepted,
+      }),
+    );
   } finally {
     await backend.close();
   }
 }
 
 async function timeImport(backend: Backend, file: string): Promise<number> {
-  const service = new ImportService({ backend, catalog: new LayerCatalog(), limits: DEFAULT_LIMITS });
+  const service = new ImportService({
+    backend,
+    catalog: new LayerCatalog(),
+    limits: DEFAULT_LIMITS,
+  });
   const t0 = performance.now();
-  const { done } = await service.submit({ path: file, fileName: 'bench.geojson', layer: 'buildings', mode: 'append', mapping: [], name: 'bench', source: 'bench', licence: 'CC0-1.0' });
+  const { done } = await service.submit({
+    path: file,
+    fileName: 'bench.geojson',
+    layer: 'buildings',
+    mode: 'append',
+    mapping: [],
+    name: 'bench',
+    source: 'bench',
+    licence: 'CC0-1.0',
+  });
   const job = await done;
   if (job.status !== 'succeeded') throw new Error(`twin import failed: ${job.error}`);
   return (performance.now() - t0) / 1000;
@@ -126,7 +185,28 @@ function ogr2ogr(file: string, url: string): number | null {
   const u = new URL(url);
   const pg = `PG:host=${u.hostname} port=${u.port || 5432} dbname=${u.pathname.slice(1)} user=${decodeURIComponent(u.username || 'postgres')}${u.password ? ` password=${decodeURIComponent(u.password)}` : ''}`;
   const t0 = performance.now();
-  const res = spawnSync('ogr2ogr', ['-f', 'PostgreSQL', pg, file, '-nln', 'ogr_bench', '-overwrite', '-t_srs', 'EPSG:3857', '-lco', 'GEOMETRY_NAME=geom', '-nlt', 'PROMOTE_TO_MULTI', '--config', 'PG_USE_COPY', 'YES'], { encoding: 'utf8' });
+  const res = spawnSync(
+    'ogr2ogr',
+    [
+      '-f',
+      'PostgreSQL',
+      pg,
+      file,
+      '-nln',
+      'ogr_bench',
+      '-overwrite',
+      '-t_srs',
+      'EPSG:3857',
+      '-lco',
+      'GEOMETRY_NAME=geom',
+      '-nlt',
+      'PROMOTE_TO_MULTI',
+      '--config',
+      'PG_USE_COPY',
+      'YES',
+    ],
+    { encoding: 'utf8' },
+  );
   if (res.error) return null;
   if (res.status !== 0) throw new Error(`ogr2ogr failed: ${res.stderr}`);
   return (performance.now() - t0) / 1000;
@@ -135,14 +215,20 @@ function ogr2ogr(file: string, url: string): number | null {
 /** Building footprints around the demo centre (seeded, so every run loads the same file). */
 export async function writeBuildings(path: string, n: number): Promise<void> {
   const out = createWriteStream(path);
-  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
+  const write = (s: string) =>
+    out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   await write('{"type":"FeatureCollection","features":[\n');
   for (let i = 0; i < n; i++) {
-    const x = 5.0 + rnd() * 0.25, y = 52.0 + rnd() * 0.18, w = 0.0001 + rnd() * 0.0002, h = 0.00008 + rnd() * 0.00015;
+    const x = 5.0 + rnd() * 0.25,
+      y = 52.0 + rnd() * 0.18,
+      w = 0.0001 + rnd() * 0.0002,
+      h = 0.00008 + rnd() * 0.00015;
     const r = (v: number) => v.toFixed(7);
-    await write(`${i ? ',\n' : ''}{"type":"Feature","properties":{"id":${i},"height":${(3 + rnd() * 40).toFixed(1)},"building:levels":${1 + Math.floor(rnd() * 12)},"name":"b${i}"},"geometry":{"type":"Polygon","coordinates":[[[${r(x)},${r(y)}],[${r(x + w)},${r(y)}],[${r(x + w)},${r(y + h)}],[${r(x)},${r(y + h)}],[${r(x)},${r(y)}]]]}}`);
+    await write(
+      `${i ? ',\n' : ''}{"type":"Feature","properties":{"id":${i},"height":${(3 + rnd() * 40).toFixed(1)},"building:levels":${1 + Math.floor(rnd() * 12)},"name":"b${i}"},"geometry":{"type":"Polygon","coordinates":[[[${r(x)},${r(y)}],[${r(x + w)},${r(y)}],[${r(x + w)},${r(y + h)}],[${r(x)},${r(y + h)}],[${r(x)},${r(y)}]]]}}`,
+    );
   }
   await write('\n]}\n');
   await new Promise<void>((resolve) => out.end(() => resolve()));

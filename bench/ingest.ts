@@ -12,7 +12,15 @@ import { lonLatToTile } from '../tiles/tile-coords';
 import { fmt, httpLoadFor, startProcess } from './load';
 import { benchDatabaseUrl, ensureDatabase, peakRssMb } from './bench-db';
 import { cpuProfileFlags, printProfiles } from './profile-summary';
-import { alternate, formatSpread, percentileOf, printComparison, roundOptions, spread, type Trial } from './rounds';
+import {
+  alternate,
+  formatSpread,
+  percentileOf,
+  printComparison,
+  roundOptions,
+  spread,
+  type Trial,
+} from './rounds';
 import { TokenStore } from '../server/auth/token-store';
 import { findUser } from '../server/auth/user-store';
 import { ensureUser } from '../test/support/auth';
@@ -49,13 +57,20 @@ export async function run(args: string[]): Promise<void> {
   // The tile load below includes water pipes, a staff layer (issue #9): it runs as a planner.
   await ensureUser(backend.db, 'bench', 'planner');
   const benchUser = (await findUser(backend.db, 'bench'))!;
-  const { token: staffToken } = await new TokenStore(backend.db).create(backend.db, { id: String(benchUser.id), name: 'bench' }, 'bench ingest', { name: 'bench', role: 'system' });
+  const { token: staffToken } = await new TokenStore(backend.db).create(
+    backend.db,
+    { id: String(benchUser.id), name: 'bench' },
+    'bench ingest',
+    { name: 'bench', role: 'system' },
+  );
   const { rows: sensorRows } = await sql<{ id: string; external_id: string }>`SELECT id, external_id
     FROM sensors WHERE external_id LIKE 'demo-%' ORDER BY id`.execute(backend.db);
   const sensors = sensorRows.map((r) => ({ id: String(r.id), ext: r.external_id }));
   const { rows: ext } = await sql<{ w: number; s: number; e: number; n: number }>`SELECT
       ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n
-    FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom), 3857), 4326) AS b FROM road_links) x`.execute(backend.db);
+    FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom), 3857), 4326) AS b FROM road_links) x`.execute(
+    backend.db,
+  );
   await backend.close();
   if (sensors.length === 0 || !ext[0]) throw new Error('no demo city in the bench database');
   console.log(
@@ -81,7 +96,8 @@ export async function run(args: string[]): Promise<void> {
    * writing out the pages of the one before it.
    */
   const clean = async () => {
-    const [{ other }] = await db`SELECT EXISTS (SELECT 1 FROM readings_default WHERE ts >= '2021-01-01') AS other`;
+    const [{ other }] =
+      await db`SELECT EXISTS (SELECT 1 FROM readings_default WHERE ts >= '2021-01-01') AS other`;
     if (other) await db`DELETE FROM readings WHERE ts < '2021-01-01'`;
     else await db`TRUNCATE readings_default`;
     await db`DELETE FROM sensor_state WHERE ts < '2021-01-01'`;
@@ -105,25 +121,30 @@ export async function run(args: string[]): Promise<void> {
         }
         if (!stream.write(chunk)) await new Promise((r) => stream.once('drain', r));
       }
-      await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        stream.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
       return { rate: n / ((performance.now() - t0) / 1000) };
     },
   };
 
   const profileDir = join(process.cwd(), '.bench-profiles', `ingest-${Date.now()}`);
-  const twin = await startProcess([...(profile ? cpuProfileFlags(profileDir) : []), '--import', 'tsx', 'server/main.ts'], {
-    DATABASE_URL: url,
-    MQTT_URL: mqttUrl,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    TWIN_DEMO: 'off',
-    TWIN_SIMULATOR: 'off',
-    TWIN_TILE_CACHE_MB: '0',
-    TWIN_INGEST_KEYS: key,
-    TWIN_MQTT_CLIENT_ID: `bench-${randomBytes(4).toString('hex')}`,
-    TWIN_MQTT_SHARE_GROUP: `bench-${randomBytes(4).toString('hex')}`,
-  });
+  const twin = await startProcess(
+    [...(profile ? cpuProfileFlags(profileDir) : []), '--import', 'tsx', 'server/main.ts'],
+    {
+      DATABASE_URL: url,
+      MQTT_URL: mqttUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      TWIN_DEMO: 'off',
+      TWIN_SIMULATOR: 'off',
+      TWIN_TILE_CACHE_MB: '0',
+      TWIN_INGEST_KEYS: key,
+      TWIN_MQTT_CLIENT_ID: `bench-${randomBytes(4).toString('hex')}`,
+      TWIN_MQTT_SHARE_GROUP: `bench-${randomBytes(4).toString('hex')}`,
+    },
+  );
   // fetch (undici): node:http's client, with 60 KB bodies, took about a third of the rate here.
   const post = async (body: string): Promise<number> => {
     const res = await fetch(`${twin.origin}/api/ingest/readings`, {
@@ -168,11 +189,14 @@ export async function run(args: string[]): Promise<void> {
   };
 
   const publishers = await Promise.all(
-    Array.from({ length: 4 }, (_, p) => mqtt.connectAsync(mqttUrl, { clientId: `bench-pub-${p}-${randomBytes(3).toString('hex')}` })),
+    Array.from({ length: 4 }, (_, p) =>
+      mqtt.connectAsync(mqttUrl, { clientId: `bench-pub-${p}-${randomBytes(3).toString('hex')}` }),
+    ),
   );
   const stored = async (from: number) =>
-    (await db`SELECT count(*)::int AS n FROM readings WHERE ts >= ${new Date(from).toISOString()} AND ts < ${new Date(from + 86_400_000).toISOString()}`)[0]!
-      .n as number;
+    (
+      await db`SELECT count(*)::int AS n FROM readings WHERE ts >= ${new Date(from).toISOString()} AND ts < ${new Date(from + 86_400_000).toISOString()}`
+    )[0]!.n as number;
   const mqttSide = {
     label: 'MQTT ingest, QoS 1, PUBACK after commit',
     trial: async (_round: number, seconds: number): Promise<Trial> => {
@@ -190,7 +214,13 @@ export async function run(args: string[]): Promise<void> {
             const pending: Promise<unknown>[] = [];
             for (let i = sent + p; i < sent + 1000; i += publishers.length) {
               const { sensor, ts } = reading(from, i);
-              pending.push(pub.publishAsync(`twin/sensors/${sensor.ext}`, JSON.stringify({ ts, value: i % 100 }), { qos: 1 }));
+              pending.push(
+                pub.publishAsync(
+                  `twin/sensors/${sensor.ext}`,
+                  JSON.stringify({ ts, value: i % 100 }),
+                  { qos: 1 },
+                ),
+              );
             }
             await Promise.all(pending);
           }),
@@ -200,7 +230,8 @@ export async function run(args: string[]): Promise<void> {
       for (;;) {
         const n = await stored(from);
         if (n >= sent) break;
-        if (performance.now() - t0 > 600_000) throw new Error(`MQTT: only ${n} of ${sent} stored after 10 minutes`);
+        if (performance.now() - t0 > 600_000)
+          throw new Error(`MQTT: only ${n} of ${sent} stored after 10 minutes`);
         await new Promise((r) => setTimeout(r, 10));
       }
       return { rate: sent / ((performance.now() - t0) / 1000) };
@@ -213,14 +244,26 @@ export async function run(args: string[]): Promise<void> {
   for (const z of [14, 15]) {
     const a = lonLatToTile(Number(w), Number(n), z);
     const b = lonLatToTile(Number(e), Number(s), z);
-    for (let x = a.x; x <= b.x; x++) for (let y = a.y; y <= b.y; y++) tilePaths.push(`/tiles/roads,water_pipes/${z}/${x}/${y}.mvt`);
+    for (let x = a.x; x <= b.x; x++)
+      for (let y = a.y; y <= b.y; y++)
+        tilePaths.push(`/tiles/roads,water_pipes/${z}/${x}/${y}.mvt`);
   }
   const tileHeaders = { 'Accept-Encoding': 'gzip', Authorization: `Bearer ${staffToken}` };
   const tileP95 = async (round: number, seconds: number) =>
-    percentileOf((await httpLoadFor(twin.origin, tilePaths, 8, seconds, { offset: round * 37, headers: tileHeaders })).latencies, 95);
+    percentileOf(
+      (
+        await httpLoadFor(twin.origin, tilePaths, 8, seconds, {
+          offset: round * 37,
+          headers: tileHeaders,
+        })
+      ).latencies,
+      95,
+    );
   const tilesIdle = {
     label: 'tile p95 idle (baseline)',
-    trial: async (round: number, seconds: number): Promise<Trial> => ({ rate: await tileP95(round, seconds) }),
+    trial: async (round: number, seconds: number): Promise<Trial> => ({
+      rate: await tileP95(round, seconds),
+    }),
   };
   const tilesBusy = {
     label: 'tile p95 while ingesting 5,000 readings/s',
@@ -265,13 +308,22 @@ export async function run(args: string[]): Promise<void> {
       report.push(() => {
         console.log(`\nReading → SSE event with ${nClients} clients, per round:`);
         console.log(`    p50 ${formatSpread(spread(sse.p50), 1)} ms`);
-        console.log(`    p99 ${formatSpread(spread(sse.p99), 1)} ms   goal ≤ 100 (events received ${sse.received} of ${sse.expected})`);
+        console.log(
+          `    p99 ${formatSpread(spread(sse.p99), 1)} ms   goal ≤ 100 (events received ${sse.received} of ${sse.expected})`,
+        );
       });
     }
     if (only.has('tiles')) {
       console.log('\n· tile p95 idle vs while ingesting 5,000 readings/s');
       const c = await alternate(tilesIdle, tilesBusy, rounds, console.log, ' ms');
-      report.push(() => printComparison('Tile p95 (roads + pipes, cache off) while ingesting ÷ idle:', c, 'goal ≤ 1.5', ' ms'));
+      report.push(() =>
+        printComparison(
+          'Tile p95 (roads + pipes, cache off) while ingesting ÷ idle:',
+          c,
+          'goal ≤ 1.5',
+          ' ms',
+        ),
+      );
     }
     const rss = peakRssMb(twin.child.pid!);
     for (const r of report) r();
@@ -283,7 +335,9 @@ export async function run(args: string[]): Promise<void> {
     await db.end();
   }
   if (profile) {
-    console.log(`\nCPU profile (open in Chrome DevTools or speedscope for the flame graph): ${profileDir}`);
+    console.log(
+      `\nCPU profile (open in Chrome DevTools or speedscope for the flame graph): ${profileDir}`,
+    );
     printProfiles(profileDir);
   }
 }
@@ -311,24 +365,27 @@ async function sseLatency(
       { length: nClients },
       () =>
         new Promise<http.ClientRequest>((resolve, reject) => {
-          const req = http.get({ host: u.hostname, port: u.port, path: '/api/live?kind=traffic_speed', agent }, (res) => {
-            let buf = '';
-            res.on('data', (c: Buffer) => {
-              buf += c.toString();
-              if (buf.includes('event: ready')) resolve(req);
-              let i: number;
-              while ((i = buf.indexOf('\n\n')) >= 0) {
-                const block = buf.slice(0, i);
-                buf = buf.slice(i + 2);
-                const m = /"value":(\d+)/.exec(block);
-                const t = m ? sent.get(Number(m[1])) : undefined;
-                if (block.startsWith('event: readings') && t !== undefined) {
-                  latencies.push(performance.now() - t);
-                  received++;
+          const req = http.get(
+            { host: u.hostname, port: u.port, path: '/api/live?kind=traffic_speed', agent },
+            (res) => {
+              let buf = '';
+              res.on('data', (c: Buffer) => {
+                buf += c.toString();
+                if (buf.includes('event: ready')) resolve(req);
+                let i: number;
+                while ((i = buf.indexOf('\n\n')) >= 0) {
+                  const block = buf.slice(0, i);
+                  buf = buf.slice(i + 2);
+                  const m = /"value":(\d+)/.exec(block);
+                  const t = m ? sent.get(Number(m[1])) : undefined;
+                  if (block.startsWith('event: readings') && t !== undefined) {
+                    latencies.push(performance.now() - t);
+                    received++;
+                  }
                 }
-              }
-            });
-          });
+              });
+            },
+          );
           req.on('error', reject);
         }),
     ),
@@ -346,7 +403,11 @@ async function sseLatency(
     while (performance.now() - t0 < seconds * 1000) {
       const v = value++;
       const body = JSON.stringify(
-        Array.from({ length: 10 }, (_, k) => ({ sensor: speed[(b * 10 + k) % speed.length]!.id, ts: from + b * 1000 + k, value: v })),
+        Array.from({ length: 10 }, (_, k) => ({
+          sensor: speed[(b * 10 + k) % speed.length]!.id,
+          ts: from + b * 1000 + k,
+          value: v,
+        })),
       );
       sent.set(v, performance.now());
       await post(body);
@@ -358,7 +419,9 @@ async function sseLatency(
     latencies.sort((a, c) => a - c);
     p50.push(percentileOf(latencies, 50));
     p99.push(percentileOf(latencies, 99));
-    console.log(`  round ${r + 1}/${rounds}: p50 ${fmt(p50.at(-1)!, 1)} ms, p99 ${fmt(p99.at(-1)!, 1)} ms`);
+    console.log(
+      `  round ${r + 1}/${rounds}: p50 ${fmt(p50.at(-1)!, 1)} ms, p99 ${fmt(p99.at(-1)!, 1)} ms`,
+    );
   }
   for (const c of clients) c.destroy();
   agent.destroy();

@@ -30,18 +30,15 @@ export async function httpLoad(
   const one = (path: string) =>
     new Promise<void>((resolve, reject) => {
       const t0 = performance.now();
-      const req = http.get(
-        { host: url.hostname, port: url.port, path, agent, headers },
-        (res) => {
-          res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-          res.on('end', () => {
-            latencies.push(performance.now() - t0);
-            statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
-            resolve();
-          });
-          res.on('error', reject);
-        },
-      );
+      const req = http.get({ host: url.hostname, port: url.port, path, agent, headers }, (res) => {
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('end', () => {
+          latencies.push(performance.now() - t0);
+          statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
+          resolve();
+        });
+        res.on('error', reject);
+      });
       req.on('error', reject);
     });
   const started = performance.now();
@@ -53,7 +50,14 @@ export async function httpLoad(
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { requests: paths.length, seconds, perSecond: paths.length / seconds, bytes, latencies, statuses };
+  return {
+    requests: paths.length,
+    seconds,
+    perSecond: paths.length / seconds,
+    bytes,
+    latencies,
+    statuses,
+  };
 }
 
 /**
@@ -66,7 +70,10 @@ export async function httpLoadFor(
   paths: string[],
   concurrency: number,
   seconds: number,
-  { offset = 0, headers = { 'Accept-Encoding': 'gzip' } }: { offset?: number; headers?: Record<string, string> } = {},
+  {
+    offset = 0,
+    headers = { 'Accept-Encoding': 'gzip' },
+  }: { offset?: number; headers?: Record<string, string> } = {},
 ): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const url = new URL(origin);
@@ -98,7 +105,14 @@ export async function httpLoadFor(
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { requests: latencies.length, seconds: elapsed, perSecond: latencies.length / elapsed, bytes, latencies, statuses };
+  return {
+    requests: latencies.length,
+    seconds: elapsed,
+    perSecond: latencies.length / elapsed,
+    bytes,
+    latencies,
+    statuses,
+  };
 }
 
 /**
@@ -152,7 +166,9 @@ export async function concurrentRate(
 }
 
 export const percentile = (sorted: number[], p: number): number =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  sorted.length === 0
+    ? NaN
+    : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 /** Starts a Node script in a child process and resolves with its origin once it listens. */
 export function startProcess(
@@ -192,4 +208,6 @@ export function startProcess(
 }
 
 export const fmt = (n: number, digits = 1): string =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-';
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '-';

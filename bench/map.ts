@@ -4,7 +4,14 @@ import { createApp } from '../server/app';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/log';
 import { prepareDatabase } from '../server/startup';
-import { CHROMIUM_PATH, HAS_CHROMIUM, launchChromium, openMap, serveApp, type PageGlobals } from '../test/support/browser';
+import {
+  CHROMIUM_PATH,
+  HAS_CHROMIUM,
+  launchChromium,
+  openMap,
+  serveApp,
+  type PageGlobals,
+} from '../test/support/browser';
 import { ensureWebBuild } from '../web/ensure-web-build';
 import { fmt, percentile } from './load';
 import { ensureUser, TEST_PASSWORD } from '../test/support/auth';
@@ -22,7 +29,16 @@ const BENCH_USER = 'bench-map';
  * profile (cold HTTP cache) after one warm-up flight has filled the server's tile cache.
  */
 
-const ALL_LAYERS = ['labels', 'buildings', 'power_nodes', 'power_lines', 'water_nodes', 'water_pipes', 'roads', 'land_use'];
+const ALL_LAYERS = [
+  'labels',
+  'buildings',
+  'power_nodes',
+  'power_lines',
+  'water_nodes',
+  'water_pipes',
+  'roads',
+  'land_use',
+];
 const BASEMAP_ONLY = ['land_use'];
 
 interface Leg {
@@ -88,11 +104,17 @@ async function fly(page: Page, legs: Leg[]): Promise<number[]> {
   }, legs);
 }
 
-async function measure(origin: string, layers: string[], size: { width: number; height: number }): Promise<RunResult> {
+async function measure(
+  origin: string,
+  layers: string[],
+  size: { width: number; height: number },
+): Promise<RunResult> {
   const browser = await launchChromium(size);
   try {
     // Water and power are staff layers (issue #9): the flight runs signed in as a planner.
-    const signIn = await browser.context.request.post(`${origin}/api/session`, { data: { username: BENCH_USER, password: TEST_PASSWORD } });
+    const signIn = await browser.context.request.post(`${origin}/api/session`, {
+      data: { username: BENCH_USER, password: TEST_PASSWORD },
+    });
     if (!signIn.ok()) throw new Error(`bench sign-in answered ${signIn.status()}`);
     const page = await browser.context.newPage();
     let tileRequests = 0;
@@ -100,7 +122,12 @@ async function measure(origin: string, layers: string[], size: { width: number; 
     const pending: Promise<void>[] = [];
     let counting = true;
     page.on('requestfinished', (req: Request) => {
-      if (!counting || !new URL(req.url()).pathname.startsWith('/tiles/') || !req.url().endsWith('.mvt')) return;
+      if (
+        !counting ||
+        !new URL(req.url()).pathname.startsWith('/tiles/') ||
+        !req.url().endsWith('.mvt')
+      )
+        return;
       tileRequests++;
       pending.push(
         req.sizes().then(
@@ -137,8 +164,10 @@ export async function run(args: string[]): Promise<void> {
   await ensureUser(backend.db, BENCH_USER, 'planner');
   const server = await serveApp(app.fetch);
   try {
-    console.log(`map bench: ${size.width}×${size.height}, headless Chromium (${CHROMIUM_PATH}), ` +
-      `${FLIGHT.length}-leg flight of ${FLIGHT.reduce((s, l) => s + l.ms, 0) / 1000} s`);
+    console.log(
+      `map bench: ${size.width}×${size.height}, headless Chromium (${CHROMIUM_PATH}), ` +
+        `${FLIGHT.length}-leg flight of ${FLIGHT.reduce((s, l) => s + l.ms, 0) / 1000} s`,
+    );
     await measure(server.origin, ALL_LAYERS, size); // warm the server's tile cache
     const base = await measure(server.origin, BASEMAP_ONLY, size);
     const all = await measure(server.origin, ALL_LAYERS, size);
@@ -146,7 +175,9 @@ export async function run(args: string[]): Promise<void> {
     const row = (name: string, r: RunResult) =>
       `${name.padEnd(26)} ${String(r.frames.length).padStart(7)} ${fmt(percentile(r.frames, 50)).padStart(10)} ` +
       `${fmt(percentile(r.frames, 95)).padStart(9)} ${String(r.tileRequests).padStart(9)} ${fmt(r.tileBytes / 1024, 0).padStart(11)}`;
-    console.log(`\n${'run'.padEnd(26)} ${'frames'.padStart(7)} ${'median ms'.padStart(10)} ${'p95 ms'.padStart(9)} ${'tiles'.padStart(9)} ${'tile KiB'.padStart(11)}`);
+    console.log(
+      `\n${'run'.padEnd(26)} ${'frames'.padStart(7)} ${'median ms'.padStart(10)} ${'p95 ms'.padStart(9)} ${'tiles'.padStart(9)} ${'tile KiB'.padStart(11)}`,
+    );
     console.log(row('basemap only', base));
     console.log(row(`all ${ALL_LAYERS.length} layers`, all));
     const median = percentile(all.frames, 50) / percentile(base.frames, 50);

@@ -50,7 +50,9 @@ export function summarise(profile: Profile, top = 25): ProfileSummary {
     if (known !== undefined) return known;
     const { url, functionName } = byId.get(id)!.callFrame;
     const here =
-      url.includes('node:internal/modules') || /node_modules\/tsx\//.test(url) || functionName === 'compileSourceTextModule';
+      url.includes('node:internal/modules') ||
+      /node_modules\/tsx\//.test(url) ||
+      functionName === 'compileSourceTextModule';
     const p = parent.get(id);
     const out = here || (p !== undefined && isLoading(p));
     loading.set(id, out);
@@ -63,7 +65,9 @@ export function summarise(profile: Profile, top = 25): ProfileSummary {
   }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   // Shares are of the time the thread was busy: a server idles while the baseline's rounds run.
-  const idle = [...self].filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)').reduce((a, [, ms]) => a + ms, 0);
+  const idle = [...self]
+    .filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)')
+    .reduce((a, [, ms]) => a + ms, 0);
   const busy = total - idle;
   const fn = new Map<string, number>();
   const group = new Map<string, number>();
@@ -75,7 +79,8 @@ export function summarise(profile: Profile, top = 25): ProfileSummary {
     }
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     const file = url.replace(/^.*\/(node_modules\/)?/, '');
-    const name = `${functionName || '(anonymous)'} ${file ? `${file}:${lineNumber + 1}` : ''}`.trim();
+    const name =
+      `${functionName || '(anonymous)'} ${file ? `${file}:${lineNumber + 1}` : ''}`.trim();
     fn.set(name, (fn.get(name) ?? 0) + ms);
     const g = groupOf(url, functionName);
     group.set(g, (group.get(g) ?? 0) + ms);
@@ -94,17 +99,23 @@ export const cpuProfileFlags = (dir: string): string[] => ['--cpu-prof', `--cpu-
 /** Prints the summary of every `.cpuprofile` in `dir` (or one file). */
 export function printProfiles(path: string, top = 20): void {
   const files = statSync(path).isDirectory()
-    ? readdirSync(path).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(path, f))
+    ? readdirSync(path)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(path, f))
     : [path];
   for (const file of files) {
     const s = summarise(JSON.parse(readFileSync(file, 'utf8')) as Profile, top);
     const loading = s.groups.find((g) => g.name.startsWith('(start-up'))?.selfMs ?? 0;
     if (s.busyMs - loading < 0.05 * s.totalMs && files.length > 1) continue; // a helper thread
-    console.log(`\n${file}: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(s.busyMs / 1000).toFixed(1)} s busy`);
+    console.log(
+      `\n${file}: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(s.busyMs / 1000).toFixed(1)} s busy`,
+    );
     console.log('  share of busy time by package / folder:');
-    for (const g of s.groups.slice(0, 12)) console.log(`    ${(g.share * 100).toFixed(1).padStart(5)} %  ${g.name}`);
+    for (const g of s.groups.slice(0, 12))
+      console.log(`    ${(g.share * 100).toFixed(1).padStart(5)} %  ${g.name}`);
     console.log('  functions with the most self time:');
-    for (const f of s.functions) console.log(`    ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.name}`);
+    for (const f of s.functions)
+      console.log(`    ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.name}`);
   }
 }
 

@@ -57,14 +57,20 @@ export function formatSpread(s: Spread, digits = 2): string {
 }
 
 /** Reads `--rounds` and `--seconds` (defaults 5 and 5: the floor of an honest figure here). */
-export function roundOptions(args: string[], defaults: RoundOptions = { rounds: 5, seconds: 5 }): RoundOptions {
+export function roundOptions(
+  args: string[],
+  defaults: RoundOptions = { rounds: 5, seconds: 5 },
+): RoundOptions {
   const get = (name: string, fallback: number) => {
     const i = args.indexOf(`--${name}`);
     const v = i >= 0 ? Number(args[i + 1]) : fallback;
     if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
     return v;
   };
-  return { rounds: Math.round(get('rounds', defaults.rounds)), seconds: get('seconds', defaults.seconds) };
+  return {
+    rounds: Math.round(get('rounds', defaults.rounds)),
+    seconds: get('seconds', defaults.seconds),
+  };
 }
 
 export const loadAverage = (): number => loadavg()[0]!;
@@ -103,7 +109,9 @@ export function latencySpread(trials: Trial[], p: number): Spread {
 }
 
 export const percentileOf = (sorted: number[], p: number): number =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  sorted.length === 0
+    ? NaN
+    : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 /** Prints one comparison: each side's rate and latencies, then the ratio with its spread. */
 export function printComparison(title: string, c: Comparison, goal: string, unit = '/s'): void {

@@ -11,7 +11,14 @@ import { lonLatToTile } from '../tiles/tile-coords';
 import { DEFAULT_DEMO_CENTER } from '../data/seed-demo';
 import { fmt, httpLoadFor, startProcess } from './load';
 import { benchDatabaseUrl, ensureDatabase, peakRssMb } from './bench-db';
-import { alternate, formatSpread, percentileOf, printComparison, roundOptions, spread } from './rounds';
+import {
+  alternate,
+  formatSpread,
+  percentileOf,
+  printComparison,
+  roundOptions,
+  spread,
+} from './rounds';
 
 /**
  * `npm run bench -- scale [--scales 1,10] [--rounds 5] [--seconds 5] [--impact-timeout 900]`
@@ -31,7 +38,8 @@ export async function run(args: string[]): Promise<void> {
     return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
   };
   const scales = opt('scales', '1,10').split(',').map(Number);
-  if (scales.length !== 2 || scales.some((s) => !Number.isInteger(s) || s < 1)) throw new Error('--scales takes two scales, e.g. 1,10');
+  if (scales.length !== 2 || scales.some((s) => !Number.isInteger(s) || s < 1))
+    throw new Error('--scales takes two scales, e.g. 1,10');
   const rounds = roundOptions(args);
   const impactTimeoutS = Number(opt('impact-timeout', '900'));
 
@@ -39,16 +47,30 @@ export async function run(args: string[]): Promise<void> {
   for (const scale of scales) {
     const url = benchDatabaseUrl(scale);
     await ensureDatabase(url);
-    const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', TWIN_DEMO_SCALE: String(scale) });
+    const config = loadConfig({
+      ...process.env,
+      DATABASE_URL: url,
+      LOG_LEVEL: 'warn',
+      TWIN_DEMO_SCALE: String(scale),
+    });
     const started = Date.now();
     const backend = await prepareDatabase(config, createLogger('warn'), {
-      onSeeded: () => console.log(`seeded scale ${scale} in ${((Date.now() - started) / 1000).toFixed(0)} s`),
+      onSeeded: () =>
+        console.log(`seeded scale ${scale} in ${((Date.now() - started) / 1000).toFixed(0)} s`),
     });
-    const b = await backend.db.selectFrom('buildings').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    const l = await backend.db.selectFrom('road_links').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const b = await backend.db
+      .selectFrom('buildings')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const l = await backend.db
+      .selectFrom('road_links')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     sizes.push({ buildings: Number(b.n), links: Number(l.n) });
     await backend.close();
-    console.log(`scale ${scale}: ${sizes.at(-1)!.buildings.toLocaleString('en')} buildings, ${sizes.at(-1)!.links.toLocaleString('en')} road links`);
+    console.log(
+      `scale ${scale}: ${sizes.at(-1)!.buildings.toLocaleString('en')} buildings, ${sizes.at(-1)!.links.toLocaleString('en')} road links`,
+    );
   }
 
   // The same tiles at both scales: a block around the first city's centre.
@@ -56,7 +78,9 @@ export async function run(args: string[]): Promise<void> {
   for (const z of [15, 16]) {
     const c = lonLatToTile(DEFAULT_DEMO_CENTER[0], DEFAULT_DEMO_CENTER[1], z);
     const r = z === 15 ? 3 : 5;
-    for (let x = c.x - r; x <= c.x + r; x++) for (let y = c.y - r; y <= c.y + r; y++) paths.push(`/tiles/buildings,roads/${z}/${x}/${y}.mvt`);
+    for (let x = c.x - r; x <= c.x + r; x++)
+      for (let y = c.y - r; y <= c.y + r; y++)
+        paths.push(`/tiles/buildings,roads/${z}/${x}/${y}.mvt`);
   }
   const twins = await Promise.all(
     scales.map((scale) =>
@@ -78,10 +102,16 @@ export async function run(args: string[]): Promise<void> {
     const side = (i: number) => ({
       label: `tile p95 at scale ${scales[i]}`,
       trial: async (round: number, seconds: number) => ({
-        rate: percentileOf((await httpLoadFor(twins[i]!.origin, paths, 8, seconds, { offset: round * 17 })).latencies, 95),
+        rate: percentileOf(
+          (await httpLoadFor(twins[i]!.origin, paths, 8, seconds, { offset: round * 17 }))
+            .latencies,
+          95,
+        ),
       }),
     });
-    console.log(`\n· tile p95, ${paths.length} tiles (buildings + roads, z15–16), cache off, concurrency 8`);
+    console.log(
+      `\n· tile p95, ${paths.length} tiles (buildings + roads, z15–16), cache off, concurrency 8`,
+    );
     tileCmp = await alternate(side(0), side(1), rounds, console.log, ' ms');
     for (const t of twins) rss.push(peakRssMb(t.child.pid!));
   } finally {
@@ -89,30 +119,51 @@ export async function run(args: string[]): Promise<void> {
   }
 
   console.log('\n· cold impact (baseline + 10 added towers), one child process per scale');
-  const impacts: { ms: number; rssMb: number } [] = [];
+  const impacts: { ms: number; rssMb: number }[] = [];
   for (const scale of scales) {
     const r = await runImpactChild(benchDatabaseUrl(scale), scale, impactTimeoutS);
     impacts.push(r);
-    console.log(`  scale ${scale}: ${Number.isFinite(r.ms) ? `${fmt(r.ms / 1000, 1)} s` : `> ${impactTimeoutS} s (stopped)`}, peak RSS ${fmt(r.rssMb, 0)} MB`);
+    console.log(
+      `  scale ${scale}: ${Number.isFinite(r.ms) ? `${fmt(r.ms / 1000, 1)} s` : `> ${impactTimeoutS} s (stopped)`}, peak RSS ${fmt(r.rssMb, 0)} MB`,
+    );
   }
 
   const growth = sizes[1]!.buildings / sizes[0]!.buildings;
-  printComparison(`Tile p95 at scale ${scales[1]} ÷ scale ${scales[0]}:`, tileCmp, 'goal ≈ 1 (flat)', ' ms');
-  console.log(`\nCity growth: ${fmt(growth, 1)}× buildings, ${fmt(sizes[1]!.links / sizes[0]!.links, 1)}× road links`);
+  printComparison(
+    `Tile p95 at scale ${scales[1]} ÷ scale ${scales[0]}:`,
+    tileCmp,
+    'goal ≈ 1 (flat)',
+    ' ms',
+  );
+  console.log(
+    `\nCity growth: ${fmt(growth, 1)}× buildings, ${fmt(sizes[1]!.links / sizes[0]!.links, 1)}× road links`,
+  );
   console.log(
     `Cold impact: ${fmt(impacts[0]!.ms / 1000, 1)} s → ${fmt(impacts[1]!.ms / 1000, 1)} s = ${fmt(impacts[1]!.ms / impacts[0]!.ms, 1)}× ` +
       `(÷ city growth ${fmt(impacts[1]!.ms / impacts[0]!.ms / growth, 2)}; goal ≤ 1, at most linear)`,
   );
-  console.log(`Impact peak RSS: ${fmt(impacts[0]!.rssMb, 0)} → ${fmt(impacts[1]!.rssMb, 0)} MB; tile server peak RSS ${fmt(rss[0]!, 0)} → ${fmt(rss[1]!, 0)} MB`);
-  console.log(`(tile p95 per round at scale ${scales[1]}: ${formatSpread(spread(tileCmp.subject.trials.map((t) => t.rate)), 1)} ms)`);
+  console.log(
+    `Impact peak RSS: ${fmt(impacts[0]!.rssMb, 0)} → ${fmt(impacts[1]!.rssMb, 0)} MB; tile server peak RSS ${fmt(rss[0]!, 0)} → ${fmt(rss[1]!, 0)} MB`,
+  );
+  console.log(
+    `(tile p95 per round at scale ${scales[1]}: ${formatSpread(spread(tileCmp.subject.trials.map((t) => t.rate)), 1)} ms)`,
+  );
 }
 
-function runImpactChild(url: string, scale: number, timeoutS: number): Promise<{ ms: number; rssMb: number }> {
+function runImpactChild(
+  url: string,
+  scale: number,
+  timeoutS: number,
+): Promise<{ ms: number; rssMb: number }> {
   const runScript = fileURLToPath(new URL('./run.ts', import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, runScript, 'scale', '--impact-child', url, String(scale)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, runScript, 'scale', '--impact-child', url, String(scale)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     let peak = 0;
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -135,11 +186,21 @@ function runImpactChild(url: string, scale: number, timeoutS: number): Promise<{
 
 /** In the child: a fresh ImpactService (nothing in memory), 10 towers, one impact; prints JSON. */
 async function impactChild(url: string, scale: number): Promise<void> {
-  const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', TWIN_DEMO: 'off', TWIN_DEMO_SCALE: String(scale) });
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: url,
+    LOG_LEVEL: 'warn',
+    TWIN_DEMO: 'off',
+    TWIN_DEMO_SCALE: String(scale),
+  });
   const backend = await prepareDatabase(config, createLogger('warn'));
   try {
     const factors = await loadFactors(backend.db);
-    const s = await createScenario(backend.db, { name: `bench: scale ${scale}, 10 towers` }, { id: null, name: 'bench' });
+    const s = await createScenario(
+      backend.db,
+      { name: `bench: scale ${scale}, 10 towers` },
+      { id: null, name: 'bench' },
+    );
     try {
       const [lon0, lat0] = DEFAULT_DEMO_CENTER;
       for (let k = 0; k < 10; k++) {
@@ -151,7 +212,18 @@ async function impactChild(url: string, scale: number): Promise<void> {
           kind: 'add_building',
           floors: 20 + k,
           use: k % 3 === 0 ? 'office' : 'residential',
-          geometry: { type: 'Polygon', coordinates: [[[lon, lat], [lon + d, lat], [lon + d, lat + d * 0.6], [lon, lat + d * 0.6], [lon, lat]]] },
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [lon, lat],
+                [lon + d, lat],
+                [lon + d, lat + d * 0.6],
+                [lon, lat + d * 0.6],
+                [lon, lat],
+              ],
+            ],
+          },
         });
         await addEdit(backend.db, s.id, edit, factors);
       }

@@ -39,9 +39,12 @@ export async function run(args: string[]): Promise<void> {
     TWIN_SIMULATOR: 'off',
   };
   const server = ['--import', 'tsx', 'server/main.ts'];
-  if (!existsSync(dataDir)) console.log(`seeding the embedded bench database in ${dataDir} (a minute or two, once)`);
+  if (!existsSync(dataDir))
+    console.log(`seeding the embedded bench database in ${dataDir} (a minute or two, once)`);
   const first = await startProcess(server, env);
-  const bounds = (await (await fetch(`${first.origin}/tiles/roads.json`)).json()) as { bounds: [number, number, number, number] };
+  const bounds = (await (await fetch(`${first.origin}/tiles/roads.json`)).json()) as {
+    bounds: [number, number, number, number];
+  };
   await first.stop();
 
   const [w, s, e, n] = bounds.bounds;
@@ -49,10 +52,15 @@ export async function run(args: string[]): Promise<void> {
     const a = lonLatToTile(w, n, z);
     const b = lonLatToTile(e, s, z);
     const out: string[] = [];
-    for (let x = a.x; x <= b.x; x++) for (let y = a.y; y <= b.y; y++) out.push(`/tiles/${layer}/${z}/${x}/${y}.mvt`);
+    for (let x = a.x; x <= b.x; x++)
+      for (let y = a.y; y <= b.y; y++) out.push(`/tiles/${layer}/${z}/${x}/${y}.mvt`);
     return out;
   };
-  const ZOOM_RANGES: Record<string, [number, number]> = { land_use: [0, 18], roads: [0, 18], buildings: [12, 18] };
+  const ZOOM_RANGES: Record<string, [number, number]> = {
+    land_use: [0, 18],
+    roads: [0, 18],
+    buildings: [12, 18],
+  };
   const firstView = [
     '/styles/city.json',
     ...HOME_LAYERS.map((l) => `/tiles/${l}.json`),
@@ -78,7 +86,8 @@ export async function run(args: string[]): Promise<void> {
     const view = await httpLoad(twin.origin, firstView, 6);
     await twin.stop();
     const bad = Object.keys(view.statuses).filter((st) => st !== '200' && st !== '204');
-    if (bad.length > 0) throw new Error(`first view: failed responses ${JSON.stringify(view.statuses)}`);
+    if (bad.length > 0)
+      throw new Error(`first view: failed responses ${JSON.stringify(view.statuses)}`);
     views.push(view.seconds);
     opens.push(opened / 1000);
     console.log(
@@ -88,7 +97,11 @@ export async function run(args: string[]): Promise<void> {
   }
 
   console.log('\n· cold tiles (memory and disk caches off)');
-  const cold = tilesOf('buildings', 14).concat(tilesOf('buildings', 15), tilesOf('buildings', 16), tilesOf('buildings', 17));
+  const cold = tilesOf('buildings', 14).concat(
+    tilesOf('buildings', 15),
+    tilesOf('buildings', 16),
+    tilesOf('buildings', 17),
+  );
   let seed = 7;
   for (let i = cold.length - 1; i > 0; i--) {
     seed = (seed * 1664525 + 1013904223) >>> 0;
@@ -96,17 +109,22 @@ export async function run(args: string[]): Promise<void> {
     [cold[i], cold[j]] = [cold[j]!, cold[i]!];
   }
   const profileDir = join(process.cwd(), '.bench-profiles', `tiles-embedded-${Date.now()}`);
-  const coldTwin = await startProcess([...(profile ? cpuProfileFlags(profileDir) : []), ...server], {
-    ...env,
-    TWIN_TILE_CACHE_MB: '0',
-    TWIN_TILE_DISK_CACHE_MB: '0',
-  });
+  const coldTwin = await startProcess(
+    [...(profile ? cpuProfileFlags(profileDir) : []), ...server],
+    {
+      ...env,
+      TWIN_TILE_CACHE_MB: '0',
+      TWIN_TILE_DISK_CACHE_MB: '0',
+    },
+  );
   const p95: number[] = [];
   const rates: number[] = [];
   let rss = NaN;
   try {
     for (let r = 0; r < rounds.rounds; r++) {
-      const run = await httpLoadFor(coldTwin.origin, cold, concurrency, rounds.seconds, { offset: r * 211 });
+      const run = await httpLoadFor(coldTwin.origin, cold, concurrency, rounds.seconds, {
+        offset: r * 211,
+      });
       p95.push(percentileOf(run.latencies, 95));
       rates.push(run.perSecond);
       console.log(
@@ -119,9 +137,13 @@ export async function run(args: string[]): Promise<void> {
     await coldTwin.stop();
   }
 
-  console.log(`\nEmbedded (PGlite), first view after a restart: ${formatSpread(spread(views), 2)} s   goal ≤ 3 s`);
+  console.log(
+    `\nEmbedded (PGlite), first view after a restart: ${formatSpread(spread(views), 2)} s   goal ≤ 3 s`,
+  );
   console.log(`    process start to listening: ${formatSpread(spread(opens), 1)} s`);
-  console.log(`Embedded cold tiles at concurrency ${concurrency}: p95 ${formatSpread(spread(p95), 0)} ms   goal ≤ 150 ms`);
+  console.log(
+    `Embedded cold tiles at concurrency ${concurrency}: p95 ${formatSpread(spread(p95), 0)} ms   goal ≤ 150 ms`,
+  );
   console.log(`    ${formatSpread(spread(rates), 0)} tiles/s; peak RSS ${fmt(rss, 0)} MB`);
   if (profile) {
     console.log(`\nCPU profile of the cold twin: ${profileDir}`);

@@ -10,7 +10,14 @@ import { mvtLayerSql } from '../tiles/tile-sql';
 import { tileSpan, WORLD_HALF, type TileCoord } from '../tiles/tile-coords';
 import { concurrentFor, fmt, httpLoad, httpLoadFor, startProcess, type LoadResult } from './load';
 import { cpuProfileFlags, printProfiles } from './profile-summary';
-import { alternate, formatSpread, printComparison, roundOptions, spread, type Trial } from './rounds';
+import {
+  alternate,
+  formatSpread,
+  printComparison,
+  roundOptions,
+  spread,
+  type Trial,
+} from './rounds';
 import { benchDatabaseUrl, ensureDatabase, peakRssMb, scaleOption } from './bench-db';
 
 /**
@@ -41,7 +48,12 @@ export async function run(args: string[]): Promise<void> {
   const url = benchDatabaseUrl(scale);
   await ensureDatabase(url);
 
-  const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', TWIN_DEMO_SCALE: String(scale) };
+  const env = {
+    ...process.env,
+    DATABASE_URL: url,
+    LOG_LEVEL: 'warn',
+    TWIN_DEMO_SCALE: String(scale),
+  };
   const config = loadConfig(env);
   const backend = await prepareDatabase(config, createLogger('warn'));
   const layer = new LayerCatalog().get(layerName);
@@ -50,7 +62,9 @@ export async function run(args: string[]): Promise<void> {
 
   const tiles = await cityTiles(backend.db, layer.table, [14, 15, 16, 17]);
   const paths = tiles.map((t) => `/tiles/${layerName}/${t.z}/${t.x}/${t.y}.mvt`);
-  const compiled = tiles.map((t) => mvtLayerSql(layer, t, config.tiles.maxFeatures).compile(backend.db));
+  const compiled = tiles.map((t) =>
+    mvtLayerSql(layer, t, config.tiles.maxFeatures).compile(backend.db),
+  );
   await backend.close();
   console.log(
     `tiles bench: ${tiles.length} ${layerName} tiles (z14–z17) of the demo city at scale ${scale}, ` +
@@ -68,23 +82,34 @@ export async function run(args: string[]): Promise<void> {
     TWIN_DEMO_SCALE: String(scale),
   };
   const profileDir = join(process.cwd(), '.bench-profiles', `tiles-${Date.now()}`);
-  const server = (name: string) => [...(profile ? cpuProfileFlags(join(profileDir, name)) : []), '--import', 'tsx', 'server/main.ts'];
+  const server = (name: string) => [
+    ...(profile ? cpuProfileFlags(join(profileDir, name)) : []),
+    '--import',
+    'tsx',
+    'server/main.ts',
+  ];
   const cold = await startProcess(server('cold'), { ...serverEnv, TWIN_TILE_CACHE_MB: '0' });
   const warm = await startProcess(server('cached'), { ...serverEnv, TWIN_TILE_CACHE_MB: '1024' });
   const warming = await httpLoad(warm.origin, paths, concurrency);
   assertAllServed(warming, 'warming');
   const meanBytes = Math.round(warming.bytes / ((warming.statuses[200] ?? 0) || 1));
-  const plain = await startProcess(['bench/static-server.mjs', String(meanBytes)], {}, /listening on (http:\/\/\S+)/);
+  const plain = await startProcess(
+    ['bench/static-server.mjs', String(meanBytes)],
+    {},
+    /listening on (http:\/\/\S+)/,
+  );
   const direct = postgres(url, { max: config.dbPoolSize, onnotice: () => {} });
   await direct`SELECT 1`;
 
   // Each round starts at its own place in the shuffled list; both sides of a round at the same.
   const offset = (round: number) => (round * 7919) % paths.length;
-  const http = (origin: string) => async (round: number, seconds: number): Promise<Trial> => {
-    const r = await httpLoadFor(origin, paths, concurrency, seconds, { offset: offset(round) });
-    assertAllServed(r, origin);
-    return { rate: r.perSecond, latencies: r.latencies };
-  };
+  const http =
+    (origin: string) =>
+    async (round: number, seconds: number): Promise<Trial> => {
+      const r = await httpLoadFor(origin, paths, concurrency, seconds, { offset: offset(round) });
+      assertAllServed(r, origin);
+      return { rate: r.perSecond, latencies: r.latencies };
+    };
   try {
     console.log('\n· cold: ST_AsMVT SQL via postgres.js (baseline) vs tile server, cache off');
     const coldCmp = await alternate(
@@ -92,7 +117,12 @@ export async function run(args: string[]): Promise<void> {
         label: 'ST_AsMVT SQL via postgres.js (baseline)',
         trial: async (round, seconds) => {
           const r = await concurrentFor(
-            (i) => direct.unsafe(compiled[i % compiled.length]!.sql, compiled[i % compiled.length]!.parameters as never[], { prepare: true }),
+            (i) =>
+              direct.unsafe(
+                compiled[i % compiled.length]!.sql,
+                compiled[i % compiled.length]!.parameters as never[],
+                { prepare: true },
+              ),
             concurrency,
             seconds,
             offset(round),
@@ -113,7 +143,9 @@ export async function run(args: string[]): Promise<void> {
 
     printComparison('Cold tiles (tiles/s):', coldCmp, 'goal ≥ 0.90');
     printComparison('Cached tiles (tiles/s):', cachedCmp, 'goal ≥ 0.90');
-    const speedup = spread(cachedCmp.subject.trials.map((t, i) => t.rate / coldCmp.subject.trials[i]!.rate));
+    const speedup = spread(
+      cachedCmp.subject.trials.map((t, i) => t.rate / coldCmp.subject.trials[i]!.rate),
+    );
     console.log(`\nTile server cached ÷ cold, per round: ${formatSpread(speedup, 1)}   goal ≥ 15`);
     console.log(
       `mean tile ${fmt(meanBytes / 1024)} KiB gzip; ${tiles.length} tiles, ${fmt((100 * (warming.statuses[204] ?? 0)) / tiles.length, 0)} % empty; ` +
@@ -124,7 +156,9 @@ export async function run(args: string[]): Promise<void> {
     await Promise.all([cold.stop(), warm.stop(), plain.stop()]);
   }
   if (profile) {
-    console.log(`\nCPU profiles (open in Chrome DevTools or speedscope for the flame graph): ${profileDir}`);
+    console.log(
+      `\nCPU profiles (open in Chrome DevTools or speedscope for the flame graph): ${profileDir}`,
+    );
     printProfiles(join(profileDir, 'cold'));
     printProfiles(join(profileDir, 'cached'));
   }
@@ -136,7 +170,11 @@ function assertAllServed(r: LoadResult, label: string): void {
 }
 
 /** Every tile at the given zooms that intersects the layer's extent, shuffled (seeded). */
-export async function cityTiles(db: Kysely<Database>, table: keyof Database, zooms: number[]): Promise<TileCoord[]> {
+export async function cityTiles(
+  db: Kysely<Database>,
+  table: keyof Database,
+  zooms: number[],
+): Promise<TileCoord[]> {
   const { rows } = await sql<{ xmin: number; ymin: number; xmax: number; ymax: number }>`
     SELECT ST_XMin(e) AS xmin, ST_YMin(e) AS ymin, ST_XMax(e) AS xmax, ST_YMax(e) AS ymax
     FROM (SELECT ST_Extent(geom) AS e FROM ${sql.table(table)}) s`.execute(db);
@@ -151,7 +189,7 @@ export async function cityTiles(db: Kysely<Database>, table: keyof Database, zoo
     for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) out.push({ z, x, y });
   }
   let s = 42;
-  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];

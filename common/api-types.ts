@@ -158,13 +158,22 @@ export interface ImportPreview {
   format: string;
   crs: string;
   fields: { name: string; samples: (string | number | boolean)[] }[];
-  features: { type: 'Feature'; geometry: GeoJsonGeometry | null; properties: Record<string, unknown> }[];
+  features: {
+    type: 'Feature';
+    geometry: GeoJsonGeometry | null;
+    properties: Record<string, unknown>;
+  }[];
 }
 
 /** `GET /api/datasets/{job}/report`. */
 export interface ImportReport {
   counts?: { accepted: number; repaired: number; rejected: number };
-  features?: { idx: number; source_id: string | null; status: 'repaired' | 'rejected'; reason: string }[];
+  features?: {
+    idx: number;
+    source_id: string | null;
+    status: 'repaired' | 'rejected';
+    reason: string;
+  }[];
   features_truncated?: boolean;
   /** Categorical source values the twin's table did not know, and what they became (issue #12). */
   unmapped_values?: { field: string; value: string; count: number; mapped_to: string }[];

@@ -4,20 +4,51 @@
  * which shows the mapping before an import. Values not listed become `other` and are listed in
  * the import report.
  */
-export type TwinBuildingUse = 'residential' | 'office' | 'retail' | 'industrial' | 'civic' | 'mixed' | 'other';
+export type TwinBuildingUse =
+  'residential' | 'office' | 'retail' | 'industrial' | 'civic' | 'mixed' | 'other';
 
 export const BUILDING_USE_VALUES: Readonly<Record<string, TwinBuildingUse>> = {
-  residential: 'residential', apartments: 'residential', house: 'residential', detached: 'residential',
-  semidetached_house: 'residential', terrace: 'residential', dormitory: 'residential', bungalow: 'residential',
-  office: 'office', commercial: 'office',
-  retail: 'retail', supermarket: 'retail', shop: 'retail', kiosk: 'retail', mall: 'retail',
-  industrial: 'industrial', warehouse: 'industrial', factory: 'industrial', manufacture: 'industrial',
-  civic: 'civic', public: 'civic', government: 'civic', school: 'civic', university: 'civic', college: 'civic',
-  hospital: 'civic', church: 'civic', cathedral: 'civic', mosque: 'civic', synagogue: 'civic', temple: 'civic',
-  train_station: 'civic', transportation: 'civic', museum: 'civic', fire_station: 'civic', library: 'civic',
-  mixed: 'mixed', mixed_use: 'mixed',
+  residential: 'residential',
+  apartments: 'residential',
+  house: 'residential',
+  detached: 'residential',
+  semidetached_house: 'residential',
+  terrace: 'residential',
+  dormitory: 'residential',
+  bungalow: 'residential',
+  office: 'office',
+  commercial: 'office',
+  retail: 'retail',
+  supermarket: 'retail',
+  shop: 'retail',
+  kiosk: 'retail',
+  mall: 'retail',
+  industrial: 'industrial',
+  warehouse: 'industrial',
+  factory: 'industrial',
+  manufacture: 'industrial',
+  civic: 'civic',
+  public: 'civic',
+  government: 'civic',
+  school: 'civic',
+  university: 'civic',
+  college: 'civic',
+  hospital: 'civic',
+  church: 'civic',
+  cathedral: 'civic',
+  mosque: 'civic',
+  synagogue: 'civic',
+  temple: 'civic',
+  train_station: 'civic',
+  transportation: 'civic',
+  museum: 'civic',
+  fire_station: 'civic',
+  library: 'civic',
+  mixed: 'mixed',
+  mixed_use: 'mixed',
   // OSM's "a building, use unknown": other, knowingly (not listed as unmapped).
-  yes: 'other', other: 'other',
+  yes: 'other',
+  other: 'other',
 };
 
 /** The twin's use for a source value, and whether the table knew it. */
@@ -28,4 +59,10 @@ export function mapBuildingUse(v: unknown): { use: TwinBuildingUse; known: boole
 }
 
 /** Source fields read for the use, in order (the first present wins). */
-export const BUILDING_USE_FIELDS = ['building:use', 'use', 'building', 'usage', 'function'] as const;
+export const BUILDING_USE_FIELDS = [
+  'building:use',
+  'use',
+  'building',
+  'usage',
+  'function',
+] as const;

@@ -57,11 +57,26 @@ export const FACTORS = {
 export type FactorKey = keyof typeof FACTORS;
 export const FACTOR_KEYS = Object.keys(FACTORS) as FactorKey[];
 
-export const MIX_USES = ['residential', 'office', 'retail', 'industrial', 'civic', 'other'] as const;
+export const MIX_USES = [
+  'residential',
+  'office',
+  'retail',
+  'industrial',
+  'civic',
+  'other',
+] as const;
 type Use = (typeof MIX_USES)[number];
-const perUse = <S extends string>(suffix: S) => MIX_USES.map((u) => `${u}.${suffix}` as `${Use}.${S}`);
+const perUse = <S extends string>(suffix: S) =>
+  MIX_USES.map((u) => `${u}.${suffix}` as `${Use}.${S}`);
 
-export const IMPACT_MODEL_KEYS = ['yield', 'traffic', 'water', 'power', 'shadow', 'zoning'] as const;
+export const IMPACT_MODEL_KEYS = [
+  'yield',
+  'traffic',
+  'water',
+  'power',
+  'shadow',
+  'zoning',
+] as const;
 export type ImpactModelKey = (typeof IMPACT_MODEL_KEYS)[number];
 
 export interface ImpactModelInfo {
@@ -96,7 +111,8 @@ export const IMPACT_MODELS: readonly ImpactModelInfo[] = [
   {
     key: 'traffic',
     title: 'Traffic',
-    method: 'peak-hour trips, gravity distribution calibrated to counts, path-based user equilibrium (BPR), gap ≤ 1e-4',
+    method:
+      'peak-hour trips, gravity distribution calibrated to counts, path-based user equilibrium (BPR), gap ≤ 1e-4',
     reference: 'TNTP Sioux Falls best-known equilibrium; GEH < 5 on count sites (DMRB)',
     factors: [
       'residential.peak_trips_per_dwelling',
@@ -109,16 +125,31 @@ export const IMPACT_MODELS: readonly ImpactModelInfo[] = [
   {
     key: 'water',
     title: 'Water',
-    method: 'EPANET hydraulic solve of the meshed network at peak demand; pressure and velocity limits',
+    method:
+      'EPANET hydraulic solve of the meshed network at peak demand; pressure and velocity limits',
     reference: 'EPANET 2.2 (epanet-js) on Net1',
-    factors: ['water.l_per_resident_day', 'water.l_per_job_day', 'water.peak_factor', 'water.min_pressure_m', 'water.max_velocity_m_s', 'water.max_headloss_m_per_km'],
+    factors: [
+      'water.l_per_resident_day',
+      'water.l_per_job_day',
+      'water.peak_factor',
+      'water.min_pressure_m',
+      'water.max_velocity_m_s',
+      'water.max_headloss_m_per_km',
+    ],
   },
   {
     key: 'power',
     title: 'Power',
-    method: 'radial load flow per 11 kV feeder (backward/forward sweep); thermal and voltage limits',
+    method:
+      'radial load flow per 11 kV feeder (backward/forward sweep); thermal and voltage limits',
     reference: 'hand-computed radial feeder',
-    factors: [...perUse('w_per_m2').map((k) => `power.${k.split('.')[0]}_w_per_m2`), 'power.power_factor', 'power.min_voltage_pu', 'power.cable_r_ohm_per_km', 'power.cable_x_ohm_per_km'] as FactorKey[],
+    factors: [
+      ...perUse('w_per_m2').map((k) => `power.${k.split('.')[0]}_w_per_m2`),
+      'power.power_factor',
+      'power.min_voltage_pu',
+      'power.cable_r_ohm_per_km',
+      'power.cable_x_ohm_per_km',
+    ] as FactorKey[],
   },
   {
     key: 'shadow',

@@ -34,7 +34,8 @@ export function scenarioHeadline(impact: ScenarioImpact): DashboardKpi[] {
       value: Math.round(impact.traffic.kpis.vehicle_hours.delta * 10) / 10,
       unit: 'veh·h',
       as_of: at,
-      source: 'Traffic model: trips from the added floor area assigned to the road network (user equilibrium)',
+      source:
+        'Traffic model: trips from the added floor area assigned to the road network (user equilibrium)',
     },
     {
       key: 'assets_over_capacity',
@@ -42,7 +43,8 @@ export function scenarioHeadline(impact: ScenarioImpact): DashboardKpi[] {
       value: overCapacity,
       unit: 'assets',
       as_of: at,
-      source: 'Water pipes and nodes (EPANET: pressure, velocity, head loss) and power lines and nodes (load flow: loading, voltage) newly beyond their limits, against the baseline',
+      source:
+        'Water pipes and nodes (EPANET: pressure, velocity, head loss) and power lines and nodes (load flow: loading, voltage) newly beyond their limits, against the baseline',
     },
   ];
 }

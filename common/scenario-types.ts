@@ -3,7 +3,8 @@
  * and the web client. Types only.
  */
 
-export type BuildingUse = 'residential' | 'office' | 'retail' | 'industrial' | 'civic' | 'mixed' | 'other';
+export type BuildingUse =
+  'residential' | 'office' | 'retail' | 'industrial' | 'civic' | 'mixed' | 'other';
 export type MixUse = Exclude<BuildingUse, 'mixed'>;
 
 export interface Scenario {
@@ -40,9 +41,23 @@ export type ScenarioEditInput =
       uses?: Partial<Record<MixUse, number>>;
       name?: string;
     }
-  | { kind: 'change_building'; buildingId: string | number; floors?: number; height_m?: number; use?: BuildingUse; uses?: Partial<Record<MixUse, number>> }
+  | {
+      kind: 'change_building';
+      buildingId: string | number;
+      floors?: number;
+      height_m?: number;
+      use?: BuildingUse;
+      uses?: Partial<Record<MixUse, number>>;
+    }
   | { kind: 'demolish_building'; buildingId: string | number }
-  | { kind: 'edit_road'; roadLinkId: string | number; closed?: boolean; lanes?: number; speed_limit_kmh?: number; capacity_veh_h?: number }
+  | {
+      kind: 'edit_road';
+      roadLinkId: string | number;
+      closed?: boolean;
+      lanes?: number;
+      speed_limit_kmh?: number;
+      capacity_veh_h?: number;
+    }
   | {
       kind: 'add_road';
       geometry: { type: 'LineString'; coordinates: number[][] };
@@ -54,7 +69,12 @@ export type ScenarioEditInput =
       oneway?: boolean;
     };
 
-export type ScenarioEdit = ScenarioEditInput & { id: string; seq: number; created_at: string; updated_at: string };
+export type ScenarioEdit = ScenarioEditInput & {
+  id: string;
+  seq: number;
+  created_at: string;
+  updated_at: string;
+};
 
 export interface ScenarioWithEdits extends Scenario {
   edits: ScenarioEdit[];
@@ -198,7 +218,14 @@ export interface ScenarioImpact {
     baseline: YieldFigures;
     scenario: YieldFigures;
     delta: YieldFigures;
-    edits: (YieldFigures & { edit_id: string; kind: string; building_id: string | null; floors: number; height_m: number; delta: YieldFigures })[];
+    edits: (YieldFigures & {
+      edit_id: string;
+      kind: string;
+      building_id: string | null;
+      floors: number;
+      height_m: number;
+      delta: YieldFigures;
+    })[];
     factors: ImpactFactor[];
   };
   traffic: {
@@ -233,7 +260,16 @@ export interface ScenarioImpact {
   };
   zoning: {
     checked: number;
-    flagged: { edit_id: string; building_id: string | null; height_m: number; max_height_m: number; excess_m: number; zone_id: string; zone_class: string; zone_name: string | null }[];
+    flagged: {
+      edit_id: string;
+      building_id: string | null;
+      height_m: number;
+      max_height_m: number;
+      excess_m: number;
+      zone_id: string;
+      zone_class: string;
+      zone_name: string | null;
+    }[];
   };
 }
 

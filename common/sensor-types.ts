@@ -3,7 +3,8 @@
  * Types only.
  */
 
-export type SensorAssetType = 'road_link' | 'water_pipe' | 'water_node' | 'power_line' | 'power_node';
+export type SensorAssetType =
+  'road_link' | 'water_pipe' | 'water_node' | 'power_line' | 'power_node';
 
 /** ok: within normal range; warn / alarm: degraded (congested, low pressure, overloaded). */
 export type SensorStatus = 'ok' | 'warn' | 'alarm' | 'unknown';
@@ -16,11 +17,7 @@ export interface ReadingInput {
   value: number;
 }
 
-export type RejectReason =
-  | 'unknown_sensor'
-  | 'value_not_finite'
-  | 'ts_in_future'
-  | 'malformed';
+export type RejectReason = 'unknown_sensor' | 'value_not_finite' | 'ts_in_future' | 'malformed';
 
 /** The answer of `POST /api/ingest/readings`, sent only after the rows are committed. */
 export interface IngestResponse {

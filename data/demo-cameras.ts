@@ -47,7 +47,12 @@ export async function registerDemoCameras(db: Kysely<Database>, count = 36): Pro
   const chosen: Junction[] = [];
   for (const j of rows) {
     if (chosen.length >= count) break;
-    if (chosen.every((c) => Math.hypot(Number(c.x) - Number(j.x), Number(c.y) - Number(j.y)) >= MIN_SPACING_M)) chosen.push(j);
+    if (
+      chosen.every(
+        (c) => Math.hypot(Number(c.x) - Number(j.x), Number(c.y) - Number(j.y)) >= MIN_SPACING_M,
+      )
+    )
+      chosen.push(j);
   }
   const sensors: SensorRegistration[] = [];
   for (const j of chosen) {
@@ -63,14 +68,47 @@ export async function registerDemoCameras(db: Kysely<Database>, count = 36): Pro
         location,
         interval_s: 30,
         attributes,
-        camera: { heading: ((Number(j.heading) % 360) + 360) % 360, fov: 60, range_m: 80, links: [j.link] },
+        camera: {
+          heading: ((Number(j.heading) % 360) + 360) % 360,
+          fov: 60,
+          range_m: 80,
+          links: [j.link],
+        },
       },
-      { external_id: `${id}-flow`, kind: 'traffic_flow', unit: 'veh/h', name: `${where} (camera count)`, location, asset_type: 'road_link', asset_id: j.link, reference_value: Number(j.capacity), attributes, source: id },
-      { external_id: `${id}-speed`, kind: 'traffic_speed', unit: 'km/h', name: `${where} (camera speed)`, location, asset_type: 'road_link', asset_id: j.link, reference_value: Number(j.speed), attributes, source: id },
+      {
+        external_id: `${id}-flow`,
+        kind: 'traffic_flow',
+        unit: 'veh/h',
+        name: `${where} (camera count)`,
+        location,
+        asset_type: 'road_link',
+        asset_id: j.link,
+        reference_value: Number(j.capacity),
+        attributes,
+        source: id,
+      },
+      {
+        external_id: `${id}-speed`,
+        kind: 'traffic_speed',
+        unit: 'km/h',
+        name: `${where} (camera speed)`,
+        location,
+        asset_type: 'road_link',
+        asset_id: j.link,
+        reference_value: Number(j.speed),
+        attributes,
+        source: id,
+      },
     );
   }
-  const before = await db.selectFrom('cameras').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const before = await db
+    .selectFrom('cameras')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   await registerSensors(db, sensors);
-  const after = await db.selectFrom('cameras').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const after = await db
+    .selectFrom('cameras')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(after.n) - Number(before.n);
 }

@@ -54,7 +54,12 @@ export async function seedDemoCity(
         licence: 'CC0-1.0',
         synthetic: true,
         feature_count: 0,
-        attributes: JSON.stringify({ generator: 'data/demo-city', seed, center, ...(scale > 1 ? { scale } : {}) }),
+        attributes: JSON.stringify({
+          generator: 'data/demo-city',
+          seed,
+          center,
+          ...(scale > 1 ? { scale } : {}),
+        }),
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -69,7 +74,9 @@ export async function seedDemoCity(
         const features = city[layer];
         counts[layer]! += features.length;
         for (let start = 0; start < features.length; start += BATCH_SIZE) {
-          const rows = features.slice(start, start + BATCH_SIZE).map((f) => toRow(layer, f, offsets));
+          const rows = features
+            .slice(start, start + BATCH_SIZE)
+            .map((f) => toRow(layer, f, offsets));
           await INSERTS[layer](JSON.stringify(rows), datasetId).execute(trx);
           const done = Math.min(start + BATCH_SIZE, features.length);
           onProgress(`demo city${label}: ${layer} ${done}/${features.length}`);
@@ -82,7 +89,11 @@ export async function seedDemoCity(
     }
     counts.road_links! += await joinNeighbours(trx, copies, nodeRanges, datasetId);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    await trx.updateTable('datasets').set({ feature_count: total }).where('id', '=', datasetId).execute();
+    await trx
+      .updateTable('datasets')
+      .set({ feature_count: total })
+      .where('id', '=', datasetId)
+      .execute();
     return datasetId;
   });
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -106,7 +117,12 @@ export function demoCopies(
   return Array.from({ length: scale }, (_, i) => {
     const col = i % cols;
     const row = Math.floor(i / cols);
-    return { seed: seed + i, center: [lon + col * dLon, lat - row * dLat] as [number, number], col, row };
+    return {
+      seed: seed + i,
+      center: [lon + col * dLon, lat - row * dLat] as [number, number],
+      col,
+      row,
+    };
   });
 }
 
@@ -120,7 +136,8 @@ async function joinNeighbours(
   let added = 0;
   for (const [i, a] of copies.entries()) {
     for (const [j, b] of copies.entries()) {
-      const neighbour = (b.row === a.row && b.col === a.col + 1) || (b.col === a.col && b.row === a.row + 1);
+      const neighbour =
+        (b.row === a.row && b.col === a.col + 1) || (b.col === a.col && b.row === a.row + 1);
       if (!neighbour) continue;
       const mid = [(a.center[0] + b.center[0]) / 2, (a.center[1] + b.center[1]) / 2];
       const { rows } = await sql<{ n: number }>`WITH m AS (

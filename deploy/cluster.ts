@@ -25,7 +25,9 @@ const natsPort = Number(arg('nats-port', '4223'));
 const natsMqttPort = Number(arg('mqtt-port', '1884'));
 
 if (!process.env.DATABASE_URL) {
-  console.error('npm run cluster: set DATABASE_URL (instances share one PostgreSQL; the embedded database is one process only)');
+  console.error(
+    'npm run cluster: set DATABASE_URL (instances share one PostgreSQL; the embedded database is one process only)',
+  );
   process.exit(2);
 }
 for (const bin of ['nginx', 'nats-server']) {
@@ -39,8 +41,18 @@ for (const bin of ['nginx', 'nats-server']) {
 
 const children: ChildProcess[] = [];
 const run = (name: string, cmd: string, args: string[], env: Record<string, string> = {}) => {
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = (d: Buffer) => d.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
+  const child = spawn(cmd, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = (d: Buffer) =>
+    d
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `[${name}] ${l}`)
+      .join('\n') + '\n';
   child.stdout!.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
   child.stderr!.on('data', (d: Buffer) => process.stderr.write(prefix(d)));
   child.on('exit', (code, signal) => console.log(`[cluster] ${name} exited (${signal ?? code})`));
@@ -85,7 +97,10 @@ for (const [i, port] of ports.entries()) {
   child.once('exit', () => (exited = true));
   for (;;) {
     if (exited) throw new Error(`twin-${i + 1} exited before it answered /healthz`);
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -93,11 +108,26 @@ for (const [i, port] of ports.entries()) {
 
 // deploy/nginx.conf as checked in, with this run's ports and a scratch directory.
 let conf = readFileSync(join(ROOT, 'deploy/nginx.conf'), 'utf8');
-conf = conf.replace(/\/tmp\/twin-nginx(\.pid)?/g, (_m, pid?: string) => (pid ? join(DIR, 'nginx', 'nginx.pid') : join(DIR, 'nginx')));
+conf = conf.replace(/\/tmp\/twin-nginx(\.pid)?/g, (_m, pid?: string) =>
+  pid ? join(DIR, 'nginx', 'nginx.pid') : join(DIR, 'nginx'),
+);
 conf = conf.replace(/listen 8080;/, `listen ${nginxPort};`);
-conf = conf.replace(/(upstream twin \{\n(?:\s*#.*\n)*)(?:\s*server .*\n)+/, `$1${ports.map((p) => `    server 127.0.0.1:${p} max_fails=2 fail_timeout=5s;\n`).join('')}`);
+conf = conf.replace(
+  /(upstream twin \{\n(?:\s*#.*\n)*)(?:\s*server .*\n)+/,
+  `$1${ports.map((p) => `    server 127.0.0.1:${p} max_fails=2 fail_timeout=5s;\n`).join('')}`,
+);
 if (process.getuid?.() === 0) conf = `user root;\n${conf}`;
 writeFileSync(join(DIR, 'nginx', 'nginx.conf'), conf);
-run('nginx', 'nginx', ['-p', join(DIR, 'nginx'), '-c', join(DIR, 'nginx', 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;']);
-console.log(`[cluster] ${instances} instances behind nginx: http://localhost:${nginxPort} (NATS ${natsUrl}, MQTT devices mqtt://127.0.0.1:${natsMqttPort})`);
-
+run('nginx', 'nginx', [
+  '-p',
+  join(DIR, 'nginx'),
+  '-c',
+  join(DIR, 'nginx', 'nginx.conf'),
+  '-e',
+  'stderr',
+  '-g',
+  'daemon off;',
+]);
+console.log(
+  `[cluster] ${instances} instances behind nginx: http://localhost:${nginxPort} (NATS ${natsUrl}, MQTT devices mqtt://127.0.0.1:${natsMqttPort})`,
+);

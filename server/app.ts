@@ -121,7 +121,8 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
     onError: (err, job) => log.error({ err, job }, 'import failed'),
   });
   const interrupted = await imports.recoverInterrupted();
-  if (interrupted > 0) log.warn({ interrupted }, 'import jobs whose owner stopped (lease expired) marked failed');
+  if (interrupted > 0)
+    log.warn({ interrupted }, 'import jobs whose owner stopped (lease expired) marked failed');
   const swept = await sweepTempDirs();
   if (swept > 0) log.info({ swept }, 'temporary files of stopped imports removed');
 
@@ -165,7 +166,12 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
       { method: 'POST', path: /^\/api\/datasets(\/preview)?\/?$/ },
       // Camera frames are images under their own streamed cap (TWIN_CAMERA_MAX_FRAME_KB, issue #17).
       { method: 'POST', path: /^\/api\/cameras\/[^/]+\/frames\/?$/ },
-      { method: 'POST', path: /^\/api\/ingest\/readings\/?$/, maxBytes: config.sensors.maxBatch * 512, anyType: true },
+      {
+        method: 'POST',
+        path: /^\/api\/ingest\/readings\/?$/,
+        maxBytes: config.sensors.maxBatch * 512,
+        anyType: true,
+      },
     ],
   });
   const limiter = new RateLimiter(limits.rate);
@@ -187,7 +193,16 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   };
   mount('/', healthRoutes(backend, metrics, tiles));
   const origin = (c: Context) => identity.origin(c);
-  mount('/tiles', tileRoutes({ tiles, db: backend.db, readDb: backend.readDb, maxAgeS: config.tiles.maxAgeS, origin }));
+  mount(
+    '/tiles',
+    tileRoutes({
+      tiles,
+      db: backend.db,
+      readDb: backend.readDb,
+      maxAgeS: config.tiles.maxAgeS,
+      origin,
+    }),
+  );
   mount('/styles', styleRoutes({ catalog: tiles.catalog, origin }));
   // Reads that may lag a moment go to a read replica when DATABASE_READ_URL names one (issue #16).
   mount('/api/features', featureRoutes({ db: backend.readDb, catalog: tiles.catalog }));
@@ -195,7 +210,15 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/home', homeRoutes({ db: backend.db, config, versions: tiles.versions }));
   mount('/api/layers', layerRoutes({ catalog: tiles.catalog, settings: layerSettings }));
   for (const [path, sub] of sensorApps(sensors)) mount(path, sub);
-  mount('/api/cameras', cameraRoutes({ backend, config: config.cameras, maxFutureS: config.sensors.maxFutureS, bus: () => sensors.frames.bus }));
+  mount(
+    '/api/cameras',
+    cameraRoutes({
+      backend,
+      config: config.cameras,
+      maxFutureS: config.sensors.maxFutureS,
+      bus: () => sensors.frames.bus,
+    }),
+  );
   const impacts = new ImpactService(backend.db, { ...config.impact, log });
   // Issue #16: with NATS_URL, impact jobs are a JetStream work queue shared by the instances.
   if (config.sensors.natsUrl) await impacts.startQueue(config.sensors.natsUrl);
@@ -222,9 +245,28 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/buildings', surfaceRoutes({ db: backend.db, catalog: tiles.catalog }));
   mount('/api/layers', layerExportRoutes({ db: backend.db, catalog: tiles.catalog, exports }));
   const secureCookies = config.auth.secureCookies;
-  mount('/api/session', sessionRoutes({ db: backend.db, sessions, secureCookies, oidc: Boolean(config.auth.oidc), throttle: new SignInThrottle(limits.signInFailures) }));
+  mount(
+    '/api/session',
+    sessionRoutes({
+      db: backend.db,
+      sessions,
+      secureCookies,
+      oidc: Boolean(config.auth.oidc),
+      throttle: new SignInThrottle(limits.signInFailures),
+    }),
+  );
   if (config.auth.oidc) {
-    mount('/auth/oidc', oidcRoutes({ db: backend.db, config: config.auth.oidc, sessions, publicOrigin, secureCookies, log }));
+    mount(
+      '/auth/oidc',
+      oidcRoutes({
+        db: backend.db,
+        config: config.auth.oidc,
+        sessions,
+        publicOrigin,
+        secureCookies,
+        log,
+      }),
+    );
   }
   mount('/api/tokens', tokenRoutes({ db: backend.db, tokens }));
   mount('/api/users', userRoutes({ db: backend.db, sessions, tokens }));
@@ -234,9 +276,27 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   mount('/api/shadows', shadowRoutes({ db: backend.db, catalog: tiles.catalog }));
   // OGC API – Features and Tiles for GIS clients (QGIS, ArcGIS, GDAL), issue #15.
   mount('/ogc', ogcRoutes({ db: backend.readDb, tiles }, config.auth.publicUrl));
-  mount('/ogc', ogcTileRoutes({ db: backend.readDb, tiles, maxAgeS: config.tiles.maxAgeS }, config.auth.publicUrl));
-  mount('/api', openApiRoutes(() => app));
+  mount(
+    '/ogc',
+    ogcTileRoutes(
+      { db: backend.readDb, tiles, maxAgeS: config.tiles.maxAgeS },
+      config.auth.publicUrl,
+    ),
+  );
+  mount(
+    '/api',
+    openApiRoutes(() => app),
+  );
   mount('/', dashboardPages({ db: backend.db }));
   mount('/', staticRoutes()); // last: the web app answers only what no API route did
-  return { app, tiles, metrics, sensors, imports, impacts, sse, auth: { sessions, tokens, layers: layerSettings } };
+  return {
+    app,
+    tiles,
+    metrics,
+    sensors,
+    imports,
+    impacts,
+    sse,
+    auth: { sessions, tokens, layers: layerSettings },
+  };
 }

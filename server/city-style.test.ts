@@ -16,7 +16,9 @@ describe('city basemap style', () => {
       minzoom: 12,
       maxzoom: 18,
     });
-    expect(Object.values(style.sources).every((s) => s.url.startsWith('http://localhost:8080/tiles/'))).toBe(true);
+    expect(
+      Object.values(style.sources).every((s) => s.url.startsWith('http://localhost:8080/tiles/')),
+    ).toBe(true);
   });
 
   it('draws roads as a casing under a fill for every class, and carries its own legend', () => {
@@ -29,6 +31,8 @@ describe('city basemap style', () => {
   });
 
   it('refuses a catalogue without the layers it draws', () => {
-    expect(() => cityStyle(new LayerCatalog([]), 'http://x')).toThrow(/needs the "land_use" tile layer/);
+    expect(() => cityStyle(new LayerCatalog([]), 'http://x')).toThrow(
+      /needs the "land_use" tile layer/,
+    );
   });
 });

@@ -23,12 +23,77 @@ const LAND_USE: LegendEntry[] = [
 
 /** Road fill by class, widest first; casings are a darker edge of the same family. */
 const ROADS: (LegendEntry & { casing: string; widths: [number, number][] })[] = [
-  { value: 'motorway', label: 'Motorway', color: '#f3b27a', casing: '#c98a55', widths: [[8, 1.2], [12, 3], [15, 9], [18, 36]] },
-  { value: 'trunk', label: 'Trunk road', color: '#f7c98f', casing: '#cf9c62', widths: [[8, 1], [12, 2.6], [15, 8], [18, 32]] },
-  { value: 'arterial', label: 'Arterial', color: '#fbe0a8', casing: '#d3ae70', widths: [[8, 0.8], [12, 2.2], [15, 7], [18, 28]] },
-  { value: 'collector', label: 'Collector', color: '#fffaf0', casing: '#c9bfae', widths: [[11, 0.6], [13, 1.4], [15, 5], [18, 22]] },
-  { value: 'local', label: 'Local street', color: '#ffffff', casing: '#d0c8bb', widths: [[12, 0.4], [14, 1], [16, 4], [18, 15]] },
-  { value: 'service', label: 'Service road', color: '#fbf9f5', casing: '#d8d2c8', widths: [[14, 0.4], [16, 1.5], [18, 8]] },
+  {
+    value: 'motorway',
+    label: 'Motorway',
+    color: '#f3b27a',
+    casing: '#c98a55',
+    widths: [
+      [8, 1.2],
+      [12, 3],
+      [15, 9],
+      [18, 36],
+    ],
+  },
+  {
+    value: 'trunk',
+    label: 'Trunk road',
+    color: '#f7c98f',
+    casing: '#cf9c62',
+    widths: [
+      [8, 1],
+      [12, 2.6],
+      [15, 8],
+      [18, 32],
+    ],
+  },
+  {
+    value: 'arterial',
+    label: 'Arterial',
+    color: '#fbe0a8',
+    casing: '#d3ae70',
+    widths: [
+      [8, 0.8],
+      [12, 2.2],
+      [15, 7],
+      [18, 28],
+    ],
+  },
+  {
+    value: 'collector',
+    label: 'Collector',
+    color: '#fffaf0',
+    casing: '#c9bfae',
+    widths: [
+      [11, 0.6],
+      [13, 1.4],
+      [15, 5],
+      [18, 22],
+    ],
+  },
+  {
+    value: 'local',
+    label: 'Local street',
+    color: '#ffffff',
+    casing: '#d0c8bb',
+    widths: [
+      [12, 0.4],
+      [14, 1],
+      [16, 4],
+      [18, 15],
+    ],
+  },
+  {
+    value: 'service',
+    label: 'Service road',
+    color: '#fbf9f5',
+    casing: '#d8d2c8',
+    widths: [
+      [14, 0.4],
+      [16, 1.5],
+      [18, 8],
+    ],
+  },
 ];
 
 const BACKGROUND = '#f5f2ec';
@@ -93,7 +158,11 @@ export function cityStyle(catalog: LayerCatalog, origin: string): Json {
     version: 8,
     name: 'City twin basemap',
     metadata,
-    sources: { land_use: source('land_use'), roads: source('roads'), buildings: source('buildings') },
+    sources: {
+      land_use: source('land_use'),
+      roads: source('roads'),
+      buildings: source('buildings'),
+    },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': BACKGROUND } },
       {
@@ -127,7 +196,10 @@ export function cityStyle(catalog: LayerCatalog, origin: string): Json {
         source: 'land_use',
         'source-layer': 'land_use',
         filter: ['==', ['get', 'class'], 'water'],
-        paint: { 'line-color': '#86b6d8', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.5, 16, 1.5] },
+        paint: {
+          'line-color': '#86b6d8',
+          'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.5, 16, 1.5],
+        },
       },
       ...roadLayers('casing'),
       ...roadLayers('fill'),

@@ -51,7 +51,9 @@ describe('configuration', () => {
   });
 
   it('redacts the password of a database URL', () => {
-    expect(redactUrl('postgres://twin:s3cret@db:5432/twin')).toBe('postgres://twin:***@db:5432/twin');
+    expect(redactUrl('postgres://twin:s3cret@db:5432/twin')).toBe(
+      'postgres://twin:***@db:5432/twin',
+    );
     expect(redactUrl('postgres://db/twin')).toBe('postgres://db/twin');
   });
 
@@ -75,8 +77,12 @@ describe('configuration', () => {
   it('refuses a malformed home or embed origin', () => {
     expect(() => loadConfig({ TWIN_HOME: '4.9,52.37' })).toThrow(/TWIN_HOME/);
     expect(() => loadConfig({ TWIN_HOME: '4.9,95,12' })).toThrow(/TWIN_HOME/);
-    expect(() => loadConfig({ TWIN_EMBED_ORIGINS: 'javascript:alert(1)' })).toThrow(/TWIN_EMBED_ORIGINS/);
-    expect(() => loadConfig({ TWIN_EMBED_ORIGINS: "https://ok.example; script-src 'unsafe-inline'" })).toThrow(/TWIN_EMBED_ORIGINS/);
+    expect(() => loadConfig({ TWIN_EMBED_ORIGINS: 'javascript:alert(1)' })).toThrow(
+      /TWIN_EMBED_ORIGINS/,
+    );
+    expect(() =>
+      loadConfig({ TWIN_EMBED_ORIGINS: "https://ok.example; script-src 'unsafe-inline'" }),
+    ).toThrow(/TWIN_EMBED_ORIGINS/);
   });
 
   it('reads one or more read replicas, only with a primary (issue #16)', () => {
@@ -85,10 +91,17 @@ describe('configuration', () => {
       DATABASE_READ_URL: 'postgres://u:p@r1:5432/twin, postgresql://u:p@r2:5432/twin',
       TWIN_REPLICA_MAX_LAG_S: '3',
     });
-    expect(c.databaseReadUrls).toEqual(['postgres://u:p@r1:5432/twin', 'postgresql://u:p@r2:5432/twin']);
+    expect(c.databaseReadUrls).toEqual([
+      'postgres://u:p@r1:5432/twin',
+      'postgresql://u:p@r2:5432/twin',
+    ]);
     expect(c.maxReplicaLagS).toBe(3);
     expect(loadConfig({}).databaseReadUrls).toEqual([]);
-    expect(() => loadConfig({ DATABASE_READ_URL: 'postgres://r1/twin' })).toThrow(/DATABASE_READ_URL: needs DATABASE_URL/);
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://p/twin', DATABASE_READ_URL: 'mysql://r1/twin' })).toThrow(/DATABASE_READ_URL/);
+    expect(() => loadConfig({ DATABASE_READ_URL: 'postgres://r1/twin' })).toThrow(
+      /DATABASE_READ_URL: needs DATABASE_URL/,
+    );
+    expect(() =>
+      loadConfig({ DATABASE_URL: 'postgres://p/twin', DATABASE_READ_URL: 'mysql://r1/twin' }),
+    ).toThrow(/DATABASE_READ_URL/);
   });
 });

@@ -171,21 +171,19 @@ export interface SensorConfig {
 
 const onOff = z.enum(['on', 'off']);
 
-const lonLat = z
-  .string()
-  .transform((s, ctx) => {
-    const parts = s.split(',').map((p) => Number(p.trim()));
-    const [lon, lat] = parts;
-    if (parts.length !== 2 || !Number.isFinite(lon) || !Number.isFinite(lat)) {
-      ctx.addIssue({ code: 'custom', message: 'expected "lon,lat", e.g. "5.1214,52.0907"' });
-      return z.NEVER;
-    }
-    if (Math.abs(lon!) > 180 || Math.abs(lat!) > 80) {
-      ctx.addIssue({ code: 'custom', message: 'longitude must be within ±180 and latitude ±80' });
-      return z.NEVER;
-    }
-    return [lon!, lat!] as [number, number];
-  });
+const lonLat = z.string().transform((s, ctx) => {
+  const parts = s.split(',').map((p) => Number(p.trim()));
+  const [lon, lat] = parts;
+  if (parts.length !== 2 || !Number.isFinite(lon) || !Number.isFinite(lat)) {
+    ctx.addIssue({ code: 'custom', message: 'expected "lon,lat", e.g. "5.1214,52.0907"' });
+    return z.NEVER;
+  }
+  if (Math.abs(lon!) > 180 || Math.abs(lat!) > 80) {
+    ctx.addIssue({ code: 'custom', message: 'longitude must be within ±180 and latitude ±80' });
+    return z.NEVER;
+  }
+  return [lon!, lat!] as [number, number];
+});
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -211,9 +209,16 @@ const lonLatZoom = z.string().transform((s, ctx) => {
 const embedOrigins = z
   .string()
   .transform((s) => s.split(/[\s,]+/).filter((o) => o !== ''))
-  .refine((list) => list.length > 0 && list.every((o) => o === '*' || o === "'self'" || /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i.test(o)), {
-    message: "'*', 'self' or origins such as https://city.example, comma-separated",
-  });
+  .refine(
+    (list) =>
+      list.length > 0 &&
+      list.every(
+        (o) => o === '*' || o === "'self'" || /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i.test(o),
+      ),
+    {
+      message: "'*', 'self' or origins such as https://city.example, comma-separated",
+    },
+  );
 
 const EnvSchema = z.object({
   PORT: int(0, 65535).default(8080),
@@ -230,7 +235,12 @@ const EnvSchema = z.object({
     .string()
     .trim()
     .optional()
-    .transform((s) => (s ?? '').split(',').map((u) => u.trim()).filter((u) => u !== ''))
+    .transform((s) =>
+      (s ?? '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter((u) => u !== ''),
+    )
     .refine((list) => list.every((u) => /^postgres(ql)?:\/\//.test(u)), {
       message: 'one or more postgres:// URLs, comma-separated',
     }),
@@ -261,14 +271,21 @@ const EnvSchema = z.object({
     .trim()
     .optional()
     .transform((s) => (s === '' ? undefined : s))
-    .refine((s) => s === undefined || s.split(',').every((u) => /^(nats|tls):\/\/[^\s]+$/.test(u.trim())), {
-      message: 'one or more nats:// URLs, comma-separated',
-    }),
+    .refine(
+      (s) => s === undefined || s.split(',').every((u) => /^(nats|tls):\/\/[^\s]+$/.test(u.trim())),
+      {
+        message: 'one or more nats:// URLs, comma-separated',
+      },
+    ),
   TWIN_MQTT_PORT: int(0, 65535).default(1883),
   TWIN_MQTT_CLIENT_ID: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only, at most 64')
-    .default(`twin-${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}`),
+    .default(
+      `twin-${hostname()
+        .replace(/[^A-Za-z0-9_.-]/g, '-')
+        .slice(0, 40)}`,
+    ),
   TWIN_MQTT_SHARE_GROUP: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ - only, at most 64')
@@ -276,7 +293,12 @@ const EnvSchema = z.object({
   TWIN_INGEST_KEYS: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((k) => k.trim()).filter((k) => k !== ''))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((k) => k.trim())
+        .filter((k) => k !== ''),
+    )
     .refine((keys) => keys.every((k) => k.length >= 16), {
       message: 'each key must be at least 16 characters',
     }),
@@ -301,29 +323,48 @@ const EnvSchema = z.object({
     .trim()
     .optional()
     .transform((s) => (s === '' ? undefined : s))
-    .refine((s) => s === undefined || /^https?:\/\/[^/]+/.test(s), { message: 'must be an http:// or https:// URL' }),
-  TWIN_SESSION_HOURS: z.coerce.number().min(0.001).max(24 * 90).default(12),
+    .refine((s) => s === undefined || /^https?:\/\/[^/]+/.test(s), {
+      message: 'must be an http:// or https:// URL',
+    }),
+  TWIN_SESSION_HOURS: z.coerce
+    .number()
+    .min(0.001)
+    .max(24 * 90)
+    .default(12),
   TWIN_METRICS_TOKEN: z
     .string()
     .optional()
-    .refine((s) => s === undefined || s.length >= 16, { message: 'must be at least 16 characters' }),
+    .refine((s) => s === undefined || s.length >= 16, {
+      message: 'must be at least 16 characters',
+    }),
   TWIN_ADMIN_PASSWORD: z
     .string()
     .optional()
-    .refine((s) => s === undefined || s.length >= 12, { message: 'must be at least 12 characters' }),
+    .refine((s) => s === undefined || s.length >= 12, {
+      message: 'must be at least 12 characters',
+    }),
   TWIN_OIDC_ISSUER: z.url().optional(),
   TWIN_OIDC_CLIENT_ID: z.string().min(1).optional(),
   TWIN_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
-  TWIN_OIDC_ROLE_CLAIM: z.string().regex(/^[A-Za-z0-9_:./-]{1,100}$/).default('groups'),
+  TWIN_OIDC_ROLE_CLAIM: z
+    .string()
+    .regex(/^[A-Za-z0-9_:./-]{1,100}$/)
+    .default('groups'),
   TWIN_OIDC_ROLES: z
     .string()
     .default('')
     .transform((s, ctx) => {
       const roles = new Map<string, 'planner' | 'gis' | 'admin'>();
-      for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+      for (const pair of s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
         const [value, role] = pair.split('=').map((p) => p.trim());
         if (!value || (role !== 'planner' && role !== 'gis' && role !== 'admin')) {
-          ctx.addIssue({ code: 'custom', message: 'expected "claim-value=planner|gis|admin", comma-separated' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'expected "claim-value=planner|gis|admin", comma-separated',
+          });
           return z.NEVER;
         }
         roles.set(value, role);
@@ -384,10 +425,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   if (e.TWIN_CAMERA_MAX_FRAME_KB > e.TWIN_CAMERA_BUDGET_MB * 1024) {
-    throw new ConfigError('invalid configuration:\n  TWIN_CAMERA_MAX_FRAME_KB must fit in TWIN_CAMERA_BUDGET_MB');
+    throw new ConfigError(
+      'invalid configuration:\n  TWIN_CAMERA_MAX_FRAME_KB must fit in TWIN_CAMERA_BUDGET_MB',
+    );
   }
   if (e.DATABASE_READ_URL.length > 0 && !e.DATABASE_URL) {
-    throw new ConfigError('invalid configuration:\n  DATABASE_READ_URL: needs DATABASE_URL (replicas of a PostgreSQL primary)');
+    throw new ConfigError(
+      'invalid configuration:\n  DATABASE_READ_URL: needs DATABASE_URL (replicas of a PostgreSQL primary)',
+    );
   }
   return {
     port: e.PORT,
@@ -463,7 +508,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
     },
-    impact: { workers: e.TWIN_IMPACT_WORKERS, queueSize: e.TWIN_IMPACT_QUEUE, timeoutS: e.TWIN_IMPACT_TIMEOUT_S },
+    impact: {
+      workers: e.TWIN_IMPACT_WORKERS,
+      queueSize: e.TWIN_IMPACT_QUEUE,
+      timeoutS: e.TWIN_IMPACT_TIMEOUT_S,
+    },
     home: e.TWIN_HOME ?? null,
     embedOrigins: e.TWIN_EMBED_ORIGINS,
     limits: {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { densestCluster, lonLatToMercator, mercatorToLonLat, type CountedCell } from './densest-cluster';
+import {
+  densestCluster,
+  lonLatToMercator,
+  mercatorToLonLat,
+  type CountedCell,
+} from './densest-cluster';
 
 const cell = (cx: number, cy: number, count: number): CountedCell => ({
   cx,

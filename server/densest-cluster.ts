@@ -31,7 +31,10 @@ export function densestCluster(cells: readonly CountedCell[], minShare = 0.02): 
   let peak = cells[0]!;
   for (const c of cells) {
     // Ties go to the lower cell index, so the answer does not depend on row order.
-    if (c.count > peak.count || (c.count === peak.count && (c.cy < peak.cy || (c.cy === peak.cy && c.cx < peak.cx)))) {
+    if (
+      c.count > peak.count ||
+      (c.count === peak.count && (c.cy < peak.cy || (c.cy === peak.cy && c.cx < peak.cx)))
+    ) {
       peak = c;
     }
   }

@@ -31,7 +31,8 @@ export function errorHandler(log: Logger) {
   return function onError(err: Error, c: Context) {
     const e = toApiError(err);
     if (e.status >= 500) log.error({ err, path: c.req.path }, 'request failed');
-    if (e.retryAfterS !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(e.retryAfterS))));
+    if (e.retryAfterS !== undefined)
+      c.header('Retry-After', String(Math.max(1, Math.ceil(e.retryAfterS))));
     else if (e.status === 503) c.header('Retry-After', '5');
     return c.json({ error: { code: e.code, message: e.message } }, e.status);
   };
@@ -61,7 +62,8 @@ function toApiError(err: Error): ApiError {
   if (typeof sqlstate === 'string' && /^22[0-9A-Z]{3}$/.test(sqlstate)) {
     return badRequest('a value in the request is out of range or malformed');
   }
-  if (err instanceof RangeError || err instanceof URIError) return badRequest('a value in the request is out of range or malformed');
+  if (err instanceof RangeError || err instanceof URIError)
+    return badRequest('a value in the request is out of range or malformed');
   if (isConnectionError(err)) {
     return new ApiError(503, 'unavailable', 'the database is unavailable; try again shortly');
   }
@@ -71,12 +73,19 @@ function toApiError(err: Error): ApiError {
 function isConnectionError(err: Error): boolean {
   const code = (err as { code?: string }).code ?? '';
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED'].includes(
-      code,
-    ) || code.startsWith('08') // SQLSTATE class 08: connection exception
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'CONNECT_TIMEOUT',
+      'CONNECTION_CLOSED',
+      'CONNECTION_ENDED',
+    ].includes(code) || code.startsWith('08') // SQLSTATE class 08: connection exception
   );
 }
 
 export function notFound(c: Context) {
-  return c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404);
+  return c.json(
+    { error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } },
+    404,
+  );
 }

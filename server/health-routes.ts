@@ -31,7 +31,12 @@ export function healthRoutes(backend: Backend, metrics: Metrics, tiles: TileServ
         ...(r.error ? { error: r.error } : {}),
       }));
       return c.json(
-        { status: ok ? 'ok' : 'failing', backend: backend.kind, checks, ...(replicas ? { replicas } : {}) },
+        {
+          status: ok ? 'ok' : 'failing',
+          backend: backend.kind,
+          checks,
+          ...(replicas ? { replicas } : {}),
+        },
         ok ? 200 : 503,
       );
     })

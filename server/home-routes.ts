@@ -4,7 +4,12 @@ import type { MapHome } from '../common/api-types';
 import type { LayerVersions } from '../tiles/layer-versions';
 import type { Config } from './config';
 import type { Database } from './db/schema';
-import { densestCluster, lonLatToMercator, mercatorToLonLat, type CountedCell } from './densest-cluster';
+import {
+  densestCluster,
+  lonLatToMercator,
+  mercatorToLonLat,
+  type CountedCell,
+} from './densest-cluster';
 
 /** Grid cell for counting, EPSG:3857 metres (≈ 600 m on the ground at 52° N). */
 const CELL_M = 1000;
@@ -27,7 +32,12 @@ export function homeRoutes({ db, config, versions }: HomeRoutesOptions) {
     c.header('Cache-Control', 'no-cache');
     if (config.home) {
       const { center, zoom } = config.home;
-      return c.json({ source: 'config', center, zoom, bounds: viewBounds(center, zoom) } satisfies MapHome);
+      return c.json({
+        source: 'config',
+        center,
+        zoom,
+        bounds: viewBounds(center, zoom),
+      } satisfies MapHome);
     }
     const v = await versions.current();
     const key = `${v.get('buildings') ?? 0}/${v.get('roads') ?? 0}`;
@@ -38,7 +48,15 @@ export function homeRoutes({ db, config, versions }: HomeRoutesOptions) {
 
 async function densestHome(db: Kysely<Database>): Promise<MapHome> {
   // Feature centres from their bounding boxes: no geometry is computed per row.
-  const { rows } = await sql<{ cx: number; cy: number; n: string | number; x0: number; y0: number; x1: number; y1: number }>`
+  const { rows } = await sql<{
+    cx: number;
+    cy: number;
+    n: string | number;
+    x0: number;
+    y0: number;
+    x1: number;
+    y1: number;
+  }>`
     SELECT floor(x / ${CELL_M}::float8)::int AS cx, floor(y / ${CELL_M}::float8)::int AS cy, count(*) AS n,
       min(x) AS x0, min(y) AS y0, max(x) AS x1, max(y) AS y1
     FROM (

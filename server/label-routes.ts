@@ -30,11 +30,18 @@ export function parseBBox(raw: string | undefined): BBox {
   const ok =
     parts.length === 4 &&
     parts.every(Number.isFinite) &&
-    w >= -180 && e <= 180 && s >= -90 && n <= 90 && w < e && s < n;
-  if (!ok) throw new ApiError(400, 'bad_request', 'bbox must be "west,south,east,north" in degrees');
+    w >= -180 &&
+    e <= 180 &&
+    s >= -90 &&
+    n <= 90 &&
+    w < e &&
+    s < n;
+  if (!ok)
+    throw new ApiError(400, 'bad_request', 'bbox must be "west,south,east,north" in degrees');
   const south = Math.max(s, -MAX_LAT);
   const north = Math.min(n, MAX_LAT);
-  if (south >= north) throw new ApiError(400, 'bad_request', 'bbox lies beyond the latitudes a map shows');
+  if (south >= north)
+    throw new ApiError(400, 'bad_request', 'bbox lies beyond the latitudes a map shows');
   return [w, south, e, north];
 }
 
@@ -120,7 +127,13 @@ async function placeLabels(
 ): Promise<PlaceLabel[]> {
   // Areas partly in view are labelled inside the visible part, so a district or river keeps
   // its name on screen at street level.
-  const { rows } = await sql<{ name: string; class: string; lon: number; lat: number; area: number }>`
+  const { rows } = await sql<{
+    name: string;
+    class: string;
+    lon: number;
+    lat: number;
+    area: number;
+  }>`
     SELECT name, class, ST_X(p) AS lon, ST_Y(p) AS lat, area FROM (
       SELECT t.name, t.class,
         ST_Transform(CASE WHEN ST_Within(t.geom, ${envelope(bbox)}) THEN ST_PointOnSurface(t.geom)

@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     const warm = async () => {
       const started = Date.now();
       const built = await tiles.warm(await homeViewTiles(backend.db, tiles.catalog));
-      if (built > 0) log.info({ built, seconds: (Date.now() - started) / 1000 }, 'home view tiles built');
+      if (built > 0)
+        log.info({ built, seconds: (Date.now() - started) / 1000 }, 'home view tiles built');
     };
     if (seeded) await warm();
     else void warm().catch((err: unknown) => log.warn({ err }, 'home view tiles not built'));
@@ -43,7 +44,10 @@ async function main(): Promise<void> {
     const made = await registerDemoCameras(backend.db);
     if (made > 0) log.info({ cameras: made }, 'demo traffic cameras registered');
   }
-  await startSensorRuntime(sensors, { world: () => impacts.demoWorld(config.demo.seed), backfillPeak: true });
+  await startSensorRuntime(sensors, {
+    world: () => impacts.demoWorld(config.demo.seed),
+    backfillPeak: true,
+  });
   await startCameraRuntime(sensors, config.cameras, { simulator: demoCameras });
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
@@ -57,7 +61,10 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     // Live streams (SSE) never end on their own: close idle and streaming connections too.
-    setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 1000).unref();
+    setTimeout(
+      () => (server as { closeAllConnections?: () => void }).closeAllConnections?.(),
+      1000,
+    ).unref();
     server.close(() => {
       sensors
         .stop()

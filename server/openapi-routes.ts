@@ -49,7 +49,6 @@ const SECURITY: Record<RoutePolicy['access'], OpenAPIV3_1.SecurityRequirementObj
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
-
 /** A Hono path parameter, `:name` with an optional `{regex}` (e.g. `:id{[0-9]+}`). */
 const PATH_PARAM = /:([A-Za-z0-9_]+)(?:\{((?:[^{}]|\{[^{}]*\})+)\})?/g;
 
@@ -78,9 +77,22 @@ export async function openApiDocument(app: Hono): Promise<OpenAPIV3_1.Document> 
       components: {
         schemas: { Error: ERROR_SCHEMA },
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'twin_session', description: 'with header X-CSRF-Token on POST/PUT/PATCH/DELETE' },
-          token: { type: 'http', scheme: 'bearer', description: 'an API token (POST /api/tokens, npm run users -- token)' },
-          ingestKey: { type: 'http', scheme: 'bearer', description: 'an ingest key (npm run keys)' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'twin_session',
+            description: 'with header X-CSRF-Token on POST/PUT/PATCH/DELETE',
+          },
+          token: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'an API token (POST /api/tokens, npm run users -- token)',
+          },
+          ingestKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'an ingest key (npm run keys)',
+          },
         },
       },
     },
@@ -102,15 +114,30 @@ export async function openApiDocument(app: Hono): Promise<OpenAPIV3_1.Document> 
     op.summary ??= entry.summary;
     if (entry.scope) op.description = `Who sees what: ${entry.scope}.`;
     (op as Record<string, unknown>)['x-required-role'] = entry.access;
-    op.tags = [route.path.split('/').filter(Boolean).slice(0, route.path.startsWith('/api/') ? 2 : 1).join('/') || 'app'];
-    op.security = entry.metricsToken ? [...SECURITY[entry.access], { token: [] }] : SECURITY[entry.access];
+    op.tags = [
+      route.path
+        .split('/')
+        .filter(Boolean)
+        .slice(0, route.path.startsWith('/api/') ? 2 : 1)
+        .join('/') || 'app',
+    ];
+    op.security = entry.metricsToken
+      ? [...SECURITY[entry.access], { token: [] }]
+      : SECURITY[entry.access];
     op.parameters ??= [];
     for (const [, name, pattern] of route.path.matchAll(PATH_PARAM)) {
       const has = op.parameters.some((p) => 'name' in p && p.name === name && p.in === 'path');
-      if (!has) op.parameters.push({ name: name!, in: 'path', required: true, schema: { type: 'string', ...(pattern ? { pattern: `^${pattern}$` } : {}) } });
+      if (!has)
+        op.parameters.push({
+          name: name!,
+          in: 'path',
+          required: true,
+          schema: { type: 'string', ...(pattern ? { pattern: `^${pattern}$` } : {}) },
+        });
     }
     op.responses ??= {};
-    if (Object.keys(op.responses).filter((s) => s.startsWith('2')).length === 0) op.responses['200'] = { description: 'OK' };
+    if (Object.keys(op.responses).filter((s) => s.startsWith('2')).length === 0)
+      op.responses['200'] = { description: 'OK' };
     if (entry.access !== 'public') {
       op.responses['401'] ??= errorResponse('No credentials, or invalid ones');
       op.responses['403'] ??= errorResponse(`Signed in, but below ${entry.access}`);

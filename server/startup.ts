@@ -50,7 +50,10 @@ async function seedIfEmpty(backend: Backend, config: Config, log: Logger): Promi
   const any = await backend.db.selectFrom('datasets').select('id').limit(1).executeTakeFirst();
   if (any) return false;
   const { seed, center, scale } = config.demo;
-  log.info({ seed, center, scale }, 'empty database: seeding the demo city (TWIN_DEMO=off to skip)');
+  log.info(
+    { seed, center, scale },
+    'empty database: seeding the demo city (TWIN_DEMO=off to skip)',
+  );
   const started = Date.now();
   const { counts, datasetId } = await seedDemoCity(backend.db, {
     seed,
@@ -58,13 +61,20 @@ async function seedIfEmpty(backend: Backend, config: Config, log: Logger): Promi
     scale,
     onProgress: (message) => log.info(message),
   });
-  counts.sensors = await registerDemoSensors(backend.db, datasetId, config.sensors.simulatorPeriodS);
+  counts.sensors = await registerDemoSensors(
+    backend.db,
+    datasetId,
+    config.sensors.simulatorPeriodS,
+  );
   log.info({ counts, seconds: (Date.now() - started) / 1000 }, 'demo city seeded');
   const days = config.sensors.demoHistoryDays;
   if (days > 0 && config.sensors.simulator) {
     const t = Date.now();
     const stepS = historyStepS(backend);
-    log.info({ days, stepS }, 'generating the demo sensors\' history (TWIN_DEMO_HISTORY_DAYS=0 to skip)');
+    log.info(
+      { days, stepS },
+      "generating the demo sensors' history (TWIN_DEMO_HISTORY_DAYS=0 to skip)",
+    );
     const history = await backfillDemoHistory(backend, {
       days,
       stepS,

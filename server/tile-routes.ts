@@ -70,11 +70,16 @@ export function tileRoutes({ tiles, db, readDb = db, maxAgeS, origin }: TileRout
         if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(scenarioId)) {
           throw new ApiError(400, 'bad_request', 'scenario must be a UUID');
         }
-        scenario = (await findReadableScenarioRef(db, scenarioId.toLowerCase(), viewerOf(principal))) ?? undefined;
+        scenario =
+          (await findReadableScenarioRef(db, scenarioId.toLowerCase(), viewerOf(principal))) ??
+          undefined;
         if (!scenario) throw new ApiError(404, 'not_found', 'no such scenario');
       }
       return tileResponse(tiles, layers, coord, c.req.raw.headers, {
-        cacheControl: layers.some((l) => l.access !== 'public') || (scenario && !scenario.published) ? staffCacheControl : cacheControl,
+        cacheControl:
+          layers.some((l) => l.access !== 'public') || (scenario && !scenario.published)
+            ? staffCacheControl
+            : cacheControl,
         scenario,
       });
     });
@@ -93,14 +98,20 @@ export async function tileResponse(
   request: Headers,
   { cacheControl, scenario }: { cacheControl: string; scenario?: ScenarioRef },
 ): Promise<Response> {
-  const plan = tiles.planNow(layers, coord, scenario) ?? (await tiles.plan(layers, coord, scenario));
+  const plan =
+    tiles.planNow(layers, coord, scenario) ?? (await tiles.plan(layers, coord, scenario));
   // Headers as a plain object: @hono/node-server writes them as they are (no Headers).
-  const headers: Record<string, string> = { ETag: plan.etag, 'Cache-Control': cacheControl, Vary: 'Accept-Encoding' };
+  const headers: Record<string, string> = {
+    ETag: plan.etag,
+    'Cache-Control': cacheControl,
+    Vary: 'Accept-Encoding',
+  };
   // A shared cache in front (deploy/nginx.conf, issue #16) may keep public tiles, but already
   // expired (whatever max-age browsers get), so it revalidates every hit with the ETag and a
   // change is seen at once. nginx reads this header and strips it.
   if (cacheControl.startsWith('public')) headers['X-Accel-Expires'] = '@1';
-  if (matchesEtag(request.get('If-None-Match') ?? undefined, plan.etag)) return new Response(null, { status: 304, headers });
+  if (matchesEtag(request.get('If-None-Match') ?? undefined, plan.etag))
+    return new Response(null, { status: 304, headers });
   const body = tiles.cachedTile(plan) ?? (await tiles.tile(plan));
   if (body.byteLength === 0) return new Response(null, { status: 204, headers });
   headers['Content-Type'] = MVT_TYPE;
@@ -145,7 +156,10 @@ function tileJson(layers: LayerDefinition[], origin: string, bounds: Bounds | nu
       minzoom: l.minzoom,
       maxzoom: l.maxzoom,
       fields: Object.fromEntries(
-        Object.entries(l.attributes).map(([k, a]) => [k, a.unit ? `${a.description} (${a.unit})` : a.description]),
+        Object.entries(l.attributes).map(([k, a]) => [
+          k,
+          a.unit ? `${a.description} (${a.unit})` : a.description,
+        ]),
       ),
     })),
   };
@@ -156,7 +170,10 @@ class ExtentCache {
   readonly #cache = new Map<string, { version: string; bounds: Bounds | null }>();
   constructor(private readonly db: Kysely<Database>) {}
 
-  async bounds(layers: LayerDefinition[], versions: ReadonlyMap<string, string>): Promise<Bounds | null> {
+  async bounds(
+    layers: LayerDefinition[],
+    versions: ReadonlyMap<string, string>,
+  ): Promise<Bounds | null> {
     let out: Bounds | null = null;
     for (const layer of layers) {
       const version = versions.get(layer.versionKey) ?? '0';
@@ -166,7 +183,15 @@ class ExtentCache {
         this.#cache.set(layer.name, entry);
       }
       const b = entry.bounds;
-      if (b) out = out ? [Math.min(out[0], b[0]), Math.min(out[1], b[1]), Math.max(out[2], b[2]), Math.max(out[3], b[3])] : b;
+      if (b)
+        out = out
+          ? [
+              Math.min(out[0], b[0]),
+              Math.min(out[1], b[1]),
+              Math.max(out[2], b[2]),
+              Math.max(out[3], b[3]),
+            ]
+          : b;
     }
     return out;
   }

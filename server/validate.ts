@@ -18,8 +18,12 @@ export function describeStandardIssues(issues: readonly StandardSchemaV1.Issue[]
  * A zod validator whose schema also feeds the OpenAPI document (hono-openapi); a failure is our
  * usual `400 {error:{code:"bad_request", message}}`.
  */
-export function valid<S extends StandardSchemaV1, T extends keyof ValidationTargets>(target: T, schema: S) {
+export function valid<S extends StandardSchemaV1, T extends keyof ValidationTargets>(
+  target: T,
+  schema: S,
+) {
   return validator(target, schema, (result) => {
-    if (!result.success) throw new ApiError(400, 'bad_request', describeStandardIssues(result.error));
+    if (!result.success)
+      throw new ApiError(400, 'bad_request', describeStandardIssues(result.error));
   });
 }

@@ -15,7 +15,10 @@ describe('TWIN_DEMO_SCALE', () => {
     expect(new Set(copies.map((c) => c.seed)).size).toBe(10);
     expect(Math.max(...copies.map((c) => c.col))).toBe(3);
     // 9 km east at 52° N is about 0.1315° of longitude.
-    expect(copies[1]!.center[0] - 5).toBeCloseTo(9000 / (111_320 * Math.cos((52 * Math.PI) / 180)), 6);
+    expect(copies[1]!.center[0] - 5).toBeCloseTo(
+      9000 / (111_320 * Math.cos((52 * Math.PI) / 180)),
+      6,
+    );
   });
 
   it.skipIf(!process.env.DATABASE_URL)(
@@ -32,7 +35,11 @@ describe('TWIN_DEMO_SCALE', () => {
       });
       try {
         await migrate(backend);
-        const { counts } = await seedDemoCity(backend.db, { seed: 42, center: DEFAULT_DEMO_CENTER, scale: 2 });
+        const { counts } = await seedDemoCity(backend.db, {
+          seed: 42,
+          center: DEFAULT_DEMO_CENTER,
+          scale: 2,
+        });
         expect(counts.buildings).toBeGreaterThan(2 * 20_000);
         // Every link's ends exist, and the two cities' networks are one component.
         const { rows } = await sql<{ nodes: number; reached: number }>`
@@ -41,8 +48,14 @@ describe('TWIN_DEMO_SCALE', () => {
             UNION
             SELECT CASE WHEN l.from_node = r.id THEN l.to_node ELSE l.from_node END
             FROM reach r JOIN road_links l ON r.id IN (l.from_node, l.to_node)
-          ) SELECT (SELECT count(*)::int FROM road_nodes) AS nodes, (SELECT count(*)::int FROM reach) AS reached`.execute(backend.db);
-        const intercity = await sql<{ n: number }>`SELECT count(*)::int AS n FROM road_links WHERE name = 'Intercity road'`.execute(backend.db);
+          ) SELECT (SELECT count(*)::int FROM road_nodes) AS nodes, (SELECT count(*)::int FROM reach) AS reached`.execute(
+          backend.db,
+        );
+        const intercity = await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM road_links WHERE name = 'Intercity road'`.execute(
+          backend.db,
+        );
         expect(intercity.rows[0]!.n).toBe(3);
         // The demo city alone is one connected graph; joined, the two are one too.
         expect(rows[0]!.reached).toBe(rows[0]!.nodes);

@@ -39,7 +39,9 @@ describe.each(BACKENDS)('map home on %s', (kind) => {
     await sql`INSERT INTO buildings (geom, height_m, levels, use, dataset_id)
       SELECT ST_Multi(ST_Expand(ST_Translate(c, i * ${step}::float8, j * ${step}::float8), 4)), 10, 3, 'residential', ${ds.id}
       FROM ST_Transform(ST_SetSRID(ST_MakePoint(${FAR.lon}, ${FAR.lat}), 4326), 3857) AS c,
-        generate_series(0, ${n - 1}::int) AS i, generate_series(0, ${n - 1}::int) AS j`.execute(twin.backend.db);
+        generate_series(0, ${n - 1}::int) AS i, generate_series(0, ${n - 1}::int) AS j`.execute(
+      twin.backend.db,
+    );
   };
 
   it('opens on the demo city, framing it', async () => {
@@ -71,7 +73,9 @@ describe.each(BACKENDS)('map home on %s', (kind) => {
     expect(res.status).toBe(200);
     expect((await res.json()) as LabelsResponse).toEqual({ streets: [], places: [] });
     // A pitched view's bounds reach web mercator's limit: clamped, not refused.
-    expect((await twin.app.request('/api/labels?bbox=5.0,52.0,5.2,85.0511287798&zoom=9')).status).toBe(200);
+    expect(
+      (await twin.app.request('/api/labels?bbox=5.0,52.0,5.2,85.0511287798&zoom=9')).status,
+    ).toBe(200);
   });
 
   it('opens on TWIN_HOME when it is set', async () => {

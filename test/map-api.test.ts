@@ -42,12 +42,20 @@ describe.each(BACKENDS)('map API on %s', (kind) => {
     const [lon, lat] = (body.geometry.coordinates as number[][][][])[0]![0]![0]!;
     expect(Math.abs(lon! - DEFAULT_DEMO_CENTER[0])).toBeLessThan(0.2);
     expect(Math.abs(lat! - DEFAULT_DEMO_CENTER[1])).toBeLessThan(0.2);
-    expect(body.dataset).toMatchObject({ name: expect.any(String), source: expect.any(String), licence: expect.any(String) });
+    expect(body.dataset).toMatchObject({
+      name: expect.any(String),
+      source: expect.any(String),
+      licence: expect.any(String),
+    });
     expect(new Date(body.dataset.imported_at).toISOString()).toBe(body.dataset.imported_at);
   });
 
   it('reads layer tables from the catalogue: roads are road_links', async () => {
-    const link = await twin.backend.db.selectFrom('road_links').select(['id', 'class']).limit(1).executeTakeFirstOrThrow();
+    const link = await twin.backend.db
+      .selectFrom('road_links')
+      .select(['id', 'class'])
+      .limit(1)
+      .executeTakeFirstOrThrow();
     const { status, body } = await json<FeatureResponse>(`/api/features/roads/${link.id}`);
     expect(status).toBe(200);
     expect(body.properties.class).toBe(link.class);
@@ -62,7 +70,12 @@ describe.each(BACKENDS)('map API on %s', (kind) => {
     ['id zero', '/api/features/buildings/0', 400, 'bad_request'],
     ['a negative id', '/api/features/buildings/-3', 400, 'bad_request'],
     ['an id beyond bigint', '/api/features/buildings/99999999999999999999', 400, 'bad_request'],
-    ['an injection attempt', `/api/features/buildings/${encodeURIComponent('1 OR 1=1')}`, 400, 'bad_request'],
+    [
+      'an injection attempt',
+      `/api/features/buildings/${encodeURIComponent('1 OR 1=1')}`,
+      400,
+      'bad_request',
+    ],
   ])('answers %s with a JSON error', async (_, path, status, code) => {
     const res = await json<{ error: { code: string; message: string } }>(path);
     expect(res.status).toBe(status);
@@ -85,7 +98,9 @@ describe.each(BACKENDS)('map API on %s', (kind) => {
     }
     expect(street.body.places.length).toBeGreaterThan(0);
 
-    const city = await json<LabelsResponse>(`/api/labels?bbox=${lon - 0.06},${lat - 0.04},${lon + 0.06},${lat + 0.04}&zoom=12`);
+    const city = await json<LabelsResponse>(
+      `/api/labels?bbox=${lon - 0.06},${lat - 0.04},${lon + 0.06},${lat + 0.04}&zoom=12`,
+    );
     const classes = new Set(city.body.streets.map((s) => s.class));
     expect([...classes].every((c) => ['motorway', 'trunk', 'arterial'].includes(c))).toBe(true);
     expect(city.body.places.map((p) => p.class)).toContain('water');
@@ -115,7 +130,9 @@ describe.each(BACKENDS)('map API on %s', (kind) => {
     // Nothing off the twin: no absolute URL at all without TWIN_PUBLIC_URL (the Host is never
     // copied, issue #10), every source root-relative on /tiles/.
     expect(JSON.stringify(body).match(/https?:\/\/[^"]+/g) ?? []).toEqual([]);
-    const urls = Object.values(body.sources).map((s) => s.url).filter(Boolean);
+    const urls = Object.values(body.sources)
+      .map((s) => s.url)
+      .filter(Boolean);
     expect(urls.length).toBeGreaterThan(0);
     expect(urls.every((u) => u.startsWith('/tiles/'))).toBe(true);
     for (const layer of body.layers.filter((l) => l.source)) {
@@ -127,7 +144,9 @@ describe.each(BACKENDS)('map API on %s', (kind) => {
     expect(ids.some((id) => id.startsWith('road-casing-'))).toBe(true);
     expect(ids.some((id) => id.startsWith('road-fill-'))).toBe(true);
     // The TileJSON each source names is served.
-    const tilejson = await twin.app.request(new URL(body.sources.land_use!.url, 'http://localhost').pathname);
+    const tilejson = await twin.app.request(
+      new URL(body.sources.land_use!.url, 'http://localhost').pathname,
+    );
     expect(tilejson.status).toBe(200);
     expect((await twin.app.request('/styles/other.json')).status).toBe(404);
   });

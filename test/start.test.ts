@@ -51,8 +51,12 @@ describe('npm start on the embedded database', () => {
       expect(twin.output()).toMatch(/demo city seeded/);
       // A week of demo history, so the dashboard's charts and the time slider have data at once.
       expect(twin.output()).toMatch(/demo history written/);
-      const dashboard = (await (await fetch(`${twin.url}/api/dashboard`)).json()) as { series: { key: string; points: unknown[] }[] };
-      expect(dashboard.series.find((x) => x.key === 'congestion')!.points.length).toBeGreaterThanOrEqual(20);
+      const dashboard = (await (await fetch(`${twin.url}/api/dashboard`)).json()) as {
+        series: { key: string; points: unknown[] }[];
+      };
+      expect(
+        dashboard.series.find((x) => x.key === 'congestion')!.points.length,
+      ).toBeGreaterThanOrEqual(20);
       const health = await fetch(`${twin.url}/healthz`);
       expect(health.status).toBe(200);
       const t = lonLatToTile(DEFAULT_DEMO_CENTER[0], DEFAULT_DEMO_CENTER[1], 15);
@@ -95,7 +99,9 @@ describe('npm start on the embedded database', () => {
       const t = lonLatToTile(DEFAULT_DEMO_CENTER[0], DEFAULT_DEMO_CENTER[1], 14);
       const res = await fetch(`${twin.url}/tiles/buildings/${t.z}/${t.x}/${t.y}.mvt`);
       expect(res.status).toBe(200);
-      expect(decodeTile(new Uint8Array(await res.arrayBuffer())).buildings!.length).toBeGreaterThan(10);
+      expect(decodeTile(new Uint8Array(await res.arrayBuffer())).buildings!.length).toBeGreaterThan(
+        10,
+      );
       expect(twin.output()).not.toMatch(/home view tiles built/);
     } finally {
       expect(await stop(twin.child)).toBe(0);
@@ -103,7 +109,8 @@ describe('npm start on the embedded database', () => {
   }, 120_000);
 
   it('refuses to start with a clear message on bad configuration', async () => {
-    await expect(start({ PORT: 'eighty', DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:1/x' }))
-      .rejects.toThrow(/invalid configuration:\n {2}PORT/);
+    await expect(
+      start({ PORT: 'eighty', DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:1/x' }),
+    ).rejects.toThrow(/invalid configuration:\n {2}PORT/);
   });
 });

@@ -41,7 +41,11 @@ describe.each(BACKENDS)('tile freshness with kept layer versions on %s', (kind) 
 
   it('drops the kept versions on a write through this process, so the next request sees it', async () => {
     const before = await etag();
-    await twin.backend.db.updateTable('buildings').set({ levels: 7 }).where('id', '=', '1').execute();
+    await twin.backend.db
+      .updateTable('buildings')
+      .set({ levels: 7 })
+      .where('id', '=', '1')
+      .execute();
     expect(await etag()).not.toBe(before);
   });
 

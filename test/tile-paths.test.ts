@@ -13,7 +13,12 @@ function sampleTiles(): TileCoord[] {
   const out: TileCoord[] = [];
   for (const z of [12, 14, 15, 16]) {
     const c = lonLatToTile(DEFAULT_DEMO_CENTER[0], DEFAULT_DEMO_CENTER[1], z);
-    for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [-1, -1]] as const) {
+    for (const [dx, dy] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [-1, -1],
+    ] as const) {
       out.push({ z, x: c.x + dx, y: c.y + dy });
     }
   }

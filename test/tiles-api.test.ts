@@ -77,7 +77,9 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
 
   it('serves a non-empty buildings tile at the demo centre at z15, with height_m and use', async () => {
     const t = lonLatToTile(DEFAULT_DEMO_CENTER[0], DEFAULT_DEMO_CENTER[1], 15);
-    const res = await twin.app.request(path('buildings', t), { headers: { 'Accept-Encoding': 'gzip' } });
+    const res = await twin.app.request(path('buildings', t), {
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('Content-Type')).toBe('application/vnd.mapbox-vector-tile');
     expect(res.headers.get('Content-Encoding')).toBe('gzip');
@@ -88,9 +90,15 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
     for (const f of buildings) {
       expect(typeof f.properties.height_m).toBe('number');
       expect(f.properties.height_m as number).toBeGreaterThan(0);
-      expect(['residential', 'office', 'retail', 'industrial', 'civic', 'mixed', 'other']).toContain(
-        f.properties.use,
-      );
+      expect([
+        'residential',
+        'office',
+        'retail',
+        'industrial',
+        'civic',
+        'mixed',
+        'other',
+      ]).toContain(f.properties.use);
       expect(f.type).toBe(3);
       expect(f.id).toBeGreaterThan(0);
     }
@@ -155,7 +163,9 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
     const first = await twin.app.request(path('buildings', t));
     const etag = first.headers.get('ETag')!;
     const builtBefore = twin.tiles.cache.misses;
-    const again = await twin.app.request(path('buildings', t), { headers: { 'If-None-Match': etag } });
+    const again = await twin.app.request(path('buildings', t), {
+      headers: { 'If-None-Match': etag },
+    });
     expect(again.status).toBe(304);
     expect(again.headers.get('ETag')).toBe(etag);
     expect(twin.tiles.cache.misses).toBe(builtBefore);
@@ -183,7 +193,9 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
     expect(after.etag).not.toBe(before.etag);
     const f = after.layers.buildings!.find((b) => String(b.id) === insideId)!;
     expect(f.properties).toMatchObject({ height_m: 87.5, use: 'residential' });
-    const stale = await twin.app.request(path('buildings', t), { headers: { 'If-None-Match': before.etag! } });
+    const stale = await twin.app.request(path('buildings', t), {
+      headers: { 'If-None-Match': before.etag! },
+    });
     expect(stale.status).toBe(200);
   });
 
@@ -262,7 +274,9 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
     expect(n).toBeGreaterThanOrEqual(DEFAULT_DEMO_CENTER[1]);
 
     const staff = { headers: await twin.as('planner') };
-    const catalog = (await (await twin.app.request('/tiles/catalog.json', staff)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- read loosely, checked field by field
+    const catalog = (await (await twin.app.request('/tiles/catalog.json', staff)).json()) as {
+      layers: { name: string }[];
+    };
     expect(catalog.layers.map((l: { name: string }) => l.name)).toEqual([
       'buildings',
       'roads',
@@ -273,8 +287,14 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
       'land_use',
     ]);
     // The public catalogue lists the public layers only (issue #9).
-    const open = (await (await twin.app.request('/tiles/catalog.json')).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- read loosely, checked field by field
-    expect(open.layers.map((l: { name: string }) => l.name)).toEqual(['buildings', 'roads', 'land_use']);
+    const open = (await (await twin.app.request('/tiles/catalog.json')).json()) as {
+      layers: { name: string }[];
+    };
+    expect(open.layers.map((l: { name: string }) => l.name)).toEqual([
+      'buildings',
+      'roads',
+      'land_use',
+    ]);
     expect((await twin.app.request('/tiles/nope.json')).status).toBe(404);
   });
 
@@ -287,10 +307,16 @@ describe.each(BACKENDS)('tile server on %s', (kind) => {
       checks: { database: 'ok', migrations: 'current' },
     });
     expect((await twin.app.request('/metrics')).status).toBe(401);
-    const metrics = await (await twin.app.request('/metrics', { headers: await twin.as('admin') })).text();
+    const metrics = await (
+      await twin.app.request('/metrics', { headers: await twin.as('admin') })
+    ).text();
     expect(metrics).toMatch(/twin_tile_cache_requests_total\{result="hit"\} \d+/);
     expect(metrics).toMatch(/twin_tile_cache_requests_total\{result="miss"\} \d+/);
-    expect(metrics).toMatch(/twin_tile_build_seconds_bucket\{le="[^"]+",layer="buildings",zoom="16"\}/);
-    expect(metrics).toMatch(/twin_http_requests_total\{method="GET",route="\/tiles\/:layers\/:z\/:x\/:y",status="200"\}/);
+    expect(metrics).toMatch(
+      /twin_tile_build_seconds_bucket\{le="[^"]+",layer="buildings",zoom="16"\}/,
+    );
+    expect(metrics).toMatch(
+      /twin_http_requests_total\{method="GET",route="\/tiles\/:layers\/:z\/:x\/:y",status="200"\}/,
+    );
   });
 });

@@ -29,13 +29,18 @@ export async function homeViewTiles(
   for (const name of HOME_LAYERS) {
     const layer = catalog.get(name);
     if (!layer) continue;
-    for (let z = Math.max(HOME_ZOOMS.min, layer.minzoom); z <= Math.min(HOME_ZOOMS.max, layer.maxzoom); z++) {
+    for (
+      let z = Math.max(HOME_ZOOMS.min, layer.minzoom);
+      z <= Math.min(HOME_ZOOMS.max, layer.maxzoom);
+      z++
+    ) {
       const span = tileSpan(z);
       const x0 = Math.floor((Number(e.xmin) + WORLD_HALF) / span);
       const x1 = Math.floor((Number(e.xmax) + WORLD_HALF) / span);
       const y0 = Math.floor((WORLD_HALF - Number(e.ymax)) / span);
       const y1 = Math.floor((WORLD_HALF - Number(e.ymin)) / span);
-      for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) out.push({ layers: [layer], coord: { z, x, y } });
+      for (let x = x0; x <= x1; x++)
+        for (let y = y0; y <= y1; y++) out.push({ layers: [layer], coord: { z, x, y } });
     }
   }
   return out;

@@ -8,7 +8,11 @@ export const LAYER_VERSIONS_CHANNEL = 'twin_layer_versions';
 
 /** How to learn of changes without reading: the backend's LISTEN and its own-write hook. */
 export interface VersionSignals {
-  listen(channel: string, onPayload: (payload: string) => void, onListen?: () => void): Promise<unknown>;
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onListen?: () => void,
+  ): Promise<unknown>;
   onWrite(listener: () => void): void;
 }
 
@@ -47,7 +51,8 @@ export class LayerVersions {
 
   constructor(
     db: Kysely<Database>,
-    run: <R>(query: CompiledQuery<R>) => Promise<R[]> = async (q) => (await db.executeQuery(q)).rows,
+    run: <R>(query: CompiledQuery<R>) => Promise<R[]> = async (q) =>
+      (await db.executeQuery(q)).rows,
     { signals, maxAgeMs = 1000 }: LayerVersionsOptions = {},
   ) {
     this.#db = db;
@@ -80,7 +85,8 @@ export class LayerVersions {
   /** The kept versions when they are still good, without a query; else undefined. */
   cached(): VersionMap | undefined {
     const k = this.#kept;
-    if (!k || k.epoch !== this.#epoch || performance.now() - k.at > this.#maxAgeMs) return undefined;
+    if (!k || k.epoch !== this.#epoch || performance.now() - k.at > this.#maxAgeMs)
+      return undefined;
     return k.map;
   }
 

@@ -25,19 +25,32 @@ function wkbPolygon(rings: [number, number][][]): Uint8Array {
   return new Uint8Array(view.buffer);
 }
 
-
 describe('JavaScript MVT encoding', () => {
   it('round-trips a polygon with a hole, with the rings oriented as the spec requires', () => {
     // Tile space is y down; SQL flipped the rings, so both now have the wrong orientation.
-    const outer: [number, number][] = [[100, 3996], [900, 3996], [900, 3196], [100, 3196], [100, 3996]];
-    const hole: [number, number][] = [[300, 3796], [300, 3496], [600, 3496], [600, 3796], [300, 3796]];
+    const outer: [number, number][] = [
+      [100, 3996],
+      [900, 3996],
+      [900, 3196],
+      [100, 3196],
+      [100, 3996],
+    ];
+    const hole: [number, number][] = [
+      [300, 3796],
+      [300, 3496],
+      [600, 3496],
+      [600, 3796],
+      [300, 3796],
+    ];
     expect(ringArea(outer)).toBeLessThan(0);
     const geometry = toTileGeometry(readWkb(wkbPolygon([outer, hole])), 'polygon')!;
     const tile = encodeMvt([
       {
         name: 'buildings',
         extent: 4096,
-        features: [{ id: 7, geometry, properties: { height_m: 12.5, use: 'office', levels: 3, name: null } }],
+        features: [
+          { id: 7, geometry, properties: { height_m: 12.5, use: 'office', levels: 3, name: null } },
+        ],
       },
     ]);
     const [feature] = decodeTile(tile).buildings!;
@@ -52,7 +65,12 @@ describe('JavaScript MVT encoding', () => {
   });
 
   it('drops rings that collapse when rounded to the tile grid', () => {
-    const sliver: [number, number][] = [[10, 10], [10.2, 10], [10.2, 10.3], [10, 10]];
+    const sliver: [number, number][] = [
+      [10, 10],
+      [10.2, 10],
+      [10.2, 10.3],
+      [10, 10],
+    ];
     expect(toTileGeometry(readWkb(wkbPolygon([sliver])), 'polygon')).toBeNull();
   });
 

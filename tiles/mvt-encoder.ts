@@ -1,4 +1,8 @@
-import { fromVectorTileJs, type VectorTileFeatureLike, type VectorTileLike } from '@maplibre/vt-pbf';
+import {
+  fromVectorTileJs,
+  type VectorTileFeatureLike,
+  type VectorTileLike,
+} from '@maplibre/vt-pbf';
 import type Point from '@mapbox/point-geometry';
 import type { Position, Ring } from './wkb';
 
@@ -51,7 +55,8 @@ export function encodeMvt(layers: TileLayer[]): Uint8Array {
       feature: (i): VectorTileFeatureLike => {
         const f = layer.features[i]!;
         const properties: Record<string, PropertyValue> = {};
-        for (const [k, v] of Object.entries(f.properties)) if (v !== null && v !== undefined) properties[k] = v;
+        for (const [k, v] of Object.entries(f.properties))
+          if (v !== null && v !== undefined) properties[k] = v;
         return {
           type: GEOM_TYPE[f.geometry.type],
           // MVT ids are unsigned integers; anything else is left out.

@@ -36,8 +36,15 @@ export const CHANGES_LAYER: LayerDefinition = {
 };
 
 /** The scenario's current version, or null when there is no such scenario. */
-export async function findScenarioRef(db: Kysely<Database>, id: string): Promise<ScenarioRef | null> {
-  const row = await db.selectFrom('scenarios').select(['id', 'version']).where('id', '=', id).executeTakeFirst();
+export async function findScenarioRef(
+  db: Kysely<Database>,
+  id: string,
+): Promise<ScenarioRef | null> {
+  const row = await db
+    .selectFrom('scenarios')
+    .select(['id', 'version'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row ? { id: row.id, version: Number(row.version) } : null;
 }
 
@@ -103,7 +110,10 @@ function changesSource(id: string): RawBuilder<unknown> {
  * The FROM source of `layer` in scenario `id`: a subquery for layers scenarios change, undefined
  * (the plain table) for the others.
  */
-export function scenarioSource(layer: LayerDefinition, id: string): RawBuilder<unknown> | undefined {
+export function scenarioSource(
+  layer: LayerDefinition,
+  id: string,
+): RawBuilder<unknown> | undefined {
   if (layer === CHANGES_LAYER) return changesSource(id);
   if (layer.table === 'buildings') return buildingsSource(id);
   if (layer.table === 'road_links') return roadsSource(id);

@@ -45,7 +45,9 @@ describe('tile cache', () => {
       await new Promise((r) => setTimeout(r, 10));
       return bytes(3);
     };
-    const results = await Promise.all(Array.from({ length: 20 }, () => cache.getOrBuild('t', build)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => cache.getOrBuild('t', build)),
+    );
     expect(builds).toBe(1);
     expect(new Set(results).size).toBe(1);
     expect(cache.misses).toBe(1);

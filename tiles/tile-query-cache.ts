@@ -24,7 +24,11 @@ interface Template {
 export class TileQueryCache {
   readonly #templates = new WeakMap<object, Map<number, Template | null>>();
 
-  get<R>(owner: object, coord: TileCoord, compile: (coord: TileCoord) => CompiledQuery<R>): CompiledQuery<R> {
+  get<R>(
+    owner: object,
+    coord: TileCoord,
+    compile: (coord: TileCoord) => CompiledQuery<R>,
+  ): CompiledQuery<R> {
     let byZoom = this.#templates.get(owner);
     if (!byZoom) this.#templates.set(owner, (byZoom = new Map()));
     let t = byZoom.get(coord.z);
@@ -49,7 +53,8 @@ function template(z: number, compile: (coord: TileCoord) => CompiledQuery): Temp
   };
   const xAt = only(PROBES[0]!.x, a!);
   const yAt = only(PROBES[0]!.y, a!);
-  if (xAt < 0 || yAt < 0 || only(PROBES[1]!.x, b!) !== xAt || only(PROBES[1]!.y, b!) !== yAt) return null;
+  if (xAt < 0 || yAt < 0 || only(PROBES[1]!.x, b!) !== xAt || only(PROBES[1]!.y, b!) !== yAt)
+    return null;
   // Every other parameter must not depend on x or y.
   if (a!.parameters.some((v, i) => i !== xAt && i !== yAt && v !== b!.parameters[i])) return null;
   return { query: a!, xAt, yAt };

@@ -30,7 +30,8 @@ const INLINE_GZIP_BYTES = 32 * 1024;
 /** gzip-compresses a built tile (empty stays empty). */
 export async function compressTile(raw: Uint8Array): Promise<Uint8Array> {
   if (raw.byteLength === 0) return raw;
-  const out = raw.byteLength <= INLINE_GZIP_BYTES ? gzipSync(raw, GZIP) : await gzipAsync(raw, GZIP);
+  const out =
+    raw.byteLength <= INLINE_GZIP_BYTES ? gzipSync(raw, GZIP) : await gzipAsync(raw, GZIP);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
@@ -109,7 +110,9 @@ export class TileService {
   resolveLayers(spec: string, withScenario = false): LayerDefinition[] {
     const names = [...new Set(spec.split(','))];
     const layers = names.map(
-      (n) => this.catalog.get(n) ?? (withScenario && n === CHANGES_LAYER.name ? CHANGES_LAYER : undefined),
+      (n) =>
+        this.catalog.get(n) ??
+        (withScenario && n === CHANGES_LAYER.name ? CHANGES_LAYER : undefined),
     );
     const unknown = names.filter((_, i) => !layers[i]);
     if (unknown.length > 0 || names.length === 0) {
@@ -126,7 +129,11 @@ export class TileService {
    * Keeps the layers whose zoom range holds z; a request where none does is a bad request.
    * Then reads the layer versions and derives the ETag, without building anything.
    */
-  async plan(layers: LayerDefinition[], coord: TileCoord, scenario?: ScenarioRef): Promise<TilePlan> {
+  async plan(
+    layers: LayerDefinition[],
+    coord: TileCoord,
+    scenario?: ScenarioRef,
+  ): Promise<TilePlan> {
     const inRange = this.#inRange(layers, coord);
     return this.#planWith(inRange, coord, await this.versions.current(), scenario);
   }
@@ -135,7 +142,11 @@ export class TileService {
    * The plan without waiting, when the layer versions are kept in memory (the usual case with
    * signals); undefined otherwise. Throws like `plan` for a zoom outside every layer's range.
    */
-  planNow(layers: LayerDefinition[], coord: TileCoord, scenario?: ScenarioRef): TilePlan | undefined {
+  planNow(
+    layers: LayerDefinition[],
+    coord: TileCoord,
+    scenario?: ScenarioRef,
+  ): TilePlan | undefined {
     const versions = this.versions.cached();
     return versions && this.#planWith(this.#inRange(layers, coord), coord, versions, scenario);
   }
@@ -149,7 +160,12 @@ export class TileService {
     return inRange;
   }
 
-  #planWith(inRange: LayerDefinition[], coord: TileCoord, versions: ReadonlyMap<string, string>, scenario?: ScenarioRef): TilePlan {
+  #planWith(
+    inRange: LayerDefinition[],
+    coord: TileCoord,
+    versions: ReadonlyMap<string, string>,
+    scenario?: ScenarioRef,
+  ): TilePlan {
     const parts = inRange.map((l) => `${l.name}=${versions.get(l.versionKey) ?? '0'}`);
     const scen = scenario ? `:s=${scenario.id}@${scenario.version}` : '';
     const etag = `"${this.#options.instanceId.slice(0, 8)}:${parts.join('+')}${scen}:${coord.z}/${coord.x}/${coord.y}"`;
@@ -176,7 +192,8 @@ export class TileService {
       if (stored) return stored;
       built = true;
       const started = performance.now();
-      const raw = (plan.scenario ? undefined : await this.#buildOnReplica(plan)) ??
+      const raw =
+        (plan.scenario ? undefined : await this.#buildOnReplica(plan)) ??
         (await this.build(plan.layers, plan.coord, this.#options.useMvt, plan.scenario));
       const body = await compressTile(raw);
       const names = plan.layers.map((l) => l.name).join(',');
@@ -196,7 +213,8 @@ export class TileService {
     let built = 0;
     for (const t of tiles) {
       const plan = await this.plan(t.layers, t.coord);
-      if (this.cache.get(plan.etag) !== undefined || (await this.#options.disk?.has(plan.etag))) continue;
+      if (this.cache.get(plan.etag) !== undefined || (await this.#options.disk?.has(plan.etag)))
+        continue;
       await this.tile(plan);
       built++;
     }
@@ -213,12 +231,20 @@ export class TileService {
     const keys = [...new Set(plan.layers.map((l) => l.versionKey))];
     const built = await replica.connection().execute(async (conn) => {
       const rows = await this.#run(
-        conn.selectFrom('layer_versions').select(['layer', 'version']).where('layer', 'in', keys).compile(),
+        conn
+          .selectFrom('layer_versions')
+          .select(['layer', 'version'])
+          .where('layer', 'in', keys)
+          .compile(),
         conn,
       );
       const there = new Map(rows.map((r) => [r.layer, BigInt(r.version)]));
-      const caughtUp = keys.every((k) => (there.get(k) ?? 0n) >= BigInt(plan.versions.get(k) ?? '0'));
-      return caughtUp ? this.build(plan.layers, plan.coord, this.#options.useMvt, undefined, conn) : undefined;
+      const caughtUp = keys.every(
+        (k) => (there.get(k) ?? 0n) >= BigInt(plan.versions.get(k) ?? '0'),
+      );
+      return caughtUp
+        ? this.build(plan.layers, plan.coord, this.#options.useMvt, undefined, conn)
+        : undefined;
     });
     this.replicaBuilds[built ? 'replica' : 'primary']++;
     return built;
@@ -245,7 +271,12 @@ export class TileService {
     }
   }
 
-  async #buildWithPostgis(layer: LayerDefinition, coord: TileCoord, scenario: ScenarioRef | undefined, db: Kysely<Database>): Promise<Uint8Array> {
+  async #buildWithPostgis(
+    layer: LayerDefinition,
+    coord: TileCoord,
+    scenario: ScenarioRef | undefined,
+    db: Kysely<Database>,
+  ): Promise<Uint8Array> {
     const { maxFeatures } = this.#options;
     const source = scenario && scenarioSource(layer, scenario.id);
     // Baseline tiles: the statement of this layer and zoom compiled once, x and y bound per tile.
@@ -256,12 +287,20 @@ export class TileService {
     return rows[0]?.mvt ?? new Uint8Array(0);
   }
 
-  async #layersInJs(layers: LayerDefinition[], coord: TileCoord, scenario: ScenarioRef | undefined, db: Kysely<Database>): Promise<TileLayer[]> {
+  async #layersInJs(
+    layers: LayerDefinition[],
+    coord: TileCoord,
+    scenario: ScenarioRef | undefined,
+    db: Kysely<Database>,
+  ): Promise<TileLayer[]> {
     const { maxFeatures, observer } = this.#options;
     const out: TileLayer[] = [];
     for (const layer of layers) {
       const source = scenario && scenarioSource(layer, scenario.id);
-      const rows = await this.#run(featureRowsSql(layer, coord, maxFeatures, source).compile(db), db);
+      const rows = await this.#run(
+        featureRowsSql(layer, coord, maxFeatures, source).compile(db),
+        db,
+      );
       if (rows.length >= maxFeatures) observer?.capped(layer.name, coord.z);
       const features: TileFeature[] = [];
       for (const row of rows) {

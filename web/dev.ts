@@ -11,11 +11,15 @@ const apiPort = process.env.PORT ?? '8080';
 const webPort = Number(process.env.WEB_PORT ?? 5173);
 process.env.TWIN_API_URL = `http://127.0.0.1:${apiPort}`;
 
-const api = spawn(process.execPath, [fileURLToPath(import.meta.resolve('tsx/cli')), 'watch', 'server/main.ts'], {
-  cwd: ROOT,
-  env: { ...process.env, PORT: apiPort },
-  stdio: 'inherit',
-});
+const api = spawn(
+  process.execPath,
+  [fileURLToPath(import.meta.resolve('tsx/cli')), 'watch', 'server/main.ts'],
+  {
+    cwd: ROOT,
+    env: { ...process.env, PORT: apiPort },
+    stdio: 'inherit',
+  },
+);
 
 const { createServer } = await import('vite');
 const vite = await createServer({

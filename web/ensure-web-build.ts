@@ -11,7 +11,15 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUTPUT = join(ROOT, 'dist/web/index.html');
 /** What the bundle is made of (node_modules changes come with a package-lock change). */
-const SOURCES = ['web/src', 'web/index.html', 'web/dashboard.html', 'web/embed.html', 'web/vite.config.ts', 'common', 'package-lock.json'];
+const SOURCES = [
+  'web/src',
+  'web/index.html',
+  'web/dashboard.html',
+  'web/embed.html',
+  'web/vite.config.ts',
+  'common',
+  'package-lock.json',
+];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
@@ -30,7 +38,9 @@ export function webBuildIsStale(): boolean {
 }
 
 /** Runs `vite build` if the build is stale; returns whether it built. */
-export async function ensureWebBuild(log: (message: string) => void = console.log): Promise<boolean> {
+export async function ensureWebBuild(
+  log: (message: string) => void = console.log,
+): Promise<boolean> {
   if (!webBuildIsStale()) return false;
   log('building the web app (vite build → dist/web)…');
   const started = Date.now();

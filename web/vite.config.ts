@@ -14,7 +14,11 @@ const API_PATHS = ['/tiles', '/api', '/styles', '/healthz', '/metrics'];
  * (`embed`). The server maps `/dashboard` and `/embed/*` to the last two (server/dashboard/).
  */
 const page = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const PAGES = { index: page('index.html'), dashboard: page('dashboard.html'), embed: page('embed.html') };
+const PAGES = {
+  index: page('index.html'),
+  dashboard: page('dashboard.html'),
+  embed: page('embed.html'),
+};
 
 /** In `npm run dev`, the page routes the server answers in production (server/dashboard/dashboard-pages.ts). */
 const pageRoutes: Plugin = {
@@ -44,7 +48,10 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             { name: 'maplibre', test: /node_modules[\\/]maplibre-gl/ },
-            { name: 'deckgl', test: /node_modules[\\/]@(deck\.gl|luma\.gl|loaders\.gl|math\.gl|probe\.gl)/ },
+            {
+              name: 'deckgl',
+              test: /node_modules[\\/]@(deck\.gl|luma\.gl|loaders\.gl|math\.gl|probe\.gl)/,
+            },
           ],
         },
       },

@@ -27,14 +27,28 @@ interface PerimeterSpec {
 
 const PERIMETER: Partial<Record<District, PerimeterSpec>> = {
   core: {
-    width: [24, 42], depth: [18, 28], setback: [0.5, 1.5], gap: 3, lShape: 0.15,
+    width: [24, 42],
+    depth: [18, 28],
+    setback: [0.5, 1.5],
+    gap: 3,
+    lShape: 0.15,
     sides: [0, 2, 1, 3],
   },
   mid: {
-    width: [14, 26], depth: [11, 16], setback: [0, 1], gap: 1.2, lShape: 0.35, sides: [0, 2, 1, 3],
+    width: [14, 26],
+    depth: [11, 16],
+    setback: [0, 1],
+    gap: 1.2,
+    lShape: 0.35,
+    sides: [0, 2, 1, 3],
   },
   industrial: {
-    width: [30, 80], depth: [22, 38], setback: [6, 10], gap: 8, lShape: 0.1, sides: [0, 2],
+    width: [30, 80],
+    depth: [22, 38],
+    setback: [6, 10],
+    gap: 8,
+    lShape: 0.1,
+    sides: [0, 2],
   },
 };
 
@@ -106,7 +120,7 @@ function perimeterBlock(
 function houses(rng: Rng, packer: BlockPacker, emit: (f: Footprint) => void) {
   for (const side of [0, 2]) {
     const f: Frontage = packer.frontages[side]!;
-    for (let s = 2; ; ) {
+    for (let s = 2; ;) {
       const lot = Math.min(rng.range(18, 26), f.length - 2 - s);
       if (lot < 16) break;
       if (!rng.chance(0.08)) {

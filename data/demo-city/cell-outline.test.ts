@@ -23,7 +23,13 @@ describe('cell outline', () => {
   });
 
   it('splits cells that touch only at a corner into two polygons', () => {
-    const polygons = cellOutline([{ a: 0, b: 0 }, { a: 1, b: 1 }], identity);
+    const polygons = cellOutline(
+      [
+        { a: 0, b: 0 },
+        { a: 1, b: 1 },
+      ],
+      identity,
+    );
     expect(areas(polygons)).toEqual([[1], [1]]);
   });
 
@@ -41,13 +47,28 @@ describe('assemble polygons', () => {
   it('splits a pinched ring into a shell and a hole', () => {
     // A 4 × 4 square whose boundary loops round a diamond hole touching it at (2, 0).
     const pinched: Position[] = [
-      [0, 0], [2, 0], [1, 1], [2, 2], [3, 1], [2, 0], [4, 0], [4, 4], [0, 4],
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [2, 2],
+      [3, 1],
+      [2, 0],
+      [4, 0],
+      [4, 4],
+      [0, 4],
     ];
     expect(areas(assemblePolygons([pinched]))).toEqual([[16, -2]]);
   });
 
   it('drops spikes that enclose no area', () => {
-    const spiked: Position[] = [[0, 0], [2, 0], [3, 0], [2, 0], [2, 2], [0, 2]];
+    const spiked: Position[] = [
+      [0, 0],
+      [2, 0],
+      [3, 0],
+      [2, 0],
+      [2, 2],
+      [0, 2],
+    ];
     expect(areas(assemblePolygons([spiked]))).toEqual([[4]]);
   });
 });

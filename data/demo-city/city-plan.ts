@@ -29,13 +29,29 @@ export interface CityPlan {
 }
 
 const PARK_NAMES = [
-  'Victoria Park', 'Linden Park', 'Beacon Hill Park', 'Millbrook Park', 'Oak Park',
-  'Willow Gardens', 'Castle Green', 'Heron Park', 'Kingsmead', 'Orchard Park', 'Hazel Common',
+  'Victoria Park',
+  'Linden Park',
+  'Beacon Hill Park',
+  'Millbrook Park',
+  'Oak Park',
+  'Willow Gardens',
+  'Castle Green',
+  'Heron Park',
+  'Kingsmead',
+  'Orchard Park',
+  'Hazel Common',
 ];
 
 /** Park sizes in cells (columns × rows); the first, largest, is the city's main park. */
 const PARK_SIZES: [number, number][] = [
-  [3, 4], [3, 3], [2, 3], [2, 2], [2, 2], [3, 2], [2, 2], [2, 2],
+  [3, 4],
+  [3, 3],
+  [2, 3],
+  [2, 2],
+  [2, 2],
+  [3, 2],
+  [2, 2],
+  [2, 2],
 ];
 
 /**

@@ -82,7 +82,10 @@ describe('demo city geometry', () => {
     for (const landClass of ['water', 'park']) {
       const area = edgeIndex(landClass);
       const inside = footprints.filter((f) => f.ring.some(area.inside) || area.crosses(f.ring));
-      expect(inside.map((f) => f.id), landClass).toEqual([]);
+      expect(
+        inside.map((f) => f.id),
+        landClass,
+      ).toEqual([]);
     }
   });
 

@@ -121,7 +121,11 @@ describe('demo city buildings', () => {
     city.buildings.filter((b) => b.attributes['district'] === district);
 
   it('makes the core clearly taller than the suburbs', () => {
-    const core = median(byDistrict('core').filter((b) => b.use !== 'civic').map((b) => b.height_m));
+    const core = median(
+      byDistrict('core')
+        .filter((b) => b.use !== 'civic')
+        .map((b) => b.height_m),
+    );
     const suburb = median(byDistrict('suburb').map((b) => b.height_m));
     expect(core).toBeGreaterThan(40);
     expect(suburb).toBeLessThanOrEqual(12);
@@ -182,7 +186,11 @@ describe('demo city utilities', () => {
     }
     const pump = city.water_nodes.find((n) => n.kind === 'pump')!;
     const widest = Math.max(...city.water_pipes.map((p) => p.diameter_mm));
-    expect(city.water_pipes.filter((p) => p.diameter_mm === widest).every((p) => p.from_node === pump.id || p.to_node === pump.id)).toBe(true);
+    expect(
+      city.water_pipes
+        .filter((p) => p.diameter_mm === widest)
+        .every((p) => p.from_node === pump.id || p.to_node === pump.id),
+    ).toBe(true);
     expect(pipeCapacity(300)).toBeCloseTo(106.03, 1);
   });
 
@@ -197,7 +205,10 @@ describe('demo city utilities', () => {
     for (const t of city.power_nodes.filter((n) => n.kind === 'transformer')) {
       expect(reached.has(t.id), `transformer ${t.id}`).toBe(true);
     }
-    const grid = reach(city.power_lines.filter((l) => l.voltage_kv === 110), [substations[0]!.id]);
+    const grid = reach(
+      city.power_lines.filter((l) => l.voltage_kv === 110),
+      [substations[0]!.id],
+    );
     expect(substations.every((s) => grid.has(s.id))).toBe(true);
   });
 });

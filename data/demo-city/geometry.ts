@@ -79,8 +79,10 @@ export function segmentsIntersect(a: Position, b: Position, c: Position, d: Posi
     return true;
   }
   const onSegment = (p: Position, q: Position, r: Position) =>
-    Math.min(p[0], q[0]) <= r[0] && r[0] <= Math.max(p[0], q[0]) &&
-    Math.min(p[1], q[1]) <= r[1] && r[1] <= Math.max(p[1], q[1]);
+    Math.min(p[0], q[0]) <= r[0] &&
+    r[0] <= Math.max(p[0], q[0]) &&
+    Math.min(p[1], q[1]) <= r[1] &&
+    r[1] <= Math.max(p[1], q[1]);
   return (
     (d1 === 0 && onSegment(a, b, c)) ||
     (d2 === 0 && onSegment(a, b, d)) ||

@@ -13,7 +13,10 @@ export type Adjacency = Map<number, { node: number; edge: number }[]>;
 export function adjacency(edges: readonly GraphEdge[]): Adjacency {
   const adj: Adjacency = new Map();
   edges.forEach((e, edge) => {
-    for (const [p, q] of [[e.from, e.to], [e.to, e.from]] as const) {
+    for (const [p, q] of [
+      [e.from, e.to],
+      [e.to, e.from],
+    ] as const) {
       let list = adj.get(p);
       if (!list) adj.set(p, (list = []));
       list.push({ node: q, edge });
@@ -111,7 +114,7 @@ class MinHeap {
   push(priority: number, value: number): void {
     const items = this.#items;
     items.push([priority, value]);
-    for (let i = items.length - 1; i > 0; ) {
+    for (let i = items.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (!less(items[i]!, items[parent]!)) break;
       [items[i], items[parent]] = [items[parent]!, items[i]!];
@@ -125,7 +128,7 @@ class MinHeap {
     const last = items.pop()!;
     if (items.length > 0) {
       items[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;

@@ -84,10 +84,7 @@ export function createStreetGrid(rng: Rng, halfExtent: number): StreetGrid {
     node,
     cellCentre(a, b) {
       const p = [node(a, b), node(a + 1, b), node(a + 1, b + 1), node(a, b + 1)];
-      return [
-        p.reduce((s, q) => s + q[0], 0) / 4,
-        p.reduce((s, q) => s + q[1], 0) / 4,
-      ];
+      return [p.reduce((s, q) => s + q[0], 0) / 4, p.reduce((s, q) => s + q[1], 0) / 4];
     },
   };
 }

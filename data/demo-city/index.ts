@@ -25,7 +25,11 @@ export interface DemoCityOptions {
 /** Half the width of the street grid, metres: the city is about 8 km across. */
 const HALF_EXTENT = 4000;
 const TOWER_NAMES = [
-  'Meridian Tower', 'Crown Point', 'Beacon Tower', 'Exchange Plaza', 'The Spire',
+  'Meridian Tower',
+  'Crown Point',
+  'Beacon Tower',
+  'Exchange Plaza',
+  'The Spire',
 ];
 
 /**
@@ -54,7 +58,7 @@ export function generateDemoCity({ seed, center }: DemoCityOptions): DemoCity {
   const line = (points: Position[]) => points.map(project);
   const polygon = (rings: Position[][]) =>
     rings.map((ring, i) => {
-      const oriented = (signedArea(ring) > 0) === (i === 0) ? ring : ring.slice().reverse();
+      const oriented = signedArea(ring) > 0 === (i === 0) ? ring : ring.slice().reverse();
       return closeRing(oriented).map(project);
     });
 

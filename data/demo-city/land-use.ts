@@ -22,7 +22,7 @@ function normalise(polygons: Polygons): Polygons {
   const oriented = polygons.flatMap((rings) =>
     rings.map((ring, i) => {
       const open = openRing(ring);
-      return (signedArea(open) > 0) === (i === 0) ? open : open.reverse();
+      return signedArea(open) > 0 === (i === 0) ? open : open.reverse();
     }),
   );
   return assemblePolygons(oriented).map((rings) => rings.map(closeRing));

@@ -8,7 +8,14 @@ import type { Rng } from './prng';
 
 /** Landmarks that take the whole block (a plaza or schoolyard around them). */
 export const EXCLUSIVE_LANDMARKS: ReadonlySet<LandmarkKind> = new Set<LandmarkKind>([
-  'city-hall', 'library', 'museum', 'court', 'concert-hall', 'cathedral', 'hospital', 'school',
+  'city-hall',
+  'library',
+  'museum',
+  'court',
+  'concert-hall',
+  'cathedral',
+  'hospital',
+  'school',
 ]);
 
 interface Shape {

@@ -23,12 +23,23 @@ export interface Landmark {
 }
 
 const COMPASS = [
-  'East', 'North-East', 'North', 'North-West', 'West', 'South-West', 'South', 'South-East',
+  'East',
+  'North-East',
+  'North',
+  'North-West',
+  'West',
+  'South-West',
+  'South',
+  'South-East',
 ];
 
 const CHURCHES = [
-  "St. Mary's Church", "St. John's Church", "St. Peter's Church", 'Holy Trinity Church',
-  "St. Anne's Church", "St. Paul's Church",
+  "St. Mary's Church",
+  "St. John's Church",
+  "St. Peter's Church",
+  'Holy Trinity Church',
+  "St. Anne's Church",
+  "St. Paul's Church",
 ];
 
 /**
@@ -41,7 +52,10 @@ export function placeLandmarks(rng: Rng, plan: CityPlan): void {
   const { grid, river, cells } = plan;
   const all = cells.flat();
   const free = (c: Cell | undefined, districts: District[], minBank = 110): c is Cell =>
-    !!c && !c.park && !c.landmark && districts.includes(c.district) &&
+    !!c &&
+    !c.park &&
+    !c.landmark &&
+    districts.includes(c.district) &&
     river.bankDistance(c.centre) > minBank;
   const nearest = (target: Position, ok: (c: Cell) => boolean) => {
     let best: Cell | undefined;
@@ -86,11 +100,22 @@ export function placeLandmarks(rng: Rng, plan: CityPlan): void {
   );
   const cathedral = nearest(onCircle(450, turn), (c) => free(c, ['core']));
   mark(cathedral, 'cathedral', "St. Martin's Cathedral");
-  mark(nearest(onCircle(1400, turn + 2), (c) => free(c, ['mid'])), 'hospital', 'General Hospital');
-  rng.shuffle(CHURCHES).slice(0, 4).forEach((name, i) => {
-    const target = onCircle(rng.range(1100, 1800), turn + 0.6 + (i * Math.PI) / 2);
-    mark(nearest(target, (c) => free(c, ['mid'])), 'church', name);
-  });
+  mark(
+    nearest(onCircle(1400, turn + 2), (c) => free(c, ['mid'])),
+    'hospital',
+    'General Hospital',
+  );
+  rng
+    .shuffle(CHURCHES)
+    .slice(0, 4)
+    .forEach((name, i) => {
+      const target = onCircle(rng.range(1100, 1800), turn + 0.6 + (i * Math.PI) / 2);
+      mark(
+        nearest(target, (c) => free(c, ['mid'])),
+        'church',
+        name,
+      );
+    });
   for (let i = 0; i < 6; i++) {
     const target = onCircle(i === 0 ? 600 : 2400, turn + 1.1 + (i * 2 * Math.PI) / 5);
     mark(

@@ -33,7 +33,11 @@ export interface PlannedPowerLine {
 
 /** Smallest distribution transformer by district, kVA (standard sizes). */
 const TRANSFORMER_KVA: Record<District, number> = {
-  core: 1000, mid: 630, industrial: 1000, suburb: 400, rural: 400,
+  core: 1000,
+  mid: 630,
+  industrial: 1000,
+  suburb: 400,
+  rural: 400,
 };
 /** Standard transformer (or compound substation) ratings, kVA. */
 const TRANSFORMER_SIZES = [250, 400, 630, 1000, 1600, 2000, 2500, 3150, 4000, 5000];
@@ -42,7 +46,9 @@ const CABLE_KVA = 6500;
 const CABLE_R_OHM_KM = 0.125;
 const CABLE_X_OHM_KM = 0.1;
 /** Standard 110/11 kV substation ratings, kVA. */
-const SUBSTATION_SIZES = [40000, 50000, 63000, 80000, 100000, 125000, 160000, 200000, 250000, 315000];
+const SUBSTATION_SIZES = [
+  40000, 50000, 63000, 80000, 100000, 125000, 160000, 200000, 250000, 315000,
+];
 
 /**
  * The electricity network: the plan's 4–6 110/11 kV substations tied by 110 kV cables under the
@@ -50,7 +56,12 @@ const SUBSTATION_SIZES = [40000, 50000, 63000, 80000, 100000, 125000, 160000, 20
  * each substation to distribution transformers every 2–3 blocks, each transformer fed from the
  * nearest substation along the streets.
  */
-export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwork, buildings: readonly PlannedBuilding[] = []) {
+export function buildPowerNetwork(
+  rng: Rng,
+  plan: CityPlan,
+  streets: StreetNetwork,
+  buildings: readonly PlannedBuilding[] = [],
+) {
   const edges: GraphEdge[] = streets.links.map((l) => ({
     from: l.from,
     to: l.to,
@@ -58,10 +69,8 @@ export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
   }));
   const adj = adjacency(edges);
   const districtOf = (n: StreetNode) =>
-    plan.cell(
-      Math.min(n.a, plan.cells.length - 1),
-      Math.min(n.b, plan.cells[0]!.length - 1),
-    )!.district;
+    plan.cell(Math.min(n.a, plan.cells.length - 1), Math.min(n.b, plan.cells[0]!.length - 1))!
+      .district;
 
   // Substations in their blocks, central first, each tied to the nearest crossing.
   const sites = plan.cells
@@ -74,7 +83,12 @@ export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
   const idOf = new Map<number, number>();
   const stationAt = new Map<number, Position>();
   const anchors = sites.map((cell, i) => {
-    const corners = [[0, 0], [1, 0], [1, 1], [0, 1]]
+    const corners = [
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [0, 1],
+    ]
       .map(([da, db]) => streets.byKey.get(nodeKey(cell.a + da!, cell.b + db!)))
       .filter((n): n is StreetNode => n !== undefined);
     const candidates = corners.length > 0 ? corners : streets.nodes;
@@ -82,7 +96,11 @@ export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
       distance(n.p, cell.centre) < distance(best.p, cell.centre) ? n : best,
     );
     nodes.push({
-      id: i + 1, p: cell.centre, kind: 'substation', name: cell.landmark!.name, voltageKv: 110,
+      id: i + 1,
+      p: cell.centre,
+      kind: 'substation',
+      name: cell.landmark!.name,
+      voltageKv: 110,
       capacityKva: i === 0 ? 80000 : rng.pick([40000, 50000, 63000]),
       attributes: { secondary_kv: 11, road_node: anchor.id },
     });
@@ -113,8 +131,13 @@ export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
     const points = pathPoints(path.nodes, true);
     const nameOf = (n: StreetNode) => nodes[idOf.get(n.key)! - 1]!.name;
     lines.push({
-      from: idOf.get(p.key)!, to: idOf.get(q.key)!, points, voltageKv: 110, capacityKva: 120000,
-      lengthM: round2(polylineLength(points)), name: `110 kV ${nameOf(p)} – ${nameOf(q)}`,
+      from: idOf.get(p.key)!,
+      to: idOf.get(q.key)!,
+      points,
+      voltageKv: 110,
+      capacityKva: 120000,
+      lengthM: round2(polylineLength(points)),
+      name: `110 kV ${nameOf(p)} – ${nameOf(q)}`,
       attributes: { cable: '3×1×800 mm² Cu XLPE' },
     });
   }
@@ -128,27 +151,41 @@ export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
     return n.a % step === 0 && n.b % step === 0;
   });
   // Each transformer is rated for the buildings nearest to it (the utility's design rule).
-  const served = loadsAtNearest(buildings, transformers.map((n) => ({ key: n.key, p: n.p })));
+  const served = loadsAtNearest(
+    buildings,
+    transformers.map((n) => ({ key: n.key, p: n.p })),
+  );
   const loadOf = new Map<number, number>();
   for (const n of transformers) {
     const id = nodes.length + 1;
     const kva = served.get(n.key)!.kva;
     loadOf.set(id, kva);
     nodes.push({
-      id, p: n.p, kind: 'transformer', name: `${plan.names.col(n.a)} / ${plan.names.row(n.b)}`,
-      voltageKv: 11, capacityKva: Math.max(TRANSFORMER_KVA[districtOf(n)], standardRating(kva * DESIGN_MARGIN, TRANSFORMER_SIZES, 1000)),
+      id,
+      p: n.p,
+      kind: 'transformer',
+      name: `${plan.names.col(n.a)} / ${plan.names.row(n.b)}`,
+      voltageKv: 11,
+      capacityKva: Math.max(
+        TRANSFORMER_KVA[districtOf(n)],
+        standardRating(kva * DESIGN_MARGIN, TRANSFORMER_SIZES, 1000),
+      ),
       attributes: { secondary_kv: 0.4, road_node: n.id },
     });
     idOf.set(n.key, id);
   }
 
   // 11 kV feeders: each transformer hangs off the first transformer or substation upstream.
-  const tree = dijkstra(edges, adj, anchors.map((n) => n.key));
+  const tree = dijkstra(
+    edges,
+    adj,
+    anchors.map((n) => n.key),
+  );
   const feederOf = new Map<number, { label: string; kva: number }>();
   const feederCount = new Map<number, number>();
-  const byDistance = transformers.slice().sort(
-    (p, q) => tree.dist.get(p.key)! - tree.dist.get(q.key)! || p.key - q.key,
-  );
+  const byDistance = transformers
+    .slice()
+    .sort((p, q) => tree.dist.get(p.key)! - tree.dist.get(q.key)! || p.key - q.key);
   const feeders: PlannedPowerLine[] = [];
   for (const t of byDistance) {
     const { nodes: path } = pathTo(tree, t.key);
@@ -166,8 +203,13 @@ export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
     }
     feederOf.set(t.key, feeder);
     feeders.push({
-      from: idOf.get(parent)!, to: idOf.get(t.key)!, points, voltageKv: 11, capacityKva: feeder.kva,
-      lengthM: round2(polylineLength(points)), name: `Feeder ${feeder.label}`,
+      from: idOf.get(parent)!,
+      to: idOf.get(t.key)!,
+      points,
+      voltageKv: 11,
+      capacityKva: feeder.kva,
+      lengthM: round2(polylineLength(points)),
+      name: `Feeder ${feeder.label}`,
       attributes: { feeder: feeder.label, cable: '3×240 mm² Al XLPE' },
     });
   }
@@ -183,7 +225,8 @@ export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
   const downstream = (id: number): number => {
     let v = memo.get(id);
     if (v === undefined) {
-      v = (loadOf.get(id) ?? 0) + (children.get(id) ?? []).reduce((s, f) => s + downstream(f.to), 0);
+      v =
+        (loadOf.get(id) ?? 0) + (children.get(id) ?? []).reduce((s, f) => s + downstream(f.to), 0);
       memo.set(id, v);
     }
     return v;
@@ -197,15 +240,18 @@ export function buildPowerNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
       attributes: {
         ...f.attributes,
         cable: `${cables > 1 ? `${cables} × ` : ''}3×240 mm² Al XLPE`,
-        r_ohm_per_km: round2(CABLE_R_OHM_KM / cables * 1000) / 1000,
-        x_ohm_per_km: round2(CABLE_X_OHM_KM / cables * 1000) / 1000,
+        r_ohm_per_km: round2((CABLE_R_OHM_KM / cables) * 1000) / 1000,
+        x_ohm_per_km: round2((CABLE_X_OHM_KM / cables) * 1000) / 1000,
       },
     };
   });
   for (const node of nodes) {
     if (node.kind !== 'substation') continue;
     const need = downstream(node.id) * DESIGN_MARGIN;
-    (node as { capacityKva: number }).capacityKva = Math.max(node.capacityKva, standardRating(need, SUBSTATION_SIZES, 50000));
+    (node as { capacityKva: number }).capacityKva = Math.max(
+      node.capacityKva,
+      standardRating(need, SUBSTATION_SIZES, 50000),
+    );
   }
   return { nodes, lines: [...lines, ...sized] };
 }

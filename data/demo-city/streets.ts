@@ -57,8 +57,15 @@ export function buildStreets(rng: Rng, plan: CityPlan): StreetNetwork {
     if (cls !== 'local') return true;
     return !cells.every((c) => c.district === 'rural') && !cells.every((c) => c.park);
   };
-  const segment = (a1: number, b1: number, a2: number, b2: number, cls: StreetClass, line: string,
-    beside: (Cell | undefined)[]) => {
+  const segment = (
+    a1: number,
+    b1: number,
+    a2: number,
+    b2: number,
+    cls: StreetClass,
+    line: string,
+    beside: (Cell | undefined)[],
+  ) => {
     const p = grid.node(a1, b1);
     const q = grid.node(a2, b2);
     if (drafts.dry(p) && drafts.dry(q) && !drafts.crossesWater(p, q) && keep(cls, beside)) {
@@ -79,7 +86,11 @@ export function buildStreets(rng: Rng, plan: CityPlan): StreetNetwork {
 
   // Keep the largest connected component only.
   const adj = adjacency(drafts.links.map((d) => ({ from: d.from, to: d.to, cost: 1 })));
-  const main = components([...adj.keys()].sort((p, q) => p - q), adj)[0] ?? [];
+  const main =
+    components(
+      [...adj.keys()].sort((p, q) => p - q),
+      adj,
+    )[0] ?? [];
   const nodes: StreetNode[] = main
     .slice()
     .sort((p, q) => p - q)

@@ -10,11 +10,23 @@ import { signedArea, type Position } from './geometry';
  * `impact_factors` table and find the networks sized with headroom.
  */
 const POWER_W_PER_M2: Record<BuildingUse, number> = {
-  residential: 15, office: 50, retail: 60, industrial: 40, civic: 35, other: 25, mixed: 0.7 * 15 + 0.3 * 60,
+  residential: 15,
+  office: 50,
+  retail: 60,
+  industrial: 40,
+  civic: 35,
+  other: 25,
+  mixed: 0.7 * 15 + 0.3 * 60,
 };
 /** Peak water l/s per m² of floor space: homes ≈ 2.1 persons per 80 m² × 129 l/day × 2.5 ÷ 86 400. */
 const WATER_L_S_PER_M2: Record<BuildingUse, number> = {
-  residential: 7.8e-5, office: 5.8e-5, retail: 5.8e-5, industrial: 5.8e-5, civic: 5.8e-5, other: 5.8e-5, mixed: 7.2e-5,
+  residential: 7.8e-5,
+  office: 5.8e-5,
+  retail: 5.8e-5,
+  industrial: 5.8e-5,
+  civic: 5.8e-5,
+  other: 5.8e-5,
+  mixed: 7.2e-5,
 };
 /** Planning margin over the estimated peak. */
 export const DESIGN_MARGIN = 1.3;
@@ -29,14 +41,22 @@ export interface DesignLoad {
 
 /** Floor space × the design rule, for one planned building (grid-frame metres). */
 export function designLoad(b: PlannedBuilding): DesignLoad {
-  const footprint = Math.abs(signedArea(b.rings[0]!)) - b.rings.slice(1).reduce((s, r) => s + Math.abs(signedArea(r)), 0);
+  const footprint =
+    Math.abs(signedArea(b.rings[0]!)) -
+    b.rings.slice(1).reduce((s, r) => s + Math.abs(signedArea(r)), 0);
   const floors = b.info.levels ?? Math.max(1, Math.round(b.info.height_m / STOREY_M));
   const gfa = Math.max(0, footprint) * floors;
-  return { kva: (gfa * POWER_W_PER_M2[b.info.use]) / 1000 / 0.95, ls: gfa * WATER_L_S_PER_M2[b.info.use] };
+  return {
+    kva: (gfa * POWER_W_PER_M2[b.info.use]) / 1000 / 0.95,
+    ls: gfa * WATER_L_S_PER_M2[b.info.use],
+  };
 }
 
 /** Each building's design load added to its nearest node (keys and positions in the grid frame). */
-export function loadsAtNearest(buildings: readonly PlannedBuilding[], nodes: readonly { key: number; p: Position }[]): Map<number, DesignLoad> {
+export function loadsAtNearest(
+  buildings: readonly PlannedBuilding[],
+  nodes: readonly { key: number; p: Position }[],
+): Map<number, DesignLoad> {
   const out = new Map<number, DesignLoad>(nodes.map((n) => [n.key, { kva: 0, ls: 0 }]));
   if (nodes.length === 0) return out;
   const tree = new KDBush(nodes.length);

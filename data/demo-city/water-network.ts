@@ -18,7 +18,10 @@ const TOWER_HEAD_M = 42;
 
 /** The standard bore that carries `ls` l/s at the sizing velocity, at least `min` mm. */
 const boreFor = (ls: number, min: number) =>
-  Math.max(min, standardRating(Math.sqrt((4 * (ls / 1000)) / (Math.PI * SIZING_VELOCITY)) * 1000, BORES, 100));
+  Math.max(
+    min,
+    standardRating(Math.sqrt((4 * (ls / 1000)) / (Math.PI * SIZING_VELOCITY)) * 1000, BORES, 100),
+  );
 
 export interface PlannedWaterNode {
   readonly id: number;
@@ -60,7 +63,12 @@ export const pipeCapacity = (diameterMm: number) =>
  * distribution pipes under collectors and most local streets, and a few water towers. Pipes
  * not connected to the reservoir are dropped, so every junction is supplied.
  */
-export function buildWaterNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwork, buildings: readonly PlannedBuilding[] = []) {
+export function buildWaterNetwork(
+  rng: Rng,
+  plan: CityPlan,
+  streets: StreetNetwork,
+  buildings: readonly PlannedBuilding[] = [],
+) {
   const terrain = createTerrain(rng.fork('terrain'), plan.river);
   const { grid } = plan;
   const topRow = Math.max(...streets.nodes.map((n) => n.b));
@@ -106,20 +114,33 @@ export function buildWaterNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
   const pumpAt: Position = [entry.p[0], entry.p[1] + 110];
   const reservoirGround = terrain(reservoirAt) + 18;
   const reservoir = addNode({
-    p: reservoirAt, kind: 'reservoir', name: 'Hill Reservoir', elevation: reservoirGround,
-    capacityM3: 60000, attributes: { water_level_m: round2(reservoirGround + 6) },
+    p: reservoirAt,
+    kind: 'reservoir',
+    name: 'Hill Reservoir',
+    elevation: reservoirGround,
+    capacityM3: 60000,
+    attributes: { water_level_m: round2(reservoirGround + 6) },
   });
   const junctionKeys = [...new Set(kept.flatMap((l) => [l.from, l.to]))].sort((p, q) => p - q);
   const junctions = junctionKeys.map((key) => streets.byKey.get(key)!);
   // Design peak demand at each junction (the buildings nearest to it), and the towers' level.
-  const demandAt = loadsAtNearest(buildings, junctions.map((n) => ({ key: n.key, p: n.p })));
+  const demandAt = loadsAtNearest(
+    buildings,
+    junctions.map((n) => ({ key: n.key, p: n.p })),
+  );
   const totalDemand = [...demandAt.values()].reduce((sum, d) => sum + d.ls, 0) * DESIGN_MARGIN;
   const towerLevel = round2(Math.max(...junctions.map((n) => terrain(n.p))) + TOWER_HEAD_M);
   const pumpFlow = Math.max(100, Math.round((totalDemand * 0.6) / 10) * 10);
   const pump = addNode({
-    p: pumpAt, kind: 'pump', name: 'Hill Pumping Station', elevation: terrain(pumpAt),
+    p: pumpAt,
+    kind: 'pump',
+    name: 'Hill Pumping Station',
+    elevation: terrain(pumpAt),
     capacityM3: null,
-    attributes: { head_m: Math.max(20, Math.round(towerLevel - (reservoirGround + 6) + 15)), flow_l_s: pumpFlow },
+    attributes: {
+      head_m: Math.max(20, Math.round(towerLevel - (reservoirGround + 6) + 15)),
+      flow_l_s: pumpFlow,
+    },
   });
 
   // Water towers stand in the neighbourhood parks, piped to the nearest junction.
@@ -137,7 +158,10 @@ export function buildWaterNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
   const tankIds = tanks.map(({ at }, i) => {
     const ground = terrain(at);
     return addNode({
-      p: at, kind: 'tank', name: `Water Tower ${i + 1}`, elevation: ground,
+      p: at,
+      kind: 'tank',
+      name: `Water Tower ${i + 1}`,
+      elevation: ground,
       capacityM3: rng.pick([2000, 3000, 5000]),
       attributes: { structure: 'water tower', water_level_m: towerLevel },
     });
@@ -146,14 +170,25 @@ export function buildWaterNetwork(rng: Rng, plan: CityPlan, streets: StreetNetwo
   const junctionId = new Map<number, number>();
   for (const key of junctionKeys) {
     const n = streets.byKey.get(key)!;
-    junctionId.set(key, addNode({
-      p: n.p, kind: 'junction', name: null, elevation: terrain(n.p), capacityM3: null,
-      attributes: { road_node: n.id },
-    }));
+    junctionId.set(
+      key,
+      addNode({
+        p: n.p,
+        kind: 'junction',
+        name: null,
+        elevation: terrain(n.p),
+        capacityM3: null,
+        attributes: { road_node: n.id },
+      }),
+    );
   }
 
   const entryId = junctionId.get(entry.key)!;
-  const pumpBore = standardRating(Math.sqrt((4 * (pumpFlow / 1000)) / (Math.PI * 1.5)) * 1000, BORES, 100);
+  const pumpBore = standardRating(
+    Math.sqrt((4 * (pumpFlow / 1000)) / (Math.PI * 1.5)) * 1000,
+    BORES,
+    100,
+  );
   addPipe([reservoir, pump], [reservoirAt, pumpAt], Math.max(600, pumpBore), 'steel', 1968);
   addPipe([pump, entryId], [pumpAt, entry.p], Math.max(600, pumpBore), 'steel', 1968);
   const towerFlow = Math.max(0, totalDemand - pumpFlow) / Math.max(1, tanks.length);

@@ -28,7 +28,10 @@ export function tokenRoutes({ db, tokens }: { db: Kysely<Database>; tokens: Toke
     .get('/', async (c) => {
       const user = me(principalOf(c));
       const page = pageOf(c);
-      const { items, next } = pageRows(await tokens.list(user.role === 'admin' ? undefined : user.id, page), page);
+      const { items, next } = pageRows(
+        await tokens.list(user.role === 'admin' ? undefined : user.id, page),
+        page,
+      );
       return c.json({ tokens: items, next });
     })
     .post('/', valid('json', TokenCreate), async (c) => {
@@ -41,7 +44,11 @@ export function tokenRoutes({ db, tokens }: { db: Kysely<Database>; tokens: Toke
     .delete('/:id', async (c) => {
       const p = principalOf(c);
       const user = me(p);
-      await tokens.revoke(c.req.param('id'), user.role === 'admin' ? undefined : user.id, actorOf(p));
+      await tokens.revoke(
+        c.req.param('id'),
+        user.role === 'admin' ? undefined : user.id,
+        actorOf(p),
+      );
       return c.body(null, 204);
     });
 }
@@ -66,7 +73,11 @@ const UserUpdate = z
 /**
  * `/api/users` (admin; `/directory` for planners): the same operations as `npm run users`.
  */
-export function userRoutes(o: { db: Kysely<Database>; sessions: SessionStore; tokens: TokenStore }) {
+export function userRoutes(o: {
+  db: Kysely<Database>;
+  sessions: SessionStore;
+  tokens: TokenStore;
+}) {
   const { db } = o;
   const forget = (name: string) => {
     o.sessions.forgetUser(name);
@@ -95,7 +106,8 @@ export function userRoutes(o: { db: Kysely<Database>; sessions: SessionStore; to
       const actor = actorOf(principalOf(c));
       if (input.role) await setRole(db, name, input.role, actor);
       let password: string | null = null;
-      if (input.password || input.reset_password) password = await resetPassword(db, name, input.password, actor);
+      if (input.password || input.reset_password)
+        password = await resetPassword(db, name, input.password, actor);
       forget(name);
       const user = (await listUsers(db)).find((u) => u.name === name);
       if (!user) throw new ApiError(404, 'not_found', `no user ${name}`);
@@ -114,18 +126,34 @@ const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   before: z
     .string()
-    .refine((s) => /^[1-9]\d{0,17}$/.test(s) || !Number.isNaN(Date.parse(s)), 'before: a row id or an ISO 8601 time')
+    .refine(
+      (s) => /^[1-9]\d{0,17}$/.test(s) || !Number.isNaN(Date.parse(s)),
+      'before: a row id or an ISO 8601 time',
+    )
     .optional(),
   actor: z.string().min(1).max(200).optional(),
-  action: z.string().regex(/^[a-z_]+\.[a-z_]+$/, 'action looks like scenario.publish').optional(),
+  action: z
+    .string()
+    .regex(/^[a-z_]+\.[a-z_]+$/, 'action looks like scenario.publish')
+    .optional(),
 });
 
 /** `GET /api/audit?limit&before&actor&action` (admin): `{entries: [{id, at, actor, role, action, target_type, target_id, details}], next}`. */
 export function auditRoutes({ db }: { db: Kysely<Database> }) {
   return new Hono().get('/', valid('query', AuditQuery), async (c) => {
     const q = c.req.valid('query');
-    const before = q.before === undefined ? undefined : /^\d+$/.test(q.before) ? { id: q.before } : { at: new Date(q.before) };
-    const entries = await listAudit(db, { limit: q.limit, before, actor: q.actor, action: q.action });
+    const before =
+      q.before === undefined
+        ? undefined
+        : /^\d+$/.test(q.before)
+          ? { id: q.before }
+          : { at: new Date(q.before) };
+    const entries = await listAudit(db, {
+      limit: q.limit,
+      before,
+      actor: q.actor,
+      action: q.action,
+    });
     const next = entries.length === q.limit ? entries.at(-1)!.id : null;
     return c.json({ entries, next });
   });

@@ -50,7 +50,10 @@ export async function recordAuditScript(tx: ScriptTransaction, e: AuditEntry): P
 }
 
 /** Runs `fn` in `db`'s transaction when it is one, else in a new transaction. */
-export function inTransaction<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+export function inTransaction<T>(
+  db: Db,
+  fn: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
   return db.isTransaction ? fn(db as Transaction<Database>) : db.transaction().execute(fn);
 }
 
@@ -82,6 +85,9 @@ export async function listAudit(db: Db, q: AuditQuery) {
     action: r.action,
     target_type: r.target_type,
     target_id: r.target_id,
-    details: typeof r.details === 'string' ? (JSON.parse(r.details) as Record<string, unknown>) : r.details,
+    details:
+      typeof r.details === 'string'
+        ? (JSON.parse(r.details) as Record<string, unknown>)
+        : r.details,
   }));
 }

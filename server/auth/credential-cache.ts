@@ -25,7 +25,8 @@ export class CredentialCache<V> {
   set(key: string, value: V | null, until = Date.now() + this.ttlMs): void {
     this.#entries.delete(key);
     this.#entries.set(key, { value, until: Math.min(until, Date.now() + this.ttlMs) });
-    if (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    if (this.#entries.size > this.maxEntries)
+      this.#entries.delete(this.#entries.keys().next().value!);
   }
 
   delete(key: string): void {
@@ -34,6 +35,7 @@ export class CredentialCache<V> {
 
   /** Drops every entry whose value matches (e.g. all sessions of a removed user). */
   deleteWhere(pred: (value: V) => boolean): void {
-    for (const [k, e] of this.#entries) if (e.value !== null && pred(e.value)) this.#entries.delete(k);
+    for (const [k, e] of this.#entries)
+      if (e.value !== null && pred(e.value)) this.#entries.delete(k);
   }
 }

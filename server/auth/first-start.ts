@@ -18,7 +18,11 @@ export const ADMIN_PASSWORD_FILE = 'admin-password.txt';
  * - PostgreSQL without it: nobody is created; the log says to use `npm run users`.
  * Returns the file written, if any.
  */
-export async function ensureFirstAdmin(db: Kysely<Database>, config: Config, log: Logger): Promise<string | undefined> {
+export async function ensureFirstAdmin(
+  db: Kysely<Database>,
+  config: Config,
+  log: Logger,
+): Promise<string | undefined> {
   const any = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (any) return undefined;
   const actor = { name: 'first-start', role: 'system' };
@@ -30,7 +34,9 @@ export async function ensureFirstAdmin(db: Kysely<Database>, config: Config, log
   }
   const embedded = !config.databaseUrl && !config.dataDir.startsWith('memory://');
   if (!embedded) {
-    log.warn('no user yet: create one with `npm run users -- add <name> --role admin` (or set TWIN_ADMIN_PASSWORD)');
+    log.warn(
+      'no user yet: create one with `npm run users -- add <name> --role admin` (or set TWIN_ADMIN_PASSWORD)',
+    );
     return undefined;
   }
   const password = generatePassword();
@@ -40,6 +46,9 @@ export async function ensureFirstAdmin(db: Kysely<Database>, config: Config, log
   writeFileSync(file, `${password}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   await addUser(db, { name: 'admin', role: 'admin', password }, actor);
-  log.info({ file }, 'no user yet: created user admin; its password is in this file (sign in, then change it)');
+  log.info(
+    { file },
+    'no user yet: created user admin; its password is in this file (sign in, then change it)',
+  );
   return file;
 }

@@ -37,7 +37,13 @@ export function denied(p: Principal, message: string): ApiError {
  * so each one must be allowed).
  */
 export function matchedPolicyKeys(c: Context): string[] {
-  return [...new Set(matchedRoutes(c).filter((r) => r.method !== 'ALL').map((r) => policyKey(r.method, r.path)))];
+  return [
+    ...new Set(
+      matchedRoutes(c)
+        .filter((r) => r.method !== 'ALL')
+        .map((r) => policyKey(r.method, r.path)),
+    ),
+  ];
 }
 
 /**
@@ -113,7 +119,11 @@ function checkCsrf(c: Context, p: Principal, publicOrigin: string | undefined): 
   if (p.kind === 'user' && p.via === 'session') {
     const token = c.req.header('X-CSRF-Token') ?? '';
     if (!safeEqual(token, p.csrf)) {
-      throw new ApiError(403, 'forbidden', 'missing or wrong X-CSRF-Token (GET /api/session gives it)');
+      throw new ApiError(
+        403,
+        'forbidden',
+        'missing or wrong X-CSRF-Token (GET /api/session gives it)',
+      );
     }
   }
 }
@@ -127,9 +137,14 @@ function check(entry: RoutePolicy, p: Principal): void {
     if (p.kind === 'ingest') return;
     throw denied(p, 'an ingest key is required: Authorization: Bearer <key>');
   }
-  if (p.kind === 'ingest') throw new ApiError(403, 'forbidden', 'an ingest key may only ingest readings');
+  if (p.kind === 'ingest')
+    throw new ApiError(403, 'forbidden', 'an ingest key may only ingest readings');
   if (entry.access === 'public') return;
-  if (p.kind !== 'user') throw denied(p, `this needs ${entry.access === 'signed-in' ? 'an account' : `the ${entry.access} role`}`);
+  if (p.kind !== 'user')
+    throw denied(
+      p,
+      `this needs ${entry.access === 'signed-in' ? 'an account' : `the ${entry.access} role`}`,
+    );
   if (entry.access === 'signed-in' || atLeast(p.user.role, entry.access as Role)) return;
   throw denied(p, `this needs the ${entry.access} role (you are ${p.user.role})`);
 }

@@ -51,7 +51,8 @@ export class LayerSettings {
       .select(['layer', 'access'])
       .execute()
       .then((rows) => {
-        for (const r of rows) if (this.#catalog.get(r.layer)) this.#catalog.setAccess(r.layer, r.access);
+        for (const r of rows)
+          if (this.#catalog.get(r.layer)) this.#catalog.setAccess(r.layer, r.access);
         this.#loadedAt = Date.now();
       })
       .finally(() => {
@@ -70,12 +71,21 @@ export class LayerSettings {
   /** Sets a layer's access, with its audit row, and applies it here at once. */
   async set(name: string, access: LayerAccess, actor: Actor): Promise<LayerDefinition> {
     const layer = this.#catalog.get(name);
-    if (!layer) throw new ApiError(404, 'not_found', /^[a-z0-9_]{1,64}$/.test(name) ? `unknown layer: ${name}` : 'unknown layer');
+    if (!layer)
+      throw new ApiError(
+        404,
+        'not_found',
+        /^[a-z0-9_]{1,64}$/.test(name) ? `unknown layer: ${name}` : 'unknown layer',
+      );
     await inTransaction(this.#db, async (trx) => {
       await trx
         .insertInto('layer_settings')
         .values({ layer: name, access, updated_at: new Date(), updated_by: actor.name })
-        .onConflict((oc) => oc.column('layer').doUpdateSet({ access, updated_at: new Date(), updated_by: actor.name }))
+        .onConflict((oc) =>
+          oc
+            .column('layer')
+            .doUpdateSet({ access, updated_at: new Date(), updated_by: actor.name }),
+        )
         .execute();
       await recordAudit(trx, {
         actor,

@@ -31,8 +31,15 @@ export interface OidcRoutesOptions {
  * The role a claim value grants (`TWIN_OIDC_ROLES`, e.g. `planners=planner,it-admins=admin`):
  * the highest of all matching values; `public` when none matches.
  */
-export function roleFromClaim(value: unknown, roles: ReadonlyMap<string, Exclude<Role, 'public'>>): Role {
-  const values = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[\s,]+/) : [];
+export function roleFromClaim(
+  value: unknown,
+  roles: ReadonlyMap<string, Exclude<Role, 'public'>>,
+): Role {
+  const values = Array.isArray(value)
+    ? value
+    : typeof value === 'string'
+      ? value.split(/[\s,]+/)
+      : [];
   let role: Role = 'public';
   for (const v of values) {
     const mapped = typeof v === 'string' ? roles.get(v) : undefined;
@@ -43,8 +50,13 @@ export function roleFromClaim(value: unknown, roles: ReadonlyMap<string, Exclude
 
 /** A sign-in name from the provider's claims, kept to USER_NAME's characters. */
 function nameFrom(claims: Record<string, unknown>): string {
-  const raw = [claims.preferred_username, claims.email, claims.sub].find((v) => typeof v === 'string' && v !== '') as string;
-  const cleaned = raw.replace(/[^A-Za-z0-9_.@-]/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 80);
+  const raw = [claims.preferred_username, claims.email, claims.sub].find(
+    (v) => typeof v === 'string' && v !== '',
+  ) as string;
+  const cleaned = raw
+    .replace(/[^A-Za-z0-9_.@-]/g, '_')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 80);
   return USER_NAME.test(cleaned) ? cleaned : `sso_${sha256Hex(raw).slice(0, 12)}`;
 }
 
@@ -62,12 +74,22 @@ export function oidcRoutes(o: OidcRoutesOptions) {
       const issuer = new URL(o.config.issuer);
       // Plain http only for a provider on this machine (development and tests).
       const insecure = issuer.protocol === 'http:';
-      return client.discovery(issuer, o.config.clientId, o.config.clientSecret, undefined, insecure ? { execute: [client.allowInsecureRequests] } : undefined);
+      return client.discovery(
+        issuer,
+        o.config.clientId,
+        o.config.clientSecret,
+        undefined,
+        insecure ? { execute: [client.allowInsecureRequests] } : undefined,
+      );
     })();
     discovered.catch(() => (discovered = undefined));
     return discovered.catch((error: unknown) => {
       o.log.warn({ err: error }, 'oidc: provider discovery failed');
-      throw new ApiError(503, 'unavailable', 'the sign-in provider cannot be reached; try again shortly');
+      throw new ApiError(
+        503,
+        'unavailable',
+        'the sign-in provider cannot be reached; try again shortly',
+      );
     });
   };
   const origin = (c: Context) => o.publicOrigin ?? new URL(c.req.url).origin;
@@ -82,13 +104,18 @@ export function oidcRoutes(o: OidcRoutesOptions) {
       const back = c.req.query('return') ?? '/';
       // Only a path on this twin: never an open redirect.
       const returnTo = /^\/(?![/\\])[^\s]*$/.test(back) ? back.slice(0, 500) : '/';
-      setCookie(c, FLOW_COOKIE, Buffer.from(JSON.stringify({ state, nonce, verifier, returnTo })).toString('base64url'), {
-        httpOnly: true,
-        sameSite: 'Lax',
-        path: '/auth/oidc',
-        secure: o.secureCookies,
-        maxAge: FLOW_MAX_AGE_S,
-      });
+      setCookie(
+        c,
+        FLOW_COOKIE,
+        Buffer.from(JSON.stringify({ state, nonce, verifier, returnTo })).toString('base64url'),
+        {
+          httpOnly: true,
+          sameSite: 'Lax',
+          path: '/auth/oidc',
+          secure: o.secureCookies,
+          maxAge: FLOW_MAX_AGE_S,
+        },
+      );
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri(c),
         scope: o.config.scopes,
@@ -103,8 +130,15 @@ export function oidcRoutes(o: OidcRoutesOptions) {
       const config = await configuration();
       const flow = readFlow(getCookie(c, FLOW_COOKIE));
       deleteCookie(c, FLOW_COOKIE, { path: '/auth/oidc', secure: o.secureCookies });
-      if (!flow) throw new ApiError(400, 'bad_request', 'the sign-in expired or was started elsewhere; start again');
-      const current = new URL(`${origin(c)}${new URL(c.req.url).pathname}${new URL(c.req.url).search}`);
+      if (!flow)
+        throw new ApiError(
+          400,
+          'bad_request',
+          'the sign-in expired or was started elsewhere; start again',
+        );
+      const current = new URL(
+        `${origin(c)}${new URL(c.req.url).pathname}${new URL(c.req.url).search}`,
+      );
       let tokens;
       try {
         tokens = await client.authorizationCodeGrant(config, current, {
@@ -115,7 +149,11 @@ export function oidcRoutes(o: OidcRoutesOptions) {
         });
       } catch (error) {
         o.log.warn({ err: error }, 'oidc: the callback was refused');
-        throw new ApiError(400, 'bad_request', `sign-in failed: ${(error as Error).message.slice(0, 200)}`);
+        throw new ApiError(
+          400,
+          'bad_request',
+          `sign-in failed: ${(error as Error).message.slice(0, 200)}`,
+        );
       }
       const claims = { ...(tokens.claims() ?? {}) } as Record<string, unknown>;
       if (claims[o.config.roleClaim] === undefined) {
@@ -125,23 +163,51 @@ export function oidcRoutes(o: OidcRoutesOptions) {
       const role = roleFromClaim(claims[o.config.roleClaim], o.config.roles);
       const subject = `${o.config.issuer}|${String(claims.sub)}`;
       const session = await inTransaction(o.db, async (trx) => {
-        let user = await trx.selectFrom('users').select(['id', 'name', 'role']).where('oidc_subject', '=', subject).executeTakeFirst();
+        let user = await trx
+          .selectFrom('users')
+          .select(['id', 'name', 'role'])
+          .where('oidc_subject', '=', subject)
+          .executeTakeFirst();
         if (user) {
           if (user.role !== role) {
-            await trx.updateTable('users').set({ role, updated_at: new Date() }).where('id', '=', user.id).execute();
-            await recordAudit(trx, { actor: { name: user.name, role }, action: 'user.set_role', targetType: 'user', targetId: user.name, details: { from: user.role, to: role, via: 'oidc claim' } });
+            await trx
+              .updateTable('users')
+              .set({ role, updated_at: new Date() })
+              .where('id', '=', user.id)
+              .execute();
+            await recordAudit(trx, {
+              actor: { name: user.name, role },
+              action: 'user.set_role',
+              targetType: 'user',
+              targetId: user.name,
+              details: { from: user.role, to: role, via: 'oidc claim' },
+            });
           }
         } else {
           let name = nameFrom(claims);
-          if (await trx.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst()) {
+          if (
+            await trx.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst()
+          ) {
             name = `${name.slice(0, 80)}-${sha256Hex(subject).slice(0, 6)}`;
           }
           user = await trx
             .insertInto('users')
-            .values({ name, role, oidc_subject: subject, password_hash: null, updated_at: new Date() })
+            .values({
+              name,
+              role,
+              oidc_subject: subject,
+              password_hash: null,
+              updated_at: new Date(),
+            })
             .returning(['id', 'name', 'role'])
             .executeTakeFirstOrThrow();
-          await recordAudit(trx, { actor: { name, role }, action: 'user.add', targetType: 'user', targetId: name, details: { role, via: 'oidc' } });
+          await recordAudit(trx, {
+            actor: { name, role },
+            action: 'user.add',
+            targetType: 'user',
+            targetId: name,
+            details: { role, via: 'oidc' },
+          });
         }
         const s = await o.sessions.create(trx, user.id, 'oidc');
         await recordAudit(trx, {
@@ -159,7 +225,9 @@ export function oidcRoutes(o: OidcRoutesOptions) {
     });
 }
 
-function readFlow(raw: string | undefined): { state: string; nonce: string; verifier: string; returnTo: string } | null {
+function readFlow(
+  raw: string | undefined,
+): { state: string; nonce: string; verifier: string; returnTo: string } | null {
   if (!raw || raw.length > 2000) return null;
   try {
     const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -36,10 +36,18 @@ export function scenarioAccessSql(v: Viewer, alias: string): RawBuilder<Scenario
  * Turns a scenario's access into the answer: an invisible scenario is 404 (another planner's
  * draft is not even admitted to exist), a read-only one asked to change is 403.
  */
-export function requireScenarioAccess(id: string, access: ScenarioAccess | null | undefined, need: ScenarioAccess): ScenarioAccess {
+export function requireScenarioAccess(
+  id: string,
+  access: ScenarioAccess | null | undefined,
+  need: ScenarioAccess,
+): ScenarioAccess {
   if (!access) throw new ApiError(404, 'not_found', `no scenario ${id}`);
   if (need === 'edit' && access !== 'edit') {
-    throw new ApiError(403, 'forbidden', 'this scenario is read-only for you: its owner can share it for edit');
+    throw new ApiError(
+      403,
+      'forbidden',
+      'this scenario is read-only for you: its owner can share it for edit',
+    );
   }
   return access;
 }

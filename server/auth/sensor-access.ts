@@ -7,7 +7,8 @@ import { isStaff, type Principal } from './principal';
  * `traffic_flow`, any `traffic_*`) and camera sites (`camera`, issue #17: the site, not its
  * frames; see camera-access.ts). Water, power and every other kind are staff.
  */
-export const isPublicSensorKind = (kind: string): boolean => kind.startsWith('traffic_') || kind === 'camera';
+export const isPublicSensorKind = (kind: string): boolean =>
+  kind.startsWith('traffic_') || kind === 'camera';
 
 /** True when the caller may see sensors of every kind. */
 export const seesAllSensors = (p: Principal): boolean => isStaff(p);
@@ -19,5 +20,6 @@ export function publicSensorKindSql(alias: string): RawBuilder<boolean> {
 
 /** 401/403 for a staff sensor asked for by name by someone below planner. */
 export function assertSensorVisible(p: Principal, kind: string): void {
-  if (!isPublicSensorKind(kind) && !seesAllSensors(p)) throw denied(p, 'utility sensors are for staff');
+  if (!isPublicSensorKind(kind) && !seesAllSensors(p))
+    throw denied(p, 'utility sensors are for staff');
 }

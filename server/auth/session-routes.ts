@@ -27,7 +27,11 @@ const SignIn = z.object({
 });
 
 /** Sets the session cookie: HttpOnly, SameSite=Lax, Path=/, Secure behind https (issue #9). */
-export function setSessionCookie(c: Context, value: string, o: { secure: boolean; maxAgeS: number }): void {
+export function setSessionCookie(
+  c: Context,
+  value: string,
+  o: { secure: boolean; maxAgeS: number },
+): void {
   setCookie(c, SESSION_COOKIE, value, {
     httpOnly: true,
     sameSite: 'Lax',
@@ -44,7 +48,13 @@ export function setSessionCookie(c: Context, value: string, o: { secure: boolean
  *          unknown user and a wrong password alike
  *   DELETE → 204, the session revoked and the cookie cleared
  */
-export function sessionRoutes({ db, sessions, secureCookies, oidc, throttle }: SessionRoutesOptions) {
+export function sessionRoutes({
+  db,
+  sessions,
+  secureCookies,
+  oidc,
+  throttle,
+}: SessionRoutesOptions) {
   return new Hono()
     .get('/', (c) => {
       const p = principalOf(c);
@@ -60,7 +70,11 @@ export function sessionRoutes({ db, sessions, secureCookies, oidc, throttle }: S
       const { username, password } = c.req.valid('json');
       const wait = throttle?.waitS(username) ?? 0;
       if (wait > 0) {
-        const e = new ApiError(429, 'rate_limited', `too many failed sign-ins for this account; retry in ${wait} s`);
+        const e = new ApiError(
+          429,
+          'rate_limited',
+          `too many failed sign-ins for this account; retry in ${wait} s`,
+        );
         e.retryAfterS = wait;
         throw e;
       }
@@ -96,7 +110,10 @@ export function sessionRoutes({ db, sessions, secureCookies, oidc, throttle }: S
       });
       setSessionCookie(c, session.value, { secure: secureCookies, maxAgeS: sessions.ttlS });
       c.header('Cache-Control', 'no-store');
-      const body: SessionResponse = { user: { name: user.name, role: user.role as Role }, csrf: session.csrf };
+      const body: SessionResponse = {
+        user: { name: user.name, role: user.role as Role },
+        csrf: session.csrf,
+      };
       return c.json(body);
     })
     .delete('/', async (c) => {

@@ -39,11 +39,22 @@ export class SessionStore {
   }
 
   /** A new session for `userId` (inside the sign-in's transaction); returns the cookie value. */
-  async create(db: Db, userId: string, via: 'password' | 'oidc'): Promise<{ value: string; csrf: string; expiresAt: Date }> {
+  async create(
+    db: Db,
+    userId: string,
+    via: 'password' | 'oidc',
+  ): Promise<{ value: string; csrf: string; expiresAt: Date }> {
     const value = randomSecret();
     const expiresAt = new Date(Date.now() + this.#ttlS * 1000);
-    await db.insertInto('sessions').values({ id_hash: sha256Hex(value), user_id: userId, via, expires_at: expiresAt }).execute();
-    await db.updateTable('users').set({ last_sign_in_at: new Date() }).where('id', '=', userId).execute();
+    await db
+      .insertInto('sessions')
+      .values({ id_hash: sha256Hex(value), user_id: userId, via, expires_at: expiresAt })
+      .execute();
+    await db
+      .updateTable('users')
+      .set({ last_sign_in_at: new Date() })
+      .where('id', '=', userId)
+      .execute();
     return { value, csrf: csrfFor(value), expiresAt };
   }
 
@@ -61,14 +72,24 @@ export class SessionStore {
       .where('s.revoked_at', 'is', null)
       .where('s.expires_at', '>', new Date())
       .executeTakeFirst();
-    const resolved = row ? { user: { id: String(row.id), name: row.name, role: row.role as Role }, hash, csrf: csrfFor(value) } : null;
+    const resolved = row
+      ? {
+          user: { id: String(row.id), name: row.name, role: row.role as Role },
+          hash,
+          csrf: csrfFor(value),
+        }
+      : null;
     this.#cache.set(hash, resolved, row ? new Date(row.expires_at).getTime() : undefined);
     return resolved;
   }
 
   /** Revokes one session (sign-out) in `db`'s transaction. */
   async revoke(db: Db, hash: string): Promise<void> {
-    await db.updateTable('sessions').set({ revoked_at: new Date() }).where('id_hash', '=', hash).execute();
+    await db
+      .updateTable('sessions')
+      .set({ revoked_at: new Date() })
+      .where('id_hash', '=', hash)
+      .execute();
     this.#cache.delete(hash);
   }
 

@@ -29,7 +29,12 @@ export class TokenStore {
     this.#db = db;
   }
 
-  async create(db: Db, user: { id: string; name: string }, name: string, actor: Actor): Promise<{ token: string; view: TokenView }> {
+  async create(
+    db: Db,
+    user: { id: string; name: string },
+    name: string,
+    actor: Actor,
+  ): Promise<{ token: string; view: TokenView }> {
     const token = randomSecret(TOKEN_PREFIX);
     return inTransaction(db, async (trx) => {
       const row = await trx
@@ -37,24 +42,49 @@ export class TokenStore {
         .values({ user_id: user.id, name, token_hash: sha256Hex(token) })
         .returning(['id', 'name', 'created_at'])
         .executeTakeFirstOrThrow();
-      await recordAudit(trx, { actor, action: 'token.create', targetType: 'token', targetId: row.id, details: { name, user: user.name } });
+      await recordAudit(trx, {
+        actor,
+        action: 'token.create',
+        targetType: 'token',
+        targetId: row.id,
+        details: { name, user: user.name },
+      });
       return {
         token,
-        view: { id: String(row.id), name: row.name, user: user.name, created_at: new Date(row.created_at).toISOString(), last_used_at: null, revoked_at: null },
+        view: {
+          id: String(row.id),
+          name: row.name,
+          user: user.name,
+          created_at: new Date(row.created_at).toISOString(),
+          last_used_at: null,
+          revoked_at: null,
+        },
       };
     });
   }
 
   /** Tokens of one user, or of everyone (`userId` undefined: an admin's list). */
   /** `page`: `limit + 1` rows from `offset` (pagination.ts); else the first 10,000. */
-  async list(userId: string | undefined, page?: { limit: number; offset: number }): Promise<TokenView[]> {
+  async list(
+    userId: string | undefined,
+    page?: { limit: number; offset: number },
+  ): Promise<TokenView[]> {
     let q = this.#db
       .selectFrom('api_tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
-      .select(['t.id', 't.name', 'u.name as user', 't.created_at', 't.last_used_at', 't.revoked_at'])
+      .select([
+        't.id',
+        't.name',
+        'u.name as user',
+        't.created_at',
+        't.last_used_at',
+        't.revoked_at',
+      ])
       .orderBy('t.id');
     if (userId !== undefined) q = q.where('t.user_id', '=', userId);
-    const rows = await (page ? q.limit(page.limit + 1).offset(page.offset) : q.limit(10_000)).execute();
+    const rows = await (
+      page ? q.limit(page.limit + 1).offset(page.offset) : q.limit(10_000)
+    ).execute();
     return rows.map((r) => ({
       id: String(r.id),
       name: r.name,
@@ -78,7 +108,13 @@ export class TokenStore {
       const row = await q.returning(['token_hash', 'name']).executeTakeFirst();
       if (!row) throw new ApiError(404, 'not_found', 'no such token');
       this.#cache.delete(row.token_hash);
-      await recordAudit(trx, { actor, action: 'token.revoke', targetType: 'token', targetId: id, details: { name: row.name } });
+      await recordAudit(trx, {
+        actor,
+        action: 'token.revoke',
+        targetType: 'token',
+        targetId: id,
+        details: { name: row.name },
+      });
     });
   }
 
@@ -97,7 +133,12 @@ export class TokenStore {
       .where('t.revoked_at', 'is', null)
       .returning(['t.id as token_id', 'u.id', 'u.name', 'u.role'])
       .executeTakeFirst();
-    const resolved = row ? { user: { id: String(row.id), name: row.name, role: row.role as Role }, tokenId: String(row.token_id) } : null;
+    const resolved = row
+      ? {
+          user: { id: String(row.id), name: row.name, role: row.role as Role },
+          tokenId: String(row.token_id),
+        }
+      : null;
     this.#cache.set(hash, resolved);
     return resolved;
   }

@@ -13,7 +13,11 @@ export const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/;
 
 export function checkUserName(name: string): string {
   if (!USER_NAME.test(name)) {
-    throw new ApiError(400, 'bad_request', 'a user name is 1–100 letters, digits, _ . @ -, starting with a letter or digit');
+    throw new ApiError(
+      400,
+      'bad_request',
+      'a user name is 1–100 letters, digits, _ . @ -, starting with a letter or digit',
+    );
   }
   return name;
 }
@@ -55,7 +59,10 @@ async function mustFind(db: Db, name: string) {
   return user;
 }
 
-export async function listUsers(db: Db, page?: { limit: number; offset: number }): Promise<UserView[]> {
+export async function listUsers(
+  db: Db,
+  page?: { limit: number; offset: number },
+): Promise<UserView[]> {
   let q = db.selectFrom('users').select(COLUMNS).orderBy('name').orderBy('id');
   if (page) q = q.limit(page.limit + 1).offset(page.offset);
   const rows = await q.execute();
@@ -77,10 +84,16 @@ export async function addUser(
   const password = input.password ?? generatePassword();
   const passwordHash = await hashPassword(password);
   return inTransaction(db, async (trx) => {
-    if (await findUser(trx, input.name)) throw new ApiError(409, 'bad_request', `user ${input.name} exists`);
+    if (await findUser(trx, input.name))
+      throw new ApiError(409, 'bad_request', `user ${input.name} exists`);
     const row = await trx
       .insertInto('users')
-      .values({ name: input.name, role: input.role, password_hash: passwordHash, updated_at: new Date() })
+      .values({
+        name: input.name,
+        role: input.role,
+        password_hash: passwordHash,
+        updated_at: new Date(),
+      })
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
     await recordAudit(trx, {
@@ -94,7 +107,12 @@ export async function addUser(
   });
 }
 
-export async function setRole(db: Db, name: string, role: AccountRole, actor: Actor): Promise<UserView> {
+export async function setRole(
+  db: Db,
+  name: string,
+  role: AccountRole,
+  actor: Actor,
+): Promise<UserView> {
   return inTransaction(db, async (trx) => {
     const before = await mustFind(trx, name);
     const row = await trx
@@ -119,23 +137,41 @@ export async function removeUser(db: Db, name: string, actor: Actor): Promise<vo
   await inTransaction(db, async (trx) => {
     const user = await mustFind(trx, name);
     if (user.role === 'admin') {
-      const { rows } = await sql<{ n: string | number }>`SELECT count(*) AS n FROM users WHERE role = 'admin'`.execute(trx);
-      if (Number(rows[0]!.n) <= 1) throw new ApiError(409, 'bad_request', 'the last admin cannot be removed');
+      const { rows } = await sql<{
+        n: string | number;
+      }>`SELECT count(*) AS n FROM users WHERE role = 'admin'`.execute(trx);
+      if (Number(rows[0]!.n) <= 1)
+        throw new ApiError(409, 'bad_request', 'the last admin cannot be removed');
     }
     await trx.deleteFrom('users').where('id', '=', user.id).execute();
-    await recordAudit(trx, { actor, action: 'user.remove', targetType: 'user', targetId: name, details: { role: user.role } });
+    await recordAudit(trx, {
+      actor,
+      action: 'user.remove',
+      targetType: 'user',
+      targetId: name,
+      details: { role: user.role },
+    });
   });
 }
 
 /** Sets a new password (generated when not given) and signs the user out everywhere. */
-export async function resetPassword(db: Db, name: string, password: string | undefined, actor: Actor): Promise<string | null> {
+export async function resetPassword(
+  db: Db,
+  name: string,
+  password: string | undefined,
+  actor: Actor,
+): Promise<string | null> {
   const rule = password === undefined ? null : checkPasswordRule(password);
   if (rule) throw new ApiError(400, 'bad_request', rule);
   const next = password ?? generatePassword();
   const passwordHash = await hashPassword(next);
   return inTransaction(db, async (trx) => {
     const user = await mustFind(trx, name);
-    await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', user.id).execute();
+    await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: new Date() })
+      .where('id', '=', user.id)
+      .execute();
     const revoked = await trx
       .updateTable('sessions')
       .set({ revoked_at: new Date() })
@@ -147,7 +183,10 @@ export async function resetPassword(db: Db, name: string, password: string | und
       action: 'user.reset_password',
       targetType: 'user',
       targetId: name,
-      details: { password: password === undefined ? 'generated' : 'given', sessions_revoked: Number(revoked.numUpdatedRows) },
+      details: {
+        password: password === undefined ? 'generated' : 'given',
+        sessions_revoked: Number(revoked.numUpdatedRows),
+      },
     });
     return password === undefined ? next : null;
   });

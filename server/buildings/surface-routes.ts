@@ -39,18 +39,35 @@ export function surfaceRoutes({ db, catalog }: SurfaceRoutesOptions) {
     if (buildingsLayer) assertLayersVisible(principal, [buildingsLayer]);
     const [w, s, e, n] = parseBBox(c.req.query('bbox'));
     if (e - w > MAX_SURFACE_BBOX_DEG || n - s > MAX_SURFACE_BBOX_DEG) {
-      throw new ApiError(400, 'bad_request', `bbox sides must be at most ${MAX_SURFACE_BBOX_DEG}°; zoom in`);
+      throw new ApiError(
+        400,
+        'bad_request',
+        `bbox sides must be at most ${MAX_SURFACE_BBOX_DEG}°; zoom in`,
+      );
     }
     const scenario = c.req.query('scenario');
-    if (scenario !== undefined && !scenarioId.safeParse(scenario).success) throw new ApiError(400, 'bad_request', 'scenario must be a scenario id');
-    if (scenario !== undefined && !(await findReadableScenarioRef(db, scenario.toLowerCase(), viewerOf(principal)))) {
+    if (scenario !== undefined && !scenarioId.safeParse(scenario).success)
+      throw new ApiError(400, 'bad_request', 'scenario must be a scenario id');
+    if (
+      scenario !== undefined &&
+      !(await findReadableScenarioRef(db, scenario.toLowerCase(), viewerOf(principal)))
+    ) {
       throw new ApiError(404, 'not_found', 'no such scenario');
     }
     const edited = scenario
       ? sql`AND b.id NOT IN (SELECT target_id FROM scenario_edits WHERE scenario_id = ${scenario}::uuid
           AND target_id IS NOT NULL AND kind IN ('change_building', 'demolish_building'))`
       : sql``;
-    const { rows } = await sql<{ id: string; height_m: number; use: string; name: string | null; lod: string | null; types: (string | null)[] | null; g: string; npoints: number }>`
+    const { rows } = await sql<{
+      id: string;
+      height_m: number;
+      use: string;
+      name: string | null;
+      lod: string | null;
+      types: (string | null)[] | null;
+      g: string;
+      npoints: number;
+    }>`
       SELECT b.id, b.height_m, b.use, b.name, b.lod, b.surface_types AS types,
         ST_AsGeoJSON(ST_Transform(b.surfaces, 4326), 7) AS g, ST_NPoints(b.surfaces) AS npoints
       FROM buildings AS b
@@ -67,7 +84,15 @@ export function surfaceRoutes({ db, catalog }: SurfaceRoutesOptions) {
         break;
       }
       const g = JSON.parse(r.g) as { coordinates: [number, number, number][][][] };
-      buildings.push({ id: Number(r.id), height_m: r.height_m, use: r.use, name: r.name, lod: r.lod, types: r.types ?? [], polygons: g.coordinates });
+      buildings.push({
+        id: Number(r.id),
+        height_m: r.height_m,
+        use: r.use,
+        name: r.name,
+        lod: r.lod,
+        types: r.types ?? [],
+        polygons: g.coordinates,
+      });
     }
     return c.json({ buildings, truncated } satisfies BuildingSurfacesResponse);
   });

@@ -33,12 +33,18 @@ const Patch = z.object({ frames_public: z.boolean() }).strict();
 
 async function cameraOr404(db: Backend['db'], ref: string): Promise<CameraRef> {
   const camera = await findCamera(db, ref);
-  if (!camera) throw new ApiError(404, 'not_found', `no camera ${JSON.stringify(ref.slice(0, 200))}`);
+  if (!camera)
+    throw new ApiError(404, 'not_found', `no camera ${JSON.stringify(ref.slice(0, 200))}`);
   return camera;
 }
 
 /** An image answer: validators for revalidation, private unless the camera's frames are public. */
-function imageResponse(c: Context, camera: CameraRef, frame: StoredFrame, cacheControl: string): Response {
+function imageResponse(
+  c: Context,
+  camera: CameraRef,
+  frame: StoredFrame,
+  cacheControl: string,
+): Response {
   const etag = `"${frame.etag}"`;
   const headers: Record<string, string> = {
     'Content-Type': frame.contentType,
@@ -67,7 +73,11 @@ export function cameraRoutes({ backend, config, maxFutureS, bus }: CameraRouteDe
   const db = backend.db;
   const limits = { retentionH: config.retentionH, budgetBytes: config.budgetBytes };
   const tooLarge = () => {
-    throw new ApiError(413, 'too_large', `a frame is at most ${config.maxFrameBytes} bytes (TWIN_CAMERA_MAX_FRAME_KB)`);
+    throw new ApiError(
+      413,
+      'too_large',
+      `a frame is at most ${config.maxFrameBytes} bytes (TWIN_CAMERA_MAX_FRAME_KB)`,
+    );
   };
   return new Hono()
     .get('/', async (c) => {
@@ -77,42 +87,94 @@ export function cameraRoutes({ backend, config, maxFutureS, bus }: CameraRouteDe
     })
     .patch('/:id', async (c) => {
       const body: unknown = await c.req.json().catch(() => {
-        throw new ApiError(400, 'bad_request', 'the body must be JSON: {"frames_public": true|false}');
+        throw new ApiError(
+          400,
+          'bad_request',
+          'the body must be JSON: {"frames_public": true|false}',
+        );
       });
       const parsed = Patch.safeParse(body);
-      if (!parsed.success) throw new ApiError(400, 'bad_request', 'the body must be {"frames_public": true|false}');
+      if (!parsed.success)
+        throw new ApiError(400, 'bad_request', 'the body must be {"frames_public": true|false}');
       const camera = await cameraOr404(db, c.req.param('id'));
       await setFramesPublic(db, camera, parsed.data.frames_public, actorOf(principalOf(c)));
-      return c.json({ id: camera.id, external_id: camera.externalId, frames_public: parsed.data.frames_public });
-    })
-    .post('/:id/frames', bodyLimit({ maxSize: config.maxFrameBytes, onError: tooLarge }), async (c) => {
-      const declared = mediaType(c.req.header('Content-Type'));
-      if (!FRAME_TYPES.includes(declared as (typeof FRAME_TYPES)[number])) {
-        throw new ApiError(415, 'unsupported_media_type', `Content-Type must be one of ${FRAME_TYPES.join(', ')}`);
-      }
-      const q = parseQuery(UploadQuery, c.req.query());
-      const camera = await cameraOr404(db, c.req.param('id'));
-      const image = new Uint8Array(await c.req.arrayBuffer());
-      if (image.byteLength === 0) throw new ApiError(400, 'bad_request', 'the body is empty: send the image');
-      if (image.byteLength > config.maxFrameBytes) tooLarge();
-      const sniffed = sniffImageType(image);
-      if (sniffed !== declared) {
-        throw new ApiError(415, 'unsupported_media_type', sniffed
-          ? `the body is ${sniffed}, not the ${declared} its Content-Type says`
-          : `the body is not a ${declared} image (its first bytes are no ${declared.slice(6).toUpperCase()} signature)`);
-      }
-      const now = Date.now();
-      const ts = q.ts ?? new Date(now);
-      if (ts.getTime() > now + maxFutureS * 1000) throw new ApiError(400, 'bad_request', 'ts: the frame is stamped in the future');
-      if (ts.getTime() < now - config.retentionH * 3600_000) {
-        throw new ApiError(400, 'bad_request', `ts: older than the ${config.retentionH} h frames are kept (TWIN_CAMERA_RETENTION_H)`);
-      }
-      const { stored } = await storeFrame(db, { cameraId: camera.id, ts, contentType: sniffed, image, framesPublic: camera.framesPublic }, limits, bus?.()).catch((error: unknown) => {
-        throw new ApiError(503, 'unavailable', 'the database is unavailable; the frame was not stored, retry shortly', { cause: error });
+      return c.json({
+        id: camera.id,
+        external_id: camera.externalId,
+        frames_public: parsed.data.frames_public,
       });
-      const url = frameUrl(camera.id, ts);
-      return c.json({ camera: camera.id, ts: ts.toISOString(), bytes: image.byteLength, stored, url } satisfies FrameStored, stored ? 201 : 200);
     })
+    .post(
+      '/:id/frames',
+      bodyLimit({ maxSize: config.maxFrameBytes, onError: tooLarge }),
+      async (c) => {
+        const declared = mediaType(c.req.header('Content-Type'));
+        if (!FRAME_TYPES.includes(declared as (typeof FRAME_TYPES)[number])) {
+          throw new ApiError(
+            415,
+            'unsupported_media_type',
+            `Content-Type must be one of ${FRAME_TYPES.join(', ')}`,
+          );
+        }
+        const q = parseQuery(UploadQuery, c.req.query());
+        const camera = await cameraOr404(db, c.req.param('id'));
+        const image = new Uint8Array(await c.req.arrayBuffer());
+        if (image.byteLength === 0)
+          throw new ApiError(400, 'bad_request', 'the body is empty: send the image');
+        if (image.byteLength > config.maxFrameBytes) tooLarge();
+        const sniffed = sniffImageType(image);
+        if (sniffed !== declared) {
+          throw new ApiError(
+            415,
+            'unsupported_media_type',
+            sniffed
+              ? `the body is ${sniffed}, not the ${declared} its Content-Type says`
+              : `the body is not a ${declared} image (its first bytes are no ${declared.slice(6).toUpperCase()} signature)`,
+          );
+        }
+        const now = Date.now();
+        const ts = q.ts ?? new Date(now);
+        if (ts.getTime() > now + maxFutureS * 1000)
+          throw new ApiError(400, 'bad_request', 'ts: the frame is stamped in the future');
+        if (ts.getTime() < now - config.retentionH * 3600_000) {
+          throw new ApiError(
+            400,
+            'bad_request',
+            `ts: older than the ${config.retentionH} h frames are kept (TWIN_CAMERA_RETENTION_H)`,
+          );
+        }
+        const { stored } = await storeFrame(
+          db,
+          {
+            cameraId: camera.id,
+            ts,
+            contentType: sniffed,
+            image,
+            framesPublic: camera.framesPublic,
+          },
+          limits,
+          bus?.(),
+        ).catch((error: unknown) => {
+          throw new ApiError(
+            503,
+            'unavailable',
+            'the database is unavailable; the frame was not stored, retry shortly',
+            { cause: error },
+          );
+        });
+        const url = frameUrl(camera.id, ts);
+        return c.json(
+          {
+            camera: camera.id,
+            ts: ts.toISOString(),
+            bytes: image.byteLength,
+            stored,
+            url,
+          } satisfies FrameStored,
+          stored ? 201 : 200,
+        );
+      },
+    )
     .get('/:id/frames', async (c) => {
       const q = parseQuery(ListQuery, c.req.query());
       const to = q.to ?? new Date();
@@ -122,15 +184,31 @@ export function cameraRoutes({ backend, config, maxFutureS, bus }: CameraRouteDe
       assertFramesVisible(principalOf(c), camera);
       const { frames, truncated } = await listFrames(db, camera.id, from, to, q.limit);
       c.header('Cache-Control', `${camera.framesPublic ? 'public' : 'private'}, no-cache`);
-      return c.json({ camera: camera.id, from: from.toISOString(), to: to.toISOString(), frames, truncated } satisfies FrameListResponse);
+      return c.json({
+        camera: camera.id,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        frames,
+        truncated,
+      } satisfies FrameListResponse);
     })
     .get('/:id/frames/:ts', async (c) => {
       const parsed = time.safeParse(c.req.param('ts'));
-      if (!parsed.success) throw new ApiError(400, 'bad_request', 'ts: expected an ISO 8601 time or epoch milliseconds');
+      if (!parsed.success)
+        throw new ApiError(
+          400,
+          'bad_request',
+          'ts: expected an ISO 8601 time or epoch milliseconds',
+        );
       const camera = await cameraOr404(db, c.req.param('id'));
       assertFramesVisible(principalOf(c), camera);
       const frame = await readFrame(db, camera.id, parsed.data);
-      if (!frame) throw new ApiError(404, 'not_found', 'no frame of this camera at that time (past retention, or never sent)');
+      if (!frame)
+        throw new ApiError(
+          404,
+          'not_found',
+          'no frame of this camera at that time (past retention, or never sent)',
+        );
       // A frame never changes; it may only be deleted by retention.
       return imageResponse(c, camera, frame, 'max-age=3600, immutable');
     })

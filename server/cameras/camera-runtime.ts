@@ -51,7 +51,11 @@ export class FrameRetentionJob {
  * Starts the cameras' background work with the sensors' (stopped by `sensors.stop()`): the
  * retention sweep, and with `simulator` the demo cameras' frames.
  */
-export async function startCameraRuntime(sensors: SensorService, config: CameraConfig, o: { simulator: boolean }) {
+export async function startCameraRuntime(
+  sensors: SensorService,
+  config: CameraConfig,
+  o: { simulator: boolean },
+) {
   const db = sensors.backend.db;
   const limits = { retentionH: config.retentionH, budgetBytes: config.budgetBytes };
   const retention = new FrameRetentionJob(db, limits, sensors.log);
@@ -59,10 +63,19 @@ export async function startCameraRuntime(sensors: SensorService, config: CameraC
   sensors.adopt(retention);
   let simulator: CameraSimulator | undefined;
   if (o.simulator) {
-    simulator = new CameraSimulator({ db, log: sensors.log, periodS: config.simulatorFrameS, limits, bus: () => sensors.frames.bus });
+    simulator = new CameraSimulator({
+      db,
+      log: sensors.log,
+      periodS: config.simulatorFrameS,
+      limits,
+      bus: () => sensors.frames.bus,
+    });
     simulator.start();
     sensors.adopt(simulator);
-    sensors.log.info({ periodS: config.simulatorFrameS }, 'camera simulator: demo cameras send SIMULATED frames');
+    sensors.log.info(
+      { periodS: config.simulatorFrameS },
+      'camera simulator: demo cameras send SIMULATED frames',
+    );
   }
   return { retention, simulator };
 }

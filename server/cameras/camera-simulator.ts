@@ -31,7 +31,13 @@ export class CameraSimulator {
 
   readonly #bus: (() => LiveBus | undefined) | undefined;
 
-  constructor(o: { db: Kysely<Database>; log: Logger; periodS: number; limits: FrameLimits; bus?: () => LiveBus | undefined }) {
+  constructor(o: {
+    db: Kysely<Database>;
+    log: Logger;
+    periodS: number;
+    limits: FrameLimits;
+    bus?: () => LiveBus | undefined;
+  }) {
     this.#db = o.db;
     this.#bus = o.bus;
     this.#log = o.log;
@@ -66,7 +72,18 @@ export class CameraSimulator {
           at: ts,
           seed: Number(cam.id),
         });
-        const r = await storeFrame(this.#db, { cameraId: cam.id, ts, contentType: 'image/png', image, framesPublic: cam.frames_public }, this.#limits, this.#bus?.());
+        const r = await storeFrame(
+          this.#db,
+          {
+            cameraId: cam.id,
+            ts,
+            contentType: 'image/png',
+            image,
+            framesPublic: cam.frames_public,
+          },
+          this.#limits,
+          this.#bus?.(),
+        );
         if (r.stored) stored++;
       }
       return stored;

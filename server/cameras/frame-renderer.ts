@@ -17,7 +17,14 @@ export interface TrafficScene {
   height?: number;
 }
 
-const CAR_COLOURS: RGB[] = [[220, 40, 40], [240, 240, 240], [30, 30, 30], [40, 90, 200], [250, 190, 30], [120, 120, 130]];
+const CAR_COLOURS: RGB[] = [
+  [220, 40, 40],
+  [240, 240, 240],
+  [30, 30, 30],
+  [40, 90, 200],
+  [250, 190, 30],
+  [120, 120, 130],
+];
 
 /**
  * Draws a simulated camera view of a road as a PNG (pngjs, pure JS): a two-way road whose cars
@@ -38,7 +45,8 @@ export function renderTrafficFrame(s: TrafficScene): Buffer {
     data[i + 3] = 255;
   };
   const rect = (x0: number, y0: number, w: number, h: number, c: RGB) => {
-    for (let y = Math.max(0, y0); y < Math.min(height, y0 + h); y++) for (let x = Math.max(0, x0); x < Math.min(width, x0 + w); x++) put(x, y, c);
+    for (let y = Math.max(0, y0); y < Math.min(height, y0 + h); y++)
+      for (let x = Math.max(0, x0); x < Math.min(width, x0 + w); x++) put(x, y, c);
   };
   // Verges, the road and its markings.
   rect(0, 0, width, height, [92, 140, 80]);
@@ -55,12 +63,17 @@ export function renderTrafficFrame(s: TrafficScene): Buffer {
   const pxPerS = Math.max(2, s.speedKmh * 0.6);
   const t = s.at.getTime() / 1000;
   let rand = (s.seed * 2654435761) >>> 0;
-  const next = () => ((rand = (rand * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const next = () => (rand = (rand * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   for (let k = 0; k < cars; k++) {
     const eastbound = k % 2 === 0;
     const base = next() * width * 2;
-    const x = Math.round((((eastbound ? 1 : -1) * t * pxPerS + base) % (width + 40) + width + 40) % (width + 40)) - 20;
-    const lane = eastbound ? mid + 5 + Math.round(next() * (road / 2 - 22)) : top + 5 + Math.round(next() * (road / 2 - 22));
+    const x =
+      Math.round(
+        ((((eastbound ? 1 : -1) * t * pxPerS + base) % (width + 40)) + width + 40) % (width + 40),
+      ) - 20;
+    const lane = eastbound
+      ? mid + 5 + Math.round(next() * (road / 2 - 22))
+      : top + 5 + Math.round(next() * (road / 2 - 22));
     const colour = CAR_COLOURS[Math.floor(next() * CAR_COLOURS.length)]!;
     rect(x, lane, 22, 11, colour);
     rect(x + (eastbound ? 14 : 2), lane + 2, 6, 7, [150, 190, 220]);

@@ -27,7 +27,12 @@ export interface NewFrame {
  * behind when a write fails halfway. A repeated (camera, time) keeps the first frame: `stored`
  * false.
  */
-export async function storeFrame(db: Kysely<Database>, f: NewFrame, limits: FrameLimits, bus?: LiveBus): Promise<{ stored: boolean }> {
+export async function storeFrame(
+  db: Kysely<Database>,
+  f: NewFrame,
+  limits: FrameLimits,
+  bus?: LiveBus,
+): Promise<{ stored: boolean }> {
   const etag = createHash('sha256').update(f.image).digest('hex').slice(0, 32);
   const payload = JSON.stringify({ c: f.cameraId, t: f.ts.getTime(), p: f.framesPublic });
   const result = await db.transaction().execute(async (trx) => {
@@ -55,7 +60,12 @@ export async function storeFrame(db: Kysely<Database>, f: NewFrame, limits: Fram
 }
 
 /** Deletes one camera's frames older than retention, then the oldest beyond its byte budget. */
-async function pruneCamera(db: Kysely<Database>, cameraId: string, now: Date, limits: FrameLimits): Promise<number> {
+async function pruneCamera(
+  db: Kysely<Database>,
+  cameraId: string,
+  now: Date,
+  limits: FrameLimits,
+): Promise<number> {
   const cutoff = new Date(now.getTime() - limits.retentionH * 3600_000).toISOString();
   const { numAffectedRows } = await sql`DELETE FROM camera_frames f USING (
       SELECT ts FROM (
@@ -70,7 +80,11 @@ async function pruneCamera(db: Kysely<Database>, cameraId: string, now: Date, li
  * retention): frames older than `now` − retention, and beyond each camera's byte budget.
  * Returns the frames deleted.
  */
-export async function pruneFrames(db: Kysely<Database>, now: Date, limits: FrameLimits): Promise<number> {
+export async function pruneFrames(
+  db: Kysely<Database>,
+  now: Date,
+  limits: FrameLimits,
+): Promise<number> {
   const cutoff = new Date(now.getTime() - limits.retentionH * 3600_000).toISOString();
   const old = await sql`DELETE FROM camera_frames WHERE ts < ${cutoff}::timestamptz`.execute(db);
   const over = await sql`DELETE FROM camera_frames f USING (
@@ -89,14 +103,20 @@ export interface StoredFrame {
 }
 
 /** The latest frame of a camera, or the one at exactly `ts`. */
-export async function readFrame(db: Kysely<Database>, cameraId: string, ts?: Date): Promise<StoredFrame | undefined> {
+export async function readFrame(
+  db: Kysely<Database>,
+  cameraId: string,
+  ts?: Date,
+): Promise<StoredFrame | undefined> {
   let q = db
     .selectFrom('camera_frames')
     .select(['ts', 'content_type', 'etag', 'image'])
     .where('camera_id', '=', cameraId);
   q = ts ? q.where('ts', '=', ts) : q.orderBy('ts', 'desc').limit(1);
   const row = await q.executeTakeFirst();
-  return row ? { ts: new Date(row.ts), contentType: row.content_type, etag: row.etag, image: row.image } : undefined;
+  return row
+    ? { ts: new Date(row.ts), contentType: row.content_type, etag: row.etag, image: row.image }
+    : undefined;
 }
 
 /** The newest `limit` frames in [from, to], oldest first; `truncated` when more lay in the window. */
@@ -117,9 +137,17 @@ export async function listFrames(
     .limit(limit + 1)
     .execute();
   const truncated = rows.length > limit;
-  const frames = rows.slice(0, limit).reverse().map((r) => {
-    const ts = new Date(r.ts);
-    return { ts: ts.toISOString(), content_type: r.content_type, bytes: Number(r.bytes), url: frameUrl(cameraId, ts) };
-  });
+  const frames = rows
+    .slice(0, limit)
+    .reverse()
+    .map((r) => {
+      const ts = new Date(r.ts);
+      return {
+        ts: ts.toISOString(),
+        content_type: r.content_type,
+        bytes: Number(r.bytes),
+        url: frameUrl(cameraId, ts),
+      };
+    });
   return { frames, truncated };
 }

@@ -18,7 +18,8 @@ const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
 export function sniffImageType(b: Uint8Array): FrameContentType | null {
   if (startsWith(b, [0xff, 0xd8, 0xff])) return 'image/jpeg';
   if (startsWith(b, PNG)) return 'image/png';
-  if (b.length >= 16 && startsWith(b, ascii('RIFF')) && startsWith(b, ascii('WEBP'), 8)) return 'image/webp';
+  if (b.length >= 16 && startsWith(b, ascii('RIFF')) && startsWith(b, ascii('WEBP'), 8))
+    return 'image/webp';
   return null;
 }
 

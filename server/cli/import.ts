@@ -64,7 +64,12 @@ async function main(): Promise<number> {
   });
   try {
     await migrate(backend);
-    const service = new ImportService({ backend, catalog: new LayerCatalog(), limits: config.imports, leaseS: config.imports.leaseS });
+    const service = new ImportService({
+      backend,
+      catalog: new LayerCatalog(),
+      limits: config.imports,
+      leaseS: config.imports.leaseS,
+    });
     const bar = progressBar();
     const { job, done } = await service.submit({
       path: file,
@@ -85,11 +90,22 @@ async function main(): Promise<number> {
     const result = await done;
     bar(result, true);
     printReport(result);
-    const row = await backend.db.selectFrom('import_jobs').select('report').where('id', '=', job.id).executeTakeFirst();
-    const report = row?.report as { features?: { idx: number; source_id: string | null; status: string; reason: string }[]; renamed_fields?: { field: string; column: string }[] } | null;
-    for (const r of report?.renamed_fields ?? []) console.log(`  field "${r.field}" is a reserved column name: stored as ${r.column}`);
+    const row = await backend.db
+      .selectFrom('import_jobs')
+      .select('report')
+      .where('id', '=', job.id)
+      .executeTakeFirst();
+    const report = row?.report as {
+      features?: { idx: number; source_id: string | null; status: string; reason: string }[];
+      renamed_fields?: { field: string; column: string }[];
+    } | null;
+    for (const r of report?.renamed_fields ?? [])
+      console.log(`  field "${r.field}" is a reserved column name: stored as ${r.column}`);
     const problems = report?.features ?? [];
-    for (const f of problems.slice(0, 20)) console.log(`  feature ${f.idx}${f.source_id ? ` (${f.source_id})` : ''}: ${f.status}: ${f.reason}`);
+    for (const f of problems.slice(0, 20))
+      console.log(
+        `  feature ${f.idx}${f.source_id ? ` (${f.source_id})` : ''}: ${f.status}: ${f.reason}`,
+      );
     if (problems.length > 20) console.log(`  … ${problems.length - 20} more in the report`);
     if (o.report && report) {
       writeFileSync(o.report, JSON.stringify(report, null, 2));
@@ -131,15 +147,23 @@ function printReport(v: JobView): void {
     return;
   }
   const c = v.counts!;
-  console.log(`imported ${v.file_name} (${v.format}, ${v.crs}) into layer ${v.layer} as dataset ${v.dataset_id} [${v.mode}]`);
+  console.log(
+    `imported ${v.file_name} (${v.format}, ${v.crs}) into layer ${v.layer} as dataset ${v.dataset_id} [${v.mode}]`,
+  );
   console.log(`  accepted ${c.accepted}, repaired ${c.repaired}, rejected ${c.rejected}`);
-  console.log(v.extent ? `  extent (WGS84 lon/lat): ${v.extent.map((x) => x.toFixed(5)).join(', ')}` : '  extent: none (nothing loaded)');
+  console.log(
+    v.extent
+      ? `  extent (WGS84 lon/lat): ${v.extent.map((x) => x.toFixed(5)).join(', ')}`
+      : '  extent: none (nothing loaded)',
+  );
   console.log(`  report: GET /api/datasets/${v.id}/report`);
 }
 
 try {
   process.exitCode = await main();
 } catch (error) {
-  console.error(error instanceof ConfigError ? error.message : `import failed: ${(error as Error).message}`);
+  console.error(
+    error instanceof ConfigError ? error.message : `import failed: ${(error as Error).message}`,
+  );
   process.exitCode = 1;
 }

@@ -28,7 +28,11 @@ try {
   try {
     await migrate(backend);
     if (command === 'create') {
-      const exists = await backend.db.selectFrom('ingest_keys').select('id').where('name', '=', name!).executeTakeFirst();
+      const exists = await backend.db
+        .selectFrom('ingest_keys')
+        .select('id')
+        .where('name', '=', name!)
+        .executeTakeFirst();
       if (exists) throw new Error(`a key named ${name} exists; revoke it or choose another name`);
       const key = await createKey(backend.db, name!);
       console.error(`ingest key "${name}" created. It is shown once; store it now:`);

@@ -19,6 +19,8 @@ try {
     await backend.close();
   }
 } catch (error) {
-  console.error(error instanceof ConfigError ? error.message : `migrate failed: ${(error as Error).message}`);
+  console.error(
+    error instanceof ConfigError ? error.message : `migrate failed: ${(error as Error).message}`,
+  );
   process.exit(1);
 }

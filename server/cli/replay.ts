@@ -45,7 +45,9 @@ try {
 const { values: o, positionals } = args;
 const token = o.token ?? process.env.TWIN_TOKEN;
 if (o.locations && !token) {
-  console.error('--locations registers sensors, which needs a GIS user\'s API token: --token or TWIN_TOKEN (npm run users -- token <name>)');
+  console.error(
+    "--locations registers sensors, which needs a GIS user's API token: --token or TWIN_TOKEN (npm run users -- token <name>)",
+  );
   process.exit(2);
 }
 const speed = Number(o.speed);
@@ -56,17 +58,28 @@ if (o.help || positionals.length !== 1 || !(speed >= 0) || !(step > 0) || !Numbe
   process.exit(o.help ? 0 : 2);
 }
 const keyFile = join(process.env.TWIN_DATA_DIR ?? './.twin-data', 'ingest-key.txt');
-const key = o.key ?? process.env.TWIN_INGEST_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : '');
+const key =
+  o.key ??
+  process.env.TWIN_INGEST_KEY ??
+  (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : '');
 if (!key) {
-  console.error(`no ingest key: pass --key, set TWIN_INGEST_KEY, or start the embedded twin (it writes ${keyFile})`);
+  console.error(
+    `no ingest key: pass --key, set TWIN_INGEST_KEY, or start the embedded twin (it writes ${keyFile})`,
+  );
   process.exit(2);
 }
 try {
-  const columns = o.columns ? readFileSync(o.columns, 'utf8').split(/[\s,]+/).filter(Boolean) : undefined;
+  const columns = o.columns
+    ? readFileSync(o.columns, 'utf8')
+        .split(/[\s,]+/)
+        .filter(Boolean)
+    : undefined;
   const series = readSeries(readFileSync(positionals[0]!, 'utf8'), { stepS: step, end, columns });
   const locations = o.locations ? readLocations(o.locations) : undefined;
   if (series.locations && !token) {
-    console.error('the file\'s geometries register sensors, which needs a GIS user\'s API token: --token or TWIN_TOKEN (npm run users -- token <name>)');
+    console.error(
+      "the file's geometries register sensors, which needs a GIS user's API token: --token or TWIN_TOKEN (npm run users -- token <name>)",
+    );
     process.exit(2);
   }
   console.error(

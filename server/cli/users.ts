@@ -5,7 +5,14 @@ import { migrate } from '../db/migrate';
 import { CLI_ACTOR } from '../auth/principal';
 import { ACCOUNT_ROLES, type AccountRole } from '../auth/roles';
 import { TokenStore } from '../auth/token-store';
-import { addUser, findUser, listUsers, removeUser, resetPassword, setRole } from '../auth/user-store';
+import {
+  addUser,
+  findUser,
+  listUsers,
+  removeUser,
+  resetPassword,
+  setRole,
+} from '../auth/user-store';
 
 const USAGE = `usage: npm run users -- add <name> --role <planner|gis|admin> [--password-stdin]
        npm run users -- list
@@ -21,7 +28,9 @@ database, stop the server first (one process at a time).`;
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** `npm run users`: accounts and API tokens in the configured database (issue #9). */
@@ -43,7 +52,8 @@ async function main(): Promise<number> {
   }
   const { values: o, positionals } = args;
   const [command, name, extra] = positionals;
-  const isRole = (r: string | undefined): r is AccountRole => ACCOUNT_ROLES.includes(r as AccountRole);
+  const isRole = (r: string | undefined): r is AccountRole =>
+    ACCOUNT_ROLES.includes(r as AccountRole);
   const ok =
     (command === 'list' && !name) ||
     (command === 'add' && name && isRole(o.role)) ||
@@ -66,7 +76,11 @@ async function main(): Promise<number> {
     const stdinPassword = o['password-stdin'] ? await readStdin() : undefined;
     switch (command) {
       case 'add': {
-        const { user, password } = await addUser(db, { name: name!, role: o.role as AccountRole, password: stdinPassword }, CLI_ACTOR);
+        const { user, password } = await addUser(
+          db,
+          { name: name!, role: o.role as AccountRole, password: stdinPassword },
+          CLI_ACTOR,
+        );
         console.error(`user ${user.name} (${user.role}) created.`);
         if (password) {
           console.error('Its password is shown once; store it now:');
@@ -79,7 +93,9 @@ async function main(): Promise<number> {
         if (users.length === 0) console.log('no users');
         for (const u of users) {
           const seen = u.last_sign_in_at ? `last sign-in ${u.last_sign_in_at}` : 'never signed in';
-          console.log(`${u.name}\t${u.role}\t${u.sso ? 'single sign-on' : 'password'}\tcreated ${u.created_at}\t${seen}`);
+          console.log(
+            `${u.name}\t${u.role}\t${u.sso ? 'single sign-on' : 'password'}\tcreated ${u.created_at}\t${seen}`,
+          );
         }
         break;
       }
@@ -105,8 +121,15 @@ async function main(): Promise<number> {
         const user = await findUser(db, name!);
         if (!user) throw new Error(`no user ${name}`);
         const label = (o.label ?? `cli ${new Date().toISOString().slice(0, 10)}`).slice(0, 100);
-        const { token } = await new TokenStore(db).create(db, { id: String(user.id), name: user.name }, label, CLI_ACTOR);
-        console.error(`API token "${label}" for ${user.name} (${user.role}); shown once — use it as Authorization: Bearer <token>:`);
+        const { token } = await new TokenStore(db).create(
+          db,
+          { id: String(user.id), name: user.name },
+          label,
+          CLI_ACTOR,
+        );
+        console.error(
+          `API token "${label}" for ${user.name} (${user.role}); shown once — use it as Authorization: Bearer <token>:`,
+        );
         console.log(token);
         break;
       }
@@ -120,7 +143,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : `users: ${(error as Error).message}`);
+    console.error(
+      error instanceof ConfigError ? error.message : `users: ${(error as Error).message}`,
+    );
     process.exit(1);
   },
 );

@@ -18,7 +18,11 @@ export const bucketStart = (t: number) => Math.floor(t / 1000 / BUCKET_S) * BUCK
  * - `power_load_ratio`: Σ mean load ÷ Σ rated capacity over the substations that reported.
  * Returns the number of rows written.
  */
-export async function rollupCityMetrics(db: Kysely<Database>, from: number, to: number): Promise<number> {
+export async function rollupCityMetrics(
+  db: Kysely<Database>,
+  from: number,
+  to: number,
+): Promise<number> {
   const f = new Date(bucketStart(from)).toISOString();
   const t = new Date(to).toISOString();
   const { rows } = await sql<{ n: string | number }>`
@@ -93,7 +97,9 @@ export class CityMetricsRollup {
   tick(now: number): Promise<unknown> {
     this.#running = this.#running
       .then(() => rollupCityMetrics(this.#db, bucketStart(now) - BUCKET_S * 1000, now + 1))
-      .catch((error: unknown) => this.#log.warn({ err: error }, 'city metrics: roll-up failed; retrying next minute'));
+      .catch((error: unknown) =>
+        this.#log.warn({ err: error }, 'city metrics: roll-up failed; retrying next minute'),
+      );
     return this.#running;
   }
 

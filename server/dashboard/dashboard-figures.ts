@@ -3,7 +3,13 @@ import type { DashboardKpi, DashboardResponse, DashboardSeries } from '../../com
 import type { Database } from '../db/schema';
 
 /** The public dashboard's headline figures, by key (`/embed/kpi/{key}`). */
-export const KPI_KEYS = ['traffic_congestion', 'traffic_sensors_reporting', 'open_alerts', 'water_demand', 'power_load'] as const;
+export const KPI_KEYS = [
+  'traffic_congestion',
+  'traffic_sensors_reporting',
+  'open_alerts',
+  'water_demand',
+  'power_load',
+] as const;
 /** Its 24-hour charts, by key (`/embed/chart/{key}`). */
 export const SERIES_KEYS = ['congestion', 'water_demand', 'power_load'] as const;
 
@@ -25,7 +31,8 @@ interface NowRow {
 }
 
 const iso = (t: Date | string | null) => (t === null ? null : new Date(t).toISOString());
-const pct = (ratio: number | null) => (ratio === null ? null : Math.round(Number(ratio) * 1000) / 10);
+const pct = (ratio: number | null) =>
+  ratio === null ? null : Math.round(Number(ratio) * 1000) / 10;
 
 /**
  * Every figure of `GET /api/dashboard` but the published scenarios: current values from
@@ -33,7 +40,9 @@ const pct = (ratio: number | null) => (ratio === null ? null : Math.round(Number
  * 5-minute city roll-ups (`city_metrics`). Utility figures are city-wide aggregates only: no
  * utility sensor, asset or place is named.
  */
-export async function dashboardFigures(db: Kysely<Database>): Promise<Omit<DashboardResponse, 'scenarios'>> {
+export async function dashboardFigures(
+  db: Kysely<Database>,
+): Promise<Omit<DashboardResponse, 'scenarios'>> {
   const [now, alerts, typical, series] = await Promise.all([
     sql<NowRow>`
       SELECT
@@ -53,13 +62,17 @@ export async function dashboardFigures(db: Kysely<Database>): Promise<Omit<Dashb
       FROM sensors s LEFT JOIN sensor_state st ON st.sensor_id = s.id
       WHERE s.reference_value > 0 OR s.kind IN ('traffic_speed', 'traffic_flow')`.execute(db),
     sql<{ n: string | number; ts: Date | string | null }>`
-      SELECT count(*) AS n, max(last_seen_at) AS ts FROM sensor_alerts WHERE closed_at IS NULL`.execute(db),
+      SELECT count(*) AS n, max(last_seen_at) AS ts FROM sensor_alerts WHERE closed_at IS NULL`.execute(
+      db,
+    ),
     // The same clock hour (UTC) on the previous seven days.
     sql<{ typical: number | null; days: string | number }>`
       SELECT avg(value) AS typical, count(DISTINCT date_trunc('day', bucket)) AS days FROM city_metrics
       WHERE metric = 'traffic_speed_ratio'
         AND bucket >= now() - interval '7 days 1 hour' AND bucket < date_trunc('hour', now())
-        AND extract(hour FROM bucket AT TIME ZONE 'UTC') = extract(hour FROM now() AT TIME ZONE 'UTC')`.execute(db),
+        AND extract(hour FROM bucket AT TIME ZONE 'UTC') = extract(hour FROM now() AT TIME ZONE 'UTC')`.execute(
+      db,
+    ),
     sql<{ metric: string; bucket: Date | string; value: number }>`
       SELECT metric, bucket, value FROM city_metrics
       WHERE bucket >= now() - interval '24 hours' ORDER BY metric, bucket`.execute(db),
@@ -92,7 +105,10 @@ export async function dashboardFigures(db: Kysely<Database>): Promise<Omit<Dashb
     {
       key: 'traffic_sensors_reporting',
       label: 'Traffic sensors reporting',
-      value: trafficTotal === 0 ? null : Math.round((Number(r.traffic_reporting) / trafficTotal) * 1000) / 10,
+      value:
+        trafficTotal === 0
+          ? null
+          : Math.round((Number(r.traffic_reporting) / trafficTotal) * 1000) / 10,
       unit: '%',
       as_of: iso(r.traffic_ts),
       source: `${Number(r.traffic_reporting).toLocaleString('en')} of ${trafficTotal.toLocaleString('en')} registered traffic sensors (speed and flow) sent a reading within three of their intervals`,
@@ -128,9 +144,24 @@ export async function dashboardFigures(db: Kysely<Database>): Promise<Omit<Dashb
       .filter((p) => p.metric === metric)
       .map((p) => ({ t: new Date(p.bucket).toISOString(), value: pct(Number(p.value))! }));
   const out: DashboardSeries[] = [
-    { key: 'congestion', label: 'Traffic speed vs free flow, last 24 h', unit: '%', points: points('traffic_speed_ratio') },
-    { key: 'water_demand', label: 'Water demand vs capacity, last 24 h', unit: '%', points: points('water_demand_ratio') },
-    { key: 'power_load', label: 'Power load vs substation capacity, last 24 h', unit: '%', points: points('power_load_ratio') },
+    {
+      key: 'congestion',
+      label: 'Traffic speed vs free flow, last 24 h',
+      unit: '%',
+      points: points('traffic_speed_ratio'),
+    },
+    {
+      key: 'water_demand',
+      label: 'Water demand vs capacity, last 24 h',
+      unit: '%',
+      points: points('water_demand_ratio'),
+    },
+    {
+      key: 'power_load',
+      label: 'Power load vs substation capacity, last 24 h',
+      unit: '%',
+      points: points('power_load_ratio'),
+    },
   ];
   return { as_of: new Date().toISOString(), kpis, series: out };
 }

@@ -31,19 +31,33 @@ const isScenarioId = (raw: string) => {
  * Unknown keys are 404 before any page is sent, and so is a scenario the caller may not read
  * (issue #9: a draft is its owner's; anonymous visitors see published scenarios only).
  */
-export function dashboardPages({ db, root = WEB_DIST_DIR }: { db: Kysely<Database>; root?: string }) {
+export function dashboardPages({
+  db,
+  root = WEB_DIST_DIR,
+}: {
+  db: Kysely<Database>;
+  root?: string;
+}) {
   const page = (file: string) => async (c: Context) => {
     const path = join(root, file);
     if (!existsSync(path)) {
-      return c.html('<!doctype html><title>City twin</title><p>The web app has not been built: run <code>npm run build:web</code>.</p>', 503);
+      return c.html(
+        '<!doctype html><title>City twin</title><p>The web app has not been built: run <code>npm run build:web</code>.</p>',
+        503,
+      );
     }
     c.header('Cache-Control', 'no-cache');
     return c.html(await readFile(path, 'utf8'));
   };
-  const known = (keys: readonly string[], param: string) => async (c: Context, next: () => Promise<void>) => {
-    if (!keys.includes(c.req.param(param) ?? '')) return c.json({ error: { code: 'not_found', message: `unknown ${param}; one of ${keys.join(', ')}` } }, 404);
-    await next();
-  };
+  const known =
+    (keys: readonly string[], param: string) => async (c: Context, next: () => Promise<void>) => {
+      if (!keys.includes(c.req.param(param) ?? ''))
+        return c.json(
+          { error: { code: 'not_found', message: `unknown ${param}; one of ${keys.join(', ')}` } },
+          404,
+        );
+      await next();
+    };
   const dashboard = page('dashboard.html');
   const embed = page('embed.html');
   return new Hono()
@@ -51,15 +65,21 @@ export function dashboardPages({ db, root = WEB_DIST_DIR }: { db: Kysely<Databas
     .get('/embed/map', embed)
     .get('/embed/kpi/:key', known(KPI_KEYS, 'key'), embed)
     .get('/embed/chart/:key', known(SERIES_KEYS, 'key'), embed)
-    .get('/embed/scenario/:id', async (c, next) => {
-      const id = c.req.param('id') ?? '';
-      const visible = isScenarioId(id) && (await findReadableScenarioRef(db, id.toLowerCase(), viewerOf(principalOf(c))));
-      if (!visible) {
-        c.header('Cache-Control', 'no-cache');
-        return c.html(NOT_PUBLIC, 404);
-      }
-      // A draft's page (for its owner and those it is shared with) stays out of shared caches.
-      if (!visible.published) c.header('Vary', 'Cookie, Authorization');
-      await next();
-    }, embed);
+    .get(
+      '/embed/scenario/:id',
+      async (c, next) => {
+        const id = c.req.param('id') ?? '';
+        const visible =
+          isScenarioId(id) &&
+          (await findReadableScenarioRef(db, id.toLowerCase(), viewerOf(principalOf(c))));
+        if (!visible) {
+          c.header('Cache-Control', 'no-cache');
+          return c.html(NOT_PUBLIC, 404);
+        }
+        // A draft's page (for its owner and those it is shared with) stays out of shared caches.
+        if (!visible.published) c.header('Vary', 'Cookie, Authorization');
+        await next();
+      },
+      embed,
+    );
 }

@@ -34,7 +34,10 @@ export interface DashboardRoutesOptions {
 export function dashboardRoutes({ db, impacts }: DashboardRoutesOptions) {
   let cached: { at: number; body: Promise<DashboardResponse> } | null = null;
   const compute = async (): Promise<DashboardResponse> => {
-    const [figures, scenarios] = await Promise.all([dashboardFigures(db), publishedScenarios(db, impacts)]);
+    const [figures, scenarios] = await Promise.all([
+      dashboardFigures(db),
+      publishedScenarios(db, impacts),
+    ]);
     return { ...figures, scenarios };
   };
   return new Hono().get('/', async (c) => {
@@ -53,7 +56,10 @@ export function dashboardRoutes({ db, impacts }: DashboardRoutesOptions) {
 }
 
 /** The published scenarios' cards, newest first, each with the headline of its stored impact. */
-async function publishedScenarios(db: Kysely<Database>, impacts: ImpactService): Promise<DashboardScenario[]> {
+async function publishedScenarios(
+  db: Kysely<Database>,
+  impacts: ImpactService,
+): Promise<DashboardScenario[]> {
   const rows = await db
     .selectFrom('scenarios')
     .select(['id', 'name', 'published_at'])

@@ -6,7 +6,11 @@ import type { MiddlewareHandler } from 'hono';
  * else only by the twin itself. Merged into a CSP another middleware set, replacing its
  * frame-ancestors; `X-Frame-Options` says the same to browsers without CSP level 2.
  */
-export function frameAncestors({ embedOrigins }: { embedOrigins: readonly string[] }): MiddlewareHandler {
+export function frameAncestors({
+  embedOrigins,
+}: {
+  embedOrigins: readonly string[];
+}): MiddlewareHandler {
   const embed = `frame-ancestors ${embedOrigins.join(' ')}`;
   return async function frameAncestorsPolicy(c, next) {
     await next();

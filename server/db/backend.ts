@@ -167,7 +167,11 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
           replicas: readUrls.map((u) => ({
             url: u,
             sql: postgres(u, { ...common, max: options.poolSize }),
-            tileSql: postgres(u, { ...common, max: options.poolSize, connection: { statement_timeout: options.tileTimeoutMs } }),
+            tileSql: postgres(u, {
+              ...common,
+              max: options.poolSize,
+              connection: { statement_timeout: options.tileTimeoutMs },
+            }),
           })),
         })
       : undefined;
@@ -261,7 +265,9 @@ export async function pgliteBackend(
           query: async <R>(text: string, params: unknown[] = []) =>
             (await tx.query<R>(text, params)).rows,
           copyIn: async (table, columns, text) => {
-            await tx.query(`${copyTarget(table, columns)} FROM '/dev/blob'`, [], { blob: new Blob([text]) });
+            await tx.query(`${copyTarget(table, columns)} FROM '/dev/blob'`, [], {
+              blob: new Blob([text]),
+            });
           },
         }),
       ),

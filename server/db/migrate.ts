@@ -42,7 +42,9 @@ export async function migrate(backend: Backend, migrations = readMigrations()): 
       try {
         await tx.exec(m.sql);
       } catch (error) {
-        throw new Error(`migration ${m.name} failed: ${(error as Error).message}`, { cause: error });
+        throw new Error(`migration ${m.name} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       await tx.query('INSERT INTO schema_migrations (name) VALUES ($1)', [m.name]);
       done.push(m.name);

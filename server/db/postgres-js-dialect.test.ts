@@ -34,7 +34,9 @@ describe.skipIf(!URL)(
 
     it('runs many more concurrent queries than the pool has connections, without reserving any', async () => {
       const results = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => sql<{ n: number }>`SELECT ${i}::int AS n`.execute(db)),
+        Array.from({ length: 200 }, (_, i) =>
+          sql<{ n: number }>`SELECT ${i}::int AS n`.execute(db),
+        ),
       );
       expect(results.map((r) => r.rows[0]!.n)).toEqual(Array.from({ length: 200 }, (_, i) => i));
     });
@@ -48,7 +50,9 @@ describe.skipIf(!URL)(
         const outside = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${t()}`.execute(db);
         seenOutside = outside.rows[0]!.n;
         const pids = await Promise.all(
-          Array.from({ length: 5 }, () => sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)),
+          Array.from({ length: 5 }, () =>
+            sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx),
+          ),
         );
         expect(new Set(pids.map((p) => p.rows[0]!.pid)).size).toBe(1);
       });
@@ -85,16 +89,31 @@ describe.skipIf(!URL)(
       const level = await db
         .transaction()
         .setIsolationLevel('serializable')
-        .execute(async (trx) => (await sql<{ l: string }>`SELECT current_setting('transaction_isolation') AS l`.execute(trx)).rows[0]!.l);
+        .execute(
+          async (trx) =>
+            (
+              await sql<{
+                l: string;
+              }>`SELECT current_setting('transaction_isolation') AS l`.execute(trx)
+            ).rows[0]!.l,
+        );
       expect(level).toBe('serializable');
     });
 
     it('runs parameterised queries as prepared statements', async () => {
       // Run on both connections of the pool, then look for the statement on each.
-      await Promise.all(Array.from({ length: 8 }, () => sql`SELECT ${1}::int AS one /* prepared-probe */`.execute(db)));
+      await Promise.all(
+        Array.from({ length: 8 }, () =>
+          sql`SELECT ${1}::int AS one /* prepared-probe */`.execute(db),
+        ),
+      );
       const found = await Promise.all(
         Array.from({ length: 8 }, () =>
-          sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE ${'%prepared-probe%'}`.execute(db),
+          sql<{
+            n: number;
+          }>`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE ${'%prepared-probe%'}`.execute(
+            db,
+          ),
         ),
       );
       expect(found.some((f) => f.rows[0]!.n > 0)).toBe(true);
@@ -105,7 +124,9 @@ describe.skipIf(!URL)(
       try {
         await expect(
           db.transaction().execute(async (trx) => {
-            const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+            const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(
+              trx,
+            );
             await killer`SELECT pg_terminate_backend(${rows[0]!.pid})`;
             await sql`SELECT pg_sleep(0.1)`.execute(trx);
           }),

@@ -76,7 +76,10 @@ class PostgresJsDriver implements Driver {
     return new PoolConnection(this.#sql, this.#onWrite);
   }
 
-  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+  async beginTransaction(
+    connection: DatabaseConnection,
+    settings: TransactionSettings,
+  ): Promise<void> {
     await (connection as PoolConnection).begin(settings);
   }
 
@@ -107,7 +110,8 @@ function connectionLost(error: unknown): boolean {
   return (
     e?.severity === 'FATAL' ||
     e?.severity === 'PANIC' ||
-    (typeof e?.code === 'string' && (e.code.startsWith('CONNECTION_') || e.code.startsWith('57P') || e.code.startsWith('08'))) ||
+    (typeof e?.code === 'string' &&
+      (e.code.startsWith('CONNECTION_') || e.code.startsWith('57P') || e.code.startsWith('08'))) ||
     e?.code === 'ECONNRESET' ||
     e?.code === 'EPIPE'
   );
@@ -140,7 +144,11 @@ class PoolConnection implements DatabaseConnection {
     if (tx && this.#broken) throw this.#broken;
     let result: postgres.RowList<postgres.Row[]>;
     try {
-      result = await (tx ?? this.#pool).unsafe(query.sql, params, params.length > 0 ? { prepare: true } : {});
+      result = await (tx ?? this.#pool).unsafe(
+        query.sql,
+        params,
+        params.length > 0 ? { prepare: true } : {},
+      );
     } catch (error) {
       if (tx && connectionLost(error)) this.#broken = error;
       throw error;
@@ -157,10 +165,16 @@ class PoolConnection implements DatabaseConnection {
     };
   }
 
-  async *streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
-    if (!Number.isInteger(chunkSize) || chunkSize <= 0) throw new Error('chunkSize must be a positive integer');
+  async *streamQuery<R>(
+    query: CompiledQuery,
+    chunkSize: number,
+  ): AsyncIterableIterator<QueryResult<R>> {
+    if (!Number.isInteger(chunkSize) || chunkSize <= 0)
+      throw new Error('chunkSize must be a positive integer');
     const target = this.#tx ?? this.#pool;
-    for await (const rows of target.unsafe(query.sql, query.parameters as Params).cursor(chunkSize)) {
+    for await (const rows of target
+      .unsafe(query.sql, query.parameters as Params)
+      .cursor(chunkSize)) {
       yield { rows: rows as unknown as R[] };
     }
   }

@@ -15,7 +15,11 @@ export function guardPostgresJsNullSocket(): void {
       return;
     }
     if (process.listenerCount('uncaughtException') > 0) {
-      (process.emit as (event: string, ...args: unknown[]) => boolean)('uncaughtException', error, 'uncaughtException');
+      (process.emit as (event: string, ...args: unknown[]) => boolean)(
+        'uncaughtException',
+        error,
+        'uncaughtException',
+      );
       return;
     }
     console.error(error);

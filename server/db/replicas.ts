@@ -68,16 +68,30 @@ export class ReplicaSet {
       tileSql: r.tileSql,
       driver: new PostgresJsDialect(r.sql).createDriver(),
       tileDriver: new PostgresJsDialect(r.tileSql).createDriver(),
-      status: { name: '', usable: false, lagSeconds: null, lagBytes: null, error: 'not checked yet' },
+      status: {
+        name: '',
+        usable: false,
+        lagSeconds: null,
+        lagBytes: null,
+        error: 'not checked yet',
+      },
     }));
     for (const r of this.#replicas) r.status.name = r.name;
     const usable = () => this.#replicas.map((r) => r.status.usable);
     // Reads fall back to the primary's own pools: the same drivers its Kysely instances use.
     this.readDb = new Kysely<Database>({
-      dialect: routingDialect(this.#replicas.map((r) => r.driver), usable, options.primaryDialect.createDriver()),
+      dialect: routingDialect(
+        this.#replicas.map((r) => r.driver),
+        usable,
+        options.primaryDialect.createDriver(),
+      ),
     });
     this.readTileDb = new Kysely<Database>({
-      dialect: routingDialect(this.#replicas.map((r) => r.tileDriver), usable, options.primaryTileDialect.createDriver()),
+      dialect: routingDialect(
+        this.#replicas.map((r) => r.tileDriver),
+        usable,
+        options.primaryTileDialect.createDriver(),
+      ),
     });
   }
 
@@ -111,24 +125,40 @@ export class ReplicaSet {
         2000,
       );
       if (!row!.standby || row!.replay === null) {
-        r.status = { name: r.name, usable: false, lagSeconds: null, lagBytes: null, error: 'not a standby' };
+        r.status = {
+          name: r.name,
+          usable: false,
+          lagSeconds: null,
+          lagBytes: null,
+          error: 'not a standby',
+        };
         return;
       }
       const [p] = await withTimeout(
-        this.#primary<{ bytes: string }[]>`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), ${row!.replay}::pg_lsn)::text AS bytes`,
+        this.#primary<
+          { bytes: string }[]
+        >`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), ${row!.replay}::pg_lsn)::text AS bytes`,
         2000,
       );
       const lagBytes = Math.max(0, Number(p!.bytes));
       const lagSeconds = lagBytes === 0 ? 0 : Math.max(0, row!.since ?? 0);
       r.status = { name: r.name, usable: lagSeconds <= this.#maxLagS, lagSeconds, lagBytes };
     } catch (error) {
-      r.status = { name: r.name, usable: false, lagSeconds: null, lagBytes: null, error: (error as Error).message.slice(0, 200) };
+      r.status = {
+        name: r.name,
+        usable: false,
+        lagSeconds: null,
+        lagBytes: null,
+        error: (error as Error).message.slice(0, 200),
+      };
     }
   }
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    await Promise.all(this.#replicas.flatMap((r) => [r.sql.end({ timeout: 5 }), r.tileSql.end({ timeout: 5 })]));
+    await Promise.all(
+      this.#replicas.flatMap((r) => [r.sql.end({ timeout: 5 }), r.tileSql.end({ timeout: 5 })]),
+    );
   }
 }
 

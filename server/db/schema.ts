@@ -13,13 +13,7 @@ type Id = ColumnType<string, number | string | undefined, number | string>;
 type RefId = ColumnType<string, number | string, number | string>;
 
 export type BuildingUse =
-  | 'residential'
-  | 'office'
-  | 'retail'
-  | 'industrial'
-  | 'civic'
-  | 'mixed'
-  | 'other';
+  'residential' | 'office' | 'retail' | 'industrial' | 'civic' | 'mixed' | 'other';
 export type RoadClass = 'motorway' | 'trunk' | 'arterial' | 'collector' | 'local' | 'service';
 export type WaterNodeKind = 'junction' | 'tank' | 'reservoir' | 'pump';
 export type PowerNodeKind = 'substation' | 'transformer' | 'pole';
@@ -97,7 +91,11 @@ export interface CustomLayersTable {
   name: string;
   table_name: string;
   geometry: 'point' | 'line' | 'polygon' | 'mixed';
-  columns: ColumnType<{ name: string; type: 'int' | 'float' | 'string' | 'boolean' }[], string, string>;
+  columns: ColumnType<
+    { name: string; type: 'int' | 'float' | 'string' | 'boolean' }[],
+    string,
+    string
+  >;
   description: Generated<string>;
   created_at: Generated<Date>;
 }
@@ -220,7 +218,8 @@ export interface SchemaMigrationsTable {
 }
 
 /** Live sensors (issue #4; migrations/20261129000200_sensors.sql). */
-export type SensorAssetType = 'road_link' | 'water_pipe' | 'water_node' | 'power_line' | 'power_node';
+export type SensorAssetType =
+  'road_link' | 'water_pipe' | 'water_node' | 'power_line' | 'power_node';
 
 export interface SensorsTable {
   id: Id;
@@ -299,7 +298,11 @@ export interface ScenariosTable {
   name: string;
   description: Generated<string>;
   owner: string | null;
-  status: ColumnType<'draft' | 'published', 'draft' | 'published' | undefined, 'draft' | 'published'>;
+  status: ColumnType<
+    'draft' | 'published',
+    'draft' | 'published' | undefined,
+    'draft' | 'published'
+  >;
   version: ColumnType<number, number | undefined, number>;
   parent_id: string | null;
   created_at: Generated<Date>;
@@ -310,11 +313,7 @@ export interface ScenariosTable {
 }
 
 export type ScenarioEditKind =
-  | 'add_building'
-  | 'change_building'
-  | 'demolish_building'
-  | 'edit_road'
-  | 'add_road';
+  'add_building' | 'change_building' | 'demolish_building' | 'edit_road' | 'add_road';
 
 export interface ScenarioEditsTable {
   id: Id;

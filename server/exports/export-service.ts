@@ -67,12 +67,19 @@ export class ExportService {
   async count(parts: ExportPart[]): Promise<number[]> {
     const counts: number[] = [];
     for (const p of parts) {
-      const { rows } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${sql.table(p.table.table)} AS t WHERE ${p.where}`.execute(this.#o.db);
+      const { rows } = await sql<{
+        n: string;
+      }>`SELECT count(*)::text AS n FROM ${sql.table(p.table.table)} AS t WHERE ${p.where}`.execute(
+        this.#o.db,
+      );
       counts.push(Number(rows[0]!.n));
     }
     const total = counts.reduce((a, b) => a + b, 0);
     if (total > this.#o.maxFeatures) {
-      throw new ExportError(`the export would hold ${total} features; at most ${this.#o.maxFeatures} are exported at once (narrow it with bbox=west,south,east,north)`, 413);
+      throw new ExportError(
+        `the export would hold ${total} features; at most ${this.#o.maxFeatures} are exported at once (narrow it with bbox=west,south,east,north)`,
+        413,
+      );
     }
     return counts;
   }
@@ -81,8 +88,12 @@ export class ExportService {
    * Streams the parts as `format`: a GeoPackage holds every part as a table of its own; the
    * other formats take the first part only (callers choose it with `part`).
    */
-  async export(parts: ExportPart[], format: ExportFormat): Promise<ReadableStream<Uint8Array> | Uint8Array> {
-    if (this.#running >= this.#o.concurrency) throw new ExportError(`${this.#running} exports are being built; try again shortly`, 503);
+  async export(
+    parts: ExportPart[],
+    format: ExportFormat,
+  ): Promise<ReadableStream<Uint8Array> | Uint8Array> {
+    if (this.#running >= this.#o.concurrency)
+      throw new ExportError(`${this.#running} exports are being built; try again shortly`, 503);
     this.#running++;
     let released = false;
     const release = () => {
@@ -124,13 +135,25 @@ export class ExportService {
   }
 
   /** Features as a stream of the format (GeoJSON FeatureCollections of edits, for instance). */
-  async exportFeatures(table: Omit<ExportTable, 'table'>, features: Feature[], format: ExportFormat): Promise<Uint8Array> {
-    if (features.length > this.#o.maxFeatures) throw new ExportError(`at most ${this.#o.maxFeatures} features are exported at once`, 413);
-    const rows = features.map((f) => ({ geometry: f.geometry as Geometry | null, properties: (f.properties ?? {}) as Record<string, unknown> }));
+  async exportFeatures(
+    table: Omit<ExportTable, 'table'>,
+    features: Feature[],
+    format: ExportFormat,
+  ): Promise<Uint8Array> {
+    if (features.length > this.#o.maxFeatures)
+      throw new ExportError(`at most ${this.#o.maxFeatures} features are exported at once`, 413);
+    const rows = features.map((f) => ({
+      geometry: f.geometry as Geometry | null,
+      properties: (f.properties ?? {}) as Record<string, unknown>,
+    }));
     if (format === 'gpkg') {
       const build = new GpkgBuild();
       try {
-        await build.layer({ name: table.name, geometryType: table.geometryType, columns: table.columns });
+        await build.layer({
+          name: table.name,
+          geometryType: table.geometryType,
+          columns: table.columns,
+        });
         await build.rows(table.name, rows);
         return await build.finish();
       } catch (error) {
@@ -141,28 +164,43 @@ export class ExportService {
     const parts: Uint8Array[] = [];
     const enc = new TextEncoder();
     if (format === 'fgb') {
-      const w = new FgbWriter(table.geometryType, table.columns, rows.filter((r) => r.geometry).length);
+      const w = new FgbWriter(
+        table.geometryType,
+        table.columns,
+        rows.filter((r) => r.geometry).length,
+      );
       parts.push(w.header());
       for (const r of rows) if (r.geometry) parts.push(w.feature(r.geometry, r.properties));
     } else if (format === 'geojson') {
       parts.push(enc.encode(JSON.stringify({ type: 'FeatureCollection', features })));
     } else {
       parts.push(enc.encode(`${csvHeader(table.columns)}\n`));
-      for (const r of rows) parts.push(enc.encode(`${csvRow(table.columns, r.properties, r.geometry)}\n`));
+      for (const r of rows)
+        parts.push(enc.encode(`${csvRow(table.columns, r.properties, r.geometry)}\n`));
     }
     return Buffer.concat(parts);
   }
 
   /** Pages of rows by id: [{id, properties, geometry}]. */
-  async *#rows(part: ExportPart): AsyncGenerator<{ properties: Record<string, unknown>; geometry: Geometry | null }[]> {
+  async *#rows(
+    part: ExportPart,
+  ): AsyncGenerator<{ properties: Record<string, unknown>; geometry: Geometry | null }[]> {
     const cols = part.table.columns.filter((c) => c.name !== 'id');
     // Column names come from the catalogue or export-tables.ts, never from the request.
-    const props = sql.join(cols.map((c) => (c.name === 'attributes' ? sql`${sql.lit(c.name)}, t.attributes::text` : sql`${sql.lit(c.name)}, ${sql.ref(`t.${c.name}`)}`)));
+    const props = sql.join(
+      cols.map((c) =>
+        c.name === 'attributes'
+          ? sql`${sql.lit(c.name)}, t.attributes::text`
+          : sql`${sql.lit(c.name)}, ${sql.ref(`t.${c.name}`)}`,
+      ),
+    );
     let last = '0';
     for (;;) {
       const { rows } = await sql<Row>`
         SELECT t.id::text AS id, jsonb_build_object(${props}) AS p, ST_AsGeoJSON(ST_Transform(t.geom, 4326), 7) AS g
-        FROM ${sql.table(part.table.table)} AS t WHERE ${part.where} AND t.id > ${last}::bigint ORDER BY t.id LIMIT ${PAGE}`.execute(this.#o.db);
+        FROM ${sql.table(part.table.table)} AS t WHERE ${part.where} AND t.id > ${last}::bigint ORDER BY t.id LIMIT ${PAGE}`.execute(
+        this.#o.db,
+      );
       if (rows.length === 0) return;
       last = rows.at(-1)!.id;
       yield rows.map((r) => {
@@ -176,30 +214,50 @@ export class ExportService {
     }
   }
 
-  async *#chunks(part: ExportPart, format: Exclude<ExportFormat, 'gpkg'>, count: number): AsyncGenerator<Uint8Array> {
+  async *#chunks(
+    part: ExportPart,
+    format: Exclude<ExportFormat, 'gpkg'>,
+    count: number,
+  ): AsyncGenerator<Uint8Array> {
     const enc = new TextEncoder();
     const cols = part.table.columns;
     if (format === 'fgb') {
-      const { rows } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${sql.table(part.table.table)} AS t WHERE ${part.where} AND t.geom IS NOT NULL`.execute(this.#o.db);
+      const { rows } = await sql<{
+        n: string;
+      }>`SELECT count(*)::text AS n FROM ${sql.table(part.table.table)} AS t WHERE ${part.where} AND t.geom IS NOT NULL`.execute(
+        this.#o.db,
+      );
       const w = new FgbWriter(part.table.geometryType, cols, Math.min(count, Number(rows[0]!.n)));
       yield w.header();
       for await (const page of this.#rows(part)) {
-        yield Buffer.concat(page.filter((r) => r.geometry).map((r) => w.feature(r.geometry!, r.properties)));
+        yield Buffer.concat(
+          page.filter((r) => r.geometry).map((r) => w.feature(r.geometry!, r.properties)),
+        );
       }
       return;
     }
     if (format === 'csv') {
       yield enc.encode(`${csvHeader(cols)}\n`);
-      for await (const page of this.#rows(part)) yield enc.encode(page.map((r) => `${csvRow(cols, r.properties, r.geometry)}\n`).join(''));
+      for await (const page of this.#rows(part))
+        yield enc.encode(page.map((r) => `${csvRow(cols, r.properties, r.geometry)}\n`).join(''));
       return;
     }
-    yield enc.encode(`{"type":"FeatureCollection","name":${JSON.stringify(part.table.name)},"features":[\n`);
+    yield enc.encode(
+      `{"type":"FeatureCollection","name":${JSON.stringify(part.table.name)},"features":[\n`,
+    );
     let first = true;
     for await (const page of this.#rows(part)) {
-      const text = page.map((r) => {
-        const { id, ...properties } = r.properties;
-        return JSON.stringify({ type: 'Feature', id, geometry: r.geometry, properties: { id, ...properties } });
-      }).join(',\n');
+      const text = page
+        .map((r) => {
+          const { id, ...properties } = r.properties;
+          return JSON.stringify({
+            type: 'Feature',
+            id,
+            geometry: r.geometry,
+            properties: { id, ...properties },
+          });
+        })
+        .join(',\n');
       yield enc.encode(`${first ? '' : ',\n'}${text}`);
       first = false;
     }
@@ -210,7 +268,11 @@ export class ExportService {
     const build = new GpkgBuild();
     try {
       for (const part of parts) {
-        await build.layer({ name: part.table.name, geometryType: part.table.geometryType, columns: part.table.columns });
+        await build.layer({
+          name: part.table.name,
+          geometryType: part.table.geometryType,
+          columns: part.table.columns,
+        });
         for await (const page of this.#rows(part)) await build.rows(part.table.name, page);
       }
       return await build.finish();

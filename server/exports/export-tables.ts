@@ -21,8 +21,15 @@ export interface ExportTable {
 
 /** Geometry type per twin table (custom layers hold any: GEOMETRY). */
 const GEOMETRY_TYPES: Record<string, string> = {
-  buildings: 'MULTIPOLYGON', land_use: 'MULTIPOLYGON', road_links: 'LINESTRING', water_pipes: 'LINESTRING',
-  power_lines: 'LINESTRING', road_nodes: 'POINT', water_nodes: 'POINT', power_nodes: 'POINT', sensors: 'POINT',
+  buildings: 'MULTIPOLYGON',
+  land_use: 'MULTIPOLYGON',
+  road_links: 'LINESTRING',
+  water_pipes: 'LINESTRING',
+  power_lines: 'LINESTRING',
+  road_nodes: 'POINT',
+  water_nodes: 'POINT',
+  power_nodes: 'POINT',
+  sensors: 'POINT',
 };
 
 /** Columns every feature table has besides its attributes (attributes jsonb goes out as JSON text). */
@@ -36,8 +43,12 @@ const COMMON: ExportColumn[] = [
 const EXTRA_TABLES: Record<string, ExportColumn[]> = {
   road_nodes: [],
   sensors: [
-    { name: 'external_id', type: 'string' }, { name: 'kind', type: 'string' }, { name: 'unit', type: 'string' },
-    { name: 'name', type: 'string' }, { name: 'reference_value', type: 'float' }, { name: 'interval_s', type: 'int' },
+    { name: 'external_id', type: 'string' },
+    { name: 'kind', type: 'string' },
+    { name: 'unit', type: 'string' },
+    { name: 'name', type: 'string' },
+    { name: 'reference_value', type: 'float' },
+    { name: 'interval_s', type: 'int' },
   ],
 };
 
@@ -48,7 +59,11 @@ export function layerTable(layer: LayerDefinition): ExportTable {
     name: layer.name,
     table,
     geometryType: GEOMETRY_TYPES[table] ?? 'GEOMETRY',
-    columns: [{ name: 'id', type: 'int' }, ...Object.entries(layer.attributes).map(([name, a]) => ({ name, type: a.type })), ...COMMON],
+    columns: [
+      { name: 'id', type: 'int' },
+      ...Object.entries(layer.attributes).map(([name, a]) => ({ name, type: a.type })),
+      ...COMMON,
+    ],
   };
 }
 
@@ -56,13 +71,24 @@ export function layerTable(layer: LayerDefinition): ExportTable {
 export function datasetTables(catalog: LayerCatalog): ExportTable[] {
   const out = catalog.layers.map(layerTable);
   for (const [table, columns] of Object.entries(EXTRA_TABLES)) {
-    out.push({ name: table, table, geometryType: GEOMETRY_TYPES[table]!, columns: [{ name: 'id', type: 'int' }, ...columns, ...COMMON.filter((c) => table !== 'sensors' || c.name !== 'source_id')] });
+    out.push({
+      name: table,
+      table,
+      geometryType: GEOMETRY_TYPES[table]!,
+      columns: [
+        { name: 'id', type: 'int' },
+        ...columns,
+        ...COMMON.filter((c) => table !== 'sensors' || c.name !== 'source_id'),
+      ],
+    });
   }
   return out;
 }
 
 /** Columns for free-form features (scenario edits): every property, typed by its values. */
-export function columnsOf(features: { properties: Record<string, unknown> | null }[]): ExportColumn[] {
+export function columnsOf(
+  features: { properties: Record<string, unknown> | null }[],
+): ExportColumn[] {
   const types = new Map<string, ExportColumnType>();
   for (const f of features) {
     for (const [k, v] of Object.entries(f.properties ?? {})) {
@@ -70,9 +96,23 @@ export function columnsOf(features: { properties: Record<string, unknown> | null
         if (/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(k) && !types.has(k)) types.set(k, 'string');
         continue;
       }
-      const t: ExportColumnType = typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : 'string';
+      const t: ExportColumnType =
+        typeof v === 'boolean'
+          ? 'boolean'
+          : typeof v === 'number'
+            ? Number.isInteger(v)
+              ? 'int'
+              : 'float'
+            : 'string';
       const was = types.get(k);
-      types.set(k, !was || was === t ? t : (was === 'int' && t === 'float') || (was === 'float' && t === 'int') ? 'float' : 'string');
+      types.set(
+        k,
+        !was || was === t
+          ? t
+          : (was === 'int' && t === 'float') || (was === 'float' && t === 'int')
+            ? 'float'
+            : 'string',
+      );
     }
   }
   return [...types].map(([name, type]) => ({ name, type }));

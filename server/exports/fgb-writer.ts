@@ -15,10 +15,20 @@ import type { ExportColumn } from './export-tables';
  * feature, which turns a null into a string column), then each feature as the library builds it.
  */
 
-const COLUMN_TYPES: Record<ExportColumn['type'], ColumnType> = { int: ColumnType.Long, float: ColumnType.Double, string: ColumnType.String, boolean: ColumnType.Bool };
+const COLUMN_TYPES: Record<ExportColumn['type'], ColumnType> = {
+  int: ColumnType.Long,
+  float: ColumnType.Double,
+  string: ColumnType.String,
+  boolean: ColumnType.Bool,
+};
 const GEOMETRY_TYPES: Record<string, GeometryType> = {
-  POINT: GeometryType.Point, LINESTRING: GeometryType.LineString, POLYGON: GeometryType.Polygon, MULTIPOINT: GeometryType.MultiPoint,
-  MULTILINESTRING: GeometryType.MultiLineString, MULTIPOLYGON: GeometryType.MultiPolygon, GEOMETRY: GeometryType.Unknown,
+  POINT: GeometryType.Point,
+  LINESTRING: GeometryType.LineString,
+  POLYGON: GeometryType.Polygon,
+  MULTIPOINT: GeometryType.MultiPoint,
+  MULTILINESTRING: GeometryType.MultiLineString,
+  MULTIPOLYGON: GeometryType.MultiPolygon,
+  GEOMETRY: GeometryType.Unknown,
 };
 
 export class FgbWriter {
@@ -27,7 +37,18 @@ export class FgbWriter {
   constructor(geometryType: string, columns: ExportColumn[], featuresCount: number) {
     this.#meta = {
       geometryType: GEOMETRY_TYPES[geometryType] ?? GeometryType.Unknown,
-      columns: columns.map((c) => ({ name: c.name, type: COLUMN_TYPES[c.type], title: null, description: null, width: -1, precision: -1, scale: -1, nullable: true, unique: false, primary_key: c.name === 'id' })),
+      columns: columns.map((c) => ({
+        name: c.name,
+        type: COLUMN_TYPES[c.type],
+        title: null,
+        description: null,
+        width: -1,
+        precision: -1,
+        scale: -1,
+        nullable: true,
+        unique: false,
+        primary_key: c.name === 'id',
+      })),
       envelope: null,
       featuresCount,
       indexNodeSize: 0,
@@ -52,13 +73,25 @@ export class FgbWriter {
     for (const c of this.#meta.columns ?? []) {
       const v = properties[c.name];
       const n = Number(v);
-      props[c.name] = v === undefined || v === null ? null
-        : c.type === ColumnType.Long ? (Number.isFinite(n) ? BigInt(Math.trunc(n)) : null)
-          : c.type === ColumnType.Double ? (Number.isFinite(n) ? n : null)
-            : c.type === ColumnType.Bool ? Boolean(v)
-              : typeof v === 'string' ? v : JSON.stringify(v);
+      props[c.name] =
+        v === undefined || v === null
+          ? null
+          : c.type === ColumnType.Long
+            ? Number.isFinite(n)
+              ? BigInt(Math.trunc(n))
+              : null
+            : c.type === ColumnType.Double
+              ? Number.isFinite(n)
+                ? n
+                : null
+              : c.type === ColumnType.Bool
+                ? Boolean(v)
+                : typeof v === 'string'
+                  ? v
+                  : JSON.stringify(v);
     }
-    const parsed = geometry.type === 'GeometryCollection' ? parseGC(geometry) : parseGeometry(geometry);
+    const parsed =
+      geometry.type === 'GeometryCollection' ? parseGC(geometry) : parseGeometry(geometry);
     return buildFeature(parsed, props as Record<string, never>, this.#meta);
   }
 }

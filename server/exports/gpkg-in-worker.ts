@@ -11,7 +11,9 @@ export class GpkgBuild {
   #ready: Promise<unknown>;
 
   constructor() {
-    this.#worker = new Worker(new URL('./gpkg-worker-boot.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    this.#worker = new Worker(new URL('./gpkg-worker-boot.mjs', import.meta.url), {
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
     this.#ready = this.#wait();
     this.#worker.on('message', (m: { type: string; bytes?: Uint8Array; message?: string }) => {
       const p = this.#pending;
@@ -21,7 +23,9 @@ export class GpkgBuild {
       else p.resolve(m.bytes);
     });
     this.#worker.on('error', (e) => this.#pending?.reject(e));
-    this.#worker.on('exit', (code) => this.#pending?.reject(new Error(`the GeoPackage writer stopped (exit code ${code})`)));
+    this.#worker.on('exit', (code) =>
+      this.#pending?.reject(new Error(`the GeoPackage writer stopped (exit code ${code})`)),
+    );
   }
 
   #wait(): Promise<unknown> {

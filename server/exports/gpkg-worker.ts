@@ -6,7 +6,10 @@ import { GpkgWriter, type GpkgFeature, type GpkgLayer } from './gpkg-writer';
  * never block the server's event loop. Messages in: layer, rows (answered with `ack`), finish
  * (answered with the file's bytes, transferred).
  */
-type Message = { type: 'layer'; layer: GpkgLayer } | { type: 'rows'; name: string; features: GpkgFeature[] } | { type: 'finish' };
+type Message =
+  | { type: 'layer'; layer: GpkgLayer }
+  | { type: 'rows'; name: string; features: GpkgFeature[] }
+  | { type: 'finish' };
 
 const writer = await GpkgWriter.create();
 parentPort!.on('message', (m: Message) => {

@@ -10,8 +10,14 @@ import type { ExportColumn } from './export-tables';
  * xy envelope, srs_id) followed by WKB. Everything is WGS84 longitude/latitude (EPSG:4326).
  */
 
-const WGS84_WKT = 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]';
-const SQL_TYPE: Record<ExportColumn['type'], string> = { int: 'INTEGER', float: 'REAL', string: 'TEXT', boolean: 'BOOLEAN' };
+const WGS84_WKT =
+  'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]';
+const SQL_TYPE: Record<ExportColumn['type'], string> = {
+  int: 'INTEGER',
+  float: 'REAL',
+  string: 'TEXT',
+  boolean: 'BOOLEAN',
+};
 const quote = (id: string) => `"${id.replaceAll('"', '""')}"`;
 
 type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
@@ -31,7 +37,10 @@ export interface GpkgFeature {
 /** The GeoPackage binary geometry of a GeoJSON geometry (spec §2.1.3). */
 export function gpkgGeometry(g: Geometry): Uint8Array {
   const wkb = wkx.Geometry.parseGeoJSON(g).toWkb();
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
   const walk = (c: unknown): void => {
     if (Array.isArray(c) && typeof c[0] === 'number') {
       const [x, y] = c as number[];
@@ -41,7 +50,8 @@ export function gpkgGeometry(g: Geometry): Uint8Array {
       if (y! > maxY) maxY = y!;
     } else if (Array.isArray(c)) c.forEach(walk);
   };
-  if (g.type === 'GeometryCollection') g.geometries.forEach((m) => walk((m as { coordinates?: unknown }).coordinates));
+  if (g.type === 'GeometryCollection')
+    g.geometries.forEach((m) => walk((m as { coordinates?: unknown }).coordinates));
   else walk(g.coordinates);
   const head = Buffer.alloc(8 + 32);
   head.write('GP', 0, 'latin1');
@@ -58,7 +68,14 @@ export function gpkgGeometry(g: Geometry): Uint8Array {
 /** Builds a GeoPackage in memory: `add` rows layer by layer, then `finish` returns the file. */
 export class GpkgWriter {
   readonly #db: InstanceType<SqlJs['Database']>;
-  readonly #layers = new Map<string, { layer: GpkgLayer; extent: [number, number, number, number]; insert: ReturnType<InstanceType<SqlJs['Database']>['prepare']> }>();
+  readonly #layers = new Map<
+    string,
+    {
+      layer: GpkgLayer;
+      extent: [number, number, number, number];
+      insert: ReturnType<InstanceType<SqlJs['Database']>['prepare']>;
+    }
+  >();
 
   private constructor(SQL: SqlJs) {
     this.#db = new SQL.Database();
@@ -75,9 +92,30 @@ export class GpkgWriter {
         CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
         CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));`);
     const srs = this.#db.prepare('INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)');
-    srs.run(['Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system']);
-    srs.run(['Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system']);
-    srs.run(['WGS 84 geodetic', 4326, 'EPSG', 4326, WGS84_WKT, 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid']);
+    srs.run([
+      'Undefined cartesian SRS',
+      -1,
+      'NONE',
+      -1,
+      'undefined',
+      'undefined cartesian coordinate reference system',
+    ]);
+    srs.run([
+      'Undefined geographic SRS',
+      0,
+      'NONE',
+      0,
+      'undefined',
+      'undefined geographic coordinate reference system',
+    ]);
+    srs.run([
+      'WGS 84 geodetic',
+      4326,
+      'EPSG',
+      4326,
+      WGS84_WKT,
+      'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid',
+    ]);
     srs.free();
   }
 
@@ -89,12 +127,28 @@ export class GpkgWriter {
   /** Creates a feature table (names are allow-listed by the caller and quoted here). */
   layer(layer: GpkgLayer): void {
     // The twin's feature id becomes the GeoPackage fid (`id` is not repeated as a column).
-    const cols = layer.columns.filter((c) => c.name !== 'fid' && c.name !== 'geom' && c.name !== 'id');
-    this.#db.run(`CREATE TABLE ${quote(layer.name)} (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom ${layer.geometryType}${cols.map((c) => `, ${quote(c.name)} ${SQL_TYPE[c.type]}`).join('')})`);
-    this.#db.run(`INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES (?, 'features', ?, 4326)`, [layer.name, layer.name]);
-    this.#db.run(`INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)`, [layer.name, layer.geometryType]);
-    const insert = this.#db.prepare(`INSERT INTO ${quote(layer.name)} (fid, geom${cols.map((c) => `, ${quote(c.name)}`).join('')}) VALUES (?, ?${cols.map(() => ', ?').join('')})`);
-    this.#layers.set(layer.name, { layer: { ...layer, columns: cols }, extent: [Infinity, Infinity, -Infinity, -Infinity], insert });
+    const cols = layer.columns.filter(
+      (c) => c.name !== 'fid' && c.name !== 'geom' && c.name !== 'id',
+    );
+    this.#db.run(
+      `CREATE TABLE ${quote(layer.name)} (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom ${layer.geometryType}${cols.map((c) => `, ${quote(c.name)} ${SQL_TYPE[c.type]}`).join('')})`,
+    );
+    this.#db.run(
+      `INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES (?, 'features', ?, 4326)`,
+      [layer.name, layer.name],
+    );
+    this.#db.run(`INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)`, [
+      layer.name,
+      layer.geometryType,
+    ]);
+    const insert = this.#db.prepare(
+      `INSERT INTO ${quote(layer.name)} (fid, geom${cols.map((c) => `, ${quote(c.name)}`).join('')}) VALUES (?, ?${cols.map(() => ', ?').join('')})`,
+    );
+    this.#layers.set(layer.name, {
+      layer: { ...layer, columns: cols },
+      extent: [Infinity, Infinity, -Infinity, -Infinity],
+      insert,
+    });
   }
 
   add(name: string, features: GpkgFeature[]): void {
@@ -105,11 +159,20 @@ export class GpkgWriter {
       const blob = f.geometry ? gpkgGeometry(f.geometry) : null;
       if (blob) {
         const v = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-        l.extent = [Math.min(l.extent[0], v.readDoubleLE(8)), Math.min(l.extent[1], v.readDoubleLE(24)), Math.max(l.extent[2], v.readDoubleLE(16)), Math.max(l.extent[3], v.readDoubleLE(32))];
+        l.extent = [
+          Math.min(l.extent[0], v.readDoubleLE(8)),
+          Math.min(l.extent[1], v.readDoubleLE(24)),
+          Math.max(l.extent[2], v.readDoubleLE(16)),
+          Math.max(l.extent[3], v.readDoubleLE(32)),
+        ];
       }
       const id = f.properties.id;
       const fid = typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : null;
-      l.insert.run([fid, blob, ...l.layer.columns.map((c) => sqlValue(f.properties[c.name], c.type))]);
+      l.insert.run([
+        fid,
+        blob,
+        ...l.layer.columns.map((c) => sqlValue(f.properties[c.name], c.type)),
+      ]);
     }
     this.#db.run('COMMIT');
   }
@@ -119,7 +182,10 @@ export class GpkgWriter {
     for (const [name, l] of this.#layers) {
       l.insert.free();
       if (Number.isFinite(l.extent[0])) {
-        this.#db.run('UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?', [...l.extent, name]);
+        this.#db.run(
+          'UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?',
+          [...l.extent, name],
+        );
       }
     }
     const bytes = this.#db.export();

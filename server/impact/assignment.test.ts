@@ -6,12 +6,20 @@ import { buildRoadGraph, ShortestPaths, type GraphLink } from './road-graph';
 /** Two parallel one-way links from node 0 to node 1. t0 = length ÷ speed (speed 3.6 km/h = 1 m/s). */
 function parallel(t0a: number, capA: number, t0b: number, capB: number) {
   const link = (lengthM: number, cap: number): GraphLink => ({
-    from: 0, to: 1, oneway: true, lengthM, speedKmh: 3.6, capacityVehH: cap,
+    from: 0,
+    to: 1,
+    oneway: true,
+    lengthM,
+    speedKmh: 3.6,
+    capacityVehH: cap,
   });
   return buildRoadGraph(2, [link(t0a, capA), link(t0b, capB)]);
 }
 
-const od = (trips: number) => ({ nodes: Int32Array.from([0, 1]), trips: Float64Array.from([0, trips, 0, 0]) });
+const od = (trips: number) => ({
+  nodes: Int32Array.from([0, 1]),
+  trips: Float64Array.from([0, trips, 0, 0]),
+});
 
 describe('BPR and path-based equilibrium assignment', () => {
   it('computes BPR times t0 · (1 + 0.15 (v/c)^4)', () => {
@@ -31,7 +39,10 @@ describe('BPR and path-based equilibrium assignment', () => {
     // Link A: t0 = 100 s, c = 1000; link B: t0 = 115 s, c = 1000; demand 2000 veh/h.
     // By hand: x_A = 1133.2, x_B = 866.8 gives t_A = 100 (1 + 0.15 · 1.1332⁴) = 124.73 s and
     // t_B = 115 (1 + 0.15 · 0.8668⁴) = 124.74 s: equal times, so neither route is better.
-    const r = assignUserEquilibrium(parallel(100, 1000, 115, 1000), od(2000), { gap: 1e-7, maxIterations: 200 });
+    const r = assignUserEquilibrium(parallel(100, 1000, 115, 1000), od(2000), {
+      gap: 1e-7,
+      maxIterations: 200,
+    });
     let lo = 0;
     let hi = 2000;
     for (let i = 0; i < 100; i++) {
@@ -109,7 +120,12 @@ describe('BPR and path-based equilibrium assignment', () => {
 
   it('distributes trips by the gravity model in proportion to attraction × exp(−β c)', () => {
     const cost = Float64Array.from([0, 10, 20, 10, 0, 10, 20, 10, 0]);
-    const t = gravityDistribution(Float64Array.from([100, 0, 0]), Float64Array.from([0, 1, 1]), cost, 0.1);
+    const t = gravityDistribution(
+      Float64Array.from([100, 0, 0]),
+      Float64Array.from([0, 1, 1]),
+      cost,
+      0.1,
+    );
     const w1 = Math.exp(-1);
     const w2 = Math.exp(-2);
     expect(t[1]).toBeCloseTo((100 * w1) / (w1 + w2), 9);

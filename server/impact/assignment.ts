@@ -5,7 +5,13 @@ export const BPR_ALPHA = 0.15;
 export const BPR_BETA = 4;
 
 /** BPR link travel time, seconds. */
-export function bprTime(t0: number, volume: number, capacity: number, alpha = BPR_ALPHA, power = BPR_BETA): number {
+export function bprTime(
+  t0: number,
+  volume: number,
+  capacity: number,
+  alpha = BPR_ALPHA,
+  power = BPR_BETA,
+): number {
   const r = volume / capacity;
   return t0 * (1 + alpha * (power === 4 ? r * r * r * r : r ** power));
 }
@@ -69,13 +75,26 @@ const DROP = 1e-12;
  * Link cost: t0 · (1 + α (v/c)^p) plus a fixed generalised cost per arc; searches respect
  * `graph.noThrough` (zone centroids carry no through traffic).
  */
-export function assignUserEquilibrium(graph: RoadGraph, od: OdMatrix, options: AssignmentOptions = {}): AssignmentResult {
-  const { maxIterations = 200, gap: target = 1e-4, innerPasses = 4, timeBudgetMs = Infinity } = options;
+export function assignUserEquilibrium(
+  graph: RoadGraph,
+  od: OdMatrix,
+  options: AssignmentOptions = {},
+): AssignmentResult {
+  const {
+    maxIterations = 200,
+    gap: target = 1e-4,
+    innerPasses = 4,
+    timeBudgetMs = Infinity,
+  } = options;
   const started = performance.now();
   const m = graph.arcCount;
   const z = od.nodes.length;
   const state: AssignmentState = options.warm
-    ? { zones: z, paths: options.warm.paths.slice(), flows: options.warm.flows.map((f) => f?.slice()) }
+    ? {
+        zones: z,
+        paths: options.warm.paths.slice(),
+        flows: options.warm.flows.map((f) => f?.slice()),
+      }
     : { zones: z, paths: new Array(z * z), flows: new Array(z * z) };
   if (state.paths.length !== z * z) throw new Error('warm state does not match the zone count');
 
@@ -191,12 +210,18 @@ export function assignUserEquilibrium(graph: RoadGraph, od: OdMatrix, options: A
         let len = 0;
         for (let v = node; v !== origin; v = graph.tail[sp.predArc[v]!]!) len++;
         const path = new Int32Array(len);
-        for (let v = node, i = 0; v !== origin; v = graph.tail[sp.predArc[v]!]!) path[i++] = sp.predArc[v]!;
+        for (let v = node, i = 0; v !== origin; v = graph.tail[sp.predArc[v]!]!)
+          path[i++] = sp.predArc[v]!;
         added.push({ k, path });
       }
     }
     relativeGap = incomplete ? Infinity : tstt > 0 ? Math.max(0, (tstt - sptt) / tstt) : 0;
-    if (relativeGap <= target || iterations >= maxIterations || performance.now() - started > timeBudgetMs) break;
+    if (
+      relativeGap <= target ||
+      iterations >= maxIterations ||
+      performance.now() - started > timeBudgetMs
+    )
+      break;
     for (const { k, path } of added) {
       const paths = state.paths[k];
       if (!paths) {
@@ -287,7 +312,8 @@ function preload(
 ): void {
   const z = od.nodes.length;
   const empty = new Set<number>();
-  for (let k = 0; k < z * z; k++) if (!state.paths[k] && od.trips[k]! > 0 && Math.floor(k / z) !== k % z) empty.add(k);
+  for (let k = 0; k < z * z; k++)
+    if (!state.paths[k] && od.trips[k]! > 0 && Math.floor(k / z) !== k % z) empty.add(k);
   if (empty.size === 0 || empty.size === z * z - z) return;
   while (empty.size > 0) {
     const byO = new Int32Array(z);
@@ -331,9 +357,17 @@ function preload(
  * `zones` zones; `arcMap[a]` is the new index of old arc a, or −1 where the arc is gone (paths over
  * it are dropped, and their pairs are loaded again on the new shortest path).
  */
-export function warmState(from: AssignmentState, zones: number, arcMap?: Int32Array): AssignmentState {
+export function warmState(
+  from: AssignmentState,
+  zones: number,
+  arcMap?: Int32Array,
+): AssignmentState {
   const z0 = from.zones;
-  const out: AssignmentState = { zones, paths: new Array(zones * zones), flows: new Array(zones * zones) };
+  const out: AssignmentState = {
+    zones,
+    paths: new Array(zones * zones),
+    flows: new Array(zones * zones),
+  };
   for (let o = 0; o < z0; o++) {
     for (let d = 0; d < z0; d++) {
       const k = o * z0 + d;

@@ -4,9 +4,24 @@ import { FactorSet, type Factor } from './factors';
 import { calibrate, INTERMEDIATE_GAP, type CountData } from './odme';
 import { PointIndex } from './point-index';
 import { powerTree, sweep, type PowerState, type PowerTree } from './power-model';
-import { trafficBaseline, type NetworkLink, type RoadNetwork, type TrafficBaseline } from './traffic-model';
+import {
+  trafficBaseline,
+  type NetworkLink,
+  type RoadNetwork,
+  type TrafficBaseline,
+} from './traffic-model';
 import { waterInp, WaterSolver, type WaterState } from './water-model';
-import { addYield, buildingYield, peakTrips, powerDemandKva, useMix, waterDemandLs, ZERO_YIELD, type BuildingYield, type YieldFigures } from './yield';
+import {
+  addYield,
+  buildingYield,
+  peakTrips,
+  powerDemandKva,
+  useMix,
+  waterDemandLs,
+  ZERO_YIELD,
+  type BuildingYield,
+  type YieldFigures,
+} from './yield';
 
 /** A building farther than this from every junction or transformer is outside the utility model. */
 export const MAX_SERVICE_M = 1000;
@@ -59,7 +74,11 @@ export interface Baseline {
 }
 
 /** Yield of a baseline building: levels when known, else height ÷ storey height. */
-export function baselineBuildingYield(city: CityModel, i: number, factors: FactorSet): BuildingYield {
+export function baselineBuildingYield(
+  city: CityModel,
+  i: number,
+  factors: FactorSet,
+): BuildingYield {
   const b = city.buildings;
   const levels = b.levels[i]!;
   return buildingYield(
@@ -79,23 +98,27 @@ export function roadNetwork(city: CityModel): RoadNetwork {
     nodeCount: r.nodeId.length,
     x: r.x,
     y: r.y,
-    links: r.links.map(
-      (l): NetworkLink => ({
-        id: l.id,
-        from: l.from,
-        to: l.to,
-        oneway: l.oneway,
-        lengthM: l.lengthM,
-        speedKmh: l.speedKmh,
-        capacityVehH: l.capacityVehH,
-        lanes: l.lanes,
-      }),
-    ),
+    links: r.links.map((l): NetworkLink => ({
+      id: l.id,
+      from: l.from,
+      to: l.to,
+      oneway: l.oneway,
+      lengthM: l.lengthM,
+      speedKmh: l.speedKmh,
+      capacityVehH: l.capacityVehH,
+      lanes: l.lanes,
+    })),
   };
 }
 
 /** Adds `amount` at the attach node nearest (x, y) within MAX_SERVICE_M; false when there is none. */
-export function attachDemand(attach: PointIndex, demand: Float64Array, x: number, y: number, amount: number): boolean {
+export function attachDemand(
+  attach: PointIndex,
+  demand: Float64Array,
+  x: number,
+  y: number,
+  amount: number,
+): boolean {
   const node = attach.nearest(x, y, MAX_SERVICE_M);
   if (node < 0) return false;
   demand[node] = demand[node]! + amount;
@@ -107,7 +130,10 @@ export function attachDemand(attach: PointIndex, demand: Float64Array, x: number
  * junction / transformer; the traffic equilibrium, calibrated to the counts when there are enough;
  * the EPANET hydraulic solve and the feeder load flow. Runs in an impact worker thread.
  */
-export async function buildBaseline(input: BaselineInput, onPhase: (phase: string) => void = () => {}): Promise<Baseline> {
+export async function buildBaseline(
+  input: BaselineInput,
+  onPhase: (phase: string) => void = () => {},
+): Promise<Baseline> {
   const timings: Record<string, number> = {};
   let clock = performance.now();
   const lap = (name: string) => {
@@ -152,10 +178,18 @@ export async function buildBaseline(input: BaselineInput, onPhase: (phase: strin
   const net = roadNetwork(city);
   // With counts to calibrate to, the gravity matrix is only a starting point: solved loosely,
   // then estimated; the calibrated matrix is solved to the baseline gap.
-  const willCalibrate = input.counts !== null && input.counts.hoursOfData >= input.counts.minHours && input.counts.sites.length > 0;
-  const prior = trafficBaseline(net, { x: city.buildings.x, y: city.buildings.y, trips }, factors.get('traffic.gravity_beta_per_min'), {
-    gap: willCalibrate ? INTERMEDIATE_GAP : undefined,
-  });
+  const willCalibrate =
+    input.counts !== null &&
+    input.counts.hoursOfData >= input.counts.minHours &&
+    input.counts.sites.length > 0;
+  const prior = trafficBaseline(
+    net,
+    { x: city.buildings.x, y: city.buildings.y, trips },
+    factors.get('traffic.gravity_beta_per_min'),
+    {
+      gap: willCalibrate ? INTERMEDIATE_GAP : undefined,
+    },
+  );
   lap('traffic_ms');
   onPhase('calibration');
   const calibrated = calibrate(prior, input.counts);
@@ -167,7 +201,11 @@ export async function buildBaseline(input: BaselineInput, onPhase: (phase: strin
   lap('water_ms');
 
   onPhase('power');
-  const tree = powerTree(power, factors.get('power.cable_r_ohm_per_km'), factors.get('power.cable_x_ohm_per_km'));
+  const tree = powerTree(
+    power,
+    factors.get('power.cable_r_ohm_per_km'),
+    factors.get('power.cable_x_ohm_per_km'),
+  );
   const powerState = sweep(tree, powerLoad, factors.get('power.power_factor'));
   lap('power_ms');
 
@@ -179,7 +217,13 @@ export async function buildBaseline(input: BaselineInput, onPhase: (phase: strin
     traffic: calibrated.traffic,
     calibration: calibrated.summary,
     calibrationReport: calibrated.report,
-    water: { solver, attach: waterAttach, demand: waterDemand, state: waterState, outside: waterOutside },
+    water: {
+      solver,
+      attach: waterAttach,
+      demand: waterDemand,
+      state: waterState,
+      outside: waterOutside,
+    },
     power: { tree, attach: powerAttach, load: powerLoad, state: powerState, outside: powerOutside },
     timings,
   };

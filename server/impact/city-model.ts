@@ -70,32 +70,79 @@ const jsonObject = (v: unknown): Record<string, unknown> =>
   (typeof v === 'string' ? JSON.parse(v) : (v ?? {})) as Record<string, unknown>;
 
 /** The `layer_versions` keys the city model depends on. */
-export const CITY_LAYERS = ['buildings', 'roads', 'water_pipes', 'water_nodes', 'power_lines', 'power_nodes', 'land_use'];
+export const CITY_LAYERS = [
+  'buildings',
+  'roads',
+  'water_pipes',
+  'water_nodes',
+  'power_lines',
+  'power_nodes',
+  'land_use',
+];
 
 export async function loadCityModel(db: Kysely<Database>): Promise<CityModel> {
   const [b, rn, rl, wn, wp, pn, pl] = await Promise.all([
-    sql<{ id: string; x: number; y: number; area: number; levels: number | null; height_m: number; use: string }>`
+    sql<{
+      id: string;
+      x: number;
+      y: number;
+      area: number;
+      levels: number | null;
+      height_m: number;
+      use: string;
+    }>`
       SELECT id, ST_X(c) AS x, ST_Y(c) AS y, ST_Area(geom) AS area, levels, height_m, use
       FROM (SELECT id, geom, ST_Centroid(geom) AS c, levels, height_m, use FROM buildings) AS b
       ORDER BY id`.execute(db),
     sql<{ id: string; x: number; y: number }>`
       SELECT id, ST_X(geom) AS x, ST_Y(geom) AS y FROM road_nodes ORDER BY id`.execute(db),
-    db.selectFrom('road_links')
-      .select(['id', 'from_node', 'to_node', 'oneway', 'length_m', 'speed_limit_kmh', 'capacity_veh_h', 'lanes', 'class', 'name'])
+    db
+      .selectFrom('road_links')
+      .select([
+        'id',
+        'from_node',
+        'to_node',
+        'oneway',
+        'length_m',
+        'speed_limit_kmh',
+        'capacity_veh_h',
+        'lanes',
+        'class',
+        'name',
+      ])
       .orderBy('id')
       .execute(),
     sql<UtilityNodeRow>`
       SELECT id, ST_X(geom) AS x, ST_Y(geom) AS y, kind, name, capacity_m3 AS capacity, elevation_m AS level, attributes
       FROM water_nodes ORDER BY id`.execute(db),
-    db.selectFrom('water_pipes')
-      .select(['id', 'from_node', 'to_node', 'length_m', 'capacity_l_s', 'diameter_mm', 'material', 'attributes'])
+    db
+      .selectFrom('water_pipes')
+      .select([
+        'id',
+        'from_node',
+        'to_node',
+        'length_m',
+        'capacity_l_s',
+        'diameter_mm',
+        'material',
+        'attributes',
+      ])
       .orderBy('id')
       .execute(),
     sql<UtilityNodeRow>`
       SELECT id, ST_X(geom) AS x, ST_Y(geom) AS y, kind, name, capacity_kva AS capacity, voltage_kv AS level, attributes
       FROM power_nodes ORDER BY id`.execute(db),
-    db.selectFrom('power_lines')
-      .select(['id', 'from_node', 'to_node', 'length_m', 'capacity_kva', 'voltage_kv', 'attributes'])
+    db
+      .selectFrom('power_lines')
+      .select([
+        'id',
+        'from_node',
+        'to_node',
+        'length_m',
+        'capacity_kva',
+        'voltage_kv',
+        'attributes',
+      ])
       .orderBy('id')
       .execute(),
   ]);
@@ -155,11 +202,21 @@ export async function loadCityModel(db: Kysely<Database>): Promise<CityModel> {
     },
     water: utilityModel(
       wn.rows,
-      wp.map((p) => ({ ...p, capacity: Number(p.capacity_l_s), size: Number(p.diameter_mm), material: p.material })),
+      wp.map((p) => ({
+        ...p,
+        capacity: Number(p.capacity_l_s),
+        size: Number(p.diameter_mm),
+        material: p.material,
+      })),
     ),
     power: utilityModel(
       pn.rows,
-      pl.map((p) => ({ ...p, capacity: Number(p.capacity_kva), size: Number(p.voltage_kv), material: null })),
+      pl.map((p) => ({
+        ...p,
+        capacity: Number(p.capacity_kva),
+        size: Number(p.voltage_kv),
+        material: null,
+      })),
     ),
   };
 }
@@ -177,7 +234,16 @@ interface UtilityNodeRow {
 
 function utilityModel(
   nodes: UtilityNodeRow[],
-  edges: { id: string; from_node: string; to_node: string; length_m: number; capacity: number; size: number; material: string | null; attributes: unknown }[],
+  edges: {
+    id: string;
+    from_node: string;
+    to_node: string;
+    length_m: number;
+    capacity: number;
+    size: number;
+    material: string | null;
+    attributes: unknown;
+  }[],
 ): UtilityModel {
   const index = new Map(nodes.map((r, i) => [String(r.id), i]));
   return {
@@ -194,10 +260,18 @@ function utilityModel(
       const to = index.get(String(e.to_node));
       return from === undefined || to === undefined
         ? []
-        : [{
-            id: String(e.id), from, to, lengthM: Number(e.length_m), capacity: e.capacity, size: e.size,
-            material: e.material, attributes: jsonObject(e.attributes),
-          }];
+        : [
+            {
+              id: String(e.id),
+              from,
+              to,
+              lengthM: Number(e.length_m),
+              capacity: e.capacity,
+              size: e.size,
+              material: e.material,
+              attributes: jsonObject(e.attributes),
+            },
+          ];
     }),
   };
 }

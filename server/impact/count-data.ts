@@ -19,7 +19,12 @@ async function hasSensorTables(db: Kysely<Database>): Promise<boolean> {
  * The peak-hour windows of the last COUNT_DAYS days: [start, end) in UTC of the local solar hour
  * `peakHour` at longitude `lon` (local solar time = UTC + lon/15 h), latest first, only those begun.
  */
-export function peakWindows(now: Date, lon: number, peakHour: number, days = COUNT_DAYS): [Date, Date][] {
+export function peakWindows(
+  now: Date,
+  lon: number,
+  peakHour: number,
+  days = COUNT_DAYS,
+): [Date, Date][] {
   const out: [Date, Date][] = [];
   const offsetMs = (lon / 15) * 3_600_000;
   const today = Math.floor((now.getTime() + offsetMs) / 86_400_000) * 86_400_000;
@@ -38,7 +43,12 @@ export function peakWindows(now: Date, lon: number, peakHour: number, days = COU
  * hours of peak-hour data in all (5-minute slots with a reading from any site ÷ 12). The same readings
  * always give the same numbers, and outside the peak hour nothing changes.
  */
-export async function loadCounts(db: Kysely<Database>, lon: number, peakHour: number, now = new Date()): Promise<{ counts: CountData | null; epoch: string }> {
+export async function loadCounts(
+  db: Kysely<Database>,
+  lon: number,
+  peakHour: number,
+  now = new Date(),
+): Promise<{ counts: CountData | null; epoch: string }> {
   if (!(await hasSensorTables(db))) return { counts: null, epoch: 'none' };
   const windows = peakWindows(now, lon, peakHour);
   if (windows.length === 0) return { counts: null, epoch: 'none' };
@@ -47,7 +57,12 @@ export async function loadCounts(db: Kysely<Database>, lon: number, peakHour: nu
   const inWindows = sql`EXISTS (SELECT 1 FROM jsonb_array_elements(${ranges}::text::jsonb) w
     WHERE r.ts >= (w->>0)::timestamptz AND r.ts < (w->>1)::timestamptz)`;
   const from = windows.at(-1)![0];
-  const { rows } = await sql<{ sensor: string; link_id: string; observed: number; readings: number }>`
+  const { rows } = await sql<{
+    sensor: string;
+    link_id: string;
+    observed: number;
+    readings: number;
+  }>`
     SELECT s.id::text AS sensor, s.asset_id::text AS link_id,
       -- numeric: the mean does not depend on the order rows are summed in (a stable baseline)
       round(avg(r.value::numeric), 3)::float8 AS observed, count(*)::int AS readings
@@ -65,7 +80,12 @@ export async function loadCounts(db: Kysely<Database>, lon: number, peakHour: nu
   const minutes = 5 * Number(cover[0]?.slots ?? 0);
   return {
     counts: {
-      sites: rows.map((r) => ({ sensor: r.sensor, linkId: r.link_id, observed: Number(r.observed), readings: Number(r.readings) })),
+      sites: rows.map((r) => ({
+        sensor: r.sensor,
+        linkId: r.link_id,
+        observed: Number(r.observed),
+        readings: Number(r.readings),
+      })),
       hoursOfData: minutes / 60,
       minHours: MIN_COUNT_HOURS,
     },
@@ -78,14 +98,21 @@ export async function loadCounts(db: Kysely<Database>, lon: number, peakHour: nu
  * week's windows move on): part of the baseline key, so calibration follows the counts without
  * being rebuilt on every reading. One small query on the latest window.
  */
-export async function countEpoch(db: Kysely<Database>, lon: number, peakHour: number, now = new Date()): Promise<string> {
+export async function countEpoch(
+  db: Kysely<Database>,
+  lon: number,
+  peakHour: number,
+  now = new Date(),
+): Promise<string> {
   if (!(await hasSensorTables(db))) return 'none';
   const [latest] = peakWindows(now, lon, peakHour, 1);
   if (!latest) return 'none';
   const { rows } = await sql<{ last: Date | string | null }>`
     SELECT max(r.ts) AS last FROM readings r
     WHERE r.ts >= ${latest[0].toISOString()}::timestamptz AND r.ts < ${latest[1].toISOString()}::timestamptz
-      AND r.sensor_id IN (SELECT id FROM sensors WHERE kind = 'traffic_flow' AND asset_type = 'road_link')`.execute(db);
+      AND r.sensor_id IN (SELECT id FROM sensors WHERE kind = 'traffic_flow' AND asset_type = 'road_link')`.execute(
+    db,
+  );
   const last = rows[0]?.last ? new Date(rows[0].last).getTime() : null;
   const quarter = last === null ? 'x' : String(Math.floor((last - latest[0].getTime()) / 900_000));
   return `${latest[0].toISOString().slice(0, 13)}:${quarter}`;

@@ -41,10 +41,13 @@ export function demoWorld(base: Baseline, { seed, sigma = 0.5 }: WorldOptions): 
     // Box–Muller: a standard normal from two uniforms.
     const u = Math.max(1e-12, rand());
     const v = rand();
-    return Math.exp(sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v) - (sigma * sigma) / 2);
+    return Math.exp(
+      sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v) - (sigma * sigma) / 2,
+    );
   });
   const od = new Float64Array(z * z);
-  for (let i = 0; i < z; i++) for (let j = 0; j < z; j++) od[i * z + j] = t.prior[i * z + j]! * factor[i]! * factor[j]!;
+  for (let i = 0; i < z; i++)
+    for (let j = 0; j < z; j++) od[i * z + j] = t.prior[i * z + j]! * factor[i]! * factor[j]!;
   const world = resolveBaseline(t, od);
   return {
     linkIds: t.net.links.map((l) => l.id),

@@ -66,7 +66,13 @@ export async function loadFactors(db: Kysely<Database>): Promise<FactorSet> {
     .execute();
   const version = rows.reduce((sum, r) => sum + Number(r.version), 0);
   return new FactorSet(
-    rows.map((r) => ({ key: r.key, value: Number(r.value), unit: r.unit, description: r.description, source: r.source })),
+    rows.map((r) => ({
+      key: r.key,
+      value: Number(r.value),
+      unit: r.unit,
+      description: r.description,
+      source: r.source,
+    })),
     `${rows.length}.${version}`,
   );
 }

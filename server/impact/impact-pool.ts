@@ -6,13 +6,20 @@ const WORKER_HEAP_MB = 2048;
 /** A failed job's status stays visible this long before a new request tries again. */
 const FAILED_RETENTION_MS = 15_000;
 
-type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+type Request = WorkerRequest extends infer R
+  ? R extends { id: number }
+    ? Omit<R, 'id'>
+    : never
+  : never;
 
 /** One worker thread and what it holds. */
 export class WorkerSlot {
   #worker: Worker;
   #seq = 0;
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; progress: (p: string) => void }>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; progress: (p: string) => void }
+  >();
   /** The baseline this worker holds (set by the service after a build). */
   baselineKey: string | null = null;
   busy = false;
@@ -161,7 +168,9 @@ export class ImpactPool {
     const existing = this.job(key);
     if (existing && existing.state !== 'done') return existing as Job<T>;
     if (this.#queue.length >= this.#options.queueSize) {
-      throw new QueueFullError(`the impact queue is full (${this.#options.queueSize} jobs waiting); try again shortly`);
+      throw new QueueFullError(
+        `the impact queue is full (${this.#options.queueSize} jobs waiting); try again shortly`,
+      );
     }
     let resolve!: (v: unknown) => void;
     let reject!: (e: Error) => void;
@@ -170,7 +179,16 @@ export class ImpactPool {
       reject = rej;
     });
     promise.catch(() => {});
-    const job: Job<T> = { key, state: 'queued', phase: null, queuedAt: new Date(), startedAt: null, finishedAt: null, error: null, promise };
+    const job: Job<T> = {
+      key,
+      state: 'queued',
+      phase: null,
+      queuedAt: new Date(),
+      startedAt: null,
+      finishedAt: null,
+      error: null,
+      promise,
+    };
     this.#jobs.set(key, job);
     this.#queue.push({ job, run: run as Run<unknown>, prefer, resolve, reject });
     this.#pump();
@@ -194,7 +212,15 @@ export class ImpactPool {
     job.startedAt = new Date();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new JobTimeoutError(`the impact took longer than ${Math.round(this.#options.timeoutMs / 1000)} s and was stopped`)), this.#options.timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new JobTimeoutError(
+              `the impact took longer than ${Math.round(this.#options.timeoutMs / 1000)} s and was stopped`,
+            ),
+          ),
+        this.#options.timeoutMs,
+      );
     });
     try {
       const value = await Promise.race([item.run(slot, (p) => (job.phase = p)), timeout]);
@@ -204,7 +230,10 @@ export class ImpactPool {
     } catch (error) {
       const e = error as Error;
       job.state = 'failed';
-      job.error = { code: e instanceof JobTimeoutError ? 'timeout' : 'internal', message: e instanceof JobTimeoutError ? e.message : 'the impact computation failed' };
+      job.error = {
+        code: e instanceof JobTimeoutError ? 'timeout' : 'internal',
+        message: e instanceof JobTimeoutError ? e.message : 'the impact computation failed',
+      };
       this.#options.onError?.(e, job.key);
       item.reject(e);
       if (e instanceof JobTimeoutError) await slot.restart();
@@ -217,7 +246,8 @@ export class ImpactPool {
   }
 
   async close(): Promise<void> {
-    for (const q of this.#queue.splice(0)) q.reject(new Error('the impact service is shutting down'));
+    for (const q of this.#queue.splice(0))
+      q.reject(new Error('the impact service is shutting down'));
     await Promise.all(this.#slots.map((s) => s.close()));
   }
 }

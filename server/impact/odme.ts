@@ -90,7 +90,8 @@ export function estimateOd(base: TrafficBaseline, sites: readonly CountSite[]): 
       let maxGrad = 0;
       pairIndex.forEach((_, j) => {
         let gsum = 0;
-        for (let e = start[j]!; e < start[j + 1]!; e++) gsum += share[e]! * (modelled[siteIdx[e]!]! - observed[siteIdx[e]!]!);
+        for (let e = start[j]!; e < start[j + 1]!; e++)
+          gsum += share[e]! * (modelled[siteIdx[e]!]! - observed[siteIdx[e]!]!);
         grad[j] = gsum;
         if (gsum > maxGrad) maxGrad = gsum;
       });
@@ -118,13 +119,23 @@ export function estimateOd(base: TrafficBaseline, sites: readonly CountSite[]): 
 }
 
 /** Modelled against observed flow per site, GEH per site and the share below 5 (DMRB TA 46/97). */
-export function calibrationReport(base: TrafficBaseline, sites: readonly CountSite[], hoursOfData: number, calibrated = true): CalibrationReport {
+export function calibrationReport(
+  base: TrafficBaseline,
+  sites: readonly CountSite[],
+  hoursOfData: number,
+  calibrated = true,
+): CalibrationReport {
   let ok = 0;
   const rows = sites.map((s) => {
     const m = base.links.volume[s.link]!;
     const g = geh(m, s.observed);
     if (g < 5) ok++;
-    return { sensor: s.sensor, observed_veh_h: round(s.observed, 1), modelled_veh_h: round(m, 1), geh: round(g, 3) };
+    return {
+      sensor: s.sensor,
+      observed_veh_h: round(s.observed, 1),
+      modelled_veh_h: round(m, 1),
+      geh: round(g, 3),
+    };
   });
   return {
     calibrated_at: calibrated ? new Date().toISOString() : null,
@@ -139,7 +150,8 @@ export function gehShare(base: TrafficBaseline, sites: readonly CountSite[]): nu
   return sites.filter((s) => geh(base.links.volume[s.link]!, s.observed) < 5).length / sites.length;
 }
 
-export const CALIBRATION_METHOD = 'OD matrix estimation to peak-hour counts (Spiess gradient, path shares from the equilibrium)';
+export const CALIBRATION_METHOD =
+  'OD matrix estimation to peak-hour counts (Spiess gradient, path shares from the equilibrium)';
 
 /** The baseline calibrated to counts when there are enough of them, with its report. */
 export function calibrate(
@@ -165,9 +177,14 @@ export function calibrate(
     prior_geh_lt_5_share: sites.length > 0 ? round(gehShare(prior, sites), 4) : null,
     method: CALIBRATION_METHOD,
   });
-  if (!counts || sites.length === 0) return { traffic: prior, report: null, summary: none('no_counts') };
+  if (!counts || sites.length === 0)
+    return { traffic: prior, report: null, summary: none('no_counts') };
   if (counts.hoursOfData < counts.minHours) {
-    return { traffic: prior, report: calibrationReport(prior, sites, counts.hoursOfData, false), summary: none('insufficient_data') };
+    return {
+      traffic: prior,
+      report: calibrationReport(prior, sites, counts.hoursOfData, false),
+      summary: none('insufficient_data'),
+    };
   }
   const traffic = estimateOd(prior, sites);
   const report = calibrationReport(traffic, sites, counts.hoursOfData);

@@ -13,7 +13,16 @@ function network(kinds: string[], edges: [number, number, number][]): UtilityMod
     nodeAttributes: kinds.map(() => ({})),
     x: new Float64Array(kinds.length),
     y: new Float64Array(kinds.length),
-    edges: edges.map(([from, to, lengthM], k) => ({ id: String(k + 1), from, to, lengthM, capacity: 6500, size: 11, material: null, attributes: {} })),
+    edges: edges.map(([from, to, lengthM], k) => ({
+      id: String(k + 1),
+      from,
+      to,
+      lengthM,
+      capacity: 6500,
+      size: 11,
+      material: null,
+      attributes: {},
+    })),
   };
 }
 
@@ -38,7 +47,18 @@ describe('radial load flow (backward/forward sweep)', () => {
   });
 
   it('sums loads towards the substation and drops voltage along the feeder', () => {
-    const tree = powerTree(network(['substation', 'transformer', 'transformer', 'transformer'], [[0, 1, 1000], [1, 2, 1000], [2, 3, 1000]]), 0.125, 0.1);
+    const tree = powerTree(
+      network(
+        ['substation', 'transformer', 'transformer', 'transformer'],
+        [
+          [0, 1, 1000],
+          [1, 2, 1000],
+          [2, 3, 1000],
+        ],
+      ),
+      0.125,
+      0.1,
+    );
     const s = sweep(tree, Float64Array.from([0, 600, 600, 600]), 0.95);
     expect(s.voltage[1]!).toBeGreaterThan(s.voltage[2]!);
     expect(s.voltage[2]!).toBeGreaterThan(s.voltage[3]!);
@@ -48,7 +68,18 @@ describe('radial load flow (backward/forward sweep)', () => {
   });
 
   it('opens a meshed feeder at the link that would close the loop', () => {
-    const tree = powerTree(network(['substation', 'transformer', 'transformer'], [[0, 1, 500], [0, 2, 500], [1, 2, 300]]), 0.125, 0.1);
+    const tree = powerTree(
+      network(
+        ['substation', 'transformer', 'transformer'],
+        [
+          [0, 1, 500],
+          [0, 2, 500],
+          [1, 2, 300],
+        ],
+      ),
+      0.125,
+      0.1,
+    );
     expect(Array.from(tree.inTree)).toEqual([1, 1, 0]);
     const s = sweep(tree, Float64Array.from([0, 500, 500]), 0.95);
     expect(s.edgeLoad[2]).toBe(0);

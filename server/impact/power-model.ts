@@ -43,8 +43,14 @@ export function powerTree(m: UtilityModel, rOhmPerKm: number, xOhmPerKm: number)
     adjacency[e.from]!.push(k);
     adjacency[e.to]!.push(k);
     const zBase = (v * v) / 1; // kV² ÷ MVA = Ω
-    const rk = typeof e.attributes['r_ohm_per_km'] === 'number' ? (e.attributes['r_ohm_per_km'] as number) : rOhmPerKm;
-    const xk = typeof e.attributes['x_ohm_per_km'] === 'number' ? (e.attributes['x_ohm_per_km'] as number) : xOhmPerKm;
+    const rk =
+      typeof e.attributes['r_ohm_per_km'] === 'number'
+        ? (e.attributes['r_ohm_per_km'] as number)
+        : rOhmPerKm;
+    const xk =
+      typeof e.attributes['x_ohm_per_km'] === 'number'
+        ? (e.attributes['x_ohm_per_km'] as number)
+        : xOhmPerKm;
     r[k] = (rk * e.lengthM) / 1000 / zBase;
     x[k] = (xk * e.lengthM) / 1000 / zBase;
   });
@@ -95,7 +101,12 @@ export interface PowerState {
  * Loads (kVA per node, at power factor `pf`, lagging) through the trees. Complex arithmetic on
  * pairs of numbers: V = (vr, vi), I = conj(S ÷ V).
  */
-export function sweep(tree: PowerTree, load: Float64Array, pf: number, maxIterations = 30): PowerState {
+export function sweep(
+  tree: PowerTree,
+  load: Float64Array,
+  pf: number,
+  maxIterations = 30,
+): PowerState {
   const n = tree.nodeCount;
   const sinPhi = Math.sqrt(Math.max(0, 1 - pf * pf));
   // Load per node in pu of 1 MVA.

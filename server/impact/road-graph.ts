@@ -82,7 +82,10 @@ export function buildRoadGraph(nodeCount: number, links: readonly GraphLink[]): 
     const a = next[from]!++;
     g.tail[a] = from;
     g.head[a] = to;
-    g.t0[a] = l.freeFlowS !== undefined ? Math.max(0, l.freeFlowS) : Math.max(MIN_T0, l.lengthM / (l.speedKmh / 3.6));
+    g.t0[a] =
+      l.freeFlowS !== undefined
+        ? Math.max(0, l.freeFlowS)
+        : Math.max(MIN_T0, l.lengthM / (l.speedKmh / 3.6));
     g.capacity[a] = Math.max(1e-9, l.capacityVehH);
     g.lengthM[a] = l.lengthM;
     g.link[a] = i;

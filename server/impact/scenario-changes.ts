@@ -2,7 +2,14 @@ import type { Baseline } from './baseline';
 import { baselineBuildingYield } from './baseline';
 import type { FactorSet, Use } from './factors';
 import { foldEdits, type EditRow } from './scenario-state';
-import { addYield, buildingYield, useMix, ZERO_YIELD, type BuildingYield, type YieldFigures } from './yield';
+import {
+  addYield,
+  buildingYield,
+  useMix,
+  ZERO_YIELD,
+  type BuildingYield,
+  type YieldFigures,
+} from './yield';
 
 /** A building whose yield the scenario changes: added (from null), changed, or demolished (to null). */
 export interface DemandPoint {
@@ -28,7 +35,14 @@ export interface ScenarioChanges {
   edits: EditRow[];
   state: ReturnType<typeof foldEdits>;
   yield: YieldFigures;
-  perEdit: (YieldFigures & { edit_id: string; kind: string; building_id: string | null; floors: number; height_m: number; delta: YieldFigures })[];
+  perEdit: (YieldFigures & {
+    edit_id: string;
+    kind: string;
+    building_id: string | null;
+    floors: number;
+    height_m: number;
+    delta: YieldFigures;
+  })[];
   demand: DemandPoint[];
   heights: HeightChange[];
   /** Baseline buildings the scenario removes (demolished). */
@@ -40,11 +54,20 @@ export interface ScenarioChanges {
 const round = (v: number, d = 2) => (Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : v);
 
 export function yieldJson(y: YieldFigures): YieldFigures {
-  return { gfa_m2: round(y.gfa_m2, 1), nia_m2: round(y.nia_m2, 1), dwellings: round(y.dwellings, 1), residents: round(y.residents, 1), jobs: round(y.jobs, 1) };
+  return {
+    gfa_m2: round(y.gfa_m2, 1),
+    nia_m2: round(y.nia_m2, 1),
+    dwellings: round(y.dwellings, 1),
+    residents: round(y.residents, 1),
+    jobs: round(y.jobs, 1),
+  };
 }
 
 /** The use mix of an edit payload (`use` or `uses`). */
-function usesOf(p: { use?: string | null; uses?: Record<string, number> | null }, factors: FactorSet): Partial<Record<Use, number>> {
+function usesOf(
+  p: { use?: string | null; uses?: Record<string, number> | null },
+  factors: FactorSet,
+): Partial<Record<Use, number>> {
   if (p.uses) return p.uses as Partial<Record<Use, number>>;
   return useMix(p.use ?? 'residential', factors);
 }
@@ -68,12 +91,39 @@ export function scenarioChanges(base: Baseline, edits: EditRow[]): ScenarioChang
   const removed = new Set<string>();
 
   for (const e of state.added) {
-    const p = e.payload as { floors?: number; height_m?: number; use?: string; uses?: Record<string, number> };
-    const y = buildingYield({ footprintM2: e.area_m2 ?? 0, floors: p.floors, heightM: p.height_m, uses: usesOf(p, factors) }, factors);
+    const p = e.payload as {
+      floors?: number;
+      height_m?: number;
+      use?: string;
+      uses?: Record<string, number>;
+    };
+    const y = buildingYield(
+      {
+        footprintM2: e.area_m2 ?? 0,
+        floors: p.floors,
+        heightM: p.height_m,
+        uses: usesOf(p, factors),
+      },
+      factors,
+    );
     scenarioYield = addYield(scenarioYield, y);
     demand.push({ x: e.x!, y: e.y!, from: null, to: y });
-    perEdit.push({ edit_id: e.id, kind: e.kind, building_id: null, floors: y.floors, height_m: round(y.height_m, 1), ...yieldJson(y), delta: yieldJson(y) });
-    heights.push({ editId: e.id, buildingId: null, rings: outerRings(e.shape), heightM: y.height_m, baseHeightM: 0 });
+    perEdit.push({
+      edit_id: e.id,
+      kind: e.kind,
+      building_id: null,
+      floors: y.floors,
+      height_m: round(y.height_m, 1),
+      ...yieldJson(y),
+      delta: yieldJson(y),
+    });
+    heights.push({
+      editId: e.id,
+      buildingId: null,
+      rings: outerRings(e.shape),
+      heightM: y.height_m,
+      baseHeightM: 0,
+    });
   }
   for (const c of state.buildings.values()) {
     const i = city.buildings.index.get(c.buildingId);
@@ -88,11 +138,20 @@ export function scenarioChanges(base: Baseline, edits: EditRow[]): ScenarioChang
           footprintM2: city.buildings.footprintM2[i]!,
           floors,
           heightM: c.heightM,
-          uses: c.use || c.uses ? usesOf({ use: c.use, uses: c.uses }, factors) : useMix(city.buildings.use[i]!, factors),
+          uses:
+            c.use || c.uses
+              ? usesOf({ use: c.use, uses: c.uses }, factors)
+              : useMix(city.buildings.use[i]!, factors),
         },
         factors,
       );
-      heights.push({ editId: c.editId, buildingId: c.buildingId, rings: outerRings(c.shape), heightM: after.height_m, baseHeightM: city.buildings.heightM[i]! });
+      heights.push({
+        editId: c.editId,
+        buildingId: c.buildingId,
+        rings: outerRings(c.shape),
+        heightM: after.height_m,
+        baseHeightM: city.buildings.heightM[i]!,
+      });
     }
     scenarioYield = addYield(addYield(scenarioYield, before, -1), after ?? ZERO_YIELD);
     demand.push({ x: city.buildings.x[i]!, y: city.buildings.y[i]!, from: before, to: after });
@@ -107,6 +166,7 @@ export function scenarioChanges(base: Baseline, edits: EditRow[]): ScenarioChang
     });
   }
   const used = new Set<string>();
-  for (const d of demand) for (const y of [d.from, d.to]) for (const k of y?.factors ?? []) used.add(k);
+  for (const d of demand)
+    for (const y of [d.from, d.to]) for (const k of y?.factors ?? []) used.add(k);
   return { edits, state, yield: scenarioYield, perEdit, demand, heights, removed, used };
 }

@@ -26,7 +26,12 @@ export async function loadScenarioInputs(
 ): Promise<ScenarioInputs> {
   const edits = await loadEdits(db, scenario.id);
   const subjects = edits.filter((e) => e.kind === 'add_building' || e.kind === 'change_building');
-  const empty: ScenarioInputs = { scenario, edits, shadow: { buildings: [], parks: [] }, zoning: [] };
+  const empty: ScenarioInputs = {
+    scenario,
+    edits,
+    shadow: { buildings: [], parks: [] },
+    zoning: [],
+  };
   if (subjects.length === 0) return empty;
   const ids = JSON.stringify(subjects.map((e) => e.id));
   // The subjects' footprints: added geometry, or the changed building's.

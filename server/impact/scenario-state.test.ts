@@ -1,10 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { foldEdits, type EditRow } from './scenario-state';
 
-const row = (id: number, kind: EditRow['kind'], payload: Record<string, unknown>, extra: Partial<EditRow> = {}): EditRow => ({
-  id: String(id), seq: id, kind, payload: { kind, ...payload }, target_id: null, height_m: null, levels: null, use: null,
-  closed: null, lanes: null, speed_limit_kmh: null, capacity_veh_h: null, area_m2: null, x: null, y: null, x2: null,
-  y2: null, length_m: null, shape: null, ...extra,
+const row = (
+  id: number,
+  kind: EditRow['kind'],
+  payload: Record<string, unknown>,
+  extra: Partial<EditRow> = {},
+): EditRow => ({
+  id: String(id),
+  seq: id,
+  kind,
+  payload: { kind, ...payload },
+  target_id: null,
+  height_m: null,
+  levels: null,
+  use: null,
+  closed: null,
+  lanes: null,
+  speed_limit_kmh: null,
+  capacity_veh_h: null,
+  area_m2: null,
+  x: null,
+  y: null,
+  x2: null,
+  y2: null,
+  length_m: null,
+  shape: null,
+  ...extra,
 });
 
 describe('folding scenario edits', () => {
@@ -16,7 +38,13 @@ describe('folding scenario edits', () => {
       row(4, 'edit_road', { roadLinkId: '9', lanes: 3 }, { target_id: '9', lanes: 3 }),
       row(5, 'edit_road', { roadLinkId: '9', closed: true }, { target_id: '9', closed: true }),
     ]);
-    expect(s.buildings.get('7')).toMatchObject({ removed: false, floors: null, heightM: 50, use: 'office', editId: '3' });
+    expect(s.buildings.get('7')).toMatchObject({
+      removed: false,
+      floors: null,
+      heightM: 50,
+      use: 'office',
+      editId: '3',
+    });
     expect(s.roads.get('9')).toMatchObject({ closed: true, lanes: 3, editId: '5' });
   });
 

@@ -89,11 +89,23 @@ export function foldEdits(edits: readonly EditRow[]) {
     else if (e.kind === 'change_building' || e.kind === 'demolish_building') {
       const id = e.target_id!;
       const prev = buildings.get(id) ?? {
-        buildingId: id, removed: false, floors: null, heightM: null, use: null, uses: null, editId: e.id, shape: null,
+        buildingId: id,
+        removed: false,
+        floors: null,
+        heightM: null,
+        use: null,
+        uses: null,
+        editId: e.id,
+        shape: null,
       };
       if (e.kind === 'demolish_building') prev.removed = true;
       else {
-        const p = e.payload as { floors?: number; height_m?: number; use?: BuildingUse; uses?: Record<string, number> };
+        const p = e.payload as {
+          floors?: number;
+          height_m?: number;
+          use?: BuildingUse;
+          uses?: Record<string, number>;
+        };
         if (p.floors !== undefined) [prev.floors, prev.heightM] = [p.floors, null];
         if (p.height_m !== undefined) [prev.heightM, prev.floors] = [p.height_m, null];
         if (p.use !== undefined) [prev.use, prev.uses] = [p.use, null];

@@ -39,7 +39,10 @@ export function entryDistance(p: Prism, px: number, py: number, dx: number, dy: 
   let best = Infinity;
   let crossings = 0;
   for (let i = 0; i + 3 < r.length; i += 2) {
-    const ax = r[i]!, ay = r[i + 1]!, bx = r[i + 2]!, by = r[i + 3]!;
+    const ax = r[i]!,
+      ay = r[i + 1]!,
+      bx = r[i + 2]!,
+      by = r[i + 3]!;
     // Point-in-polygon (even–odd) on the way, for a point that is already inside.
     if (ay > py !== by > py && px < ((bx - ax) * (py - ay)) / (by - ay) + ax) crossings++;
     const ex = bx - ax;
@@ -82,7 +85,15 @@ export class PrismIndex {
    * True when some prism blocks the ray from (px, py, h0) towards a sun at azimuth `azDeg`,
    * altitude `altDeg`, within `maxM` horizontal metres; `skip` prisms are left out.
    */
-  blocks(px: number, py: number, h0: number, azDeg: number, altDeg: number, maxM: number, skip?: (i: number) => boolean): boolean {
+  blocks(
+    px: number,
+    py: number,
+    h0: number,
+    azDeg: number,
+    altDeg: number,
+    maxM: number,
+    skip?: (i: number) => boolean,
+  ): boolean {
     const tree = this.#tree;
     if (!tree) return false;
     const az = (azDeg * Math.PI) / 180;

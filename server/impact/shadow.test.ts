@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { shadowStudy } from './models/shadow-impact';
-import { daySunPositions, shadowLength, shadowOffset, shadowPolygon, STEP_MINUTES, sunPosition } from './shadow';
+import {
+  daySunPositions,
+  shadowLength,
+  shadowOffset,
+  shadowPolygon,
+  STEP_MINUTES,
+  sunPosition,
+} from './shadow';
 import { entryDistance, prism, PrismIndex } from './shadow-rays';
 import type { HeightChange } from './scenario-changes';
 
@@ -44,15 +51,40 @@ describe('shadow geometry', () => {
   });
 
   it('extrudes a footprint along the shadow direction, in mercator units at the latitude', () => {
-    const ring: [number, number][] = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]];
-    const poly = shadowPolygon(ring, 10, { time: new Date(0), altitudeDeg: 45, azimuthDeg: 180 }, 0);
+    const ring: [number, number][] = [
+      [0, 0],
+      [10, 0],
+      [10, 10],
+      [0, 10],
+      [0, 0],
+    ];
+    const poly = shadowPolygon(
+      ring,
+      10,
+      { time: new Date(0), altitudeDeg: 45, azimuthDeg: 180 },
+      0,
+    );
     expect(Math.max(...poly.map((p) => p[1]))).toBeCloseTo(20, 9);
-    const north = shadowPolygon(ring, 10, { time: new Date(0), altitudeDeg: 45, azimuthDeg: 180 }, 60);
+    const north = shadowPolygon(
+      ring,
+      10,
+      { time: new Date(0), altitudeDeg: 45, azimuthDeg: 180 },
+      60,
+    );
     expect(Math.max(...north.map((p) => p[1]))).toBeCloseTo(30, 6);
   });
 
   it('blocks a ray that enters a footprint below the roof, not one that passes over it', () => {
-    const wall = prism([[10, -5], [12, -5], [12, 5], [10, 5], [10, -5]], 20);
+    const wall = prism(
+      [
+        [10, -5],
+        [12, -5],
+        [12, 5],
+        [10, 5],
+        [10, -5],
+      ],
+      20,
+    );
     expect(entryDistance(wall, 0, 0, 1, 0)).toBeCloseTo(10, 9);
     const index = new PrismIndex([wall]);
     // Sun due east (azimuth 90°): at 60° the ray is 17.3 m up after 10 m, below the 20 m roof.
@@ -72,19 +104,38 @@ const K = 1 / Math.cos((52.09 * Math.PI) / 180); // mercator units per ground me
 function square(cx: number, cy: number, s: number): [number, number][] {
   const h = (s / 2) * K;
   const [x, y] = [X0 + cx * K, Y0 + cy * K];
-  return [[x - h, y - h], [x + h, y - h], [x + h, y + h], [x - h, y + h], [x - h, y - h]];
+  return [
+    [x - h, y - h],
+    [x + h, y - h],
+    [x + h, y + h],
+    [x - h, y + h],
+    [x - h, y - h],
+  ];
 }
-const geojson = (ring: [number, number][]) => JSON.stringify({ type: 'Polygon', coordinates: [ring] });
+const geojson = (ring: [number, number][]) =>
+  JSON.stringify({ type: 'Polygon', coordinates: [ring] });
 const days = [
   { label: '21 March', date: new Date(Date.UTC(2026, 2, 21)) },
   { label: '21 December', date: new Date(Date.UTC(2026, 11, 21)) },
 ];
-const source = (ring: [number, number][], heightM: number): HeightChange => ({ editId: '1', buildingId: null, rings: [ring], heightM, baseHeightM: 0 });
+const source = (ring: [number, number][], heightM: number): HeightChange => ({
+  editId: '1',
+  buildingId: null,
+  rings: [ring],
+  heightM,
+  baseHeightM: 0,
+});
 
 describe('shadow study: new shade only', () => {
   it('takes sun from the north neighbour of a new tower', () => {
     const neighbour = { id: 'n', name: null, height: 10, geojson: geojson(square(0, 60, 20)) };
-    const r = shadowStudy({ sources: [source(square(0, 0, 30), 60)], removed: new Set(), changed: new Set(), context: { buildings: [neighbour], parks: [] }, days });
+    const r = shadowStudy({
+      sources: [source(square(0, 0, 30), 60)],
+      removed: new Set(),
+      changed: new Set(),
+      context: { buildings: [neighbour], parks: [] },
+      days,
+    });
     expect(r.neighbours).toHaveLength(1);
     expect(r.neighbours[0]!.building_id).toBe('n');
     expect(r.neighbours[0]!.hours_lost['21 December']).toBeGreaterThan(1);
@@ -98,7 +149,13 @@ describe('shadow study: new shade only', () => {
     const ring = (cx: number, cy: number, w: number, d: number) => {
       const [hx, hy] = [(w / 2) * K, (d / 2) * K];
       const [x, y] = [X0 + cx * K, Y0 + cy * K];
-      return [[x - hx, y - hy], [x + hx, y - hy], [x + hx, y + hy], [x - hx, y + hy], [x - hx, y - hy]] as [number, number][];
+      return [
+        [x - hx, y - hy],
+        [x + hx, y - hy],
+        [x + hx, y + hy],
+        [x - hx, y + hy],
+        [x - hx, y - hy],
+      ] as [number, number][];
     };
     const walls = [
       { id: 'south', name: null, height: 100, geojson: geojson(ring(0, -25, 70, 30)) },
@@ -107,11 +164,23 @@ describe('shadow study: new shade only', () => {
       { id: 'east', name: null, height: 100, geojson: geojson(ring(25, 0, 30, 20)) },
     ];
     const court = { id: 'court', name: 'Courtyard', geojson: geojson(ring(0, 0, 20, 20)) };
-    const r = shadowStudy({ sources: [source(square(0, 0, 6), 9)], removed: new Set(), changed: new Set(), context: { buildings: walls, parks: [court] }, days });
+    const r = shadowStudy({
+      sources: [source(square(0, 0, 6), 9)],
+      removed: new Set(),
+      changed: new Set(),
+      context: { buildings: walls, parks: [court] },
+      days,
+    });
     expect(r.neighbours).toEqual([]);
     expect(r.parks).toEqual([]);
     // The same building in the open does cast new shade on the north wall.
-    const open = shadowStudy({ sources: [source(square(0, 0, 6), 9)], removed: new Set(), changed: new Set(), context: { buildings: [walls[1]!], parks: [] }, days });
+    const open = shadowStudy({
+      sources: [source(square(0, 0, 6), 9)],
+      removed: new Set(),
+      changed: new Set(),
+      context: { buildings: [walls[1]!], parks: [] },
+      days,
+    });
     expect(open.neighbours.map((n) => n.building_id)).toEqual(['north']);
   });
 
@@ -119,12 +188,29 @@ describe('shadow study: new shade only', () => {
     // A 40 m × 40 m park between two existing 60 m blocks east and west of it (no morning or
     // evening sun), sunlit around noon from the south — until an 80 m slab goes up south of it.
     const park = { id: 'p', name: 'Pocket Park', geojson: geojson(square(0, 45, 40)) };
-    const flank = (cx: number) => ({ id: `flank${cx}`, name: null, height: 60, geojson: geojson(square(cx, 45, 40)) });
+    const flank = (cx: number) => ({
+      id: `flank${cx}`,
+      name: null,
+      height: 60,
+      geojson: geojson(square(cx, 45, 40)),
+    });
     const slab: [number, number][] = (() => {
       const [hx, hy] = [30 * K, 5 * K];
-      return [[X0 - hx, Y0 - hy], [X0 + hx, Y0 - hy], [X0 + hx, Y0 + hy], [X0 - hx, Y0 + hy], [X0 - hx, Y0 - hy]];
+      return [
+        [X0 - hx, Y0 - hy],
+        [X0 + hx, Y0 - hy],
+        [X0 + hx, Y0 + hy],
+        [X0 - hx, Y0 + hy],
+        [X0 - hx, Y0 - hy],
+      ];
     })();
-    const r = shadowStudy({ sources: [source(slab, 80)], removed: new Set(), changed: new Set(), context: { buildings: [flank(-40), flank(40)], parks: [park] }, days });
+    const r = shadowStudy({
+      sources: [source(slab, 80)],
+      removed: new Set(),
+      changed: new Set(),
+      context: { buildings: [flank(-40), flank(40)], parks: [park] },
+      days,
+    });
     expect(r.parks).toHaveLength(1);
     const p = r.parks[0]!;
     expect(p.sunlit_2h_share_before).toBe(1);

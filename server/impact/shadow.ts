@@ -56,7 +56,12 @@ export function defaultShadowDays(year: number): StudyDay[] {
  * The sun every `stepMinutes` over the local solar day of `day` at (lon, lat) while it is above
  * the horizon; each position stands for `stepMinutes` of sunshine.
  */
-export function daySunPositions(day: Date, lon: number, lat: number, stepMinutes = STEP_MINUTES): SunPosition[] {
+export function daySunPositions(
+  day: Date,
+  lon: number,
+  lat: number,
+  stepMinutes = STEP_MINUTES,
+): SunPosition[] {
   // Local solar midnight ≈ UTC midnight − lon/15 h; the day runs 24 h from there, positions at
   // the middle of each step.
   const start = day.getTime() - (lon / 15) * 3_600_000;
@@ -75,7 +80,10 @@ export function shadowLength(heightM: number, altitudeDeg: number): number {
 }
 
 /** The ground offset of a roof point's shadow, metres east and north (away from the sun). */
-export function shadowOffset(heightM: number, sun: Pick<SunPosition, 'altitudeDeg' | 'azimuthDeg'>): [number, number] {
+export function shadowOffset(
+  heightM: number,
+  sun: Pick<SunPosition, 'altitudeDeg' | 'azimuthDeg'>,
+): [number, number] {
   const len = shadowLength(heightM, sun.altitudeDeg);
   const az = (sun.azimuthDeg * Math.PI) / 180;
   return [-len * Math.sin(az), -len * Math.cos(az)];
@@ -89,7 +97,12 @@ type Point = [number, number];
  * metre spans 1 / cos(lat) mercator units. Exact for convex footprints, a slight over-estimate
  * for concave ones; used for the map layer (the figures come from ray casting, shadow-rays.ts).
  */
-export function shadowPolygon(ring: readonly Point[], heightM: number, sun: SunPosition, latDeg: number): Point[] {
+export function shadowPolygon(
+  ring: readonly Point[],
+  heightM: number,
+  sun: SunPosition,
+  latDeg: number,
+): Point[] {
   const scale = 1 / Math.cos((latDeg * Math.PI) / 180);
   const [dx, dy] = shadowOffset(heightM, sun);
   const pts: Point[] = [];
@@ -103,16 +116,19 @@ export function shadowPolygon(ring: readonly Point[], heightM: number, sun: SunP
 export function convexHull(points: readonly Point[]): Point[] {
   const p = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   if (p.length < 3) return [...p, ...p.slice(0, 1)];
-  const cross = (o: Point, a: Point, b: Point) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const cross = (o: Point, a: Point, b: Point) =>
+    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
   const lower: Point[] = [];
   for (const q of p) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2]!, lower[lower.length - 1]!, q) <= 0) lower.pop();
+    while (lower.length >= 2 && cross(lower[lower.length - 2]!, lower[lower.length - 1]!, q) <= 0)
+      lower.pop();
     lower.push(q);
   }
   const upper: Point[] = [];
   for (let i = p.length - 1; i >= 0; i--) {
     const q = p[i]!;
-    while (upper.length >= 2 && cross(upper[upper.length - 2]!, upper[upper.length - 1]!, q) <= 0) upper.pop();
+    while (upper.length >= 2 && cross(upper[upper.length - 2]!, upper[upper.length - 1]!, q) <= 0)
+      upper.pop();
     upper.push(q);
   }
   const hull = [...lower.slice(0, -1), ...upper.slice(0, -1)];

@@ -34,7 +34,8 @@ function metadata(text: string): { meta: Map<string, string>; body: string } {
   const meta = new Map<string, string>();
   const end = text.indexOf('<END OF METADATA>');
   const head = end >= 0 ? text.slice(0, end) : '';
-  for (const m of head.matchAll(/<([^>]+)>([^\n<]*)/g)) meta.set(m[1]!.trim().toUpperCase(), m[2]!.trim());
+  for (const m of head.matchAll(/<([^>]+)>([^\n<]*)/g))
+    meta.set(m[1]!.trim().toUpperCase(), m[2]!.trim());
   return { meta, body: end >= 0 ? text.slice(end + '<END OF METADATA>'.length) : text };
 }
 
@@ -55,7 +56,16 @@ export function parseTntpNetwork(text: string): TntpNetwork {
     if (f.length < 7 || f.slice(0, 7).some((v) => !Number.isFinite(v))) {
       throw new Error(`TNTP network: cannot read link line "${raw.trim()}"`);
     }
-    links.push({ from: f[0]!, to: f[1]!, capacity: f[2]!, length: f[3]!, freeFlowTime: f[4]!, b: f[5]!, power: f[6]!, toll: f[8] ?? 0 });
+    links.push({
+      from: f[0]!,
+      to: f[1]!,
+      capacity: f[2]!,
+      length: f[3]!,
+      freeFlowTime: f[4]!,
+      b: f[5]!,
+      power: f[6]!,
+      toll: f[8] ?? 0,
+    });
   }
   const nodes = num(meta, 'NUMBER OF NODES') ?? Math.max(...links.flatMap((l) => [l.from, l.to]));
   return {
@@ -170,5 +180,9 @@ export function compareFlows(problem: TntpProblem, flow: Float64Array, minVolume
     n++;
     if (ref > minVolume) maxRel = Math.max(maxRel, Math.abs(flow[a]! - ref) / ref);
   }
-  return { flowRmseRel: n > 0 && sum > 0 ? Math.sqrt(se / n) / (sum / n) : NaN, maxRelErr: maxRel, links: n };
+  return {
+    flowRmseRel: n > 0 && sum > 0 ? Math.sqrt(se / n) / (sum / n) : NaN,
+    maxRelErr: maxRel,
+    links: n,
+  };
 }

@@ -47,10 +47,15 @@ export interface Zones {
 
 /** Zones: grid cells of about `target` cells holding road nodes; the centroid at their nodes' mean. */
 export function gridZones(net: RoadNetwork, target = 120): Zones {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
   for (let i = 0; i < net.nodeCount; i++) {
-    minX = Math.min(minX, net.x[i]!); maxX = Math.max(maxX, net.x[i]!);
-    minY = Math.min(minY, net.y[i]!); maxY = Math.max(maxY, net.y[i]!);
+    minX = Math.min(minX, net.x[i]!);
+    maxX = Math.max(maxX, net.x[i]!);
+    minY = Math.min(minY, net.y[i]!);
+    maxY = Math.max(maxY, net.y[i]!);
   }
   const cell = Math.max(1, Math.sqrt(((maxX - minX) * (maxY - minY)) / target));
   const cellOf = new Map<string, number[]>();
@@ -73,7 +78,13 @@ export function gridZones(net: RoadNetwork, target = 120): Zones {
 }
 
 /** Connector links both ways between a centroid node and road nodes, ground length, no congestion. */
-function connectorLinks(net: RoadNetwork, centroid: number, cx: number, cy: number, nodes: number[]): NetworkLink[] {
+function connectorLinks(
+  net: RoadNetwork,
+  centroid: number,
+  cx: number,
+  cy: number,
+  nodes: number[],
+): NetworkLink[] {
   const scale = Math.sqrt(Math.cos(Math.atan(Math.sinh(cy / 6_378_137))) ** 2);
   return nodes.map((n) => ({
     id: `connector:${centroid}:${n}`,
@@ -89,7 +100,11 @@ function connectorLinks(net: RoadNetwork, centroid: number, cx: number, cy: numb
 }
 
 /** Free-flow time in minutes from each of `origins` to each of `targets` (row-major). */
-export function freeFlowMinutes(graph: RoadGraph, origins: Int32Array, targets: Int32Array): Float64Array {
+export function freeFlowMinutes(
+  graph: RoadGraph,
+  origins: Int32Array,
+  targets: Int32Array,
+): Float64Array {
   const sp = new ShortestPaths(graph);
   const out = new Float64Array(origins.length * targets.length);
   const cost = graph.t0.slice();
@@ -133,8 +148,17 @@ export interface TrafficSolution {
   kpis: Kpis;
 }
 
-export function linkResults(graph: RoadGraph, roadArc: Uint8Array, linkCount: number, r: AssignmentResult): LinkResults {
-  const out: LinkResults = { volume: new Float64Array(linkCount), vc: new Float64Array(linkCount), timeS: new Float64Array(linkCount) };
+export function linkResults(
+  graph: RoadGraph,
+  roadArc: Uint8Array,
+  linkCount: number,
+  r: AssignmentResult,
+): LinkResults {
+  const out: LinkResults = {
+    volume: new Float64Array(linkCount),
+    vc: new Float64Array(linkCount),
+    timeS: new Float64Array(linkCount),
+  };
   for (let a = 0; a < graph.arcCount; a++) {
     if (!roadArc[a]) continue;
     const l = graph.link[a]!;
@@ -145,8 +169,17 @@ export function linkResults(graph: RoadGraph, roadArc: Uint8Array, linkCount: nu
   return out;
 }
 
-export function kpis(graph: RoadGraph, roadArc: Uint8Array, links: LinkResults, r: AssignmentResult, trips: number): Kpis {
-  let vkm = 0, vh = 0, delay = 0, free = 0;
+export function kpis(
+  graph: RoadGraph,
+  roadArc: Uint8Array,
+  links: LinkResults,
+  r: AssignmentResult,
+  trips: number,
+): Kpis {
+  let vkm = 0,
+    vh = 0,
+    delay = 0,
+    free = 0;
   for (let a = 0; a < graph.arcCount; a++) {
     const f = r.flow[a]!;
     if (f === 0 || !roadArc[a]) continue;
@@ -263,13 +296,35 @@ export function trafficBaseline(
   const cost = freeFlowMinutes(graph, centroids, centroids);
   const prior = gravityDistribution(productions, attractions, cost, betaPerMin);
   const od = options.od ?? prior;
-  const solution = solve(graph, roadArc, roadLinks, centroids, od, { gap: options.gap ?? BASELINE_GAP });
-  return { ...solution, net, zones, centroids, allLinks, nodeIndex, productions, attractions, prior, od, betaPerMin, outside };
+  const solution = solve(graph, roadArc, roadLinks, centroids, od, {
+    gap: options.gap ?? BASELINE_GAP,
+  });
+  return {
+    ...solution,
+    net,
+    zones,
+    centroids,
+    allLinks,
+    nodeIndex,
+    productions,
+    attractions,
+    prior,
+    od,
+    betaPerMin,
+    outside,
+  };
 }
 
 /** Re-solves the baseline for another matrix (calibration), warm from its paths. */
-export function resolveBaseline(base: TrafficBaseline, od: Float64Array, gap = BASELINE_GAP): TrafficBaseline {
-  const solution = solve(base.graph, base.roadArc, base.net.links.length, base.centroids, od, { gap, warm: base.result.state });
+export function resolveBaseline(
+  base: TrafficBaseline,
+  od: Float64Array,
+  gap = BASELINE_GAP,
+): TrafficBaseline {
+  const solution = solve(base.graph, base.roadArc, base.net.links.length, base.centroids, od, {
+    gap,
+    warm: base.result.state,
+  });
   return { ...base, ...solution, od };
 }
 
@@ -330,7 +385,8 @@ export function trafficScenario(
     if (c.closed) closed.add(c.link);
     else if (c.closed === false) closed.delete(c.link);
     if (c.lanes !== undefined) {
-      if (c.capacityVehH === undefined) l.capacityVehH = (l.capacityVehH * c.lanes) / Math.max(1, l.lanes);
+      if (c.capacityVehH === undefined)
+        l.capacityVehH = (l.capacityVehH * c.lanes) / Math.max(1, l.lanes);
       l.lanes = c.lanes;
     }
     if (c.capacityVehH !== undefined) l.capacityVehH = c.capacityVehH;
@@ -349,13 +405,24 @@ export function trafficScenario(
       continue;
     }
     if (c.trips < 0) removals[base.zones.zoneOfNode[node]!] += -c.trips / 2;
-    else sites.push({ x: c.x, y: c.y, trips: c.trips, near: base.nodeIndex.nearestK(c.x, c.y, CONNECTORS_PER_SITE, MAX_CONNECT_M) });
+    else
+      sites.push({
+        x: c.x,
+        y: c.y,
+        trips: c.trips,
+        near: base.nodeIndex.nearestK(c.x, c.y, CONNECTORS_PER_SITE, MAX_CONNECT_M),
+      });
   }
   // Node numbering: road nodes, baseline centroids, then one centroid per added site.
-  const siteConnectors = sites.flatMap((s, k) => connectorLinks(base.net, n + z0 + k, s.x, s.y, s.near));
+  const siteConnectors = sites.flatMap((s, k) =>
+    connectorLinks(base.net, n + z0 + k, s.x, s.y, s.near),
+  );
   const all: NetworkLink[] = [...edited, ...addedRoads, ...siteConnectors];
   const open = all.map((l, i) => ({ l, i })).filter(({ i }) => !closed.has(i));
-  const g = buildRoadGraph(n + z0 + sites.length, open.map(({ l }) => l));
+  const g = buildRoadGraph(
+    n + z0 + sites.length,
+    open.map(({ l }) => l),
+  );
   for (let a = 0; a < g.arcCount; a++) g.link[a] = open[g.link[a]!]!.i;
   for (let c = n; c < n + z0 + sites.length; c++) g.noThrough[c] = 1;
   const addedEnd = baseLinks.length + addedRoads.length;
@@ -363,7 +430,9 @@ export function trafficScenario(
 
   const z = z0 + sites.length;
   const od = new Float64Array(z * z);
-  const keep = Float64Array.from(base.productions, (p, i) => (p > 0 ? Math.max(0, p - removals[i]!) / p : 1));
+  const keep = Float64Array.from(base.productions, (p, i) =>
+    p > 0 ? Math.max(0, p - removals[i]!) / p : 1,
+  );
   for (let i = 0; i < z0; i++) {
     for (let j = 0; j < z0; j++) od[i * z + j] = base.od[i * z0 + j]! * keep[i]! * keep[j]!;
   }
@@ -379,7 +448,9 @@ export function trafficScenario(
       const w = new Float64Array(z0);
       for (let j = 0; j < z0; j++) {
         const c = cost[k * z0 + j]!;
-        w[j] = Number.isFinite(c) ? base.attractions[j]! * keep[j]! * Math.exp(-base.betaPerMin * c) : 0;
+        w[j] = Number.isFinite(c)
+          ? base.attractions[j]! * keep[j]! * Math.exp(-base.betaPerMin * c)
+          : 0;
         sum += w[j]!;
       }
       if (sum <= 0) return;

@@ -14,7 +14,14 @@ import type { UtilityModel } from './city-model';
  */
 
 /** Hazen–Williams C by pipe material (new-to-middle-aged pipe; AWWA M32 ranges). */
-const HAZEN_C: Record<string, number> = { 'cast iron': 100, 'ductile iron': 130, PVC: 140, steel: 120, concrete: 120, PE: 140 };
+const HAZEN_C: Record<string, number> = {
+  'cast iron': 100,
+  'ductile iron': 130,
+  PVC: 140,
+  steel: 120,
+  concrete: 120,
+  PE: 140,
+};
 const DEFAULT_C = 120;
 const KW_PER_HP = 0.7457;
 
@@ -104,7 +111,8 @@ export function waterInp(m: UtilityModel): WaterInp {
       const min = num(a['min_level_m']) ?? 0;
       const max = num(a['max_level_m']) ?? Math.max(init, 10);
       const volume = Number.isFinite(m.nodeCapacity[i]!) ? m.nodeCapacity[i]! : 1000;
-      const diameter = num(a['diameter_m']) ?? Math.sqrt((4 * volume) / (Math.PI * Math.max(1, max - min)));
+      const diameter =
+        num(a['diameter_m']) ?? Math.sqrt((4 * volume) / (Math.PI * Math.max(1, max - min)));
       tanks.push(`${id(i)} ${bottom} ${init} ${min} ${max} ${diameter} 0`);
     } else if (kind === 'pump') {
       const from = typeof a['from_node'] === 'string' ? byName.get(a['from_node']) : undefined;
@@ -126,7 +134,8 @@ export function waterInp(m: UtilityModel): WaterInp {
         return `HEAD C${pid}`;
       };
       const pid = `P${m.nodeId[i]}`;
-      if (typeof a['status'] === 'string' && /^(open|closed)$/i.test(a['status'])) statuses.push(`${pid} ${a['status'].toUpperCase()}`);
+      if (typeof a['status'] === 'string' && /^(open|closed)$/i.test(a['status']))
+        statuses.push(`${pid} ${a['status'].toUpperCase()}`);
       if (from !== undefined && to !== undefined) {
         pumps.push(`${pid} ${id(from)} ${id(to)} ${spec(pid)}`);
         continue; // the node itself is not part of the hydraulic model
@@ -154,28 +163,51 @@ export function waterInp(m: UtilityModel): WaterInp {
     if (formula) headloss = formula;
     const rough = num(a['roughness']) ?? HAZEN_C[e.material ?? ''] ?? DEFAULT_C;
     const minor = num(a['minor_loss']) ?? 0;
-    const status = typeof a['status'] === 'string' && /^(open|closed|cv)$/i.test(a['status']) ? a['status'].toUpperCase() : 'OPEN';
+    const status =
+      typeof a['status'] === 'string' && /^(open|closed|cv)$/i.test(a['status'])
+        ? a['status'].toUpperCase()
+        : 'OPEN';
     const end = (node: number) => {
-      if (m.kind[node] === 'pump' && pumpDischarge.has(node) && !isSuction(node, k)) return pumpDischarge.get(node)!;
+      if (m.kind[node] === 'pump' && pumpDischarge.has(node) && !isSuction(node, k))
+        return pumpDischarge.get(node)!;
       return nodeEpanetId[node] || id(node);
     };
-    pipes.push(`${pid} ${end(e.from)} ${end(e.to)} ${length} ${diameter} ${rough} ${minor} ${status}`);
+    pipes.push(
+      `${pid} ${end(e.from)} ${end(e.to)} ${length} ${diameter} ${rough} ${minor} ${status}`,
+    );
     return pid;
   });
 
   const text = [
-    '[TITLE]', 'city twin water network',
-    '[JUNCTIONS]', ...junctions,
-    '[RESERVOIRS]', ...reservoirs,
-    '[TANKS]', ...tanks,
-    '[PIPES]', ...pipes,
-    '[PUMPS]', ...pumps,
-    '[CURVES]', ...curves,
-    '[STATUS]', ...statuses,
-    '[OPTIONS]', 'Units LPS', `Headloss ${headloss}`, 'Trials 100', 'Accuracy 0.0001', 'Unbalanced Continue 10',
-    '[TIMES]', 'Duration 0',
-    '[REPORT]', 'Status No', 'Summary No',
-    '[END]', '',
+    '[TITLE]',
+    'city twin water network',
+    '[JUNCTIONS]',
+    ...junctions,
+    '[RESERVOIRS]',
+    ...reservoirs,
+    '[TANKS]',
+    ...tanks,
+    '[PIPES]',
+    ...pipes,
+    '[PUMPS]',
+    ...pumps,
+    '[CURVES]',
+    ...curves,
+    '[STATUS]',
+    ...statuses,
+    '[OPTIONS]',
+    'Units LPS',
+    `Headloss ${headloss}`,
+    'Trials 100',
+    'Accuracy 0.0001',
+    'Unbalanced Continue 10',
+    '[TIMES]',
+    'Duration 0',
+    '[REPORT]',
+    'Status No',
+    'Summary No',
+    '[END]',
+    '',
   ].join('\n');
   return { text, nodeEpanetId, pipeEpanetId, modelDemand };
 }
@@ -204,10 +236,14 @@ export class WaterSolver {
   private constructor(project: Project, inp: WaterInp) {
     this.#project = project;
     this.#nodes = inp.nodeEpanetId.length;
-    this.#nodeIndex = Int32Array.from(inp.nodeEpanetId, (eid) => (eid ? project.getNodeIndex(eid) : 0));
+    this.#nodeIndex = Int32Array.from(inp.nodeEpanetId, (eid) =>
+      eid ? project.getNodeIndex(eid) : 0,
+    );
     this.#pipeIndex = Int32Array.from(inp.pipeEpanetId, (eid) => project.getLinkIndex(eid));
     this.baseDemand = inp.modelDemand.slice();
-    this.#junction = Uint8Array.from(this.#nodeIndex, (e) => (e > 0 && project.getNodeType(e) === 0 ? 1 : 0));
+    this.#junction = Uint8Array.from(this.#nodeIndex, (e) =>
+      e > 0 && project.getNodeType(e) === 0 ? 1 : 0,
+    );
     this.#set = Float64Array.from(inp.modelDemand);
     const count = project.getCount(CountType.NodeCount);
     for (let e = 1; e <= count; e++) if (project.getNodeType(e) !== 0) this.#sources.push(e);
@@ -266,7 +302,8 @@ export class WaterSolver {
   pumpCount(): number {
     const p = this.#project;
     let pumps = 0;
-    for (let e = 1; e <= p.getCount(CountType.LinkCount); e++) if (p.getLinkType(e) === LinkType.Pump) pumps++;
+    for (let e = 1; e <= p.getCount(CountType.LinkCount); e++)
+      if (p.getLinkType(e) === LinkType.Pump) pumps++;
     return pumps;
   }
 

@@ -16,7 +16,11 @@ describe('yield', () => {
     expect(y.jobs).toBe(0);
     expect(y.height_m).toBe(90);
     expect(y.factors).toEqual(
-      expect.arrayContaining(['residential.net_efficiency', 'residential.dwelling_size_m2', 'residential.household_size']),
+      expect.arrayContaining([
+        'residential.net_efficiency',
+        'residential.dwelling_size_m2',
+        'residential.household_size',
+      ]),
     );
   });
 
@@ -31,14 +35,20 @@ describe('yield', () => {
   it('splits a use mix by share', () => {
     // 1 000 m² × 10 floors = 10 000 m²: 60 % residential (4 800 m² NIA → 60 dwellings),
     // 40 % office (3 200 m² NIA → 320 jobs).
-    const y = buildingYield({ footprintM2: 1000, floors: 10, uses: { residential: 0.6, office: 0.4 } }, factors);
+    const y = buildingYield(
+      { footprintM2: 1000, floors: 10, uses: { residential: 0.6, office: 0.4 } },
+      factors,
+    );
     expect(y.dwellings).toBeCloseTo(60, 6);
     expect(y.jobs).toBeCloseTo(320, 6);
     expect(useMix('mixed', factors)).toEqual({ residential: 0.7, retail: 0.3 });
   });
 
   it('turns yield into trips, water and power demand', () => {
-    const y = buildingYield({ footprintM2: 1000, floors: 10, uses: { residential: 0.6, office: 0.4 } }, factors);
+    const y = buildingYield(
+      { footprintM2: 1000, floors: 10, uses: { residential: 0.6, office: 0.4 } },
+      factors,
+    );
     // 60 dwellings × 0.5 + 4 000 m² office ÷ 100 × 2 = 30 + 80 = 110 trips.
     expect(peakTrips(y, factors)).toBeCloseTo(110, 6);
     // (120 residents × 100 + 320 jobs × 50) l/day × 2 ÷ 86 400 s = 0.648 l/s.

@@ -27,7 +27,13 @@ export interface BuildingYield extends YieldFigures {
   factors: string[];
 }
 
-export const ZERO_YIELD: Readonly<YieldFigures> = { gfa_m2: 0, nia_m2: 0, dwellings: 0, residents: 0, jobs: 0 };
+export const ZERO_YIELD: Readonly<YieldFigures> = {
+  gfa_m2: 0,
+  nia_m2: 0,
+  dwellings: 0,
+  residents: 0,
+  jobs: 0,
+};
 
 /** The main use: the one with the largest share (ties: the first in USES). */
 export function mainUse(uses: Partial<Record<Use, number>>): Use {
@@ -43,7 +49,10 @@ export function mainUse(uses: Partial<Record<Use, number>>): Use {
 /** `use` column of `buildings` → a use mix; `mixed` splits by the `mixed.share_*` factors. */
 export function useMix(use: string, factors: FactorSet): Partial<Record<Use, number>> {
   if (use === 'mixed') {
-    return { residential: factors.get('mixed.share_residential'), retail: factors.get('mixed.share_retail') };
+    return {
+      residential: factors.get('mixed.share_residential'),
+      retail: factors.get('mixed.share_retail'),
+    };
   }
   return { [(USES as readonly string[]).includes(use) ? (use as Use) : 'other']: 1 };
 }
@@ -69,7 +78,13 @@ export function buildingYield(input: YieldInput, factors: FactorSet): BuildingYi
   const gfa = Math.max(0, input.footprintM2) * floors;
   const total = USES.reduce((s, u) => s + Math.max(0, input.uses[u] ?? 0), 0) || 1;
 
-  const out: BuildingYield = { ...ZERO_YIELD, floors, height_m: heightM, gfa_by_use: {}, factors: [] };
+  const out: BuildingYield = {
+    ...ZERO_YIELD,
+    floors,
+    height_m: heightM,
+    gfa_by_use: {},
+    factors: [],
+  };
   out.gfa_m2 = gfa;
   for (const use of USES) {
     const share = Math.max(0, input.uses[use] ?? 0) / total;
@@ -116,7 +131,9 @@ export function peakTrips(y: BuildingYield, factors: FactorSet): number {
 
 /** Peak water demand, l/s: (residents × l/resident/day + jobs × l/job/day) × peak ÷ 86 400. */
 export function waterDemandLs(y: YieldFigures, factors: FactorSet): number {
-  const daily = y.residents * factors.get('water.l_per_resident_day') + y.jobs * factors.get('water.l_per_job_day');
+  const daily =
+    y.residents * factors.get('water.l_per_resident_day') +
+    y.jobs * factors.get('water.l_per_job_day');
   return (daily * factors.get('water.peak_factor')) / 86_400;
 }
 

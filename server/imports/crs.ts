@@ -68,8 +68,10 @@ function epsgEntry(code: number): EpsgEntry | undefined {
   return JSON.parse(readFileSync(path, 'utf8')) as EpsgEntry;
 }
 
-const CRS84 = /^(?:urn:ogc:def:crs:OGC:(?:1\.3|2)?:CRS84|https?:\/\/www\.opengis\.net\/def\/crs\/OGC\/(?:1\.3|0)\/CRS84|(?:OGC:)?CRS84)$/i;
-const EPSG_NAME = /^(?:urn:ogc:def:crs:EPSG:[\d.]*:|EPSG:{1,2}|https?:\/\/www\.opengis\.net\/def\/crs\/EPSG\/[\d.]+\/)?(\d{4,6})$/i;
+const CRS84 =
+  /^(?:urn:ogc:def:crs:OGC:(?:1\.3|2)?:CRS84|https?:\/\/www\.opengis\.net\/def\/crs\/OGC\/(?:1\.3|0)\/CRS84|(?:OGC:)?CRS84)$/i;
+const EPSG_NAME =
+  /^(?:urn:ogc:def:crs:EPSG:[\d.]*:|EPSG:{1,2}|https?:\/\/www\.opengis\.net\/def\/crs\/EPSG\/[\d.]+\/)?(\d{4,6})$/i;
 
 /**
  * A CRS by name or definition: `EPSG:2056`, `epsg:2056`, `2056`, `urn:ogc:def:crs:EPSG::2056`,
@@ -98,21 +100,36 @@ export function crsFromEpsg(code: number): SourceCrs {
   const entry = epsgEntry(code);
   if (!entry && srsTable[code]) return projected(`EPSG:${code}`, srsTable[code]);
   if (!entry) {
-    throw new CrsError(`unknown CRS EPSG:${code} (not in the EPSG registry); ${HINT} with a valid code, or give its WKT or PROJJSON`);
+    throw new CrsError(
+      `unknown CRS EPSG:${code} (not in the EPSG registry); ${HINT} with a valid code, or give its WKT or PROJJSON`,
+    );
   }
   if (entry.kind === 'CRS-COMPOUNDCRS') {
     const horizontal = entry.wkt ? horizontalCode(entry.wkt) : undefined;
-    if (horizontal !== undefined && horizontal !== code) return { ...crsFromEpsg(horizontal), label: `EPSG:${horizontal}` };
+    if (horizontal !== undefined && horizontal !== code)
+      return { ...crsFromEpsg(horizontal), label: `EPSG:${horizontal}` };
   }
-  if (entry.kind === 'CRS-VERTCRS') throw new CrsError(`EPSG:${code} (${entry.name}) is a vertical CRS; ${HINT} with its horizontal CRS`);
-  if (entry.kind === 'CRS-GCENCRS' || entry.kind === 'CRS-GEOCCRS') throw new CrsError(`EPSG:${code} (${entry.name}) is geocentric (x, y, z from the Earth's centre), which the twin does not read; ${HINT}`);
-  if (!entry.kind.startsWith('CRS-')) throw new CrsError(`EPSG:${code} (${entry.name}) is not a coordinate reference system; ${HINT}`);
+  if (entry.kind === 'CRS-VERTCRS')
+    throw new CrsError(
+      `EPSG:${code} (${entry.name}) is a vertical CRS; ${HINT} with its horizontal CRS`,
+    );
+  if (entry.kind === 'CRS-GCENCRS' || entry.kind === 'CRS-GEOCCRS')
+    throw new CrsError(
+      `EPSG:${code} (${entry.name}) is geocentric (x, y, z from the Earth's centre), which the twin does not read; ${HINT}`,
+    );
+  if (!entry.kind.startsWith('CRS-'))
+    throw new CrsError(
+      `EPSG:${code} (${entry.name}) is not a coordinate reference system; ${HINT}`,
+    );
   const def = srsTable[code] || entry.proj4 || entry.wkt;
-  if (!def) throw new CrsError(`EPSG:${code} (${entry.name}) has no definition proj4 can use; ${HINT}`);
+  if (!def)
+    throw new CrsError(`EPSG:${code} (${entry.name}) has no definition proj4 can use; ${HINT}`);
   try {
     return projected(`EPSG:${code}`, def);
   } catch (error) {
-    throw new CrsError(`EPSG:${code} (${entry.name}) cannot be used: ${(error as Error).message}; ${HINT}`);
+    throw new CrsError(
+      `EPSG:${code} (${entry.name}) cannot be used: ${(error as Error).message}; ${HINT}`,
+    );
   }
 }
 
@@ -143,7 +160,9 @@ function componentAt(s: string): string {
 /** The EPSG code a WKT element names for itself (its last AUTHORITY / ID), if any. */
 function topLevelCode(wkt: string): number | undefined {
   const t = wkt.trim();
-  const auth = /AUTHORITY\[\s*"EPSG"\s*,\s*"?(\d+)"?\s*\]\s*\]\s*$/i.exec(t) ?? /ID\[\s*"EPSG"\s*,\s*(\d+)\s*(?:,[^\]]*)?\]\s*\]\s*$/i.exec(t);
+  const auth =
+    /AUTHORITY\[\s*"EPSG"\s*,\s*"?(\d+)"?\s*\]\s*\]\s*$/i.exec(t) ??
+    /ID\[\s*"EPSG"\s*,\s*(\d+)\s*(?:,[^\]]*)?\]\s*\]\s*$/i.exec(t);
   return auth ? Number(auth[1]) : undefined;
 }
 
@@ -185,7 +204,11 @@ export function crsFromWkt(wkt: string): SourceCrs {
 
 /** A PROJJSON definition: its EPSG id when it has one, else the definition itself. */
 export function crsFromProjJson(text: string): SourceCrs {
-  let json: { type?: string; id?: { authority?: string; code?: number | string }; components?: unknown[] };
+  let json: {
+    type?: string;
+    id?: { authority?: string; code?: number | string };
+    components?: unknown[];
+  };
   try {
     json = JSON.parse(text) as typeof json;
   } catch {
@@ -200,7 +223,9 @@ export function crsFromProjJson(text: string): SourceCrs {
   try {
     return projected('PROJJSON', json);
   } catch (error) {
-    throw new CrsError(`cannot read the PROJJSON definition (${(error as Error).message}); ${HINT}`);
+    throw new CrsError(
+      `cannot read the PROJJSON definition (${(error as Error).message}); ${HINT}`,
+    );
   }
 }
 
@@ -251,6 +276,13 @@ function esriCode(wkt: string): number | undefined {
   const utm = /^(wgs_1984|nad_1983|etrs_1989)_utm_zone_(\d{1,2})([ns])$/.exec(name);
   if (!utm) return undefined;
   const zone = Number(utm[2]);
-  const base = utm[1] === 'wgs_1984' ? (utm[3] === 's' ? 32700 : 32600) : utm[1] === 'nad_1983' ? 26900 : 25800;
+  const base =
+    utm[1] === 'wgs_1984'
+      ? utm[3] === 's'
+        ? 32700
+        : 32600
+      : utm[1] === 'nad_1983'
+        ? 26900
+        : 25800;
   return base + zone;
 }

@@ -7,7 +7,14 @@ import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
 import { pageOf, pageRows } from '../limits/pagination';
 import { FORMATS, type Format } from './formats';
-import { IMPORT_MODES, ImportBusyError, ImportRequestError, type ImportRequest, type ImportService, type JobView } from './import-service';
+import {
+  IMPORT_MODES,
+  ImportBusyError,
+  ImportRequestError,
+  type ImportRequest,
+  type ImportService,
+  type JobView,
+} from './import-service';
 import type { Backend } from '../db/backend';
 import { DatasetInUseError, DatasetNotFoundError, deleteDataset } from './delete-dataset';
 import type { ImportMode } from './load';
@@ -44,23 +51,47 @@ const jobId = z.uuid();
  *   GET  /{job}/report     the per-feature report (JSON; ?format=csv for a table)
  *   DELETE /{id}           a dataset (numeric id) and all its features, in one transaction
  */
-export function datasetRoutes({ db, imports, limits, backend, previewConcurrency = 2 }: DatasetRoutesOptions) {
+export function datasetRoutes({
+  db,
+  imports,
+  limits,
+  backend,
+  previewConcurrency = 2,
+}: DatasetRoutesOptions) {
   const maxUploadBytes = limits.maxFileBytes;
   let previews = 0;
   const findJob = async (id: string): Promise<JobView | null> => {
     if (!jobId.safeParse(id).success) return null;
     const live = imports.live(id);
     if (live) return { ...live.view };
-    const row = await db.selectFrom('import_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await db
+      .selectFrom('import_jobs')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) return null;
     const p = row.progress as Partial<JobView['progress']>;
     return {
-      id: row.id, status: row.status, name: row.name, layer: row.layer, mode: row.mode as ImportMode,
-      file_name: row.file_name, format: row.format, crs: row.crs,
-      progress: { phase: (p.phase ?? row.phase) as JobView['progress']['phase'], bytes: p.bytes ?? 0, totalBytes: p.totalBytes ?? Number(row.file_bytes), features: p.features ?? 0 },
+      id: row.id,
+      status: row.status,
+      name: row.name,
+      layer: row.layer,
+      mode: row.mode as ImportMode,
+      file_name: row.file_name,
+      format: row.format,
+      crs: row.crs,
+      progress: {
+        phase: (p.phase ?? row.phase) as JobView['progress']['phase'],
+        bytes: p.bytes ?? 0,
+        totalBytes: p.totalBytes ?? Number(row.file_bytes),
+        features: p.features ?? 0,
+      },
       dataset_id: row.dataset_id === null ? null : String(row.dataset_id),
-      counts: row.counts as JobView['counts'], extent: row.extent as JobView['extent'], error: row.error,
-      created_at: new Date(row.created_at).toISOString(), finished_at: row.finished_at ? new Date(row.finished_at).toISOString() : null,
+      counts: row.counts as JobView['counts'],
+      extent: row.extent as JobView['extent'],
+      error: row.error,
+      created_at: new Date(row.created_at).toISOString(),
+      finished_at: row.finished_at ? new Date(row.finished_at).toISOString() : null,
     };
   };
   const mustFindJob = async (id: string) => {
@@ -74,7 +105,12 @@ export function datasetRoutes({ db, imports, limits, backend, previewConcurrency
     try {
       return await receiveUpload(headers, c.env?.incoming ?? c.req.raw.body, maxUploadBytes);
     } catch (error) {
-      if (error instanceof UploadError) throw new ApiError(error.tooLarge ? 413 : 400, error.tooLarge ? 'too_large' : 'bad_request', error.message);
+      if (error instanceof UploadError)
+        throw new ApiError(
+          error.tooLarge ? 413 : 400,
+          error.tooLarge ? 'too_large' : 'bad_request',
+          error.message,
+        );
       throw error;
     }
   };
@@ -82,7 +118,12 @@ export function datasetRoutes({ db, imports, limits, backend, previewConcurrency
   return new Hono<{ Bindings: { incoming?: IncomingMessage } }>()
     .post('/preview', async (c) => {
       // Checked before the upload is read: a busy twin refuses at once rather than store it.
-      if (previews >= previewConcurrency) throw new ApiError(503, 'unavailable', `${previews} previews are being read; try again shortly`);
+      if (previews >= previewConcurrency)
+        throw new ApiError(
+          503,
+          'unavailable',
+          `${previews} previews are being read; try again shortly`,
+        );
       previews++;
       let upload: Awaited<ReturnType<typeof receive>>;
       try {
@@ -94,18 +135,28 @@ export function datasetRoutes({ db, imports, limits, backend, previewConcurrency
       const tmp = await makeTempDir('preview');
       try {
         const format = upload.fields.get('format')?.[0] as Format | undefined;
-        if (format && !FORMATS.includes(format)) throw new ApiError(400, 'bad_request', `format must be one of ${FORMATS.join(', ')}`);
+        if (format && !FORMATS.includes(format))
+          throw new ApiError(400, 'bad_request', `format must be one of ${FORMATS.join(', ')}`);
         const field = (k: string) => upload.fields.get(k)?.[0]?.trim() || undefined;
         const parts = field('parts');
-        if (parts !== undefined && parts !== 'merge' && parts !== 'keep') throw new ApiError(400, 'bad_request', 'parts must be merge or keep');
+        if (parts !== undefined && parts !== 'merge' && parts !== 'keep')
+          throw new ApiError(400, 'bad_request', 'parts must be merge or keep');
         const preview = await previewInWorker({
-          path: upload.path, name: upload.fileName, format, srs: field('srs'),
-          limits, tmpDir: tmp, limit: PREVIEW_FEATURES, lod: field('lod'), buildingParts: parts,
+          path: upload.path,
+          name: upload.fileName,
+          format,
+          srs: field('srs'),
+          limits,
+          tmpDir: tmp,
+          limit: PREVIEW_FEATURES,
+          lod: field('lod'),
+          buildingParts: parts,
           spatialRefSys: await imports.spatialRefSys(),
         });
         return c.json({ file_name: upload.fileName, bytes: upload.bytes, ...preview });
       } catch (error) {
-        if (error instanceof FileError || error instanceof CrsError) throw new ApiError(400, 'bad_request', error.message);
+        if (error instanceof FileError || error instanceof CrsError)
+          throw new ApiError(400, 'bad_request', error.message);
         throw error;
       } finally {
         previews--;
@@ -118,51 +169,88 @@ export function datasetRoutes({ db, imports, limits, backend, previewConcurrency
       const one = (k: string) => upload.fields.get(k)?.[0]?.trim() || undefined;
       try {
         const layer = one('layer');
-        if (!layer) throw new ImportRequestError('field "layer" is required (buildings, roads, water, power, sensors, or a new layer name)');
+        if (!layer)
+          throw new ImportRequestError(
+            'field "layer" is required (buildings, roads, water, power, sensors, or a new layer name)',
+          );
         const mode = (one('mode') ?? 'replace') as ImportMode;
-        if (!IMPORT_MODES.includes(mode)) throw new ImportRequestError(`mode must be one of ${IMPORT_MODES.join(', ')}`);
+        if (!IMPORT_MODES.includes(mode))
+          throw new ImportRequestError(`mode must be one of ${IMPORT_MODES.join(', ')}`);
         const format = one('format') as Format | undefined;
-        if (format && !FORMATS.includes(format)) throw new ImportRequestError(`format must be one of ${FORMATS.join(', ')}`);
-        const mapping = (upload.fields.get('map') ?? []).flatMap((m) => m.split('\n')).map((m) => m.trim()).filter(Boolean);
+        if (format && !FORMATS.includes(format))
+          throw new ImportRequestError(`format must be one of ${FORMATS.join(', ')}`);
+        const mapping = (upload.fields.get('map') ?? [])
+          .flatMap((m) => m.split('\n'))
+          .map((m) => m.trim())
+          .filter(Boolean);
         const { job } = await imports.submit({
-          path: upload.path, fileName: upload.fileName, layer, mode, mapping, srs: one('srs'), format,
+          path: upload.path,
+          fileName: upload.fileName,
+          layer,
+          mode,
+          mapping,
+          srs: one('srs'),
+          format,
           name: (one('name') ?? upload.fileName).slice(0, 200),
           source: (one('source') ?? `upload: ${upload.fileName}`).slice(0, 500),
           licence: (one('licence') ?? 'unspecified').slice(0, 200),
-          lod: one('lod'), buildingParts: one('parts') as ImportRequest['buildingParts'],
+          lod: one('lod'),
+          buildingParts: one('parts') as ImportRequest['buildingParts'],
           removeFile: true,
           actor: actorOf(principalOf(c)),
         });
         return c.json({ job, links: links(job.id) }, 202);
       } catch (error) {
         await upload.discard();
-        if (error instanceof ImportRequestError) throw new ApiError(400, 'bad_request', error.message);
+        if (error instanceof ImportRequestError)
+          throw new ApiError(400, 'bad_request', error.message);
         if (error instanceof ImportBusyError) throw new ApiError(503, 'unavailable', error.message);
         throw error;
       }
     })
     .delete('/:id{[0-9]+}', async (c) => {
       const id = c.req.param('id');
-      if (!backend || id.length > 18) throw new ApiError(404, 'not_found', `no dataset ${id.slice(0, 20)}`);
+      if (!backend || id.length > 18)
+        throw new ApiError(404, 'not_found', `no dataset ${id.slice(0, 20)}`);
       try {
         return c.json(await deleteDataset(backend, id, actorOf(principalOf(c))));
       } catch (error) {
-        if (error instanceof DatasetNotFoundError) throw new ApiError(404, 'not_found', error.message);
-        if (error instanceof DatasetInUseError) throw new ApiError(409, 'bad_request', error.message);
+        if (error instanceof DatasetNotFoundError)
+          throw new ApiError(404, 'not_found', error.message);
+        if (error instanceof DatasetInUseError)
+          throw new ApiError(409, 'bad_request', error.message);
         throw error;
       }
     })
     .get('/', async (c) => {
       const page = pageOf(c);
-      const found = await db.selectFrom('datasets').selectAll().orderBy('id', 'desc').limit(page.limit + 1).offset(page.offset).execute();
+      const found = await db
+        .selectFrom('datasets')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(page.limit + 1)
+        .offset(page.offset)
+        .execute();
       const { items: rows, next } = pageRows(found, page);
       return c.json({
         next,
         datasets: rows.map((r) => ({
-          id: String(r.id), name: r.name, layer: r.layer, source: r.source, licence: r.licence,
-          imported_at: new Date(r.imported_at).toISOString(), synthetic: r.synthetic, mode: r.mode, format: r.format, crs: r.crs,
+          id: String(r.id),
+          name: r.name,
+          layer: r.layer,
+          source: r.source,
+          licence: r.licence,
+          imported_at: new Date(r.imported_at).toISOString(),
+          synthetic: r.synthetic,
+          mode: r.mode,
+          format: r.format,
+          crs: r.crs,
           feature_count: r.feature_count,
-          counts: { accepted: r.layer === null ? r.feature_count : r.accepted, repaired: r.repaired, rejected: r.rejected },
+          counts: {
+            accepted: r.layer === null ? r.feature_count : r.accepted,
+            repaired: r.repaired,
+            rejected: r.rejected,
+          },
           extent: r.extent ? r.extent.map(Number) : null,
           job: r.job_id,
         })),
@@ -206,13 +294,34 @@ export function datasetRoutes({ db, imports, limits, backend, previewConcurrency
     .get('/:job/report', async (c) => {
       const id = c.req.param('job');
       if (!jobId.safeParse(id).success) throw new ApiError(404, 'not_found', 'no such import job');
-      const row = await db.selectFrom('import_jobs').select(['report', 'status']).where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('import_jobs')
+        .select(['report', 'status'])
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (!row) throw new ApiError(404, 'not_found', 'no such import job');
-      if (!row.report) throw new ApiError(409, 'bad_request', `the job is ${row.status}; its report is written when it ends`);
-      const report = row.report as { features?: { idx: number; source_id: string | null; status: string; reason: string }[] };
+      if (!row.report)
+        throw new ApiError(
+          409,
+          'bad_request',
+          `the job is ${row.status}; its report is written when it ends`,
+        );
+      const report = row.report as {
+        features?: { idx: number; source_id: string | null; status: string; reason: string }[];
+      };
       if (c.req.query('format') === 'csv') {
-        const esc = (v: unknown) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v));
-        const lines = ['feature,source_id,status,reason', ...(report.features ?? []).map((f) => [f.idx, f.source_id, f.status, f.reason].map(esc).join(','))];
+        const esc = (v: unknown) =>
+          v === null || v === undefined
+            ? ''
+            : /[",\n]/.test(String(v))
+              ? `"${String(v).replaceAll('"', '""')}"`
+              : String(v);
+        const lines = [
+          'feature,source_id,status,reason',
+          ...(report.features ?? []).map((f) =>
+            [f.idx, f.source_id, f.status, f.reason].map(esc).join(','),
+          ),
+        ];
         c.header('Content-Type', 'text/csv; charset=utf-8');
         c.header('Content-Disposition', `attachment; filename="import-${id}.csv"`);
         return c.body(`${lines.join('\n')}\n`);
@@ -223,5 +332,9 @@ export function datasetRoutes({ db, imports, limits, backend, previewConcurrency
 }
 
 function links(id: string) {
-  return { self: `/api/datasets/${id}`, events: `/api/datasets/${id}/events`, report: `/api/datasets/${id}/report` };
+  return {
+    self: `/api/datasets/${id}`,
+    events: `/api/datasets/${id}/events`,
+    report: `/api/datasets/${id}/report`,
+  };
 }

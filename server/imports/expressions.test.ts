@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compileExpression, compileMapping, ExpressionError, parseLength, parseSpeed } from './expressions';
+import {
+  compileExpression,
+  compileMapping,
+  ExpressionError,
+  parseLength,
+  parseSpeed,
+} from './expressions';
 
 describe('field mapping expressions', () => {
   it('converts feet to metres with arithmetic on a property', () => {
@@ -25,7 +31,9 @@ describe('field mapping expressions', () => {
   });
 
   it('concatenates strings and quotes names with spaces', () => {
-    expect(compileExpression(`"street name" + ' ' + no`)({ 'street name': 'Main', no: 5 })).toBe('Main 5');
+    expect(compileExpression(`"street name" + ' ' + no`)({ 'street name': 'Main', no: 5 })).toBe(
+      'Main 5',
+    );
   });
 
   it('parses lengths and speeds with units', () => {
@@ -37,7 +45,9 @@ describe('field mapping expressions', () => {
   });
 
   it('does not evaluate JavaScript: unknown functions and syntax are errors', () => {
-    expect(() => compileExpression('constructor.constructor("return 1")()')).toThrow(ExpressionError);
+    expect(() => compileExpression('constructor.constructor("return 1")()')).toThrow(
+      ExpressionError,
+    );
     expect(() => compileExpression('process.exit(1)')).toThrow(/unknown function/);
     expect(() => compileExpression('a; b')).toThrow(ExpressionError);
     expect(compileExpression('__proto__')({})).toBeNull();

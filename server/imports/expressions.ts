@@ -50,7 +50,10 @@ function tokenize(src: string): Token[] {
         s += src[j];
         j++;
       }
-      if (j >= src.length) throw new ExpressionError(`unterminated ${c === "'" ? 'string' : 'quoted name'} at ${i + 1}`);
+      if (j >= src.length)
+        throw new ExpressionError(
+          `unterminated ${c === "'" ? 'string' : 'quoted name'} at ${i + 1}`,
+        );
       out.push({ k: c === "'" ? 'str' : 'qid', v: s, at: i });
       i = j + 1;
     } else if (/[A-Za-z_@]/.test(c)) {
@@ -216,7 +219,10 @@ class Parser {
     if (t.k === 'id') {
       if (this.#peek('(')) {
         const spec = Object.hasOwn(FUNCTIONS, t.v) ? FUNCTIONS[t.v] : undefined;
-        if (!spec) throw new ExpressionError(`unknown function ${t.v}() (known: ${Object.keys(FUNCTIONS).join(', ')})`);
+        if (!spec)
+          throw new ExpressionError(
+            `unknown function ${t.v}() (known: ${Object.keys(FUNCTIONS).join(', ')})`,
+          );
         this.#i++;
         const args: Node[] = [];
         if (!this.#peek(')')) {
@@ -228,7 +234,9 @@ class Parser {
         }
         this.#expect(')');
         if (args.length < spec.min || args.length > spec.max)
-          throw new ExpressionError(`${t.v}() takes ${spec.min === spec.max ? spec.min : `${spec.min}–${spec.max}`} arguments`);
+          throw new ExpressionError(
+            `${t.v}() takes ${spec.min === spec.max ? spec.min : `${spec.min}–${spec.max}`} arguments`,
+          );
         return { t: 'call', fn: t.v, args };
       }
       if (t.v === 'true' || t.v === 'false') return { t: 'lit', v: t.v === 'true' };
@@ -254,12 +262,25 @@ function evaluate(node: Node, props: Properties): Value {
     case 'bin': {
       const a = evaluate(node.a, props);
       const b = evaluate(node.b, props);
-      if (node.op === '+' && (typeof a === 'string' || typeof b === 'string') && toNumber(a) === null)
+      if (
+        node.op === '+' &&
+        (typeof a === 'string' || typeof b === 'string') &&
+        toNumber(a) === null
+      )
         return a === null || b === null ? null : `${a}${b}`;
       const x = toNumber(a);
       const y = toNumber(b);
       if (x === null || y === null) return null;
-      const r = node.op === '+' ? x + y : node.op === '-' ? x - y : node.op === '*' ? x * y : node.op === '/' ? x / y : x % y;
+      const r =
+        node.op === '+'
+          ? x + y
+          : node.op === '-'
+            ? x - y
+            : node.op === '*'
+              ? x * y
+              : node.op === '/'
+                ? x / y
+                : x % y;
       return Number.isFinite(r) ? r : null;
     }
   }
@@ -269,7 +290,8 @@ function evaluate(node: Node, props: Properties): Value {
 export type Expression = ((props: Properties) => Value) & { source: string };
 
 export function compileExpression(src: string): Expression {
-  if (src.length > MAX_LENGTH) throw new ExpressionError(`expression longer than ${MAX_LENGTH} characters`);
+  if (src.length > MAX_LENGTH)
+    throw new ExpressionError(`expression longer than ${MAX_LENGTH} characters`);
   const tree = new Parser(tokenize(src), src).parse();
   return Object.assign((props: Properties) => evaluate(tree, props), { source: src });
 }
@@ -284,7 +306,10 @@ export function compileMapping(pairs: readonly string[]): Map<string, Expression
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new ExpressionError(`mapping "${pair}" must look like field=expression`);
     const field = pair.slice(0, eq).trim();
-    if (!FIELD.test(field)) throw new ExpressionError(`mapping target "${field}" must be a lower-case field name (a-z, 0-9, _)`);
+    if (!FIELD.test(field))
+      throw new ExpressionError(
+        `mapping target "${field}" must be a lower-case field name (a-z, 0-9, _)`,
+      );
     try {
       out.set(field, compileExpression(pair.slice(eq + 1)));
     } catch (error) {

@@ -10,7 +10,19 @@ import { readEpanet } from './readers/epanet';
 import { readCityJson, readCityJsonSeq } from './readers/cityjson';
 import { readCityGml } from './readers/citygml';
 
-export const FORMATS = ['geojson', 'ndjson', 'csv', 'shapefile', 'geopackage', 'flatgeobuf', 'osm', 'epanet', 'cityjson', 'cityjsonseq', 'citygml'] as const;
+export const FORMATS = [
+  'geojson',
+  'ndjson',
+  'csv',
+  'shapefile',
+  'geopackage',
+  'flatgeobuf',
+  'osm',
+  'epanet',
+  'cityjson',
+  'cityjsonseq',
+  'citygml',
+] as const;
 export type Format = (typeof FORMATS)[number];
 
 export const READERS: Record<Format, Reader> = {
@@ -64,14 +76,25 @@ export function detectFormat(path: string, name = path): Format {
   const bytes = head.subarray(0, n);
   const text = bytes.toString('utf8');
   // CityJSON shares .json/.jsonl with GeoJSON, CityGML .xml with everything: look inside.
-  if (/^\s*\{[^]*?"type"\s*:\s*"CityJSON"/.test(text)) return /\.(jsonl|ndjson)$/i.test(name) || /^\s*\{[^\n]*\}\s*\n\s*\{/.test(text) ? 'cityjsonseq' : 'cityjson';
-  if (/^\s*(<\?xml[^>]*>\s*)?(<!--[^]*?-->\s*)*<([\w-]+:)?CityModel[\s>]/.test(text)) return 'citygml';
+  if (/^\s*\{[^]*?"type"\s*:\s*"CityJSON"/.test(text))
+    return /\.(jsonl|ndjson)$/i.test(name) || /^\s*\{[^\n]*\}\s*\n\s*\{/.test(text)
+      ? 'cityjsonseq'
+      : 'cityjson';
+  if (/^\s*(<\?xml[^>]*>\s*)?(<!--[^]*?-->\s*)*<([\w-]+:)?CityModel[\s>]/.test(text))
+    return 'citygml';
   if (bytes.subarray(0, 15).toString('latin1') === 'SQLite format 3') return 'geopackage';
   if (bytes[0] === 0x66 && bytes[1] === 0x67 && bytes[2] === 0x62) return 'flatgeobuf';
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) return 'shapefile';
-  if (n >= 8 && bytes.readInt32BE(0) > 0 && bytes.readInt32BE(0) < 64 * 1024 && bytes.subarray(4, 16).includes(0x0a)) {
+  if (
+    n >= 8 &&
+    bytes.readInt32BE(0) > 0 &&
+    bytes.readInt32BE(0) < 64 * 1024 &&
+    bytes.subarray(4, 16).includes(0x0a)
+  ) {
     if (/\.pbf$/i.test(name)) return 'osm';
   }
   for (const [re, format] of BY_EXTENSION) if (re.test(name)) return format;
-  throw new FileError(`cannot tell the format of "${name}"; supported: ${FORMATS.join(', ')} (by extension: .geojson .ndjson .csv .zip .gpkg .fgb .osm.pbf .inp .city.json .city.jsonl .gml)`);
+  throw new FileError(
+    `cannot tell the format of "${name}"; supported: ${FORMATS.join(', ')} (by extension: .geojson .ndjson .csv .zip .gpkg .fgb .osm.pbf .inp .city.json .city.jsonl .gml)`,
+  );
 }

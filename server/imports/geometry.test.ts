@@ -2,17 +2,37 @@ import { describe, expect, it } from 'vitest';
 import { crsFromName, WGS84 } from './crs';
 import { checkGeometry } from './geometry';
 
-const ring = (x: number, y: number) => [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]];
+const ring = (x: number, y: number) => [
+  [x, y],
+  [x + 1, y],
+  [x + 1, y + 1],
+  [x, y + 1],
+  [x, y],
+];
 
 describe('coordinate checks before staging', () => {
   it('writes valid geometry as EWKT in WGS84 with its bounding box', () => {
     const c = checkGeometry({ type: 'Polygon', coordinates: [ring(5, 52)] }, WGS84, 'ewkt');
-    expect(c).toEqual({ ok: true, kind: 'polygon', bbox: [5, 52, 6, 53], geom: 'SRID=4326;POLYGON((5 52,6 52,6 53,5 53,5 52))' });
+    expect(c).toEqual({
+      ok: true,
+      kind: 'polygon',
+      bbox: [5, 52, 6, 53],
+      geom: 'SRID=4326;POLYGON((5 52,6 52,6 53,5 53,5 52))',
+    });
   });
 
   it('keeps a polygon with a hole', () => {
-    const c = checkGeometry({ type: 'Polygon', coordinates: [ring(0, 0).map(([x, y]) => [x! * 10, y! * 10]), ring(2, 2)] }, WGS84, 'ewkt');
-    expect(c.ok && c.geom).toBe('SRID=4326;POLYGON((0 0,10 0,10 10,0 10,0 0),(2 2,3 2,3 3,2 3,2 2))');
+    const c = checkGeometry(
+      {
+        type: 'Polygon',
+        coordinates: [ring(0, 0).map(([x, y]) => [x! * 10, y! * 10]), ring(2, 2)],
+      },
+      WGS84,
+      'ewkt',
+    );
+    expect(c.ok && c.geom).toBe(
+      'SRID=4326;POLYGON((0 0,10 0,10 10,0 10,0 0),(2 2,3 2,3 3,2 3,2 2))',
+    );
   });
 
   it('stages hex EWKB by default: SRID 4326 on the outer geometry, members without', () => {
@@ -21,10 +41,28 @@ describe('coordinate checks before staging', () => {
     const point = checkGeometry({ type: 'Point', coordinates: [5, 52] }, WGS84);
     expect(point.ok && point.geom).toBe(`01${le(0x20000001)}${le(4326)}${pt(5, 52)}`);
     const multi = checkGeometry({ type: 'MultiPolygon', coordinates: [[ring(5, 52)]] }, WGS84);
-    const polygon = `01${le(3)}${le(1)}${le(5)}${ring(5, 52).map(([x, y]) => pt(x!, y!)).join('')}`;
+    const polygon = `01${le(3)}${le(1)}${le(5)}${ring(5, 52)
+      .map(([x, y]) => pt(x!, y!))
+      .join('')}`;
     expect(multi.ok && multi.geom).toBe(`01${le(0x20000006)}${le(4326)}${le(1)}${polygon}`);
-    const gc = checkGeometry({ type: 'GeometryCollection', geometries: [{ type: 'LineString', coordinates: [[1, 2], [3, 4]] }] }, WGS84);
-    expect(gc.ok && gc.geom).toBe(`01${le(0x20000007)}${le(4326)}${le(1)}01${le(2)}${le(2)}${pt(1, 2)}${pt(3, 4)}`);
+    const gc = checkGeometry(
+      {
+        type: 'GeometryCollection',
+        geometries: [
+          {
+            type: 'LineString',
+            coordinates: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+        ],
+      },
+      WGS84,
+    );
+    expect(gc.ok && gc.geom).toBe(
+      `01${le(0x20000007)}${le(4326)}${le(1)}01${le(2)}${le(2)}${pt(1, 2)}${pt(3, 4)}`,
+    );
   });
 
   it('rejects NaN, infinite and out-of-range coordinates with reasons', () => {
@@ -44,14 +82,29 @@ describe('coordinate checks before staging', () => {
   it('rejects unclosed and too-short rings and one-point lines', () => {
     const open = checkGeometry({ type: 'Polygon', coordinates: [ring(5, 52).slice(0, 4)] }, WGS84);
     expect(open.ok ? '' : open.reason).toMatch(/not closed/);
-    const short = checkGeometry({ type: 'Polygon', coordinates: [[[5, 52], [6, 52], [5, 52]]] }, WGS84);
+    const short = checkGeometry(
+      {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [5, 52],
+            [6, 52],
+            [5, 52],
+          ],
+        ],
+      },
+      WGS84,
+    );
     expect(short.ok ? '' : short.reason).toMatch(/at least 4/);
     const line = checkGeometry({ type: 'LineString', coordinates: [[5, 52]] }, WGS84);
     expect(line.ok ? '' : line.reason).toMatch(/at least 2/);
   });
 
   it('reprojects before checking, so projected metres are not mistaken for degrees', () => {
-    const c = checkGeometry({ type: 'Point', coordinates: [155000, 463000] }, crsFromName('EPSG:28992'));
+    const c = checkGeometry(
+      { type: 'Point', coordinates: [155000, 463000] },
+      crsFromName('EPSG:28992'),
+    );
     expect(c.ok).toBe(true);
     const wrong = checkGeometry({ type: 'Point', coordinates: [155000, 463000] }, WGS84);
     expect(wrong).toMatchObject({ ok: false, outOfRange: true });

@@ -11,7 +11,14 @@ import type { SourceCrs } from './crs';
 
 export const MERCATOR_MAX_LAT = 85.05112878;
 
-export type Checked = { ok: true; /** Hex EWKB (default) or EWKT, SRID 4326. */ geom: string; kind: GeometryKind; bbox: Bbox } | { ok: false; reason: string; outOfRange?: boolean };
+export type Checked =
+  | {
+      ok: true;
+      /** Hex EWKB (default) or EWKT, SRID 4326. */ geom: string;
+      kind: GeometryKind;
+      bbox: Bbox;
+    }
+  | { ok: false; reason: string; outOfRange?: boolean };
 export type GeometryKind = 'point' | 'line' | 'polygon' | 'collection';
 export type Bbox = [number, number, number, number];
 
@@ -27,21 +34,37 @@ class Reject extends Error {
 /** How staged geometry is written: hex EWKB (what COPY parses fastest; the default) or EWKT. */
 export type StageGeometryFormat = 'ewkb' | 'ewkt';
 
-export function checkGeometry(geometry: Geometry | null | undefined, crs: SourceCrs, format: StageGeometryFormat = 'ewkb'): Checked {
+export function checkGeometry(
+  geometry: Geometry | null | undefined,
+  crs: SourceCrs,
+  format: StageGeometryFormat = 'ewkb',
+): Checked {
   if (!geometry) return { ok: false, reason: 'no geometry' };
   const bbox: Bbox = [Infinity, Infinity, -Infinity, -Infinity];
   const wkb = format === 'ewkb' ? new WkbWriter() : null;
   const pos = (p: unknown): string => {
-    if (!Array.isArray(p) || p.length < 2) throw new Reject('a position is not an array of two numbers');
-    const x0 = p[0] as unknown, y0 = p[1] as unknown;
-    if (typeof x0 !== 'number' || typeof y0 !== 'number' || !Number.isFinite(x0) || !Number.isFinite(y0)) {
+    if (!Array.isArray(p) || p.length < 2)
+      throw new Reject('a position is not an array of two numbers');
+    const x0 = p[0] as unknown,
+      y0 = p[1] as unknown;
+    if (
+      typeof x0 !== 'number' ||
+      typeof y0 !== 'number' ||
+      !Number.isFinite(x0) ||
+      !Number.isFinite(y0)
+    ) {
       throw new Reject(`coordinate is not a finite number (${String(x0)}, ${String(y0)})`);
     }
     const [x, y] = crs.geographic ? [x0, y0] : crs.toWgs84(x0, y0);
-    if (!Number.isFinite(x) || !Number.isFinite(y)) throw new Reject(`coordinate (${x0}, ${y0}) cannot be reprojected from ${crs.label}`, true);
+    if (!Number.isFinite(x) || !Number.isFinite(y))
+      throw new Reject(`coordinate (${x0}, ${y0}) cannot be reprojected from ${crs.label}`, true);
     if (Math.abs(y) > 90) throw new Reject(`latitude ${y} is out of range (±90)`, true);
     if (Math.abs(x) > 180) throw new Reject(`longitude ${x} is out of range (±180)`, true);
-    if (Math.abs(y) > MERCATOR_MAX_LAT) throw new Reject(`latitude ${y} is beyond web mercator's ±85.0511° (the twin stores EPSG:3857)`, true);
+    if (Math.abs(y) > MERCATOR_MAX_LAT)
+      throw new Reject(
+        `latitude ${y} is beyond web mercator's ±85.0511° (the twin stores EPSG:3857)`,
+        true,
+      );
     if (x < bbox[0]) bbox[0] = x;
     if (y < bbox[1]) bbox[1] = y;
     if (x > bbox[2]) bbox[2] = x;
@@ -56,16 +79,19 @@ export function checkGeometry(geometry: Geometry | null | undefined, crs: Source
     if (!Array.isArray(ps)) throw new Reject('coordinates are not an array');
     const at = wkb?.count();
     const out = ps.map(pos);
-    if (out.length < min) throw new Reject(`a line has ${out.length} position(s); at least ${min} are needed`);
+    if (out.length < min)
+      throw new Reject(`a line has ${out.length} position(s); at least ${min} are needed`);
     if (wkb) wkb.setCount(at!, out.length);
     return out;
   };
   const ring = (ps: unknown): string => {
     const out = line(ps, 0);
-    if (out.length < 4) throw new Reject(`a polygon ring has ${out.length} position(s); at least 4 are needed`);
+    if (out.length < 4)
+      throw new Reject(`a polygon ring has ${out.length} position(s); at least 4 are needed`);
     const first = (ps as Position[])[0]!;
     const last = (ps as Position[])[out.length - 1]!;
-    if (first[0] !== last[0] || first[1] !== last[1]) throw new Reject('a polygon ring is not closed (its first and last positions differ)');
+    if (first[0] !== last[0] || first[1] !== last[1])
+      throw new Reject('a polygon ring is not closed (its first and last positions differ)');
     return `(${out.join(',')})`;
   };
   const polygon = (rings: unknown): string => {
@@ -100,7 +126,10 @@ export function checkGeometry(geometry: Geometry | null | undefined, crs: Source
         return [`LINESTRING(${line(c, 2).join(',')})`, 'line'];
       case 'MultiLineString':
         head(5);
-        return [`MULTILINESTRING(${part(2, (l) => `(${line(l, 2).join(',')})`, asArray(c))})`, 'line'];
+        return [
+          `MULTILINESTRING(${part(2, (l) => `(${line(l, 2).join(',')})`, asArray(c))})`,
+          'line',
+        ];
       case 'Polygon':
         head(3);
         return [`POLYGON${polygon(c)}`, 'polygon'];
@@ -124,7 +153,8 @@ export function checkGeometry(geometry: Geometry | null | undefined, crs: Source
     if (!Number.isFinite(bbox[0])) return { ok: false, reason: 'empty geometry' };
     return { ok: true, geom: wkb ? wkb.hex() : `SRID=4326;${wkt}`, kind, bbox };
   } catch (error) {
-    if (error instanceof Reject) return { ok: false, reason: error.message, outOfRange: error.outOfRange };
+    if (error instanceof Reject)
+      return { ok: false, reason: error.message, outOfRange: error.outOfRange };
     throw error;
   }
 }
@@ -180,7 +210,8 @@ class WkbWriter {
 }
 
 function asArray(c: unknown): unknown[] {
-  if (!Array.isArray(c) || c.length === 0) throw new Reject('coordinates are empty or not an array');
+  if (!Array.isArray(c) || c.length === 0)
+    throw new Reject('coordinates are empty or not an array');
   return c;
 }
 

@@ -14,7 +14,13 @@ import { compileMapping, ExpressionError } from './expressions';
 import { CustomLayerError, customLayerDefinition, validateCustomLayerName } from './custom-layers';
 import { loadSpool, spoolStager, type ImportMode, type LoadResult, type Stager } from './load';
 import { parseInWorker } from './parse-in-worker';
-import { parseToSpool, TWIN_LAYERS, type ParseOptions, type ParseResult, type TargetKind } from './parse';
+import {
+  parseToSpool,
+  TWIN_LAYERS,
+  type ParseOptions,
+  type ParseResult,
+  type TargetKind,
+} from './parse';
 import { FileError, type ImportLimits } from './source';
 import type { Format } from './formats';
 import type { Actor } from '../auth/principal';
@@ -86,10 +92,13 @@ export function resolveTarget(layer: string): TargetKind {
 }
 
 /** Options checked before any work: layer, mode, mapping syntax, CRS name. */
-export function checkRequest(r: Pick<ImportRequest, 'layer' | 'mode' | 'mapping' | 'srs' | 'lod' | 'buildingParts'>): TargetKind {
+export function checkRequest(
+  r: Pick<ImportRequest, 'layer' | 'mode' | 'mapping' | 'srs' | 'lod' | 'buildingParts'>,
+): TargetKind {
   try {
     const target = resolveTarget(r.layer);
-    if (!IMPORT_MODES.includes(r.mode)) throw new ImportRequestError(`mode must be one of ${IMPORT_MODES.join(', ')}`);
+    if (!IMPORT_MODES.includes(r.mode))
+      throw new ImportRequestError(`mode must be one of ${IMPORT_MODES.join(', ')}`);
     compileMapping(r.mapping);
     if (r.srs) crsFromName(r.srs);
     if (r.lod !== undefined) {
@@ -99,12 +108,22 @@ export function checkRequest(r: Pick<ImportRequest, 'layer' | 'mode' | 'mapping'
         throw new ImportRequestError((error as Error).message);
       }
     }
-    if (r.buildingParts !== undefined && r.buildingParts !== 'merge' && r.buildingParts !== 'keep') {
-      throw new ImportRequestError('parts must be merge (BuildingParts joined into their building) or keep (each part a building)');
+    if (
+      r.buildingParts !== undefined &&
+      r.buildingParts !== 'merge' &&
+      r.buildingParts !== 'keep'
+    ) {
+      throw new ImportRequestError(
+        'parts must be merge (BuildingParts joined into their building) or keep (each part a building)',
+      );
     }
     return target;
   } catch (error) {
-    if (error instanceof CustomLayerError || error instanceof ExpressionError || error instanceof CrsError) {
+    if (
+      error instanceof CustomLayerError ||
+      error instanceof ExpressionError ||
+      error instanceof CrsError
+    ) {
       throw new ImportRequestError(error.message);
     }
     throw error;
@@ -164,26 +183,49 @@ export class ImportService {
     const maxQueued = this.#o.maxQueued ?? 16;
     if (this.#running >= (this.#o.concurrency ?? 1) && this.#waiting.length >= maxQueued) {
       if (r.removeFile) await removeUpload(r.path);
-      throw new ImportBusyError(`the import queue is full (${this.#waiting.length} jobs waiting); try again in a while`);
+      throw new ImportBusyError(
+        `the import queue is full (${this.#waiting.length} jobs waiting); try again in a while`,
+      );
     }
     const size = (await stat(r.path)).size;
     if (size > this.#o.limits.maxFileBytes) {
       if (r.removeFile) await removeUpload(r.path);
-      throw new ImportRequestError(`the file is ${size} bytes; the limit is ${this.#o.limits.maxFileBytes}`);
+      throw new ImportRequestError(
+        `the file is ${size} bytes; the limit is ${this.#o.limits.maxFileBytes}`,
+      );
     }
     const row = await this.#o.backend.db
       .insertInto('import_jobs')
       .values({
-        name: r.name, layer: r.layer, mode: r.mode, source: r.source, licence: r.licence, file_name: r.fileName, file_bytes: size,
-        progress: jsonb({}), owner: this.owner, lease_expires_at: sql<Date>`now() + make_interval(secs => ${this.#leaseS})`,
+        name: r.name,
+        layer: r.layer,
+        mode: r.mode,
+        source: r.source,
+        licence: r.licence,
+        file_name: r.fileName,
+        file_bytes: size,
+        progress: jsonb({}),
+        owner: this.owner,
+        lease_expires_at: sql<Date>`now() + make_interval(secs => ${this.#leaseS})`,
       })
       .returning(['id', 'created_at'])
       .executeTakeFirstOrThrow();
     const view: JobView = {
-      id: row.id, status: 'queued', name: r.name, layer: r.layer, mode: r.mode, file_name: r.fileName,
-      format: null, crs: null, progress: { phase: 'queued', bytes: 0, totalBytes: size, features: 0 },
-      dataset_id: null, counts: null, extent: null, error: null,
-      created_at: new Date(row.created_at).toISOString(), finished_at: null,
+      id: row.id,
+      status: 'queued',
+      name: r.name,
+      layer: r.layer,
+      mode: r.mode,
+      file_name: r.fileName,
+      format: null,
+      crs: null,
+      progress: { phase: 'queued', bytes: 0, totalBytes: size, features: 0 },
+      dataset_id: null,
+      counts: null,
+      extent: null,
+      error: null,
+      created_at: new Date(row.created_at).toISOString(),
+      finished_at: null,
     };
     const events = new EventEmitter();
     events.setMaxListeners(100);
@@ -211,10 +253,12 @@ export class ImportService {
       this.#running++;
       return Promise.resolve(release);
     }
-    return new Promise((resolve) => this.#waiting.push(() => {
-      this.#running++;
-      resolve(release);
-    }));
+    return new Promise((resolve) =>
+      this.#waiting.push(() => {
+        this.#running++;
+        resolve(release);
+      }),
+    );
   }
 
   get #leaseS(): number {
@@ -224,7 +268,10 @@ export class ImportService {
   /** Renews the leases of this process's open jobs while it has any. */
   #opened(): void {
     if (this.#open++ > 0) return;
-    this.#heartbeat = setInterval(() => void this.renewLeases().catch(() => undefined), (this.#leaseS * 1000) / 3);
+    this.#heartbeat = setInterval(
+      () => void this.renewLeases().catch(() => undefined),
+      (this.#leaseS * 1000) / 3,
+    );
     this.#heartbeat.unref();
   }
 
@@ -254,9 +301,16 @@ export class ImportService {
   async recoverInterrupted(): Promise<number> {
     const rows = await this.#o.backend.db
       .updateTable('import_jobs')
-      .set({ status: 'failed', phase: 'failed', error: 'interrupted: the process running this import stopped; nothing was changed', finished_at: new Date() })
+      .set({
+        status: 'failed',
+        phase: 'failed',
+        error: 'interrupted: the process running this import stopped; nothing was changed',
+        finished_at: new Date(),
+      })
       .where('status', 'in', ['queued', 'running'])
-      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', sql<Date>`now()`)]))
+      .where((eb) =>
+        eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', sql<Date>`now()`)]),
+      )
       .returning('id')
       .execute();
     return rows.length;
@@ -267,7 +321,12 @@ export class ImportService {
     return this.#live.get(id);
   }
 
-  async #run(view: JobView, events: EventEmitter, r: ImportRequest, target: TargetKind): Promise<JobView> {
+  async #run(
+    view: JobView,
+    events: EventEmitter,
+    r: ImportRequest,
+    target: TargetKind,
+  ): Promise<JobView> {
     const update = (patch: Partial<JobView>, progress?: Partial<JobProgress>) => {
       Object.assign(view, patch);
       if (progress) view.progress = { ...view.progress, ...progress };
@@ -277,66 +336,144 @@ export class ImportService {
     const tmp = await makeTempDir('import');
     try {
       update({ status: 'running' }, { phase: 'parsing' });
-      await db.updateTable('import_jobs').set({ status: 'running', phase: 'parsing' }).where('id', '=', view.id).execute();
-      const existing = target === 'custom'
-        ? await db.selectFrom('custom_layers').select('geometry').where('name', '=', r.layer).executeTakeFirst()
-        : undefined;
+      await db
+        .updateTable('import_jobs')
+        .set({ status: 'running', phase: 'parsing' })
+        .where('id', '=', view.id)
+        .execute();
+      const existing =
+        target === 'custom'
+          ? await db
+              .selectFrom('custom_layers')
+              .select('geometry')
+              .where('name', '=', r.layer)
+              .executeTakeFirst()
+          : undefined;
       // On PostgreSQL the parse streams straight into COPY inside the load's transaction (a long
       // transaction blocks no one there); elsewhere the file is parsed to a spool first, so the
       // embedded database is held only for the load itself.
       const pipelined = this.#o.useWorker !== false && this.#o.backend.caps.concurrentTransactions;
       const options: ParseOptions = {
-        path: r.path, name: r.fileName, format: r.format, target, mapping: r.mapping, srs: r.srs,
-        limits: this.#o.limits, tmpDir: tmp, spoolPath: pipelined ? undefined : join(tmp, 'stage.copy'),
+        path: r.path,
+        name: r.fileName,
+        format: r.format,
+        target,
+        mapping: r.mapping,
+        srs: r.srs,
+        limits: this.#o.limits,
+        tmpDir: tmp,
+        spoolPath: pipelined ? undefined : join(tmp, 'stage.copy'),
         customGeometry: existing && existing.geometry !== 'mixed' ? existing.geometry : undefined,
-        lod: r.lod, buildingParts: r.buildingParts, spatialRefSys: await this.spatialRefSys(),
+        lod: r.lod,
+        buildingParts: r.buildingParts,
+        spatialRefSys: await this.spatialRefSys(),
       };
-      const onProgress = (p: { bytes: number; features: number }) => update({}, { bytes: p.bytes, features: p.features });
+      const onProgress = (p: { bytes: number; features: number }) =>
+        update({}, { bytes: p.bytes, features: p.features });
       let stage: Stager;
       if (pipelined) {
         stage = (copy) => parseInWorker(options, view.progress.totalBytes, onProgress, copy);
       } else {
-        const parsed: ParseResult = this.#o.useWorker === false
-          ? await parseToSpool(options, onProgress, view.progress.totalBytes)
-          : await parseInWorker(options, view.progress.totalBytes, onProgress);
+        const parsed: ParseResult =
+          this.#o.useWorker === false
+            ? await parseToSpool(options, onProgress, view.progress.totalBytes)
+            : await parseInWorker(options, view.progress.totalBytes, onProgress);
         update({ format: parsed.format, crs: parsed.crs });
         stage = spoolStager(options.spoolPath!, parsed);
       }
       const result: LoadResult = await loadSpool(this.#o.backend, {
-        stage, target, layer: r.layer, mode: r.mode,
+        stage,
+        target,
+        layer: r.layer,
+        mode: r.mode,
         dataset: { name: r.name, source: r.source, licence: r.licence, jobId: view.id },
         actor: r.actor,
-        onPhase: (phase) => update({}, { phase: phase === 'loading' && pipelined ? 'parsing' : phase }),
+        onPhase: (phase) =>
+          update({}, { phase: phase === 'loading' && pipelined ? 'parsing' : phase }),
       });
       const parsed = result.parsed;
       update({ format: parsed.format, crs: parsed.crs });
       if (result.customLayer) this.#o.catalog.upsert(customLayerDefinition(result.customLayer));
       const report = {
-        job: view.id, dataset_id: result.datasetId, file: r.fileName, format: parsed.format, crs: parsed.crs,
-        layer: r.layer, mode: r.mode, features_read: parsed.features, skipped_other_kinds: parsed.skipped,
-        counts: result.counts, extent: result.extent, features: result.outcomes, features_truncated: result.outcomesTruncated,
-        ...(Array.isArray(parsed.summary.renamed) && parsed.summary.renamed.length ? { renamed_fields: parsed.summary.renamed } : {}),
-        ...(Array.isArray(parsed.summary.unmapped) && parsed.summary.unmapped.length ? { unmapped_values: parsed.summary.unmapped } : {}),
+        job: view.id,
+        dataset_id: result.datasetId,
+        file: r.fileName,
+        format: parsed.format,
+        crs: parsed.crs,
+        layer: r.layer,
+        mode: r.mode,
+        features_read: parsed.features,
+        skipped_other_kinds: parsed.skipped,
+        counts: result.counts,
+        extent: result.extent,
+        features: result.outcomes,
+        features_truncated: result.outcomesTruncated,
+        ...(Array.isArray(parsed.summary.renamed) && parsed.summary.renamed.length
+          ? { renamed_fields: parsed.summary.renamed }
+          : {}),
+        ...(Array.isArray(parsed.summary.unmapped) && parsed.summary.unmapped.length
+          ? { unmapped_values: parsed.summary.unmapped }
+          : {}),
         ...(result.upserted ? { upserted: result.upserted } : {}),
-        ...(result.readings !== undefined ? { readings: { ...(parsed.summary.readings as object), stored: result.readings } } : {}),
+        ...(result.readings !== undefined
+          ? { readings: { ...(parsed.summary.readings as object), stored: result.readings } }
+          : {}),
       };
-      update({ status: 'succeeded', dataset_id: result.datasetId, counts: result.counts, extent: result.extent, finished_at: new Date().toISOString() }, { phase: 'done' });
-      await db.updateTable('import_jobs').set({
-        status: 'succeeded', phase: 'done', format: parsed.format, crs: parsed.crs, dataset_id: result.datasetId,
-        counts: jsonb(result.counts), extent: result.extent, report: jsonb(report),
-        progress: jsonb(view.progress), finished_at: new Date(), lease_expires_at: null,
-      }).where('id', '=', view.id).execute();
+      update(
+        {
+          status: 'succeeded',
+          dataset_id: result.datasetId,
+          counts: result.counts,
+          extent: result.extent,
+          finished_at: new Date().toISOString(),
+        },
+        { phase: 'done' },
+      );
+      await db
+        .updateTable('import_jobs')
+        .set({
+          status: 'succeeded',
+          phase: 'done',
+          format: parsed.format,
+          crs: parsed.crs,
+          dataset_id: result.datasetId,
+          counts: jsonb(result.counts),
+          extent: result.extent,
+          report: jsonb(report),
+          progress: jsonb(view.progress),
+          finished_at: new Date(),
+          lease_expires_at: null,
+        })
+        .where('id', '=', view.id)
+        .execute();
     } catch (error) {
       const e = error as Error;
-      const expected = e instanceof FileError || e instanceof ImportRequestError || e instanceof CustomLayerError;
-      const message = expected ? e.message : `the import failed and changed nothing: ${dbMessage(e)}`;
+      const expected =
+        e instanceof FileError || e instanceof ImportRequestError || e instanceof CustomLayerError;
+      const message = expected
+        ? e.message
+        : `the import failed and changed nothing: ${dbMessage(e)}`;
       if (!expected) this.#o.onError?.(e, view.id);
-      update({ status: 'failed', error: message, finished_at: new Date().toISOString() }, { phase: 'failed' });
-      await db.updateTable('import_jobs').set({
-        status: 'failed', phase: 'failed', error: message, format: view.format, crs: view.crs,
-        report: jsonb({ job: view.id, file: r.fileName, layer: r.layer, error: message }),
-        progress: jsonb(view.progress), finished_at: new Date(), lease_expires_at: null,
-      }).where('id', '=', view.id).execute().catch(() => undefined);
+      update(
+        { status: 'failed', error: message, finished_at: new Date().toISOString() },
+        { phase: 'failed' },
+      );
+      await db
+        .updateTable('import_jobs')
+        .set({
+          status: 'failed',
+          phase: 'failed',
+          error: message,
+          format: view.format,
+          crs: view.crs,
+          report: jsonb({ job: view.id, file: r.fileName, layer: r.layer, error: message }),
+          progress: jsonb(view.progress),
+          finished_at: new Date(),
+          lease_expires_at: null,
+        })
+        .where('id', '=', view.id)
+        .execute()
+        .catch(() => undefined);
     } finally {
       events.emit('end', { ...view });
       await rm(tmp, { recursive: true, force: true });
@@ -351,7 +488,10 @@ export class ImportService {
 /** Removes an upload and the private directory `receiveUpload` made for it (nothing else). */
 async function removeUpload(path: string): Promise<void> {
   const dir = dirname(path);
-  await rm(isTempDirName(basename(dir), 'upload') || basename(dir).startsWith('twin-upload-') ? dir : path, { recursive: true, force: true });
+  await rm(
+    isTempDirName(basename(dir), 'upload') || basename(dir).startsWith('twin-upload-') ? dir : path,
+    { recursive: true, force: true },
+  );
 }
 
 /** A jsonb parameter both drivers pass through unchanged (text, cast in SQL). */

@@ -157,7 +157,12 @@ const LINK_UPDATE: Record<string, string> = {
     ${LINKS} AND x.source_id = s.source_id`,
 };
 
-const SQL_CAST: Record<CustomColumn['type'], string> = { int: 'integer', float: 'double precision', string: 'text', boolean: 'boolean' };
+const SQL_CAST: Record<CustomColumn['type'], string> = {
+  int: 'integer',
+  float: 'double precision',
+  string: 'text',
+  boolean: 'boolean',
+};
 
 /**
  * Loads a parsed spool in ONE transaction: stage (COPY), validate and repair (ST_MakeValid),
@@ -184,7 +189,16 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
     const { parsed, counts, extent, outcomes, customLayer, upserted, readings } = s;
     await tx.query(
       `UPDATE datasets SET format = $7, crs = $8, accepted = $2, repaired = $3, rejected = $4, feature_count = $5, extent = $6 WHERE id = $1`,
-      [datasetId, counts.accepted, counts.repaired, counts.rejected, counts.accepted + counts.repaired, extent, parsed.format, parsed.crs],
+      [
+        datasetId,
+        counts.accepted,
+        counts.repaired,
+        counts.rejected,
+        counts.accepted + counts.repaired,
+        extent,
+        parsed.format,
+        parsed.crs,
+      ],
     );
     if (o.actor) {
       await recordAuditScript(tx, {
@@ -192,7 +206,15 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
         action: 'import.load',
         targetType: 'dataset',
         targetId: datasetId,
-        details: { dataset: o.dataset.name, layer: o.layer, mode: o.mode, job: o.dataset.jobId, counts, ...(upserted ? { upserted } : {}), ...(readings !== undefined ? { readings } : {}) },
+        details: {
+          dataset: o.dataset.name,
+          layer: o.layer,
+          mode: o.mode,
+          job: o.dataset.jobId,
+          counts,
+          ...(upserted ? { upserted } : {}),
+          ...(readings !== undefined ? { readings } : {}),
+        },
       });
     }
     return {
@@ -226,7 +248,9 @@ const BY_STATUS = `SELECT s, count(*) AS n FROM (
     FROM import_stage WHERE idx IS NOT NULL GROUP BY idx) q GROUP BY s`;
 const EXTENT = `SELECT ST_XMin(b) AS x0, ST_YMin(b) AS y0, ST_XMax(b) AS x1, ST_YMax(b) AS y1
     FROM (SELECT ST_Extent(geom) AS b FROM import_stage WHERE status <> 'rejected') q`;
-const OUTCOMES = (table: string) => `SELECT DISTINCT ON (idx) idx, source_id, status, reason FROM ${table}
+const OUTCOMES = (
+  table: string,
+) => `SELECT DISTINCT ON (idx) idx, source_id, status, reason FROM ${table}
     WHERE idx IS NOT NULL AND status <> 'accepted' ORDER BY idx, status DESC LIMIT ${REPORT_LIMIT + 1}`;
 
 type Extent = [number, number, number, number];
@@ -251,10 +275,22 @@ async function stageExtent(tx: ScriptTransaction): Promise<Extent | null> {
  * summed per chunk; repaired and rejected features are kept (without geometry) for the report.
  * Still ONE transaction: a failure anywhere leaves the layer as it was.
  */
-async function loadStreamed(tx: ScriptTransaction, o: LoadOptions, datasetId: string, main: string): Promise<Loaded> {
+async function loadStreamed(
+  tx: ScriptTransaction,
+  o: LoadOptions,
+  datasetId: string,
+  main: string,
+): Promise<Loaded> {
   const previous = `SELECT id FROM datasets WHERE name = $2 AND layer = $3 AND id <> $1`;
-  await tx.exec(`CREATE TEMP TABLE import_outcomes (idx integer, source_id text, status text, reason text) ON COMMIT DROP`);
-  if (o.mode === 'replace') await tx.query(`DELETE FROM ${main} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
+  await tx.exec(
+    `CREATE TEMP TABLE import_outcomes (idx integer, source_id text, status text, reason text) ON COMMIT DROP`,
+  );
+  if (o.mode === 'replace')
+    await tx.query(`DELETE FROM ${main} WHERE dataset_id IN (${previous})`, [
+      datasetId,
+      o.dataset.name,
+      o.layer,
+    ]);
   const counts = { accepted: 0, repaired: 0, rejected: 0 };
   let extent: Extent | null = null;
   const parsed = await o.stage(async (text) => {
@@ -263,23 +299,43 @@ async function loadStreamed(tx: ScriptTransaction, o: LoadOptions, datasetId: st
     if (o.mode === 'upsert') {
       // Rows of earlier imports with a source id of this chunk; this import's own rows stay
       // (a source id repeated in the file is kept twice, as when the file loads whole).
-      await tx.query(`DELETE FROM ${main} WHERE dataset_id <> $1 AND source_id IN
-        (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`, [datasetId]);
+      await tx.query(
+        `DELETE FROM ${main} WHERE dataset_id <> $1 AND source_id IN
+        (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`,
+        [datasetId],
+      );
     }
     await tx.query(MAIN_INSERT[main]!, [datasetId]);
     await countStatus(tx, counts);
     const e = await stageExtent(tx);
-    if (e) extent = extent ? [Math.min(extent[0], e[0]), Math.min(extent[1], e[1]), Math.max(extent[2], e[2]), Math.max(extent[3], e[3])] : e;
+    if (e)
+      extent = extent
+        ? [
+            Math.min(extent[0], e[0]),
+            Math.min(extent[1], e[1]),
+            Math.max(extent[2], e[2]),
+            Math.max(extent[3], e[3]),
+          ]
+        : e;
     await tx.exec(`INSERT INTO import_outcomes SELECT idx, source_id, status, reason FROM import_stage
       WHERE idx IS NOT NULL AND status <> 'accepted'; TRUNCATE import_stage`);
   });
   o.onPhase?.('validating');
   o.onPhase?.('writing');
-  return { parsed, counts, extent, outcomes: await tx.query<FeatureOutcome>(OUTCOMES('import_outcomes')) };
+  return {
+    parsed,
+    counts,
+    extent,
+    outcomes: await tx.query<FeatureOutcome>(OUTCOMES('import_outcomes')),
+  };
 }
 
 /** Every other layer: the whole file is staged, then validated and written set-wise. */
-async function loadWhole(tx: ScriptTransaction, o: LoadOptions, datasetId: string): Promise<Loaded> {
+async function loadWhole(
+  tx: ScriptTransaction,
+  o: LoadOptions,
+  datasetId: string,
+): Promise<Loaded> {
   const parsed = await o.stage((text) => tx.copyIn('import_stage', STAGE_COLUMNS, text));
   let customLayer: CustomLayerRow | undefined;
   if (o.target === 'custom') {
@@ -294,7 +350,8 @@ async function loadWhole(tx: ScriptTransaction, o: LoadOptions, datasetId: strin
     await tx.query(`UPDATE import_stage s SET status = 'rejected', reason = 'a sensor with external_id ' || s.source_id || ' is already registered'
       WHERE s.status <> 'rejected' AND EXISTS (SELECT 1 FROM sensors x WHERE x.external_id = s.source_id)`);
   }
-  const networkUpsert = o.mode === 'upsert' && o.target !== 'custom' && TABLES[o.target].nodes !== undefined;
+  const networkUpsert =
+    o.mode === 'upsert' && o.target !== 'custom' && TABLES[o.target].nodes !== undefined;
   if (networkUpsert) await rejectUnkeyedLinks(tx);
 
   o.onPhase?.('writing');
@@ -307,18 +364,36 @@ async function loadWhole(tx: ScriptTransaction, o: LoadOptions, datasetId: strin
     const t = TABLES[o.target];
     if (o.mode === 'replace') {
       if (o.target === 'sensors') {
-        await tx.query(`DELETE FROM sensors WHERE dataset_id IN (${previous})
-          AND external_id NOT IN (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`, [datasetId, o.dataset.name, o.layer]);
+        await tx.query(
+          `DELETE FROM sensors WHERE dataset_id IN (${previous})
+          AND external_id NOT IN (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`,
+          [datasetId, o.dataset.name, o.layer],
+        );
       } else {
-        await tx.query(`DELETE FROM ${t.main} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
-        if (t.nodes) await tx.query(`DELETE FROM ${t.nodes} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
+        await tx.query(`DELETE FROM ${t.main} WHERE dataset_id IN (${previous})`, [
+          datasetId,
+          o.dataset.name,
+          o.layer,
+        ]);
+        if (t.nodes)
+          await tx.query(`DELETE FROM ${t.nodes} WHERE dataset_id IN (${previous})`, [
+            datasetId,
+            o.dataset.name,
+            o.layer,
+          ]);
       }
     } else if (o.mode === 'upsert' && (o.target === 'buildings' || o.target === 'land_use')) {
       await tx.query(`DELETE FROM ${t.main} WHERE source_id IN
         (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`);
     }
     if (t.nodes && networkUpsert) {
-      upserted = await upsertNetwork(tx, t.main, t.nodes, [datasetId, o.dataset.name, o.layer], previous);
+      upserted = await upsertNetwork(
+        tx,
+        t.main,
+        t.nodes,
+        [datasetId, o.dataset.name, o.layer],
+        previous,
+      );
     } else {
       if (t.nodes) {
         await tx.exec(`CREATE TEMP TABLE import_node_ids ON COMMIT DROP AS
@@ -357,10 +432,19 @@ async function rejectUnkeyedLinks(tx: ScriptTransaction): Promise<void> {
  * ones. Links are matched by source id (`<feature id>:<part>`), updated in place with the
  * resolved node ids, and the unmatched ones inserted. `nodes` and `main` come from TABLES.
  */
-async function upsertNetwork(tx: ScriptTransaction, main: string, nodes: string, params: [string, string, string], previous: string): Promise<UpsertCounts> {
+async function upsertNetwork(
+  tx: ScriptTransaction,
+  main: string,
+  nodes: string,
+  params: [string, string, string],
+  previous: string,
+): Promise<UpsertCounts> {
   const [datasetId] = params;
-  await tx.exec('CREATE TEMP TABLE import_node_ids (local integer, old_id bigint, id bigint) ON COMMIT DROP');
-  await tx.query(`INSERT INTO import_node_ids (local, old_id, id)
+  await tx.exec(
+    'CREATE TEMP TABLE import_node_ids (local integer, old_id bigint, id bigint) ON COMMIT DROP',
+  );
+  await tx.query(
+    `INSERT INTO import_node_ids (local, old_id, id)
     SELECT q.local, q.old_id, coalesce(q.old_id, nextval(pg_get_serial_sequence('${nodes}', 'id'))) AS id
     FROM (
       SELECT (s.vals->>'local')::int AS local, CASE WHEN s.source_id IS NOT NULL
@@ -368,7 +452,9 @@ async function upsertNetwork(tx: ScriptTransaction, main: string, nodes: string,
           ELSE (SELECT min(x.id) FROM ${nodes} x WHERE x.dataset_id IN (${previous}) AND ST_Equals(x.geom, ST_Transform(s.geom, 3857)))
         END AS old_id
       FROM import_stage s WHERE s.kind = 'n' AND s.status <> 'rejected'
-    ) q`, params);
+    ) q`,
+    params,
+  );
   const [n] = await tx.query<{ matched: string; fresh: string }>(
     `SELECT count(old_id) AS matched, count(*) - count(old_id) AS fresh FROM import_node_ids`,
   );
@@ -380,7 +466,10 @@ async function upsertNetwork(tx: ScriptTransaction, main: string, nodes: string,
      FROM import_stage s WHERE s.kind = 'l' AND s.status <> 'rejected'`,
   );
   await tx.query(LINK_UPDATE[main]!, [datasetId]);
-  await tx.query(`${MAIN_INSERT[main]!} AND NOT EXISTS (SELECT 1 FROM ${main} x WHERE x.source_id = s.source_id)`, [datasetId]);
+  await tx.query(
+    `${MAIN_INSERT[main]!} AND NOT EXISTS (SELECT 1 FROM ${main} x WHERE x.source_id = s.source_id)`,
+    [datasetId],
+  );
   return {
     nodes: { updated: Number(n?.matched ?? 0), inserted: Number(n?.fresh ?? 0) },
     links: { updated: Number(l?.matched ?? 0), inserted: Number(l?.fresh ?? 0) },
@@ -411,7 +500,10 @@ async function loadReadings(tx: ScriptTransaction): Promise<number> {
 export function spoolStager(path: string, parsed: ParseResult): Stager {
   return async (copy) => {
     let carry = '';
-    for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: COPY_CHUNK })) {
+    for await (const chunk of createReadStream(path, {
+      encoding: 'utf8',
+      highWaterMark: COPY_CHUNK,
+    })) {
       const text = carry + (chunk as string);
       const cut = text.lastIndexOf('\n') + 1;
       carry = text.slice(cut);
@@ -426,8 +518,15 @@ export function spoolStager(path: string, parsed: ParseResult): Stager {
  * Topology in PostGIS: invalid polygons (bow-ties, self-intersections) are made valid and marked
  * repaired with the reason; a repair that leaves no area, and invalid lines, are rejected.
  */
-async function validate(tx: ScriptTransaction, target: TargetKind, customGeometry?: string): Promise<void> {
-  const polygons = target === 'buildings' || target === 'land_use' || (target === 'custom' && customGeometry === 'polygon');
+async function validate(
+  tx: ScriptTransaction,
+  target: TargetKind,
+  customGeometry?: string,
+): Promise<void> {
+  const polygons =
+    target === 'buildings' ||
+    target === 'land_use' ||
+    (target === 'custom' && customGeometry === 'polygon');
   if (polygons) {
     await tx.exec(`UPDATE import_stage SET status = 'repaired', reason = 'invalid geometry repaired: ' || ST_IsValidReason(geom),
         geom = ST_CollectionExtract(ST_MakeValid(geom), 3)
@@ -440,18 +539,34 @@ async function validate(tx: ScriptTransaction, target: TargetKind, customGeometr
   }
 }
 
-async function writeCustom(tx: ScriptTransaction, layer: CustomLayerRow, datasetId: string, mode: ImportMode, previous: string, o: LoadOptions): Promise<void> {
+async function writeCustom(
+  tx: ScriptTransaction,
+  layer: CustomLayerRow,
+  datasetId: string,
+  mode: ImportMode,
+  previous: string,
+  o: LoadOptions,
+): Promise<void> {
   const table = `"${layer.table_name}"`;
   if (mode === 'replace') {
-    await tx.query(`DELETE FROM ${table} WHERE dataset_id IN (${previous})`, [datasetId, o.dataset.name, o.layer]);
+    await tx.query(`DELETE FROM ${table} WHERE dataset_id IN (${previous})`, [
+      datasetId,
+      o.dataset.name,
+      o.layer,
+    ]);
   } else if (mode === 'upsert') {
-    await tx.query(`DELETE FROM ${table} WHERE source_id IN (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`);
+    await tx.query(
+      `DELETE FROM ${table} WHERE source_id IN (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`,
+    );
   }
   const cols = layer.columns;
   const names = cols.map((c) => `, "${c.name}"`).join('');
   // Column names passed COLUMN_NAME in ensureCustomLayer; the key is a bound-free literal of them.
   const values = cols.map((c) => `, (vals->'values'->>'${c.name}')::${SQL_CAST[c.type]}`).join('');
-  await tx.query(`INSERT INTO ${table} (geom, dataset_id, source_id, attributes${names})
+  await tx.query(
+    `INSERT INTO ${table} (geom, dataset_id, source_id, attributes${names})
     SELECT ST_Transform(geom, 3857), $1, source_id, coalesce(vals->'attributes', '{}')${values}
-    FROM import_stage WHERE kind = 'f' AND status <> 'rejected'`, [datasetId]);
+    FROM import_stage WHERE kind = 'f' AND status <> 'rejected'`,
+    [datasetId],
+  );
 }

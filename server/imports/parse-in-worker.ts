@@ -25,7 +25,11 @@ export function previewInWorker(preview: PreviewOptions): Promise<FilePreview> {
   return runWorker<FilePreview>({ preview, totalBytes: 0 }, () => {});
 }
 
-function runWorker<T>(workerData: Record<string, unknown>, onProgress: ProgressFn, onChunk?: (text: string) => Promise<void>): Promise<T> {
+function runWorker<T>(
+  workerData: Record<string, unknown>,
+  onProgress: ProgressFn,
+  onChunk?: (text: string) => Promise<void>,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./parse-worker-boot.mjs', import.meta.url), {
       workerData,
@@ -35,44 +39,63 @@ function runWorker<T>(workerData: Record<string, unknown>, onProgress: ProgressF
     // Chunks are handled one after another, in order (one transaction takes them), and the
     // result only once the last has been handled.
     let handled = Promise.resolve();
-    worker.on('message', (m: { type: string; result?: T; text?: string; message?: string; bytes?: number; total?: number; features?: number }) => {
-      if (m.type === 'progress') onProgress({ bytes: m.bytes!, total: m.total!, features: m.features! });
-      else if (m.type === 'chunk') {
-        if (!onChunk) return;
-        const text = m.text!;
-        handled = handled.then(() => (settled ? undefined : onChunk(text))).then(
-          () => {
-            if (!settled) worker.postMessage('ack');
-          },
-          (error: Error) => {
+    worker.on(
+      'message',
+      (m: {
+        type: string;
+        result?: T;
+        text?: string;
+        message?: string;
+        bytes?: number;
+        total?: number;
+        features?: number;
+      }) => {
+        if (m.type === 'progress')
+          onProgress({ bytes: m.bytes!, total: m.total!, features: m.features! });
+        else if (m.type === 'chunk') {
+          if (!onChunk) return;
+          const text = m.text!;
+          handled = handled
+            .then(() => (settled ? undefined : onChunk(text)))
+            .then(
+              () => {
+                if (!settled) worker.postMessage('ack');
+              },
+              (error: Error) => {
+                if (settled) return;
+                settled = true;
+                void worker.terminate();
+                reject(error);
+              },
+            );
+        } else if (m.type === 'done') {
+          void handled.then(() => {
             if (settled) return;
             settled = true;
-            void worker.terminate();
-            reject(error);
-          },
-        );
-      }
-      else if (m.type === 'done') {
-        void handled.then(() => {
-          if (settled) return;
-          settled = true;
-          resolve(m.result!);
-        });
-      } else if (m.type === 'error') {
-        // Not while a chunk is still being copied: the transaction must be idle to roll back.
-        void handled.then(() => {
-          if (settled) return;
-          settled = true;
-          reject(new FileError(m.message!));
-        });
-      }
-    });
+            resolve(m.result!);
+          });
+        } else if (m.type === 'error') {
+          // Not while a chunk is still being copied: the transaction must be idle to roll back.
+          void handled.then(() => {
+            if (settled) return;
+            settled = true;
+            reject(new FileError(m.message!));
+          });
+        }
+      },
+    );
     worker.on('error', (err) => {
       void handled.then(() => {
         if (settled) return;
         settled = true;
         const oom = /memory|heap/i.test(err.message);
-        reject(new FileError(oom ? `the file needs more than ${WORKER_HEAP_MB} MiB to parse; split it or convert it to a streamed format (GeoJSON, FlatGeobuf)` : `the parser failed: ${err.message}`));
+        reject(
+          new FileError(
+            oom
+              ? `the file needs more than ${WORKER_HEAP_MB} MiB to parse; split it or convert it to a streamed format (GeoJSON, FlatGeobuf)`
+              : `the parser failed: ${err.message}`,
+          ),
+        );
       });
     });
     worker.on('exit', (code) => {

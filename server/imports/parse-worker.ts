@@ -9,7 +9,11 @@ import { ExpressionError } from './expressions';
  * Runs in a worker thread: parses the file into the spool and reports progress, so a huge or
  * hostile file never blocks the server's event loop. Messages: progress, done, error.
  */
-const { options, totalBytes, preview } = workerData as { options: ParseOptions; totalBytes: number; preview?: PreviewOptions };
+const { options, totalBytes, preview } = workerData as {
+  options: ParseOptions;
+  totalBytes: number;
+  preview?: PreviewOptions;
+};
 // Without a spool file the rows go to the parent in chunks. Up to WINDOW chunks may wait for
 // the parent's ack (it has copied the chunk into the database), so the parse runs ahead while
 // the database works on the last chunk, and memory stays bounded on both sides.
@@ -28,11 +32,20 @@ const sink = async (text: string) => {
 try {
   const result = preview
     ? await previewFile(preview)
-    : await parseToSpool(options, (p) => parentPort!.postMessage({ type: 'progress', ...p }), totalBytes, options.spoolPath ? undefined : sink);
+    : await parseToSpool(
+        options,
+        (p) => parentPort!.postMessage({ type: 'progress', ...p }),
+        totalBytes,
+        options.spoolPath ? undefined : sink,
+      );
   parentPort!.postMessage({ type: 'done', result });
 } catch (error) {
   const e = error as Error;
   const expected = e instanceof FileError || e instanceof CrsError || e instanceof ExpressionError;
-  parentPort!.postMessage({ type: 'error', message: expected ? e.message : `could not read the file: ${e.message}`, expected });
+  parentPort!.postMessage({
+    type: 'error',
+    message: expected ? e.message : `could not read the file: ${e.message}`,
+    expected,
+  });
 }
 parentPort!.unref();

@@ -1,4 +1,12 @@
-import { crsFromName, crsFromWkt, CRS_HINT, useSpatialRefSys, WGS84, type SourceCrs, type SpatialRefSys } from './crs';
+import {
+  crsFromName,
+  crsFromWkt,
+  CRS_HINT,
+  useSpatialRefSys,
+  WGS84,
+  type SourceCrs,
+  type SpatialRefSys,
+} from './crs';
 import { compileMapping } from './expressions';
 import { detectFormat, READERS, WGS84_BY_DEFAULT, type Format } from './formats';
 import { FileError, type ImportLimits } from './source';
@@ -90,7 +98,12 @@ export async function parseToSpool(
   const stats = { outOfRange: 0, accepted: 0, rejected: 0 };
   const layer = makeTarget(o.target, { out, mapping, stats, customGeometry: o.customGeometry });
   if (o.spatialRefSys) useSpatialRefSys(o.spatialRefSys);
-  const ctx = { progress: { bytes: 0, total: totalBytes }, limits: o.limits, tmpDir: o.tmpDir, cityModel: { lod: o.lod, buildingParts: o.buildingParts } };
+  const ctx = {
+    progress: { bytes: 0, total: totalBytes },
+    limits: o.limits,
+    tmpDir: o.tmpDir,
+    cityModel: { lod: o.lod, buildingParts: o.buildingParts },
+  };
   let crs: SourceCrs | null = o.srs ? crsFromName(o.srs) : null;
   let features = 0;
   let skipped = 0;
@@ -98,7 +111,8 @@ export async function parseToSpool(
   try {
     for await (const item of READERS[format](o.path, ctx)) {
       if (item.type === 'crs') {
-        if (!o.srs && features === 0) crs = item.name ? crsFromName(item.name) : crsFromWkt(item.wkt ?? '');
+        if (!o.srs && features === 0)
+          crs = item.name ? crsFromName(item.name) : crsFromWkt(item.wkt ?? '');
         continue;
       }
       if (!crs) {
@@ -138,8 +152,9 @@ export async function parseToSpool(
 
 /** The error for a file that needs `--srs`, with the usual answer for 3D city models. */
 export function noCrsMessage(format: Format): string {
-  const dutch = format === 'cityjson' || format === 'cityjsonseq' || format === 'citygml'
-    ? ' (Dutch 3D BAG and Rotterdam models are in RD New + NAP: --srs EPSG:7415)'
-    : '';
+  const dutch =
+    format === 'cityjson' || format === 'cityjsonseq' || format === 'citygml'
+      ? ' (Dutch 3D BAG and Rotterdam models are in RD New + NAP: --srs EPSG:7415)'
+      : '';
   return `the ${format} file declares no CRS; ${CRS_HINT}${dutch}`;
 }

@@ -1,5 +1,12 @@
 import type { Feature, Geometry, Position } from 'geojson';
-import { crsFromName, crsFromWkt, useSpatialRefSys, WGS84, type SourceCrs, type SpatialRefSys } from './crs';
+import {
+  crsFromName,
+  crsFromWkt,
+  useSpatialRefSys,
+  WGS84,
+  type SourceCrs,
+  type SpatialRefSys,
+} from './crs';
 import { noCrsMessage } from './parse';
 import { detectFormat, READERS, WGS84_BY_DEFAULT, type Format } from './formats';
 import { checkGeometry } from './geometry';
@@ -31,8 +38,11 @@ export interface FilePreview {
 function toWgs84(g: Geometry, crs: SourceCrs): Geometry {
   if (crs.geographic) return g;
   const map = (c: unknown): unknown =>
-    Array.isArray(c) && typeof c[0] === 'number' ? crs.toWgs84(c[0], c[1] as number) : (c as unknown[]).map(map);
-  if (g.type === 'GeometryCollection') return { ...g, geometries: g.geometries.map((x) => toWgs84(x, crs)) };
+    Array.isArray(c) && typeof c[0] === 'number'
+      ? crs.toWgs84(c[0], c[1] as number)
+      : (c as unknown[]).map(map);
+  if (g.type === 'GeometryCollection')
+    return { ...g, geometries: g.geometries.map((x) => toWgs84(x, crs)) };
   return { ...g, coordinates: map(g.coordinates) as Position[] } as Geometry;
 }
 
@@ -46,12 +56,18 @@ export async function previewFile(o: PreviewOptions): Promise<FilePreview> {
   const features: Feature[] = [];
   const fields = new Map<string, Set<string | number | boolean>>();
   if (o.spatialRefSys) useSpatialRefSys(o.spatialRefSys);
-  const ctx = { progress: { bytes: 0, total: 0 }, limits: o.limits, tmpDir: o.tmpDir, cityModel: { lod: o.lod, buildingParts: o.buildingParts } };
+  const ctx = {
+    progress: { bytes: 0, total: 0 },
+    limits: o.limits,
+    tmpDir: o.tmpDir,
+    cityModel: { lod: o.lod, buildingParts: o.buildingParts },
+  };
   const reader = READERS[format](o.path, ctx);
   try {
     for await (const item of reader) {
       if (item.type === 'crs') {
-        if (!o.srs && features.length === 0) crs = item.name ? crsFromName(item.name) : crsFromWkt(item.wkt ?? '');
+        if (!o.srs && features.length === 0)
+          crs = item.name ? crsFromName(item.name) : crsFromWkt(item.wkt ?? '');
         continue;
       }
       if (!crs) {
@@ -60,20 +76,28 @@ export async function previewFile(o: PreviewOptions): Promise<FilePreview> {
       }
       for (const [k, v] of Object.entries(item.properties)) {
         const set = fields.get(k) ?? new Set();
-        if ((typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && set.size < 5) set.add(typeof v === 'string' ? v.slice(0, 80) : v);
+        if (
+          (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') &&
+          set.size < 5
+        )
+          set.add(typeof v === 'string' ? v.slice(0, 80) : v);
         fields.set(k, set);
       }
-      const checked = item.problem ? { ok: false as const, reason: item.problem } : checkGeometry(item.geometry, crs);
+      const checked = item.problem
+        ? { ok: false as const, reason: item.problem }
+        : checkGeometry(item.geometry, crs);
       features.push({
         type: 'Feature',
-        geometry: checked.ok && item.geometry ? toWgs84(item.geometry, crs) : (null as unknown as Geometry),
+        geometry:
+          checked.ok && item.geometry ? toWgs84(item.geometry, crs) : (null as unknown as Geometry),
         properties: checked.ok ? item.properties : { ...item.properties, _problem: checked.reason },
       });
       if (features.length >= o.limit) break;
     }
   } catch (error) {
     // A preview may be sent only the head of a big file: what was read before the cut stands.
-    if (!(error instanceof FileError && /truncated/.test(error.message) && features.length > 0)) throw error;
+    if (!(error instanceof FileError && /truncated/.test(error.message) && features.length > 0))
+      throw error;
   } finally {
     await reader.return(undefined);
   }

@@ -9,13 +9,23 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 export type StageKind = 'f' | 'n' | 'l' | 'r';
 export type StageStatus = 'accepted' | 'rejected';
 
-export const STAGE_COLUMNS = ['kind', 'idx', 'source_id', 'geom', 'vals', 'status', 'reason'] as const;
+export const STAGE_COLUMNS = [
+  'kind',
+  'idx',
+  'source_id',
+  'geom',
+  'vals',
+  'status',
+  'reason',
+] as const;
 
 /** COPY text escaping (backslash, tab, newline, carriage return); null is \N. */
 export function copyText(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '\\N';
   const s = String(v);
-  return /[\\\t\n\r]/.test(s) ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : s;
+  return /[\\\t\n\r]/.test(s)
+    ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+    : s;
 }
 
 /** Receives COPY text in chunks of whole rows (the pipelined load: straight into COPY). */
@@ -34,11 +44,20 @@ export class StageWriter {
   /** Rows go to a spool file (`path`) or, chunk by chunk, to a sink. */
   constructor(target: string | StageSink) {
     // A deep buffer lets parsing run ahead of the disk instead of waiting at every flush.
-    this.#out = typeof target === 'string' ? createWriteStream(target, { highWaterMark: 16 << 20 }) : null;
+    this.#out =
+      typeof target === 'string' ? createWriteStream(target, { highWaterMark: 16 << 20 }) : null;
     this.#sink = typeof target === 'string' ? null : target;
   }
 
-  row(kind: StageKind, idx: number | null, sourceId: string | null, ewkt: string | null, vals: unknown, status: StageStatus, reason: string | null): void {
+  row(
+    kind: StageKind,
+    idx: number | null,
+    sourceId: string | null,
+    ewkt: string | null,
+    vals: unknown,
+    status: StageStatus,
+    reason: string | null,
+  ): void {
     const line = `${kind}\t${copyText(idx)}\t${copyText(sourceId)}\t${copyText(ewkt)}\t${copyText(vals === null ? null : JSON.stringify(vals))}\t${status}\t${copyText(reason)}\n`;
     this.#buffer.push(line);
     this.#size += line.length;
@@ -65,6 +84,9 @@ export class StageWriter {
   async close(): Promise<void> {
     await this.drain(true);
     const out = this.#out;
-    if (out) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (out)
+      await new Promise<void>((resolve, reject) =>
+        out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
   }
 }

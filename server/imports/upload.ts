@@ -40,9 +40,12 @@ export async function receiveUpload(
   body: IncomingMessage | ReadableStream<Uint8Array> | null,
   maxBytes: number,
 ): Promise<Upload> {
-  if (!body) throw new UploadError('the request has no body; send multipart/form-data with a "file" part');
+  if (!body)
+    throw new UploadError('the request has no body; send multipart/form-data with a "file" part');
   if (!/^multipart\/form-data/i.test(headers['content-type'] ?? '')) {
-    throw new UploadError('send multipart/form-data with a "file" part and fields layer, mode, name, map, srs');
+    throw new UploadError(
+      'send multipart/form-data with a "file" part and fields layer, mode, name, map, srs',
+    );
   }
   const dir = await makeTempDir('upload');
   const fields = new Map<string, string[]>();
@@ -52,7 +55,10 @@ export async function receiveUpload(
   try {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers, limits: { fileSize: maxBytes, files: 1, fields: 100, fieldSize: 64 * 1024, parts: 110 } });
+      bb = busboy({
+        headers,
+        limits: { fileSize: maxBytes, files: 1, fields: 100, fieldSize: 64 * 1024, parts: 110 },
+      });
     } catch (error) {
       throw new UploadError(`malformed multipart request: ${(error as Error).message}`);
     }
@@ -63,7 +69,10 @@ export async function receiveUpload(
           stream.resume();
           return;
         }
-        const fileName = basename(info.filename || 'upload').replace(/[^\w.-]+/g, '_').slice(-120) || 'upload';
+        const fileName =
+          basename(info.filename || 'upload')
+            .replace(/[^\w.-]+/g, '_')
+            .slice(-120) || 'upload';
         const path = join(dir, fileName);
         const entry = { path, fileName, bytes: 0 };
         file = entry;
@@ -71,14 +80,18 @@ export async function receiveUpload(
         stream.on('data', (c: Buffer) => (entry.bytes += c.length));
         stream.on('limit', () => (truncated = true));
         writing = pipeline(stream, createWriteStream(path)).then(() => {
-          if (truncated) throw new UploadError(`the file exceeds the upload limit of ${maxBytes} bytes`, true);
+          if (truncated)
+            throw new UploadError(`the file exceeds the upload limit of ${maxBytes} bytes`, true);
         });
         writing.catch(() => undefined);
       });
       bb.on('close', resolve);
-      bb.on('error', (e) => reject(new UploadError(`malformed multipart request: ${(e as Error).message}`)));
+      bb.on('error', (e) =>
+        reject(new UploadError(`malformed multipart request: ${(e as Error).message}`)),
+      );
     });
-    const source = body instanceof Readable ? body : Readable.fromWeb(body as WebReadableStream<Uint8Array>);
+    const source =
+      body instanceof Readable ? body : Readable.fromWeb(body as WebReadableStream<Uint8Array>);
     source.pipe(bb);
     await finished;
     await writing;

@@ -87,7 +87,7 @@ function matcher(spec: string): (ip: string) => boolean {
   const n = Number(bits);
   const mask = n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
   const net = v4(base!) & mask;
-  return (ip) => isIP(ip) === 4 && ((v4(ip) & mask) >>> 0) === net >>> 0;
+  return (ip) => isIP(ip) === 4 && (v4(ip) & mask) >>> 0 === net >>> 0;
 }
 
 function v4(ip: string): number {

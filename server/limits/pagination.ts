@@ -30,9 +30,16 @@ export function pageOf(c: Context, o: { defaultLimit?: number; max?: number } = 
 }
 
 function decodeCursor(cursor: string): number {
-  const text = /^[A-Za-z0-9_-]{1,24}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('latin1') : '';
+  const text = /^[A-Za-z0-9_-]{1,24}$/.test(cursor)
+    ? Buffer.from(cursor, 'base64url').toString('latin1')
+    : '';
   const m = /^o:([0-9]{1,9})$/.exec(text);
-  if (!m) throw new ApiError(400, 'bad_request', 'cursor is not one this twin handed out (pass `next` back unchanged)');
+  if (!m)
+    throw new ApiError(
+      400,
+      'bad_request',
+      'cursor is not one this twin handed out (pass `next` back unchanged)',
+    );
   return Number(m[1]);
 }
 
@@ -40,9 +47,18 @@ function decodeCursor(cursor: string): number {
  * One page of `rows`, fetched with `LIMIT page.limit + 1 OFFSET page.offset` (or sliced from a
  * full list): the rows to answer and the `next` cursor, null on the last page.
  */
-export function pageRows<T>(rows: readonly T[], page: Page, sliced = true): { items: T[]; next: string | null } {
+export function pageRows<T>(
+  rows: readonly T[],
+  page: Page,
+  sliced = true,
+): { items: T[]; next: string | null } {
   const from = sliced ? 0 : page.offset;
   const items = rows.slice(from, from + page.limit);
   const more = rows.length > from + page.limit;
-  return { items, next: more ? Buffer.from(`o:${page.offset + page.limit}`, 'latin1').toString('base64url') : null };
+  return {
+    items,
+    next: more
+      ? Buffer.from(`o:${page.offset + page.limit}`, 'latin1').toString('base64url')
+      : null,
+  };
 }

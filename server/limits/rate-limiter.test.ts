@@ -5,7 +5,10 @@ import { SignInThrottle } from '../auth/sign-in-throttle';
 describe('rate limiter', () => {
   it('allows the limit per minute per client and kind, then gives the seconds left in the window', () => {
     let now = 60_000 * 100 + 15_000;
-    const limiter = new RateLimiter({ signIn: 2, writes: 3, impacts: 0, previews: 1, ingest: 1 }, () => now);
+    const limiter = new RateLimiter(
+      { signIn: 2, writes: 3, impacts: 0, previews: 1, ingest: 1 },
+      () => now,
+    );
     expect([1, 2, 3].map(() => limiter.take('writes', 'a'))).toEqual([0, 0, 0]);
     expect(limiter.take('writes', 'a')).toBe(45);
     expect(limiter.take('writes', 'b')).toBe(0);

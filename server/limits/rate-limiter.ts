@@ -19,7 +19,10 @@ export class RateLimiter {
   #window = 0;
   #counts = new Map<string, number>();
 
-  constructor(limits: Record<RateKind, number>, private readonly now: () => number = Date.now) {
+  constructor(
+    limits: Record<RateKind, number>,
+    private readonly now: () => number = Date.now,
+  ) {
     this.#limits = limits;
   }
 
@@ -63,7 +66,11 @@ export function rateLimit(limiter: RateLimiter, identity: ClientIdentity): Middl
     if (kind) {
       const wait = limiter.take(kind, identity.key(c));
       if (wait > 0) {
-        const e = new ApiError(429, 'rate_limited', `too many requests of this kind (${kind}); retry in ${wait} s`);
+        const e = new ApiError(
+          429,
+          'rate_limited',
+          `too many requests of this kind (${kind}); retry in ${wait} s`,
+        );
         e.retryAfterS = wait;
         throw e;
       }

@@ -52,7 +52,11 @@ export function requestBody(o: RequestBodyOptions): MiddlewareHandler {
     if (!own?.anyType) {
       const type = c.req.header('Content-Type') ?? '';
       if (!JSON_TYPE.test(type)) {
-        throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
+        throw new ApiError(
+          415,
+          'unsupported_media_type',
+          'send the body as JSON with Content-Type: application/json',
+        );
       }
       checkJson(text, o);
     }
@@ -66,7 +70,10 @@ function tooLarge(max: number): ApiError {
   return new ApiError(413, 'too_large', `the request body exceeds ${max} bytes`);
 }
 
-async function readBounded(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array> {
+async function readBounded(
+  body: ReadableStream<Uint8Array> | null,
+  max: number,
+): Promise<Uint8Array> {
   if (!body) return new Uint8Array(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -102,7 +109,8 @@ function checkUrl(url: string): void {
   } catch {
     throw new ApiError(400, 'bad_request', 'the URL holds a malformed or non-UTF-8 %-escape');
   }
-  if (decoded.includes('\0')) throw new ApiError(400, 'bad_request', 'the URL holds a NUL character');
+  if (decoded.includes('\0'))
+    throw new ApiError(400, 'bad_request', 'the URL holds a NUL character');
 }
 
 /** Depth is checked on the text first, so a 100,000-deep array is never parsed. */
@@ -112,12 +120,17 @@ function checkJson(text: string, o: RequestBodyOptions): void {
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (inString) {
-      if (ch === 92) i++; // backslash: skip the escaped character
+      if (ch === 92)
+        i++; // backslash: skip the escaped character
       else if (ch === 34) inString = false;
     } else if (ch === 34) inString = true;
     else if (ch === 91 || ch === 123) {
       if (++depth > o.jsonMaxDepth) {
-        throw new ApiError(400, 'bad_request', `the JSON body is nested deeper than ${o.jsonMaxDepth} levels`);
+        throw new ApiError(
+          400,
+          'bad_request',
+          `the JSON body is nested deeper than ${o.jsonMaxDepth} levels`,
+        );
       }
     } else if (ch === 93 || ch === 125) depth--;
   }
@@ -131,10 +144,16 @@ function checkJson(text: string, o: RequestBodyOptions): void {
 }
 
 function checkString(s: string, max: number): void {
-  if (s.length > max) throw new ApiError(400, 'bad_request', `a string in the body is longer than ${max} characters`);
-  if (s.includes('\0')) throw new ApiError(400, 'bad_request', 'a string in the body holds a NUL character');
+  if (s.length > max)
+    throw new ApiError(400, 'bad_request', `a string in the body is longer than ${max} characters`);
+  if (s.includes('\0'))
+    throw new ApiError(400, 'bad_request', 'a string in the body holds a NUL character');
   if (/[\uD800-\uDFFF]/.test(s) && !(s as unknown as { isWellFormed(): boolean }).isWellFormed()) {
-    throw new ApiError(400, 'bad_request', 'a string in the body holds a lone surrogate (not valid UTF-8)');
+    throw new ApiError(
+      400,
+      'bad_request',
+      'a string in the body holds a lone surrogate (not valid UTF-8)',
+    );
   }
 }
 

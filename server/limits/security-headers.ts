@@ -30,10 +30,12 @@ export function securityHeaders(identity: ClientIdentity): MiddlewareHandler {
   return async function setSecurityHeaders(c, next) {
     await next();
     const h = c.res.headers;
-    if (!h.has('Content-Security-Policy')) h.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    if (!h.has('Content-Security-Policy'))
+      h.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     h.set('X-Content-Type-Options', 'nosniff');
     h.set('Referrer-Policy', 'strict-origin-when-cross-origin');
     h.set('Cross-Origin-Opener-Policy', 'same-origin');
-    if (identity.https(c)) h.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    if (identity.https(c))
+      h.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
   };
 }

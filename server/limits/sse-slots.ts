@@ -11,7 +11,10 @@ export class SseSlots {
   #total = 0;
   readonly #perClient = new Map<string, number>();
 
-  constructor(readonly maxPerClient: number, readonly maxTotal: number) {}
+  constructor(
+    readonly maxPerClient: number,
+    readonly maxTotal: number,
+  ) {}
 
   get open(): number {
     return this.#total;

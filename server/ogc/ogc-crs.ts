@@ -44,9 +44,18 @@ const BY_URI = new Map(OGC_CRSS.map((c) => [c.uri, c]));
 export function parseCrs(value: string | undefined, param: string): OgcCrs {
   if (value === undefined) return OGC_CRSS[0]!;
   const curie = /^\[(EPSG|OGC):([A-Za-z0-9]+)\]$/.exec(value.trim());
-  const uri = curie ? (curie[1] === 'OGC' ? `http://www.opengis.net/def/crs/OGC/1.3/${curie[2]}` : epsg(Number(curie[2]))) : value.trim();
+  const uri = curie
+    ? curie[1] === 'OGC'
+      ? `http://www.opengis.net/def/crs/OGC/1.3/${curie[2]}`
+      : epsg(Number(curie[2]))
+    : value.trim();
   const crs = BY_URI.get(uri.replace(/^https:/, 'http:'));
-  if (!crs) throw new ApiError(400, 'bad_request', `${param} must be one of the collection's CRSs (${OGC_CRSS.map((c) => c.uri).join(', ')})`);
+  if (!crs)
+    throw new ApiError(
+      400,
+      'bad_request',
+      `${param} must be one of the collection's CRSs (${OGC_CRSS.map((c) => c.uri).join(', ')})`,
+    );
   return crs;
 }
 

@@ -28,7 +28,12 @@ export function negotiate(f: string | undefined, accept: string | undefined): Og
     const q = qp ? Number(qp.slice(2)) : 1;
     if (!Number.isFinite(q)) continue;
     if (type === 'text/html') html = Math.max(html, q);
-    else if (type === 'application/json' || type === 'application/geo+json' || type.endsWith('+json')) json = Math.max(json, q);
+    else if (
+      type === 'application/json' ||
+      type === 'application/geo+json' ||
+      type.endsWith('+json')
+    )
+      json = Math.max(json, q);
   }
   return html > 0 && html > json ? 'html' : 'json';
 }
@@ -36,11 +41,20 @@ export function negotiate(f: string | undefined, accept: string | undefined): Og
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** An HTML value of a property (objects as JSON). */
-export const htmlValue = (v: unknown): string => (v === null || v === undefined ? '' : escape(typeof v === 'object' ? JSON.stringify(v) : String(v)));
+export const htmlValue = (v: unknown): string =>
+  v === null || v === undefined
+    ? ''
+    : escape(typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 /** A list of links as HTML. */
 export function htmlLinks(links: OgcLink[]): string {
-  return `<ul>${links.filter((l) => !l.templated).map((l) => `<li><a href="${escape(l.href)}">${escape(l.title ?? l.rel)}</a> <small>(${escape(l.rel)}${l.type ? `, ${escape(l.type)}` : ''})</small></li>`).join('')}</ul>`;
+  return `<ul>${links
+    .filter((l) => !l.templated)
+    .map(
+      (l) =>
+        `<li><a href="${escape(l.href)}">${escape(l.title ?? l.rel)}</a> <small>(${escape(l.rel)}${l.type ? `, ${escape(l.type)}` : ''})</small></li>`,
+    )
+    .join('')}</ul>`;
 }
 
 /** A table with a header row; cells are HTML already. */

@@ -52,7 +52,9 @@ export function parseItemsQuery(url: URL, layer: LayerDefinition): ItemsQuery {
   for (const name of new Set(url.searchParams.keys())) {
     if (!ITEM_PARAMS.has(name) && !(name in attrs)) {
       const shown = /^[A-Za-z0-9_-]{1,64}$/.test(name) ? `: ${name}` : '';
-      throw bad(`unknown parameter${shown} (queryable properties: ${queryables(layer).join(', ')})`);
+      throw bad(
+        `unknown parameter${shown} (queryable properties: ${queryables(layer).join(', ')})`,
+      );
     }
   }
   const limit = integer(one('limit'), 'limit', DEFAULT_LIMIT, 1);
@@ -70,7 +72,8 @@ export function parseItemsQuery(url: URL, layer: LayerDefinition): ItemsQuery {
       filters.push({ name, value: raw === 'true' });
     } else {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n) || (a.type === 'int' && !Number.isInteger(n))) throw bad(`${name} must be ${a.type === 'int' ? 'an integer' : 'a number'}`);
+      if (raw.trim() === '' || !Number.isFinite(n) || (a.type === 'int' && !Number.isInteger(n)))
+        throw bad(`${name} must be ${a.type === 'int' ? 'an integer' : 'a number'}`);
       filters.push({ name, value: n });
     }
   }
@@ -86,27 +89,34 @@ export function parseItemsQuery(url: URL, layer: LayerDefinition): ItemsQuery {
 
 function integer(raw: string | undefined, name: string, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) < min) throw bad(`${name} must be an integer of at least ${min}`);
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < min)
+    throw bad(`${name} must be an integer of at least ${min}`);
   return Number(raw);
 }
 
 /** `bbox=x1,y1,x2,y2` (or 6 values with heights, which are ignored) in the bbox-crs's axis order. */
 export function parseBbox(raw: string, crs: OgcCrs): Bbox {
   const v = raw.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
-  if ((v.length !== 4 && v.length !== 6) || v.some((n) => !Number.isFinite(n))) throw bad('bbox must be 4 (or 6) comma-separated numbers');
+  if ((v.length !== 4 && v.length !== 6) || v.some((n) => !Number.isFinite(n)))
+    throw bad('bbox must be 4 (or 6) comma-separated numbers');
   const [a1, b1, a2, b2] = v.length === 4 ? v : [v[0]!, v[1]!, v[3]!, v[4]!];
   // Axis order of the CRS: EPSG:4326 gives latitude first.
   const [minX, minY, maxX, maxY] = crs.latFirst ? [b1!, a1!, b2!, a2!] : [a1!, b1!, a2!, b2!];
   if (minY > maxY) throw bad('bbox: the lower bound of the second axis is above its upper bound');
   // A geographic bbox whose west edge is east of its east edge crosses the antimeridian.
-  if (minX > maxX && !crs.geographic) throw bad('bbox: the lower bound of the first axis is above its upper bound');
-  if (crs.geographic && (Math.abs(minY) > 90 || Math.abs(maxY) > 90 || Math.abs(minX) > 180 || Math.abs(maxX) > 180)) {
+  if (minX > maxX && !crs.geographic)
+    throw bad('bbox: the lower bound of the first axis is above its upper bound');
+  if (
+    crs.geographic &&
+    (Math.abs(minY) > 90 || Math.abs(maxY) > 90 || Math.abs(minX) > 180 || Math.abs(maxX) > 180)
+  ) {
     throw bad('bbox: longitudes must lie in [-180, 180] and latitudes in [-90, 90]');
   }
   return { minX, minY, maxX, maxY, crs };
 }
 
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?$/;
+const INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?$/;
 
 /**
  * `datetime`: an RFC 3339 date-time or date, or an interval `a/b` with `..` (or nothing) for
@@ -118,7 +128,10 @@ export function parseDatetime(raw: string | undefined): YearRange | null {
   const year = (s: string): number | null => {
     if (s === '..' || s === '') return null;
     const m = INSTANT.exec(s);
-    if (!m || Number.isNaN(Date.parse(m[4] ? s.toUpperCase() : `${s}T00:00:00Z`))) throw bad('datetime must be an RFC 3339 date-time, or an interval start/end with .. for an open end');
+    if (!m || Number.isNaN(Date.parse(m[4] ? s.toUpperCase() : `${s}T00:00:00Z`)))
+      throw bad(
+        'datetime must be an RFC 3339 date-time, or an interval start/end with .. for an open end',
+      );
     const t = new Date(m[4] ? s.toUpperCase() : `${s}T00:00:00Z`);
     return t.getUTCFullYear();
   };
@@ -131,7 +144,9 @@ export function parseDatetime(raw: string | undefined): YearRange | null {
   }
   const from = year(parts[0]!);
   const to = year(parts[1]!);
-  if (from === null && to === null) throw bad('datetime: at most one end of an interval may be open');
-  if (from !== null && to !== null && from > to) throw bad('datetime: the interval ends before it starts');
+  if (from === null && to === null)
+    throw bad('datetime: at most one end of an interval may be open');
+  if (from !== null && to !== null && from > to)
+    throw bad('datetime: the interval ends before it starts');
   return { from, to };
 }

@@ -2,7 +2,8 @@ import { WORLD_HALF } from '../../tiles/tile-coords';
 
 /** OGC Two Dimensional Tile Matrix Set 2.0 (OGC 17-083r4), annex D.1: WebMercatorQuad. */
 export const WEB_MERCATOR_QUAD = 'WebMercatorQuad';
-export const WEB_MERCATOR_QUAD_URI = 'http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad';
+export const WEB_MERCATOR_QUAD_URI =
+  'http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad';
 /** Zoom levels of the standard's definition (0–24); the twin's layers stop at their maxzoom. */
 const LEVELS = 25;
 /** Metres per pixel at zoom 0 for 256-pixel tiles, and the standard's 0.28 mm pixel. */

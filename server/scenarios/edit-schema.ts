@@ -6,7 +6,15 @@ import { polygonProblem } from './polygon-checks';
  * checked against sane ranges here, geometry validity and "inside the city" in the database.
  */
 
-export const BUILDING_USES = ['residential', 'office', 'retail', 'industrial', 'civic', 'mixed', 'other'] as const;
+export const BUILDING_USES = [
+  'residential',
+  'office',
+  'retail',
+  'industrial',
+  'civic',
+  'mixed',
+  'other',
+] as const;
 const MIX_USES = ['residential', 'office', 'retail', 'industrial', 'civic', 'other'] as const;
 const ROAD_CLASSES = ['motorway', 'trunk', 'arterial', 'collector', 'local', 'service'] as const;
 
@@ -34,7 +42,12 @@ export const PolygonSchema = z
   })
   .superRefine((g, ctx) => {
     const problem = polygonProblem(g.coordinates);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['coordinates'], message: `geometry is not valid: ${problem}` });
+    if (problem)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['coordinates'],
+        message: `geometry is not valid: ${problem}`,
+      });
   });
 
 export const LineStringSchema = z.object({
@@ -47,11 +60,15 @@ const height = z.number().min(2).max(600);
 const use = z.enum(BUILDING_USES);
 const uses = z
   .partialRecord(z.enum(MIX_USES), z.number().min(0).max(1))
-  .refine((m) => Object.values(m).some((v) => (v ?? 0) > 0), { message: 'uses needs at least one share above 0' })
+  .refine((m) => Object.values(m).some((v) => (v ?? 0) > 0), {
+    message: 'uses needs at least one share above 0',
+  })
   .refine((m) => Math.abs(Object.values(m).reduce<number>((s, v) => s + (v ?? 0), 0) - 1) < 0.011, {
     message: 'use shares must add up to 1',
   });
-const featureId = z.union([z.number().int().positive(), z.string().regex(/^[1-9][0-9]{0,17}$/)]).transform(String);
+const featureId = z
+  .union([z.number().int().positive(), z.string().regex(/^[1-9][0-9]{0,17}$/)])
+  .transform(String);
 
 const AddBuilding = z
   .object({
@@ -64,8 +81,12 @@ const AddBuilding = z
     name: z.string().max(200).optional(),
   })
   .strict()
-  .refine((e) => e.floors !== undefined || e.height_m !== undefined, { message: 'add_building needs floors or height_m' })
-  .refine((e) => !(e.use !== undefined && e.uses !== undefined), { message: 'give use or uses, not both' });
+  .refine((e) => e.floors !== undefined || e.height_m !== undefined, {
+    message: 'add_building needs floors or height_m',
+  })
+  .refine((e) => !(e.use !== undefined && e.uses !== undefined), {
+    message: 'give use or uses, not both',
+  });
 
 const ChangeBuilding = z
   .object({
@@ -77,12 +98,23 @@ const ChangeBuilding = z
     uses: uses.optional(),
   })
   .strict()
-  .refine((e) => e.floors !== undefined || e.height_m !== undefined || e.use !== undefined || e.uses !== undefined, {
-    message: 'change_building needs at least one of floors, height_m, use, uses',
-  })
-  .refine((e) => !(e.floors !== undefined && e.height_m !== undefined), { message: 'give floors or height_m, not both' });
+  .refine(
+    (e) =>
+      e.floors !== undefined ||
+      e.height_m !== undefined ||
+      e.use !== undefined ||
+      e.uses !== undefined,
+    {
+      message: 'change_building needs at least one of floors, height_m, use, uses',
+    },
+  )
+  .refine((e) => !(e.floors !== undefined && e.height_m !== undefined), {
+    message: 'give floors or height_m, not both',
+  });
 
-const DemolishBuilding = z.object({ kind: z.literal('demolish_building'), buildingId: featureId }).strict();
+const DemolishBuilding = z
+  .object({ kind: z.literal('demolish_building'), buildingId: featureId })
+  .strict();
 
 const EditRoad = z
   .object({
@@ -95,7 +127,11 @@ const EditRoad = z
   })
   .strict()
   .refine(
-    (e) => e.closed !== undefined || e.lanes !== undefined || e.speed_limit_kmh !== undefined || e.capacity_veh_h !== undefined,
+    (e) =>
+      e.closed !== undefined ||
+      e.lanes !== undefined ||
+      e.speed_limit_kmh !== undefined ||
+      e.capacity_veh_h !== undefined,
     { message: 'edit_road needs at least one of closed, lanes, speed_limit_kmh, capacity_veh_h' },
   );
 
@@ -112,7 +148,13 @@ const AddRoad = z
   })
   .strict();
 
-export const EditSchema = z.discriminatedUnion('kind', [AddBuilding, ChangeBuilding, DemolishBuilding, EditRoad, AddRoad]);
+export const EditSchema = z.discriminatedUnion('kind', [
+  AddBuilding,
+  ChangeBuilding,
+  DemolishBuilding,
+  EditRoad,
+  AddRoad,
+]);
 export type Edit = z.infer<typeof EditSchema>;
 
 export const ScenarioCreateSchema = z
@@ -132,7 +174,9 @@ export const ScenarioUpdateSchema = z
   })
   .strict();
 
-export const DuplicateSchema = z.object({ name: z.string().trim().min(1).max(200).optional() }).strict();
+export const DuplicateSchema = z
+  .object({ name: z.string().trim().min(1).max(200).optional() })
+  .strict();
 
 export const FactorUpdateSchema = z
   .object({

@@ -75,7 +75,8 @@ export interface ImpactQueueOptions {
 }
 
 /** The status bucket's key of a job (keys are limited to `[-/_=.a-zA-Z0-9]`). */
-const statusKey = (jobKey: string) => `j_${createHash('sha256').update(jobKey).digest('hex').slice(0, 40)}`;
+const statusKey = (jobKey: string) =>
+  `j_${createHash('sha256').update(jobKey).digest('hex').slice(0, 40)}`;
 
 const encode = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
@@ -100,7 +101,12 @@ export class ImpactQueue {
   #stopped = false;
   #loops: Promise<void>[] = [];
 
-  private constructor(nc: NatsConnection, jsm: JetStreamManager, kv: KV, options: ImpactQueueOptions) {
+  private constructor(
+    nc: NatsConnection,
+    jsm: JetStreamManager,
+    kv: KV,
+    options: ImpactQueueOptions,
+  ) {
     this.#nc = nc;
     this.#js = nc.jetstream();
     this.#jsm = jsm;
@@ -148,7 +154,10 @@ export class ImpactQueue {
   async status(jobKey: string): Promise<{ status: SharedJobStatus; revision: number } | null> {
     const e = await this.#kv.get(statusKey(jobKey));
     if (!e || e.operation !== 'PUT' || e.value.length === 0) return null;
-    return { status: JSON.parse(this.#decoder.decode(e.value)) as SharedJobStatus, revision: e.revision };
+    return {
+      status: JSON.parse(this.#decoder.decode(e.value)) as SharedJobStatus,
+      revision: e.revision,
+    };
   }
 
   /** Jobs waiting across the instances (published, not yet taken by a worker). */
@@ -167,7 +176,10 @@ export class ImpactQueue {
    * The job asking for `job`: the one queued or running on any instance (or failed a moment
    * ago), else a new one on the queue. Throws QueueFullError when `limit` jobs are waiting.
    */
-  async request(job: Omit<QueuedJob, 'queuedAt'>, limit = this.#options.queueSize): Promise<SharedJobStatus> {
+  async request(
+    job: Omit<QueuedJob, 'queuedAt'>,
+    limit = this.#options.queueSize,
+  ): Promise<SharedJobStatus> {
     const key = statusKey(job.jobKey);
     const current = await this.status(job.jobKey);
     const s = current?.status;
@@ -176,18 +188,37 @@ export class ImpactQueue {
       return { ...s, state: 'queued', phase: null, started_at: null, worker: null };
     }
     if (s && (s.state === 'queued' || s.state === 'running')) return s;
-    if (s?.state === 'failed' && Date.now() - Date.parse(s.finished_at ?? s.queued_at) < FAILED_RETENTION_MS) return s;
+    if (
+      s?.state === 'failed' &&
+      Date.now() - Date.parse(s.finished_at ?? s.queued_at) < FAILED_RETENTION_MS
+    )
+      return s;
     if ((await this.waiting()) >= limit) {
-      throw new QueueFullError(`the impact queue is full (${limit} jobs waiting); try again shortly`);
+      throw new QueueFullError(
+        `the impact queue is full (${limit} jobs waiting); try again shortly`,
+      );
     }
     const queuedAt = new Date().toISOString();
     // One message id per (job, attempt): requests that see the same state publish one job.
-    const ack = await this.#js.publish(`${IMPACT_SUBJECT_PREFIX}${job.scenarioId}`, encode({ ...job, queuedAt }), {
-      msgID: `${key}#${current?.revision ?? 0}`,
-      expect: { streamName: IMPACT_STREAM },
-      timeout: 5000,
-    });
-    const queued: SharedJobStatus = { state: 'queued', phase: null, queued_at: queuedAt, started_at: null, finished_at: null, error: null, worker: null, seq: ack.seq };
+    const ack = await this.#js.publish(
+      `${IMPACT_SUBJECT_PREFIX}${job.scenarioId}`,
+      encode({ ...job, queuedAt }),
+      {
+        msgID: `${key}#${current?.revision ?? 0}`,
+        expect: { streamName: IMPACT_STREAM },
+        timeout: 5000,
+      },
+    );
+    const queued: SharedJobStatus = {
+      state: 'queued',
+      phase: null,
+      queued_at: queuedAt,
+      started_at: null,
+      finished_at: null,
+      error: null,
+      worker: null,
+      seq: ack.seq,
+    };
     if (ack.duplicate) return (await this.status(job.jobKey))?.status ?? queued;
     try {
       // Only over the state read above: a worker that already took the job wrote `running`.
@@ -219,23 +250,39 @@ export class ImpactQueue {
     let job: QueuedJob;
     try {
       job = JSON.parse(this.#decoder.decode(m.data)) as QueuedJob;
-      if (typeof job.jobKey !== 'string' || typeof job.scenarioId !== 'string') throw new Error('not a job');
+      if (typeof job.jobKey !== 'string' || typeof job.scenarioId !== 'string')
+        throw new Error('not a job');
     } catch {
       m.term();
       return;
     }
     const key = statusKey(job.jobKey);
     const status: SharedJobStatus = {
-      state: 'running', phase: null, queued_at: job.queuedAt, started_at: new Date().toISOString(), finished_at: null, error: null, worker: this.worker, seq: m.seq,
+      state: 'running',
+      phase: null,
+      queued_at: job.queuedAt,
+      started_at: new Date().toISOString(),
+      finished_at: null,
+      error: null,
+      worker: this.worker,
+      seq: m.seq,
       beat_at: new Date().toISOString(),
     };
-    const put = () => this.#kv.put(key, encode(status)).catch((error: unknown) => this.#options.log?.warn({ err: error }, 'impacts: status not published'));
+    const put = () =>
+      this.#kv
+        .put(key, encode(status))
+        .catch((error: unknown) =>
+          this.#options.log?.warn({ err: error }, 'impacts: status not published'),
+        );
     const finish = async (state: 'done' | 'failed', error: SharedJobStatus['error'] = null) => {
       Object.assign(status, { state, phase: null, finished_at: new Date().toISOString(), error });
       await put();
     };
     if (m.info.deliveryCount > MAX_DELIVERIES) {
-      await finish('failed', { code: 'internal', message: `the impact computation stopped its worker ${MAX_DELIVERIES} times` });
+      await finish('failed', {
+        code: 'internal',
+        message: `the impact computation stopped its worker ${MAX_DELIVERIES} times`,
+      });
       m.term();
       return;
     }

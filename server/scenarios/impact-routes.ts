@@ -14,7 +14,12 @@ const MAX_WAIT_S = 60;
 function waitMs(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 0;
   const s = Number(raw);
-  if (!Number.isFinite(s) || s < 0 || s > MAX_WAIT_S) throw new ApiError(400, 'bad_request', `wait must be a number of seconds from 0 to ${MAX_WAIT_S}`);
+  if (!Number.isFinite(s) || s < 0 || s > MAX_WAIT_S)
+    throw new ApiError(
+      400,
+      'bad_request',
+      `wait must be a number of seconds from 0 to ${MAX_WAIT_S}`,
+    );
   return s * 1000;
 }
 
@@ -28,7 +33,13 @@ function waitMs(raw: string | undefined): number {
  * (nothing is computed or queued for it); below planner, utility figures are city-wide totals
  * (`publicImpact`) and the utilities layer is refused.
  */
-export function scenarioImpactRoutes({ db, impacts }: { db: Kysely<Database>; impacts: ImpactService }) {
+export function scenarioImpactRoutes({
+  db,
+  impacts,
+}: {
+  db: Kysely<Database>;
+  impacts: ImpactService;
+}) {
   return new Hono()
     .get('/:id/impact', async (c) => {
       const p = principalOf(c);
@@ -43,7 +54,13 @@ export function scenarioImpactRoutes({ db, impacts }: { db: Kysely<Database>; im
       if (answer.status === 'failed') {
         c.header('Retry-After', '5');
         const code = answer.error?.code === 'timeout' ? 'timeout' : 'unavailable';
-        return c.json({ ...answer, error: { code, message: answer.error?.message ?? 'the impact computation failed' } }, 503);
+        return c.json(
+          {
+            ...answer,
+            error: { code, message: answer.error?.message ?? 'the impact computation failed' },
+          },
+          503,
+        );
       }
       c.header('Retry-After', '1');
       return c.json(answer, 202);
@@ -77,11 +94,24 @@ export function impactRoutes({ impacts }: { impacts: ImpactService }) {
     if ('pending' in answer) {
       c.header('Retry-After', '1');
       const j = answer.pending;
-      return c.json({ status: j.state, phase: j.phase, queued_at: j.queuedAt.toISOString(), started_at: j.startedAt?.toISOString() ?? null }, 202);
+      return c.json(
+        {
+          status: j.state,
+          phase: j.phase,
+          queued_at: j.queuedAt.toISOString(),
+          started_at: j.startedAt?.toISOString() ?? null,
+        },
+        202,
+      );
     }
     const { report, calibration } = answer.summary;
     return c.json(
-      report ?? { calibrated_at: null, hours_of_data: calibration.hours_of_data, geh_lt_5_share: 0, sites: [] },
+      report ?? {
+        calibrated_at: null,
+        hours_of_data: calibration.hours_of_data,
+        geh_lt_5_share: 0,
+        sites: [],
+      },
     );
   });
 }

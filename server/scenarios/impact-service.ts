@@ -50,8 +50,7 @@ interface Lookup {
 }
 
 export type ImpactAnswer =
-  | { status: 'done'; result: ImpactResult; cached: boolean }
-  | ImpactPending;
+  { status: 'done'; result: ImpactResult; cached: boolean } | ImpactPending;
 
 /**
  * Impact results, computed once per (scenario version, factor version, baseline layer versions,
@@ -101,7 +100,10 @@ export class ImpactService {
       log: this.#log,
       run: (job, setPhase) => this.#runQueued(job, setPhase),
     });
-    this.#log?.info({ workers: this.#workers }, 'impacts: taking jobs from the NATS work queue TWIN_IMPACTS (consumer twin-impacts)');
+    this.#log?.info(
+      { workers: this.#workers },
+      'impacts: taking jobs from the NATS work queue TWIN_IMPACTS (consumer twin-impacts)',
+    );
   }
 
   /** A job from the shared queue, computed here; resolves once its result is stored. */
@@ -117,7 +119,12 @@ export class ImpactService {
     if (found.result || found.jobKey !== job.jobKey) return;
     const local =
       this.#pool.job(found.jobKey) ??
-      this.#pool.submit(found.jobKey, (slot, p) => this.#compute(slot, found.s, found.cacheKey, found.baseKey, found.factors, found.lon, p), found.baseKey ? (sl) => sl.baselineKey === found.baseKey : undefined);
+      this.#pool.submit(
+        found.jobKey,
+        (slot, p) =>
+          this.#compute(slot, found.s, found.cacheKey, found.baseKey, found.factors, found.lon, p),
+        found.baseKey ? (sl) => sl.baselineKey === found.baseKey : undefined,
+      );
     const phases = setInterval(() => local.phase && setPhase(local.phase), 1000);
     try {
       await local.promise;
@@ -129,10 +136,18 @@ export class ImpactService {
   /** The shared job of a looked-up scenario (`limit`: jobs waiting at most to add one). */
   async #request(f: Lookup, limit?: number): Promise<SharedJobStatus> {
     try {
-      return await this.#queue!.request({ scenarioId: f.s.id, version: f.s.version, cacheKey: f.cacheKey, jobKey: f.jobKey }, limit);
+      return await this.#queue!.request(
+        { scenarioId: f.s.id, version: f.s.version, cacheKey: f.cacheKey, jobKey: f.jobKey },
+        limit,
+      );
     } catch (error) {
       if (error instanceof QueueFullError) throw new ApiError(503, 'unavailable', error.message);
-      throw new ApiError(503, 'unavailable', 'the impact queue (NATS) is unavailable; try again shortly', { cause: error });
+      throw new ApiError(
+        503,
+        'unavailable',
+        'the impact queue (NATS) is unavailable; try again shortly',
+        { cause: error },
+      );
     }
   }
 
@@ -157,7 +172,8 @@ export class ImpactService {
     return {
       status: st.state === 'done' ? 'running' : st.state,
       scenario: { id: f.s.id, version: f.s.version },
-      position: st.state === 'queued' ? await this.#queue!.position(st.seq).catch(() => null) : null,
+      position:
+        st.state === 'queued' ? await this.#queue!.position(st.seq).catch(() => null) : null,
       phase: st.state === 'running' ? st.phase : null,
       queued_at: st.queued_at,
       started_at: st.started_at,
@@ -172,7 +188,11 @@ export class ImpactService {
       .where('scenario_id', '=', f.s.id)
       .where('cache_key', '=', f.cacheKey)
       .executeTakeFirst();
-    return stored ? ((typeof stored.result === 'string' ? JSON.parse(stored.result) : stored.result) as ImpactResult) : null;
+    return stored
+      ? ((typeof stored.result === 'string'
+          ? JSON.parse(stored.result)
+          : stored.result) as ImpactResult)
+      : null;
   }
 
   async #cityLongitude(layers: string): Promise<number> {
@@ -205,16 +225,27 @@ export class ImpactService {
   }
 
   /** Makes `slot` hold the baseline `key`: reads the city and the counts here, builds it there. */
-  async #ensureBaseline(slot: WorkerSlot, key: string, factors: FactorSet, lon: number, setPhase: (p: string) => void): Promise<BaselineSummary> {
+  async #ensureBaseline(
+    slot: WorkerSlot,
+    key: string,
+    factors: FactorSet,
+    lon: number,
+    setPhase: (p: string) => void,
+  ): Promise<BaselineSummary> {
     if (slot.baselineKey === key && this.#summary?.key === key) return this.#summary;
     setPhase('loading');
     const city = await loadCityModel(this.#db);
     const { counts } = await loadCounts(this.#db, lon, factors.get('traffic.peak_hour_local'));
     const input: BaselineInput = { key, city, factors: factors.toJSON(), counts };
-    const summary = await slot.call<BaselineSummary>({ type: 'baseline', input }, (p) => setPhase(`baseline: ${p}`));
+    const summary = await slot.call<BaselineSummary>({ type: 'baseline', input }, (p) =>
+      setPhase(`baseline: ${p}`),
+    );
     slot.baselineKey = key;
     this.#summary = summary;
-    this.#log?.info({ key, gap: summary.gap, calibration: summary.calibration.status, timings: summary.timings }, 'impact baseline built');
+    this.#log?.info(
+      { key, gap: summary.gap, calibration: summary.calibration.status, timings: summary.timings },
+      'impact baseline built',
+    );
     return summary;
   }
 
@@ -230,9 +261,17 @@ export class ImpactService {
     });
   }
 
-  #submit<T>(key: string, run: (slot: WorkerSlot, setPhase: (p: string) => void) => Promise<T>, baselineKey?: string): Job<T> {
+  #submit<T>(
+    key: string,
+    run: (slot: WorkerSlot, setPhase: (p: string) => void) => Promise<T>,
+    baselineKey?: string,
+  ): Job<T> {
     try {
-      return this.#pool.submit(key, run, baselineKey ? (s) => s.baselineKey === baselineKey : undefined);
+      return this.#pool.submit(
+        key,
+        run,
+        baselineKey ? (s) => s.baselineKey === baselineKey : undefined,
+      );
     } catch (error) {
       if (error instanceof QueueFullError) throw new ApiError(503, 'unavailable', error.message);
       throw error;
@@ -249,7 +288,13 @@ export class ImpactService {
     if (this.#queue) return this.#queuedImpact(found, waitMs);
     const job = this.#job(found);
     if (job.state !== 'failed' && waitMs > 0) {
-      const done = await Promise.race([job.promise.then((r) => r as ImpactResult, () => null), sleep(waitMs).then(() => undefined)]);
+      const done = await Promise.race([
+        job.promise.then(
+          (r) => r as ImpactResult,
+          () => null,
+        ),
+        sleep(waitMs).then(() => undefined),
+      ]);
       if (done) return { status: 'done', result: done, cached: false };
     }
     return this.#pending(job, found.s);
@@ -262,7 +307,10 @@ export class ImpactService {
    * spare, so such a page never fills the queue that planners' own impacts need; it never throws
    * for a full queue.
    */
-  async peek(scenarioId: string, { request = false }: { request?: boolean } = {}): Promise<ImpactResult | null> {
+  async peek(
+    scenarioId: string,
+    { request = false }: { request?: boolean } = {},
+  ): Promise<ImpactResult | null> {
     const found = await this.#lookup(scenarioId);
     if (found.result || !request) return found.result;
     if (this.#queue) {
@@ -292,7 +340,11 @@ export class ImpactService {
       .where('scenario_id', '=', scenarioId)
       .where('cache_key', '=', cacheKey)
       .executeTakeFirst();
-    const result = stored ? ((typeof stored.result === 'string' ? JSON.parse(stored.result) : stored.result) as ImpactResult) : null;
+    const result = stored
+      ? ((typeof stored.result === 'string'
+          ? JSON.parse(stored.result)
+          : stored.result) as ImpactResult)
+      : null;
     return { s, baseKey, factors, lon, cacheKey, jobKey: `impact|${s.id}|${cacheKey}`, result };
   }
 
@@ -300,7 +352,12 @@ export class ImpactService {
   #job(f: Lookup): Job {
     return (
       this.#pool.job(f.jobKey) ??
-      this.#submit(f.jobKey, (slot, setPhase) => this.#compute(slot, f.s, f.cacheKey, f.baseKey, f.factors, f.lon, setPhase), f.baseKey)
+      this.#submit(
+        f.jobKey,
+        (slot, setPhase) =>
+          this.#compute(slot, f.s, f.cacheKey, f.baseKey, f.factors, f.lon, setPhase),
+        f.baseKey,
+      )
     );
   }
 
@@ -320,7 +377,12 @@ export class ImpactService {
   async result(scenarioId: string, waitMs: number): Promise<ImpactResult> {
     const answer = await this.impact(scenarioId, waitMs);
     if (answer.status === 'done') return answer.result;
-    if (answer.status === 'failed') throw new ApiError(503, answer.error?.code === 'timeout' ? 'timeout' : 'unavailable', answer.error?.message ?? 'the impact computation failed');
+    if (answer.status === 'failed')
+      throw new ApiError(
+        503,
+        answer.error?.code === 'timeout' ? 'timeout' : 'unavailable',
+        answer.error?.message ?? 'the impact computation failed',
+      );
     throw new ApiError(503, 'unavailable', `the impact is ${answer.status}; try again shortly`);
   }
 
@@ -337,7 +399,10 @@ export class ImpactService {
     await this.#ensureBaseline(slot, baseKey, factors, lon, setPhase);
     setPhase('inputs');
     const inputs = await loadScenarioInputs(this.#db, scenario);
-    const models = await slot.call<ModelResults>({ type: 'impact', key: baseKey, inputs }, setPhase);
+    const models = await slot.call<ModelResults>(
+      { type: 'impact', key: baseKey, inputs },
+      setPhase,
+    );
     const result: ImpactResult = {
       scenario,
       cache_key: cacheKey,
@@ -349,9 +414,15 @@ export class ImpactService {
     // Every change to the edits bumps the version in the same transaction, so an unchanged
     // version after computing means the edits read were those of this version; otherwise the
     // result is returned but not stored (the next request computes the new version).
-    const now = await this.#db.selectFrom('scenarios').select('version').where('id', '=', scenario.id).executeTakeFirst();
+    const now = await this.#db
+      .selectFrom('scenarios')
+      .select('version')
+      .where('id', '=', scenario.id)
+      .executeTakeFirst();
     if (!now || Number(now.version) !== scenario.version) return result;
-    await sql`DELETE FROM scenario_impacts WHERE scenario_id = ${scenario.id}::uuid AND cache_key <> ${cacheKey}`.execute(this.#db);
+    await sql`DELETE FROM scenario_impacts WHERE scenario_id = ${scenario.id}::uuid AND cache_key <> ${cacheKey}`.execute(
+      this.#db,
+    );
     await sql`INSERT INTO scenario_impacts (scenario_id, cache_key, result)
       SELECT ${scenario.id}::uuid, ${cacheKey}, ${JSON.stringify(result)}::text::jsonb
       WHERE EXISTS (SELECT 1 FROM scenarios WHERE id = ${scenario.id}::uuid)
@@ -368,7 +439,10 @@ export class ImpactService {
     if (this.#summary?.key === key) return { summary: this.#summary };
     const job = this.#baselineJob();
     if (waitMs > 0) {
-      const done = await Promise.race([job.promise.catch(() => null), sleep(waitMs).then(() => undefined)]);
+      const done = await Promise.race([
+        job.promise.catch(() => null),
+        sleep(waitMs).then(() => undefined),
+      ]);
       if (done) return { summary: done };
     }
     return { pending: job };

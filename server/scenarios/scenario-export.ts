@@ -5,7 +5,14 @@ import type { ImpactResult } from './impact-service';
 
 /** The scenario's edits as GeoJSON (WGS84): added geometry, or the baseline feature an edit targets. */
 export async function editsGeoJson(db: Kysely<Database>, scenarioId: string) {
-  const { rows } = await sql<{ id: string; seq: number; kind: string; payload: unknown; geojson: string | null; target: unknown }>`
+  const { rows } = await sql<{
+    id: string;
+    seq: number;
+    kind: string;
+    payload: unknown;
+    geojson: string | null;
+    target: unknown;
+  }>`
     SELECT e.id::text AS id, e.seq, e.kind, e.payload,
       CASE WHEN e.kind IN ('change_building', 'demolish_building')
              THEN (SELECT jsonb_build_object('name', b.name, 'use', b.use, 'levels', b.levels, 'height_m', round(b.height_m::numeric, 1)) FROM buildings b WHERE b.id = e.target_id)
@@ -19,14 +26,22 @@ export async function editsGeoJson(db: Kysely<Database>, scenarioId: string) {
   return {
     type: 'FeatureCollection' as const,
     features: rows.map((r) => {
-      const payload = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<string, unknown>;
+      const payload = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<
+        string,
+        unknown
+      >;
       const { geometry: _ignored, ...properties } = payload;
       return {
         type: 'Feature' as const,
         id: Number(r.id),
         geometry: r.geojson ? JSON.parse(r.geojson) : null,
         // What the edit changes as it is in the baseline (name, use, lanes…), so a list can name it.
-        properties: { ...properties, edit_id: r.id, seq: Number(r.seq), target: (typeof r.target === 'string' ? JSON.parse(r.target) : r.target) ?? null },
+        properties: {
+          ...properties,
+          edit_id: r.id,
+          seq: Number(r.seq),
+          target: (typeof r.target === 'string' ? JSON.parse(r.target) : r.target) ?? null,
+        },
       };
     }),
   };
@@ -46,7 +61,9 @@ function csvCell(v: unknown): string {
  * common/impact-models.ts, the same list the engine runs and the panel shows.
  */
 export function impactCsv(r: ImpactResult): string {
-  const rows: unknown[][] = [['section', 'metric', 'baseline', 'scenario', 'delta', 'unit', 'sources']];
+  const rows: unknown[][] = [
+    ['section', 'metric', 'baseline', 'scenario', 'delta', 'unit', 'sources'],
+  ];
   for (const model of IMPACT_MODELS) {
     const cited = citedFactors(r, model.key);
     const sources = cited.map((f) => `${f.key}: ${f.source}`).join(' | ');
@@ -64,17 +81,58 @@ function citedFactors(r: ImpactResult, key: ImpactModelKey): { key: string; sour
 function modelRows(r: ImpactResult, key: ImpactModelKey): unknown[][] {
   switch (key) {
     case 'yield': {
-      const units: Record<string, string> = { gfa_m2: 'm²', nia_m2: 'm²', dwellings: 'dwellings', residents: 'persons', jobs: 'jobs' };
-      return (['gfa_m2', 'nia_m2', 'dwellings', 'residents', 'jobs'] as const).map((k) => [k, r.yield.baseline[k], r.yield.scenario[k], r.yield.delta[k], units[k]]);
+      const units: Record<string, string> = {
+        gfa_m2: 'm²',
+        nia_m2: 'm²',
+        dwellings: 'dwellings',
+        residents: 'persons',
+        jobs: 'jobs',
+      };
+      return (['gfa_m2', 'nia_m2', 'dwellings', 'residents', 'jobs'] as const).map((k) => [
+        k,
+        r.yield.baseline[k],
+        r.yield.scenario[k],
+        r.yield.delta[k],
+        units[k],
+      ]);
     }
     case 'traffic': {
       const t = r.traffic;
-      const tu: Record<string, string> = { vehicle_km: 'veh·km/h', vehicle_hours: 'veh·h/h', mean_delay_s: 's', trips: 'veh/h' };
+      const tu: Record<string, string> = {
+        vehicle_km: 'veh·km/h',
+        vehicle_hours: 'veh·h/h',
+        mean_delay_s: 's',
+        trips: 'veh/h',
+      };
       return [
-        ...(['vehicle_km', 'vehicle_hours', 'mean_delay_s', 'trips'] as const).map((k) => [k, t.kpis[k].baseline, t.kpis[k].scenario, t.kpis[k].delta, tu[k]]),
-        ['relative_gap', t.assignment.baseline_relative_gap, t.assignment.relative_gap, '', 'ratio'],
-        ['calibration_geh_lt_5_share', t.calibration.geh_lt_5_share ?? '', '', '', 'share of count sites'],
-        ['outside_model_trips', t.outside_model.amount, t.outside_model.amount, 0, t.outside_model.unit],
+        ...(['vehicle_km', 'vehicle_hours', 'mean_delay_s', 'trips'] as const).map((k) => [
+          k,
+          t.kpis[k].baseline,
+          t.kpis[k].scenario,
+          t.kpis[k].delta,
+          tu[k],
+        ]),
+        [
+          'relative_gap',
+          t.assignment.baseline_relative_gap,
+          t.assignment.relative_gap,
+          '',
+          'ratio',
+        ],
+        [
+          'calibration_geh_lt_5_share',
+          t.calibration.geh_lt_5_share ?? '',
+          '',
+          '',
+          'share of count sites',
+        ],
+        [
+          'outside_model_trips',
+          t.outside_model.amount,
+          t.outside_model.amount,
+          0,
+          t.outside_model.unit,
+        ],
       ];
     }
     case 'water':
@@ -82,18 +140,56 @@ function modelRows(r: ImpactResult, key: ImpactModelKey): unknown[][] {
       const n = r[key];
       return [
         ['demand', n.baseline.demand, n.scenario.demand, n.delta.demand, n.unit],
-        ['flagged_assets', n.baseline.flagged, n.scenario.flagged, n.delta.flagged, 'assets (delta: newly flagged)'],
-        ...n.flagged.map((a) => [`${a.asset} ${a.id} ${a.metric}`, a.baseline, a.value, a.value - a.baseline, a.unit]),
-        ['outside_model_demand', n.outside_model.amount, n.outside_model.amount, 0, n.outside_model.unit],
+        [
+          'flagged_assets',
+          n.baseline.flagged,
+          n.scenario.flagged,
+          n.delta.flagged,
+          'assets (delta: newly flagged)',
+        ],
+        ...n.flagged.map((a) => [
+          `${a.asset} ${a.id} ${a.metric}`,
+          a.baseline,
+          a.value,
+          a.value - a.baseline,
+          a.unit,
+        ]),
+        [
+          'outside_model_demand',
+          n.outside_model.amount,
+          n.outside_model.amount,
+          0,
+          n.outside_model.unit,
+        ],
       ];
     }
     case 'shadow':
       return [
-        ...r.shadow.neighbours.flatMap((n) => Object.entries(n.hours_lost).map(([day, h]) => [`building ${n.building_id} sun hours lost ${day}`, 0, h, h, 'hours'])),
-        ...r.shadow.parks.map((p) => [`park ${p.land_use_id} share with ≥ 2 h sun (21 March)`, p.sunlit_2h_share_before, p.sunlit_2h_share_after, p.sunlit_2h_share_after - p.sunlit_2h_share_before, 'share']),
+        ...r.shadow.neighbours.flatMap((n) =>
+          Object.entries(n.hours_lost).map(([day, h]) => [
+            `building ${n.building_id} sun hours lost ${day}`,
+            0,
+            h,
+            h,
+            'hours',
+          ]),
+        ),
+        ...r.shadow.parks.map((p) => [
+          `park ${p.land_use_id} share with ≥ 2 h sun (21 March)`,
+          p.sunlit_2h_share_before,
+          p.sunlit_2h_share_after,
+          p.sunlit_2h_share_after - p.sunlit_2h_share_before,
+          'share',
+        ]),
       ];
     case 'zoning':
-      return r.zoning.flagged.map((z) => [`edit ${z.edit_id} height over land_use ${z.zone_id}`, z.max_height_m, z.height_m, z.excess_m, 'm']);
+      return r.zoning.flagged.map((z) => [
+        `edit ${z.edit_id} height over land_use ${z.zone_id}`,
+        z.max_height_m,
+        z.height_m,
+        z.excess_m,
+        'm',
+      ]);
   }
 }
 
@@ -101,11 +197,17 @@ export const IMPACT_LAYERS = ['traffic', 'utilities', 'shadow'] as const;
 export type ImpactLayer = (typeof IMPACT_LAYERS)[number];
 
 /** WGS84 GeoJSON of rows of one table by id (ids bound as one JSON parameter). */
-async function geometries(db: Kysely<Database>, table: 'road_links' | 'water_pipes' | 'water_nodes' | 'power_lines' | 'power_nodes', ids: string[]) {
+async function geometries(
+  db: Kysely<Database>,
+  table: 'road_links' | 'water_pipes' | 'water_nodes' | 'power_lines' | 'power_nodes',
+  ids: string[],
+) {
   if (ids.length === 0) return new Map<string, unknown>();
   const { rows } = await sql<{ id: string; g: string }>`
     SELECT id::text AS id, ST_AsGeoJSON(ST_Transform(geom, 4326), 6) AS g FROM ${sql.table(table)}
-    WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb)::bigint)`.execute(db);
+    WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb)::bigint)`.execute(
+    db,
+  );
   return new Map(rows.map((r) => [r.id, JSON.parse(r.g)]));
 }
 
@@ -118,7 +220,11 @@ export async function impactLayer(db: Kysely<Database>, r: ImpactResult, layer: 
   if (layer === 'shadow') return r.shadow.layer;
   if (layer === 'traffic') {
     const links = r.traffic.links as { link_id: string | null; edit_id: string | null }[];
-    const geom = await geometries(db, 'road_links', links.flatMap((l) => (l.link_id ? [l.link_id] : [])));
+    const geom = await geometries(
+      db,
+      'road_links',
+      links.flatMap((l) => (l.link_id ? [l.link_id] : [])),
+    );
     const added = await addedRoadGeometries(db, r.scenario.id);
     return {
       type: 'FeatureCollection',
@@ -129,11 +235,20 @@ export async function impactLayer(db: Kysely<Database>, r: ImpactResult, layer: 
     };
   }
   const assets = [...r.water.assets, ...r.power.assets];
-  const tables = { water_pipe: 'water_pipes', water_node: 'water_nodes', power_line: 'power_lines', power_node: 'power_nodes' } as const;
+  const tables = {
+    water_pipe: 'water_pipes',
+    water_node: 'water_nodes',
+    power_line: 'power_lines',
+    power_node: 'power_nodes',
+  } as const;
   const features: unknown[] = [];
   for (const [asset, table] of Object.entries(tables)) {
     const rows = assets.filter((a) => a.asset === asset);
-    const geom = await geometries(db, table, rows.map((a) => a.id));
+    const geom = await geometries(
+      db,
+      table,
+      rows.map((a) => a.id),
+    );
     for (const a of rows) {
       const g = geom.get(a.id);
       if (g) features.push({ type: 'Feature', geometry: g, properties: a });

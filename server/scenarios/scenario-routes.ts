@@ -9,7 +9,13 @@ import { FACTORS } from '../../common/impact-models';
 import { valid } from '../validate';
 import { inTransaction, recordAudit } from '../auth/audit';
 import { actorOf, isStaff, principalOf, viewerOf, type Principal } from '../auth/principal';
-import { DuplicateSchema, EditSchema, FactorUpdateSchema, ScenarioCreateSchema, ScenarioUpdateSchema } from './edit-schema';
+import {
+  DuplicateSchema,
+  EditSchema,
+  FactorUpdateSchema,
+  ScenarioCreateSchema,
+  ScenarioUpdateSchema,
+} from './edit-schema';
 import type { ImpactService } from './impact-service';
 import type { Feature } from 'geojson';
 import type { ExportService } from '../exports/export-service';
@@ -43,7 +49,9 @@ export interface ScenarioRoutesOptions {
 const SharesSchema = z
   .object({
     shares: z
-      .array(z.object({ user: z.string().min(1).max(100), access: z.enum(['read', 'edit']) }).strict())
+      .array(
+        z.object({ user: z.string().min(1).max(100), access: z.enum(['read', 'edit']) }).strict(),
+      )
       .max(500),
   })
   .strict();
@@ -51,11 +59,20 @@ const SharesSchema = z
 /**
  * The owner a create or update asks for: the caller, or (admin only) another account by name.
  */
-async function ownerFor(db: Kysely<Database> | Transaction<Database>, p: Principal, requested: string | null | undefined) {
+async function ownerFor(
+  db: Kysely<Database> | Transaction<Database>,
+  p: Principal,
+  requested: string | null | undefined,
+) {
   const self = p.kind === 'user' ? { id: p.user.id, name: p.user.name } : null;
   if (requested === undefined || requested === null || requested === self?.name) return undefined;
-  if (p.kind !== 'user' || p.user.role !== 'admin') throw new ApiError(403, 'forbidden', 'only an admin may give a scenario to another user');
-  const u = await db.selectFrom('users').select(['id', 'name', 'role']).where('name', '=', requested).executeTakeFirst();
+  if (p.kind !== 'user' || p.user.role !== 'admin')
+    throw new ApiError(403, 'forbidden', 'only an admin may give a scenario to another user');
+  const u = await db
+    .selectFrom('users')
+    .select(['id', 'name', 'role'])
+    .where('name', '=', requested)
+    .executeTakeFirst();
   if (!u || u.role === 'public') throw new ApiError(400, 'bad_request', `no planner ${requested}`);
   return { id: String(u.id), name: u.name };
 }
@@ -76,7 +93,10 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
     return { p, viewer: viewerOf(p), actor: actorOf(p) };
   };
   /** The scenario as answered: its fields, its edits, and what the caller may do with it. */
-  const answer = async (dbx: Kysely<Database> | Transaction<Database>, row: { id: string; access: string } & Record<string, unknown>) => {
+  const answer = async (
+    dbx: Kysely<Database> | Transaction<Database>,
+    row: { id: string; access: string } & Record<string, unknown>,
+  ) => {
     const { owner_id: _ownerId, ...scenario } = row;
     return { ...scenario, version: Number(row.version), edits: await listEdits(dbx, row.id) };
   };
@@ -90,9 +110,17 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
       const { p, actor } = who(c);
       const input = c.req.valid('json');
       const s = await inTransaction(db, async (trx) => {
-        const owner = (await ownerFor(trx, p, input.owner)) ?? (p.kind === 'user' ? { id: p.user.id, name: p.user.name } : { id: null, name: null });
+        const owner =
+          (await ownerFor(trx, p, input.owner)) ??
+          (p.kind === 'user' ? { id: p.user.id, name: p.user.name } : { id: null, name: null });
         const row = await createScenario(trx, input, owner);
-        await recordAudit(trx, { actor, action: 'scenario.create', targetType: 'scenario', targetId: row.id, details: { name: row.name, owner: owner.name } });
+        await recordAudit(trx, {
+          actor,
+          action: 'scenario.create',
+          targetType: 'scenario',
+          targetId: row.id,
+          details: { name: row.name, owner: owner.name },
+        });
         return row;
       });
       return c.json({ ...s, version: Number(s.version), access: 'edit', edits: [] }, 201);
@@ -111,8 +139,11 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
         const { owner: _o, ...rest } = patch;
         const after = await updateScenario(trx, sid, { ...rest, ...(owner ? { owner } : {}) });
         const changed = Object.fromEntries(
-          Object.entries({ name: after.name, description: after.description, owner: after.owner })
-            .filter(([k, v]) => (before as Record<string, unknown>)[k] !== v),
+          Object.entries({
+            name: after.name,
+            description: after.description,
+            owner: after.owner,
+          }).filter(([k, v]) => (before as Record<string, unknown>)[k] !== v),
         );
         if (patch.status && patch.status !== before.status) {
           await recordAudit(trx, {
@@ -124,7 +155,13 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
           });
         }
         if (Object.keys(changed).length > 0) {
-          await recordAudit(trx, { actor, action: 'scenario.update', targetType: 'scenario', targetId: sid, details: changed });
+          await recordAudit(trx, {
+            actor,
+            action: 'scenario.update',
+            targetType: 'scenario',
+            targetId: sid,
+            details: changed,
+          });
         }
         return { ...after, access: before.access };
       });
@@ -136,7 +173,13 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
       await inTransaction(db, async (trx) => {
         const s = await findScenarioFor(trx, sid, viewer, 'edit');
         await deleteScenario(trx, sid);
-        await recordAudit(trx, { actor, action: 'scenario.delete', targetType: 'scenario', targetId: sid, details: { name: s.name, owner: s.owner } });
+        await recordAudit(trx, {
+          actor,
+          action: 'scenario.delete',
+          targetType: 'scenario',
+          targetId: sid,
+          details: { name: s.name, owner: s.owner },
+        });
       });
       return c.body(null, 204);
     })
@@ -153,14 +196,26 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
           throw new ApiError(400, 'bad_request', 'the body must be JSON');
         }
         const parsed = DuplicateSchema.safeParse(raw);
-        if (!parsed.success) throw new ApiError(400, 'bad_request', parsed.error.issues.map((i) => i.message).join('; '));
+        if (!parsed.success)
+          throw new ApiError(
+            400,
+            'bad_request',
+            parsed.error.issues.map((i) => i.message).join('; '),
+          );
         input = parsed.data;
       }
-      const owner = p.kind === 'user' ? { id: p.user.id, name: p.user.name } : { id: null, name: null };
+      const owner =
+        p.kind === 'user' ? { id: p.user.id, name: p.user.name } : { id: null, name: null };
       const copy = await inTransaction(db, async (trx) => {
         await findScenarioFor(trx, sid, viewer, 'edit');
         const row = await duplicateScenario(trx, sid, input.name, owner);
-        await recordAudit(trx, { actor, action: 'scenario.create', targetType: 'scenario', targetId: row.id, details: { name: row.name, duplicate_of: sid } });
+        await recordAudit(trx, {
+          actor,
+          action: 'scenario.create',
+          targetType: 'scenario',
+          targetId: row.id,
+          details: { name: row.name, duplicate_of: sid },
+        });
         return row;
       });
       return c.json({ ...copy, access: 'edit', edits: await listEdits(db, copy.id) }, 201);
@@ -178,7 +233,13 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
       const result = await inTransaction(db, async (trx) => {
         await findScenarioFor(trx, sid, viewer, 'edit');
         const r = await addEdit(trx, sid, edit, factors);
-        await recordAudit(trx, { actor, action: 'scenario.edit', targetType: 'scenario', targetId: sid, details: { op: 'add', edit_id: r.edit.id, kind: edit.kind, version: r.version } });
+        await recordAudit(trx, {
+          actor,
+          action: 'scenario.edit',
+          targetType: 'scenario',
+          targetId: sid,
+          details: { op: 'add', edit_id: r.edit.id, kind: edit.kind, version: r.version },
+        });
         return r;
       });
       return c.json(result, 201);
@@ -192,7 +253,13 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
       const result = await inTransaction(db, async (trx) => {
         await findScenarioFor(trx, sid, viewer, 'edit');
         const r = await replaceEdit(trx, sid, eid, edit, factors);
-        await recordAudit(trx, { actor, action: 'scenario.edit', targetType: 'scenario', targetId: sid, details: { op: 'replace', edit_id: eid, kind: edit.kind, version: r.version } });
+        await recordAudit(trx, {
+          actor,
+          action: 'scenario.edit',
+          targetType: 'scenario',
+          targetId: sid,
+          details: { op: 'replace', edit_id: eid, kind: edit.kind, version: r.version },
+        });
         return r;
       });
       return c.json(result);
@@ -204,7 +271,13 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
       const result = await inTransaction(db, async (trx) => {
         await findScenarioFor(trx, sid, viewer, 'edit');
         const r = await removeEdit(trx, sid, eid);
-        await recordAudit(trx, { actor, action: 'scenario.edit', targetType: 'scenario', targetId: sid, details: { op: 'remove', edit_id: eid, version: r.version } });
+        await recordAudit(trx, {
+          actor,
+          action: 'scenario.edit',
+          targetType: 'scenario',
+          targetId: sid,
+          details: { op: 'remove', edit_id: eid, version: r.version },
+        });
         return r;
       });
       return c.json(result);
@@ -224,7 +297,12 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
         const edits = await editsGeoJson(db, sid);
         const features = edits.features as unknown as Feature[];
         return sendExport(c, `${file}-edits`, format, () =>
-          exports.exportFeatures({ name: 'scenario_edits', geometryType: 'GEOMETRY', columns: columnsOf(features) }, features, format));
+          exports.exportFeatures(
+            { name: 'scenario_edits', geometryType: 'GEOMETRY', columns: columnsOf(features) },
+            features,
+            format,
+          ),
+        );
       }
       if (format === 'json' || format === 'csv') {
         const full = await impacts.result(sid, impacts.timeoutMs);
@@ -248,7 +326,13 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
       const result = await inTransaction(db, async (trx) => {
         const s = await findScenarioFor(trx, sid, viewer, 'edit');
         await replaceShares(trx, sid, s.owner_id, shares);
-        await recordAudit(trx, { actor, action: 'scenario.share', targetType: 'scenario', targetId: sid, details: { shares } });
+        await recordAudit(trx, {
+          actor,
+          action: 'scenario.share',
+          targetType: 'scenario',
+          targetId: sid,
+          details: { shares },
+        });
         return listShares(trx, sid);
       });
       return c.json({ shares: result });
@@ -257,56 +341,85 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
 
 /** `/api/impact-factors`: GET / (every factor with value, unit, source) · PUT /{key} {value, source?, unit?} (admin). */
 export function impactFactorRoutes({ db }: { db: Kysely<Database> }) {
-  return new Hono()
-    // Each factor with its declared range (issue #10): what PUT accepts, in the factor's unit.
-    .get('/', async (c) =>
-      c.json({
-        factors: (await loadFactors(db)).all().map((f) => {
-          const range = (FACTORS as Record<string, { min: number; max: number } | undefined>)[f.key];
-          return range ? { ...f, min: range.min, max: range.max } : f;
+  return (
+    new Hono()
+      // Each factor with its declared range (issue #10): what PUT accepts, in the factor's unit.
+      .get('/', async (c) =>
+        c.json({
+          factors: (await loadFactors(db)).all().map((f) => {
+            const range = (FACTORS as Record<string, { min: number; max: number } | undefined>)[
+              f.key
+            ];
+            return range ? { ...f, min: range.min, max: range.max } : f;
+          }),
         }),
-      }),
-    )
-    .put('/:key', valid('json', FactorUpdateSchema), async (c) => {
-      const key = c.req.param('key');
-      if (!/^[a-z][a-z0-9_.]{0,99}$/.test(key)) throw new ApiError(400, 'bad_request', 'factor keys look like residential.dwelling_size_m2');
-      const input = c.req.valid('json');
-      const range = (FACTORS as Record<string, { unit: string; min: number; max: number } | undefined>)[key];
-      // Every factor has a declared range and unit (common/impact-models.ts); none: no such factor.
-      if (!range) throw new ApiError(404, 'not_found', `no impact factor ${key}`);
-      if (input.value < range.min || input.value > range.max) {
-        throw new ApiError(400, 'bad_request', `${key} must be from ${range.min} to ${range.max} ${range.unit}`);
-      }
-      // Divisors (storey height, dwelling size, m² per job, power factor) must stay positive.
-      const divisor = /(storey_height_m|dwelling_size_m2|m2_per_job|power_factor)$/.test(key);
-      if (input.value < 0 || (divisor && input.value === 0)) {
-        throw new ApiError(400, 'bad_request', divisor ? `${key} must be greater than 0` : `${key} must not be negative`);
-      }
-      const actor = actorOf(principalOf(c));
-      const row = await inTransaction(db, async (trx) => {
-        const before = await trx.selectFrom('impact_factors').select(['value', 'source', 'unit']).where('key', '=', key).forUpdate().executeTakeFirst();
-        if (!before) throw new ApiError(404, 'not_found', `no impact factor ${key}`);
-        const after = await trx
-          .updateTable('impact_factors')
-          .set((eb) => ({
-            value: input.value,
-            ...(input.source ? { source: input.source } : {}),
-            ...(input.unit ? { unit: input.unit } : {}),
-            version: eb('version', '+', 1),
-            updated_at: new Date(),
-          }))
-          .where('key', '=', key)
-          .returning(['key', 'value', 'unit', 'description', 'source', 'version', 'updated_at'])
-          .executeTakeFirstOrThrow();
-        await recordAudit(trx, {
-          actor,
-          action: 'factor.update',
-          targetType: 'impact_factor',
-          targetId: key,
-          details: { from: Number(before.value), to: input.value, ...(input.source ? { source: input.source } : {}), ...(input.unit ? { unit: input.unit } : {}) },
+      )
+      .put('/:key', valid('json', FactorUpdateSchema), async (c) => {
+        const key = c.req.param('key');
+        if (!/^[a-z][a-z0-9_.]{0,99}$/.test(key))
+          throw new ApiError(
+            400,
+            'bad_request',
+            'factor keys look like residential.dwelling_size_m2',
+          );
+        const input = c.req.valid('json');
+        const range = (
+          FACTORS as Record<string, { unit: string; min: number; max: number } | undefined>
+        )[key];
+        // Every factor has a declared range and unit (common/impact-models.ts); none: no such factor.
+        if (!range) throw new ApiError(404, 'not_found', `no impact factor ${key}`);
+        if (input.value < range.min || input.value > range.max) {
+          throw new ApiError(
+            400,
+            'bad_request',
+            `${key} must be from ${range.min} to ${range.max} ${range.unit}`,
+          );
+        }
+        // Divisors (storey height, dwelling size, m² per job, power factor) must stay positive.
+        const divisor = /(storey_height_m|dwelling_size_m2|m2_per_job|power_factor)$/.test(key);
+        if (input.value < 0 || (divisor && input.value === 0)) {
+          throw new ApiError(
+            400,
+            'bad_request',
+            divisor ? `${key} must be greater than 0` : `${key} must not be negative`,
+          );
+        }
+        const actor = actorOf(principalOf(c));
+        const row = await inTransaction(db, async (trx) => {
+          const before = await trx
+            .selectFrom('impact_factors')
+            .select(['value', 'source', 'unit'])
+            .where('key', '=', key)
+            .forUpdate()
+            .executeTakeFirst();
+          if (!before) throw new ApiError(404, 'not_found', `no impact factor ${key}`);
+          const after = await trx
+            .updateTable('impact_factors')
+            .set((eb) => ({
+              value: input.value,
+              ...(input.source ? { source: input.source } : {}),
+              ...(input.unit ? { unit: input.unit } : {}),
+              version: eb('version', '+', 1),
+              updated_at: new Date(),
+            }))
+            .where('key', '=', key)
+            .returning(['key', 'value', 'unit', 'description', 'source', 'version', 'updated_at'])
+            .executeTakeFirstOrThrow();
+          await recordAudit(trx, {
+            actor,
+            action: 'factor.update',
+            targetType: 'impact_factor',
+            targetId: key,
+            details: {
+              from: Number(before.value),
+              to: input.value,
+              ...(input.source ? { source: input.source } : {}),
+              ...(input.unit ? { unit: input.unit } : {}),
+            },
+          });
+          return after;
         });
-        return after;
-      });
-      return c.json({ ...row, value: Number(row.value), version: Number(row.version) });
-    });
+        return c.json({ ...row, value: Number(row.value), version: Number(row.version) });
+      })
+  );
 }

@@ -13,7 +13,10 @@ export interface SearchScope {
 }
 
 /** The public's scope with the default catalogue: traffic sensors, every searched layer. */
-export const PUBLIC_SCOPE: SearchScope = { allSensors: false, layers: { roads: true, land_use: true, buildings: true } };
+export const PUBLIC_SCOPE: SearchScope = {
+  allSensors: false,
+  layers: { roads: true, land_use: true, buildings: true },
+};
 
 interface Row {
   kind: SearchKind;
@@ -30,7 +33,13 @@ interface Row {
 }
 
 /** Kinds in the order they win a tie: a street before a building of the same name. */
-const RANK: Record<SearchKind, number> = { street: 0, place: 1, building: 2, address: 3, sensor: 4 };
+const RANK: Record<SearchKind, number> = {
+  street: 0,
+  place: 1,
+  building: 2,
+  address: 3,
+  sensor: 4,
+};
 
 /**
  * Finds the twin's own names — street names (one hit per name, framing all its links), named
@@ -57,7 +66,8 @@ export async function searchTwin(
     sql`ST_XMin(${g}) AS w, ST_YMin(${g}) AS s, ST_XMax(${g}) AS e, ST_YMax(${g}) AS n`;
   const address = sql`lower(coalesce(b.attributes->>'addr:street', '') || ' ' || coalesce(b.attributes->>'addr:housenumber', ''))`;
   // A layer the caller may not see contributes no hits (its branch matches nothing).
-  const visible = (layer: keyof SearchScope['layers']) => (scope.layers[layer] ? sql`TRUE` : sql`FALSE`);
+  const visible = (layer: keyof SearchScope['layers']) =>
+    scope.layers[layer] ? sql`TRUE` : sql`FALSE`;
   const sensorKinds = scope.allSensors ? sql`TRUE` : publicSensorKindSql('s');
   const { rows } = await sql<Row>`
     (SELECT 'street' AS kind, r.name AS id, r.name AS label, string_agg(DISTINCT r.class, ', ') AS detail,
@@ -103,6 +113,8 @@ export async function searchTwin(
         feature: r.layer && r.fid !== null ? { layer: r.layer, id: Number(r.fid) } : null,
       };
     })
-    .sort((a, b) => b.score - a.score || RANK[a.kind] - RANK[b.kind] || a.label.localeCompare(b.label))
+    .sort(
+      (a, b) => b.score - a.score || RANK[a.kind] - RANK[b.kind] || a.label.localeCompare(b.label),
+    )
     .slice(0, limit);
 }

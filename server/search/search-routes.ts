@@ -35,10 +35,16 @@ export function searchRoutes({ db, catalog }: { db: Kysely<Database>; catalog: L
       return layer !== undefined && canSeeLayer(p, layer);
     };
     const allSensors = seesAllSensors(p);
-    const layers = { roads: sees('roads'), land_use: sees('land_use'), buildings: sees('buildings') };
+    const layers = {
+      roads: sees('roads'),
+      land_use: sees('land_use'),
+      buildings: sees('buildings'),
+    };
     const results = await searchTwin(db, q, limit, { allSensors, layers });
     // An answer with what only staff may see (utility sensors, a staff layer): never in a shared cache.
-    const staffAnswer = allSensors || Object.entries(layers).some(([name, seen]) => seen && catalog.get(name)!.access !== 'public');
+    const staffAnswer =
+      allSensors ||
+      Object.entries(layers).some(([name, seen]) => seen && catalog.get(name)!.access !== 'public');
     c.header('Cache-Control', staffAnswer ? 'private, max-age=60' : 'public, max-age=60');
     c.header('Vary', 'Cookie, Authorization');
     return c.json({ q, results } satisfies SearchResponse);

@@ -10,12 +10,18 @@ describe('alert severity', () => {
   });
 
   it('grades drift by how far the sensor reads from its peers', () => {
-    expect(alertSeverity({ kind: 'drift', detail: { relative: 1.35 }, opened_at: at(1) })).toBe('medium');
-    expect(alertSeverity({ kind: 'drift', detail: { relative: 0.3 }, opened_at: at(1) })).toBe('high');
+    expect(alertSeverity({ kind: 'drift', detail: { relative: 1.35 }, opened_at: at(1) })).toBe(
+      'medium',
+    );
+    expect(alertSeverity({ kind: 'drift', detail: { relative: 0.3 }, opened_at: at(1) })).toBe(
+      'high',
+    );
   });
 
   it('rates a stuck sensor medium and a short silence low, a long one medium', () => {
-    expect(alertSeverity({ kind: 'stuck', detail: { repeated: 12 }, opened_at: at(1) })).toBe('medium');
+    expect(alertSeverity({ kind: 'stuck', detail: { repeated: 12 }, opened_at: at(1) })).toBe(
+      'medium',
+    );
     expect(alertSeverity({ kind: 'silence', detail: {}, opened_at: at(10) })).toBe('low');
     expect(alertSeverity({ kind: 'silence', detail: {}, opened_at: at(90) })).toBe('medium');
   });

@@ -7,8 +7,12 @@ import type { AlertSeverity, SensorAlert } from '../../common/sensor-types';
  * - stuck: medium (a frozen value hides whatever really happens);
  * - silence: low, medium once silent for over an hour.
  */
-export function alertSeverity(alert: Pick<SensorAlert, 'kind' | 'detail' | 'opened_at'>, now = Date.now()): AlertSeverity {
-  const num = (k: string) => (typeof alert.detail[k] === 'number' ? (alert.detail[k] as number) : NaN);
+export function alertSeverity(
+  alert: Pick<SensorAlert, 'kind' | 'detail' | 'opened_at'>,
+  now = Date.now(),
+): AlertSeverity {
+  const num = (k: string) =>
+    typeof alert.detail[k] === 'number' ? (alert.detail[k] as number) : NaN;
   switch (alert.kind) {
     case 'spike':
       return Math.abs(num('z')) >= 10 ? 'high' : 'medium';

@@ -70,7 +70,17 @@ export class AnomalyDetector {
     const events: AnomalyEvent[] = [];
     let s = this.#stats.get(sensor.id);
     if (!s) {
-      s = { n: 0, mean: value, variance: 0, last: NaN, run: 0, lastTs: ts, relative: 1, relativeN: 0, open: new Set() };
+      s = {
+        n: 0,
+        mean: value,
+        variance: 0,
+        last: NaN,
+        run: 0,
+        lastTs: ts,
+        relative: 1,
+        relativeN: 0,
+        open: new Set(),
+      };
       this.#stats.set(sensor.id, s);
     }
     if (ts < s.lastTs) return events; // late or replayed: the statistics move forward only
@@ -117,7 +127,8 @@ export class AnomalyDetector {
         s.relative += ALPHA_DRIFT * (ratio / peerNext - s.relative);
         s.relativeN++;
       }
-      const drift = s.relativeN >= 3 * this.#o.warmup && Math.abs(s.relative - 1) > this.#o.driftThreshold;
+      const drift =
+        s.relativeN >= 3 * this.#o.warmup && Math.abs(s.relative - 1) > this.#o.driftThreshold;
       if (drift || s.open.has('drift')) emit('drift', drift, { relative: round(s.relative) });
     }
     return events;
@@ -146,7 +157,15 @@ export class AnomalyDetector {
   seen(sensorId: string, ts: number): void {
     if (!this.#stats.has(sensorId)) {
       this.#stats.set(sensorId, {
-        n: 0, mean: 0, variance: 0, last: NaN, run: 0, lastTs: ts, relative: 1, relativeN: 0, open: new Set(),
+        n: 0,
+        mean: 0,
+        variance: 0,
+        last: NaN,
+        run: 0,
+        lastTs: ts,
+        relative: 1,
+        relativeN: 0,
+        open: new Set(),
       });
     }
   }

@@ -49,9 +49,11 @@ export class AnomalyMonitor {
 
   /** Writes pending open/close events (the latest per sensor and kind wins). */
   flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(() => this.#write()).catch((error: unknown) => {
-      this.#service.log.warn({ err: error }, 'anomalies: alerts not written; will retry');
-    });
+    this.#flushing = this.#flushing
+      .then(() => this.#write())
+      .catch((error: unknown) => {
+        this.#service.log.warn({ err: error }, 'anomalies: alerts not written; will retry');
+      });
     return this.#flushing;
   }
 
@@ -75,12 +77,16 @@ export class AnomalyMonitor {
     const close = events.filter((e) => e.action === 'close');
     await db.transaction().execute(async (trx) => {
       if (open.length > 0) {
-        const input = JSON.stringify(open.map((e) => ({ s: e.sensorId, k: e.kind, v: e.value, d: e.detail })));
+        const input = JSON.stringify(
+          open.map((e) => ({ s: e.sensorId, k: e.kind, v: e.value, d: e.detail })),
+        );
         await sql`INSERT INTO sensor_alerts (sensor_id, kind, value, detail)
           SELECT s, k, v, d FROM jsonb_to_recordset(${input}::text::jsonb) AS t(s bigint, k text, v float8, d jsonb)
           WHERE EXISTS (SELECT 1 FROM sensors WHERE id = t.s)
           ON CONFLICT (sensor_id, kind) WHERE closed_at IS NULL
-          DO UPDATE SET last_seen_at = now(), value = excluded.value, detail = excluded.detail`.execute(trx);
+          DO UPDATE SET last_seen_at = now(), value = excluded.value, detail = excluded.detail`.execute(
+          trx,
+        );
       }
       if (close.length > 0) {
         const input = JSON.stringify(close.map((e) => ({ s: e.sensorId, k: e.kind })));
@@ -89,7 +95,9 @@ export class AnomalyMonitor {
           WHERE a.sensor_id = t.s AND a.kind = t.k AND a.closed_at IS NULL`.execute(trx);
       }
       await sql`UPDATE sensor_alerts SET closed_at = now()
-        WHERE kind = 'spike' AND closed_at IS NULL AND last_seen_at < now() - ${sql.raw(SPIKE_QUIET)}`.execute(trx);
+        WHERE kind = 'spike' AND closed_at IS NULL AND last_seen_at < now() - ${sql.raw(SPIKE_QUIET)}`.execute(
+        trx,
+      );
     });
   }
 

@@ -58,7 +58,10 @@ export class KeyStore {
 /** Creates a named key; returns the plaintext, which is shown once and never stored. */
 export async function createKey(db: Kysely<Database>, name: string): Promise<string> {
   const key = generateKey();
-  await db.insertInto('ingest_keys').values({ name, key_hash: hashKey(key) }).execute();
+  await db
+    .insertInto('ingest_keys')
+    .values({ name, key_hash: hashKey(key) })
+    .execute();
   return key;
 }
 
@@ -104,7 +107,10 @@ export async function ensureDemoKey(db: Kysely<Database>, dataDir: string): Prom
   const key = generateKey();
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('ingest_keys').where('name', '=', DEMO_KEY_NAME).execute();
-    await trx.insertInto('ingest_keys').values({ name: DEMO_KEY_NAME, key_hash: hashKey(key) }).execute();
+    await trx
+      .insertInto('ingest_keys')
+      .values({ name: DEMO_KEY_NAME, key_hash: hashKey(key) })
+      .execute();
   });
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

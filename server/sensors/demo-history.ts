@@ -32,7 +32,10 @@ const CHUNK_ROWS = 200_000;
  * and the latest value of each sensor into `sensor_state`; the city roll-ups are computed for the
  * whole range. Runs only while `readings` is empty (a first start); otherwise returns null.
  */
-export async function backfillDemoHistory(backend: Backend, options: DemoHistoryOptions): Promise<DemoHistoryResult | null> {
+export async function backfillDemoHistory(
+  backend: Backend,
+  options: DemoHistoryOptions,
+): Promise<DemoHistoryResult | null> {
   const db = backend.db;
   const stepMs = (options.stepS ?? 900) * 1000;
   // Whole seconds, as the simulator stamps its readings.
@@ -41,13 +44,22 @@ export async function backfillDemoHistory(backend: Backend, options: DemoHistory
   if (options.days <= 0 || start >= end) return null;
   if (await db.selectFrom('readings').select('sensor_id').limit(1).executeTakeFirst()) return null;
 
-  const { rows: sensors } = await sql<{ id: string | number; kind: string; reference_value: number | null; class: string | null }>`
+  const { rows: sensors } = await sql<{
+    id: string | number;
+    kind: string;
+    reference_value: number | null;
+    class: string | null;
+  }>`
     SELECT s.id, s.kind, s.reference_value, r.class FROM sensors s
     LEFT JOIN road_links r ON s.asset_type = 'road_link' AND r.id = s.asset_id
-    WHERE s.external_id LIKE ${`${DEMO_SENSOR_PREFIX}%`} AND s.kind <> 'camera' ORDER BY s.id`.execute(db);
+    WHERE s.external_id LIKE ${`${DEMO_SENSOR_PREFIX}%`} AND s.kind <> 'camera' ORDER BY s.id`.execute(
+    db,
+  );
   if (sensors.length === 0) return null;
   const months = Math.ceil((end - start) / (28 * 86_400_000)) + 1;
-  await sql`SELECT ensure_readings_partitions(${new Date(start).toISOString()}::date, ${months}::int)`.execute(db);
+  await sql`SELECT ensure_readings_partitions(${new Date(start).toISOString()}::date, ${months}::int)`.execute(
+    db,
+  );
 
   // Seeded noise: the same history for the same sensors and times.
   const noise = mulberry32(0x5eed ^ Math.floor(end / 86_400_000));
@@ -63,28 +75,45 @@ export async function backfillDemoHistory(backend: Backend, options: DemoHistory
       for (const s of sensors) {
         const id = String(s.id);
         const fault = faultOf(Number(s.id));
-        const value = simulatedValue({ kind: s.kind, reference: s.reference_value === null ? null : Number(s.reference_value) }, ts, {
-          arterial: s.class === 'arterial',
-          incident: false,
-          fault: fault === 'drift' ? null : fault,
-          hoursSinceStart: 0,
-          noise: noise(),
-        });
+        const value = simulatedValue(
+          {
+            kind: s.kind,
+            reference: s.reference_value === null ? null : Number(s.reference_value),
+          },
+          ts,
+          {
+            arterial: s.class === 'arterial',
+            incident: false,
+            fault: fault === 'drift' ? null : fault,
+            hoursSinceStart: 0,
+            noise: noise(),
+          },
+        );
         if (value === null) continue;
         lines.push(`${id}\t${iso}\t${value}`);
         last.set(id, { ts, value });
       }
     }
     if (lines.length === 0) continue;
-    await backend.scriptTransaction((tx) => tx.copyIn('readings', ['sensor_id', 'ts', 'value'], `${lines.join('\n')}\n`));
+    await backend.scriptTransaction((tx) =>
+      tx.copyIn('readings', ['sensor_id', 'ts', 'value'], `${lines.join('\n')}\n`),
+    );
     written += lines.length;
-    options.onProgress?.(`demo history: ${written.toLocaleString('en')} readings up to ${new Date(start + Math.min(steps, first + perChunk - 1) * stepMs).toISOString()}`);
+    options.onProgress?.(
+      `demo history: ${written.toLocaleString('en')} readings up to ${new Date(start + Math.min(steps, first + perChunk - 1) * stepMs).toISOString()}`,
+    );
   }
-  const state = JSON.stringify([...last].map(([s, r]) => ({ s, t: new Date(r.ts).toISOString(), v: r.value })));
+  const state = JSON.stringify(
+    [...last].map(([s, r]) => ({ s, t: new Date(r.ts).toISOString(), v: r.value })),
+  );
   await sql`INSERT INTO sensor_state (sensor_id, ts, value)
     SELECT s, t, v FROM jsonb_to_recordset(${state}::text::jsonb) AS x(s bigint, t timestamptz, v float8)
     ON CONFLICT (sensor_id) DO UPDATE SET ts = excluded.ts, value = excluded.value
       WHERE sensor_state.ts < excluded.ts`.execute(db);
   await rollupRange(db, start, end + 1);
-  return { readings: written, from: new Date(start + stepMs).toISOString(), to: new Date(end).toISOString() };
+  return {
+    readings: written,
+    from: new Date(start + stepMs).toISOString(),
+    to: new Date(end).toISOString(),
+  };
 }

@@ -16,7 +16,8 @@ export interface EmbeddedBroker {
  * survive a client's reconnect, not a restart of the twin.
  */
 /** `twin/sensors/{sensor}`: one level, no wildcard. */
-export const isSensorTopic = (topic: string): boolean => /^twin\/sensors\/[^/#+\u0000]{1,200}$/.test(topic);
+export const isSensorTopic = (topic: string): boolean =>
+  /^twin\/sensors\/[^/#+\u0000]{1,200}$/.test(topic);
 
 export async function startEmbeddedBroker(options: {
   port: number;
@@ -37,13 +38,22 @@ export async function startEmbeddedBroker(options: {
         (ok) => {
           if (ok) done(null, true);
           else {
-            const error = Object.assign(new Error('an ingest key is required as the MQTT password'), {
-              returnCode: 4,
-            });
+            const error = Object.assign(
+              new Error('an ingest key is required as the MQTT password'),
+              {
+                returnCode: 4,
+              },
+            );
             done(error as Parameters<typeof done>[0], false);
           }
         },
-        () => done(Object.assign(new Error('key check failed'), { returnCode: 3 }) as Parameters<typeof done>[0], false),
+        () =>
+          done(
+            Object.assign(new Error('key check failed'), { returnCode: 3 }) as Parameters<
+              typeof done
+            >[0],
+            false,
+          ),
       );
     },
     // Issue #10 item 8: devices publish readings to twin/sensors/{id} and nothing else …

@@ -48,7 +48,9 @@ export class FrameFeed {
   }
 
   start(): Promise<unknown> {
-    this.#unlisten ??= (this.bus ?? this.#backend).listen(FRAMES_CHANNEL, (payload) => this.#receive(payload));
+    this.#unlisten ??= (this.bus ?? this.#backend).listen(FRAMES_CHANNEL, (payload) =>
+      this.#receive(payload),
+    );
     return this.#unlisten;
   }
 

@@ -9,7 +9,13 @@ import { BUCKET_S } from '../dashboard/city-metrics';
  * and last 5-minute bucket of city-wide traffic readings (`city_metrics`, so no reading is
  * scanned) and the retention policy.
  */
-export function historyRangeRoutes({ db, retentionDays }: { db: Kysely<Database>; retentionDays: number }) {
+export function historyRangeRoutes({
+  db,
+  retentionDays,
+}: {
+  db: Kysely<Database>;
+  retentionDays: number;
+}) {
   return new Hono().get('/range', async (c) => {
     const row = await db
       .selectFrom('city_metrics')

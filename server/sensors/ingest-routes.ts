@@ -36,12 +36,18 @@ export function ingestRoutes(service: SensorService) {
     } catch (error) {
       if (error instanceof BatchFormatError) {
         const tooMany = error.message.startsWith('a batch holds');
-        throw new ApiError(tooMany ? 413 : 400, tooMany ? 'too_large' : 'bad_request', error.message);
+        throw new ApiError(
+          tooMany ? 413 : 400,
+          tooMany ? 'too_large' : 'bad_request',
+          error.message,
+        );
       }
       throw error;
     }
     // With NATS_URL: stored in JetStream (PubAck) before answering; consumed after (issue #16).
-    const result = await (service.nats ? service.nats.publish(parsed) : service.ingest(parsed)).catch(unavailable);
+    const result = await (
+      service.nats ? service.nats.publish(parsed) : service.ingest(parsed)
+    ).catch(unavailable);
     return c.json(result);
   });
 }

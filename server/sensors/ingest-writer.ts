@@ -258,7 +258,10 @@ function refusal(error: unknown): { reason: RejectReason; message: string } {
 }
 
 /** The ids among the rows' sensors that are no longer in `sensors`. */
-export async function missingSensors(db: Kysely<Database>, rows: ResolvedReading[]): Promise<Set<string>> {
+export async function missingSensors(
+  db: Kysely<Database>,
+  rows: ResolvedReading[],
+): Promise<Set<string>> {
   const ids = [...new Set(rows.map((r) => String(r.sensorId)))];
   const { rows: found } = await sql<{ id: string | number }>`
     SELECT i.id FROM unnest(string_to_array(${list(ids)}::text, ',')::bigint[]) AS i(id)
@@ -293,7 +296,11 @@ export async function writeReadings(
       value.push(r.value);
     }
   });
-  const { rows } = await sql<{ n: number | null; sensor_id: string | number | null; payload?: string }>`
+  const { rows } = await sql<{
+    n: number | null;
+    sensor_id: string | number | null;
+    payload?: string;
+  }>`
     WITH input AS (
       SELECT j, s, to_timestamp(t / 1000.0) AS ts, v
       FROM unnest(string_to_array(${list(job)}::text, ',')::int[],
@@ -327,22 +334,28 @@ export async function writeReadings(
       live
         ? sql`SELECT NULL::float8 AS n, NULL::bigint AS sensor_id, payload FROM notified`
         : jobs.length === 1
-        ? sql`SELECT (SELECT count(*) FROM ins)::float8 AS n, NULL::bigint AS sensor_id,
+          ? sql`SELECT (SELECT count(*) FROM ins)::float8 AS n, NULL::bigint AS sensor_id,
               (SELECT count(*) FROM notified) AS sent`
-        : // Which submission each new row belongs to is settled below, in JavaScript: joining
-          // `ins` back to `input` in SQL let the planner pick a nested loop over the two CTEs
-          // (estimated at 100 rows each), quadratic in the batch.
-          sql`SELECT (extract(epoch FROM ins.ts) * 1000)::float8 AS n, ins.sensor_id
+          : // Which submission each new row belongs to is settled below, in JavaScript: joining
+            // `ins` back to `input` in SQL let the planner pick a nested loop over the two CTEs
+            // (estimated at 100 rows each), quadratic in the batch.
+            sql`SELECT (extract(epoch FROM ins.ts) * 1000)::float8 AS n, ins.sensor_id
               FROM ins CROSS JOIN (SELECT count(*) FROM notified) AS sent`
     }`.execute(db);
   if (live) {
     // Each payload is `[[sensorId, tsMs, value], …]` of new rows: they say which rows were new.
     const items = rows.map((r) => JSON.parse(r.payload!) as [number | string, number, number][]);
     for (const r of rows) live(r.payload!);
-    return creditFresh(jobs, items.flat().map(([id, t]) => `${id}|${Math.round(Number(t))}`));
+    return creditFresh(
+      jobs,
+      items.flat().map(([id, t]) => `${id}|${Math.round(Number(t))}`),
+    );
   }
   if (jobs.length === 1) return [Number(rows[0]?.n ?? 0)];
-  return creditFresh(jobs, rows.map((r) => `${r.sensor_id}|${Math.round(Number(r.n))}`));
+  return creditFresh(
+    jobs,
+    rows.map((r) => `${r.sensor_id}|${Math.round(Number(r.n))}`),
+  );
 }
 
 /** How many of each submission's rows are among the new ones (`sensor|tsMs`). */

@@ -66,7 +66,11 @@ export function insightRoutes(service: SensorService) {
       for (const s of sensors) {
         const ratio = s.current?.ratio;
         if (ratio === null || ratio === undefined) continue;
-        add(s.location[0], s.location[1], q.metric === 'congestion' ? Number(ratio < CONGESTED) : ratio);
+        add(
+          s.location[0],
+          s.location[1],
+          q.metric === 'congestion' ? Number(ratio < CONGESTED) : ratio,
+        );
       }
     }
     const out: H3Response['cells'] = [...cells].map(([h3, { sum, n }]) => ({
@@ -75,14 +79,22 @@ export function insightRoutes(service: SensorService) {
       value: q.metric === 'readings' ? sum : Math.round((sum / n) * 1000) / 1000,
       sensors: n,
     }));
-    return c.json({ metric: q.metric, res: q.res, at: at.toISOString(), cells: out } satisfies H3Response);
+    return c.json({
+      metric: q.metric,
+      res: q.res,
+      at: at.toISOString(),
+      cells: out,
+    } satisfies H3Response);
   });
 
   const alerts = new Hono().get('/', async (c) => {
     const q = parseQuery(AlertQuery, c.req.query());
     const page = pageOf(c);
     const where = [sql`a.closed_at IS NULL`];
-    if (q.kind) where.push(sql`a.kind IN (SELECT jsonb_array_elements_text(${JSON.stringify(q.kind)}::text::jsonb))`);
+    if (q.kind)
+      where.push(
+        sql`a.kind IN (SELECT jsonb_array_elements_text(${JSON.stringify(q.kind)}::text::jsonb))`,
+      );
     if (q.bbox) {
       const [w, s, e, n] = q.bbox;
       where.push(sql`s.geom && ST_Transform(ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326), 3857)`);
@@ -118,7 +130,10 @@ export function insightRoutes(service: SensorService) {
         opened_at: new Date(r.opened_at).toISOString(),
         last_seen_at: new Date(r.last_seen_at).toISOString(),
         value: r.value === null ? null : Number(r.value),
-        detail: typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail,
+        detail:
+          typeof r.detail === 'string'
+            ? (JSON.parse(r.detail) as Record<string, unknown>)
+            : r.detail,
         location: [Number(r.lon), Number(r.lat)],
         asset_type: r.asset_type,
         asset_id: r.asset_id === null ? null : String(r.asset_id),

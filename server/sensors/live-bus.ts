@@ -50,7 +50,10 @@ export class NatsLiveBus implements LiveBus {
     return new NatsLiveBus(nc, log);
   }
 
-  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+  async listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+  ): Promise<() => Promise<void>> {
     const sub = this.#nc.subscribe(subjectOf(channel), {
       callback: (err, msg) => {
         if (err) {

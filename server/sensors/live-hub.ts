@@ -58,7 +58,9 @@ export class LiveHub {
   }
 
   start(): Promise<unknown> {
-    this.#unlisten ??= (this.bus ?? this.#backend).listen(READINGS_CHANNEL, (payload) => this.#receive(payload));
+    this.#unlisten ??= (this.bus ?? this.#backend).listen(READINGS_CHANNEL, (payload) =>
+      this.#receive(payload),
+    );
     return this.#unlisten;
   }
 
@@ -69,10 +71,7 @@ export class LiveHub {
     if (!unlisten) return;
     // Bounded: after a database restart the listening connection may never answer.
     const give = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
-    await Promise.race([
-      unlisten.then((f) => f()).catch(() => undefined),
-      give,
-    ]);
+    await Promise.race([unlisten.then((f) => f()).catch(() => undefined), give]);
   }
 
   #receive(payload: string): void {
@@ -135,7 +134,9 @@ export class LiveHub {
           const list = updates
             .filter(
               ({ meta }) =>
-                (!publicOnly || isPublicSensorKind(meta.kind)) && (!kinds || kinds.has(meta.kind)) && (!bbox || inBox(meta, bbox)),
+                (!publicOnly || isPublicSensorKind(meta.kind)) &&
+                (!kinds || kinds.has(meta.kind)) &&
+                (!bbox || inBox(meta, bbox)),
             )
             .map((u) => u.update);
           out = list.length > 0 ? { list, json: JSON.stringify(list) } : null;

@@ -79,14 +79,14 @@ export function liveRoutes(service: SensorService) {
             close();
             return;
           }
-          stream.write(readingsFrame(json)).then(
-            () => queued--,
-            close,
-          );
+          stream.write(readingsFrame(json)).then(() => queued--, close);
         },
       });
       try {
-        await stream.writeSSE({ event: 'ready', data: JSON.stringify({ at: new Date().toISOString() }) });
+        await stream.writeSSE({
+          event: 'ready',
+          data: JSON.stringify({ at: new Date().toISOString() }),
+        });
         while (!closed) {
           const timer = new Promise<void>((resolve) => setTimeout(resolve, KEEPALIVE_MS).unref());
           await Promise.race([timer, done]);

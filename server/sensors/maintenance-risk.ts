@@ -45,7 +45,13 @@ export async function maintenanceRisk(
     const key = `${r.asset_type}:${r.asset_id}`;
     const entry =
       byAsset.get(key) ??
-      ({ asset_type: r.asset_type, asset_id: String(r.asset_id), risk: 0, alerts: {}, open_alerts: 0 } as MaintenanceRisk);
+      ({
+        asset_type: r.asset_type,
+        asset_id: String(r.asset_id),
+        risk: 0,
+        alerts: {},
+        open_alerts: 0,
+      } as MaintenanceRisk);
     if (r.kind) {
       entry.alerts[r.kind] = Number(r.n);
       entry.open_alerts += Number(r.open);

@@ -72,7 +72,12 @@ export class MqttIngest {
       clean: false,
       protocolVersion: options.v5 ? 5 : 4,
       ...(options.v5
-        ? { properties: { sessionExpiryInterval: SESSION_EXPIRY_S, receiveMaximum: RECEIVE_MAXIMUM } }
+        ? {
+            properties: {
+              sessionExpiryInterval: SESSION_EXPIRY_S,
+              receiveMaximum: RECEIVE_MAXIMUM,
+            },
+          }
         : {}),
       username: options.username,
       password: options.password,
@@ -88,7 +93,9 @@ export class MqttIngest {
       // Subscribe on every connect, even when the broker says the session is present: Mosquitto
       // 2.0 does not restore shared subscriptions after its own restart. mqtt.js skips topics
       // it believes subscribed unless `resubscribe` is set. Subscribing again is idempotent.
-      const topic = options.shareGroup ? `$share/${options.shareGroup}/${SENSOR_TOPIC}` : SENSOR_TOPIC;
+      const topic = options.shareGroup
+        ? `$share/${options.shareGroup}/${SENSOR_TOPIC}`
+        : SENSOR_TOPIC;
       const request = { [topic]: { qos: 1 as const }, resubscribe: true };
       client.subscribe(request as unknown as Record<string, { qos: 1 }>, (error) => {
         if (error) service.log.error({ err: error }, 'mqtt: subscribe failed');
@@ -150,7 +157,12 @@ export class MqttIngest {
       try {
         body = JSON.parse(packet.payload.toString('utf8'));
       } catch {
-        rejected.push({ index, topic: externalId, reason: 'malformed', message: 'payload is not JSON {ts, value}' });
+        rejected.push({
+          index,
+          topic: externalId,
+          reason: 'malformed',
+          message: 'payload is not JSON {ts, value}',
+        });
         return;
       }
       const r = checkReading(
@@ -181,9 +193,11 @@ export class MqttIngest {
   }
 
   #ack(batch: Pending[]): void {
-    const send = (this.#client as unknown as {
-      _sendPacket(packet: { cmd: 'puback'; messageId: number }, cb: () => void): void;
-    })._sendPacket.bind(this.#client);
+    const send = (
+      this.#client as unknown as {
+        _sendPacket(packet: { cmd: 'puback'; messageId: number }, cb: () => void): void;
+      }
+    )._sendPacket.bind(this.#client);
     for (const { packet, generation } of batch) {
       if (packet.qos === 0 || generation !== this.#generation || !this.#client.connected) continue;
       send({ cmd: 'puback', messageId: packet.messageId! }, () => {});

@@ -61,7 +61,11 @@ export class NatsIngest {
   }
 
   /** Connects, makes sure the stream and the consumer exist, and starts consuming. */
-  static async start(service: SensorService, url: string, options: { consume?: boolean } = {}): Promise<NatsIngest> {
+  static async start(
+    service: SensorService,
+    url: string,
+    options: { consume?: boolean } = {},
+  ): Promise<NatsIngest> {
     const nc = await connect({
       servers: url.split(',').map((s) => s.trim()),
       name: `twin-${process.pid}`,
@@ -120,7 +124,10 @@ export class NatsIngest {
    * a duplicate. Readings of sensors whose external id is not a subject token go straight to the
    * database, as without NATS.
    */
-  async publish(parsed: { readings: ParsedReading[]; rejected: Rejection[] }): Promise<IngestResponse> {
+  async publish(parsed: {
+    readings: ParsedReading[];
+    rejected: Rejection[];
+  }): Promise<IngestResponse> {
     const sensors = await this.#service.registry.resolve(parsed.readings.map((r) => r.sensor));
     const errors = [...parsed.rejected];
     const direct: ParsedReading[] = [];
@@ -128,22 +135,33 @@ export class NatsIngest {
     for (const r of parsed.readings) {
       const meta = sensors.get(r.sensor);
       if (!meta) {
-        errors.push({ index: r.index, reason: 'unknown_sensor', message: `no sensor ${JSON.stringify(r.sensor)}` });
+        errors.push({
+          index: r.index,
+          reason: 'unknown_sensor',
+          message: `no sensor ${JSON.stringify(r.sensor)}`,
+        });
       } else if (!isSubjectToken(meta.externalId)) {
         direct.push(r);
       } else {
         sends.push(
-          this.#js.publish(`${NATS_SUBJECT_PREFIX}${meta.externalId}`, JSON.stringify({ ts: r.ts, value: r.value }), {
-            msgID: readingMsgId(meta.externalId, r.ts),
-            expect: { streamName: NATS_STREAM },
-            timeout: 5000,
-          }),
+          this.#js.publish(
+            `${NATS_SUBJECT_PREFIX}${meta.externalId}`,
+            JSON.stringify({ ts: r.ts, value: r.value }),
+            {
+              msgID: readingMsgId(meta.externalId, r.ts),
+              expect: { streamName: NATS_STREAM },
+              timeout: 5000,
+            },
+          ),
         );
       }
     }
     const acks = await Promise.all(sends).catch((error: unknown) => {
       // Some may be stored: a retry is safe, JetStream drops those by their Nats-Msg-Id.
-      throw new IngestBusyError('NATS JetStream did not confirm the readings; retry shortly (resent readings are dropped as duplicates)', { cause: error });
+      throw new IngestBusyError(
+        'NATS JetStream did not confirm the readings; retry shortly (resent readings are dropped as duplicates)',
+        { cause: error },
+      );
     });
     const duplicate = acks.filter((a) => a.duplicate).length;
     this.stats.published += acks.length - duplicate;
@@ -204,7 +222,10 @@ export class NatsIngest {
         rejected.push({ index, reason: 'malformed', message: 'payload is not JSON {ts, value}' });
         return;
       }
-      const r = checkReading(typeof body === 'object' && body !== null ? { ...body, sensor: externalId } : body, latest);
+      const r = checkReading(
+        typeof body === 'object' && body !== null ? { ...body, sensor: externalId } : body,
+        latest,
+      );
       if ('reason' in r) rejected.push({ index, ...r });
       else readings.push({ index, ...r });
     });
@@ -219,7 +240,11 @@ export class NatsIngest {
       return;
     }
     const bad = new Set(result.errors.map((e) => e.index));
-    for (const e of result.errors) this.#log.warn({ subject: batch[e.index]!.subject, reason: e.reason }, `nats: reading rejected: ${e.message}`);
+    for (const e of result.errors)
+      this.#log.warn(
+        { subject: batch[e.index]!.subject, reason: e.reason },
+        `nats: reading rejected: ${e.message}`,
+      );
     batch.forEach((m, i) => {
       if (bad.has(i)) {
         // Never deliverable: drop it instead of redelivering forever.

@@ -29,20 +29,29 @@ describe('reading batch parser', () => {
       ]),
       opts,
     );
-    expect(r.rejected.map((e) => e.reason)).toEqual(['ts_in_future', 'value_not_finite', 'malformed']);
+    expect(r.rejected.map((e) => e.reason)).toEqual([
+      'ts_in_future',
+      'value_not_finite',
+      'malformed',
+    ]);
   });
 
   it('reads NDJSON and rejects only the broken line', () => {
-    const r = parseReadingBatch(`{"sensor":"a","ts":${now},"value":1}\n{oops\n\n{"sensor":"b","ts":${now},"value":2}\n`, opts);
+    const r = parseReadingBatch(
+      `{"sensor":"a","ts":${now},"value":1}\n{oops\n\n{"sensor":"b","ts":${now},"value":2}\n`,
+      opts,
+    );
     expect(r.readings.map((x) => x.sensor)).toEqual(['a', 'b']);
-    expect(r.rejected).toEqual([{ index: 1, reason: 'malformed', message: 'line is not valid JSON' }]);
+    expect(r.rejected).toEqual([
+      { index: 1, reason: 'malformed', message: 'line is not valid JSON' },
+    ]);
   });
 
   it('refuses a whole body that is not JSON, not an array, or over the batch limit', () => {
     expect(() => parseReadingBatch('[1,', opts)).toThrow(BatchFormatError);
-    expect(() => parseReadingBatch(JSON.stringify(Array(4).fill({ sensor: 'a', ts: now, value: 1 })), opts)).toThrow(
-      /at most 3/,
-    );
+    expect(() =>
+      parseReadingBatch(JSON.stringify(Array(4).fill({ sensor: 'a', ts: now, value: 1 })), opts),
+    ).toThrow(/at most 3/);
   });
 
   it('accepts only full dates with a time as timestamps', () => {

@@ -38,7 +38,11 @@ const MIN_TS = 0;
  */
 export function parseReadingBatch(
   body: string,
-  { maxItems, maxFutureMs, now = Date.now() }: { maxItems: number; maxFutureMs: number; now?: number },
+  {
+    maxItems,
+    maxFutureMs,
+    now = Date.now(),
+  }: { maxItems: number; maxFutureMs: number; now?: number },
 ): ParseResult {
   const trimmed = body.trimStart();
   let items: { index: number; item: unknown; error?: string }[];
@@ -72,7 +76,9 @@ export function parseReadingBatch(
   }
   const out: ParseResult = { readings: [], rejected: [] };
   for (const { index, item, error } of items) {
-    const r = error ? { reason: 'malformed' as const, message: error } : checkReading(item, now + maxFutureMs);
+    const r = error
+      ? { reason: 'malformed' as const, message: error }
+      : checkReading(item, now + maxFutureMs);
     if ('reason' in r) out.rejected.push({ index, ...r });
     else out.readings.push({ index, ...r });
   }
@@ -91,11 +97,13 @@ export function checkReading(
   let ref: string;
   if (typeof sensor === 'string' && sensor.length > 0 && sensor.length <= 200) {
     // PostgreSQL text holds neither NUL nor half a UTF-16 surrogate pair (invalid UTF-8).
-    if (NOT_TEXT.test(sensor)) return { reason: 'malformed', message: 'sensor contains a NUL byte or invalid UTF-8' };
+    if (NOT_TEXT.test(sensor))
+      return { reason: 'malformed', message: 'sensor contains a NUL byte or invalid UTF-8' };
     ref = sensor;
-  }
-  else if (typeof sensor === 'number' && Number.isSafeInteger(sensor) && sensor > 0) ref = String(sensor);
-  else return { reason: 'malformed', message: 'sensor must be an id or an external id (1–200 chars)' };
+  } else if (typeof sensor === 'number' && Number.isSafeInteger(sensor) && sensor > 0)
+    ref = String(sensor);
+  else
+    return { reason: 'malformed', message: 'sensor must be an id or an external id (1–200 chars)' };
 
   const t = parseTimestamp(ts);
   if (t === undefined) {
@@ -104,7 +112,8 @@ export function checkReading(
   if (t > latestTs) return { reason: 'ts_in_future', message: 'ts is too far in the future' };
 
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return { reason: 'value_not_finite', message: 'value is not finite' };
+    if (!Number.isFinite(value))
+      return { reason: 'value_not_finite', message: 'value is not finite' };
   } else if (value === null || value === 'NaN' || value === 'Infinity' || value === '-Infinity') {
     return { reason: 'value_not_finite', message: 'value is not a finite number' };
   } else {
@@ -117,7 +126,8 @@ export function checkReading(
 export function parseTimestamp(ts: unknown): number | undefined {
   let t: number;
   if (typeof ts === 'number') t = ts;
-  else if (typeof ts === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(ts)) t = Date.parse(ts);
+  else if (typeof ts === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(ts))
+    t = Date.parse(ts);
   else return undefined;
   // Readings are stored to the millisecond; PostgreSQL's range ends far beyond year 9999.
   if (!Number.isFinite(t) || t < MIN_TS || t > 253402300799999) return undefined;

@@ -45,8 +45,11 @@ export function readSeries(
   }
   const body = records.slice(1);
   const rows = body.map((r, i) => {
-    const ts = timed ? Date.parse(r[0]!) : options.end - (body.length - 1 - i) * options.stepS * 1000;
-    if (!Number.isFinite(ts)) throw new Error(`row ${i + 2}: cannot read the time ${JSON.stringify(r[0])}`);
+    const ts = timed
+      ? Date.parse(r[0]!)
+      : options.end - (body.length - 1 - i) * options.stepS * 1000;
+    if (!Number.isFinite(ts))
+      throw new Error(`row ${i + 2}: cannot read the time ${JSON.stringify(r[0])}`);
     const cells = timed ? r.slice(1) : r;
     return {
       ts,
@@ -65,25 +68,41 @@ const LONG_GEOMETRY = /^(wkt|geometry|geom)$/i;
 
 /** `sensor,ts,value` (any order, optional geometry columns): one reading per row. */
 function isLongFormat(header: string[]): boolean {
-  return header.some((h) => LONG_SENSOR.test(h)) && header.some((h) => TIME_COLUMNS.test(h)) && header.some((h) => LONG_VALUE.test(h));
+  return (
+    header.some((h) => LONG_SENSOR.test(h)) &&
+    header.some((h) => TIME_COLUMNS.test(h)) &&
+    header.some((h) => LONG_VALUE.test(h))
+  );
 }
 
 /** A WKT point or line, or an encoded polyline, as WGS84 positions (a point is one position). */
-function positionsOf(wkt: string | undefined, encoded: string | undefined): [number, number][] | undefined {
+function positionsOf(
+  wkt: string | undefined,
+  encoded: string | undefined,
+): [number, number][] | undefined {
   if (encoded) return polyline.decode(encoded).map(([lat, lon]) => [lon, lat]);
   if (!wkt) return undefined;
-  const g = wkx.Geometry.parse(wkt).toGeoJSON() as { type: string; coordinates: number[] | number[][] };
-  if (g.type === 'Point') return [[(g.coordinates as number[])[0]!, (g.coordinates as number[])[1]!]];
+  const g = wkx.Geometry.parse(wkt).toGeoJSON() as {
+    type: string;
+    coordinates: number[] | number[][];
+  };
+  if (g.type === 'Point')
+    return [[(g.coordinates as number[])[0]!, (g.coordinates as number[])[1]!]];
   if (g.type === 'LineString') return (g.coordinates as number[][]).map((p) => [p[0]!, p[1]!]);
   throw new Error(`a sensor's geometry must be a POINT or a LINESTRING, not ${g.type}`);
 }
 
 function midpoint(line: [number, number][]): [number, number] {
-  const seg = (i: number) => Math.hypot(line[i]![0] - line[i - 1]![0], line[i]![1] - line[i - 1]![1]);
+  const seg = (i: number) =>
+    Math.hypot(line[i]![0] - line[i - 1]![0], line[i]![1] - line[i - 1]![1]);
   let left = line.slice(1).reduce((sum, _p, i) => sum + seg(i + 1), 0) / 2;
   for (let i = 1; i < line.length; i++) {
     const d = seg(i);
-    if (d >= left && d > 0) return [line[i - 1]![0] + ((line[i]![0] - line[i - 1]![0]) * left) / d, line[i - 1]![1] + ((line[i]![1] - line[i - 1]![1]) * left) / d];
+    if (d >= left && d > 0)
+      return [
+        line[i - 1]![0] + ((line[i]![0] - line[i - 1]![0]) * left) / d,
+        line[i - 1]![1] + ((line[i]![1] - line[i - 1]![1]) * left) / d,
+      ];
     left -= d;
   }
   return line[0]!;
@@ -98,7 +117,12 @@ function midpoint(line: [number, number][]): [number, number] {
 function readLongSeries(header: string[], body: string[][]): Series {
   const col = (re: RegExp) => header.findIndex((h) => re.test(h));
   const [si, ti, vi] = [col(LONG_SENSOR), col(TIME_COLUMNS), col(LONG_VALUE)];
-  const [gi, pi, loi, lai] = [col(LONG_GEOMETRY), col(/^polyline$/i), col(/^(lon|lng|longitude)$/i), col(/^(lat|latitude)$/i)];
+  const [gi, pi, loi, lai] = [
+    col(LONG_GEOMETRY),
+    col(/^polyline$/i),
+    col(/^(lon|lng|longitude)$/i),
+    col(/^(lat|latitude)$/i),
+  ];
   const sensors: string[] = [];
   const index = new Map<string, number>();
   const byTime = new Map<number, Map<number, number>>();
@@ -110,7 +134,8 @@ function readLongSeries(header: string[], body: string[][]): Series {
     const raw = r[ti] ?? '';
     const n = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
     const ts = Number.isFinite(n) ? (Math.abs(n) < 1e11 ? n * 1000 : n) : Date.parse(raw);
-    if (!Number.isFinite(ts)) throw new Error(`row ${i + 2}: cannot read the time ${JSON.stringify(raw)}`);
+    if (!Number.isFinite(ts))
+      throw new Error(`row ${i + 2}: cannot read the time ${JSON.stringify(raw)}`);
     if (!index.has(id)) index.set(id, sensors.push(id) - 1);
     const v = r[vi] === '' || r[vi] === undefined ? NaN : Number(r[vi]);
     if (Number.isFinite(v)) {
@@ -121,7 +146,13 @@ function readLongSeries(header: string[], body: string[][]): Series {
     if (!locations.has(id)) {
       let ps: [number, number][] | undefined;
       try {
-        ps = loi >= 0 && lai >= 0 && r[loi] && r[lai] ? [[Number(r[loi]), Number(r[lai])]] : positionsOf(gi >= 0 ? r[gi]?.trim() || undefined : undefined, pi >= 0 ? r[pi]?.trim() || undefined : undefined);
+        ps =
+          loi >= 0 && lai >= 0 && r[loi] && r[lai]
+            ? [[Number(r[loi]), Number(r[lai])]]
+            : positionsOf(
+                gi >= 0 ? r[gi]?.trim() || undefined : undefined,
+                pi >= 0 ? r[pi]?.trim() || undefined : undefined,
+              );
       } catch (error) {
         throw new Error(`row ${i + 2}: ${(error as Error).message}`, { cause: error });
       }
@@ -131,12 +162,19 @@ function readLongSeries(header: string[], body: string[][]): Series {
       }
     }
   });
-  const rows = [...byTime.keys()].sort((a, b) => a - b).map((ts) => {
-    const values: (number | null)[] = sensors.map(() => null);
-    for (const [c, v] of byTime.get(ts)!) values[c] = v;
-    return { ts, values };
-  });
-  return { sensors, rows, ...(locations.size ? { locations } : {}), ...(lines.size ? { lines } : {}) };
+  const rows = [...byTime.keys()]
+    .sort((a, b) => a - b)
+    .map((ts) => {
+      const values: (number | null)[] = sensors.map(() => null);
+      for (const [c, v] of byTime.get(ts)!) values[c] = v;
+      return { ts, values };
+    });
+  return {
+    sensors,
+    rows,
+    ...(locations.size ? { locations } : {}),
+    ...(lines.size ? { lines } : {}),
+  };
 }
 
 /**
@@ -149,15 +187,22 @@ export function readLocations(path: string): Map<string, [number, number]> {
   const out = new Map<string, [number, number]>();
   if (text.trimStart().startsWith('{')) {
     const fc = JSON.parse(text) as {
-      features: { geometry: { type: string; coordinates: number[] }; properties: Record<string, unknown> }[];
+      features: {
+        geometry: { type: string; coordinates: number[] };
+        properties: Record<string, unknown>;
+      }[];
     };
     for (const f of fc.features ?? []) {
       const id = String(f.properties?.sensor_id ?? f.properties?.id ?? '');
-      if (f.geometry?.type === 'Point' && id) out.set(id, [f.geometry.coordinates[0]!, f.geometry.coordinates[1]!]);
+      if (f.geometry?.type === 'Point' && id)
+        out.set(id, [f.geometry.coordinates[0]!, f.geometry.coordinates[1]!]);
     }
     return out;
   }
-  const records = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  const records = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<
+    string,
+    string
+  >[];
   const pick = (r: Record<string, string>, names: string[]) => {
     for (const n of names) if (r[n] !== undefined) return r[n];
     return undefined;
@@ -215,7 +260,10 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const result: ReplayResult = { registered: 0, accepted: 0, duplicate: 0, rejected: 0 };
   const locations = o.locations ?? o.series.locations;
   if (locations) {
-    if (!o.token) throw new Error('registering sensors (--locations, or the geometries of a long file) needs a GIS user\'s API token (--token, TWIN_TOKEN)');
+    if (!o.token)
+      throw new Error(
+        "registering sensors (--locations, or the geometries of a long file) needs a GIS user's API token (--token, TWIN_TOKEN)",
+      );
     const sensors: SensorRegistration[] = [];
     o.series.sensors.forEach((id, col) => {
       const loc = locations.get(id);
@@ -227,10 +275,20 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
         location: loc,
         reference_value: percentile95(o.series.rows.map((r) => r.values[col] ?? null)),
         interval_s: Math.max(1, Math.round(stepOf(o.series) / 1000)),
-        attributes: { source_id: id, replayed: true, ...(o.series.lines?.has(id) ? { geometry: { type: 'LineString', coordinates: o.series.lines.get(id) } } : {}) },
+        attributes: {
+          source_id: id,
+          replayed: true,
+          ...(o.series.lines?.has(id)
+            ? { geometry: { type: 'LineString', coordinates: o.series.lines.get(id) } }
+            : {}),
+        },
       });
     });
-    const res = await send(`${o.url}/api/sensors`, { ...headers, Authorization: `Bearer ${o.token}` }, JSON.stringify(sensors));
+    const res = await send(
+      `${o.url}/api/sensors`,
+      { ...headers, Authorization: `Bearer ${o.token}` },
+      JSON.stringify(sensors),
+    );
     const body = (await res.json()) as { created: number };
     result.registered = body.created;
     log(`sensors: ${body.created} registered, ${sensors.length - body.created} known`);
@@ -257,10 +315,12 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       }
     }
     row.values.forEach((value, col) => {
-      if (value !== null) pending.push({ sensor: `${o.prefix}${o.series.sensors[col]}`, ts: row.ts, value });
+      if (value !== null)
+        pending.push({ sensor: `${o.prefix}${o.series.sensors[col]}`, ts: row.ts, value });
     });
     if (pending.length >= batch || o.speed > 0) await flush();
-    if (i % 100 === 99) log(`row ${i + 1}/${o.series.rows.length}: ${result.accepted} readings accepted`);
+    if (i % 100 === 99)
+      log(`row ${i + 1}/${o.series.rows.length}: ${result.accepted} readings accepted`);
   }
   await flush();
   return result;

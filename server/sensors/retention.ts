@@ -19,7 +19,11 @@ export interface RetentionResult {
  * expired month is kept until it has expired entirely, so readings live between `days` and
  * `days` + one month.
  */
-export async function applyRetention(db: Kysely<Database>, days: number, now = Date.now()): Promise<RetentionResult> {
+export async function applyRetention(
+  db: Kysely<Database>,
+  days: number,
+  now = Date.now(),
+): Promise<RetentionResult> {
   const cutoff = new Date(now - days * 86_400_000);
   const { rows } = await sql<{ name: string }>`
     SELECT c.relname AS name FROM pg_inherits i
@@ -36,8 +40,14 @@ export async function applyRetention(db: Kysely<Database>, days: number, now = D
     await sql`DROP TABLE IF EXISTS ${sql.table(name)}`.execute(db);
     dropped.push(name);
   }
-  const old = await sql`DELETE FROM readings_default WHERE ts < ${cutoff.toISOString()}::timestamptz`.execute(db);
-  const metrics = await db.deleteFrom('city_metrics').where('bucket', '<', cutoff).executeTakeFirst();
+  const old =
+    await sql`DELETE FROM readings_default WHERE ts < ${cutoff.toISOString()}::timestamptz`.execute(
+      db,
+    );
+  const metrics = await db
+    .deleteFrom('city_metrics')
+    .where('bucket', '<', cutoff)
+    .executeTakeFirst();
   return { dropped, deleted: Number(old.numAffectedRows ?? 0) + Number(metrics.numDeletedRows) };
 }
 
@@ -66,7 +76,8 @@ export class RetentionJob {
   async run(): Promise<void> {
     try {
       const r = await applyRetention(this.#db, this.#days);
-      if (r.dropped.length > 0 || r.deleted > 0) this.#log.info({ ...r, days: this.#days }, 'retention: old readings dropped');
+      if (r.dropped.length > 0 || r.deleted > 0)
+        this.#log.info({ ...r, days: this.#days }, 'retention: old readings dropped');
     } catch (error) {
       this.#log.warn({ err: error }, 'retention: not applied; retrying later');
     }

@@ -19,6 +19,12 @@ export function sensorApps(service: SensorService): [string, Hono][] {
     ['/api/h3', insights.h3],
     ['/api/alerts', insights.alerts],
     ['/api/maintenance', insights.maintenance],
-    ['/api/readings', historyRangeRoutes({ db: service.backend.readDb, retentionDays: service.config.sensors.retentionDays })],
+    [
+      '/api/readings',
+      historyRangeRoutes({
+        db: service.backend.readDb,
+        retentionDays: service.config.sensors.retentionDays,
+      }),
+    ],
   ] as [string, Hono][];
 }

@@ -38,7 +38,10 @@ interface ListRow {
 export async function listSensors(db: Kysely<Database>, f: SensorFilter): Promise<SensorInfo[]> {
   const where = [sql`true`];
   if (f.publicOnly) where.push(publicSensorKindSql('s'));
-  if (f.kinds) where.push(sql`s.kind IN (SELECT jsonb_array_elements_text(${JSON.stringify(f.kinds)}::text::jsonb))`);
+  if (f.kinds)
+    where.push(
+      sql`s.kind IN (SELECT jsonb_array_elements_text(${JSON.stringify(f.kinds)}::text::jsonb))`,
+    );
   if (f.bbox) {
     const [w, s, e, n] = f.bbox;
     where.push(sql`s.geom && ST_Transform(ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326), 3857)`);
@@ -164,23 +167,34 @@ export async function registerSensors(
 }
 
 /** The references among `refs` (ids or external ids) that name no camera, in the database or `batch`. */
-export async function unknownCameras(db: Kysely<Database>, refs: string[], batch: SensorRegistration[]): Promise<string[]> {
+export async function unknownCameras(
+  db: Kysely<Database>,
+  refs: string[],
+  batch: SensorRegistration[],
+): Promise<string[]> {
   const inBatch = new Set(batch.filter((s) => s.kind === 'camera').map((s) => s.external_id));
   const rest = [...new Set(refs.filter((r) => !inBatch.has(r)))];
   if (rest.length === 0) return [];
-  const { rows } = await sql<{ ref: string }>`SELECT r AS ref FROM jsonb_array_elements_text(${JSON.stringify(rest)}::text::jsonb) r
+  const { rows } = await sql<{
+    ref: string;
+  }>`SELECT r AS ref FROM jsonb_array_elements_text(${JSON.stringify(rest)}::text::jsonb) r
     WHERE NOT EXISTS (SELECT 1 FROM sensors s WHERE s.kind = 'camera'
       AND (s.external_id = r OR (r ~ '^[1-9][0-9]{0,17}$' AND s.id = r::bigint)))`.execute(db);
   return rows.map((r) => r.ref);
 }
 
 /** Looks a sensor up by numeric id or external id. */
-export async function findSensor(db: Kysely<Database>, ref: string): Promise<{ id: string; kind: string } | undefined> {
+export async function findSensor(
+  db: Kysely<Database>,
+  ref: string,
+): Promise<{ id: string; kind: string } | undefined> {
   const byId = /^[1-9]\d{0,17}$/.test(ref);
   const row = await db
     .selectFrom('sensors')
     .select(['id', 'kind'])
-    .where((eb) => (byId ? eb.or([eb('id', '=', ref), eb('external_id', '=', ref)]) : eb('external_id', '=', ref)))
+    .where((eb) =>
+      byId ? eb.or([eb('id', '=', ref), eb('external_id', '=', ref)]) : eb('external_id', '=', ref),
+    )
     .orderBy(sql`external_id = ${ref}`, 'desc')
     .executeTakeFirst();
   return row ? { id: String(row.id), kind: row.kind } : undefined;
@@ -194,7 +208,13 @@ export async function sensorReadings(
   to: Date,
   bucketS: number,
 ): Promise<ReadingsResponse['points']> {
-  const { rows } = await sql<{ t: Date | string; avg: number; min: number; max: number; count: number | string }>`
+  const { rows } = await sql<{
+    t: Date | string;
+    avg: number;
+    min: number;
+    max: number;
+    count: number | string;
+  }>`
     SELECT date_bin(${bucketS} * interval '1 second', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS t,
       avg(value)::float8 AS avg, min(value)::float8 AS min, max(value)::float8 AS max, count(*) AS count
     FROM readings

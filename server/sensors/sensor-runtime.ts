@@ -64,7 +64,9 @@ export async function startSensorRuntime(
         await bus.close();
       },
     });
-    log.info('nats: live readings and frame notices fan out over twin.live.readings / twin.live.frames');
+    log.info(
+      'nats: live readings and frame notices fan out over twin.live.readings / twin.live.frames',
+    );
   }
   await service.hub.start();
 
@@ -77,8 +79,15 @@ export async function startSensorRuntime(
     // Issue #16: readings come through JetStream; MQTT devices use NATS's own MQTT listener.
     handle.nats = await NatsIngest.start(service, s.natsUrl);
     service.nats = handle.nats;
-    service.adopt({ stop: async () => { service.nats = undefined; await handle.nats!.stop(); } });
-    log.info('nats: ingesting twin.sensors.> from stream TWIN_SENSORS (durable consumer twin-ingest); MQTT devices publish to NATS\'s MQTT listener');
+    service.adopt({
+      stop: async () => {
+        service.nats = undefined;
+        await handle.nats!.stop();
+      },
+    });
+    log.info(
+      "nats: ingesting twin.sensors.> from stream TWIN_SENSORS (durable consumer twin-ingest); MQTT devices publish to NATS's MQTT listener",
+    );
   } else if (options.mqtt ?? s.mqttEnabled) {
     if (s.mqttUrl) {
       handle.mqtt = await MqttIngest.start(service, {
@@ -92,7 +101,11 @@ export async function startSensorRuntime(
     } else {
       const internalToken = randomBytes(24).toString('base64url');
       try {
-        handle.broker = await startEmbeddedBroker({ port: s.mqttPort, keys: service.keys, internalToken });
+        handle.broker = await startEmbeddedBroker({
+          port: s.mqttPort,
+          keys: service.keys,
+          internalToken,
+        });
       } catch (error) {
         log.warn(
           { err: error, port: s.mqttPort },
@@ -134,15 +147,27 @@ export async function startSensorRuntime(
   }
 
   if (options.simulator ?? (s.simulator && config.demo.enabled)) {
-    handle.simulator = new Simulator(service, { periodS: s.simulatorPeriodS, world: options.world });
+    handle.simulator = new Simulator(service, {
+      periodS: s.simulatorPeriodS,
+      world: options.world,
+    });
     await handle.simulator.start();
     service.adopt(handle.simulator);
-    log.info({ sensors: handle.simulator.size, periodS: s.simulatorPeriodS }, 'simulator: on (TWIN_SIMULATOR=off to stop)');
+    log.info(
+      { sensors: handle.simulator.size, periodS: s.simulatorPeriodS },
+      'simulator: on (TWIN_SIMULATOR=off to stop)',
+    );
     if (options.world && options.backfillPeak) {
       const sim = handle.simulator;
       sim.backfillLatestPeak(config.demo.center[0]).then(
-        (n) => n > 0 && log.info({ readings: n }, 'simulator: wrote the last peak hour of traffic counts, so the demo baseline can be calibrated'),
-        (error: unknown) => log.warn({ err: error }, 'simulator: could not write the last peak hour of counts'),
+        (n) =>
+          n > 0 &&
+          log.info(
+            { readings: n },
+            'simulator: wrote the last peak hour of traffic counts, so the demo baseline can be calibrated',
+          ),
+        (error: unknown) =>
+          log.warn({ err: error }, 'simulator: could not write the last peak hour of counts'),
       );
     }
   }

@@ -55,12 +55,20 @@ export class SensorService {
    * for unknown sensors are rejected, the rest written. Throws `IngestBusyError` (push back) or
    * the database's error (nothing was written).
    */
-  async ingest(parsed: { readings: ParsedReading[]; rejected: Rejection[] }): Promise<IngestResponse> {
+  async ingest(parsed: {
+    readings: ParsedReading[];
+    rejected: Rejection[];
+  }): Promise<IngestResponse> {
     const sensors = await this.registry.resolve(parsed.readings.map((r) => r.sensor));
     const rows: ResolvedReading[] = [];
     const indexOf: number[] = [];
     const errors = [...parsed.rejected];
-    const unknown = (r: ParsedReading) => errors.push({ index: r.index, reason: 'unknown_sensor', message: `no sensor ${JSON.stringify(r.sensor)}` });
+    const unknown = (r: ParsedReading) =>
+      errors.push({
+        index: r.index,
+        reason: 'unknown_sensor',
+        message: `no sensor ${JSON.stringify(r.sensor)}`,
+      });
     for (const r of parsed.readings) {
       const meta = sensors.get(r.sensor);
       if (meta) {

@@ -14,13 +14,17 @@ describe('simulated sensor values', () => {
   });
 
   it('cuts speed during an incident', () => {
-    expect(simulatedValue(speed, at(12), { ...ctx, incident: true })!).toBeLessThan(simulatedValue(speed, at(12), ctx)! / 2);
+    expect(simulatedValue(speed, at(12), { ...ctx, incident: true })!).toBeLessThan(
+      simulatedValue(speed, at(12), ctx)! / 2,
+    );
   });
 
   it('gives faulty sensors their fault: stuck repeats, dropout skips', () => {
     const a = simulatedValue(speed, at(8), { ...ctx, fault: 'stuck' });
     expect(simulatedValue(speed, at(17), { ...ctx, fault: 'stuck' })).toBe(a);
-    const values = Array.from({ length: 12 }, (_, i) => simulatedValue(speed, at(10) + i * 300_000, { ...ctx, fault: 'dropout' }));
+    const values = Array.from({ length: 12 }, (_, i) =>
+      simulatedValue(speed, at(10) + i * 300_000, { ...ctx, fault: 'dropout' }),
+    );
     expect(values.filter((v) => v === null).length).toBeGreaterThan(0);
   });
 

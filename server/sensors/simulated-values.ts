@@ -22,7 +22,9 @@ export const FAULTY_EVERY = 97;
 
 /** The fault a demo sensor has, from its id: the same in the live simulator and the history. */
 export function faultOf(id: number): Fault | null {
-  return id % FAULTY_EVERY === 0 ? (['stuck', 'drift', 'dropout'] as const)[(id / FAULTY_EVERY) % 3]! : null;
+  return id % FAULTY_EVERY === 0
+    ? (['stuck', 'drift', 'dropout'] as const)[(id / FAULTY_EVERY) % 3]!
+    : null;
 }
 
 /** Demo city longitude: local solar time is UTC + lon / 15 h. */
@@ -34,14 +36,18 @@ const bump = (h: number, centre: number, width: number) => {
 };
 
 /** Local hour of day (0–24) for a time, epoch ms. */
-export const localHour = (ts: number) => ((((ts / 3600_000 + LON / 15) % 24) + 24) % 24);
+export const localHour = (ts: number) => (((ts / 3600_000 + LON / 15) % 24) + 24) % 24;
 
 /** Traffic demand ÷ capacity over the day: morning and evening peaks, a midday plateau. */
 export const trafficDemand = (h: number) =>
   0.12 + 0.78 * bump(h, 8, 1.2) + 0.85 * bump(h, 17.5, 1.5) + 0.4 * bump(h, 13, 3);
 /** Mean of the traffic profile over the model's peak hour, 17:00–18:00 local (traffic.peak_hour_local). */
 export const PEAK_HOUR_LOCAL = 17;
-const PEAK_PROFILE = Array.from({ length: 60 }, (_, i) => trafficDemand(PEAK_HOUR_LOCAL + (i + 0.5) / 60)).reduce((a, b) => a + b, 0) / 60;
+const PEAK_PROFILE =
+  Array.from({ length: 60 }, (_, i) => trafficDemand(PEAK_HOUR_LOCAL + (i + 0.5) / 60)).reduce(
+    (a, b) => a + b,
+    0,
+  ) / 60;
 
 /** Water demand over the day (peaks at breakfast and dinner). */
 export const waterDemand = (h: number) => 0.2 + 0.7 * bump(h, 7.5, 1.3) + 0.6 * bump(h, 19, 1.8);

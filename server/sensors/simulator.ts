@@ -41,7 +41,10 @@ export class Simulator {
   /** Road link id → its peak-hour traffic; null until the world is computed. */
   #world: Map<string, { volume: number; vc: number }> | null = null;
 
-  constructor(service: SensorService, { periodS, world }: { periodS: number; world?: WorldProvider }) {
+  constructor(
+    service: SensorService,
+    { periodS, world }: { periodS: number; world?: WorldProvider },
+  ) {
     this.#service = service;
     this.#periodMs = periodS * 1000;
     this.#worldProvider = world;
@@ -62,7 +65,9 @@ export class Simulator {
     const rows = await this.#service.backend.db
       .selectFrom('sensors')
       .leftJoin('road_links', (j) =>
-        j.onRef('road_links.id', '=', 'sensors.asset_id').on('sensors.asset_type', '=', 'road_link'),
+        j
+          .onRef('road_links.id', '=', 'sensors.asset_id')
+          .on('sensors.asset_type', '=', 'road_link'),
       )
       .select(['sensors.id', 'road_links.class'])
       .where('sensors.external_id', 'like', `${DEMO_SENSOR_PREFIX}%`)
@@ -88,7 +93,12 @@ export class Simulator {
     this.#timer = setInterval(() => void this.tick(Date.now()), TICK_MS);
     this.#timer.unref();
     // Traffic sensors wait for the world (computed in an impact worker, seconds); the rest start now.
-    this.worldReady().catch((error: unknown) => this.#service.log.warn({ err: error }, 'simulator: no traffic world; traffic sensors follow capacity'));
+    this.worldReady().catch((error: unknown) =>
+      this.#service.log.warn(
+        { err: error },
+        'simulator: no traffic world; traffic sensors follow capacity',
+      ),
+    );
   }
 
   /** The reading of one sensor at `ts`, or null (a dropping-out sensor, or traffic before the world is known). */
@@ -102,7 +112,10 @@ export class Simulator {
       fault: s.fault,
       hoursSinceStart: (ts - this.#startedAt) / 3600_000,
       noise: Math.random(),
-      link: traffic && s.meta.assetType === 'road_link' ? this.#world?.get(s.meta.assetId ?? '') : undefined,
+      link:
+        traffic && s.meta.assetType === 'road_link'
+          ? this.#world?.get(s.meta.assetId ?? '')
+          : undefined,
     });
   }
 
@@ -119,7 +132,10 @@ export class Simulator {
       WHERE s.kind = 'traffic_flow' AND r.ts >= ${window[0].toISOString()}::timestamptz
         AND r.ts < ${window[1].toISOString()}::timestamptz`.execute(this.#service.backend.db);
     if (Number(rows[0]?.n ?? 0) > 0) return 0;
-    return this.backfill(window[0].getTime() + 150_000, window[1].getTime(), 300_000, ['traffic_flow', 'traffic_speed']);
+    return this.backfill(window[0].getTime() + 150_000, window[1].getTime(), 300_000, [
+      'traffic_flow',
+      'traffic_speed',
+    ]);
   }
 
   /**
@@ -127,7 +143,12 @@ export class Simulator {
    * through the same writer: history for a demo that has just started (and for tests).
    * Returns the number written.
    */
-  async backfill(from: number, to: number, stepMs: number, kinds: readonly string[]): Promise<number> {
+  async backfill(
+    from: number,
+    to: number,
+    stepMs: number,
+    kinds: readonly string[],
+  ): Promise<number> {
     await this.worldReady();
     let written = 0;
     for (let t = from; t < to; t += stepMs) {

@@ -36,10 +36,21 @@ export function shadowRoutes({ db, catalog }: { db: Kysely<Database>; catalog: L
     const lat = (s + n) / 2;
     // The impact model's sun (NREL SPA), so the study and the shadow impact agree.
     const p = sunPosition(q.at, lon, lat);
-    const sun = { altitude_deg: round(p.altitudeDeg, 2), azimuth_deg: round(((p.azimuthDeg % 360) + 360) % 360, 2) };
-    c.header('Cache-Control', buildings.access === 'public' ? 'public, max-age=300' : 'private, max-age=300');
+    const sun = {
+      altitude_deg: round(p.altitudeDeg, 2),
+      azimuth_deg: round(((p.azimuthDeg % 360) + 360) % 360, 2),
+    };
+    c.header(
+      'Cache-Control',
+      buildings.access === 'public' ? 'public, max-age=300' : 'private, max-age=300',
+    );
     if (p.altitudeDeg < MIN_ALTITUDE_DEG || e - w > MAX_SPAN_DEG) {
-      return c.json({ at: q.at.toISOString(), sun, truncated: false, shadows: [] } satisfies ShadowsResponse);
+      return c.json({
+        at: q.at.toISOString(),
+        sun,
+        truncated: false,
+        shadows: [],
+      } satisfies ShadowsResponse);
     }
     // Offset per metre of height, in EPSG:3857 units (one ground metre spans 1 / cos(lat) of them).
     const [dx, dy] = shadowOffset(1, p).map((v) => v / Math.cos((lat * Math.PI) / 180));
@@ -56,7 +67,12 @@ export function shadowRoutes({ db, catalog }: { db: Kysely<Database>; catalog: L
       const g = JSON.parse(r.g) as { type: string; coordinates: [number, number][][] };
       return g.type === 'Polygon' ? [g.coordinates[0]!] : [];
     });
-    return c.json({ at: q.at.toISOString(), sun, truncated: rows.length > MAX_BUILDINGS, shadows } satisfies ShadowsResponse);
+    return c.json({
+      at: q.at.toISOString(),
+      sun,
+      truncated: rows.length > MAX_BUILDINGS,
+      shadows,
+    } satisfies ShadowsResponse);
   });
 }
 

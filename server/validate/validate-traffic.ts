@@ -23,8 +23,14 @@ export interface TrafficValidationOptions {
  * solver and graph the impact engine uses, on the files alone. The objective is the Beckmann
  * objective in the file's units (TNTP: minutes × trips), as published with the flow files.
  */
-export function validateTraffic(prefix: string, options: TrafficValidationOptions = {}): TrafficValidation {
-  const problem = loadTntp(prefix, { tollFactor: options.tollFactor, distanceFactor: options.distanceFactor });
+export function validateTraffic(
+  prefix: string,
+  options: TrafficValidationOptions = {},
+): TrafficValidation {
+  const problem = loadTntp(prefix, {
+    tollFactor: options.tollFactor,
+    distanceFactor: options.distanceFactor,
+  });
   const started = performance.now();
   const r = assignUserEquilibrium(
     problem.graph,

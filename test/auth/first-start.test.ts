@@ -30,7 +30,11 @@ describe('the first start', () => {
     expect(file).toBe(join(dir, 'admin-password.txt'));
     expect(statSync(file!).mode & 0o777).toBe(0o600);
     const password = readFileSync(file!, 'utf8').trim();
-    const admin = await db().selectFrom('users').selectAll().where('name', '=', 'admin').executeTakeFirstOrThrow();
+    const admin = await db()
+      .selectFrom('users')
+      .selectAll()
+      .where('name', '=', 'admin')
+      .executeTakeFirstOrThrow();
     expect(admin.role).toBe('admin');
     expect(admin.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(await verifyPassword(admin.password_hash, password)).toBe(true);
@@ -47,7 +51,10 @@ describe('the first start', () => {
     expect(await ensureFirstAdmin(db(), pg, log)).toBeUndefined();
     expect(await db().selectFrom('users').select('id').execute()).toHaveLength(0);
     expect(lines.join('')).toMatch(/npm run users -- add/);
-    const given = loadConfig({ DATABASE_URL: 'postgres://h/db', TWIN_ADMIN_PASSWORD: 'a long admin password' });
+    const given = loadConfig({
+      DATABASE_URL: 'postgres://h/db',
+      TWIN_ADMIN_PASSWORD: 'a long admin password',
+    });
     await ensureFirstAdmin(db(), given, log);
     const admin = await db().selectFrom('users').selectAll().executeTakeFirstOrThrow();
     expect(await verifyPassword(admin.password_hash, 'a long admin password')).toBe(true);

@@ -5,11 +5,26 @@ import { BACKENDS } from '../support/backends';
 import { tokenHeaders, ensureUser } from '../support/auth';
 import { createTestTwin, type TestTwin } from '../support/twin';
 import { registeredRoutes } from '../support/routes';
-import { INGEST_KEY, matrixFixtures, PRINCIPALS, SAMPLES, square, USERS, type MatrixFixtures, type Resource, type Who } from './route-samples';
+import {
+  INGEST_KEY,
+  matrixFixtures,
+  PRINCIPALS,
+  SAMPLES,
+  square,
+  USERS,
+  type MatrixFixtures,
+  type Resource,
+  type Who,
+} from './route-samples';
 
 type Outcome = 'allowed' | 401 | 403 | 404;
 
-const ROLE_OF: Record<Exclude<Who, 'anonymous' | 'ingest'>, Role> = { plannerA: 'planner', plannerB: 'planner', gis: 'gis', admin: 'admin' };
+const ROLE_OF: Record<Exclude<Who, 'anonymous' | 'ingest'>, Role> = {
+  plannerA: 'planner',
+  plannerB: 'planner',
+  gis: 'gis',
+  admin: 'admin',
+};
 
 /** What the policy table (and the sample's resource rule) says this caller gets. */
 function expected(entry: RoutePolicy, resource: Resource, who: Who): Outcome {
@@ -22,7 +37,8 @@ function expected(entry: RoutePolicy, resource: Resource, who: Who): Outcome {
     return 'allowed';
   }
   const role = ROLE_OF[who];
-  if (entry.access !== 'public' && entry.access !== 'signed-in' && !atLeast(role, entry.access)) return 403;
+  if (entry.access !== 'public' && entry.access !== 'signed-in' && !atLeast(role, entry.access))
+    return 403;
   if (resource === 'draftA' && who !== 'plannerA' && who !== 'admin') return 404;
   return 'allowed';
 }
@@ -84,15 +100,31 @@ describe.each(BACKENDS)('authorization matrix on %s', (kind) => {
     headers.set('anonymous', {});
     headers.set('ingest', { Authorization: `Bearer ${INGEST_KEY}` });
     for (const who of ['plannerA', 'plannerB', 'gis', 'admin'] as const) {
-      headers.set(who, await tokenHeaders(db, USERS[who], ROLE_OF[who] as 'planner' | 'gis' | 'admin'));
+      headers.set(
+        who,
+        await tokenHeaders(db, USERS[who], ROLE_OF[who] as 'planner' | 'gis' | 'admin'),
+      );
     }
     await ensureUser(db, USERS.gis, 'gis');
     fixtures = await matrixFixtures(twin, async () => {
       const f = new FormData();
       f.append('layer', 'matrix_points');
-      const fc = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'p' }, geometry: { type: 'Point', coordinates: [5.1214, 52.0907] } }] };
+      const fc = {
+        type: 'FeatureCollection',
+        features: [
+          {
+            type: 'Feature',
+            properties: { name: 'p' },
+            geometry: { type: 'Point', coordinates: [5.1214, 52.0907] },
+          },
+        ],
+      };
       f.append('file', new Blob([JSON.stringify(fc)]), 'points.geojson');
-      const res = await twin.app.request('/api/datasets', { method: 'POST', body: f, headers: headers.get('gis') });
+      const res = await twin.app.request('/api/datasets', {
+        method: 'POST',
+        body: f,
+        headers: headers.get('gis'),
+      });
       const { job } = (await res.json()) as { job: { id: string } };
       await new Promise<void>((resolve) => {
         const live = twin.imports.live(job.id);
@@ -109,22 +141,44 @@ describe.each(BACKENDS)('authorization matrix on %s', (kind) => {
   const draftOfA = async () => {
     const a = headers.get('plannerA')!;
     const post = (path: string, body: unknown) =>
-      twin.app.request(path, { method: 'POST', headers: { ...a, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-    const s = (await (await post('/api/scenarios', { name: `A's draft ${++n}` })).json()) as { id: string };
-    const e = (await (await post(`/api/scenarios/${s.id}/edits`, { kind: 'add_building', geometry: square(...fixtures.site), floors: 2, use: 'retail' })).json()) as { edit: { id: string } };
+      twin.app.request(path, {
+        method: 'POST',
+        headers: { ...a, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const s = (await (await post('/api/scenarios', { name: `A's draft ${++n}` })).json()) as {
+      id: string;
+    };
+    const e = (await (
+      await post(`/api/scenarios/${s.id}/edits`, {
+        kind: 'add_building',
+        geometry: square(...fixtures.site),
+        floors: 2,
+        use: 'retail',
+      })
+    ).json()) as { edit: { id: string } };
     return { id: s.id, editId: e.edit.id };
   };
 
   it('answers every route for every caller as its policy says', async () => {
     const routes = registeredRoutes(twin);
-    expect(routes.filter((r) => !SAMPLES[r]), 'routes without a sample in test/auth/route-samples.ts').toEqual([]);
+    expect(
+      routes.filter((r) => !SAMPLES[r]),
+      'routes without a sample in test/auth/route-samples.ts',
+    ).toEqual([]);
     const mismatches: string[] = [];
     let checked = 0;
     for (const route of routes) {
       const entry = POLICY[route];
       expect(entry, `${route} has no policy entry`).toBeDefined();
       for (const who of PRINCIPALS) {
-        const sample = await SAMPLES[route]!({ twin, who, draftOfA, unique: () => `${kind}-${++n}`, fixtures });
+        const sample = await SAMPLES[route]!({
+          twin,
+          who,
+          draftOfA,
+          unique: () => `${kind}-${++n}`,
+          fixtures,
+        });
         const init = sample.init ?? {};
         const res = await twin.app.request(sample.path, {
           ...init,
@@ -135,7 +189,10 @@ describe.each(BACKENDS)('authorization matrix on %s', (kind) => {
         const want = expected(entry!, sample.resource ?? 'none', who);
         const got = outcomeOf(res.status, sample.resource ?? 'none');
         checked++;
-        if (got !== want) mismatches.push(`${route} as ${who} (${sample.path}): expected ${want}, got ${res.status}`);
+        if (got !== want)
+          mismatches.push(
+            `${route} as ${who} (${sample.path}): expected ${want}, got ${res.status}`,
+          );
       }
     }
     expect(mismatches).toEqual([]);
@@ -151,7 +208,13 @@ describe.each(BACKENDS)('authorization matrix on %s', (kind) => {
       const bearer = { Authorization: `Bearer ${token}` };
       expect((await t.app.request('/metrics', { headers: bearer })).status).toBe(200);
       expect((await t.app.request('/api/scenarios', { headers: bearer })).status).toBe(403);
-      expect((await t.app.request('/metrics', { headers: { Authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+      expect(
+        (
+          await t.app.request('/metrics', {
+            headers: { Authorization: 'Bearer wrong-token-0123456789' },
+          })
+        ).status,
+      ).toBe(401);
     } finally {
       await t.dispose();
     }

@@ -33,7 +33,9 @@ class CookieJar {
     this.#jar.set(host, cookies);
   }
   header(url: string): string {
-    return [...(this.#jar.get(new URL(url).host) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
+    return [...(this.#jar.get(new URL(url).host) ?? new Map<string, string>())]
+      .map(([k, v]) => `${k}=${v}`)
+      .join('; ');
   }
 }
 
@@ -53,7 +55,15 @@ describe('OpenID Connect sign-in', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const provider = new Provider(issuer, {
-      clients: [{ client_id: 'twin', client_secret: SECRET, redirect_uris: [`${TWIN}/auth/oidc/callback`], grant_types: ['authorization_code'], response_types: ['code'] }],
+      clients: [
+        {
+          client_id: 'twin',
+          client_secret: SECRET,
+          redirect_uris: [`${TWIN}/auth/oidc/callback`],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        },
+      ],
       claims: { openid: ['sub'], profile: ['preferred_username'], groups: ['groups'] },
       scopes: ['openid', 'profile', 'groups'],
       cookies: { keys: ['oidc-test-cookie-key'] },
@@ -62,7 +72,11 @@ describe('OpenID Connect sign-in', () => {
       interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
       findAccount: async (_ctx, id) => ({
         accountId: id,
-        claims: async () => ({ sub: id, preferred_username: ACCOUNTS[id]!.username, groups: ACCOUNTS[id]!.groups }),
+        claims: async () => ({
+          sub: id,
+          preferred_username: ACCOUNTS[id]!.username,
+          groups: ACCOUNTS[id]!.groups,
+        }),
       }),
     });
     const callback = provider.callback();
@@ -71,10 +85,18 @@ describe('OpenID Connect sign-in', () => {
       if (!req.url?.startsWith('/interaction/')) return void callback(req, res);
       void (async () => {
         const details = await provider.interactionDetails(req, res);
-        const grant = new provider.Grant({ accountId: who, clientId: String(details.params.client_id) });
+        const grant = new provider.Grant({
+          accountId: who,
+          clientId: String(details.params.client_id),
+        });
         grant.addOIDCScope(String(details.params.scope));
         const grantId = await grant.save();
-        await provider.interactionFinished(req, res, { login: { accountId: who }, consent: { grantId } }, { mergeWithLastSubmission: false });
+        await provider.interactionFinished(
+          req,
+          res,
+          { login: { accountId: who }, consent: { grantId } },
+          { mergeWithLastSubmission: false },
+        );
       })().catch((error: unknown) => {
         res.statusCode = 500;
         res.end(String(error));
@@ -107,7 +129,13 @@ describe('OpenID Connect sign-in', () => {
       jar.store(url, res);
       const location = res.headers.get('Location');
       // The twin's callback answers last: its redirect goes back into the app.
-      if (res.status < 300 || res.status >= 400 || !location || new URL(url).pathname === '/auth/oidc/callback') return { jar, res, seen };
+      if (
+        res.status < 300 ||
+        res.status >= 400 ||
+        !location ||
+        new URL(url).pathname === '/auth/oidc/callback'
+      )
+        return { jar, res, seen };
       const next = new URL(location, url);
       if (next.pathname === '/auth/oidc/callback') tamper?.(next);
       url = next.href;
@@ -116,7 +144,9 @@ describe('OpenID Connect sign-in', () => {
   }
 
   const session = async (jar: CookieJar) =>
-    (await (await twin.app.request(`${TWIN}/api/session`, { headers: { Cookie: jar.header(TWIN) } })).json()) as { user: { name: string; role: string } | null; oidc: boolean };
+    (await (
+      await twin.app.request(`${TWIN}/api/session`, { headers: { Cookie: jar.header(TWIN) } })
+    ).json()) as { user: { name: string; role: string } | null; oidc: boolean };
 
   it('signs in through the provider with PKCE and takes the role from the groups claim', async () => {
     const { jar, res, seen } = await signInAs('sub-alice');
@@ -127,30 +157,56 @@ describe('OpenID Connect sign-in', () => {
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(authorize.searchParams.get('state')).toBeTruthy();
-    expect(await session(jar)).toEqual({ user: { name: 'alice', role: 'planner' }, csrf: expect.any(String), oidc: true });
+    expect(await session(jar)).toEqual({
+      user: { name: 'alice', role: 'planner' },
+      csrf: expect.any(String),
+      oidc: true,
+    });
     // The session is a real one: a planner may create a scenario with it.
-    const me = (await (await twin.app.request(`${TWIN}/api/session`, { headers: { Cookie: jar.header(TWIN) } })).json()) as { csrf: string };
+    const me = (await (
+      await twin.app.request(`${TWIN}/api/session`, { headers: { Cookie: jar.header(TWIN) } })
+    ).json()) as { csrf: string };
     const created = await twin.app.request(`${TWIN}/api/scenarios`, {
       method: 'POST',
-      headers: { Cookie: jar.header(TWIN), 'X-CSRF-Token': me.csrf, 'Content-Type': 'application/json' },
+      headers: {
+        Cookie: jar.header(TWIN),
+        'X-CSRF-Token': me.csrf,
+        'Content-Type': 'application/json',
+      },
       body: JSON.stringify({ name: 'From SSO' }),
     });
     expect(created.status).toBe(201);
-    const user = await twin.backend.db.selectFrom('users').selectAll().where('name', '=', 'alice').executeTakeFirstOrThrow();
-    expect(user).toMatchObject({ role: 'planner', password_hash: null, oidc_subject: `${issuer}|sub-alice` });
+    const user = await twin.backend.db
+      .selectFrom('users')
+      .selectAll()
+      .where('name', '=', 'alice')
+      .executeTakeFirstOrThrow();
+    expect(user).toMatchObject({
+      role: 'planner',
+      password_hash: null,
+      oidc_subject: `${issuer}|sub-alice`,
+    });
   });
 
   it('maps the highest matching group, and anyone without one to public', async () => {
-    expect((await session((await signInAs('sub-bob')).jar)).user).toEqual({ name: 'bob', role: 'admin' });
+    expect((await session((await signInAs('sub-bob')).jar)).user).toEqual({
+      name: 'bob',
+      role: 'admin',
+    });
     const carol = (await signInAs('sub-carol')).jar;
     expect((await session(carol)).user).toEqual({ name: 'carol', role: 'public' });
-    const refused = await twin.app.request(`${TWIN}/api/alerts`, { headers: { Cookie: carol.header(TWIN) } });
+    const refused = await twin.app.request(`${TWIN}/api/alerts`, {
+      headers: { Cookie: carol.header(TWIN) },
+    });
     expect(refused.status).toBe(403);
   });
 
   it('follows the claim on the next sign-in, and never takes over a local account of the same name', async () => {
     ACCOUNTS['sub-alice']!.groups = ['gis-team'];
-    expect((await session((await signInAs('sub-alice')).jar)).user).toEqual({ name: 'alice', role: 'gis' });
+    expect((await session((await signInAs('sub-alice')).jar)).user).toEqual({
+      name: 'alice',
+      role: 'gis',
+    });
     await ensureUser(twin.backend.db, 'dave', 'admin');
     const dave = (await session((await signInAs('sub-dave')).jar)).user!;
     expect(dave.name).toMatch(/^dave-[0-9a-f]{6}$/);
@@ -158,7 +214,9 @@ describe('OpenID Connect sign-in', () => {
   });
 
   it('refuses a callback whose state does not match the sign-in that started it', async () => {
-    const { res, jar } = await signInAs('sub-bob', (callback) => callback.searchParams.set('state', 'forged'));
+    const { res, jar } = await signInAs('sub-bob', (callback) =>
+      callback.searchParams.set('state', 'forged'),
+    );
     expect(res.status).toBe(400);
     expect((await session(jar)).user).toBeNull();
     const noFlow = await twin.app.request(`${TWIN}/auth/oidc/callback?code=x&state=y`);
@@ -166,8 +224,15 @@ describe('OpenID Connect sign-in', () => {
   });
 
   it('refuses a return address off this twin', async () => {
-    const res = await twin.app.request(`${TWIN}/auth/oidc/login?return=//evil.example/`, { redirect: 'manual' });
-    const flow = JSON.parse(Buffer.from(/twin_oidc=([^;]+)/.exec(res.headers.get('Set-Cookie')!)![1]!, 'base64url').toString()) as { returnTo: string };
+    const res = await twin.app.request(`${TWIN}/auth/oidc/login?return=//evil.example/`, {
+      redirect: 'manual',
+    });
+    const flow = JSON.parse(
+      Buffer.from(
+        /twin_oidc=([^;]+)/.exec(res.headers.get('Set-Cookie')!)![1]!,
+        'base64url',
+      ).toString(),
+    ) as { returnTo: string };
     expect(flow.returnTo).toBe('/');
   });
 });

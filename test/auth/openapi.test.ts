@@ -30,7 +30,10 @@ describe('the OpenAPI document and reference page', () => {
       expect(op['x-required-role'], route).toBe(POLICY[route]!.access);
       expect(op.summary, route).toBeTruthy();
     }
-    expect(doc.paths['/api/scenarios/{id}'].delete.security).toEqual([{ session: [] }, { token: [] }]);
+    expect(doc.paths['/api/scenarios/{id}'].delete.security).toEqual([
+      { session: [] },
+      { token: [] },
+    ]);
     expect(doc.paths['/api/ingest/readings'].post.security).toEqual([{ ingestKey: [] }]);
     expect(doc.paths['/api/scenarios/{id}'].get.description).toMatch(/404/);
     expect(doc.paths['/']).toBeUndefined();
@@ -38,10 +41,16 @@ describe('the OpenAPI document and reference page', () => {
 
   it('writes paths as OpenAPI templates, with the routes of imports, exports and 3D buildings (issues #10, #15)', () => {
     // `{name}` segments only: no Hono `:param` or `{regex}` left in a path.
-    for (const path of Object.keys(doc.paths)) expect(path, path).toMatch(/^(\/([A-Za-z0-9_.-]+|\{[A-Za-z0-9_]+\}))+$|^\/$/);
+    for (const path of Object.keys(doc.paths))
+      expect(path, path).toMatch(/^(\/([A-Za-z0-9_.-]+|\{[A-Za-z0-9_]+\}))+$|^\/$/);
     const del = doc.paths['/api/datasets/{id}'].delete;
     expect(del['x-required-role']).toBe('gis');
-    expect(del.parameters).toContainEqual({ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } });
+    expect(del.parameters).toContainEqual({
+      name: 'id',
+      in: 'path',
+      required: true,
+      schema: { type: 'string', pattern: '^[0-9]+$' },
+    });
     expect(doc.paths['/api/datasets/{id}/export'].get['x-required-role']).toBe('gis');
     const layer = doc.paths['/api/layers/{name}/export'].get;
     expect(layer['x-required-role']).toBe('public');
@@ -55,7 +64,8 @@ describe('the OpenAPI document and reference page', () => {
     expect(create.required).toEqual(['name']);
     const signIn = doc.paths['/api/session'].post.requestBody.content['application/json'].schema;
     expect(Object.keys(signIn.properties)).toEqual(['username', 'password']);
-    const edit = doc.paths['/api/scenarios/{id}/edits'].post.requestBody.content['application/json'].schema;
+    const edit =
+      doc.paths['/api/scenarios/{id}/edits'].post.requestBody.content['application/json'].schema;
     expect(JSON.stringify(edit)).toMatch(/add_building/);
     const audit = doc.paths['/api/audit'].get.parameters.map((p: Json) => p.name);
     expect(audit).toEqual(expect.arrayContaining(['limit', 'before', 'actor', 'action']));
@@ -70,7 +80,9 @@ describe('the OpenAPI document and reference page', () => {
       const res = await twin.app.request(ref);
       expect(res.status, ref).toBe(200);
     }
-    expect((await twin.app.request('/api/docs/swagger-ui-bundle.js')).headers.get('Content-Type')).toMatch(/javascript/);
+    expect(
+      (await twin.app.request('/api/docs/swagger-ui-bundle.js')).headers.get('Content-Type'),
+    ).toMatch(/javascript/);
     expect((await twin.app.request('/api/docs/..%2Fpackage.json')).status).toBe(404);
     expect((await twin.app.request('/api/docs/index.html')).status).toBe(404);
   });

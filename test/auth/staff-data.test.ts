@@ -18,9 +18,14 @@ describe.each(BACKENDS)('staff layers and sensors on %s', (kind) => {
   const [lon, lat] = DEFAULT_DEMO_CENTER;
   const t = lonLatToTile(lon, lat, 15);
   const tilePath = (layers: string) => `/tiles/${layers}/${t.z}/${t.x}/${t.y}.mvt`;
-  const get = (path: string, headers: Record<string, string> = {}) => twin.app.request(path, { headers: { 'Accept-Encoding': 'gzip', ...headers } });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    twin.app.request(path, { headers: { 'Accept-Encoding': 'gzip', ...headers } });
   const patch = (name: string, access: string, headers = gis) =>
-    twin.app.request(`/api/layers/${name}`, { method: 'PATCH', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ access }) });
+    twin.app.request(`/api/layers/${name}`, {
+      method: 'PATCH',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ access }),
+    });
 
   beforeAll(async () => {
     twin = await createTestTwin(kind, { TWIN_INGEST_KEYS: TEST_KEY });
@@ -43,7 +48,9 @@ describe.each(BACKENDS)('staff layers and sensors on %s', (kind) => {
     expect(staff.status).toBe(200);
     expect(staff.headers.get('Cache-Control')).toMatch(/^private/);
     const etag = staff.headers.get('ETag')!;
-    expect(decodeTile(new Uint8Array(await staff.arrayBuffer())).water_pipes!.length).toBeGreaterThan(0);
+    expect(
+      decodeTile(new Uint8Array(await staff.arrayBuffer())).water_pipes!.length,
+    ).toBeGreaterThan(0);
     expect(twin.tiles.cache.size).toBe(1);
 
     // Warm: the tile is in the cache now, and the public still gets nothing of it.
@@ -61,14 +68,27 @@ describe.each(BACKENDS)('staff layers and sensors on %s', (kind) => {
 
     // A signed-in account below planner (single sign-on without a mapped group) gets 403.
     const db = twin.backend.db;
-    const user = await db.insertInto('users').values({ name: 'citizen', role: 'public', updated_at: new Date() }).returning('id').executeTakeFirstOrThrow();
-    const { token } = await new TokenStore(db).create(db, { id: String(user.id), name: 'citizen' }, 't', { name: 'test', role: 'system' });
-    expect((await get(tilePath('water_pipes'), { Authorization: `Bearer ${token}` })).status).toBe(403);
+    const user = await db
+      .insertInto('users')
+      .values({ name: 'citizen', role: 'public', updated_at: new Date() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const { token } = await new TokenStore(db).create(
+      db,
+      { id: String(user.id), name: 'citizen' },
+      't',
+      { name: 'test', role: 'system' },
+    );
+    expect((await get(tilePath('water_pipes'), { Authorization: `Bearer ${token}` })).status).toBe(
+      403,
+    );
   });
 
   it('keeps staff layers out of the public catalogue, TileJSON, style, features and labels', async () => {
     const names = async (h?: Record<string, string>) =>
-      ((await (await get('/tiles/catalog.json', h)).json()) as { layers: { name: string }[] }).layers.map((l) => l.name);
+      (
+        (await (await get('/tiles/catalog.json', h)).json()) as { layers: { name: string }[] }
+      ).layers.map((l) => l.name);
     expect(await names()).toEqual(['buildings', 'roads', 'land_use']);
     expect(await names(planner)).toContain('power_lines');
     expect((await get('/tiles/power_lines.json')).status).toBe(401);
@@ -76,7 +96,11 @@ describe.each(BACKENDS)('staff layers and sensors on %s', (kind) => {
     expect((await get('/tiles/power_lines.json', planner)).status).toBe(200);
     const style = JSON.stringify(await (await get('/styles/city.json')).json());
     expect(style).not.toMatch(/water_|power_/);
-    const pipe = await twin.backend.db.selectFrom('water_pipes').select('id').limit(1).executeTakeFirstOrThrow();
+    const pipe = await twin.backend.db
+      .selectFrom('water_pipes')
+      .select('id')
+      .limit(1)
+      .executeTakeFirstOrThrow();
     expect((await get(`/api/features/water_pipes/${pipe.id}`)).status).toBe(401);
     expect((await get(`/api/features/water_pipes/${pipe.id}`, planner)).status).toBe(200);
   });
@@ -91,22 +115,38 @@ describe.each(BACKENDS)('staff layers and sensors on %s', (kind) => {
     expect(open.status).toBe(200);
 
     // A second app on the same database (a restart) reads the setting back.
-    const restarted = await createApp({ backend: twin.backend, config: twin.config, log: createLogger('silent') });
+    const restarted = await createApp({
+      backend: twin.backend,
+      config: twin.config,
+      log: createLogger('silent'),
+    });
     expect((await restarted.app.request(tilePath('water_pipes'))).status).toBe(200);
 
     expect((await patch('water_pipes', 'staff')).status).toBe(200);
     // The tile is still cached from the public request above: it must not be served.
     expect((await get(tilePath('water_pipes'))).status).toBe(401);
-    const layers = (await (await get('/api/layers', gis)).json()) as { layers: { name: string; access: string }[] };
+    const layers = (await (await get('/api/layers', gis)).json()) as {
+      layers: { name: string; access: string }[];
+    };
     expect(layers.layers.find((l) => l.name === 'water_pipes')).toMatchObject({ access: 'staff' });
   });
 
   it('keeps an imported layer staff until GIS staff publish it', async () => {
     const dir = scratchDir();
-    const file = writeFile(dir, 'benches.geojson', JSON.stringify({
-      type: 'FeatureCollection',
-      features: [{ type: 'Feature', properties: { name: 'Bench' }, geometry: { type: 'Point', coordinates: [lon, lat] } }],
-    }));
+    const file = writeFile(
+      dir,
+      'benches.geojson',
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [
+          {
+            type: 'Feature',
+            properties: { name: 'Bench' },
+            geometry: { type: 'Point', coordinates: [lon, lat] },
+          },
+        ],
+      }),
+    );
     const job = await runImport(twin, file, { layer: 'benches' });
     expect(job.status).toBe('succeeded');
     const z16 = lonLatToTile(lon, lat, 16);
@@ -116,7 +156,9 @@ describe.each(BACKENDS)('staff layers and sensors on %s', (kind) => {
     expect((await patch('benches', 'public')).status).toBe(200);
     expect((await get(path)).status).toBe(200);
     // A later import into the layer keeps the access GIS staff chose.
-    expect((await runImport(twin, file, { layer: 'benches', mode: 'append' })).status).toBe('succeeded');
+    expect((await runImport(twin, file, { layer: 'benches', mode: 'append' })).status).toBe(
+      'succeeded',
+    );
     expect((await get(path)).status).toBe(200);
   });
 
@@ -136,16 +178,31 @@ describe.each(BACKENDS)('staff layers and sensors on %s', (kind) => {
     const res = await twin.app.request('/api/ingest/readings', {
       method: 'POST',
       headers: AUTH,
-      body: JSON.stringify([{ sensor: power.id, ts, value: 321 }, { sensor: traffic.id, ts, value: 33 }]),
+      body: JSON.stringify([
+        { sensor: power.id, ts, value: 321 },
+        { sensor: traffic.id, ts, value: 33 },
+      ]),
     });
     expect(await res.json()).toMatchObject({ accepted: 2 });
-    await staff.until(() => staff.updates.some((u) => u.sensor === power.id) && staff.updates.some((u) => u.sensor === traffic.id), 'both readings');
-    await open.until(() => open.updates.some((u) => u.sensor === traffic.id), 'the traffic reading');
+    await staff.until(
+      () =>
+        staff.updates.some((u) => u.sensor === power.id) &&
+        staff.updates.some((u) => u.sensor === traffic.id),
+      'both readings',
+    );
+    await open.until(
+      () => open.updates.some((u) => u.sensor === traffic.id),
+      'the traffic reading',
+    );
     expect(open.updates.filter((u) => !u.kind.startsWith('traffic_'))).toEqual([]);
     await Promise.all([open.close(), staff.close()]);
 
     const count = async (h?: Record<string, string>) =>
-      ((await (await get('/api/h3?metric=readings&res=7', h)).json()) as { cells: { value: number }[] }).cells.reduce((n, c) => n + c.value, 0);
+      (
+        (await (await get('/api/h3?metric=readings&res=7', h)).json()) as {
+          cells: { value: number }[];
+        }
+      ).cells.reduce((n, c) => n + c.value, 0);
     expect(await count(planner)).toBeGreaterThan(await count());
   });
 });

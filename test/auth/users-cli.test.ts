@@ -10,7 +10,11 @@ import { createLogger } from '../../server/log';
 import { HAS_POSTGRES, openTestDatabase, type TestDatabase } from '../support/backends';
 
 /** Runs `npm run users -- …` as README says (tsx server/cli/users.ts). */
-function users(env: Record<string, string>, args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function users(
+  env: Record<string, string>,
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/users.ts', ...args], {
     env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'silent', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -46,7 +50,15 @@ describe(`npm run users on ${HAS_POSTGRES ? 'PostgreSQL' : 'the embedded databas
     expect(added.code, added.stderr).toBe(0);
     const generated = added.stdout.trim();
     expect(generated).toMatch(/^[A-Za-z0-9_-]{24}$/);
-    expect((await users(env, ['add', 'gail', '--role', 'gis', '--password-stdin'], 'a chosen password\n')).code).toBe(0);
+    expect(
+      (
+        await users(
+          env,
+          ['add', 'gail', '--role', 'gis', '--password-stdin'],
+          'a chosen password\n',
+        )
+      ).code,
+    ).toBe(0);
     expect((await users(env, ['add', 'pat', '--role', 'admin'])).code).toBe(1);
     expect((await users(env, ['add', 'x', '--role', 'overlord'])).code).toBe(2);
     expect((await users(env, ['set-role', 'pat', 'admin'])).stdout).toMatch(/pat is now admin/);
@@ -61,18 +73,41 @@ describe(`npm run users on ${HAS_POSTGRES ? 'PostgreSQL' : 'the embedded databas
 
     // What the CLI wrote works in the twin: the passwords sign in, the token acts as gail.
     const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
-    const backend = await openBackend({ databaseUrl: env.DATABASE_URL, dataDir, poolSize: 1, tileTimeoutMs: 5000 });
+    const backend = await openBackend({
+      databaseUrl: env.DATABASE_URL,
+      dataDir,
+      poolSize: 1,
+      tileTimeoutMs: 5000,
+    });
     try {
       const { app } = await createApp({ backend, config, log: createLogger('silent') });
       const signIn = (username: string, password: string) =>
-        app.request('/api/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
-      expect(await (await signIn('pat', generated)).json()).toMatchObject({ user: { name: 'pat', role: 'admin' } });
+        app.request('/api/session', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username, password }),
+        });
+      expect(await (await signIn('pat', generated)).json()).toMatchObject({
+        user: { name: 'pat', role: 'admin' },
+      });
       expect((await signIn('gail', 'a chosen password')).status).toBe(401);
       expect((await signIn('gail', reset)).status).toBe(200);
-      const me = await app.request('/api/session', { headers: { Authorization: `Bearer ${token}` } });
+      const me = await app.request('/api/session', {
+        headers: { Authorization: `Bearer ${token}` },
+      });
       expect(await me.json()).toMatchObject({ user: { name: 'gail', role: 'gis' } });
-      const audit = await backend.db.selectFrom('audit_log').select(['actor', 'action']).where('actor', '=', 'cli').execute();
-      expect(audit.map((r) => r.action)).toEqual(['user.add', 'user.add', 'user.set_role', 'token.create', 'user.reset_password']);
+      const audit = await backend.db
+        .selectFrom('audit_log')
+        .select(['actor', 'action'])
+        .where('actor', '=', 'cli')
+        .execute();
+      expect(audit.map((r) => r.action)).toEqual([
+        'user.add',
+        'user.add',
+        'user.set_role',
+        'token.create',
+        'user.reset_password',
+      ]);
     } finally {
       await backend.close();
     }

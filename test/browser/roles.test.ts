@@ -16,7 +16,9 @@ import {
 import { ARTIFACTS_DIR } from '../support/paths';
 
 if (!HAS_CHROMIUM) {
-  console.warn(`\n[skipped] browser test of roles: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH).\n`);
+  console.warn(
+    `\n[skipped] browser test of roles: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH).\n`,
+  );
 }
 
 const SLOW = 300_000;
@@ -57,84 +59,109 @@ describe.skipIf(!HAS_CHROMIUM)(
       await page.getByTestId('sign-in-submit').click();
       // The page reloads signed in: the name appears only in the new page (SwiftShader is slow).
       await page.getByTestId('session-user').waitFor({ timeout: 120_000 });
-      await page.waitForFunction(() => Boolean((globalThis as unknown as PageGlobals).__twin), null, { timeout: 60_000 });
+      await page.waitForFunction(
+        () => Boolean((globalThis as unknown as PageGlobals).__twin),
+        null,
+        { timeout: 60_000 },
+      );
       await waitForMap(page);
     }
 
-    it('shows the public no Import, no scenario editing and no staff layer', async () => {
-      keepOnFailure('roles-public');
-      await openMap(page, session.server.origin);
-      await page.getByTestId('sign-in-open').waitFor();
-      expect(await page.getByRole('button', { name: 'Import data…' }).count()).toBe(0);
-      expect(await page.getByTestId('scenario-create').count()).toBe(0);
-      expect(await page.getByTestId('draw-building').count()).toBe(0);
-      const layers = await page.locator('li[data-layer]').evaluateAll((els) => els.map((e) => e.getAttribute('data-layer')));
-      expect(layers).toEqual(expect.arrayContaining(['buildings', 'roads', 'land_use']));
-      expect(layers.filter((l) => /^(water|power)_/.test(l!))).toEqual([]);
-      // The public page asks for nothing it may not have.
-      expect(log.badResponses).toEqual([]);
-      expect(log.requests.filter((u) => /water_|power_|\/api\/alerts/.test(u))).toEqual([]);
-      expect(log.pageErrors).toEqual([]);
-    }, SLOW);
+    it(
+      'shows the public no Import, no scenario editing and no staff layer',
+      async () => {
+        keepOnFailure('roles-public');
+        await openMap(page, session.server.origin);
+        await page.getByTestId('sign-in-open').waitFor();
+        expect(await page.getByRole('button', { name: 'Import data…' }).count()).toBe(0);
+        expect(await page.getByTestId('scenario-create').count()).toBe(0);
+        expect(await page.getByTestId('draw-building').count()).toBe(0);
+        const layers = await page
+          .locator('li[data-layer]')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-layer')));
+        expect(layers).toEqual(expect.arrayContaining(['buildings', 'roads', 'land_use']));
+        expect(layers.filter((l) => /^(water|power)_/.test(l!))).toEqual([]);
+        // The public page asks for nothing it may not have.
+        expect(log.badResponses).toEqual([]);
+        expect(log.requests.filter((u) => /water_|power_|\/api\/alerts/.test(u))).toEqual([]);
+        expect(log.pageErrors).toEqual([]);
+      },
+      SLOW,
+    );
 
-    it('lets a planner sign in through the page, create and publish a scenario the public then sees', async () => {
-      keepOnFailure('roles-planner');
-      await signInThroughPage('paula');
-      expect(await page.getByTestId('session-user').textContent()).toBe('paula');
-      expect(await page.getByTestId('session-role').textContent()).toBe('Planner');
-      // Staff layers appear after sign-in; Import stays GIS staff's.
-      await page.locator('li[data-layer="water_pipes"]').waitFor();
-      expect(await page.getByRole('button', { name: 'Import data…' }).count()).toBe(0);
+    it(
+      'lets a planner sign in through the page, create and publish a scenario the public then sees',
+      async () => {
+        keepOnFailure('roles-planner');
+        await signInThroughPage('paula');
+        expect(await page.getByTestId('session-user').textContent()).toBe('paula');
+        expect(await page.getByTestId('session-role').textContent()).toBe('Planner');
+        // Staff layers appear after sign-in; Import stays GIS staff's.
+        await page.locator('li[data-layer="water_pipes"]').waitFor();
+        expect(await page.getByRole('button', { name: 'Import data…' }).count()).toBe(0);
 
-      await page.getByLabel('New scenario name').fill('Riverside homes');
-      await page.getByTestId('scenario-create').click();
-      await page.getByTestId('scenario-publish').waitFor();
-      await page.getByTestId('draw-building').waitFor();
-      const id = await page.getByTestId('scenario-select').inputValue();
-      expect(id).toMatch(/^[0-9a-f-]{36}$/);
-      // Before publishing, the public cannot see it.
-      expect((await session.twin.app.request(`/api/scenarios/${id}`)).status).toBe(404);
+        await page.getByLabel('New scenario name').fill('Riverside homes');
+        await page.getByTestId('scenario-create').click();
+        await page.getByTestId('scenario-publish').waitFor();
+        await page.getByTestId('draw-building').waitFor();
+        const id = await page.getByTestId('scenario-select').inputValue();
+        expect(id).toMatch(/^[0-9a-f-]{36}$/);
+        // Before publishing, the public cannot see it.
+        expect((await session.twin.app.request(`/api/scenarios/${id}`)).status).toBe(404);
 
-      await page.getByTestId('scenario-share').click();
-      await page.getByTestId('share-dialog').waitFor();
-      await page.getByTestId('share-user').selectOption('piet');
-      await page.getByRole('button', { name: 'Add', exact: true }).click();
-      await page.getByTestId('share-save').click();
-      await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
-      await page.getByRole('button', { name: 'Close', exact: true }).click();
+        await page.getByTestId('scenario-share').click();
+        await page.getByTestId('share-dialog').waitFor();
+        await page.getByTestId('share-user').selectOption('piet');
+        await page.getByRole('button', { name: 'Add', exact: true }).click();
+        await page.getByTestId('share-save').click();
+        await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+        await page.getByRole('button', { name: 'Close', exact: true }).click();
 
-      await page.getByTestId('scenario-publish').click();
-      await page.getByTestId('scenario-unpublish').waitFor();
-      const open = (await (await session.twin.app.request('/api/scenarios')).json()) as { scenarios: { id: string; name: string; status: string }[] };
-      expect(open.scenarios).toContainEqual(expect.objectContaining({ id, name: 'Riverside homes', status: 'published' }));
+        await page.getByTestId('scenario-publish').click();
+        await page.getByTestId('scenario-unpublish').waitFor();
+        const open = (await (await session.twin.app.request('/api/scenarios')).json()) as {
+          scenarios: { id: string; name: string; status: string }[];
+        };
+        expect(open.scenarios).toContainEqual(
+          expect.objectContaining({ id, name: 'Riverside homes', status: 'published' }),
+        );
 
-      await page.setViewportSize({ width: 1440, height: 900 });
-      await waitForMap(page);
-      await shot('roles-planner-1440x900');
-      await page.setViewportSize({ width: 390, height: 844 });
-      await waitForMap(page);
-      await shot('roles-planner-390x844');
-      await page.setViewportSize({ width: 1280, height: 800 });
-      expect(log.pageErrors).toEqual([]);
-    }, SLOW);
+        await page.setViewportSize({ width: 1440, height: 900 });
+        await waitForMap(page);
+        await shot('roles-planner-1440x900');
+        await page.setViewportSize({ width: 390, height: 844 });
+        await waitForMap(page);
+        await shot('roles-planner-390x844');
+        await page.setViewportSize({ width: 1280, height: 800 });
+        expect(log.pageErrors).toEqual([]);
+      },
+      SLOW,
+    );
 
-    it("hides a planner's unshared draft from another planner", async () => {
-      keepOnFailure('roles-other-planner');
-      await page.getByLabel('New scenario name').fill('Secret draft');
-      await page.getByTestId('scenario-create').click();
-      await page.getByTestId('scenario-publish').waitFor();
-      const draft = await page.getByTestId('scenario-select').inputValue();
+    it(
+      "hides a planner's unshared draft from another planner",
+      async () => {
+        keepOnFailure('roles-other-planner');
+        await page.getByLabel('New scenario name').fill('Secret draft');
+        await page.getByTestId('scenario-create').click();
+        await page.getByTestId('scenario-publish').waitFor();
+        const draft = await page.getByTestId('scenario-select').inputValue();
 
-      await page.getByTestId('sign-out').click();
-      await page.getByTestId('sign-in-open').waitFor({ timeout: 120_000 });
-      await signInThroughPage('piet');
-      expect(await page.getByTestId('session-user').textContent()).toBe('piet');
-      const options = await page.getByTestId('scenario-select').locator('option').allTextContents();
-      expect(options).toContain('Riverside homes (published)');
-      expect(options).not.toContain('Secret draft');
-      const res = await page.request.get(`${session.server.origin}/api/scenarios/${draft}`);
-      expect(res.status()).toBe(404);
-      expect(log.pageErrors).toEqual([]);
-    }, SLOW);
+        await page.getByTestId('sign-out').click();
+        await page.getByTestId('sign-in-open').waitFor({ timeout: 120_000 });
+        await signInThroughPage('piet');
+        expect(await page.getByTestId('session-user').textContent()).toBe('piet');
+        const options = await page
+          .getByTestId('scenario-select')
+          .locator('option')
+          .allTextContents();
+        expect(options).toContain('Riverside homes (published)');
+        expect(options).not.toContain('Secret draft');
+        const res = await page.request.get(`${session.server.origin}/api/scenarios/${draft}`);
+        expect(res.status()).toBe(404);
+        expect(log.pageErrors).toEqual([]);
+      },
+      SLOW,
+    );
   },
 );

@@ -17,7 +17,9 @@ import { mapTest } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
 
 if (!HAS_CHROMIUM) {
-  console.warn(`\n[skipped] browser test of scenarios: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH).\n`);
+  console.warn(
+    `\n[skipped] browser test of scenarios: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH).\n`,
+  );
 }
 
 const RESIDENTIAL = [hexToRgb(BUILDING_USES.find((u) => u.value === 'residential')!.color)];
@@ -34,7 +36,9 @@ const it = mapTest()
       SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
         SELECT ST_Transform(n.geom, 4326) AS p, n.geom FROM road_nodes n
         WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE ST_DWithin(b.geom, n.geom, 70))
-        ORDER BY n.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857) LIMIT 1) AS q`.execute(twin.backend.db);
+        ORDER BY n.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857) LIMIT 1) AS q`.execute(
+      twin.backend.db,
+    );
     return { lon: Number(rows[0]!.lon), lat: Number(rows[0]!.lat) };
   });
 
@@ -46,14 +50,22 @@ describe.skipIf(!HAS_CHROMIUM)(
         ({ site, pitch }) => {
           // Centred ~80 m east of the site, so the site sits in the open map area left of the
           // scenario panels.
-          (globalThis as unknown as PageGlobals).__twin!.map.jumpTo({ center: [site.lon + 0.0012, site.lat], zoom: 17, bearing: 0, pitch });
+          (globalThis as unknown as PageGlobals).__twin!.map.jumpTo({
+            center: [site.lon + 0.0012, site.lat],
+            zoom: 17,
+            bearing: 0,
+            pitch,
+          });
         },
         { site, pitch },
       );
 
     /** Where a lon/lat falls on the page. */
     const at = (page: Page, lon: number, lat: number) =>
-      page.evaluate((p) => (globalThis as unknown as PageGlobals).__twin!.map.project(p), [lon, lat] as [number, number]);
+      page.evaluate((p) => (globalThis as unknown as PageGlobals).__twin!.map.project(p), [
+        lon,
+        lat,
+      ] as [number, number]);
 
     it(
       'draws a building, sets floors, updates the impact panel, and shows the tower only on the scenario side',
@@ -92,9 +104,17 @@ describe.skipIf(!HAS_CHROMIUM)(
         }
 
         // The edit lands, and the impact panel shows its floor area and homes.
-        await expect.poll(() => page.getByTestId('edit-list').textContent(), { timeout: 60_000 }).toMatch(/New building — 40 floors/);
-        await expect.poll(() => gfaCell.textContent(), { timeout: SLOW }).toMatch(/^\+[1-9][0-9,]* m²/);
-        await expect.poll(() => page.getByTestId('impact-panel').locator('tr[data-key="dwellings"] td').textContent()).toMatch(/^\+[1-9]/);
+        await expect
+          .poll(() => page.getByTestId('edit-list').textContent(), { timeout: 60_000 })
+          .toMatch(/New building — 40 floors/);
+        await expect
+          .poll(() => gfaCell.textContent(), { timeout: SLOW })
+          .toMatch(/^\+[1-9][0-9,]* m²/);
+        await expect
+          .poll(() =>
+            page.getByTestId('impact-panel').locator('tr[data-key="dwellings"] td').textContent(),
+          )
+          .toMatch(/^\+[1-9]/);
         const panel = await page.getByTestId('impact-panel').textContent();
         expect(panel).toMatch(/Method, reference and factors/);
         // The calibration quality stands next to the traffic figures, with the gap reached.
@@ -107,7 +127,12 @@ describe.skipIf(!HAS_CHROMIUM)(
         await camera(page, site, 55);
         await waitForMap(page);
         const top = await at(page, site.lon, site.lat);
-        const clip = { x: Math.round(top.x - 60), y: Math.max(0, Math.round(top.y - 260)), width: 120, height: 240 };
+        const clip = {
+          x: Math.round(top.x - 60),
+          y: Math.max(0, Math.round(top.y - 260)),
+          width: 120,
+          height: 240,
+        };
         const scenario = await countPalettePixels(page, RESIDENTIAL, clip);
         await page.screenshot({ path: join(ARTIFACTS_DIR, 'scenario-3d.png') });
 
@@ -116,15 +141,29 @@ describe.skipIf(!HAS_CHROMIUM)(
         const divider = page.getByTestId('compare-divider');
         await divider.focus();
         for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
-        await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { dataset: Record<string, string> } | null } }).document.querySelector('[data-testid="compare-baseline"]')?.dataset.loaded === 'true', null, { timeout: SLOW });
+        await page.waitForFunction(
+          () =>
+            (
+              globalThis as unknown as {
+                document: { querySelector(s: string): { dataset: Record<string, string> } | null };
+              }
+            ).document.querySelector('[data-testid="compare-baseline"]')?.dataset.loaded === 'true',
+          null,
+          { timeout: SLOW },
+        );
         const baseline = await countPalettePixels(page, RESIDENTIAL, clip);
         await page.screenshot({ path: join(ARTIFACTS_DIR, 'scenario-compare-baseline.png') });
 
         // And with the divider at the far left the scenario shows again.
         for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowLeft');
         await page.waitForFunction(() =>
-          (globalThis as unknown as { document: { querySelector(s: string): { style: { clipPath: string } } | null } }).document
-            .querySelector('[data-testid="compare-baseline"]')?.style.clipPath.includes('98%'),
+          (
+            globalThis as unknown as {
+              document: { querySelector(s: string): { style: { clipPath: string } } | null };
+            }
+          ).document
+            .querySelector('[data-testid="compare-baseline"]')
+            ?.style.clipPath.includes('98%'),
         );
         await waitForMap(page);
         const again = await countPalettePixels(page, RESIDENTIAL, clip);

@@ -25,7 +25,9 @@ describe('demo traffic cameras', () => {
     expect(made).toBeLessThanOrEqual(36);
     // Idempotent: a restart registers none again.
     expect(await registerDemoCameras(twin.backend.db)).toBe(0);
-    const { cameras } = (await (await twin.app.request('/api/cameras')).json()) as CameraListResponse;
+    const { cameras } = (await (
+      await twin.app.request('/api/cameras')
+    ).json()) as CameraListResponse;
     const demo = cameras.filter((c) => c.external_id.startsWith(DEMO_CAMERA_PREFIX));
     expect(demo).toHaveLength(made);
     for (const c of demo) {
@@ -34,9 +36,13 @@ describe('demo traffic cameras', () => {
       expect(c.counts.map((k) => k.kind)).toEqual(['traffic_flow', 'traffic_speed']);
     }
     // The watched links are arterials or collectors, and every camera is at one of its ends.
-    const { rows } = await sql<{ bad: number }>`SELECT count(*)::int AS bad FROM cameras c JOIN sensors s ON s.id = c.sensor_id
+    const { rows } = await sql<{
+      bad: number;
+    }>`SELECT count(*)::int AS bad FROM cameras c JOIN sensors s ON s.id = c.sensor_id
       JOIN road_links l ON l.id = c.link_ids[1]
-      WHERE l.class NOT IN ('arterial', 'collector') OR NOT ST_DWithin(s.geom, ST_StartPoint(l.geom), 1) AND NOT ST_DWithin(s.geom, ST_EndPoint(l.geom), 1)`.execute(twin.backend.db);
+      WHERE l.class NOT IN ('arterial', 'collector') OR NOT ST_DWithin(s.geom, ST_StartPoint(l.geom), 1) AND NOT ST_DWithin(s.geom, ST_EndPoint(l.geom), 1)`.execute(
+      twin.backend.db,
+    );
     expect(rows[0]!.bad).toBe(0);
   });
 
@@ -45,27 +51,46 @@ describe('demo traffic cameras', () => {
     await sim.start();
     try {
       await sim.tick(Date.now() + 61_000);
-      const { rows } = await sql<{ kind: string; n: number }>`SELECT s.kind, count(*)::int AS n FROM sensor_state st JOIN sensors s ON s.id = st.sensor_id
-        WHERE s.external_id LIKE ${`${DEMO_CAMERA_PREFIX}%`} GROUP BY s.kind ORDER BY s.kind`.execute(twin.backend.db);
+      const { rows } = await sql<{
+        kind: string;
+        n: number;
+      }>`SELECT s.kind, count(*)::int AS n FROM sensor_state st JOIN sensors s ON s.id = st.sensor_id
+        WHERE s.external_id LIKE ${`${DEMO_CAMERA_PREFIX}%`} GROUP BY s.kind ORDER BY s.kind`.execute(
+        twin.backend.db,
+      );
       // Counts, never readings of the camera itself.
       expect(rows.map((r) => r.kind)).toEqual(['traffic_flow', 'traffic_speed']);
     } finally {
       await sim.stop();
     }
-    const cameras = new CameraSimulator({ db: twin.backend.db, log: twin.sensors.log, periodS: 30, limits: { retentionH: 24, budgetBytes: 1 << 24 } });
+    const cameras = new CameraSimulator({
+      db: twin.backend.db,
+      log: twin.sensors.log,
+      periodS: 30,
+      limits: { retentionH: 24, budgetBytes: 1 << 24 },
+    });
     const stored = await cameras.tick(new Date());
-    const { rows: n } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM cameras c JOIN sensors s ON s.id = c.sensor_id WHERE s.external_id LIKE ${`${DEMO_CAMERA_PREFIX}%`}`.execute(twin.backend.db);
+    const { rows: n } = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM cameras c JOIN sensors s ON s.id = c.sensor_id WHERE s.external_id LIKE ${`${DEMO_CAMERA_PREFIX}%`}`.execute(
+      twin.backend.db,
+    );
     expect(stored).toBe(n[0]!.n);
-    const one = await twin.backend.db.selectFrom('camera_frames').select(['content_type', 'image']).limit(1).executeTakeFirstOrThrow();
+    const one = await twin.backend.db
+      .selectFrom('camera_frames')
+      .select(['content_type', 'image'])
+      .limit(1)
+      .executeTakeFirstOrThrow();
     expect(one.content_type).toBe('image/png');
     const png = PNG.sync.read(Buffer.from(one.image));
     expect([png.width, png.height]).toEqual([320, 180]);
     // The top band carries the amber SIMULATED label.
     let amber = 0;
-    for (let y = 0; y < 20; y++) for (let x = 0; x < 120; x++) {
-      const i = (y * png.width + x) * 4;
-      if (png.data[i] === 255 && png.data[i + 1] === 196 && png.data[i + 2] === 0) amber++;
-    }
+    for (let y = 0; y < 20; y++)
+      for (let x = 0; x < 120; x++) {
+        const i = (y * png.width + x) * 4;
+        if (png.data[i] === 255 && png.data[i + 1] === 196 && png.data[i + 2] === 0) amber++;
+      }
     expect(amber).toBeGreaterThan(100);
   });
 });

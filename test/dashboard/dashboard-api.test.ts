@@ -12,7 +12,10 @@ import { createTestTwin, type TestTwin } from '../support/twin';
 
 /** The frame-ancestors directive of a response's CSP (the rest of the policy: issue #10). */
 const frameAncestorsOf = (res: Response) =>
-  (res.headers.get('content-security-policy') ?? '').split(';').map((d) => d.trim()).find((d) => d.startsWith('frame-ancestors'));
+  (res.headers.get('content-security-policy') ?? '')
+    .split(';')
+    .map((d) => d.trim())
+    .find((d) => d.startsWith('frame-ancestors'));
 import { AUTH, TEST_KEY } from '../sensors/helpers';
 
 const HOUR = 3600_000;
@@ -25,21 +28,40 @@ describe.each(BACKENDS)('dashboard API on %s', (kind) => {
   beforeAll(async () => {
     twin = await createTestTwin(kind, { TWIN_INGEST_KEYS: TEST_KEY });
     // Hourly history for two days, ending two hours ago, so "now" comes from the readings below.
-    history = await backfillDemoHistory(twin.backend, { days: 2, stepS: 3600, end: Date.now() - 2 * HOUR });
+    history = await backfillDemoHistory(twin.backend, {
+      days: 2,
+      stepS: 3600,
+      end: Date.now() - 2 * HOUR,
+    });
     const db = twin.backend.db;
     // Fresh readings at known fractions of each sensor's reference: traffic at half its free-flow
     // speed, water mains at 30 % of capacity, substations at 60 % of their rating.
-    const { rows } = await sql<{ id: string; kind: string; asset_type: string | null; ref: number }>`
+    const { rows } = await sql<{
+      id: string;
+      kind: string;
+      asset_type: string | null;
+      ref: number;
+    }>`
       SELECT id::text, kind, asset_type, reference_value AS ref FROM sensors
-      WHERE kind IN ('traffic_speed', 'water_flow') OR (kind = 'power_load' AND asset_type = 'power_node')`.execute(db);
+      WHERE kind IN ('traffic_speed', 'water_flow') OR (kind = 'power_load' AND asset_type = 'power_node')`.execute(
+      db,
+    );
     const share: Record<string, number> = { traffic_speed: 0.5, water_flow: 0.3, power_load: 0.6 };
     const ts = Date.now() - 60_000;
     const items = rows.map((r) => ({ sensor: r.id, ts, value: Number(r.ref) * share[r.kind]! }));
-    const res = await twin.app.request('/api/ingest/readings', { method: 'POST', headers: AUTH, body: JSON.stringify(items) });
+    const res = await twin.app.request('/api/ingest/readings', {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify(items),
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { accepted: number }).accepted).toBe(items.length);
-    const alert = await sql<{ id: string }>`SELECT id::text FROM sensors WHERE kind = 'water_pressure' LIMIT 1`.execute(db);
-    await sql`INSERT INTO sensor_alerts (sensor_id, kind, value) VALUES (${alert.rows[0]!.id}, 'stuck', 4)`.execute(db);
+    const alert = await sql<{
+      id: string;
+    }>`SELECT id::text FROM sensors WHERE kind = 'water_pressure' LIMIT 1`.execute(db);
+    await sql`INSERT INTO sensor_alerts (sensor_id, kind, value) VALUES (${alert.rows[0]!.id}, 'stuck', 4)`.execute(
+      db,
+    );
   }, 240_000);
 
   afterAll(async () => {
@@ -55,7 +77,9 @@ describe.each(BACKENDS)('dashboard API on %s', (kind) => {
   it("generates the demo sensors' history from the simulator's model, once", async () => {
     expect(history).not.toBeNull();
     const { rows } = await sql<{ n: string; sensors: string }>`
-      SELECT count(*)::text AS n, count(DISTINCT sensor_id)::text AS sensors FROM readings`.execute(twin.backend.db);
+      SELECT count(*)::text AS n, count(DISTINCT sensor_id)::text AS sensors FROM readings`.execute(
+      twin.backend.db,
+    );
     // Every demo sensor but the dropping-out ones at every hourly step, plus the fresh readings.
     expect(Number(rows[0]!.sensors)).toBeGreaterThan(4000);
     expect(Number(rows[0]!.n)).toBeGreaterThan(history!.readings);
@@ -92,7 +116,9 @@ describe.each(BACKENDS)('dashboard API on %s', (kind) => {
     const { rows } = await sql<{ typical: number }>`
       SELECT avg(value) AS typical FROM city_metrics WHERE metric = 'traffic_speed_ratio'
         AND bucket < date_trunc('hour', now())
-        AND extract(hour FROM bucket AT TIME ZONE 'UTC') = extract(hour FROM now() AT TIME ZONE 'UTC')`.execute(twin.backend.db);
+        AND extract(hour FROM bucket AT TIME ZONE 'UTC') = extract(hour FROM now() AT TIME ZONE 'UTC')`.execute(
+      twin.backend.db,
+    );
     const typical = Math.round(Number(rows[0]!.typical) * 1000) / 10;
     expect(congestion.trend).toMatchObject({ reference_value: typical, unit: 'percentage points' });
     expect(congestion.trend!.delta).toBeCloseTo(50 - typical, 1);
@@ -135,15 +161,45 @@ describe.each(BACKENDS)('dashboard API on %s', (kind) => {
     const planner = await twin.as('planner', 'dash-planner');
     const other = await twin.as('planner', 'dash-other');
     const call = async (method: string, path: string, body?: unknown, who = planner) => {
-      const res = await twin.app.request(path, { method, headers: { ...who, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: res.status, json: (await res.json().catch(() => null)) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const res = await twin.app.request(path, {
+        method,
+        headers: { ...who, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return {
+        status: res.status,
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read loosely, checked field by field
+        json: (await res.json().catch(() => null)) as Record<string, any>,
+      };
     };
     const [lon, lat] = DEFAULT_DEMO_CENTER;
     const d = 0.0002;
-    const geometry = { type: 'Polygon', coordinates: [[[lon + 0.003, lat - 0.004], [lon + 0.003 + d, lat - 0.004], [lon + 0.003 + d, lat - 0.004 + d], [lon + 0.003, lat - 0.004 + d], [lon + 0.003, lat - 0.004]]] };
+    const geometry = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [lon + 0.003, lat - 0.004],
+          [lon + 0.003 + d, lat - 0.004],
+          [lon + 0.003 + d, lat - 0.004 + d],
+          [lon + 0.003, lat - 0.004 + d],
+          [lon + 0.003, lat - 0.004],
+        ],
+      ],
+    };
     const published = (await call('POST', '/api/scenarios', { name: 'Dashboard towers' })).json;
-    expect((await call('POST', `/api/scenarios/${published.id}/edits`, { kind: 'add_building', geometry, floors: 15, use: 'residential' })).status).toBe(201);
-    expect((await call('PATCH', `/api/scenarios/${published.id}`, { status: 'published' })).status).toBe(200);
+    expect(
+      (
+        await call('POST', `/api/scenarios/${published.id}/edits`, {
+          kind: 'add_building',
+          geometry,
+          floors: 15,
+          use: 'residential',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await call('PATCH', `/api/scenarios/${published.id}`, { status: 'published' })).status,
+    ).toBe(200);
     const draft = (await call('POST', '/api/scenarios', { name: 'Dashboard draft' })).json;
 
     // The dashboard keeps one answer for 15 s: the card comes with the next one, without deltas
@@ -153,13 +209,20 @@ describe.each(BACKENDS)('dashboard API on %s', (kind) => {
     const first = (await card())!;
     expect(first).toMatchObject({ name: 'Dashboard towers', published_at: expect.any(String) });
     if (first.impact === 'computing') expect(first.kpis).toEqual([]);
-    await expect.poll(async () => (await card())?.impact, { timeout: 240_000, interval: 2000 }).toBe('ready');
+    await expect
+      .poll(async () => (await card())?.impact, { timeout: 240_000, interval: 2000 })
+      .toBe('ready');
     const ready = (await card())!;
     // The same figures as the scenario's public impact, through the same headline function.
     const impact = await twin.app.request(`/api/scenarios/${published.id}/impact?wait=60`);
     expect(impact.status).toBe(200);
     expect(ready.kpis).toEqual(scenarioHeadline((await impact.json()) as ScenarioImpact));
-    expect(ready.kpis.map((k) => k.key)).toEqual(['homes', 'jobs', 'vehicle_hours', 'assets_over_capacity']);
+    expect(ready.kpis.map((k) => k.key)).toEqual([
+      'homes',
+      'jobs',
+      'vehicle_hours',
+      'assets_over_capacity',
+    ]);
     expect(ready.kpis.find((k) => k.key === 'homes')!.value).toBeGreaterThan(0);
     const { body, text } = await dashboard();
     expect(body.scenarios.map((c) => c.id)).not.toContain(draft.id);
@@ -167,20 +230,32 @@ describe.each(BACKENDS)('dashboard API on %s', (kind) => {
 
     // The embed page: a draft is 404 for the public and for another planner, not for its owner.
     expect((await twin.app.request(`/embed/scenario/${draft.id}`)).status).toBe(404);
-    expect((await twin.app.request(`/embed/scenario/${draft.id}`, { headers: other })).status).toBe(404);
-    expect((await twin.app.request(`/embed/scenario/${draft.id}`, { headers: planner })).status).not.toBe(404);
+    expect((await twin.app.request(`/embed/scenario/${draft.id}`, { headers: other })).status).toBe(
+      404,
+    );
+    expect(
+      (await twin.app.request(`/embed/scenario/${draft.id}`, { headers: planner })).status,
+    ).not.toBe(404);
     expect((await twin.app.request(`/embed/scenario/${published.id}`)).status).not.toBe(404);
     // Unpublished again: gone from the page for the public.
-    expect((await call('PATCH', `/api/scenarios/${published.id}`, { status: 'draft' })).status).toBe(200);
+    expect(
+      (await call('PATCH', `/api/scenarios/${published.id}`, { status: 'draft' })).status,
+    ).toBe(200);
     expect((await twin.app.request(`/embed/scenario/${published.id}`)).status).toBe(404);
   }, 360_000);
 
   it('takes the embed origins from TWIN_EMBED_ORIGINS', async () => {
-    const other = await createTestTwin(kind, { TWIN_EMBED_ORIGINS: 'https://city.example, https://*.news.example' });
+    const other = await createTestTwin(kind, {
+      TWIN_EMBED_ORIGINS: 'https://city.example, https://*.news.example',
+    });
     try {
       const res = await other.app.request('/embed/map');
-      expect(frameAncestorsOf(res)).toBe('frame-ancestors https://city.example https://*.news.example');
-      expect(frameAncestorsOf(await other.app.request('/dashboard'))).toBe("frame-ancestors 'self'");
+      expect(frameAncestorsOf(res)).toBe(
+        'frame-ancestors https://city.example https://*.news.example',
+      );
+      expect(frameAncestorsOf(await other.app.request('/dashboard'))).toBe(
+        "frame-ancestors 'self'",
+      );
     } finally {
       await other.dispose();
     }

@@ -13,7 +13,14 @@ import { HAS_PG_BIN, startPrimary, startReplica, type PgCluster } from '../suppo
 import { AUTH, eventually, TEST_KEY } from '../sensors/helpers';
 
 /** Ports of this suite (issue #16): primary 7433, replica 7434, NATS 7426/7487, twins 7413-7414, nginx 7481. */
-const PORTS = { primary: 7433, replica: 7434, nats: 7426, mqtt: 7487, nginx: 7481, twins: [7413, 7414] };
+const PORTS = {
+  primary: 7433,
+  replica: 7434,
+  nats: 7426,
+  mqtt: 7487,
+  nginx: 7481,
+  twins: [7413, 7414],
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -47,15 +54,26 @@ describe.skipIf(!HAS_NGINX || !HAS_NATS || !HAS_PG_BIN)(
       const admin = postgres(primary.url(), { max: 1, onnotice: () => {} });
       await admin`CREATE DATABASE twin`;
       await admin.end();
-      const seed = await openBackend({ databaseUrl: primary.url('twin'), dataDir: '', poolSize: 4, tileTimeoutMs: 10_000 });
+      const seed = await openBackend({
+        databaseUrl: primary.url('twin'),
+        dataDir: '',
+        poolSize: 4,
+        tileTimeoutMs: 10_000,
+      });
       await migrate(seed);
-      const { datasetId } = await seedDemoCity(seed.db, { seed: DEFAULT_DEMO_SEED, center: DEFAULT_DEMO_CENTER });
+      const { datasetId } = await seedDemoCity(seed.db, {
+        seed: DEFAULT_DEMO_SEED,
+        center: DEFAULT_DEMO_CENTER,
+      });
       await registerDemoSensors(seed.db, datasetId);
       await seed.close();
       replica = startReplica(primary, PORTS.replica);
       nats = await startNats(PORTS.nats, PORTS.mqtt);
       for (const port of PORTS.twins) twins.push(await startInstance(port, env()));
-      nginx = await startNginx(PORTS.nginx, PORTS.twins.map((p) => `127.0.0.1:${p}`));
+      nginx = await startNginx(
+        PORTS.nginx,
+        PORTS.twins.map((p) => `127.0.0.1:${p}`),
+      );
       db = postgres(primary.url('twin'), { max: 2, onnotice: () => {} });
     });
 
@@ -72,7 +90,10 @@ describe.skipIf(!HAS_NGINX || !HAS_NATS || !HAS_PG_BIN)(
       const [sensor] = await db<{ id: string; external_id: string }[]>`
         SELECT id::text AS id, external_id FROM sensors WHERE kind = 'traffic_flow' ORDER BY id LIMIT 1`;
       const centre = lonLatToTile(DEFAULT_DEMO_CENTER[0], DEFAULT_DEMO_CENTER[1], 15);
-      const tiles = [0, 1, 2, 3].map((k) => `/tiles/buildings,roads/${centre.z}/${centre.x + (k % 2)}/${centre.y + (k >> 1)}.mvt`);
+      const tiles = [0, 1, 2, 3].map(
+        (k) =>
+          `/tiles/buildings,roads/${centre.z}/${centre.x + (k % 2)}/${centre.y + (k >> 1)}.mvt`,
+      );
       const base = Date.now() - 20 * 3_600_000;
       const acked = new Set<number>();
       let sent = 0;
@@ -85,10 +106,16 @@ describe.skipIf(!HAS_NGINX || !HAS_NATS || !HAS_PG_BIN)(
           const res = await fetch(`${nginx.url}/api/ingest/readings`, {
             method: 'POST',
             headers: { ...AUTH, 'Content-Type': 'application/json' },
-            body: JSON.stringify(batch.map((ts) => ({ sensor: sensor!.external_id, ts, value: ts % 97 }))),
+            body: JSON.stringify(
+              batch.map((ts) => ({ sensor: sensor!.external_id, ts, value: ts % 97 })),
+            ),
           }).catch(() => undefined);
           if (res?.status === 200) {
-            const body = (await res.json()) as { accepted: number; duplicate: number; rejected: number };
+            const body = (await res.json()) as {
+              accepted: number;
+              duplicate: number;
+              rejected: number;
+            };
             if (body.rejected === 0) for (const ts of batch) acked.add(ts);
           } else await res?.body?.cancel();
           await sleep(20);
@@ -101,7 +128,8 @@ describe.skipIf(!HAS_NGINX || !HAS_NATS || !HAS_PG_BIN)(
           let ok = false;
           for (let attempt = 0; attempt < 2 && !ok; attempt++) {
             const res = await fetch(`${nginx.url}${path}`).catch(() => undefined);
-            ok = res !== undefined && (res.status === 200 || res.status === 204 || res.status === 304);
+            ok =
+              res !== undefined && (res.status === 200 || res.status === 204 || res.status === 304);
             await res?.arrayBuffer().catch(() => undefined);
             if (!ok) await sleep(100);
           }
@@ -138,17 +166,23 @@ describe.skipIf(!HAS_NGINX || !HAS_NATS || !HAS_PG_BIN)(
 
       expect(acked.size).toBeGreaterThan(100);
       const stored = async () => {
-        const [r] = await db<{ n: number; d: number }[]>`SELECT count(*)::int AS n, count(DISTINCT ts)::int AS d FROM readings
+        const [r] = await db<
+          { n: number; d: number }[]
+        >`SELECT count(*)::int AS n, count(DISTINCT ts)::int AS d FROM readings
           WHERE sensor_id = ${sensor!.id} AND ts >= ${new Date(base).toISOString()}::timestamptz`;
         return r!;
       };
       // Acked readings sit in JetStream until an instance commits them (30 s ack wait after a crash).
-      await eventually(async () => {
-        const rows = await db<{ t: Date }[]>`SELECT ts AS t FROM readings
+      await eventually(
+        async () => {
+          const rows = await db<{ t: Date }[]>`SELECT ts AS t FROM readings
           WHERE sensor_id = ${sensor!.id} AND ts >= ${new Date(base).toISOString()}::timestamptz`;
-        const have = new Set(rows.map((r) => r.t.getTime()));
-        return [...acked].every((ts) => have.has(ts));
-      }, 'every acknowledged reading stored', 120_000);
+          const have = new Set(rows.map((r) => r.t.getTime()));
+          return [...acked].every((ts) => have.has(ts));
+        },
+        'every acknowledged reading stored',
+        120_000,
+      );
       const s = await stored();
       expect(s.n).toBe(s.d); // exactly once
       expect(s.n).toBeGreaterThanOrEqual(acked.size);
@@ -168,7 +202,9 @@ describe.skipIf(!HAS_NGINX || !HAS_NATS || !HAS_PG_BIN)(
       for (let i = 0; i < 4; i++) {
         const res = await fetch(`${nginx.url}${path}`);
         expect(res.status).toBe(200);
-        const f = decodeTile(new Uint8Array(await res.arrayBuffer())).buildings!.find((x) => String(x.id) === b!.id);
+        const f = decodeTile(new Uint8Array(await res.arrayBuffer())).buildings!.find(
+          (x) => String(x.id) === b!.id,
+        );
         expect(f?.properties.height_m).toBe(321.5);
       }
     }, 480_000);

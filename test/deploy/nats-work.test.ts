@@ -22,7 +22,18 @@ async function allKeys(kv: KV): Promise<string[]> {
 function square(lon: number, lat: number, side: number) {
   const dLat = side / 2 / 111_320;
   const dLon = side / 2 / (111_320 * Math.cos((lat * Math.PI) / 180));
-  return { type: 'Polygon', coordinates: [[[lon - dLon, lat - dLat], [lon + dLon, lat - dLat], [lon + dLon, lat + dLat], [lon - dLon, lat + dLat], [lon - dLon, lat - dLat]]] };
+  return {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [lon - dLon, lat - dLat],
+        [lon + dLon, lat - dLat],
+        [lon + dLon, lat + dLat],
+        [lon - dLon, lat + dLat],
+        [lon - dLon, lat - dLat],
+      ],
+    ],
+  };
 }
 
 /** Ports of this suite (issue #16): our own NATS 7722 with its MQTT listener 7783, twins 7711-7712. */
@@ -66,7 +77,9 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
     it('carries a reading ingested through A to a live client of B over twin.live.readings, not over NOTIFY', async () => {
       const sensor = await demoSensor(database.backend.db, 'traffic_speed', 3);
       const onNats: string[] = [];
-      const sub = nc.subscribe('twin.live.readings', { callback: (_e, m) => onNats.push(new TextDecoder().decode(m.data)) });
+      const sub = nc.subscribe('twin.live.readings', {
+        callback: (_e, m) => onNats.push(new TextDecoder().decode(m.data)),
+      });
       await nc.flush(); // the subscription is on the server before anything is sent
       const notified: string[] = [];
       const unlisten = await database.backend.listen('twin_readings', (p) => notified.push(p));
@@ -84,7 +97,12 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       expect(update).toMatchObject({ value: 17.5, ts: new Date(ts).toISOString() });
       // It travelled over NATS, and PostgreSQL carried no notification of it.
       await eventually(
-        async () => onNats.some((p) => (JSON.parse(p) as [number | string, number, number][]).some(([id]) => String(id) === sensor.id)),
+        async () =>
+          onNats.some((p) =>
+            (JSON.parse(p) as [number | string, number, number][]).some(
+              ([id]) => String(id) === sensor.id,
+            ),
+          ),
         'the reading on twin.live.readings',
         10_000,
       );
@@ -94,9 +112,15 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       await fetch(`${instances[0]!.url}/api/ingest/readings`, {
         method: 'POST',
         headers: { ...AUTH, 'Content-Type': 'application/json' },
-        body: JSON.stringify([{ sensor: sensor.external_id, ts, value: 17.5 }, { sensor: sensor.external_id, ts: ts + 1000, value: 18 }]),
+        body: JSON.stringify([
+          { sensor: sensor.external_id, ts, value: 17.5 },
+          { sensor: sensor.external_id, ts: ts + 1000, value: 18 },
+        ]),
       });
-      await live.until(() => live.updates.some((u) => u.sensor === sensor.id && u.value === 18), 'the second reading on B');
+      await live.until(
+        () => live.updates.some((u) => u.sensor === sensor.id && u.value === 18),
+        'the second reading on B',
+      );
       expect(live.updates.filter((u) => u.sensor === sensor.id).length).toBe(before + 1);
       await live.close();
       sub.unsubscribe();
@@ -106,17 +130,25 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
     it('carries a camera frame stored through A to a staff live client of B over twin.live.frames', async () => {
       // registerCamera talks to a twin: here, instance A over HTTP.
       const viaA = {
-        app: { request: (path: string, init?: RequestInit) => fetch(`${instances[0]!.url}${path}`, init) },
+        app: {
+          request: (path: string, init?: RequestInit) => fetch(`${instances[0]!.url}${path}`, init),
+        },
         as: (role: 'gis' | 'planner') => tokenHeaders(database.backend.db, `nats-${role}`, role),
         backend: database.backend,
       } as unknown as TestTwin;
       const cam = await registerCamera(viaA, 'nats-cam-1');
       const onNats: string[] = [];
-      const sub = nc.subscribe('twin.live.frames', { callback: (_e, m) => onNats.push(new TextDecoder().decode(m.data)) });
+      const sub = nc.subscribe('twin.live.frames', {
+        callback: (_e, m) => onNats.push(new TextDecoder().decode(m.data)),
+      });
       await nc.flush();
       const notified: string[] = [];
       const unlisten = await database.backend.listen('twin_camera_frames', (p) => notified.push(p));
-      const staff = new SseReader(await fetch(`${instances[1]!.url}/api/live?kind=camera`, { headers: await tokenHeaders(database.backend.db, 'nats-planner', 'planner') }));
+      const staff = new SseReader(
+        await fetch(`${instances[1]!.url}/api/live?kind=camera`, {
+          headers: await tokenHeaders(database.backend.db, 'nats-planner', 'planner'),
+        }),
+      );
       await staff.ready();
       const ts = new Date(Date.now() - 5000).toISOString();
       const res = await fetch(`${instances[0]!.url}/api/cameras/${cam.id}/frames?ts=${ts}`, {
@@ -126,8 +158,17 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       });
       expect(res.status).toBe(201);
       await staff.until(() => staff.frames.some((f) => f.ts === ts), 'the frame notice on B');
-      expect(staff.frames.find((f) => f.ts === ts)).toEqual({ camera: cam.id, ts, url: `/api/cameras/${cam.id}/frames/${ts}` });
-      await eventually(async () => onNats.some((p) => String((JSON.parse(p) as { c: string | number }).c) === cam.id), 'the notice on twin.live.frames', 10_000);
+      expect(staff.frames.find((f) => f.ts === ts)).toEqual({
+        camera: cam.id,
+        ts,
+        url: `/api/cameras/${cam.id}/frames/${ts}`,
+      });
+      await eventually(
+        async () =>
+          onNats.some((p) => String((JSON.parse(p) as { c: string | number }).c) === cam.id),
+        'the notice on twin.live.frames',
+        10_000,
+      );
       expect(notified).toEqual([]);
       await staff.close();
       sub.unsubscribe();
@@ -148,8 +189,15 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
     /** A scenario with one tower near the demo centre (`k` makes each one different). */
     const tower = async (k: number) => {
       const [lon, lat] = DEFAULT_DEMO_CENTER;
-      const { json: scenario } = await call(0, 'POST', '/api/scenarios', { name: `queued tower ${k}` });
-      const edit = await call(0, 'POST', `/api/scenarios/${scenario.id}/edits`, { kind: 'add_building', geometry: square(lon + 0.003 + 0.001 * k, lat - 0.005, 20), floors: 14 + k, use: 'residential' });
+      const { json: scenario } = await call(0, 'POST', '/api/scenarios', {
+        name: `queued tower ${k}`,
+      });
+      const edit = await call(0, 'POST', `/api/scenarios/${scenario.id}/edits`, {
+        kind: 'add_building',
+        geometry: square(lon + 0.003 + 0.001 * k, lat - 0.005, 20),
+        floors: 14 + k,
+        use: 'residential',
+      });
       expect(edit.status).toBe(201);
       return `/api/scenarios/${scenario.id}/impact`;
     };
@@ -177,26 +225,52 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
         return null;
       };
       let taken: Json | null = null;
-      await eventually(async () => (taken = await running()) !== null, 'a worker took the job', 30_000);
+      await eventually(
+        async () => (taken = await running()) !== null,
+        'a worker took the job',
+        30_000,
+      );
       const victim = instances.findIndex((i) => taken!.worker.endsWith(`:${i.child.pid}`));
       expect(victim).toBeGreaterThanOrEqual(0);
       const survivor = 1 - victim;
       // Both instances tell the same, truthful status.
-      for (const i of [0, 1]) expect((await call(i, 'GET', path)).json).toMatchObject({ status: 'running', queued_at: viaA.json.queued_at });
+      for (const i of [0, 1])
+        expect((await call(i, 'GET', path)).json).toMatchObject({
+          status: 'running',
+          queued_at: viaA.json.queued_at,
+        });
 
       await instances[victim]!.crash(); // kill -9 mid-computation: the job is not acknowledged
       expect((await call(survivor, 'GET', path)).json.status).toMatch(/running|queued/);
       let done: { status: number; json: Json } | undefined;
-      await eventually(async () => (done = await call(survivor, 'GET', `${path}?wait=10`)).status === 200, 'the impact finished by the survivor', 150_000);
+      await eventually(
+        async () => (done = await call(survivor, 'GET', `${path}?wait=10`)).status === 200,
+        'the impact finished by the survivor',
+        150_000,
+      );
       expect(done!.json.status).toBe('done');
-      const finishedBy = JSON.parse(new TextDecoder().decode((await (async () => {
-        for (const k of await allKeys(kv)) {
-          const e = await kv.get(k);
-          if (e?.operation === 'PUT' && (JSON.parse(new TextDecoder().decode(e.value)) as Json).queued_at === viaA.json.queued_at) return e;
-        }
-        throw new Error('no status of the job');
-      })()).value)) as Json;
-      expect(finishedBy).toMatchObject({ state: 'done', worker: expect.stringMatching(new RegExp(`:${instances[survivor]!.child.pid}$`)) });
+      const finishedBy = JSON.parse(
+        new TextDecoder().decode(
+          (
+            await (async () => {
+              for (const k of await allKeys(kv)) {
+                const e = await kv.get(k);
+                if (
+                  e?.operation === 'PUT' &&
+                  (JSON.parse(new TextDecoder().decode(e.value)) as Json).queued_at ===
+                    viaA.json.queued_at
+                )
+                  return e;
+              }
+              throw new Error('no status of the job');
+            })()
+          ).value,
+        ),
+      ) as Json;
+      expect(finishedBy).toMatchObject({
+        state: 'done',
+        worker: expect.stringMatching(new RegExp(`:${instances[survivor]!.child.pid}$`)),
+      });
 
       // The result is in the database: the restarted instance serves it as well, from the cache.
       instances[victim] = await startInstance(PORTS[victim]!, env());
@@ -231,7 +305,11 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       if (queued) expect(queued.json.position).toBe(0);
       // Once there is room, every one is computed (a refused one asked again).
       for (const [k, p] of paths.entries()) {
-        await eventually(async () => (await call((k + 1) % 2, 'GET', `${p}?wait=10`)).status === 200, `impact ${k}`, 150_000);
+        await eventually(
+          async () => (await call((k + 1) % 2, 'GET', `${p}?wait=10`)).status === 200,
+          `impact ${k}`,
+          150_000,
+        );
       }
       // The jobs were taken by the workers of both instances.
       const kv = await nc.jetstream().views.kv('twin_impact_jobs');
@@ -242,7 +320,9 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
         const v = JSON.parse(new TextDecoder().decode(e.value)) as Json;
         if (v.state === 'done') workers.add(String(v.worker).split(':').pop()!);
       }
-      expect([...workers].sort()).toEqual(expect.arrayContaining(instances.map((i) => String(i.child.pid))));
+      expect([...workers].sort()).toEqual(
+        expect.arrayContaining(instances.map((i) => String(i.child.pid))),
+      );
     });
   },
 );

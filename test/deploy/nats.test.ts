@@ -17,7 +17,13 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
     let database: TestDatabase;
     let nats: NatsServer;
     const instances: Instance[] = [];
-    const env = () => ({ DATABASE_URL: database.url!, NATS_URL: nats.url, TWIN_INGEST_KEYS: TEST_KEY, TWIN_MQTT: 'off', TWIN_SIMULATOR: 'off' });
+    const env = () => ({
+      DATABASE_URL: database.url!,
+      NATS_URL: nats.url,
+      TWIN_INGEST_KEYS: TEST_KEY,
+      TWIN_MQTT: 'off',
+      TWIN_SIMULATOR: 'off',
+    });
 
     beforeAll(async () => {
       database = await openTestDatabase('postgres');
@@ -33,38 +39,64 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
     });
 
     const stored = async (sensorId: string, from: number) => {
-      const { rows } = await sql<{ n: string; d: string }>`SELECT count(*) AS n, count(DISTINCT ts) AS d FROM readings
-        WHERE sensor_id = ${sensorId} AND ts >= ${new Date(from).toISOString()}::timestamptz`.execute(database.backend.db);
+      const { rows } = await sql<{
+        n: string;
+        d: string;
+      }>`SELECT count(*) AS n, count(DISTINCT ts) AS d FROM readings
+        WHERE sensor_id = ${sensorId} AND ts >= ${new Date(from).toISOString()}::timestamptz`.execute(
+        database.backend.db,
+      );
       return { n: Number(rows[0]!.n), distinct: Number(rows[0]!.d) };
     };
 
     it('stores HTTP readings published to JetStream before answering, and drops a republished batch by Nats-Msg-Id', async () => {
       const sensor = await demoSensor(database.backend.db, 'traffic_speed', 2);
       const base = Date.now() - 3_600_000;
-      const batch = Array.from({ length: 50 }, (_, i) => ({ sensor: sensor.external_id, ts: base + i * 1000, value: i }));
+      const batch = Array.from({ length: 50 }, (_, i) => ({
+        sensor: sensor.external_id,
+        ts: base + i * 1000,
+        value: i,
+      }));
       const post = (url: string) =>
-        fetch(`${url}/api/ingest/readings`, { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: JSON.stringify(batch) });
+        fetch(`${url}/api/ingest/readings`, {
+          method: 'POST',
+          headers: { ...AUTH, 'Content-Type': 'application/json' },
+          body: JSON.stringify(batch),
+        });
       const first = await post(instances[0]!.url);
       expect(first.status).toBe(200);
       expect(await first.json()).toMatchObject({ accepted: 50, duplicate: 0, rejected: 0 });
       // The same readings through the other instance: JetStream's duplicate window drops them.
       const again = await post(instances[1]!.url);
       expect(await again.json()).toMatchObject({ accepted: 0, duplicate: 50, rejected: 0 });
-      await eventually(async () => (await stored(sensor.id, base)).n === 50, '50 readings committed');
+      await eventually(
+        async () => (await stored(sensor.id, base)).n === 50,
+        '50 readings committed',
+      );
       expect(await stored(sensor.id, base)).toEqual({ n: 50, distinct: 50 });
     });
 
-    it('stores every reading an MQTT device had acknowledged by NATS\'s MQTT listener exactly once, though an instance is killed mid-stream', async () => {
-      const sensors = await Promise.all([0, 1, 2].map((k) => demoSensor(database.backend.db, 'traffic_flow', 10 + k)));
+    it("stores every reading an MQTT device had acknowledged by NATS's MQTT listener exactly once, though an instance is killed mid-stream", async () => {
+      const sensors = await Promise.all(
+        [0, 1, 2].map((k) => demoSensor(database.backend.db, 'traffic_flow', 10 + k)),
+      );
       const base = Date.now() - 7_200_000;
-      const device = await mqtt.connectAsync(nats.mqttUrl, { clientId: `device-${process.pid}`, clean: true, reconnectPeriod: 200 });
+      const device = await mqtt.connectAsync(nats.mqttUrl, {
+        clientId: `device-${process.pid}`,
+        clean: true,
+        reconnectPeriod: 200,
+      });
       const perSensor = 300;
       let acked = 0;
       let killed = false;
       for (let i = 0; i < perSensor; i++) {
         await Promise.all(
           sensors.map(async (s) => {
-            await device.publishAsync(`twin/sensors/${s.external_id}`, JSON.stringify({ ts: base + i * 1000, value: i }), { qos: 1 });
+            await device.publishAsync(
+              `twin/sensors/${s.external_id}`,
+              JSON.stringify({ ts: base + i * 1000, value: i }),
+              { qos: 1 },
+            );
             acked++;
           }),
         );
@@ -76,7 +108,11 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       await device.endAsync();
       expect(acked).toBe(3 * perSensor);
       for (const s of sensors) {
-        await eventually(async () => (await stored(s.id, base)).n === perSensor, `${perSensor} readings of ${s.external_id}`, 90_000);
+        await eventually(
+          async () => (await stored(s.id, base)).n === perSensor,
+          `${perSensor} readings of ${s.external_id}`,
+          90_000,
+        );
         expect(await stored(s.id, base)).toEqual({ n: perSensor, distinct: perSensor });
       }
       // The survivor did the rest; bring the killed one back for what follows.
@@ -87,10 +123,16 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       const sensor = await demoSensor(database.backend.db, 'traffic_flow', 20);
       const base = Date.now() - 10_800_000;
       const send = async (from: number, n: number) => {
-        const batch = Array.from({ length: n }, (_, i) => ({ sensor: sensor.external_id, ts: base + (from + i) * 1000, value: i }));
+        const batch = Array.from({ length: n }, (_, i) => ({
+          sensor: sensor.external_id,
+          ts: base + (from + i) * 1000,
+          value: i,
+        }));
         for (;;) {
           const res = await fetch(`${instances[1]!.url}/api/ingest/readings`, {
-            method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: JSON.stringify(batch),
+            method: 'POST',
+            headers: { ...AUTH, 'Content-Type': 'application/json' },
+            body: JSON.stringify(batch),
           }).catch(() => undefined);
           if (res?.status === 200) return;
           await new Promise((r) => setTimeout(r, 200)); // 503 while NATS is down: retry
@@ -99,7 +141,11 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       await send(0, 100);
       await nats.restart('SIGKILL');
       await send(100, 100);
-      await eventually(async () => (await stored(sensor.id, base)).n === 200, '200 readings after the NATS restart', 90_000);
+      await eventually(
+        async () => (await stored(sensor.id, base)).n === 200,
+        '200 readings after the NATS restart',
+        90_000,
+      );
       expect(await stored(sensor.id, base)).toEqual({ n: 200, distinct: 200 });
     });
   },

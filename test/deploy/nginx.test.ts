@@ -10,7 +10,14 @@ import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { lonLatToTile } from '../../tiles/tile-coords';
 import { HAS_POSTGRES, openTestDatabase, type TestDatabase } from '../support/backends';
 import { tokenHeaders } from '../support/auth';
-import { HAS_NGINX, nginxConfig, nginxTest, serveTwin, startNginx, type Nginx } from '../support/cluster';
+import {
+  HAS_NGINX,
+  nginxConfig,
+  nginxTest,
+  serveTwin,
+  startNginx,
+  type Nginx,
+} from '../support/cluster';
 import { decodeTile } from '../support/mvt';
 import { AUTH, demoSensor, eventually, SseReader, TEST_KEY } from '../sensors/helpers';
 
@@ -20,14 +27,17 @@ const PORT_B = 7402;
 const PORT_NGINX = 7480;
 
 describe.skipIf(!HAS_NGINX)('deploy/nginx.conf (needs Debian nginx: skipped)', () => {
-  it('passes nginx -t as checked in, and with the tests\' ports and paths', () => {
+  it("passes nginx -t as checked in, and with the tests' ports and paths", () => {
     const dir = mkdtempSync(join(tmpdir(), 'twin-nginx-t-'));
     try {
       const asShipped = nginxTest(join(process.cwd(), 'deploy/nginx.conf'), dir);
       expect(asShipped.output).toMatch(/syntax is ok/);
       expect(asShipped.ok).toBe(true);
       const file = join(dir, 'nginx.conf');
-      writeFileSync(file, nginxConfig({ port: PORT_NGINX, upstreams: ['127.0.0.1:7401', '127.0.0.1:7402'], dir }));
+      writeFileSync(
+        file,
+        nginxConfig({ port: PORT_NGINX, upstreams: ['127.0.0.1:7401', '127.0.0.1:7402'], dir }),
+      );
       const ours = nginxTest(file, dir);
       expect(ours.output).toMatch(/test is successful/);
       expect(ours.ok).toBe(true);
@@ -51,11 +61,21 @@ describe.skipIf(!HAS_NGINX || !HAS_POSTGRES)(
 
     beforeAll(async () => {
       database = await openTestDatabase('postgres');
-      backendB = await openBackend({ databaseUrl: database.url!, dataDir: '', poolSize: 4, tileTimeoutMs: 10_000 });
+      backendB = await openBackend({
+        databaseUrl: database.url!,
+        dataDir: '',
+        poolSize: 4,
+        tileTimeoutMs: 10_000,
+      });
       const make = (backend: Backend) =>
         createApp({
           backend,
-          config: loadConfig({ LOG_LEVEL: 'silent', TWIN_DEMO: 'off', TWIN_INGEST_KEYS: TEST_KEY, TWIN_DATA_DIR: 'memory://' }),
+          config: loadConfig({
+            LOG_LEVEL: 'silent',
+            TWIN_DEMO: 'off',
+            TWIN_INGEST_KEYS: TEST_KEY,
+            TWIN_DATA_DIR: 'memory://',
+          }),
           log: createLogger('silent'),
         });
       a = await make(database.backend);
@@ -77,7 +97,9 @@ describe.skipIf(!HAS_NGINX || !HAS_POSTGRES)(
 
     const viaNginx = (path: string, init?: RequestInit) => fetch(`${nginx.url}${path}`, init);
     const buildingsIn = async (res: Response) =>
-      res.status === 204 ? [] : (decodeTile(new Uint8Array(await res.arrayBuffer())).buildings ?? []);
+      res.status === 204
+        ? []
+        : (decodeTile(new Uint8Array(await res.arrayBuffer())).buildings ?? []);
 
     it('answers /healthz from either instance, with no sticky routing', async () => {
       const upstreams = new Set<string>();
@@ -104,13 +126,17 @@ describe.skipIf(!HAS_NGINX || !HAS_POSTGRES)(
       expect(conditional.status).toBe(304);
     });
 
-    it('never stores a signed-in caller\'s tiles in the shared cache', async () => {
+    it("never stores a signed-in caller's tiles in the shared cache", async () => {
       const staff = await tokenHeaders(database.backend.db, 'nginx-gis', 'gis');
-      const res = await viaNginx(`/tiles/water_pipes/${centre.z}/${centre.x}/${centre.y}.mvt`, { headers: staff });
+      const res = await viaNginx(`/tiles/water_pipes/${centre.z}/${centre.x}/${centre.y}.mvt`, {
+        headers: staff,
+      });
       expect([200, 204]).toContain(res.status);
       expect(res.headers.get('X-Cache-Status')).toBe('BYPASS');
       expect(res.headers.get('Cache-Control')).toMatch(/private/);
-      const anonymous = await viaNginx(`/tiles/water_pipes/${centre.z}/${centre.x}/${centre.y}.mvt`);
+      const anonymous = await viaNginx(
+        `/tiles/water_pipes/${centre.z}/${centre.x}/${centre.y}.mvt`,
+      );
       expect(anonymous.status).toBe(401);
     });
 
@@ -123,11 +149,24 @@ describe.skipIf(!HAS_NGINX || !HAS_POSTGRES)(
       const d = 0.00008;
       const geojson = {
         type: 'FeatureCollection',
-        features: [{
-          type: 'Feature',
-          properties: { name: 'Through A', height_m: 77 },
-          geometry: { type: 'Polygon', coordinates: [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]] },
-        }],
+        features: [
+          {
+            type: 'Feature',
+            properties: { name: 'Through A', height_m: 77 },
+            geometry: {
+              type: 'Polygon',
+              coordinates: [
+                [
+                  [lon - d, lat - d],
+                  [lon + d, lat - d],
+                  [lon + d, lat + d],
+                  [lon - d, lat + d],
+                  [lon - d, lat - d],
+                ],
+              ],
+            },
+          },
+        ],
       };
       const form = new FormData();
       form.append('layer', 'buildings');
@@ -135,11 +174,17 @@ describe.skipIf(!HAS_NGINX || !HAS_POSTGRES)(
       form.append('name', 'nginx freshness');
       for (const m of ['name=name', 'height_m=height_m']) form.append('map', m);
       form.append('file', new Blob([JSON.stringify(geojson)]), 'through-a.geojson');
-      const created = await fetch(`${servers[0]!.url}/api/datasets`, { method: 'POST', headers: gis, body: form });
+      const created = await fetch(`${servers[0]!.url}/api/datasets`, {
+        method: 'POST',
+        headers: gis,
+        body: form,
+      });
       expect(created.status).toBe(202);
       const { job } = (await created.json()) as { job: { id: string } };
       // The import's progress stream, through nginx (unbuffered SSE): it ends when the job does.
-      const events = await (await viaNginx(`/api/datasets/${job.id}/events`, { headers: gis })).text();
+      const events = await (
+        await viaNginx(`/api/datasets/${job.id}/events`, { headers: gis })
+      ).text();
       expect(events).toMatch(/event: end/);
       let status = 'running';
       await eventually(async () => {
@@ -171,11 +216,16 @@ describe.skipIf(!HAS_NGINX || !HAS_POSTGRES)(
         const res = await fetch(`${url}/api/ingest/readings`, {
           method: 'POST',
           headers: { ...AUTH, 'Content-Type': 'application/json' },
-          body: JSON.stringify([{ sensor: sensor.external_id, ts: url === servers[0]!.url ? ts : ts + 1, value: 21 }]),
+          body: JSON.stringify([
+            { sensor: sensor.external_id, ts: url === servers[0]!.url ? ts : ts + 1, value: 21 },
+          ]),
         });
         expect(res.status).toBe(200);
       }
-      await live.until(() => live.updates.filter((u) => u.sensor === sensor.id).length >= 1, 'a reading through nginx');
+      await live.until(
+        () => live.updates.filter((u) => u.sensor === sensor.id).length >= 1,
+        'a reading through nginx',
+      );
       await live.close();
     });
 

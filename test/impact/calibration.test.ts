@@ -17,7 +17,8 @@ async function calibrated(twin: TestTwin, until: (r: Json) => boolean): Promise<
     const res = await twin.app.request('/api/impact/calibration?wait=30');
     const body = (await res.json()) as Json;
     if (res.status === 200 && until(body)) return body;
-    if (Date.now() > deadline) throw new Error(`calibration not ready: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    if (Date.now() > deadline)
+      throw new Error(`calibration not ready: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -44,7 +45,9 @@ describe.each(BACKENDS)('traffic baseline calibrated to the demo counts on %s', 
 
   it('keeps the gravity matrix while there are only a few minutes of peak-hour counts', async () => {
     // Ten minutes of counts: less than the half hour calibration needs, so they do not swing it.
-    await simulator.backfill(window[0].getTime() + 60_000, window[0].getTime() + 600_000, 300_000, ['traffic_flow']);
+    await simulator.backfill(window[0].getTime() + 60_000, window[0].getTime() + 600_000, 300_000, [
+      'traffic_flow',
+    ]);
     const report = await calibrated(twin, (r) => r.sites.length > 0);
     expect(report.calibrated_at).toBeNull();
     expect(report.hours_of_data).toBeLessThan(0.5);
@@ -53,9 +56,16 @@ describe.each(BACKENDS)('traffic baseline calibrated to the demo counts on %s', 
   });
 
   it('estimates the OD matrix from a peak hour of counts: GEH < 5 on at least 85 % of the count sites', async () => {
-    await simulator.backfill(window[0].getTime() + 600_000, window[1].getTime(), 300_000, ['traffic_flow']);
+    await simulator.backfill(window[0].getTime() + 600_000, window[1].getTime(), 300_000, [
+      'traffic_flow',
+    ]);
     const report = await calibrated(twin, (r) => r.calibrated_at !== null);
-    expect(Object.keys(report).sort()).toEqual(['calibrated_at', 'geh_lt_5_share', 'hours_of_data', 'sites']);
+    expect(Object.keys(report).sort()).toEqual([
+      'calibrated_at',
+      'geh_lt_5_share',
+      'hours_of_data',
+      'sites',
+    ]);
     expect(report.hours_of_data).toBeGreaterThanOrEqual(0.9);
     expect(report.sites.length).toBeGreaterThan(2000);
     for (const s of report.sites.slice(0, 50)) {
@@ -66,9 +76,13 @@ describe.each(BACKENDS)('traffic baseline calibrated to the demo counts on %s', 
     expect(report.geh_lt_5_share).toBeCloseTo(share, 3);
     expect(report.geh_lt_5_share).toBeGreaterThanOrEqual(0.85);
     const summary = await twin.impacts.baseline();
-    console.info(`calibration on ${kind}: GEH < 5 on ${(100 * summary.calibration.geh_lt_5_share!).toFixed(1)} % of ${summary.calibration.sites} sites (uncalibrated ${(100 * summary.calibration.prior_geh_lt_5_share!).toFixed(1)} %)`);
+    console.info(
+      `calibration on ${kind}: GEH < 5 on ${(100 * summary.calibration.geh_lt_5_share!).toFixed(1)} % of ${summary.calibration.sites} sites (uncalibrated ${(100 * summary.calibration.prior_geh_lt_5_share!).toFixed(1)} %)`,
+    );
     // The estimation did work: the gravity matrix alone fits the counts worse.
-    expect(summary.calibration.prior_geh_lt_5_share!).toBeLessThan(summary.calibration.geh_lt_5_share!);
+    expect(summary.calibration.prior_geh_lt_5_share!).toBeLessThan(
+      summary.calibration.geh_lt_5_share!,
+    );
   });
 
   it('gives a believable peak: delay per trip below half the free-flow time, ≤ 5 % of links over capacity, gap ≤ 1e-4', async () => {
@@ -79,9 +93,20 @@ describe.each(BACKENDS)('traffic baseline calibrated to the demo counts on %s', 
     expect(b.gap).toBeLessThanOrEqual(1e-4);
     // And the impact panel's figures carry it: the calibration next to the traffic figures.
     const planner = await twin.as('planner');
-    const s = (await (await twin.app.request('/api/scenarios', { method: 'POST', headers: { ...planner, 'Content-Type': 'application/json' }, body: '{"name":"calibrated"}' })).json()) as Json;
-    const impact = (await (await twin.app.request(`/api/scenarios/${s.id}/impact?wait=60`, { headers: planner })).json()) as Json;
-    expect(impact.traffic.calibration).toMatchObject({ status: 'calibrated', geh_lt_5_share: b.calibration.geh_lt_5_share });
+    const s = (await (
+      await twin.app.request('/api/scenarios', {
+        method: 'POST',
+        headers: { ...planner, 'Content-Type': 'application/json' },
+        body: '{"name":"calibrated"}',
+      })
+    ).json()) as Json;
+    const impact = (await (
+      await twin.app.request(`/api/scenarios/${s.id}/impact?wait=60`, { headers: planner })
+    ).json()) as Json;
+    expect(impact.traffic.calibration).toMatchObject({
+      status: 'calibrated',
+      geh_lt_5_share: b.calibration.geh_lt_5_share,
+    });
   });
 
   it('is stable: the same counts give the same baseline', async () => {
@@ -91,7 +116,9 @@ describe.each(BACKENDS)('traffic baseline calibrated to the demo counts on %s', 
       const again = await other.baseline();
       expect(again.key).toBe(first.key);
       expect(again.calibration.geh_lt_5_share).toBe(first.calibration.geh_lt_5_share);
-      expect(again.report!.sites.map((s) => s.modelled_veh_h)).toEqual(first.report!.sites.map((s) => s.modelled_veh_h));
+      expect(again.report!.sites.map((s) => s.modelled_veh_h)).toEqual(
+        first.report!.sites.map((s) => s.modelled_veh_h),
+      );
       expect(again.kpis.vehicle_km).toBeCloseTo(first.kpis.vehicle_km, 6);
     } finally {
       await other.close();

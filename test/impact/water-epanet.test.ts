@@ -12,7 +12,10 @@ const NET1 = join(SHARED_DATA, 'epanet/Net1.inp');
 const KY4 = join(SHARED_DATA, 'water-ky4/ky4.inp');
 const HAS_NET1 = existsSync(NET1);
 const HAS_KY4 = existsSync(KY4);
-if (!HAS_NET1 || !HAS_KY4) console.warn(`[skipped] EPANET reference networks: ${SHARED_DATA}epanet/Net1.inp or water-ky4/ky4.inp is absent`);
+if (!HAS_NET1 || !HAS_KY4)
+  console.warn(
+    `[skipped] EPANET reference networks: ${SHARED_DATA}epanet/Net1.inp or water-ky4/ky4.inp is absent`,
+  );
 
 const FT = 0.3048;
 
@@ -57,31 +60,47 @@ describe.each(BACKENDS)('water hydraulics by EPANET on %s', (kind) => {
     expect(b.flagged.power.flagged / b.flagged.power.total).toBeLessThanOrEqual(0.02);
   });
 
-  it.skipIf(!HAS_NET1 || !HAS_KY4)('solves imported Net1 and ky4 with the pressures EPANET gives on the files, within 0.1 m', async () => {
-    // Both models go through the import (reader → database) and back out of the database.
-    const net1 = await runImport(twin, NET1, { layer: 'water', name: 'Net1', srs: 'EPSG:3857' });
-    expect(net1.error).toBeNull();
-    const ky4 = await runImport(twin, KY4, { layer: 'water', name: 'ky4', srs: 'EPSG:3547' });
-    expect(ky4.error).toBeNull();
-    const city = await loadCityModel(twin.backend.db);
-    const solver = await WaterSolver.open(waterInp(city.water));
-    const state = solver.solve(new Float64Array(city.water.nodeId.length));
-    solver.close();
-    for (const [file, job] of [[NET1, net1], [KY4, ky4]] as const) {
-      const reference = await epanetPressures(file);
-      const ids = new Set((await twin.backend.db.selectFrom('water_nodes').select('id').where('dataset_id', '=', job.dataset_id!).execute()).map((r) => String(r.id)));
-      let compared = 0;
-      let worst = 0;
-      city.water.nodeId.forEach((id, i) => {
-        if (!ids.has(id) || city.water.kind[i] !== 'junction') return;
-        const ref = reference.get(city.water.name[i]!);
-        expect(ref, `junction ${city.water.name[i]}`).toBeDefined();
-        worst = Math.max(worst, Math.abs(state.pressure[i]! - ref!));
-        compared++;
-      });
-      expect(compared).toBe(reference.size);
-      console.info(`EPANET reference ${file.split("/").pop()}: ${compared} junctions, largest pressure difference ${worst.toExponential(2)} m`);
-      expect(worst, `largest pressure difference on ${file}`).toBeLessThanOrEqual(0.1);
-    }
-  });
+  it.skipIf(!HAS_NET1 || !HAS_KY4)(
+    'solves imported Net1 and ky4 with the pressures EPANET gives on the files, within 0.1 m',
+    async () => {
+      // Both models go through the import (reader → database) and back out of the database.
+      const net1 = await runImport(twin, NET1, { layer: 'water', name: 'Net1', srs: 'EPSG:3857' });
+      expect(net1.error).toBeNull();
+      const ky4 = await runImport(twin, KY4, { layer: 'water', name: 'ky4', srs: 'EPSG:3547' });
+      expect(ky4.error).toBeNull();
+      const city = await loadCityModel(twin.backend.db);
+      const solver = await WaterSolver.open(waterInp(city.water));
+      const state = solver.solve(new Float64Array(city.water.nodeId.length));
+      solver.close();
+      for (const [file, job] of [
+        [NET1, net1],
+        [KY4, ky4],
+      ] as const) {
+        const reference = await epanetPressures(file);
+        const ids = new Set(
+          (
+            await twin.backend.db
+              .selectFrom('water_nodes')
+              .select('id')
+              .where('dataset_id', '=', job.dataset_id!)
+              .execute()
+          ).map((r) => String(r.id)),
+        );
+        let compared = 0;
+        let worst = 0;
+        city.water.nodeId.forEach((id, i) => {
+          if (!ids.has(id) || city.water.kind[i] !== 'junction') return;
+          const ref = reference.get(city.water.name[i]!);
+          expect(ref, `junction ${city.water.name[i]}`).toBeDefined();
+          worst = Math.max(worst, Math.abs(state.pressure[i]! - ref!));
+          compared++;
+        });
+        expect(compared).toBe(reference.size);
+        console.info(
+          `EPANET reference ${file.split('/').pop()}: ${compared} junctions, largest pressure difference ${worst.toExponential(2)} m`,
+        );
+        expect(worst, `largest pressure difference on ${file}`).toBeLessThanOrEqual(0.1);
+      }
+    },
+  );
 });

@@ -50,16 +50,33 @@ export async function runImport(
   return done;
 }
 
-const TABLES = ['datasets', 'buildings', 'road_nodes', 'road_links', 'water_nodes', 'water_pipes', 'power_nodes', 'power_lines', 'sensors', 'custom_layers'] as const;
+const TABLES = [
+  'datasets',
+  'buildings',
+  'road_nodes',
+  'road_links',
+  'water_nodes',
+  'water_pipes',
+  'power_nodes',
+  'power_lines',
+  'sensors',
+  'custom_layers',
+] as const;
 
 /** Row counts of every table an import writes, and the tile layer versions. */
 export async function snapshot(backend: Backend): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const t of TABLES) {
-    const r = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${sql.table(t)}`.execute(backend.db);
+    const r = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${sql.table(t)}`.execute(
+      backend.db,
+    );
     out[t] = r.rows[0]!.n;
   }
-  const versions = await backend.db.selectFrom('layer_versions').select(['layer', 'version']).orderBy('layer').execute();
+  const versions = await backend.db
+    .selectFrom('layer_versions')
+    .select(['layer', 'version'])
+    .orderBy('layer')
+    .execute();
   for (const v of versions) out[`version:${v.layer}`] = String(v.version);
   return out;
 }
@@ -84,7 +101,11 @@ export interface OsmRelation {
 }
 
 /** A minimal OSM PBF (header block + one data block with dense nodes, ways and relations), for tests. */
-export function osmPbf(nodes: OsmNode[], ways: OsmWay[], relations: OsmRelation[] = []): Uint8Array {
+export function osmPbf(
+  nodes: OsmNode[],
+  ways: OsmWay[],
+  relations: OsmRelation[] = [],
+): Uint8Array {
   const strings = [''];
   const s = (v: string) => {
     let i = strings.indexOf(v);
@@ -94,14 +115,24 @@ export function osmPbf(nodes: OsmNode[], ways: OsmWay[], relations: OsmRelation[
   const header = new PbfWriter();
   header.writeStringField(4, 'OsmSchema-V0.6');
   header.writeStringField(4, 'DenseNodes');
-  const dense = { ids: [] as number[], lats: [] as number[], lons: [] as number[], kv: [] as number[] };
-  let pid = 0, plat = 0, plon = 0;
+  const dense = {
+    ids: [] as number[],
+    lats: [] as number[],
+    lons: [] as number[],
+    kv: [] as number[],
+  };
+  let pid = 0,
+    plat = 0,
+    plon = 0;
   for (const n of nodes) {
-    const lat = Math.round(n.lat * 1e7), lon = Math.round(n.lon * 1e7);
+    const lat = Math.round(n.lat * 1e7),
+      lon = Math.round(n.lon * 1e7);
     dense.ids.push(n.id - pid);
     dense.lats.push(lat - plat);
     dense.lons.push(lon - plon);
-    pid = n.id; plat = lat; plon = lon;
+    pid = n.id;
+    plat = lat;
+    plon = lon;
     for (const [k, v] of Object.entries(n.tags ?? {})) dense.kv.push(s(k), s(v));
     dense.kv.push(0);
   }
@@ -125,45 +156,78 @@ export function osmPbf(nodes: OsmNode[], ways: OsmWay[], relations: OsmRelation[
     for (const m of r.members) s(m.role);
   }
   const block = new PbfWriter();
-  block.writeMessage(1, (_: null, pbf: PbfWriter) => strings.forEach((v) => pbf.writeBytesField(1, new TextEncoder().encode(v))), null);
-  block.writeMessage(2, (_: null, pbf: PbfWriter) => pbf.writeMessage(2, (_d: null, p: PbfWriter) => {
-    p.writePackedSVarint(1, dense.ids);
-    p.writePackedSVarint(8, dense.lats);
-    p.writePackedSVarint(9, dense.lons);
-    p.writePackedVarint(10, dense.kv);
-  }, null), null);
-  block.writeMessage(2, (_: null, pbf: PbfWriter) => {
-    for (const w of wayMsgs) {
-      pbf.writeMessage(3, (_w: null, p: PbfWriter) => {
-        p.writeVarintField(1, w.id);
-        p.writePackedVarint(2, w.keys);
-        p.writePackedVarint(3, w.vals);
-        p.writePackedSVarint(8, w.refs);
-      }, null);
-    }
-  }, null);
-  if (relations.length) {
-    block.writeMessage(2, (_: null, pbf: PbfWriter) => {
-      for (const r of relations) {
-        const keys = Object.keys(r.tags).map(s);
-        const vals = Object.values(r.tags).map(s);
-        const roles = r.members.map((m) => s(m.role));
-        const memids: number[] = [];
-        let prev = 0;
-        for (const m of r.members) {
-          memids.push(m.ref - prev);
-          prev = m.ref;
-        }
-        pbf.writeMessage(4, (_r: null, p: PbfWriter) => {
-          p.writeVarintField(1, r.id);
-          p.writePackedVarint(2, keys);
-          p.writePackedVarint(3, vals);
-          p.writePackedVarint(8, roles);
-          p.writePackedSVarint(9, memids);
-          p.writePackedVarint(10, r.members.map(() => 1));
-        }, null);
+  block.writeMessage(
+    1,
+    (_: null, pbf: PbfWriter) =>
+      strings.forEach((v) => pbf.writeBytesField(1, new TextEncoder().encode(v))),
+    null,
+  );
+  block.writeMessage(
+    2,
+    (_: null, pbf: PbfWriter) =>
+      pbf.writeMessage(
+        2,
+        (_d: null, p: PbfWriter) => {
+          p.writePackedSVarint(1, dense.ids);
+          p.writePackedSVarint(8, dense.lats);
+          p.writePackedSVarint(9, dense.lons);
+          p.writePackedVarint(10, dense.kv);
+        },
+        null,
+      ),
+    null,
+  );
+  block.writeMessage(
+    2,
+    (_: null, pbf: PbfWriter) => {
+      for (const w of wayMsgs) {
+        pbf.writeMessage(
+          3,
+          (_w: null, p: PbfWriter) => {
+            p.writeVarintField(1, w.id);
+            p.writePackedVarint(2, w.keys);
+            p.writePackedVarint(3, w.vals);
+            p.writePackedSVarint(8, w.refs);
+          },
+          null,
+        );
       }
-    }, null);
+    },
+    null,
+  );
+  if (relations.length) {
+    block.writeMessage(
+      2,
+      (_: null, pbf: PbfWriter) => {
+        for (const r of relations) {
+          const keys = Object.keys(r.tags).map(s);
+          const vals = Object.values(r.tags).map(s);
+          const roles = r.members.map((m) => s(m.role));
+          const memids: number[] = [];
+          let prev = 0;
+          for (const m of r.members) {
+            memids.push(m.ref - prev);
+            prev = m.ref;
+          }
+          pbf.writeMessage(
+            4,
+            (_r: null, p: PbfWriter) => {
+              p.writeVarintField(1, r.id);
+              p.writePackedVarint(2, keys);
+              p.writePackedVarint(3, vals);
+              p.writePackedVarint(8, roles);
+              p.writePackedSVarint(9, memids);
+              p.writePackedVarint(
+                10,
+                r.members.map(() => 1),
+              );
+            },
+            null,
+          );
+        }
+      },
+      null,
+    );
   }
   const fileBlock = (type: string, data: Uint8Array) => {
     const blob = new PbfWriter();
@@ -178,36 +242,108 @@ export function osmPbf(nodes: OsmNode[], ways: OsmWay[], relations: OsmRelation[
     len.writeInt32BE(bhBytes.length);
     return Buffer.concat([len, bhBytes, blobBytes]);
   };
-  return Buffer.concat([fileBlock('OSMHeader', header.finish()), fileBlock('OSMData', block.finish())]);
+  return Buffer.concat([
+    fileBlock('OSMHeader', header.finish()),
+    fileBlock('OSMData', block.finish()),
+  ]);
 }
 
 /** A request to the app as a GIS user: imports and datasets are GIS staff's (issue #9). */
-export async function gisRequest(twin: TestTwin, path: string, init: RequestInit = {}): Promise<Response> {
-  return twin.app.request(path, { ...init, headers: { ...(await twin.as('gis')), ...(init.headers as Record<string, string>) } });
+export async function gisRequest(
+  twin: TestTwin,
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  return twin.app.request(path, {
+    ...init,
+    headers: { ...(await twin.as('gis')), ...(init.headers as Record<string, string>) },
+  });
 }
 
 /**
  * A CityJSONSeq of one LoD2.2 building with a gable roof: `w` × `d` m, eaves at `eaves` m, ridge
  * (along x) at `ridge` m, its ground corner at (x, y, z) in `epsg` (default Zürich in LV95).
  */
-export function gableCityJsonSeq(o: { x?: number; y?: number; z?: number; epsg?: number; w?: number; d?: number; eaves?: number; ridge?: number; id?: string } = {}): string {
-  const { x = 2683000, y = 1247000, z = 408, epsg = 2056, w = 10, d = 6, eaves = 6, ridge = 9, id = 'gable' } = o;
+export function gableCityJsonSeq(
+  o: {
+    x?: number;
+    y?: number;
+    z?: number;
+    epsg?: number;
+    w?: number;
+    d?: number;
+    eaves?: number;
+    ridge?: number;
+    id?: string;
+  } = {},
+): string {
+  const {
+    x = 2683000,
+    y = 1247000,
+    z = 408,
+    epsg = 2056,
+    w = 10,
+    d = 6,
+    eaves = 6,
+    ridge = 9,
+    id = 'gable',
+  } = o;
   const v = [
-    [0, 0, 0], [w, 0, 0], [w, d, 0], [0, d, 0], // ground
-    [0, 0, eaves], [w, 0, eaves], [w, d, eaves], [0, d, eaves], // eaves
-    [0, d / 2, ridge], [w, d / 2, ridge], // ridge
-  ].map(([a, b, c]) => [Math.round((x + a!) * 1000), Math.round((y + b!) * 1000), Math.round((z + c!) * 1000)]);
-  const header = { type: 'CityJSON', version: '2.0', transform: { scale: [0.001, 0.001, 0.001], translate: [0, 0, 0] }, metadata: { referenceSystem: `https://www.opengis.net/def/crs/EPSG/0/${epsg}` }, CityObjects: {}, vertices: [] };
+    [0, 0, 0],
+    [w, 0, 0],
+    [w, d, 0],
+    [0, d, 0], // ground
+    [0, 0, eaves],
+    [w, 0, eaves],
+    [w, d, eaves],
+    [0, d, eaves], // eaves
+    [0, d / 2, ridge],
+    [w, d / 2, ridge], // ridge
+  ].map(([a, b, c]) => [
+    Math.round((x + a!) * 1000),
+    Math.round((y + b!) * 1000),
+    Math.round((z + c!) * 1000),
+  ]);
+  const header = {
+    type: 'CityJSON',
+    version: '2.0',
+    transform: { scale: [0.001, 0.001, 0.001], translate: [0, 0, 0] },
+    metadata: { referenceSystem: `https://www.opengis.net/def/crs/EPSG/0/${epsg}` },
+    CityObjects: {},
+    vertices: [],
+  };
   const feature = {
-    type: 'CityJSONFeature', id,
+    type: 'CityJSONFeature',
+    id,
     CityObjects: {
       [id]: {
-        type: 'Building', attributes: { yearOfConstruction: 1931, storeysAboveGround: 2 },
-        geometry: [{
-          type: 'Solid', lod: '2.2',
-          boundaries: [[[[0, 3, 2, 1]], [[0, 1, 5, 4]], [[1, 2, 6, 9, 5]], [[2, 3, 7, 6]], [[3, 0, 4, 8, 7]], [[4, 5, 9, 8]], [[7, 8, 9, 6]]]],
-          semantics: { surfaces: [{ type: 'GroundSurface' }, { type: 'WallSurface' }, { type: 'RoofSurface' }], values: [[0, 1, 1, 1, 1, 2, 2]] },
-        }],
+        type: 'Building',
+        attributes: { yearOfConstruction: 1931, storeysAboveGround: 2 },
+        geometry: [
+          {
+            type: 'Solid',
+            lod: '2.2',
+            boundaries: [
+              [
+                [[0, 3, 2, 1]],
+                [[0, 1, 5, 4]],
+                [[1, 2, 6, 9, 5]],
+                [[2, 3, 7, 6]],
+                [[3, 0, 4, 8, 7]],
+                [[4, 5, 9, 8]],
+                [[7, 8, 9, 6]],
+              ],
+            ],
+            semantics: {
+              surfaces: [
+                { type: 'GroundSurface' },
+                { type: 'WallSurface' },
+                { type: 'RoofSurface' },
+              ],
+              values: [[0, 1, 1, 1, 1, 2, 2]],
+            },
+          },
+        ],
       },
     },
     vertices: v,

@@ -9,7 +9,18 @@ const square = (i: number) => {
   const x = 5.13 + i * 0.0005;
   const y = 52.1;
   const d = 0.0002;
-  return { type: 'Polygon', coordinates: [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]] };
+  return {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [x, y],
+        [x + d, y],
+        [x + d, y + d],
+        [x, y + d],
+        [x, y],
+      ],
+    ],
+  };
 };
 
 describe.each(BACKENDS)('categorical value mapping of building uses on %s (issue #12)', (kind) => {
@@ -25,10 +36,19 @@ describe.each(BACKENDS)('categorical value mapping of building uses on %s (issue
       { building: 'house', 'building:use': 'retail' },
       { building: 'greenhouse' },
     ];
-    file = writeFile(scratchDir(), 'uses.geojson', JSON.stringify({
-      type: 'FeatureCollection',
-      features: tags.map((properties, i) => ({ type: 'Feature', id: `b${i}`, properties, geometry: square(i) })),
-    }));
+    file = writeFile(
+      scratchDir(),
+      'uses.geojson',
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: tags.map((properties, i) => ({
+          type: 'Feature',
+          id: `b${i}`,
+          properties,
+          geometry: square(i),
+        })),
+      }),
+    );
   });
   afterAll(async () => {
     await twin?.dispose();
@@ -40,11 +60,20 @@ describe.each(BACKENDS)('categorical value mapping of building uses on %s (issue
     expect(job.error).toBeNull();
     expect(job.counts).toEqual({ accepted: 6, repaired: 0, rejected: 0 });
     const { rows } = await sql<{ source_id: string; use: string }>`
-      SELECT source_id, use FROM buildings WHERE dataset_id = ${job.dataset_id}::bigint ORDER BY source_id`.execute(twin.backend.db);
+      SELECT source_id, use FROM buildings WHERE dataset_id = ${job.dataset_id}::bigint ORDER BY source_id`.execute(
+      twin.backend.db,
+    );
     expect(Object.fromEntries(rows.map((r) => [r.source_id, r.use]))).toEqual({
-      b0: 'office', b1: 'other', b2: 'other', b3: 'other', b4: 'retail', b5: 'other',
+      b0: 'office',
+      b1: 'other',
+      b2: 'other',
+      b3: 'other',
+      b4: 'retail',
+      b5: 'other',
     });
-    const report = (await (await gisRequest(twin, `/api/datasets/${job.id}/report`)).json()) as { unmapped_values: unknown[] };
+    const report = (await (await gisRequest(twin, `/api/datasets/${job.id}/report`)).json()) as {
+      unmapped_values: unknown[];
+    };
     // "yes" is OSM's "use unknown": other by design, not an unmapped value.
     expect(report.unmapped_values).toEqual([
       { field: 'use', value: 'bunker', count: 2, mapped_to: 'other' },

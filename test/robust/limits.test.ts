@@ -28,7 +28,11 @@ const LIMITS = {
   TWIN_TRUSTED_PROXIES: '127.0.0.1',
 };
 
-const json = (method: string, body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+const json = (
+  method: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): RequestInit => ({
   method,
   headers: { 'Content-Type': 'application/json', ...headers },
   body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -38,13 +42,16 @@ describe('limits on what one client sends or holds', () => {
   let twin: TestTwin;
   let planner: Record<string, string>;
   let server: ServerType;
-  const scenarios = async () => (await twin.backend.db.selectFrom('scenarios').select('id').execute()).length;
+  const scenarios = async () =>
+    (await twin.backend.db.selectFrom('scenarios').select('id').execute()).length;
 
   beforeAll(async () => {
     twin = await createTestTwin('pglite', LIMITS);
     planner = await twin.as('planner', 'limits-planner');
     await new Promise<void>((resolve) => {
-      server = serve({ fetch: twin.app.fetch, port: HTTP_PORT, hostname: '127.0.0.1' }, () => resolve());
+      server = serve({ fetch: twin.app.fetch, port: HTTP_PORT, hostname: '127.0.0.1' }, () =>
+        resolve(),
+      );
     });
   });
   afterAll(async () => {
@@ -56,7 +63,9 @@ describe('limits on what one client sends or holds', () => {
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = connect(HTTP_PORT, '127.0.0.1', () => {
         // 200 MB announced, not one byte of it sent: the answer must come anyway.
-        socket.write(`POST /api/scenarios HTTP/1.1\r\nHost: twin.test\r\nContent-Type: application/json\r\nAuthorization: ${planner.Authorization}\r\nContent-Length: 209715200\r\n\r\n`);
+        socket.write(
+          `POST /api/scenarios HTTP/1.1\r\nHost: twin.test\r\nContent-Type: application/json\r\nAuthorization: ${planner.Authorization}\r\nContent-Length: 209715200\r\n\r\n`,
+        );
       });
       let got = '';
       socket.on('data', (d) => {
@@ -78,7 +87,17 @@ describe('limits on what one client sends or holds', () => {
       let written = 0;
       let done = false;
       const req = httpRequest(
-        { host: '127.0.0.1', port: HTTP_PORT, method: 'POST', path: '/api/scenarios', headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', ...planner } },
+        {
+          host: '127.0.0.1',
+          port: HTTP_PORT,
+          method: 'POST',
+          path: '/api/scenarios',
+          headers: {
+            'Content-Type': 'application/json',
+            'Transfer-Encoding': 'chunked',
+            ...planner,
+          },
+        },
         (res) => {
           done = true;
           res.resume();
@@ -109,38 +128,64 @@ describe('limits on what one client sends or holds', () => {
         if (pulled >= 10 * 1024 * 1024) controller.close();
       },
     });
-    const res = await twin.app.request('/api/scenarios', { method: 'POST', headers: { 'Content-Type': 'application/json', ...planner }, body, duplex: 'half' } as RequestInit);
+    const res = await twin.app.request('/api/scenarios', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...planner },
+      body,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(pulled).toBeLessThanOrEqual(64 * 1024 + 2 * 16 * 1024);
   });
 
   it('answers 415 to a JSON route sent anything but application/json, and stores nothing', async () => {
     const before = await scenarios();
-    const res = await twin.app.request('/api/scenarios', { method: 'POST', headers: { 'Content-Type': 'text/plain', ...planner }, body: '{"name":"plain"}' });
+    const res = await twin.app.request('/api/scenarios', {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain', ...planner },
+      body: '{"name":"plain"}',
+    });
     expect(res.status).toBe(415);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'unsupported_media_type',
+    );
     expect(await scenarios()).toBe(before);
   });
 
   it('refuses JSON nested too deep, a string too long or a NUL with 400, before any handler', async () => {
     const planner = await twin.as('planner', 'limits-json');
     const before = await scenarios();
-    const deep = await twin.app.request('/api/scenarios', json('POST', `{"name":"d","x":${'['.repeat(5000)}${']'.repeat(5000)}}`, planner));
+    const deep = await twin.app.request(
+      '/api/scenarios',
+      json('POST', `{"name":"d","x":${'['.repeat(5000)}${']'.repeat(5000)}}`, planner),
+    );
     expect(deep.status).toBe(400);
     expect(await deep.text()).toMatch(/nested deeper than 8/);
-    const long = await twin.app.request('/api/scenarios', json('POST', { name: 'x'.repeat(1001) }, planner));
+    const long = await twin.app.request(
+      '/api/scenarios',
+      json('POST', { name: 'x'.repeat(1001) }, planner),
+    );
     expect(long.status).toBe(400);
     expect(await long.text()).toMatch(/longer than 1000/);
-    const nul = await twin.app.request('/api/scenarios', json('POST', { name: 'a\u0000b' }, planner));
+    const nul = await twin.app.request(
+      '/api/scenarios',
+      json('POST', { name: 'a\u0000b' }, planner),
+    );
     expect(nul.status).toBe(400);
     expect(await nul.text()).toMatch(/NUL/);
-    const badUtf8 = await twin.app.request('/api/scenarios', { method: 'POST', headers: { 'Content-Type': 'application/json', ...planner }, body: new Uint8Array([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]) });
+    const badUtf8 = await twin.app.request('/api/scenarios', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...planner },
+      body: new Uint8Array([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+    });
     expect(badUtf8.status).toBe(400);
     expect((await twin.app.request('/api/search?q=%00', {})).status).toBe(400);
     expect((await twin.app.request('/api/search?q=%FF', {})).status).toBe(400);
     expect(await scenarios()).toBe(before);
     // The same route takes a well-formed body.
-    expect((await twin.app.request('/api/scenarios', json('POST', { name: 'fine' }, planner))).status).toBe(201);
+    expect(
+      (await twin.app.request('/api/scenarios', json('POST', { name: 'fine' }, planner))).status,
+    ).toBe(201);
   });
 
   it('refuses times outside ±100 years and a factor of 1e308', async () => {
@@ -150,28 +195,66 @@ describe('limits on what one client sends or holds', () => {
       expect(res.status, at).toBe(400);
     }
     const admin = await twin.as('admin', 'limits-admin');
-    const res = await twin.app.request('/api/impact-factors/residential.dwelling_size_m2', json('PUT', '{"value":1e308}', admin));
+    const res = await twin.app.request(
+      '/api/impact-factors/residential.dwelling_size_m2',
+      json('PUT', '{"value":1e308}', admin),
+    );
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/from 10 to 1000 m²/);
-    const factors = (await (await twin.app.request('/api/impact-factors')).json()) as { factors: { key: string; unit: string; min: number; max: number }[] };
-    expect(factors.factors.every((f) => f.unit !== '' && Number.isFinite(f.min) && Number.isFinite(f.max))).toBe(true);
+    const factors = (await (await twin.app.request('/api/impact-factors')).json()) as {
+      factors: { key: string; unit: string; min: number; max: number }[];
+    };
+    expect(
+      factors.factors.every(
+        (f) => f.unit !== '' && Number.isFinite(f.min) && Number.isFinite(f.max),
+      ),
+    ).toBe(true);
   });
 
   it('refuses a polygon whose hole encloses its shell, or that crosses itself, with 400 and the reason', async () => {
     const me = await twin.as('planner', 'limits-geom');
-    const s = (await (await twin.app.request('/api/scenarios', json('POST', { name: 'geometry' }, me))).json()) as { id: string };
+    const s = (await (
+      await twin.app.request('/api/scenarios', json('POST', { name: 'geometry' }, me))
+    ).json()) as { id: string };
     const [lon, lat] = [5.1214, 52.0907];
-    const sq = (d: number) => [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]];
+    const sq = (d: number) => [
+      [lon - d, lat - d],
+      [lon + d, lat - d],
+      [lon + d, lat + d],
+      [lon - d, lat + d],
+      [lon - d, lat - d],
+    ];
     const cases: [unknown, RegExp][] = [
       [{ type: 'Polygon', coordinates: [sq(0.0001), sq(0.001)] }, /Hole lies outside shell/],
-      [{ type: 'Polygon', coordinates: [[[lon, lat], [lon + 0.001, lat + 0.001], [lon + 0.001, lat], [lon, lat + 0.001], [lon, lat]]] }, /Self-intersection/],
+      [
+        {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [lon, lat],
+              [lon + 0.001, lat + 0.001],
+              [lon + 0.001, lat],
+              [lon, lat + 0.001],
+              [lon, lat],
+            ],
+          ],
+        },
+        /Self-intersection/,
+      ],
     ];
     for (const [geometry, reason] of cases) {
-      const res = await twin.app.request(`/api/scenarios/${s.id}/edits`, json('POST', { kind: 'add_building', geometry, floors: 3, use: 'office' }, me));
+      const res = await twin.app.request(
+        `/api/scenarios/${s.id}/edits`,
+        json('POST', { kind: 'add_building', geometry, floors: 3, use: 'office' }, me),
+      );
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(reason);
     }
-    const edits = await twin.backend.db.selectFrom('scenario_edits').select('id').where('scenario_id', '=', s.id).execute();
+    const edits = await twin.backend.db
+      .selectFrom('scenario_edits')
+      .select('id')
+      .where('scenario_id', '=', s.id)
+      .execute();
     expect(edits).toEqual([]);
   });
 
@@ -190,13 +273,16 @@ describe('limits on what one client sends or holds', () => {
     expect(Number(retryAfter)).toBeLessThanOrEqual(60);
     // Another account is not held back by this one.
     const other = await twin.as('planner', 'limits-rate-other');
-    expect((await twin.app.request('/api/scenarios', json('POST', { name: 'other' }, other))).status).toBe(201);
+    expect(
+      (await twin.app.request('/api/scenarios', json('POST', { name: 'other' }, other))).status,
+    ).toBe(201);
   });
 
   it('slows failed sign-ins down per account: 429 + Retry-After, even for the right password', async () => {
     await ensureUser(twin.backend.db, 'limits-signin', 'planner');
     await ensureUser(twin.backend.db, 'limits-signin-2', 'planner');
-    const signIn = (username: string, password: string) => twin.app.request('/api/session', json('POST', { username, password }));
+    const signIn = (username: string, password: string) =>
+      twin.app.request('/api/session', json('POST', { username, password }));
     expect((await signIn('limits-signin', 'wrong password 1')).status).toBe(401);
     expect((await signIn('limits-signin', 'wrong password 2')).status).toBe(401);
     expect((await signIn('limits-signin', 'wrong password 3')).status).toBe(401);
@@ -231,14 +317,23 @@ describe('limits on what one client sends or holds', () => {
   it('pages lists with limit and cursor: every item once, next null at the end, 400 for a bad limit or cursor', async () => {
     const admin = await twin.as('admin', 'limits-admin');
     for (let i = 0; i < 5; i++) await ensureUser(twin.backend.db, `limits-page-${i}`, 'planner');
-    for (const [path, field] of [['/api/users', 'users'], ['/api/scenarios', 'scenarios'], ['/api/tokens', 'tokens'], ['/api/datasets', 'datasets']] as const) {
-      const all = (await (await twin.app.request(`${path}?limit=1000`, { headers: admin })).json()) as Record<string, unknown[]> & { next: string | null };
+    for (const [path, field] of [
+      ['/api/users', 'users'],
+      ['/api/scenarios', 'scenarios'],
+      ['/api/tokens', 'tokens'],
+      ['/api/datasets', 'datasets'],
+    ] as const) {
+      const all = (await (
+        await twin.app.request(`${path}?limit=1000`, { headers: admin })
+      ).json()) as Record<string, unknown[]> & { next: string | null };
       expect(all.next, path).toBeNull();
       const seen: string[] = [];
       let cursor: string | null = '';
       let pages = 0;
       while (cursor !== null) {
-        const res = await twin.app.request(`${path}?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { headers: admin });
+        const res = await twin.app.request(`${path}?limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
+          headers: admin,
+        });
         expect(res.status, path).toBe(200);
         const page = (await res.json()) as Record<string, unknown[]> & { next: string | null };
         expect(page[field]!.length).toBeLessThanOrEqual(2);
@@ -248,14 +343,26 @@ describe('limits on what one client sends or holds', () => {
       }
       expect(seen, path).toEqual(all[field]!.map((x) => JSON.stringify(x)));
       expect(seen.length, path).toBeGreaterThan(0);
-      for (const bad of ['limit=0', 'limit=1001', 'limit=-1', 'limit=1e3', 'cursor=nope!', 'cursor=eHl6']) {
-        expect((await twin.app.request(`${path}?${bad}`, { headers: admin })).status, `${path}?${bad}`).toBe(400);
+      for (const bad of [
+        'limit=0',
+        'limit=1001',
+        'limit=-1',
+        'limit=1e3',
+        'cursor=nope!',
+        'cursor=eHl6',
+      ]) {
+        expect(
+          (await twin.app.request(`${path}?${bad}`, { headers: admin })).status,
+          `${path}?${bad}`,
+        ).toBe(400);
       }
     }
   });
 
   it('sends security headers; never copies an untrusted Host or X-Forwarded-Host into URLs', async () => {
-    const res = await twin.app.request('http://evil.example/tiles/buildings.json', { headers: { 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https' } });
+    const res = await twin.app.request('http://evil.example/tiles/buildings.json', {
+      headers: { 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https' },
+    });
     expect(res.status).toBe(200);
     const csp = res.headers.get('Content-Security-Policy')!;
     expect(csp).toMatch(/script-src 'self'/);
@@ -271,9 +378,13 @@ describe('limits on what one client sends or holds', () => {
 
   it('believes X-Forwarded-Host/-Proto only from a trusted proxy (TWIN_TRUSTED_PROXIES)', async () => {
     // The real server: the peer is 127.0.0.1, trusted here.
-    const res = await fetch(`http://127.0.0.1:${HTTP_PORT}/tiles/buildings.json`, { headers: { 'X-Forwarded-Host': 'twin.example', 'X-Forwarded-Proto': 'https' } });
+    const res = await fetch(`http://127.0.0.1:${HTTP_PORT}/tiles/buildings.json`, {
+      headers: { 'X-Forwarded-Host': 'twin.example', 'X-Forwarded-Proto': 'https' },
+    });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { tiles: string[] }).tiles[0]).toBe('https://twin.example/tiles/buildings/{z}/{x}/{y}.mvt');
+    expect(((await res.json()) as { tiles: string[] }).tiles[0]).toBe(
+      'https://twin.example/tiles/buildings/{z}/{x}/{y}.mvt',
+    );
     expect(res.headers.get('Strict-Transport-Security')).toMatch(/max-age=\d+/);
   });
 });
@@ -283,7 +394,15 @@ describe('TWIN_PUBLIC_URL', () => {
   let served: Twin;
   beforeAll(async () => {
     twin = await createTestTwin('pglite');
-    served = await createApp({ backend: twin.backend, config: loadConfig({ LOG_LEVEL: 'silent', TWIN_DEMO: 'off', TWIN_PUBLIC_URL: 'https://city.example/' }), log: createLogger('silent') });
+    served = await createApp({
+      backend: twin.backend,
+      config: loadConfig({
+        LOG_LEVEL: 'silent',
+        TWIN_DEMO: 'off',
+        TWIN_PUBLIC_URL: 'https://city.example/',
+      }),
+      log: createLogger('silent'),
+    });
   });
   afterAll(async () => {
     await served?.impacts.close();
@@ -292,10 +411,18 @@ describe('TWIN_PUBLIC_URL', () => {
 
   it('builds TileJSON and style URLs from it, whatever the Host, and sends HSTS', async () => {
     const res = await served.app.request('http://evil.example/tiles/buildings.json');
-    expect(((await res.json()) as { tiles: string[] }).tiles[0]).toBe('https://city.example/tiles/buildings/{z}/{x}/{y}.mvt');
+    expect(((await res.json()) as { tiles: string[] }).tiles[0]).toBe(
+      'https://city.example/tiles/buildings/{z}/{x}/{y}.mvt',
+    );
     expect(res.headers.get('Strict-Transport-Security')).toMatch(/max-age=/);
-    const style = (await (await served.app.request('http://evil.example/styles/city.json')).json()) as { sources: Record<string, { url?: string }> };
-    expect(Object.values(style.sources).every((s) => s.url === undefined || s.url.startsWith('https://city.example/tiles/'))).toBe(true);
+    const style = (await (
+      await served.app.request('http://evil.example/styles/city.json')
+    ).json()) as { sources: Record<string, { url?: string }> };
+    expect(
+      Object.values(style.sources).every(
+        (s) => s.url === undefined || s.url.startsWith('https://city.example/tiles/'),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -306,7 +433,12 @@ describe('the in-process MQTT broker', () => {
   let broker: Awaited<ReturnType<typeof startEmbeddedBroker>>;
   beforeAll(async () => {
     twin = await createTestTwin('pglite');
-    broker = await startEmbeddedBroker({ port: MQTT_PORT, host: '127.0.0.1', keys: new KeyStore(twin.backend.db, [KEY]), internalToken: INTERNAL });
+    broker = await startEmbeddedBroker({
+      port: MQTT_PORT,
+      host: '127.0.0.1',
+      keys: new KeyStore(twin.backend.db, [KEY]),
+      internalToken: INTERNAL,
+    });
   });
   afterAll(async () => {
     await broker?.stop();
@@ -314,26 +446,46 @@ describe('the in-process MQTT broker', () => {
   });
 
   it('lets devices publish only to twin/sensors/{id} and subscribe only to twin/rejected/…, never #', async () => {
-    const internal = await mqtt.connectAsync(broker.url, { password: INTERNAL, username: 'twin', clientId: 'robust-internal', reconnectPeriod: 0 });
+    const internal = await mqtt.connectAsync(broker.url, {
+      password: INTERNAL,
+      username: 'twin',
+      clientId: 'robust-internal',
+      reconnectPeriod: 0,
+    });
     const got: string[] = [];
     internal.on('message', (topic) => got.push(topic));
     await internal.subscribeAsync('#', { qos: 1 });
 
-    const device = await mqtt.connectAsync(broker.url, { password: KEY, username: 'device', clientId: 'robust-device', reconnectPeriod: 0 });
+    const device = await mqtt.connectAsync(broker.url, {
+      password: KEY,
+      username: 'device',
+      clientId: 'robust-device',
+      reconnectPeriod: 0,
+    });
     const refused = (topic: string) =>
       device.subscribeAsync(topic, { qos: 1 }).then(
         (granted) => granted[0]!.qos === 128,
         () => true,
       );
-    for (const topic of ['#', 'twin/#', 'twin/sensors/+', 'twin/sensors/robust-1', '$SYS/#']) expect(await refused(topic), topic).toBe(true);
+    for (const topic of ['#', 'twin/#', 'twin/sensors/+', 'twin/sensors/robust-1', '$SYS/#'])
+      expect(await refused(topic), topic).toBe(true);
     // Rejection reasons are the one thing a device may read.
     expect(await refused('twin/rejected/#')).toBe(false);
-    await device.publishAsync('twin/sensors/robust-1', JSON.stringify({ ts: Date.now(), value: 1 }), { qos: 1 });
+    await device.publishAsync(
+      'twin/sensors/robust-1',
+      JSON.stringify({ ts: Date.now(), value: 1 }),
+      { qos: 1 },
+    );
     // A publish elsewhere is refused: the broker drops the device's connection, nothing is routed.
     const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
     device.publish('twin/other', 'x', { qos: 1 });
     await closed;
-    const probe = await mqtt.connectAsync(broker.url, { password: KEY, username: 'device', clientId: 'robust-device-2', reconnectPeriod: 0 });
+    const probe = await mqtt.connectAsync(broker.url, {
+      password: KEY,
+      username: 'device',
+      clientId: 'robust-device-2',
+      reconnectPeriod: 0,
+    });
     await probe.publishAsync('twin/sensors/robust-2', 'y', { qos: 1 });
     await new Promise((r) => setTimeout(r, 100));
     expect(got).toContain('twin/sensors/robust-1');

@@ -19,10 +19,17 @@ describe.each(BACKENDS)('scenario tiles on %s', (kind) => {
     `/tiles/${layers}/${tile.z}/${tile.x}/${tile.y}.mvt${scenario ? `?scenario=${scenario}` : ''}`;
   /** As the scenario's owner, a planner: a draft's tiles are its owner's (issue #9). */
   const req = async (p: string, init: RequestInit = {}) =>
-    twin.app.request(p, { ...init, headers: { ...(await twin.as('planner')), ...(init.headers as Record<string, string>) } });
+    twin.app.request(p, {
+      ...init,
+      headers: { ...(await twin.as('planner')), ...(init.headers as Record<string, string>) },
+    });
   const owner = { request: req };
   const post = async (p: string, body: unknown) => {
-    const res = await req(p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await req(p, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status, await res.clone().text()).toBeLessThan(300);
     return (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
@@ -35,25 +42,58 @@ describe.each(BACKENDS)('scenario tiles on %s', (kind) => {
     // A building and a road link inside the tile, and a free spot for a new building.
     const { rows: b } = await sql<{ id: string }>`
       SELECT id::text AS id FROM buildings
-      WHERE ST_Within(geom, ST_TileEnvelope(${tile.z}::int, ${tile.x}::int, ${tile.y}::int)) ORDER BY id LIMIT 1`.execute(db);
+      WHERE ST_Within(geom, ST_TileEnvelope(${tile.z}::int, ${tile.x}::int, ${tile.y}::int)) ORDER BY id LIMIT 1`.execute(
+      db,
+    );
     const { rows: l } = await sql<{ id: string }>`
       SELECT id::text AS id FROM road_links
-      WHERE ST_Within(geom, ST_TileEnvelope(${tile.z}::int, ${tile.x}::int, ${tile.y}::int)) ORDER BY id LIMIT 1`.execute(db);
+      WHERE ST_Within(geom, ST_TileEnvelope(${tile.z}::int, ${tile.x}::int, ${tile.y}::int)) ORDER BY id LIMIT 1`.execute(
+      db,
+    );
     demolished = b[0]!.id;
     closedLink = l[0]!.id;
     const s = await post('/api/scenarios', { name: 'Tiles' });
     scenarioId = s.id;
     const d = 0.0001;
     const added = await post(`/api/scenarios/${scenarioId}/edits`, {
-      kind: 'add_building', floors: 12, use: 'office',
-      geometry: { type: 'Polygon', coordinates: [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]] },
+      kind: 'add_building',
+      floors: 12,
+      use: 'office',
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [lon, lat],
+            [lon + d, lat],
+            [lon + d, lat + d],
+            [lon, lat + d],
+            [lon, lat],
+          ],
+        ],
+      },
     });
     addedEdit = added.edit.id;
-    await post(`/api/scenarios/${scenarioId}/edits`, { kind: 'demolish_building', buildingId: demolished });
-    await post(`/api/scenarios/${scenarioId}/edits`, { kind: 'edit_road', roadLinkId: closedLink, closed: true });
+    await post(`/api/scenarios/${scenarioId}/edits`, {
+      kind: 'demolish_building',
+      buildingId: demolished,
+    });
+    await post(`/api/scenarios/${scenarioId}/edits`, {
+      kind: 'edit_road',
+      roadLinkId: closedLink,
+      closed: true,
+    });
     const road = await post(`/api/scenarios/${scenarioId}/edits`, {
-      kind: 'add_road', class: 'collector', lanes: 2, name: 'New Lane',
-      geometry: { type: 'LineString', coordinates: [[lon - 0.0005, lat - 0.0003], [lon + 0.0005, lat - 0.0003]] },
+      kind: 'add_road',
+      class: 'collector',
+      lanes: 2,
+      name: 'New Lane',
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [lon - 0.0005, lat - 0.0003],
+          [lon + 0.0005, lat - 0.0003],
+        ],
+      },
     });
     addedRoad = road.edit.id;
   });
@@ -67,7 +107,8 @@ describe.each(BACKENDS)('scenario tiles on %s', (kind) => {
     const scen = await fetchTile(owner, path('buildings,roads,changes', scenarioId));
     expect(base.status).toBe(200);
     expect(scen.status).toBe(200);
-    const ids = (layer: string, t: typeof base) => new Set((t.layers[layer] ?? []).map((f) => String(f.id)));
+    const ids = (layer: string, t: typeof base) =>
+      new Set((t.layers[layer] ?? []).map((f) => String(f.id)));
     const addedId = String(ADDED_ID_OFFSET + Number(addedEdit));
     expect(ids('buildings', base).has(demolished)).toBe(true);
     expect(ids('buildings', scen).has(demolished)).toBe(false);
@@ -79,12 +120,24 @@ describe.each(BACKENDS)('scenario tiles on %s', (kind) => {
     expect(ids('roads', base).has(closedLink)).toBe(true);
     expect(ids('roads', scen).has(closedLink)).toBe(false);
 
-    const newRoad = scen.layers.roads!.find((f) => String(f.id) === String(ADDED_ID_OFFSET + Number(addedRoad)));
+    const newRoad = scen.layers.roads!.find(
+      (f) => String(f.id) === String(ADDED_ID_OFFSET + Number(addedRoad)),
+    );
     expect(newRoad?.properties).toMatchObject({ class: 'collector', lanes: 2, name: 'New Lane' });
 
     const changes = scen.layers.changes!;
-    expect(changes.map((f) => f.properties.change).sort()).toEqual(['added', 'added', 'removed', 'removed']);
-    expect(changes.map((f) => f.properties.kind).sort()).toEqual(['add_building', 'add_road', 'demolish_building', 'edit_road']);
+    expect(changes.map((f) => f.properties.change).sort()).toEqual([
+      'added',
+      'added',
+      'removed',
+      'removed',
+    ]);
+    expect(changes.map((f) => f.properties.kind).sort()).toEqual([
+      'add_building',
+      'add_road',
+      'demolish_building',
+      'edit_road',
+    ]);
   });
 
   it('puts the scenario id and version in the ETag', async () => {
@@ -92,12 +145,20 @@ describe.each(BACKENDS)('scenario tiles on %s', (kind) => {
     const first = await fetchTile(owner, path('buildings', scenarioId));
     expect(first.etag).not.toBe(base.etag);
     expect(first.etag).toContain(scenarioId);
-    const cond = await req(path('buildings', scenarioId), { headers: { 'If-None-Match': first.etag! } });
+    const cond = await req(path('buildings', scenarioId), {
+      headers: { 'If-None-Match': first.etag! },
+    });
     expect(cond.status).toBe(304);
-    await post(`/api/scenarios/${scenarioId}/edits`, { kind: 'change_building', buildingId: demolished, floors: 3 });
+    await post(`/api/scenarios/${scenarioId}/edits`, {
+      kind: 'change_building',
+      buildingId: demolished,
+      floors: 3,
+    });
     const next = await fetchTile(owner, path('buildings', scenarioId));
     expect(next.etag).not.toBe(first.etag);
-    const stale = await req(path('buildings', scenarioId), { headers: { 'If-None-Match': first.etag! } });
+    const stale = await req(path('buildings', scenarioId), {
+      headers: { 'If-None-Match': first.etag! },
+    });
     expect(stale.status).toBe(200);
   });
 

@@ -10,7 +10,15 @@ function square(lon: number, lat: number, side: number) {
   const dLon = side / 2 / (111_320 * Math.cos((lat * Math.PI) / 180));
   return {
     type: 'Polygon',
-    coordinates: [[[lon - dLon, lat - dLat], [lon + dLon, lat - dLat], [lon + dLon, lat + dLat], [lon - dLon, lat + dLat], [lon - dLon, lat - dLat]]],
+    coordinates: [
+      [
+        [lon - dLon, lat - dLat],
+        [lon + dLon, lat - dLat],
+        [lon + dLon, lat + dLat],
+        [lon - dLon, lat + dLat],
+        [lon - dLon, lat - dLat],
+      ],
+    ],
   };
 }
 
@@ -20,7 +28,10 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
   let twin: TestTwin;
   /** As a planner (issue #9: scenarios are planners'; this one owns every scenario here). */
   const req = async (path: string, init: RequestInit = {}) =>
-    twin.app.request(path, { ...init, headers: { ...(await twin.as('planner')), ...(init.headers as Record<string, string>) } });
+    twin.app.request(path, {
+      ...init,
+      headers: { ...(await twin.as('planner')), ...(init.headers as Record<string, string>) },
+    });
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await req(path, {
       method,
@@ -28,7 +39,11 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : null) as Json };
+    return {
+      status: res.status,
+      headers: res.headers,
+      json: (text ? JSON.parse(text) : null) as Json,
+    };
   };
   /** A point near the demo centre with no building within 25 m, where the tower goes. */
   let site: { lon: number; lat: number };
@@ -38,7 +53,9 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
     const { rows } = await sql<{ f: string }>`
       SELECT (SELECT count(*) FROM buildings)::text || '/' || (SELECT sum(height_m)::numeric(14,1) FROM buildings)::text
         || '/' || (SELECT count(*) FROM road_links WHERE true)::text || '/' || (SELECT sum(capacity_veh_h)::numeric(14,1) FROM road_links)::text
-        || '/' || (SELECT string_agg(layer || '=' || version, ',' ORDER BY layer) FROM layer_versions) AS f`.execute(twin.backend.db);
+        || '/' || (SELECT string_agg(layer || '=' || version, ',' ORDER BY layer) FROM layer_versions) AS f`.execute(
+      twin.backend.db,
+    );
     return rows[0]!.f;
   };
 
@@ -50,7 +67,9 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
         SELECT ST_Transform(n.geom, 4326) AS p, n.geom FROM road_nodes n
         WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE ST_DWithin(b.geom, n.geom, 40))
           AND EXISTS (SELECT 1 FROM buildings b WHERE ST_DWithin(b.geom, n.geom, 120))
-        ORDER BY n.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857) LIMIT 1) AS q`.execute(twin.backend.db);
+        ORDER BY n.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857) LIMIT 1) AS q`.execute(
+      twin.backend.db,
+    );
     site = { lon: Number(rows[0]!.lon), lat: Number(rows[0]!.lat) };
     baselineFingerprint = await fingerprint();
   });
@@ -60,18 +79,34 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
   });
 
   it('creates, lists, renames, duplicates and deletes scenarios', async () => {
-    const created = await call('POST', '/api/scenarios', { name: 'Towers by the station', description: 'draft' });
+    const created = await call('POST', '/api/scenarios', {
+      name: 'Towers by the station',
+      description: 'draft',
+    });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ name: 'Towers by the station', status: 'draft', version: 1, edits: [] });
+    expect(created.json).toMatchObject({
+      name: 'Towers by the station',
+      status: 'draft',
+      version: 1,
+      edits: [],
+    });
     const id = created.json.id as string;
 
     const list = await call('GET', '/api/scenarios');
     expect(list.json.scenarios.map((s: Json) => s.id)).toContain(id);
 
-    const renamed = await call('PATCH', `/api/scenarios/${id}`, { name: 'Station towers', status: 'draft' });
+    const renamed = await call('PATCH', `/api/scenarios/${id}`, {
+      name: 'Station towers',
+      status: 'draft',
+    });
     expect(renamed.json.name).toBe('Station towers');
 
-    const edit = await call('POST', `/api/scenarios/${id}/edits`, { kind: 'add_building', geometry: square(site.lon, site.lat, 20), floors: 5, use: 'office' });
+    const edit = await call('POST', `/api/scenarios/${id}/edits`, {
+      kind: 'add_building',
+      geometry: square(site.lon, site.lat, 20),
+      floors: 5,
+      use: 'office',
+    });
     expect(edit.status).toBe(201);
     expect(edit.json.version).toBe(2);
 
@@ -83,7 +118,10 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
 
     const published = await call('PATCH', `/api/scenarios/${id}`, { status: 'published' });
     expect(published.json.status).toBe('published');
-    const refused = await call('POST', `/api/scenarios/${id}/edits`, { kind: 'demolish_building', buildingId: 1 });
+    const refused = await call('POST', `/api/scenarios/${id}/edits`, {
+      kind: 'demolish_building',
+      buildingId: 1,
+    });
     expect(refused.status).toBe(400);
     expect(refused.json.error.message).toMatch(/published/);
 
@@ -99,16 +137,66 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
     const post = (edit: unknown) => call('POST', `/api/scenarios/${id}/edits`, edit);
     const { lon, lat } = site;
     const d = 0.0003;
-    const bowtie = { type: 'Polygon', coordinates: [[[lon, lat], [lon + d, lat + d], [lon + d, lat], [lon, lat + d], [lon, lat]]] };
+    const bowtie = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [lon, lat],
+          [lon + d, lat + d],
+          [lon + d, lat],
+          [lon, lat + d],
+          [lon, lat],
+        ],
+      ],
+    };
     const cases: [unknown, RegExp][] = [
-      [{ kind: 'add_building', geometry: bowtie, floors: 10, use: 'residential' }, /not valid.*Self-intersection/i],
-      [{ kind: 'add_building', geometry: square(-70, 40, 30), floors: 10, use: 'residential' }, /outside the city/],
-      [{ kind: 'add_building', geometry: square(lon, lat, 30), floors: 0, use: 'residential' }, /floors/],
-      [{ kind: 'add_building', geometry: square(lon, lat, 30), floors: 400, use: 'residential' }, /floors/],
+      [
+        { kind: 'add_building', geometry: bowtie, floors: 10, use: 'residential' },
+        /not valid.*Self-intersection/i,
+      ],
+      [
+        { kind: 'add_building', geometry: square(-70, 40, 30), floors: 10, use: 'residential' },
+        /outside the city/,
+      ],
+      [
+        { kind: 'add_building', geometry: square(lon, lat, 30), floors: 0, use: 'residential' },
+        /floors/,
+      ],
+      [
+        { kind: 'add_building', geometry: square(lon, lat, 30), floors: 400, use: 'residential' },
+        /floors/,
+      ],
       [{ kind: 'add_building', geometry: square(lon, lat, 30), height_m: 5000 }, /height_m/],
-      [{ kind: 'add_building', geometry: square(lon, lat, 30), use: 'residential' }, /floors or height_m/],
-      [{ kind: 'add_building', geometry: { type: 'Polygon', coordinates: [[[lon, lat], [lon + d, lat], [lon, lat + d]]] }, floors: 3 }, /at least 4/],
-      [{ kind: 'add_building', geometry: square(lon, lat, 30), floors: 3, uses: { residential: 0.5, office: 0.2 } }, /add up to 1/],
+      [
+        { kind: 'add_building', geometry: square(lon, lat, 30), use: 'residential' },
+        /floors or height_m/,
+      ],
+      [
+        {
+          kind: 'add_building',
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [lon, lat],
+                [lon + d, lat],
+                [lon, lat + d],
+              ],
+            ],
+          },
+          floors: 3,
+        },
+        /at least 4/,
+      ],
+      [
+        {
+          kind: 'add_building',
+          geometry: square(lon, lat, 30),
+          floors: 3,
+          uses: { residential: 0.5, office: 0.2 },
+        },
+        /add up to 1/,
+      ],
       [{ kind: 'change_building', buildingId: 999999999, floors: 3 }, /no building 999999999/],
       [{ kind: 'edit_road', roadLinkId: 1 }, /at least one of closed/],
       [{ kind: 'edit_road', roadLinkId: 1, lanes: 40 }, /lanes/],
@@ -120,10 +208,16 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
       expect(res.json.error.code).toBe('bad_request');
       expect(res.json.error.message).toMatch(message);
     }
-    const bad = await req(`/api/scenarios/${id}/edits`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{not json' });
+    const bad = await req(`/api/scenarios/${id}/edits`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{not json',
+    });
     expect(bad.status).toBe(400);
     expect((await call('GET', '/api/scenarios/not-a-uuid')).status).toBe(400);
-    expect((await call('GET', '/api/scenarios/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await call('GET', '/api/scenarios/00000000-0000-4000-8000-000000000000')).status).toBe(
+      404,
+    );
     const after = await call('GET', `/api/scenarios/${id}`);
     expect(after.json.version).toBe(1);
     expect(after.json.edits).toEqual([]);
@@ -132,38 +226,62 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
   it('shows a 30-floor residential tower: GFA and dwellings from the factors, traffic near it, shadow on a neighbour', async () => {
     const { json: s } = await call('POST', '/api/scenarios', { name: 'Tower' });
     const tower = square(site.lon, site.lat, 24); // 24 m × 24 m = 576 m²
-    const added = await call('POST', `/api/scenarios/${s.id}/edits`, { kind: 'add_building', geometry: tower, floors: 30, use: 'residential' });
+    const added = await call('POST', `/api/scenarios/${s.id}/edits`, {
+      kind: 'add_building',
+      geometry: tower,
+      floors: 30,
+      use: 'residential',
+    });
     expect(added.status).toBe(201);
 
     const res = await call('GET', `/api/scenarios/${s.id}/impact?wait=60`);
     expect(res.status).toBe(200);
     expect(res.headers.get('X-Impact-Cache')).toBe('miss');
     const impact = res.json;
-    expect(Object.keys(impact)).toEqual(expect.arrayContaining(['yield', 'traffic', 'water', 'power', 'shadow', 'zoning']));
+    expect(Object.keys(impact)).toEqual(
+      expect.arrayContaining(['yield', 'traffic', 'water', 'power', 'shadow', 'zoning']),
+    );
     expect(impact.status).toBe('done');
     // Every scenario is reported at the convergence standard, warm from the baseline.
     expect(impact.traffic.assignment.relative_gap).toBeLessThanOrEqual(1e-4);
     expect(impact.traffic.assignment.baseline_relative_gap).toBeLessThanOrEqual(1e-4);
     expect(impact.traffic.assignment.warm_start).toBe(true);
 
-    const factors = new Map<string, number>((await call('GET', '/api/impact-factors')).json.factors.map((f: Json) => [f.key, f.value]));
+    const factors = new Map<string, number>(
+      (await call('GET', '/api/impact-factors')).json.factors.map((f: Json) => [f.key, f.value]),
+    );
     const gfa = 576 * 30;
-    const dwellings = (gfa * factors.get('residential.net_efficiency')!) / factors.get('residential.dwelling_size_m2')!;
+    const dwellings =
+      (gfa * factors.get('residential.net_efficiency')!) /
+      factors.get('residential.dwelling_size_m2')!;
     expect(impact.yield.delta.gfa_m2).toBeCloseTo(gfa, -2); // within ±50 m² (geodesic vs. flat area)
     expect(Math.abs(impact.yield.delta.dwellings - dwellings) / dwellings).toBeLessThan(0.005);
-    expect(impact.yield.delta.residents).toBeCloseTo(impact.yield.delta.dwellings * factors.get('residential.household_size')!, 0);
-    expect(impact.yield.scenario.gfa_m2 - impact.yield.baseline.gfa_m2).toBeCloseTo(impact.yield.delta.gfa_m2, 0);
+    expect(impact.yield.delta.residents).toBeCloseTo(
+      impact.yield.delta.dwellings * factors.get('residential.household_size')!,
+      0,
+    );
+    expect(impact.yield.scenario.gfa_m2 - impact.yield.baseline.gfa_m2).toBeCloseTo(
+      impact.yield.delta.gfa_m2,
+      0,
+    );
     expect(impact.yield.factors.map((f: Json) => f.key)).toContain('residential.dwelling_size_m2');
-    expect(impact.yield.factors.every((f: Json) => typeof f.source === 'string' && f.source.length > 0)).toBe(true);
+    expect(
+      impact.yield.factors.every((f: Json) => typeof f.source === 'string' && f.source.length > 0),
+    ).toBe(true);
 
     // Traffic: the tower's trips load the links around it far more than links across town.
     expect(impact.traffic.added_trips).toBeGreaterThan(0);
     expect(impact.traffic.kpis.vehicle_km.delta).toBeGreaterThan(0);
-    const change = new Map<string, number>(impact.traffic.links.map((l: Json) => [l.link_id, l.change]));
+    const change = new Map<string, number>(
+      impact.traffic.links.map((l: Json) => [l.link_id, l.change]),
+    );
     const { rows } = await sql<{ id: string; d: number }>`
       SELECT l.id::text AS id, ST_Distance(ST_Transform(l.geom, 4326)::geography,
-        ST_SetSRID(ST_MakePoint(${site.lon}, ${site.lat}), 4326)::geography) AS d FROM road_links l`.execute(twin.backend.db);
-    const mean = (ids: string[]) => ids.reduce((s, id) => s + Math.abs(change.get(id) ?? 0), 0) / Math.max(1, ids.length);
+        ST_SetSRID(ST_MakePoint(${site.lon}, ${site.lat}), 4326)::geography) AS d FROM road_links l`.execute(
+      twin.backend.db,
+    );
+    const mean = (ids: string[]) =>
+      ids.reduce((s, id) => s + Math.abs(change.get(id) ?? 0), 0) / Math.max(1, ids.length);
     const near = rows.filter((r) => Number(r.d) < 300).map((r) => r.id);
     const far = rows.filter((r) => Number(r.d) > 2500).map((r) => r.id);
     expect(near.length).toBeGreaterThan(5);
@@ -191,7 +309,12 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
     const again = await call('GET', `/api/scenarios/${s.id}/impact?wait=60`);
     expect(again.headers.get('X-Impact-Cache')).toBe('hit');
     expect(again.json.yield.delta).toEqual(impact.yield.delta);
-    await call('PUT', `/api/scenarios/${s.id}/edits/${added.json.edit.id}`, { kind: 'add_building', geometry: tower, floors: 15, use: 'residential' });
+    await call('PUT', `/api/scenarios/${s.id}/edits/${added.json.edit.id}`, {
+      kind: 'add_building',
+      geometry: tower,
+      floors: 15,
+      use: 'residential',
+    });
     const changed = await call('GET', `/api/scenarios/${s.id}/impact?wait=60`);
     expect(changed.headers.get('X-Impact-Cache')).toBe('miss');
     expect(changed.json.scenario.version).toBe(3);
@@ -199,18 +322,32 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
 
     // Exports: GeoJSON of the edits, CSV of the report.
     const geo = await call('GET', `/api/scenarios/${s.id}/export?format=geojson`);
-    expect(geo.json.features[0]).toMatchObject({ geometry: { type: 'MultiPolygon' }, properties: { kind: 'add_building', floors: 15 } });
+    expect(geo.json.features[0]).toMatchObject({
+      geometry: { type: 'MultiPolygon' },
+      properties: { kind: 'add_building', floors: 15 },
+    });
     const csv = await req(`/api/scenarios/${s.id}/export?format=csv`);
-    expect(await csv.text()).toMatch(/^section,metric,baseline,scenario,delta,unit,sources\nyield,gfa_m2,/);
+    expect(await csv.text()).toMatch(
+      /^section,metric,baseline,scenario,delta,unit,sources\nyield,gfa_m2,/,
+    );
 
     // Impact map layers: traffic change on links, utility loads, shadows.
     const traffic = await call('GET', `/api/scenarios/${s.id}/impact/layers/traffic.geojson`);
     expect(traffic.json.features.length).toBe(changed.json.traffic.links.length);
-    expect(traffic.json.features[0]).toMatchObject({ geometry: { type: 'LineString' }, properties: { change: expect.any(Number), vc: expect.any(Number) } });
+    expect(traffic.json.features[0]).toMatchObject({
+      geometry: { type: 'LineString' },
+      properties: { change: expect.any(Number), vc: expect.any(Number) },
+    });
     const utilities = await call('GET', `/api/scenarios/${s.id}/impact/layers/utilities`);
     expect(utilities.json.features.length).toBeGreaterThan(0);
-    expect(utilities.json.features[0].properties).toMatchObject({ ratio: expect.any(Number), metric: expect.any(String), limit: expect.any(Number) });
-    expect((await call('GET', `/api/scenarios/${s.id}/impact/layers/shadow`)).json.features.length).toBeGreaterThan(0);
+    expect(utilities.json.features[0].properties).toMatchObject({
+      ratio: expect.any(Number),
+      metric: expect.any(String),
+      limit: expect.any(Number),
+    });
+    expect(
+      (await call('GET', `/api/scenarios/${s.id}/impact/layers/shadow`)).json.features.length,
+    ).toBeGreaterThan(0);
     expect((await call('GET', `/api/scenarios/${s.id}/impact/layers/noise`)).status).toBe(404);
   });
 
@@ -219,11 +356,17 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
     const { json: s } = await call('POST', '/api/scenarios', { name: 'Closure' });
     const { rows } = await sql<{ id: string }>`
       SELECT l.id::text AS id FROM road_links l WHERE l.class = 'arterial'
-      ORDER BY l.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${site.lon}, ${site.lat}), 4326), 3857) LIMIT 5`.execute(twin.backend.db);
+      ORDER BY l.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${site.lon}, ${site.lat}), 4326), 3857) LIMIT 5`.execute(
+      twin.backend.db,
+    );
     let closedRow: Json | undefined;
     let impact: Json = {};
     for (const r of rows) {
-      const e = await call('POST', `/api/scenarios/${s.id}/edits`, { kind: 'edit_road', roadLinkId: Number(r.id), closed: true });
+      const e = await call('POST', `/api/scenarios/${s.id}/edits`, {
+        kind: 'edit_road',
+        roadLinkId: Number(r.id),
+        closed: true,
+      });
       expect(e.status).toBe(201);
       impact = (await call('GET', `/api/scenarios/${s.id}/impact?wait=60`)).json;
       closedRow = impact.traffic.links.find((l: Json) => l.link_id === r.id);
@@ -233,13 +376,26 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
     expect(closedRow).toBeDefined();
     expect(closedRow!.volume).toBe(0);
     expect(closedRow!.change).toBeCloseTo(-closedRow!.baseline_volume, 0);
-    const gained = impact.traffic.links.filter((l: Json) => l.change > 0).reduce((s: number, l: Json) => s + l.change, 0);
+    const gained = impact.traffic.links
+      .filter((l: Json) => l.change > 0)
+      .reduce((s: number, l: Json) => s + l.change, 0);
     expect(gained).toBeGreaterThan(closedRow!.baseline_volume * 0.5);
     expect(impact.traffic.kpis.trips.delta).toBeCloseTo(0, 0);
     // The edits' GeoJSON names what the closure targets, as the baseline has it (issue #12).
     const geo = (await call('GET', `/api/scenarios/${s.id}/export?format=geojson`)).json;
-    const link = (await sql<{ name: string | null; lanes: number }>`SELECT name, lanes FROM road_links WHERE id = ${closedRow!.link_id}::bigint`.execute(twin.backend.db)).rows[0]!;
-    expect(geo.features.at(-1).properties).toMatchObject({ kind: 'edit_road', closed: true, target: { name: link.name, class: 'arterial', lanes: link.lanes } });
+    const link = (
+      await sql<{
+        name: string | null;
+        lanes: number;
+      }>`SELECT name, lanes FROM road_links WHERE id = ${closedRow!.link_id}::bigint`.execute(
+        twin.backend.db,
+      )
+    ).rows[0]!;
+    expect(geo.features.at(-1).properties).toMatchObject({
+      kind: 'edit_road',
+      closed: true,
+      target: { name: link.name, class: 'arterial', lanes: link.lanes },
+    });
   });
 
   it('leaves the baseline unchanged', async () => {
@@ -250,10 +406,18 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
 describe.each(BACKENDS)('impact factors on %s', (kind) => {
   let twin: TestTwin;
   /** As a planner; factor changes as an admin (issue #9). */
-  const call = async (method: string, path: string, body?: unknown, role: 'planner' | 'admin' = path.startsWith('/api/impact-factors/') ? 'admin' : 'planner') => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    role: 'planner' | 'admin' = path.startsWith('/api/impact-factors/') ? 'admin' : 'planner',
+  ) => {
     const res = await twin.app.request(path, {
       method,
-      headers: { ...(await twin.as(role)), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      headers: {
+        ...(await twin.as(role)),
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, headers: res.headers, json: (await res.json()) as Json };
@@ -273,20 +437,43 @@ describe.each(BACKENDS)('impact factors on %s', (kind) => {
 
     const [lon, lat] = DEFAULT_DEMO_CENTER;
     const { json: s } = await call('POST', '/api/scenarios', { name: 'Factors' });
-    await call('POST', `/api/scenarios/${s.id}/edits`, { kind: 'add_building', geometry: square(lon + 0.002, lat - 0.003, 20), floors: 10, use: 'residential' });
+    await call('POST', `/api/scenarios/${s.id}/edits`, {
+      kind: 'add_building',
+      geometry: square(lon + 0.002, lat - 0.003, 20),
+      floors: 10,
+      use: 'residential',
+    });
     const before = (await call('GET', `/api/scenarios/${s.id}/impact?wait=60`)).json;
 
-    expect((await call('PUT', '/api/impact-factors/residential.dwelling_size_m2', { value: 100 }, 'planner')).status).toBe(403);
-    expect((await call('PUT', '/api/impact-factors/residential.dwelling_size_m2', { value: 0 })).status).toBe(400);
-    expect((await call('PUT', '/api/impact-factors/no.such_factor', { value: 1 })).status).toBe(404);
-    const put = await call('PUT', '/api/impact-factors/residential.dwelling_size_m2', { value: 150, source: 'Test: large flats' });
+    expect(
+      (
+        await call(
+          'PUT',
+          '/api/impact-factors/residential.dwelling_size_m2',
+          { value: 100 },
+          'planner',
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await call('PUT', '/api/impact-factors/residential.dwelling_size_m2', { value: 0 })).status,
+    ).toBe(400);
+    expect((await call('PUT', '/api/impact-factors/no.such_factor', { value: 1 })).status).toBe(
+      404,
+    );
+    const put = await call('PUT', '/api/impact-factors/residential.dwelling_size_m2', {
+      value: 150,
+      source: 'Test: large flats',
+    });
     expect(put.status).toBe(200);
     expect(put.json).toMatchObject({ value: 150, source: 'Test: large flats', version: 2 });
 
     const after = await call('GET', `/api/scenarios/${s.id}/impact?wait=60`);
     expect(after.headers.get('X-Impact-Cache')).toBe('miss');
     expect(after.json.yield.delta.dwellings).toBeCloseTo(before.yield.delta.dwellings / 2, 0);
-    expect(after.json.yield.factors.find((f: Json) => f.key === 'residential.dwelling_size_m2').source).toBe('Test: large flats');
+    expect(
+      after.json.yield.factors.find((f: Json) => f.key === 'residential.dwelling_size_m2').source,
+    ).toBe('Test: large flats');
   });
 
   it('reports a scenario without edits as the baseline: nothing changes anywhere', async () => {

@@ -18,28 +18,59 @@ describe.each(BACKENDS)('anomaly alerts and maintenance risk on %s', (kind) => {
     await twin?.dispose();
   });
 
-  it('opens a stuck alert for a sensor repeating one value, lists it and raises its asset\'s risk', async () => {
+  it("opens a stuck alert for a sensor repeating one value, lists it and raises its asset's risk", async () => {
     const sensor = await demoSensor(twin.backend.db, 'water_pressure', 2);
     const base = Date.now() - 30 * 60_000;
-    const items = Array.from({ length: 15 }, (_, i) => ({ sensor: sensor.id, ts: base + i * 60_000, value: 3.7 }));
-    const res = await twin.app.request('/api/ingest/readings', { method: 'POST', headers: AUTH, body: JSON.stringify(items) });
+    const items = Array.from({ length: 15 }, (_, i) => ({
+      sensor: sensor.id,
+      ts: base + i * 60_000,
+      value: 3.7,
+    }));
+    const res = await twin.app.request('/api/ingest/readings', {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify(items),
+    });
     expect(((await res.json()) as { accepted: number }).accepted).toBe(15);
 
     let alerts: SensorAlert[] = [];
     await eventually(async () => {
-      alerts = ((await (await twin.app.request('/api/alerts', { headers: await twin.as('planner') })).json()) as { alerts: SensorAlert[] }).alerts;
+      alerts = (
+        (await (
+          await twin.app.request('/api/alerts', { headers: await twin.as('planner') })
+        ).json()) as { alerts: SensorAlert[] }
+      ).alerts;
       return alerts.some((a) => a.sensor === sensor.id);
     }, 'the stuck alert');
     const stuck = alerts.find((a) => a.sensor === sensor.id)!;
-    expect(stuck).toMatchObject({ kind: 'stuck', external_id: sensor.external_id, asset_type: 'water_node', value: 3.7 });
+    expect(stuck).toMatchObject({
+      kind: 'stuck',
+      external_id: sensor.external_id,
+      asset_type: 'water_node',
+      value: 3.7,
+    });
 
-    const risk = ((await (await twin.app.request('/api/maintenance?asset_type=water_node', { headers: await twin.as('planner') })).json()) as {
-      assets: MaintenanceRisk[];
-    }).assets;
+    const risk = (
+      (await (
+        await twin.app.request('/api/maintenance?asset_type=water_node', {
+          headers: await twin.as('planner'),
+        })
+      ).json()) as {
+        assets: MaintenanceRisk[];
+      }
+    ).assets;
     const asset = risk.find((r) => r.asset_id === stuck.asset_id)!;
     expect(asset.risk).toBeGreaterThan(0);
     expect(asset.alerts.stuck).toBe(1);
-    expect(risk.filter((r) => r.asset_id !== stuck.asset_id).every((r) => r.risk <= asset.risk)).toBe(true);
-    expect((await twin.app.request('/api/maintenance?asset_type=road_link', { headers: await twin.as('planner') })).status).toBe(400);
+    expect(
+      risk.filter((r) => r.asset_id !== stuck.asset_id).every((r) => r.risk <= asset.risk),
+    ).toBe(true);
+    expect(
+      (
+        await twin.app.request('/api/maintenance?asset_type=road_link', {
+          headers: await twin.as('planner'),
+        })
+      ).status,
+    ).toBe(400);
   });
 });

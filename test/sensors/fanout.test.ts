@@ -26,7 +26,12 @@ describe.skipIf(!HAS_POSTGRES)(
 
     beforeAll(async () => {
       database = await openTestDatabase('postgres');
-      backendB = await openBackend({ databaseUrl: database.url!, dataDir: '', poolSize: 4, tileTimeoutMs: 10_000 });
+      backendB = await openBackend({
+        databaseUrl: database.url!,
+        dataDir: '',
+        poolSize: 4,
+        tileTimeoutMs: 10_000,
+      });
       const make = (backend: Backend, clientId: string) =>
         createApp({
           backend,
@@ -75,19 +80,32 @@ describe.skipIf(!HAS_POSTGRES)(
     it.skipIf(!MQTT_URL)(
       'splits an MQTT stream between the instances, storing each reading once (needs MQTT_URL)',
       async () => {
-        for (const twin of [a, b]) runtimes.push(await startSensorRuntime(twin.sensors, { mqtt: true, simulator: false, anomalies: false }));
+        for (const twin of [a, b])
+          runtimes.push(
+            await startSensorRuntime(twin.sensors, {
+              mqtt: true,
+              simulator: false,
+              anomalies: false,
+            }),
+          );
         const sensor = await demoSensor(database.backend.db, 'traffic_flow', 5);
         const device = await mqtt.connectAsync(MQTT_URL!, { clientId: `device-${unique()}` });
         const base = Date.now() - 600_000;
         const n = 200;
         for (let i = 0; i < n; i++) {
-          await device.publishAsync(`twin/sensors/${sensor.external_id}`, JSON.stringify({ ts: base + i * 1000, value: i }), { qos: 1 });
+          await device.publishAsync(
+            `twin/sensors/${sensor.external_id}`,
+            JSON.stringify({ ts: base + i * 1000, value: i }),
+            { qos: 1 },
+          );
         }
         await device.endAsync();
         const count = async () =>
           Number(
             (
-              await sql<{ n: string }>`SELECT count(*) AS n FROM readings WHERE sensor_id = ${sensor.id}
+              await sql<{
+                n: string;
+              }>`SELECT count(*) AS n FROM readings WHERE sensor_id = ${sensor.id}
                 AND ts >= ${new Date(base).toISOString()}::timestamptz`.execute(database.backend.db)
             ).rows[0]!.n,
           );

@@ -17,7 +17,8 @@ export async function demoSensor(
   const { rows } = await sql<{ id: string | number; external_id: string }>`SELECT id, external_id
     FROM sensors WHERE kind = ${kind} ORDER BY id OFFSET ${offset} LIMIT 1`.execute(db);
   const row = rows[0];
-  if (!row) throw new Error(`the test template has no ${kind} sensor (demo sensors not registered?)`);
+  if (!row)
+    throw new Error(`the test template has no ${kind} sensor (demo sensors not registered?)`);
   return { id: String(row.id), external_id: row.external_id };
 }
 
@@ -27,7 +28,9 @@ export async function countReadings(
   from?: Date,
 ): Promise<number> {
   const { rows } = await sql<{ n: string | number }>`SELECT count(*) AS n FROM readings
-    WHERE sensor_id = ${sensorId} AND ts >= ${(from ?? new Date(0)).toISOString()}::timestamptz`.execute(db);
+    WHERE sensor_id = ${sensorId} AND ts >= ${(from ?? new Date(0)).toISOString()}::timestamptz`.execute(
+    db,
+  );
   return Number(rows[0]!.n);
 }
 
@@ -90,7 +93,10 @@ export class SseReader {
   until(pred: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
     if (pred()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`SSE: timed out waiting for ${what}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`SSE: timed out waiting for ${what}`)),
+        timeoutMs,
+      );
       this.#waiters.push({
         pred,
         resolve: () => {

@@ -33,9 +33,13 @@ describe.each(BACKENDS)('HTTP ingest and sensor API on %s', (kind) => {
 
   it('registers the demo city sensors with the seed', async () => {
     // Utility sensors are staff's (issue #9): the public list has traffic sensors only.
-    const open = (await (await twin.app.request('/api/sensors?kind=traffic_speed,power_load&limit=50000')).json()) as SensorListResponse;
+    const open = (await (
+      await twin.app.request('/api/sensors?kind=traffic_speed,power_load&limit=50000')
+    ).json()) as SensorListResponse;
     expect(new Set(open.sensors.map((s) => s.kind))).toEqual(new Set(['traffic_speed']));
-    const res = await twin.app.request('/api/sensors?kind=traffic_speed,power_load&limit=50000', { headers: await twin.as('planner') });
+    const res = await twin.app.request('/api/sensors?kind=traffic_speed,power_load&limit=50000', {
+      headers: await twin.as('planner'),
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as SensorListResponse;
     const kinds = new Set(body.sensors.map((s) => s.kind));
@@ -83,7 +87,9 @@ describe.each(BACKENDS)('HTTP ingest and sensor API on %s', (kind) => {
     ]);
     expect(await countReadings(twin.backend.db, sensor.id)).toBe(2);
 
-    const again = (await (await post(twin, JSON.stringify(items.slice(0, 2)))).json()) as IngestResponse;
+    const again = (await (
+      await post(twin, JSON.stringify(items.slice(0, 2)))
+    ).json()) as IngestResponse;
     expect(again).toMatchObject({ accepted: 0, duplicate: 2, rejected: 0 });
     expect(await countReadings(twin.backend.db, sensor.id)).toBe(2);
   });
@@ -103,7 +109,11 @@ describe.each(BACKENDS)('HTTP ingest and sensor API on %s', (kind) => {
   it('answers 400 for a body that is not JSON and 413 for a batch over the limit', async () => {
     const bad = await post(twin, '[{"sensor": 1,');
     expect(bad.status).toBe(400);
-    const many = Array.from({ length: 101 }, (_, i) => ({ sensor: sensor.id, ts: base + i, value: i }));
+    const many = Array.from({ length: 101 }, (_, i) => ({
+      sensor: sensor.id,
+      ts: base + i,
+      value: i,
+    }));
     const big = await post(twin, JSON.stringify(many));
     expect(big.status).toBe(413);
     expect(await countReadings(twin.backend.db, sensor.id, new Date(base))).toBe(4);
@@ -125,7 +135,9 @@ describe.each(BACKENDS)('HTTP ingest and sensor API on %s', (kind) => {
     const asOf = await twin.app.request(
       `/api/sensors?kind=traffic_speed&limit=50000&at=${new Date(base + 90_000).toISOString()}`,
     );
-    const past = ((await asOf.json()) as SensorListResponse).sensors.find((x) => x.id === sensor.id)!;
+    const past = ((await asOf.json()) as SensorListResponse).sensors.find(
+      (x) => x.id === sensor.id,
+    )!;
     expect(past.current?.value).toBe(40);
     expect((await twin.app.request('/api/sensors?bbox=1,2,3')).status).toBe(400);
   });
@@ -133,7 +145,9 @@ describe.each(BACKENDS)('HTTP ingest and sensor API on %s', (kind) => {
   it('returns bucketed history', async () => {
     const from = new Date(base - 600_000).toISOString();
     const to = new Date(base + 600_000).toISOString();
-    const res = await twin.app.request(`/api/sensors/${sensor.external_id}/readings?from=${from}&to=${to}&bucket=1h`);
+    const res = await twin.app.request(
+      `/api/sensors/${sensor.external_id}/readings?from=${from}&to=${to}&bucket=1h`,
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as ReadingsResponse;
     expect(body.bucket_s).toBe(3600);
@@ -142,18 +156,29 @@ describe.each(BACKENDS)('HTTP ingest and sensor API on %s', (kind) => {
     expect(Math.min(...body.points.map((p) => p.min))).toBe(30);
     expect(Math.max(...body.points.map((p) => p.max))).toBe(42.5);
     expect((await twin.app.request('/api/sensors/999999999/readings')).status).toBe(404);
-    expect((await twin.app.request(`/api/sensors/${sensor.id}/readings?bucket=3x`)).status).toBe(400);
+    expect((await twin.app.request(`/api/sensors/${sensor.id}/readings?bucket=3x`)).status).toBe(
+      400,
+    );
   });
 
   it('pushes a committed reading to a live client, filtered by kind', async () => {
     const speed = new SseReader(await twin.app.request('/api/live?kind=traffic_speed'));
-    const power = new SseReader(await twin.app.request('/api/live?kind=power_load', { headers: await twin.as('planner') }));
+    const power = new SseReader(
+      await twin.app.request('/api/live?kind=power_load', { headers: await twin.as('planner') }),
+    );
     await Promise.all([speed.ready(), power.ready()]);
     const ts = Date.now() - 1000;
     await post(twin, JSON.stringify([{ sensor: sensor.id, ts, value: 12 }]));
-    await speed.until(() => speed.updates.some((u) => u.sensor === sensor.id && u.value === 12), 'the reading');
+    await speed.until(
+      () => speed.updates.some((u) => u.sensor === sensor.id && u.value === 12),
+      'the reading',
+    );
     const u = speed.updates.find((x) => x.sensor === sensor.id)!;
-    expect(u).toMatchObject({ kind: 'traffic_speed', asset_type: 'road_link', ts: new Date(ts).toISOString() });
+    expect(u).toMatchObject({
+      kind: 'traffic_speed',
+      asset_type: 'road_link',
+      ts: new Date(ts).toISOString(),
+    });
     expect(u.ratio).toBeGreaterThan(0);
     expect(power.updates.filter((x) => x.sensor === sensor.id)).toEqual([]);
     await Promise.all([speed.close(), power.close()]);
@@ -166,7 +191,9 @@ describe.each(BACKENDS)('HTTP ingest and sensor API on %s', (kind) => {
     expect(body.res).toBe(8);
     expect(body.cells.length).toBeGreaterThan(0);
     expect(body.cells.every((c) => /^[0-9a-f]{15}$/.test(c.h3) && c.sensors > 0)).toBe(true);
-    const readings = (await (await twin.app.request('/api/h3?metric=readings&res=7')).json()) as H3Response;
+    const readings = (await (
+      await twin.app.request('/api/h3?metric=readings&res=7')
+    ).json()) as H3Response;
     expect(readings.cells.reduce((n, c) => n + c.value, 0)).toBeGreaterThanOrEqual(1);
     expect((await twin.app.request('/api/h3?metric=nope')).status).toBe(400);
   });

@@ -47,7 +47,9 @@ describe.each(BACKENDS)('a poisoned ingest batch on %s', (kind) => {
     const body = (await res.json()) as IngestResponse;
     expect(body).toMatchObject({ accepted: 999, duplicate: 0, rejected: 1 });
     expect(body.errors).toEqual([{ index: 500, reason: 'malformed', message: expect.any(String) }]);
-    expect(await countReadings(twin.backend.db, sensor.id, new Date(from))).toBeGreaterThanOrEqual(999);
+    expect(await countReadings(twin.backend.db, sensor.id, new Date(from))).toBeGreaterThanOrEqual(
+      999,
+    );
   });
 
   it('stores 999 and rejects the one the database refuses (its sensor deleted after it was cached), without failing a batch written beside it', async () => {
@@ -66,7 +68,9 @@ describe.each(BACKENDS)('a poisoned ingest batch on %s', (kind) => {
     expect(neighbour.status).toBe(200);
     const body = (await poisoned.json()) as IngestResponse;
     expect(body).toMatchObject({ accepted: 999, duplicate: 0, rejected: 1 });
-    expect(body.errors).toEqual([{ index: 123, reason: 'unknown_sensor', message: expect.any(String) }]);
+    expect(body.errors).toEqual([
+      { index: 123, reason: 'unknown_sensor', message: expect.any(String) },
+    ]);
     expect(((await neighbour.json()) as IngestResponse).accepted).toBe(50);
     expect(await countReadings(twin.backend.db, doomed.id, new Date(from))).toBe(0);
     expect(await countReadings(twin.backend.db, sensor.id, new Date(from))).toBe(999 + 50);

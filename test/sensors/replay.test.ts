@@ -50,7 +50,9 @@ describe.skipIf(!HAS_METR)(`replay of METR-LA (needs ${METR}: skipped)`, () => {
       await twin.app.request('/api/sensors?bbox=-119,33.5,-117.5,34.5&limit=1000')
     ).json()) as SensorListResponse;
     expect(list.sensors).toHaveLength(207);
-    expect(list.sensors.every((s) => s.external_id.startsWith('metr-la-') && s.unit === 'mph')).toBe(true);
+    expect(
+      list.sensors.every((s) => s.external_id.startsWith('metr-la-') && s.unit === 'mph'),
+    ).toBe(true);
     const first = list.sensors.find((s) => s.external_id === `metr-la-${full.sensors[0]}`)!;
     expect(first.location).toEqual([-118.31829, 34.15497]);
     expect(first.current?.ts).toBe(new Date(end).toISOString());
@@ -62,7 +64,15 @@ describe.skipIf(!HAS_METR)(`replay of METR-LA (needs ${METR}: skipped)`, () => {
     ).json()) as ReadingsResponse;
     expect(history.points.length).toBe(series.rows.filter((r) => r.values[0] !== null).length);
 
-    const again = await replay({ series, url: server.origin, key: TEST_KEY, speed: 0, prefix: 'metr-la-', kind: 'traffic_speed', unit: 'mph' });
+    const again = await replay({
+      series,
+      url: server.origin,
+      key: TEST_KEY,
+      speed: 0,
+      prefix: 'metr-la-',
+      kind: 'traffic_speed',
+      unit: 'mph',
+    });
     expect(again).toMatchObject({ accepted: 0, duplicate: values });
   });
 });

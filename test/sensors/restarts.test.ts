@@ -81,7 +81,12 @@ async function publishNumbered(
   let restart: Promise<void> | undefined;
   for (let i = 0; i < n; i++) {
     const payload = JSON.stringify({ ts: base + i * 1000, value: i });
-    pending.push(pub.publishAsync(`twin/sensors/${externalId}`, payload, { qos: 1 }).then(() => acked.add(i), () => undefined));
+    pending.push(
+      pub.publishAsync(`twin/sensors/${externalId}`, payload, { qos: 1 }).then(
+        () => acked.add(i),
+        () => undefined,
+      ),
+    );
     if (i === Math.floor(n / 3)) restart = midway();
     await sleep(5);
   }
@@ -94,7 +99,7 @@ async function publishNumbered(
 }
 
 describe.skipIf(!ENABLED)(
-  'acknowledged readings survive restarts (needs TWIN_TEST_RESTARTS=1 with DATABASE_URL and MQTT_URL: skipped; .ci/run sets them — it restarts the machine\'s Mosquitto and PostgreSQL)',
+  "acknowledged readings survive restarts (needs TWIN_TEST_RESTARTS=1 with DATABASE_URL and MQTT_URL: skipped; .ci/run sets them — it restarts the machine's Mosquitto and PostgreSQL)",
   () => {
     let twin: TestTwin;
     let runtime: SensorRuntimeHandle;
@@ -110,7 +115,11 @@ describe.skipIf(!ENABLED)(
         TWIN_MQTT_SHARE_GROUP: 'off',
         TWIN_DATA_DIR: 'memory://',
       });
-      runtime = await startSensorRuntime(twin.sensors, { mqtt: true, simulator: false, anomalies: false });
+      runtime = await startSensorRuntime(twin.sensors, {
+        mqtt: true,
+        simulator: false,
+        anomalies: false,
+      });
     });
 
     afterAll(async () => {
@@ -125,10 +134,14 @@ describe.skipIf(!ENABLED)(
       const n = 300;
       const acked = await publishNumbered(sensor.external_id, base, n, restartMosquitto);
       expect(acked.size).toBeGreaterThan(n / 3);
-      await eventually(async () => {
-        const stored = await storedTimes(twin.backend.db, sensor.id, base);
-        return [...acked].every((i) => stored.has(base + i * 1000));
-      }, 'every acknowledged reading stored', 90_000);
+      await eventually(
+        async () => {
+          const stored = await storedTimes(twin.backend.db, sensor.id, base);
+          return [...acked].every((i) => stored.has(base + i * 1000));
+        },
+        'every acknowledged reading stored',
+        90_000,
+      );
       const stored = await storedTimes(twin.backend.db, sensor.id, base);
       for (const i of acked) expect(stored.get(base + i * 1000)).toBe(1);
       expect(runtime.mqtt!.stats.acked).toBeGreaterThanOrEqual(acked.size);
@@ -181,10 +194,14 @@ describe.skipIf(!ENABLED)(
       for (const i of httpAcked) expect(httpStored.get(base + i * 1000)).toBe(1);
       expect(httpStored.size).toBe(batches * perBatch);
 
-      await eventually(async () => {
-        const stored = await storedTimes(twin.backend.db, mqttSensor.id, base);
-        return [...mqttAcked].every((i) => stored.has(base + i * 1000));
-      }, 'every acknowledged MQTT reading stored', 90_000);
+      await eventually(
+        async () => {
+          const stored = await storedTimes(twin.backend.db, mqttSensor.id, base);
+          return [...mqttAcked].every((i) => stored.has(base + i * 1000));
+        },
+        'every acknowledged MQTT reading stored',
+        90_000,
+      );
       const mqttStored = await storedTimes(twin.backend.db, mqttSensor.id, base);
       for (const i of mqttAcked) expect(mqttStored.get(base + i * 1000)).toBe(1);
       // The restart was felt: some requests were pushed back (logged for the record).

@@ -10,7 +10,11 @@ const TEST_ACTOR = { name: 'test-setup', role: 'system' };
 export const TEST_PASSWORD = 'correct horse battery';
 
 /** Creates the account when missing (with TEST_PASSWORD). */
-export async function ensureUser(db: Kysely<Database>, name: string, role: AccountRole): Promise<void> {
+export async function ensureUser(
+  db: Kysely<Database>,
+  name: string,
+  role: AccountRole,
+): Promise<void> {
   if (await findUser(db, name)) return;
   await addUser(db, { name, role, password: TEST_PASSWORD }, TEST_ACTOR);
 }
@@ -19,10 +23,19 @@ export async function ensureUser(db: Kysely<Database>, name: string, role: Accou
  * `Authorization: Bearer` headers of a fresh API token acting as `name` (created with `role`
  * when missing) — the same tokens `npm run users -- token` makes.
  */
-export async function tokenHeaders(db: Kysely<Database>, name: string, role: AccountRole): Promise<Record<string, string>> {
+export async function tokenHeaders(
+  db: Kysely<Database>,
+  name: string,
+  role: AccountRole,
+): Promise<Record<string, string>> {
   await ensureUser(db, name, role);
   const user = (await findUser(db, name))!;
-  const { token } = await new TokenStore(db).create(db, { id: String(user.id), name }, 'test', TEST_ACTOR);
+  const { token } = await new TokenStore(db).create(
+    db,
+    { id: String(user.id), name },
+    'test',
+    TEST_ACTOR,
+  );
   return { Authorization: `Bearer ${token}` };
 }
 
@@ -45,7 +58,8 @@ export async function signIn(
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ username: name, password }),
   });
-  if (res.status !== 200) throw new Error(`sign-in of ${name} answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 200)
+    throw new Error(`sign-in of ${name} answered ${res.status}: ${await res.text()}`);
   const { csrf } = (await res.json()) as { csrf: string };
   const cookie = /twin_session=([^;]+)/.exec(res.headers.get('Set-Cookie') ?? '')?.[1];
   if (!cookie) throw new Error('sign-in set no twin_session cookie');

@@ -3,13 +3,20 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
-import { openBackend, pgliteBackend, PGLITE_EXTENSIONS, type Backend } from '../../server/db/backend';
+import {
+  openBackend,
+  pgliteBackend,
+  PGLITE_EXTENSIONS,
+  type Backend,
+} from '../../server/db/backend';
 import { withDatabase } from './global-setup';
 
 export type BackendKind = 'pglite' | 'postgres';
 
 /** The backends this run can test: PGlite always, PostgreSQL when DATABASE_URL is set. */
-export const BACKENDS: BackendKind[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+export const BACKENDS: BackendKind[] = process.env.DATABASE_URL
+  ? ['pglite', 'postgres']
+  : ['pglite'];
 export const HAS_POSTGRES = Boolean(process.env.DATABASE_URL);
 
 export interface TestDatabase {

@@ -91,7 +91,9 @@ export async function startMapSession(env: Record<string, string> = {}): Promise
     signIn: async (role, name = `browser-${role}`) => {
       await ensureUser(twin.backend.db, name, role);
       // The context's request client shares the browser's cookie store.
-      const res = await browser.context.request.post(`${server.origin}/api/session`, { data: { username: name, password: TEST_PASSWORD } });
+      const res = await browser.context.request.post(`${server.origin}/api/session`, {
+        data: { username: name, password: TEST_PASSWORD },
+      });
       if (!res.ok()) throw new Error(`browser sign-in answered ${res.status()}`);
     },
     close: async () => {
@@ -114,7 +116,9 @@ export function recordPage(page: Page): PageLog {
   const log: PageLog = { requests: [], pageErrors: [], failed: [], badResponses: [] };
   page.on('request', (r) => log.requests.push(r.url()));
   page.on('pageerror', (e) => log.pageErrors.push(String(e.stack ?? e.message)));
-  page.on('requestfailed', (r) => log.failed.push({ url: r.url(), error: r.failure()?.errorText ?? '' }));
+  page.on('requestfailed', (r) =>
+    log.failed.push({ url: r.url(), error: r.failure()?.errorText ?? '' }),
+  );
   page.on('response', (r) => {
     if (r.status() >= 400) log.badResponses.push({ url: r.url(), status: r.status() });
   });
@@ -129,7 +133,12 @@ export interface TwinHandle {
     getPitch(): number;
     getBearing(): number;
     project(lngLat: [number, number]): { x: number; y: number };
-    jumpTo(camera: { center: [number, number]; zoom: number; bearing: number; pitch: number }): void;
+    jumpTo(camera: {
+      center: [number, number];
+      zoom: number;
+      bearing: number;
+      pitch: number;
+    }): void;
   };
   settings: { visibleIds: string[] };
   /** Live road speeds (web/src/lib/live-sensors.svelte.ts). */
@@ -197,7 +206,12 @@ export async function centreOn(
 ): Promise<{ x: number; y: number; width: number; height: number }> {
   await page.evaluate(
     ({ lon, lat, zoom }) => {
-      (globalThis as unknown as PageGlobals).__twin!.map.jumpTo({ center: [lon, lat], zoom, bearing: 0, pitch: 0 });
+      (globalThis as unknown as PageGlobals).__twin!.map.jumpTo({
+        center: [lon, lat],
+        zoom,
+        bearing: 0,
+        pitch: 0,
+      });
     },
     { lon: at.lon, lat: at.lat, zoom },
   );
@@ -231,11 +245,15 @@ export async function countPalettePixels(
       const { data } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
       let matching = 0;
       for (let i = 0; i < data.length; i += 4) {
-        const r = data[i]!, g = data[i + 1]!, b = data[i + 2]!;
+        const r = data[i]!,
+          g = data[i + 1]!,
+          b = data[i + 2]!;
         for (const [cr, cg, cb] of palette) {
           const k = (r * cr + g * cg + b * cb) / (cr * cr + cg * cg + cb * cb);
           if (k < 0.45 || k > 1.25) continue;
-          const dr = r - k * cr, dg = g - k * cg, db = b - k * cb;
+          const dr = r - k * cr,
+            dg = g - k * cg,
+            db = b - k * cb;
           if (dr * dr + dg * dg + db * db < 18 * 18) {
             matching++;
             break;

@@ -18,11 +18,16 @@ export const HAS_NGINX = spawnSync('nginx', ['-v']).status === 0;
  */
 export function nginxConfig(options: { port: number; upstreams: string[]; dir: string }): string {
   let conf = readFileSync(join(ROOT, 'deploy/nginx.conf'), 'utf8');
-  conf = conf.replace(/\/tmp\/twin-nginx(\.pid)?/g, (_m, pid?: string) => (pid ? join(options.dir, 'nginx.pid') : options.dir));
+  conf = conf.replace(/\/tmp\/twin-nginx(\.pid)?/g, (_m, pid?: string) =>
+    pid ? join(options.dir, 'nginx.pid') : options.dir,
+  );
   conf = conf.replace(/listen 8080;/, `listen 127.0.0.1:${options.port};`);
-  const servers = options.upstreams.map((u) => `    server ${u} max_fails=2 fail_timeout=5s;`).join('\n');
+  const servers = options.upstreams
+    .map((u) => `    server ${u} max_fails=2 fail_timeout=5s;`)
+    .join('\n');
   conf = conf.replace(/(upstream twin \{\n(?:\s*#.*\n)*)(?:\s*server .*\n)+/, `$1${servers}\n`);
-  if (!conf.includes(options.upstreams[0]!)) throw new Error('deploy/nginx.conf: upstream block not found');
+  if (!conf.includes(options.upstreams[0]!))
+    throw new Error('deploy/nginx.conf: upstream block not found');
   // As root, nginx's workers drop to `nobody`; the scratch directory must be theirs to use.
   if (process.getuid?.() === 0) conf = `user root;\n${conf}`;
   return conf;
@@ -30,7 +35,9 @@ export function nginxConfig(options: { port: number; upstreams: string[]; dir: s
 
 /** `nginx -t` on a config: its status and output. */
 export function nginxTest(file: string, prefix: string): { ok: boolean; output: string } {
-  const r = spawnSync('nginx', ['-t', '-p', prefix, '-c', file, '-e', 'stderr'], { encoding: 'utf8' });
+  const r = spawnSync('nginx', ['-t', '-p', prefix, '-c', file, '-e', 'stderr'], {
+    encoding: 'utf8',
+  });
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -65,7 +72,9 @@ export async function startNginx(port: number, upstreams: string[]): Promise<Ngi
       writeFileSync(file, nginxConfig({ port, upstreams: next, dir }));
       const again = nginxTest(file, dir);
       if (!again.ok) throw new Error(`nginx -t failed:\n${again.output}`);
-      const r = spawnSync('nginx', ['-p', dir, '-c', file, '-e', 'stderr', '-s', 'reload'], { encoding: 'utf8' });
+      const r = spawnSync('nginx', ['-p', dir, '-c', file, '-e', 'stderr', '-s', 'reload'], {
+        encoding: 'utf8',
+      });
       if (r.status !== 0) throw new Error(`nginx reload failed: ${r.stderr}`);
       // Old workers finish their requests; new ones start on the new list within moments.
       await new Promise((r2) => setTimeout(r2, 300));
@@ -79,7 +88,11 @@ export async function startNginx(port: number, upstreams: string[]): Promise<Ngi
 }
 
 /** Resolves once something accepts connections on 127.0.0.1:`port`. */
-export async function waitForPort(port: number, failed: () => string | undefined = () => undefined, timeoutMs = 30_000) {
+export async function waitForPort(
+  port: number,
+  failed: () => string | undefined = () => undefined,
+  timeoutMs = 30_000,
+) {
   const start = Date.now();
   for (;;) {
     const why = failed();
@@ -97,7 +110,10 @@ export async function waitForPort(port: number, failed: () => string | undefined
 }
 
 /** An in-process twin served over HTTP on `port` (nginx needs a real socket). */
-export async function serveTwin(twin: Twin, port: number): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveTwin(
+  twin: Twin,
+  port: number,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = serve({ fetch: twin.app.fetch, port, hostname: '127.0.0.1' });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
@@ -29,10 +36,13 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 function templateHash(): string {
   const hash = createHash('sha256');
   const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (!entry.name.endsWith('.test.ts')) hash.update(relative(ROOT, path)).update(readFileSync(path));
+      else if (!entry.name.endsWith('.test.ts'))
+        hash.update(relative(ROOT, path)).update(readFileSync(path));
     }
   };
   for (const dir of ['migrations', 'data', 'server/db']) walk(join(ROOT, dir));

@@ -18,7 +18,14 @@ export interface Instance {
 export function startInstance(port: number, env: Record<string, string>): Promise<Instance> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', TWIN_DEMO: 'off', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      TWIN_DEMO: 'off',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   killOnExit(child);
@@ -36,11 +43,20 @@ export function startInstance(port: number, env: Record<string, string>): Promis
       if (/listening on http/.test(output)) {
         child.stdout!.off('data', onData);
         child.stdout!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-        resolve({ url: `http://127.0.0.1:${port}`, port, child, output: () => output, crash: () => halt('SIGKILL'), stop: () => halt('SIGTERM') });
+        resolve({
+          url: `http://127.0.0.1:${port}`,
+          port,
+          child,
+          output: () => output,
+          crash: () => halt('SIGKILL'),
+          stop: () => halt('SIGTERM'),
+        });
       }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-    child.once('exit', (code) => reject(new Error(`instance on ${port} exited with ${code}:\n${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`instance on ${port} exited with ${code}:\n${output}`)),
+    );
   });
 }

@@ -39,8 +39,12 @@ export async function startNats(port: number, mqttPort: number): Promise<NatsSer
     child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     killOnExit(child);
     const c = child;
-    await waitForPort(port, () => (c.exitCode !== null ? `nats-server exited:\n${log}` : undefined));
-    await waitForPort(mqttPort, () => (c.exitCode !== null ? `nats-server exited:\n${log}` : undefined));
+    await waitForPort(port, () =>
+      c.exitCode !== null ? `nats-server exited:\n${log}` : undefined,
+    );
+    await waitForPort(mqttPort, () =>
+      c.exitCode !== null ? `nats-server exited:\n${log}` : undefined,
+    );
   };
   const halt = async (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 
 /** PostgreSQL server binaries (Debian's postgresql-15); `TWIN_PG_BIN` points elsewhere. */
 export const PG_BIN = process.env.TWIN_PG_BIN ?? '/usr/lib/postgresql/15/bin';
-export const HAS_PG_BIN = ['initdb', 'pg_ctl', 'pg_basebackup'].every((b) => existsSync(join(PG_BIN, b)));
+export const HAS_PG_BIN = ['initdb', 'pg_ctl', 'pg_basebackup'].every((b) =>
+  existsSync(join(PG_BIN, b)),
+);
 
 const asRoot = process.getuid?.() === 0;
 /** PostgreSQL refuses to run as root: as root, its tools run as the `postgres` user. */
@@ -13,7 +15,10 @@ function pg(tool: string, args: string[]): { ok: boolean; output: string } {
   const cmd = asRoot ? 'runuser' : join(PG_BIN, tool);
   const full = asRoot ? ['-u', 'postgres', '--', join(PG_BIN, tool), ...args] : args;
   const r = spawnSync(cmd, full, { encoding: 'utf8', timeout: 120_000 });
-  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+  return {
+    ok: r.status === 0,
+    output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`,
+  };
 }
 
 function must(tool: string, args: string[]): void {
@@ -109,10 +114,28 @@ export function startPrimary(port: number): PgCluster {
 export function startReplica(primary: PgCluster, port: number): PgCluster {
   const dir = scratch('twin-pg-replica-');
   rmSync(dir, { recursive: true, force: true });
-  must('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dir, '-R', '-X', 'stream', '-c', 'fast']);
+  must('pg_basebackup', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(primary.port),
+    '-U',
+    'postgres',
+    '-D',
+    dir,
+    '-R',
+    '-X',
+    'stream',
+    '-c',
+    'fast',
+  ]);
   // The copy carries the primary's settings; the last line wins.
-  appendFileSync(join(dir, 'postgresql.conf'), `\nport = ${port}\nunix_socket_directories = '${dir}'\n`);
-  if (!statSync(join(dir, 'standby.signal'), { throwIfNoEntry: false })) throw new Error('pg_basebackup -R wrote no standby.signal');
+  appendFileSync(
+    join(dir, 'postgresql.conf'),
+    `\nport = ${port}\nunix_socket_directories = '${dir}'\n`,
+  );
+  if (!statSync(join(dir, 'standby.signal'), { throwIfNoEntry: false }))
+    throw new Error('pg_basebackup -R wrote no standby.signal');
   const c = cluster(dir, port);
   c.start();
   return c;

@@ -34,5 +34,14 @@ export async function createTestTwin(
     return t;
   };
   // The impact workers go with the database: a test file's twin leaves no thread behind.
-  return { ...database, ...twin, config, as, dispose: async () => { await twin.impacts.close(); await database.dispose(); } };
+  return {
+    ...database,
+    ...twin,
+    config,
+    as,
+    dispose: async () => {
+      await twin.impacts.close();
+      await database.dispose();
+    },
+  };
 }

@@ -22,8 +22,12 @@ export interface ImpactModel<K extends ImpactModelKey> {
   compute(ctx: ImpactContext): ScenarioImpact[K] | Promise<ScenarioImpact[K]>;
 }
 
-export function defineModel<K extends ImpactModelKey>(key: K, compute: ImpactModel<K>['compute']): ImpactModel<K> {
+export function defineModel<K extends ImpactModelKey>(
+  key: K,
+  compute: ImpactModel<K>['compute'],
+): ImpactModel<K> {
   return { key, factors: modelInfo(key).factors, compute };
 }
 
-export const round = (v: number, d = 2) => (Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : v);
+export const round = (v: number, d = 2) =>
+  Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : v;

@@ -32,7 +32,13 @@ const ratioOf = (c: { limit: number; kind: 'max' | 'min' }, v: number) => {
 export function networkImpact(
   network: 'water' | 'power',
   checks: Check[],
-  summary: { unit: string; baselineDemand: number; scenarioDemand: number; baselineUnserved: number; scenarioUnserved: number },
+  summary: {
+    unit: string;
+    baselineDemand: number;
+    scenarioDemand: number;
+    baselineUnserved: number;
+    scenarioUnserved: number;
+  },
   extra: Pick<NetworkImpact, 'solver' | 'outside_model' | 'factors'>,
 ): NetworkImpact {
   const byAsset = new Map<string, { row: UtilityAsset; change: number }>();
@@ -60,7 +66,8 @@ export function networkImpact(
       baseline_flagged: false,
       flagged: false,
     };
-    if (!prev || ratio > prev.row.ratio) byAsset.set(key, { row, change: Math.max(prev?.change ?? 0, Math.abs(ratio - baseRatio)) });
+    if (!prev || ratio > prev.row.ratio)
+      byAsset.set(key, { row, change: Math.max(prev?.change ?? 0, Math.abs(ratio - baseRatio)) });
   }
   const assets = [...byAsset.entries()].map(([key, { row, change }]) => {
     row.baseline_flagged = flaggedBase.has(key);
@@ -72,9 +79,20 @@ export function networkImpact(
   const total = new Set(checks.map((c) => `${c.asset}:${c.id}`)).size;
   return {
     unit: summary.unit,
-    baseline: { demand: round(summary.baselineDemand, 3), flagged: flaggedBase.size, unserved: round(summary.baselineUnserved, 3) },
-    scenario: { demand: round(summary.scenarioDemand, 3), flagged: flaggedNow.size, unserved: round(summary.scenarioUnserved, 3) },
-    delta: { demand: round(summary.scenarioDemand - summary.baselineDemand, 3), flagged: flagged.length },
+    baseline: {
+      demand: round(summary.baselineDemand, 3),
+      flagged: flaggedBase.size,
+      unserved: round(summary.baselineUnserved, 3),
+    },
+    scenario: {
+      demand: round(summary.scenarioDemand, 3),
+      flagged: flaggedNow.size,
+      unserved: round(summary.scenarioUnserved, 3),
+    },
+    delta: {
+      demand: round(summary.scenarioDemand - summary.baselineDemand, 3),
+      flagged: flagged.length,
+    },
     flagged: flagged.sort((a, b) => b.ratio - a.ratio),
     assets: assets.slice(0, MAX_ASSETS).map((a) => a.row),
     assets_total: total,

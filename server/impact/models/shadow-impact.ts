@@ -1,6 +1,13 @@
 import type { ShadowNeighbour, ShadowPark } from '../../../common/scenario-types';
 import { mercatorLat } from '../point-index';
-import { daySunPositions, defaultShadowDays, shadowPolygon, STEP_MINUTES, type StudyDay, type SunPosition } from '../shadow';
+import {
+  daySunPositions,
+  defaultShadowDays,
+  shadowPolygon,
+  STEP_MINUTES,
+  type StudyDay,
+  type SunPosition,
+} from '../shadow';
 import { prism, PrismIndex, type Prism } from '../shadow-rays';
 import type { HeightChange } from '../scenario-changes';
 import { defineModel, round } from './model';
@@ -36,7 +43,12 @@ const R = 6_378_137;
 /** The polygons (outer ring first, each ring at least a triangle) of a (Multi)Polygon. */
 function rings(geojson: string): Ring[][] {
   const g = JSON.parse(geojson) as { type: string; coordinates: unknown };
-  const polys = g.type === 'Polygon' ? [g.coordinates as Ring[]] : g.type === 'MultiPolygon' ? (g.coordinates as Ring[][]) : [];
+  const polys =
+    g.type === 'Polygon'
+      ? [g.coordinates as Ring[]]
+      : g.type === 'MultiPolygon'
+        ? (g.coordinates as Ring[][])
+        : [];
   return polys.filter((p) => p.length > 0 && p[0]!.length >= 4);
 }
 
@@ -57,7 +69,8 @@ interface FacadePoint {
 /** Points along each wall of a footprint (local metres), with the wall's outward normal. */
 export function facadePoints(ring: Ring): FacadePoint[] {
   let area = 0;
-  for (let i = 0; i + 1 < ring.length; i++) area += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
+  for (let i = 0; i + 1 < ring.length; i++)
+    area += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
   const ccw = area > 0;
   const out: FacadePoint[] = [];
   for (let i = 0; i + 1 < ring.length; i++) {
@@ -70,7 +83,12 @@ export function facadePoints(ring: Ring): FacadePoint[] {
     const n = Math.max(1, Math.min(4, Math.round(len / 10)));
     for (let j = 0; j < n; j++) {
       const t = (j + 0.5) / n;
-      out.push({ x: ax + t * (bx - ax) + nx * WALL_OFFSET_M, y: ay + t * (by - ay) + ny * WALL_OFFSET_M, nx, ny });
+      out.push({
+        x: ax + t * (bx - ax) + nx * WALL_OFFSET_M,
+        y: ay + t * (by - ay) + ny * WALL_OFFSET_M,
+        nx,
+        ny,
+      });
     }
   }
   return out;
@@ -91,18 +109,31 @@ function inside(polygon: Ring[], x: number, y: number): boolean {
 
 /** Grid points inside a park (local metres) within `radius` of the origin, at most PARK_POINTS. */
 function parkPoints(polygons: Ring[][], radius: number): [number, number][] {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const poly of polygons) for (const [x, y] of poly[0]!) {
-    minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
-  }
-  [minX, minY, maxX, maxY] = [Math.max(minX, -radius), Math.max(minY, -radius), Math.min(maxX, radius), Math.min(maxY, radius)];
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
+  for (const poly of polygons)
+    for (const [x, y] of poly[0]!) {
+      minX = Math.min(minX, x);
+      maxX = Math.max(maxX, x);
+      minY = Math.min(minY, y);
+      maxY = Math.max(maxY, y);
+    }
+  [minX, minY, maxX, maxY] = [
+    Math.max(minX, -radius),
+    Math.max(minY, -radius),
+    Math.min(maxX, radius),
+    Math.min(maxY, radius),
+  ];
   if (!(maxX > minX && maxY > minY)) return [];
   let spacing = Math.max(PARK_SPACING_M, Math.sqrt(((maxX - minX) * (maxY - minY)) / PARK_POINTS));
   for (;;) {
     const pts: [number, number][] = [];
     for (let x = minX + spacing / 2; x < maxX; x += spacing) {
       for (let y = minY + spacing / 2; y < maxY; y += spacing) {
-        if (x * x + y * y <= radius * radius && polygons.some((p) => inside(p, x, y))) pts.push([x, y]);
+        if (x * x + y * y <= radius * radius && polygons.some((p) => inside(p, x, y)))
+          pts.push([x, y]);
       }
     }
     if (pts.length <= PARK_POINTS) return pts;
@@ -135,10 +166,21 @@ export function shadowStudy({ sources: all, removed, changed, context, days }: S
   const studyDays = days ?? defaultShadowDays(new Date().getUTCFullYear());
   const sources = all.filter((s) => s.heightM > s.baseHeightM && s.rings.length > 0);
   const dayInfo = (suns: SunPosition[][]) =>
-    studyDays.map((d, i) => ({ label: d.label, date: d.date.toISOString().slice(0, 10), steps: suns[i]?.length ?? 0, step_minutes: STEP_MINUTES }));
+    studyDays.map((d, i) => ({
+      label: d.label,
+      date: d.date.toISOString().slice(0, 10),
+      steps: suns[i]?.length ?? 0,
+      step_minutes: STEP_MINUTES,
+    }));
   const sun = { algorithm: 'NREL SPA (Reda & Andreas 2004) via sunrise-sunset-js, every 10 min' };
   if (sources.length === 0) {
-    return { days: dayInfo([]), neighbours: [] as ShadowNeighbour[], parks: [] as ShadowPark[], sun, layer: { type: 'FeatureCollection' as const, features: [] as unknown[] } };
+    return {
+      days: dayInfo([]),
+      neighbours: [] as ShadowNeighbour[],
+      parks: [] as ShadowPark[],
+      sun,
+      layer: { type: 'FeatureCollection' as const, features: [] as unknown[] },
+    };
   }
   const [x0, y0] = sources[0]!.rings[0]![0]!;
   const lat = mercatorLat(y0);
@@ -146,10 +188,15 @@ export function shadowStudy({ sources: all, removed, changed, context, days }: S
   const frame = localFrame(x0, y0);
   const suns = studyDays.map((d) => daySunPositions(d.date, lon, lat));
 
-  const sourcePrisms: Prism[] = sources.flatMap((s) => s.rings.map((r) => prism(r.map(frame.to), s.heightM)));
+  const sourcePrisms: Prism[] = sources.flatMap((s) =>
+    s.rings.map((r) => prism(r.map(frame.to), s.heightM)),
+  );
   const sourceIndex = new PrismIndex(sourcePrisms);
-  const near = (p: Prism, m: number) => sourcePrisms.some((s) => Math.hypot(s.cx - p.cx, s.cy - p.cy) <= m + s.radius + p.radius);
-  const existing = context.buildings.flatMap((b) => rings(b.geojson).map((poly) => ({ b, p: prism(poly[0]!.map(frame.to), b.height) })));
+  const near = (p: Prism, m: number) =>
+    sourcePrisms.some((s) => Math.hypot(s.cx - p.cx, s.cy - p.cy) <= m + s.radius + p.radius);
+  const existing = context.buildings.flatMap((b) =>
+    rings(b.geojson).map((poly) => ({ b, p: prism(poly[0]!.map(frame.to), b.height) })),
+  );
   const before = new PrismIndex(existing.map((e) => e.p));
   const gone = (i: number) => removed.has(existing[i]!.b.id) || changed.has(existing[i]!.b.id);
 
@@ -166,8 +213,10 @@ export function shadowStudy({ sources: all, removed, changed, context, days }: S
         for (const s of day) {
           const [dx, dy] = sunDir(s);
           if (f.nx * dx + f.ny * dy <= 0) continue; // the wall faces away from the sun
-          if (!sourceIndex.blocks(f.x, f.y, WINDOW_HEIGHT_M, s.azimuthDeg, s.altitudeDeg, RAY_M)) continue;
-          if (!before.blocks(f.x, f.y, WINDOW_HEIGHT_M, s.azimuthDeg, s.altitudeDeg, RAY_M)) steps++;
+          if (!sourceIndex.blocks(f.x, f.y, WINDOW_HEIGHT_M, s.azimuthDeg, s.altitudeDeg, RAY_M))
+            continue;
+          if (!before.blocks(f.x, f.y, WINDOW_HEIGHT_M, s.azimuthDeg, s.altitudeDeg, RAY_M))
+            steps++;
         }
         return (steps * STEP_MINUTES) / 60;
       });
@@ -204,7 +253,9 @@ export function shadowStudy({ sources: all, removed, changed, context, days }: S
       for (const s of march) {
         const litBefore = !before.blocks(px, py, 0, s.azimuthDeg, s.altitudeDeg, RAY_M);
         const blockedNew = sourceIndex.blocks(px, py, 0, s.azimuthDeg, s.altitudeDeg, RAY_M);
-        const litAfter = !blockedNew && (litBefore || !before.blocks(px, py, 0, s.azimuthDeg, s.altitudeDeg, RAY_M, gone));
+        const litAfter =
+          !blockedNew &&
+          (litBefore || !before.blocks(px, py, 0, s.azimuthDeg, s.altitudeDeg, RAY_M, gone));
         if (litBefore) hb++;
         if (litAfter) ha++;
         if (litBefore && !litAfter) lostAny = true;
@@ -231,13 +282,26 @@ export function shadowStudy({ sources: all, removed, changed, context, days }: S
       if (k % (60 / STEP_MINUTES) !== 0 || s.altitudeDeg < 2) return;
       for (const src of sources) {
         for (const ring of src.rings) {
-          const poly = shadowPolygon(ring, src.heightM, s, lat).map(([x, y]) => [round((x / R) * (180 / Math.PI), 6), round(mercatorLat(y), 6)]);
-          features.push({ type: 'Feature', geometry: { type: 'Polygon', coordinates: [poly] }, properties: { day: d.label, time: s.time.toISOString(), edit_id: src.editId } });
+          const poly = shadowPolygon(ring, src.heightM, s, lat).map(([x, y]) => [
+            round((x / R) * (180 / Math.PI), 6),
+            round(mercatorLat(y), 6),
+          ]);
+          features.push({
+            type: 'Feature',
+            geometry: { type: 'Polygon', coordinates: [poly] },
+            properties: { day: d.label, time: s.time.toISOString(), edit_id: src.editId },
+          });
         }
       }
     });
   });
-  return { days: dayInfo(suns), neighbours, parks, sun, layer: { type: 'FeatureCollection' as const, features } };
+  return {
+    days: dayInfo(suns),
+    neighbours,
+    parks,
+    sun,
+    layer: { type: 'FeatureCollection' as const, features },
+  };
 }
 
 /** New shade from the scenario's new or raised buildings on neighbours and parks. */

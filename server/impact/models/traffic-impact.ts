@@ -2,7 +2,14 @@ import { modelInfo } from '../../../common/impact-models';
 import type { LinkChange, TrafficKpis } from '../../../common/scenario-types';
 import type { Baseline } from '../baseline';
 import type { EditRow } from '../scenario-state';
-import { MAX_CONNECT_M, trafficScenario, type DemandChange, type Kpis, type NetworkLink, type RoadChange } from '../traffic-model';
+import {
+  MAX_CONNECT_M,
+  trafficScenario,
+  type DemandChange,
+  type Kpis,
+  type NetworkLink,
+  type RoadChange,
+} from '../traffic-model';
 import { peakTrips } from '../yield';
 import { defineModel, round } from './model';
 
@@ -23,7 +30,11 @@ const kpiJson = (k: Kpis): TrafficKpis => ({
   over_capacity_share: round(k.over_capacity_share, 4),
 });
 
-const triple = (baseline: number, scenario: number) => ({ baseline: round(baseline), scenario: round(scenario), delta: round(scenario - baseline) });
+const triple = (baseline: number, scenario: number) => ({
+  baseline: round(baseline),
+  scenario: round(scenario),
+  delta: round(scenario - baseline),
+});
 
 /** An added road joined to the graph at the road nodes nearest its two ends (within reach). */
 function addedRoadLink(base: Baseline, e: EditRow, index: number): NetworkLink[] {
@@ -32,16 +43,18 @@ function addedRoadLink(base: Baseline, e: EditRow, index: number): NetworkLink[]
   const to = idx.nearest(e.x2!, e.y2!, MAX_CONNECT_M);
   if (from < 0 || to < 0 || from === to) return [];
   const p = e.payload as { oneway?: boolean };
-  return [{
-    id: `edit:${e.id}:${index}`,
-    from,
-    to,
-    oneway: p.oneway ?? false,
-    lengthM: e.length_m ?? 0,
-    speedKmh: e.speed_limit_kmh ?? 50,
-    capacityVehH: e.capacity_veh_h ?? 900 * (e.lanes ?? 1),
-    lanes: e.lanes ?? 1,
-  }];
+  return [
+    {
+      id: `edit:${e.id}:${index}`,
+      from,
+      to,
+      oneway: p.oneway ?? false,
+      lengthM: e.length_m ?? 0,
+      speedKmh: e.speed_limit_kmh ?? 50,
+      capacityVehH: e.capacity_veh_h ?? 900 * (e.lanes ?? 1),
+      lanes: e.lanes ?? 1,
+    },
+  ];
 }
 
 /**
@@ -58,7 +71,14 @@ export const trafficModel = defineModel('traffic', ({ base, changes }) => {
   const roadChanges: RoadChange[] = [];
   for (const r of changes.state.roads.values()) {
     const link = city.roads.linkIndex.get(r.linkId);
-    if (link !== undefined) roadChanges.push({ link, closed: r.closed, lanes: r.lanes, speedKmh: r.speedKmh, capacityVehH: r.capacityVehH });
+    if (link !== undefined)
+      roadChanges.push({
+        link,
+        closed: r.closed,
+        lanes: r.lanes,
+        speedKmh: r.speedKmh,
+        capacityVehH: r.capacityVehH,
+      });
   }
   const addedEdits: EditRow[] = [];
   const addedLinks = changes.state.addedRoads.flatMap((e, i) => {
@@ -71,7 +91,12 @@ export const trafficModel = defineModel('traffic', ({ base, changes }) => {
   const links = city.roads.links;
   const firstAdded = ref.allLinks.length;
   const changed: LinkChange[] = [];
-  const consider = (l: number, before: number, link: (typeof links)[number] | null, editId: string | null) => {
+  const consider = (
+    l: number,
+    before: number,
+    link: (typeof links)[number] | null,
+    editId: string | null,
+  ) => {
     const after = scenario.links.volume[l]!;
     if (Math.abs(after - before) < LINK_CHANGE_MIN) return;
     changed.push({
@@ -101,13 +126,20 @@ export const trafficModel = defineModel('traffic', ({ base, changes }) => {
     baseline: kpiJson(ref.kpis),
     scenario: kpiJson(scenario.kpis),
     delta: Object.fromEntries(
-      Object.entries(kpiJson(scenario.kpis)).map(([k, v]) => [k, round(v - (kpiJson(ref.kpis) as unknown as Record<string, number>)[k]!, 4)]),
+      Object.entries(kpiJson(scenario.kpis)).map(([k, v]) => [
+        k,
+        round(v - (kpiJson(ref.kpis) as unknown as Record<string, number>)[k]!, 4),
+      ]),
     ) as unknown as TrafficKpis,
     most_affected: changed.slice(0, TOP_LINKS),
     links: changed.slice(0, MAX_LINKS),
-    added_trips: round(tripChanges.reduce((s, t) => s + t.trips, 0), 1),
+    added_trips: round(
+      tripChanges.reduce((s, t) => s + t.trips, 0),
+      1,
+    ),
     assignment: {
-      method: 'path-based user equilibrium (gradient projection), BPR t = t0·(1 + α·(v/c)^β), zone connectors',
+      method:
+        'path-based user equilibrium (gradient projection), BPR t = t0·(1 + α·(v/c)^β), zone connectors',
       iterations: r.iterations,
       relative_gap: r.relativeGap,
       baseline_iterations: ref.result.iterations,

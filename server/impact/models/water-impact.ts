@@ -15,11 +15,41 @@ export function waterChecks(base: Baseline, before: WaterState, after: WaterStat
   const checks: Check[] = [];
   m.kind.forEach((k, i) => {
     if (k !== 'junction' || !Number.isFinite(before.pressure[i]!)) return;
-    checks.push({ asset: 'water_node', id: m.nodeId[i]!, metric: 'pressure_m', unit: 'm', limit: minP, kind: 'min', baseline: before.pressure[i]!, value: after.pressure[i]!, tolerance: 0.01 });
+    checks.push({
+      asset: 'water_node',
+      id: m.nodeId[i]!,
+      metric: 'pressure_m',
+      unit: 'm',
+      limit: minP,
+      kind: 'min',
+      baseline: before.pressure[i]!,
+      value: after.pressure[i]!,
+      tolerance: 0.01,
+    });
   });
   m.edges.forEach((e, k) => {
-    checks.push({ asset: 'water_pipe', id: e.id, metric: 'velocity_m_s', unit: 'm/s', limit: maxV, kind: 'max', baseline: before.velocity[k]!, value: after.velocity[k]!, tolerance: 0.001 });
-    checks.push({ asset: 'water_pipe', id: e.id, metric: 'headloss_m_per_km', unit: 'm/km', limit: maxH, kind: 'max', baseline: before.headloss[k]!, value: after.headloss[k]!, tolerance: 0.01 });
+    checks.push({
+      asset: 'water_pipe',
+      id: e.id,
+      metric: 'velocity_m_s',
+      unit: 'm/s',
+      limit: maxV,
+      kind: 'max',
+      baseline: before.velocity[k]!,
+      value: after.velocity[k]!,
+      tolerance: 0.001,
+    });
+    checks.push({
+      asset: 'water_pipe',
+      id: e.id,
+      metric: 'headloss_m_per_km',
+      unit: 'm/km',
+      limit: maxH,
+      kind: 'max',
+      baseline: before.headloss[k]!,
+      value: after.headloss[k]!,
+      tolerance: 0.01,
+    });
   });
   return checks;
 }
@@ -32,7 +62,9 @@ export const waterModel = defineModel('water', ({ base, changes }) => {
   let outsideDemand = w.outside.demand;
   let changed = false;
   for (const d of changes.demand) {
-    const amount = (d.to ? waterDemandLs(d.to, base.factors) : 0) - (d.from ? waterDemandLs(d.from, base.factors) : 0);
+    const amount =
+      (d.to ? waterDemandLs(d.to, base.factors) : 0) -
+      (d.from ? waterDemandLs(d.from, base.factors) : 0);
     if (amount === 0) continue;
     if (attachDemand(w.attach, demand, d.x, d.y, amount)) changed = true;
     else {
@@ -41,11 +73,18 @@ export const waterModel = defineModel('water', ({ base, changes }) => {
     }
   }
   const state = changed ? w.solver.solve(demand) : w.state;
-  const sum = (a: Float64Array) => a.reduce((s, v) => s + v, 0) + w.solver.baseDemand.reduce((s, v) => s + v, 0);
+  const sum = (a: Float64Array) =>
+    a.reduce((s, v) => s + v, 0) + w.solver.baseDemand.reduce((s, v) => s + v, 0);
   return networkImpact(
     'water',
     waterChecks(base, w.state, state),
-    { unit: 'l/s', baselineDemand: sum(w.demand), scenarioDemand: sum(demand), baselineUnserved: 0, scenarioUnserved: 0 },
+    {
+      unit: 'l/s',
+      baselineDemand: sum(w.demand),
+      scenarioDemand: sum(demand),
+      baselineUnserved: 0,
+      scenarioUnserved: 0,
+    },
     {
       solver: {
         method: 'EPANET 2.2 (epanet-js), one hydraulic period at peak demand',

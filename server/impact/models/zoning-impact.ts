@@ -25,5 +25,10 @@ export const zoningModel = defineModel('zoning', ({ changes, inputs }) => {
         zone_name: z.zone_name,
       })),
   );
-  return { checked: changes.heights.length, flagged: flagged.sort((a, b) => Number(a.edit_id) - Number(b.edit_id) || a.max_height_m - b.max_height_m) };
+  return {
+    checked: changes.heights.length,
+    flagged: flagged.sort(
+      (a, b) => Number(a.edit_id) - Number(b.edit_id) || a.max_height_m - b.max_height_m,
+    ),
+  };
 });

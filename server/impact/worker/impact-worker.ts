@@ -26,12 +26,14 @@ let baseline: Baseline | null = null;
 const port = parentPort!;
 
 function need(key: string): Baseline {
-  if (!baseline || baseline.key !== key) throw new Error(`baseline ${key} is not loaded in this worker`);
+  if (!baseline || baseline.key !== key)
+    throw new Error(`baseline ${key} is not loaded in this worker`);
   return baseline;
 }
 
 port.on('message', (msg: WorkerRequest) => {
-  const progress = (phase: string) => port.postMessage({ id: msg.id, type: 'progress', phase } satisfies WorkerReply);
+  const progress = (phase: string) =>
+    port.postMessage({ id: msg.id, type: 'progress', phase } satisfies WorkerReply);
   const run = async (): Promise<unknown> => {
     switch (msg.type) {
       case 'baseline': {
@@ -61,20 +63,33 @@ port.on('message', (msg: WorkerRequest) => {
   };
   run().then(
     (value) => port.postMessage({ id: msg.id, type: 'done', value } satisfies WorkerReply),
-    (error: Error) => port.postMessage({ id: msg.id, type: 'error', message: error.message ?? String(error) } satisfies WorkerReply),
+    (error: Error) =>
+      port.postMessage({
+        id: msg.id,
+        type: 'error',
+        message: error.message ?? String(error),
+      } satisfies WorkerReply),
   );
 });
 
 /** Assets the baseline itself flags, by the same checks the scenarios use. */
-export function countFlagged(b: Baseline, network: 'water' | 'power'): { flagged: number; total: number } {
+export function countFlagged(
+  b: Baseline,
+  network: 'water' | 'power',
+): { flagged: number; total: number } {
   const checks =
     network === 'water'
       ? waterChecks(b, b.water.state, b.water.state)
       : powerChecks(b, b.power.state, b.power.state, { before: b.power.load, after: b.power.load });
-  const r = networkImpact(network, checks, { unit: '', baselineDemand: 0, scenarioDemand: 0, baselineUnserved: 0, scenarioUnserved: 0 }, {
-    solver: { method: '', converged: true, detail: '' },
-    outside_model: { buildings: 0, amount: 0, unit: '' },
-    factors: [],
-  });
+  const r = networkImpact(
+    network,
+    checks,
+    { unit: '', baselineDemand: 0, scenarioDemand: 0, baselineUnserved: 0, scenarioUnserved: 0 },
+    {
+      solver: { method: '', converged: true, detail: '' },
+      outside_model: { buildings: 0, amount: 0, unit: '' },
+      factors: [],
+    },
+  );
   return { flagged: r.baseline.flagged, total: r.assets_total };
 }

@@ -52,7 +52,10 @@ const SURFACES_FROM_LOD = 2;
 export function lodLimit(lod?: string): number {
   if (lod === undefined || lod === '') return 2.99;
   const n = Number(lod);
-  if (!Number.isFinite(n) || n < 0 || n > 4) throw new Error(`--lod must be a number from 0 to 4 (e.g. 2 or 1.3); got "${lod.slice(0, 20)}"`);
+  if (!Number.isFinite(n) || n < 0 || n > 4)
+    throw new Error(
+      `--lod must be a number from 0 to 4 (e.g. 2 or 1.3); got "${lod.slice(0, 20)}"`,
+    );
   return /^\d+$/.test(lod.trim()) ? n + 0.99 : n;
 }
 
@@ -70,7 +73,9 @@ function pickGeometry(part: CityPart, limit: number): CityGeometry | undefined {
 
 /** Newell's normal of a ring (not normalised); its length is twice the ring's area. */
 function normal(ring: Vec3[]): Vec3 {
-  let nx = 0, ny = 0, nz = 0;
+  let nx = 0,
+    ny = 0,
+    nz = 0;
   for (let i = 0; i + 1 < ring.length; i++) {
     const [x0, y0, z0] = ring[i]!;
     const [x1, y1, z1] = ring[i + 1]!;
@@ -113,20 +118,37 @@ export function footprint(surfaces: Surface3[]): Polygon | MultiPolygon | null {
 }
 
 function zRange(surfaces: Surface3[]): [number, number] {
-  let lo = Infinity, hi = -Infinity;
-  for (const s of surfaces) for (const r of s.rings) for (const p of r) {
-    if (p[2] < lo) lo = p[2];
-    if (p[2] > hi) hi = p[2];
-  }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const s of surfaces)
+    for (const r of s.rings)
+      for (const p of r) {
+        if (p[2] < lo) lo = p[2];
+        if (p[2] > hi) hi = p[2];
+      }
   return [lo, hi];
 }
 
-function feature(id: string, attributes: Record<string, unknown>, surfaces: Surface3[], lod: string, ground: number, problem?: string): SourceFeature {
+function feature(
+  id: string,
+  attributes: Record<string, unknown>,
+  surfaces: Surface3[],
+  lod: string,
+  ground: number,
+  problem?: string,
+): SourceFeature {
   const geometry = footprint(surfaces);
   const [base, top] = zRange(surfaces);
   const properties = { ...attributes, cityobject_id: id, lod };
   if (!geometry) {
-    return { type: 'feature', geometry: null, properties, id, group: 'building', problem: problem ?? `city object ${id} has no surface with a footprint at LoD ${lod}` };
+    return {
+      type: 'feature',
+      geometry: null,
+      properties,
+      id,
+      group: 'building',
+      problem: problem ?? `city object ${id} has no surface with a footprint at LoD ${lod}`,
+    };
   }
   return {
     type: 'feature',
@@ -134,7 +156,13 @@ function feature(id: string, attributes: Record<string, unknown>, surfaces: Surf
     properties,
     id,
     group: 'building',
-    model3d: { lod, ground, top, base, surfaces: Number(lod) >= SURFACES_FROM_LOD ? surfaces : undefined },
+    model3d: {
+      lod,
+      ground,
+      top,
+      base,
+      surfaces: Number(lod) >= SURFACES_FROM_LOD ? surfaces : undefined,
+    },
   };
 }
 
@@ -145,23 +173,46 @@ function feature(id: string, attributes: Record<string, unknown>, surfaces: Surf
  */
 export function buildingFeatures(b: CityBuilding, o: CityModelOptions): SourceFeature[] {
   const limit = lodLimit(o.lod);
-  const chosen = b.parts.map((p) => ({ part: p, g: pickGeometry(p, limit) })).filter((x) => x.g && x.g.surfaces.length > 0);
+  const chosen = b.parts
+    .map((p) => ({ part: p, g: pickGeometry(p, limit) }))
+    .filter((x) => x.g && x.g.surfaces.length > 0);
   const lods = [...new Set(b.parts.flatMap((p) => p.geometries.map((g) => g.lod)))].sort();
   if (chosen.length === 0) {
     const problem = lods.length
       ? `building ${b.id} has no geometry at LoD ≤ ${o.lod ?? 2} (it has LoD ${lods.join(', ')})`
       : `building ${b.id} has no geometry`;
-    return [{ type: 'feature', geometry: null, properties: { ...b.attributes, cityobject_id: b.id }, id: b.id, group: 'building', problem }];
+    return [
+      {
+        type: 'feature',
+        geometry: null,
+        properties: { ...b.attributes, cityobject_id: b.id },
+        id: b.id,
+        group: 'building',
+        problem,
+      },
+    ];
   }
   const all = chosen.flatMap((c) => c.g!.surfaces);
   const ground = zRange(all)[0];
-  const lodOf = (gs: CityGeometry[]) => gs.map((g) => g.lod).sort((x, y) => Number(y) - Number(x))[0]!;
+  const lodOf = (gs: CityGeometry[]) =>
+    gs.map((g) => g.lod).sort((x, y) => Number(y) - Number(x))[0]!;
   if (o.buildingParts === 'keep') {
     return chosen.map(({ part, g }) => {
-      const attrs = part.id === b.id ? b.attributes : { ...b.attributes, ...part.attributes, building_id: b.id };
+      const attrs =
+        part.id === b.id
+          ? b.attributes
+          : { ...b.attributes, ...part.attributes, building_id: b.id };
       return feature(part.id, { ...attrs, cityjson_type: part.type }, g!.surfaces, g!.lod, ground);
     });
   }
   const parts = chosen.filter((c) => c.part.id !== b.id).length;
-  return [feature(b.id, { ...b.attributes, ...(parts ? { building_parts: parts } : {}) }, all, lodOf(chosen.map((c) => c.g!)), ground)];
+  return [
+    feature(
+      b.id,
+      { ...b.attributes, ...(parts ? { building_parts: parts } : {}) },
+      all,
+      lodOf(chosen.map((c) => c.g!)),
+      ground,
+    ),
+  ];
 }

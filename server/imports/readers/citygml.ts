@@ -1,7 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { FileError, type ReaderContext, type SourceItem } from '../source';
-import { buildingFeatures, type CityBuilding, type CityPart, type Surface3, type Vec3 } from './city-model';
+import {
+  buildingFeatures,
+  type CityBuilding,
+  type CityPart,
+  type Surface3,
+  type Vec3,
+} from './city-model';
 
 /**
  * CityGML 2.0 (GML 3.1.1) buildings, streamed with a SAX parser (saxes): one building in memory
@@ -13,14 +19,31 @@ import { buildingFeatures, type CityBuilding, type CityPart, type Surface3, type
  */
 
 const SEMANTIC = new Set([
-  'RoofSurface', 'WallSurface', 'GroundSurface', 'ClosureSurface', 'FloorSurface', 'OuterFloorSurface',
-  'CeilingSurface', 'OuterCeilingSurface', 'InteriorWallSurface',
+  'RoofSurface',
+  'WallSurface',
+  'GroundSurface',
+  'ClosureSurface',
+  'FloorSurface',
+  'OuterFloorSurface',
+  'CeilingSurface',
+  'OuterCeilingSurface',
+  'InteriorWallSurface',
 ]);
 const POLYGONS = new Set(['Polygon', 'Triangle', 'Rectangle']);
 /** Leaf children of a Building kept as attributes (others, like addresses, are skipped). */
 const ATTRIBUTES = new Set([
-  'name', 'description', 'class', 'function', 'usage', 'yearOfConstruction', 'yearOfDemolition', 'roofType',
-  'measuredHeight', 'storeysAboveGround', 'storeysBelowGround', 'creationDate',
+  'name',
+  'description',
+  'class',
+  'function',
+  'usage',
+  'yearOfConstruction',
+  'yearOfDemolition',
+  'roofType',
+  'measuredHeight',
+  'storeysAboveGround',
+  'storeysBelowGround',
+  'creationDate',
 ]);
 
 interface PartState {
@@ -59,7 +82,8 @@ export async function* readCityGml(path: string, ctx: ReaderContext): AsyncGener
   const positions = (raw: string): Vec3[] => {
     const n = raw.trim().split(/\s+/).filter(Boolean).map(Number);
     if (n.some((v) => !Number.isFinite(v))) throw new Error('a coordinate is not a number');
-    if (dimension !== 3) throw new Error(`srsDimension ${dimension}: buildings need 3D coordinates`);
+    if (dimension !== 3)
+      throw new Error(`srsDimension ${dimension}: buildings need 3D coordinates`);
     if (n.length % 3 !== 0) throw new Error('a posList does not hold whole x y z triples');
     const ps: Vec3[] = [];
     for (let i = 0; i < n.length; i += 3) ps.push([n[i]!, n[i + 1]!, n[i + 2]!]);
@@ -73,20 +97,35 @@ export async function* readCityGml(path: string, ctx: ReaderContext): AsyncGener
       for (const [key, v] of Object.entries(tag.attributes)) if (local(key) === k) return String(v);
       return undefined;
     };
-    if (name === 'Envelope' || POLYGONS.has(name) || name === 'Solid' || name === 'MultiSurface') declareCrs(attr('srsName'));
+    if (name === 'Envelope' || POLYGONS.has(name) || name === 'Solid' || name === 'MultiSurface')
+      declareCrs(attr('srsName'));
     if (name === 'Building' && !building) {
       const id = attr('id') ?? `building-${out.length + 1}`;
       building = { b: { id, attributes: {}, parts: [] }, parts: [] };
-      building.parts.push({ part: { id, type: 'Building', attributes: {}, geometries: [] }, depth });
+      building.parts.push({
+        part: { id, type: 'Building', attributes: {}, geometries: [] },
+        depth,
+      });
       problems = [];
       return;
     }
     if (!building) return;
     if (name === 'BuildingPart') {
-      building.parts.push({ part: { id: attr('id') ?? `${building.b.id}-part-${building.parts.length}`, type: 'BuildingPart', attributes: {}, geometries: [] }, depth });
+      building.parts.push({
+        part: {
+          id: attr('id') ?? `${building.b.id}-part-${building.parts.length}`,
+          type: 'BuildingPart',
+          attributes: {},
+          geometries: [],
+        },
+        depth,
+      });
       return;
     }
-    const m = /^lod([0-4])(Solid|MultiSurface|Geometry|CompositeSurface|MultiCurve|FootPrint|RoofEdge|TerrainIntersection)$/.exec(name);
+    const m =
+      /^lod([0-4])(Solid|MultiSurface|Geometry|CompositeSurface|MultiCurve|FootPrint|RoofEdge|TerrainIntersection)$/.exec(
+        name,
+      );
     if (m && lod === null) {
       lod = m[1]!;
       lodDepth = depth;
@@ -147,10 +186,12 @@ export async function* readCityGml(path: string, ctx: ReaderContext): AsyncGener
       return;
     }
     if (POLYGONS.has(name) && rings) {
-      const closed = rings.filter((r) => r.length >= 3).map((r) => {
-        const [a, b] = [r[0]!, r.at(-1)!];
-        return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] ? r : [...r, a];
-      });
+      const closed = rings
+        .filter((r) => r.length >= 3)
+        .map((r) => {
+          const [a, b] = [r[0]!, r.at(-1)!];
+          return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] ? r : [...r, a];
+        });
       if (closed.length && p && lod !== null) {
         const surface: Surface3 = { type: semantic, rings: closed };
         let g = p.part.geometries.find((x) => x.lod === lod);
@@ -167,10 +208,15 @@ export async function* readCityGml(path: string, ctx: ReaderContext): AsyncGener
       semantic = null;
       semanticDepth = -1;
     }
-    if (attrName !== null && (name === attrName || (attrName.startsWith('gen:') && name === 'value'))) {
+    if (
+      attrName !== null &&
+      (name === attrName || (attrName.startsWith('gen:') && name === 'value'))
+    ) {
       const raw = text.join('').trim();
       const n = Number(raw);
-      if (p) p.part.attributes[attrName] = raw !== '' && Number.isFinite(n) && /^-?[\d.]+(e-?\d+)?$/i.test(raw) ? n : raw;
+      if (p)
+        p.part.attributes[attrName] =
+          raw !== '' && Number.isFinite(n) && /^-?[\d.]+(e-?\d+)?$/i.test(raw) ? n : raw;
       attrName = null;
       text = [];
       return;
@@ -185,7 +231,8 @@ export async function* readCityGml(path: string, ctx: ReaderContext): AsyncGener
       building.b.parts.unshift(p.part);
       building.b.attributes = { ...p.part.attributes, citygml_type: 'Building' };
       for (const f of buildingFeatures(building.b, ctx.cityModel ?? {})) {
-        if (!f.geometry && problems.length) f.problem = `${f.problem}; ${problems.slice(0, 3).join('; ')}`;
+        if (!f.geometry && problems.length)
+          f.problem = `${f.problem}; ${problems.slice(0, 3).join('; ')}`;
         out.push(f);
       }
       building = null;
@@ -197,18 +244,24 @@ export async function* readCityGml(path: string, ctx: ReaderContext): AsyncGener
     parseError ??= e;
   });
   let sawRoot = false;
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>) {
+  for await (const chunk of createReadStream(path, {
+    encoding: 'utf8',
+    highWaterMark: 1 << 20,
+  }) as AsyncIterable<string>) {
     ctx.progress.bytes += Buffer.byteLength(chunk);
     parser.write(chunk);
-    if (parseError) throw new FileError(`not well-formed XML: ${(parseError as Error).message.slice(0, 200)}`);
+    if (parseError)
+      throw new FileError(`not well-formed XML: ${(parseError as Error).message.slice(0, 200)}`);
     if (!sawRoot && stack.length > 0) {
       sawRoot = true;
-      if (stack[0] !== 'CityModel') throw new FileError(`not CityGML: the root element is ${stack[0]}, not CityModel`);
+      if (stack[0] !== 'CityModel')
+        throw new FileError(`not CityGML: the root element is ${stack[0]}, not CityModel`);
     }
     yield* out.splice(0);
   }
   parser.close();
-  if (parseError) throw new FileError(`not well-formed XML: ${(parseError as Error).message.slice(0, 200)}`);
+  if (parseError)
+    throw new FileError(`not well-formed XML: ${(parseError as Error).message.slice(0, 200)}`);
   if (building) throw new FileError('truncated CityGML file (it ends inside a building)');
   yield* out.splice(0);
 }

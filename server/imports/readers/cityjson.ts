@@ -2,7 +2,14 @@ import { createReadStream, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { FileError, type ReaderContext, type SourceItem } from '../source';
-import { buildingFeatures, type CityBuilding, type CityGeometry, type CityPart, type Surface3, type Vec3 } from './city-model';
+import {
+  buildingFeatures,
+  type CityBuilding,
+  type CityGeometry,
+  type CityPart,
+  type Surface3,
+  type Vec3,
+} from './city-model';
 
 /**
  * CityJSON 1.0, 1.1 and 2.0 (https://www.cityjson.org/specs/) and CityJSONSeq (`.city.jsonl`:
@@ -48,11 +55,19 @@ class CityJsonModel {
     if (!Array.isArray(raw)) throw new FileError('CityJSON "vertices" is not an array');
     const t = this.transform;
     return raw.map((v, i) => {
-      if (!Array.isArray(v) || v.length < 3 || !v.every((n) => typeof n === 'number' && Number.isFinite(n))) {
+      if (
+        !Array.isArray(v) ||
+        v.length < 3 ||
+        !v.every((n) => typeof n === 'number' && Number.isFinite(n))
+      ) {
         throw new FileError(`CityJSON vertex ${i} is not three finite numbers`);
       }
       return t
-        ? [v[0] * t.scale[0] + t.translate[0], v[1] * t.scale[1] + t.translate[1], v[2] * t.scale[2] + t.translate[2]]
+        ? [
+            v[0] * t.scale[0] + t.translate[0],
+            v[1] * t.scale[1] + t.translate[1],
+            v[2] * t.scale[2] + t.translate[2],
+          ]
         : [v[0], v[1], v[2]];
     });
   }
@@ -62,7 +77,8 @@ class CityJsonModel {
     const out: Surface3[] = [];
     const types = g.semantics?.surfaces ?? [];
     const ring = (idx: unknown): Vec3[] => {
-      if (!Array.isArray(idx) || idx.length < 3) throw new Error('a ring has fewer than three vertices');
+      if (!Array.isArray(idx) || idx.length < 3)
+        throw new Error('a ring has fewer than three vertices');
       const r = idx.map((i) => {
         const v = typeof i === 'number' ? vertices[i] : undefined;
         if (!v) throw new Error(`a ring refers to vertex ${String(i)}, which does not exist`);
@@ -93,10 +109,14 @@ class CityJsonModel {
         break;
       case 'MultiSolid':
       case 'CompositeSolid':
-        (b as unknown[]).forEach((solid, i) => (solid as unknown[]).forEach((shell, j) => surfaces(shell, at(at(v, i), j))));
+        (b as unknown[]).forEach((solid, i) =>
+          (solid as unknown[]).forEach((shell, j) => surfaces(shell, at(at(v, i), j))),
+        );
         break;
       default:
-        throw new Error(`geometry type ${g.type} is not read (template instances and points are skipped)`);
+        throw new Error(
+          `geometry type ${g.type} is not read (template instances and points are skipped)`,
+        );
     }
     return out;
   }
@@ -115,12 +135,23 @@ class CityJsonModel {
   }
 
   /** The buildings among `objects` (parts gathered under their building), and other objects. */
-  *items(objects: Record<string, CityObject>, vertices: Vec3[], ctx: ReaderContext): Generator<SourceItem> {
+  *items(
+    objects: Record<string, CityObject>,
+    vertices: Vec3[],
+    ctx: ReaderContext,
+  ): Generator<SourceItem> {
     for (const [id, o] of Object.entries(objects)) {
       if (!o || typeof o !== 'object') continue;
       if (o.type === 'BuildingPart' && o.parents?.some((p) => objects[p])) continue; // with its building
       if (!BUILDINGS.has(o.type)) {
-        if (!o.parents?.length) yield { type: 'feature', geometry: null, properties: { cityjson_type: o.type }, id, group: o.type };
+        if (!o.parents?.length)
+          yield {
+            type: 'feature',
+            geometry: null,
+            properties: { cityjson_type: o.type },
+            id,
+            group: o.type,
+          };
         continue;
       }
       const problems: string[] = [];
@@ -132,32 +163,60 @@ class CityJsonModel {
         parts.push(this.part(queue[k]!, child, vertices, problems));
         queue.push(...(child.children ?? []));
       }
-      const building: CityBuilding = { id, attributes: { ...(o.attributes ?? {}), cityjson_type: o.type }, parts };
+      const building: CityBuilding = {
+        id,
+        attributes: { ...(o.attributes ?? {}), cityjson_type: o.type },
+        parts,
+      };
       for (const f of buildingFeatures(building, ctx.cityModel ?? {})) {
-        if (!f.geometry && problems.length) f.problem = `${f.problem}; ${problems.slice(0, 3).join('; ')}`;
+        if (!f.geometry && problems.length)
+          f.problem = `${f.problem}; ${problems.slice(0, 3).join('; ')}`;
         yield f;
       }
     }
   }
 }
 
-function header(doc: Record<string, unknown>, what: string): { model: CityJsonModel; crs?: string } {
-  if (doc.type !== 'CityJSON') throw new FileError(`not CityJSON: the ${what} has type ${JSON.stringify(doc.type)?.slice(0, 40)}`);
+function header(
+  doc: Record<string, unknown>,
+  what: string,
+): { model: CityJsonModel; crs?: string } {
+  if (doc.type !== 'CityJSON')
+    throw new FileError(
+      `not CityJSON: the ${what} has type ${JSON.stringify(doc.type)?.slice(0, 40)}`,
+    );
   const version = String(doc.version ?? '');
-  if (!/^(1\.0|1\.1|2\.0)(\.\d+)?$/.test(version)) throw new FileError(`CityJSON version ${version.slice(0, 20) || '(none)'} is not read; 1.0, 1.1 and 2.0 are`);
+  if (!/^(1\.0|1\.1|2\.0)(\.\d+)?$/.test(version))
+    throw new FileError(
+      `CityJSON version ${version.slice(0, 20) || '(none)'} is not read; 1.0, 1.1 and 2.0 are`,
+    );
   const t = doc.transform as Transform | undefined;
-  if (t && !(Array.isArray(t.scale) && Array.isArray(t.translate) && [...t.scale, ...t.translate].every((n) => typeof n === 'number' && Number.isFinite(n)))) {
+  if (
+    t &&
+    !(
+      Array.isArray(t.scale) &&
+      Array.isArray(t.translate) &&
+      [...t.scale, ...t.translate].every((n) => typeof n === 'number' && Number.isFinite(n))
+    )
+  ) {
     throw new FileError('CityJSON "transform" needs numeric scale and translate');
   }
   const meta = (doc.metadata ?? {}) as { referenceSystem?: unknown; crs?: { epsg?: unknown } };
-  const rs = meta.referenceSystem ?? (meta.crs?.epsg !== undefined ? `EPSG:${String(meta.crs.epsg)}` : undefined);
-  return { model: new CityJsonModel(t, version), crs: typeof rs === 'string' && rs.trim() ? rs.trim() : undefined };
+  const rs =
+    meta.referenceSystem ??
+    (meta.crs?.epsg !== undefined ? `EPSG:${String(meta.crs.epsg)}` : undefined);
+  return {
+    model: new CityJsonModel(t, version),
+    crs: typeof rs === 'string' && rs.trim() ? rs.trim() : undefined,
+  };
 }
 
 export async function* readCityJson(path: string, ctx: ReaderContext): AsyncGenerator<SourceItem> {
   const size = statSync(path).size;
   if (size > MAX_CITYJSON_BYTES) {
-    throw new FileError(`a CityJSON file is read whole; this one is over ${MAX_CITYJSON_BYTES / 1024 ** 2} MiB: convert it to CityJSONSeq (cjio file.city.json export jsonl file.city.jsonl) and import that`);
+    throw new FileError(
+      `a CityJSON file is read whole; this one is over ${MAX_CITYJSON_BYTES / 1024 ** 2} MiB: convert it to CityJSONSeq (cjio file.city.json export jsonl file.city.jsonl) and import that`,
+    );
   }
   let doc: Record<string, unknown>;
   try {
@@ -174,8 +233,14 @@ export async function* readCityJson(path: string, ctx: ReaderContext): AsyncGene
 }
 
 /** CityJSONSeq: line 1 the header (transform, metadata), then one CityJSONFeature per line. */
-export async function* readCityJsonSeq(path: string, ctx: ReaderContext): AsyncGenerator<SourceItem> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+export async function* readCityJsonSeq(
+  path: string,
+  ctx: ReaderContext,
+): AsyncGenerator<SourceItem> {
+  const lines = createInterface({
+    input: createReadStream(path, { encoding: 'utf8' }),
+    crlfDelay: Infinity,
+  });
   let model: CityJsonModel | undefined;
   let n = 0;
   for await (const line of lines) {
@@ -186,7 +251,9 @@ export async function* readCityJsonSeq(path: string, ctx: ReaderContext): AsyncG
     try {
       doc = JSON.parse(line) as Record<string, unknown>;
     } catch (error) {
-      throw new FileError(`CityJSONSeq line ${n} is not JSON: ${(error as Error).message.slice(0, 120)}`);
+      throw new FileError(
+        `CityJSONSeq line ${n} is not JSON: ${(error as Error).message.slice(0, 120)}`,
+      );
     }
     if (!model) {
       const h = header(doc, 'first line');
@@ -194,8 +261,15 @@ export async function* readCityJsonSeq(path: string, ctx: ReaderContext): AsyncG
       if (h.crs) yield { type: 'crs', name: h.crs };
       continue;
     }
-    if (doc.type !== 'CityJSONFeature') throw new FileError(`CityJSONSeq line ${n} is not a CityJSONFeature (type ${JSON.stringify(doc.type)?.slice(0, 40)})`);
-    yield* model.items((doc.CityObjects ?? {}) as Record<string, CityObject>, model.vertices(doc.vertices ?? []), ctx);
+    if (doc.type !== 'CityJSONFeature')
+      throw new FileError(
+        `CityJSONSeq line ${n} is not a CityJSONFeature (type ${JSON.stringify(doc.type)?.slice(0, 40)})`,
+      );
+    yield* model.items(
+      (doc.CityObjects ?? {}) as Record<string, CityObject>,
+      model.vertices(doc.vertices ?? []),
+      ctx,
+    );
   }
   if (!model) throw new FileError('empty CityJSONSeq file');
 }

@@ -20,7 +20,13 @@ export async function* readCsv(path: string, ctx: ReaderContext): AsyncGenerator
   const stream = createReadStream(path);
   stream.on('data', (chunk) => (ctx.progress.bytes += chunk.length));
   const parser = stream.pipe(
-    parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }),
+    parse({
+      columns: true,
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+    }),
   );
   let geometryOf: ((row: Record<string, string>) => Geometry | null) | null = null;
   let idColumn: string | undefined;
@@ -36,18 +42,30 @@ export async function* readCsv(path: string, ctx: ReaderContext): AsyncGenerator
         idColumn = find(ID);
         if (lon && lat) {
           geometryColumns = [lon, lat];
-          geometryOf = (r) => ({ type: 'Point', coordinates: [cellNumber(r[lon]), cellNumber(r[lat])] });
+          geometryOf = (r) => ({
+            type: 'Point',
+            coordinates: [cellNumber(r[lon]), cellNumber(r[lat])],
+          });
         } else if (wktCol || find(['polyline'])) {
           // WKT, or an encoded polyline (Google's format, precision 5: latitude first); a row may
           // give either (long-format sensors: a point for one, a line for another).
           const poly = find(['polyline']);
           geometryColumns = [wktCol, poly].filter((c): c is string => c !== undefined);
           geometryOf = (r) => {
-            if (wktCol && r[wktCol]?.trim()) return wkx.Geometry.parse(r[wktCol]!).toGeoJSON() as Geometry;
-            if (poly && r[poly]?.trim()) return { type: 'LineString', coordinates: polyline.decode(r[poly]!).map(([la, lo]) => [lo, la]) };
+            if (wktCol && r[wktCol]?.trim())
+              return wkx.Geometry.parse(r[wktCol]!).toGeoJSON() as Geometry;
+            if (poly && r[poly]?.trim())
+              return {
+                type: 'LineString',
+                coordinates: polyline.decode(r[poly]!).map(([la, lo]) => [lo, la]),
+              };
             return null;
           };
-        } else if (find(['sensor', 'sensor_id']) && find(['ts', 'time', 'timestamp']) && find(['value'])) {
+        } else if (
+          find(['sensor', 'sensor_id']) &&
+          find(['ts', 'time', 'timestamp']) &&
+          find(['value'])
+        ) {
           // Long-format observations without positions: the readings of registered sensors.
           geometryOf = () => null;
         } else {
@@ -64,7 +82,13 @@ export async function* readCsv(path: string, ctx: ReaderContext): AsyncGenerator
       try {
         yield { type: 'feature', geometry: geometryOf(row), properties, id };
       } catch (error) {
-        yield { type: 'feature', geometry: null, properties, id, problem: `unreadable WKT: ${(error as Error).message}` };
+        yield {
+          type: 'feature',
+          geometry: null,
+          properties,
+          id,
+          problem: `unreadable WKT: ${(error as Error).message}`,
+        };
       }
     }
   } catch (error) {

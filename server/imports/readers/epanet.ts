@@ -9,10 +9,18 @@ const FT = 0.3048;
 const INCH_MM = 25.4;
 /** Litres per second in one unit of each EPANET flow unit (EPANET 2.2 manual, table 3.1). */
 const FLOW_L_S: Record<string, number> = {
-  CFS: 28.316847, GPM: 0.0630902, MGD: 43.812636, IMGD: 52.616782, AFD: 14.276410,
-  LPS: 1, LPM: 1 / 60, MLD: 11.574074, CMH: 1 / 3.6, CMD: 1 / 86.4,
+  CFS: 28.316847,
+  GPM: 0.0630902,
+  MGD: 43.812636,
+  IMGD: 52.616782,
+  AFD: 14.27641,
+  LPS: 1,
+  LPM: 1 / 60,
+  MLD: 11.574074,
+  CMH: 1 / 3.6,
+  CMD: 1 / 86.4,
 };
-const HP_KW = 0.745700;
+const HP_KW = 0.7457;
 
 interface Node {
   kind: 'junction' | 'reservoir' | 'tank';
@@ -95,7 +103,10 @@ export async function* readEpanet(path: string, ctx: ReaderContext): AsyncGenera
         curves.set(id, [...(curves.get(id) ?? []), [Number(f[1]), Number(f[2])]]);
         break;
       case 'DEMANDS':
-        extraDemands.set(id, [...(extraDemands.get(id) ?? []), { demand: Number(f[1]), pattern: f[2] }]);
+        extraDemands.set(id, [
+          ...(extraDemands.get(id) ?? []),
+          { demand: Number(f[1]), pattern: f[2] },
+        ]);
         break;
       case 'STATUS':
         status.set(id, (f[1] ?? '').toUpperCase());
@@ -114,7 +125,8 @@ export async function* readEpanet(path: string, ctx: ReaderContext): AsyncGenera
   /** The first multiplier of a pattern (time 0); 1 without one. */
   const first = (pattern: string | undefined) => patterns.get(pattern ?? defaultPattern)?.[0] ?? 1;
   const us = US_UNITS.has(units);
-  const len = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v) * (us ? FT : 1));
+  const len = (v: string | undefined) =>
+    v === undefined || v === '' ? null : Number(v) * (us ? FT : 1);
   const demandOf = (id: string, base: string | undefined, pattern: string | undefined) => {
     const extra = extraDemands.get(id);
     // [DEMANDS] replaces the junction's own demand when present (EPANET manual §3.1).
@@ -133,7 +145,12 @@ export async function* readEpanet(path: string, ctx: ReaderContext): AsyncGenera
     } else {
       const [elev, init, min, max, diameter] = n.fields.map((v) => len(v));
       properties.elevation_m = elev;
-      Object.assign(properties, { init_level_m: init, min_level_m: min, max_level_m: max, diameter_m: diameter });
+      Object.assign(properties, {
+        init_level_m: init,
+        min_level_m: min,
+        max_level_m: max,
+        diameter_m: diameter,
+      });
       if (min != null && max != null && diameter != null) {
         properties.capacity_m3 = Math.PI * (diameter / 2) ** 2 * Math.max(0, max - min);
       }
@@ -154,7 +171,8 @@ export async function* readEpanet(path: string, ctx: ReaderContext): AsyncGenera
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const key = fields[i]!.toUpperCase();
       const value = fields[i + 1]!;
-      if (key === 'HEAD' && curves.has(value)) out.head_curve = curves.get(value)!.map(([q, h]) => [q * flow, h * (us ? FT : 1)]);
+      if (key === 'HEAD' && curves.has(value))
+        out.head_curve = curves.get(value)!.map(([q, h]) => [q * flow, h * (us ? FT : 1)]);
       else if (key === 'POWER') out.power_kw = Number(value) * (us ? HP_KW : 1);
     }
     return out;
@@ -166,8 +184,19 @@ export async function* readEpanet(path: string, ctx: ReaderContext): AsyncGenera
     if (l.kind === 'pump') {
       yield {
         type: 'feature',
-        geometry: a && b ? { type: 'Point', coordinates: [(a[0]! + b[0]!) / 2, (a[1]! + b[1]!) / 2] } : null,
-        properties: { name: l.id, kind: 'pump', from_node: l.from, to_node: l.to, parameters: l.fields.join(' '), status: status.get(l.id) ?? null, ...pumpCurve(l.fields) },
+        geometry:
+          a && b
+            ? { type: 'Point', coordinates: [(a[0]! + b[0]!) / 2, (a[1]! + b[1]!) / 2] }
+            : null,
+        properties: {
+          name: l.id,
+          kind: 'pump',
+          from_node: l.from,
+          to_node: l.to,
+          parameters: l.fields.join(' '),
+          status: status.get(l.id) ?? null,
+          ...pumpCurve(l.fields),
+        },
         id: l.id,
         nodeKey: `pump:${l.id}`,
         group: 'water',
@@ -177,10 +206,12 @@ export async function* readEpanet(path: string, ctx: ReaderContext): AsyncGenera
     }
     const [length, diameter, roughness, minorLoss, ownStatus] = l.fields;
     // Darcy–Weisbach roughness is a length (millifeet in US units, mm in SI); H-W C and Manning n are ratios.
-    const rough = roughness === undefined ? null : Number(roughness) * (headloss === 'D-W' && us ? FT : 1);
+    const rough =
+      roughness === undefined ? null : Number(roughness) * (headloss === 'D-W' && us ? FT : 1);
     yield {
       type: 'feature',
-      geometry: a && b ? { type: 'LineString', coordinates: [a, ...(vertices.get(l.id) ?? []), b] } : null,
+      geometry:
+        a && b ? { type: 'LineString', coordinates: [a, ...(vertices.get(l.id) ?? []), b] } : null,
       properties: {
         name: l.id,
         diameter_mm: diameter === undefined ? null : Number(diameter) * (us ? INCH_MM : 1),
@@ -194,7 +225,11 @@ export async function* readEpanet(path: string, ctx: ReaderContext): AsyncGenera
       endpoints: [l.from, l.to],
       // A pipe joins the network at its two nodes only: its vertices are its own, so a vertex
       // that happens to lie on another pipe never splits either (EPANET has no such junctions).
-      vertexKeys: [l.from, ...(vertices.get(l.id) ?? []).map((_, i) => `vertex:${l.id}:${i}`), l.to],
+      vertexKeys: [
+        l.from,
+        ...(vertices.get(l.id) ?? []).map((_, i) => `vertex:${l.id}:${i}`),
+        l.to,
+      ],
       group: 'water',
       problem: missing,
     };

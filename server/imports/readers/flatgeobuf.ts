@@ -7,7 +7,10 @@ import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import { FileError, type ReaderContext, type SourceItem } from '../source';
 
 /** FlatGeobuf, streamed feature by feature; the header's CRS (org + code, or WKT) is declared. */
-export async function* readFlatGeobuf(path: string, ctx: ReaderContext): AsyncGenerator<SourceItem> {
+export async function* readFlatGeobuf(
+  path: string,
+  ctx: ReaderContext,
+): AsyncGenerator<SourceItem> {
   const file = createReadStream(path);
   file.on('data', (chunk) => (ctx.progress.bytes += chunk.length));
   let header: HeaderMeta | undefined;
@@ -18,7 +21,8 @@ export async function* readFlatGeobuf(path: string, ctx: ReaderContext): AsyncGe
       if (!declared) {
         declared = true;
         const crs = header?.crs;
-        if (crs && crs.code > 0 && (crs.org ?? 'EPSG').toUpperCase() === 'EPSG') yield { type: 'crs', name: `EPSG:${crs.code}` };
+        if (crs && crs.code > 0 && (crs.org ?? 'EPSG').toUpperCase() === 'EPSG')
+          yield { type: 'crs', name: `EPSG:${crs.code}` };
         else if (crs?.wkt) yield { type: 'crs', wkt: crs.wkt };
       }
       yield {

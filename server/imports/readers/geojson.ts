@@ -11,7 +11,13 @@ import { FileError, type ReaderContext, type SourceFeature, type SourceItem } fr
  * features, as writers put it.
  */
 export async function* readGeoJson(path: string, ctx: ReaderContext): AsyncGenerator<SourceItem> {
-  const O_BRACE = 123, C_BRACE = 125, O_BRACK = 91, C_BRACK = 93, QUOTE = 34, BSLASH = 92, COLON = 58;
+  const O_BRACE = 123,
+    C_BRACE = 125,
+    O_BRACK = 91,
+    C_BRACK = 93,
+    QUOTE = 34,
+    BSLASH = 92,
+    COLON = 58;
   let depth = 0;
   let inString = false;
   let escape = false;
@@ -69,7 +75,10 @@ export async function* readGeoJson(path: string, ctx: ReaderContext): AsyncGener
       } else if (c === C_BRACE || c === C_BRACK) {
         depth--;
         if (depth < 0) throw new FileError('malformed GeoJSON: unbalanced brackets');
-        if (capture && ((capture === 'feature' && depth === 2) || (capture === 'crs' && depth === 1))) {
+        if (
+          capture &&
+          ((capture === 'feature' && depth === 2) || (capture === 'crs' && depth === 1))
+        ) {
           pieces.push(chunk.slice(captureStart, i + 1));
           const text = pieces.join('');
           pieces = [];
@@ -86,7 +95,9 @@ export async function* readGeoJson(path: string, ctx: ReaderContext): AsyncGener
     yield* out;
   }
   if (depth !== 0 || inString) {
-    throw new FileError(`truncated GeoJSON: the file ends inside ${index > 0 ? `or after feature ${index}` : 'its first value'}`);
+    throw new FileError(
+      `truncated GeoJSON: the file ends inside ${index > 0 ? `or after feature ${index}` : 'its first value'}`,
+    );
   }
   if (!rootIsObject) throw new FileError('not GeoJSON: expected a JSON object');
   if (!sawFeatures) yield* readSingle(path);
@@ -94,20 +105,35 @@ export async function* readGeoJson(path: string, ctx: ReaderContext): AsyncGener
 
 /** A lone Feature, Geometry or GeometryCollection (small files only: it is parsed whole). */
 async function* readSingle(path: string): AsyncGenerator<SourceItem> {
-  if (statSync(path).size > 256 * 1024 ** 2) throw new FileError('a GeoJSON file without a features array must be under 256 MB');
+  if (statSync(path).size > 256 * 1024 ** 2)
+    throw new FileError('a GeoJSON file without a features array must be under 256 MB');
   const root = parseLenient(await readFile(path, 'utf8')) as Record<string, unknown>;
   if (root.crs) yield crsMember(JSON.stringify(root.crs), false);
   if (root.type === 'Feature') yield toFeature(root, 1);
-  else if (typeof root.type === 'string' && 'coordinates' in root || root.type === 'GeometryCollection')
+  else if (
+    (typeof root.type === 'string' && 'coordinates' in root) ||
+    root.type === 'GeometryCollection'
+  )
     yield { type: 'feature', geometry: root as unknown as Geometry, properties: {} };
-  else throw new FileError(`not GeoJSON: no "features" array and type is ${JSON.stringify(root.type)}`);
+  else
+    throw new FileError(
+      `not GeoJSON: no "features" array and type is ${JSON.stringify(root.type)}`,
+    );
 }
 
 function crsMember(text: string, late: boolean): SourceItem {
-  if (late) throw new FileError('the GeoJSON "crs" member comes after the features; move it first or set --srs EPSG:xxxx');
-  const crs = parseLenient(text) as { type?: string; properties?: { name?: string; code?: number } };
-  const name = crs.properties?.name ?? (crs.properties?.code ? `EPSG:${crs.properties.code}` : undefined);
-  if (!name) throw new FileError('the GeoJSON "crs" member names no CRS; set it with --srs EPSG:xxxx');
+  if (late)
+    throw new FileError(
+      'the GeoJSON "crs" member comes after the features; move it first or set --srs EPSG:xxxx',
+    );
+  const crs = parseLenient(text) as {
+    type?: string;
+    properties?: { name?: string; code?: number };
+  };
+  const name =
+    crs.properties?.name ?? (crs.properties?.code ? `EPSG:${crs.properties.code}` : undefined);
+  if (!name)
+    throw new FileError('the GeoJSON "crs" member names no CRS; set it with --srs EPSG:xxxx');
   return { type: 'crs', name };
 }
 
@@ -119,7 +145,10 @@ export function parseLenient(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const patched = text.replace(/("(?:[^"\\]|\\.)*")|-?\b(?:NaN|Infinity)\b/g, (_m, str: string | undefined) => str ?? "null");
+    const patched = text.replace(
+      /("(?:[^"\\]|\\.)*")|-?\b(?:NaN|Infinity)\b/g,
+      (_m, str: string | undefined) => str ?? 'null',
+    );
     if (patched === text) throw error;
     return JSON.parse(patched);
   }
@@ -129,17 +158,35 @@ function featureFromText(text: string, index: number): SourceFeature {
   try {
     return toFeature(parseLenient(text) as Record<string, unknown>, index);
   } catch (error) {
-    return { type: 'feature', geometry: null, properties: {}, problem: `malformed JSON: ${(error as Error).message}` };
+    return {
+      type: 'feature',
+      geometry: null,
+      properties: {},
+      problem: `malformed JSON: ${(error as Error).message}`,
+    };
   }
 }
 
 function toFeature(f: Record<string, unknown>, _index: number): SourceFeature {
   if (f.type !== 'Feature') {
-    return { type: 'feature', geometry: null, properties: {}, problem: `expected a Feature, got ${JSON.stringify(f.type)}` };
+    return {
+      type: 'feature',
+      geometry: null,
+      properties: {},
+      problem: `expected a Feature, got ${JSON.stringify(f.type)}`,
+    };
   }
-  const props = (f.properties && typeof f.properties === 'object' ? f.properties : {}) as Record<string, unknown>;
+  const props = (f.properties && typeof f.properties === 'object' ? f.properties : {}) as Record<
+    string,
+    unknown
+  >;
   const id = typeof f.id === 'string' || typeof f.id === 'number' ? f.id : undefined;
-  return { type: 'feature', geometry: (f.geometry ?? null) as Geometry | null, properties: props, id };
+  return {
+    type: 'feature',
+    geometry: (f.geometry ?? null) as Geometry | null,
+    properties: props,
+    id,
+  };
 }
 
 /** Newline-delimited GeoJSON: one Feature (or geometry) per line. */
@@ -156,12 +203,23 @@ export async function* readNdjson(path: string, ctx: ReaderContext): AsyncGenera
     try {
       value = parseLenient(text) as Record<string, unknown>;
     } catch (error) {
-      yield { type: 'feature', geometry: null, properties: {}, problem: `line ${n}: malformed JSON: ${(error as Error).message}` };
+      yield {
+        type: 'feature',
+        geometry: null,
+        properties: {},
+        problem: `line ${n}: malformed JSON: ${(error as Error).message}`,
+      };
       continue;
     }
     if (value?.type === 'Feature') yield toFeature(value, n);
     else if (value && typeof value.type === 'string' && 'coordinates' in value)
       yield { type: 'feature', geometry: value as unknown as Geometry, properties: {} };
-    else yield { type: 'feature', geometry: null, properties: {}, problem: `line ${n}: not a GeoJSON Feature` };
+    else
+      yield {
+        type: 'feature',
+        geometry: null,
+        properties: {},
+        problem: `line ${n}: not a GeoJSON Feature`,
+      };
   }
 }

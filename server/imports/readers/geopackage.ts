@@ -12,9 +12,16 @@ const MAX_GPKG_BYTES = 1024 ** 3;
  * geometry blob is a GeoPackage binary header (magic `GP`, version, flags, srs_id, envelope)
  * followed by standard WKB, decoded with wkx.
  */
-export async function* readGeoPackage(path: string, ctx: ReaderContext, table?: string): AsyncGenerator<SourceItem> {
+export async function* readGeoPackage(
+  path: string,
+  ctx: ReaderContext,
+  table?: string,
+): AsyncGenerator<SourceItem> {
   const size = statSync(path).size;
-  if (size > MAX_GPKG_BYTES) throw new FileError(`GeoPackage larger than ${MAX_GPKG_BYTES} bytes; convert it to FlatGeobuf or GeoJSON first`);
+  if (size > MAX_GPKG_BYTES)
+    throw new FileError(
+      `GeoPackage larger than ${MAX_GPKG_BYTES} bytes; convert it to FlatGeobuf or GeoJSON first`,
+    );
   const SQL = await initSqlJs();
   let db: InstanceType<typeof SQL.Database>;
   try {
@@ -24,18 +31,26 @@ export async function* readGeoPackage(path: string, ctx: ReaderContext, table?: 
     throw new FileError(`not a readable GeoPackage: ${(error as Error).message}`);
   }
   try {
-    const layers = db.exec(
-      `SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c
+    const layers =
+      db.exec(
+        `SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c
        JOIN gpkg_geometry_columns g ON g.table_name = c.table_name
        WHERE c.data_type = 'features' ORDER BY c.table_name`,
-    )[0]?.values ?? [];
+      )[0]?.values ?? [];
     const layer = table ? layers.find((l) => l[0] === table) : layers[0];
-    if (!layer) throw new FileError(table ? `GeoPackage has no feature table "${table}"` : 'GeoPackage has no feature table');
+    if (!layer)
+      throw new FileError(
+        table ? `GeoPackage has no feature table "${table}"` : 'GeoPackage has no feature table',
+      );
     const [tableName, geomColumn, srsId] = layer as [string, string, number];
-    const srs = db.exec('SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?', [srsId])[0]?.values[0];
+    const srs = db.exec(
+      'SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?',
+      [srsId],
+    )[0]?.values[0];
     if (srs) {
       const [org, code, definition] = srs as [string, number, string];
-      if (String(org).toUpperCase() === 'EPSG' && code > 0) yield { type: 'crs', name: `EPSG:${code}` };
+      if (String(org).toUpperCase() === 'EPSG' && code > 0)
+        yield { type: 'crs', name: `EPSG:${code}` };
       else if (definition && definition !== 'undefined') yield { type: 'crs', wkt: definition };
     }
     // Identifiers come from the file's own catalogue; quoted, never interpolated from a request.

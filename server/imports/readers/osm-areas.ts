@@ -11,13 +11,27 @@ import type { SourceFeature } from '../source';
 
 /** Tags that make a closed way or multipolygon a land-use area of the twin. */
 export function isLandUse(tags: Record<string, string>): boolean {
-  return Boolean(tags.landuse || ['park', 'garden', 'playground', 'pitch', 'nature_reserve', 'common', 'recreation_ground'].includes(tags.leisure ?? '')
-    || ['water', 'wood', 'wetland'].includes(tags.natural ?? '') || tags.waterway === 'riverbank'
-    || ['school', 'university', 'college', 'hospital', 'grave_yard'].includes(tags.amenity ?? ''));
+  return Boolean(
+    tags.landuse ||
+    [
+      'park',
+      'garden',
+      'playground',
+      'pitch',
+      'nature_reserve',
+      'common',
+      'recreation_ground',
+    ].includes(tags.leisure ?? '') ||
+    ['water', 'wood', 'wetland'].includes(tags.natural ?? '') ||
+    tags.waterway === 'riverbank' ||
+    ['school', 'university', 'college', 'hospital', 'grave_yard'].includes(tags.amenity ?? ''),
+  );
 }
 
-export const isBuilding = (tags: Record<string, string>) => Boolean(tags.building && tags.building !== 'no');
-export const isBuildingPart = (tags: Record<string, string>) => Boolean(tags['building:part'] && tags['building:part'] !== 'no');
+export const isBuilding = (tags: Record<string, string>) =>
+  Boolean(tags.building && tags.building !== 'no');
+export const isBuildingPart = (tags: Record<string, string>) =>
+  Boolean(tags['building:part'] && tags['building:part'] !== 'no');
 
 export interface MemberWay {
   ids: number[];
@@ -26,14 +40,17 @@ export interface MemberWay {
 
 /** Joins ways end to end into closed rings; a string says why it could not. */
 export function assembleRings(ways: MemberWay[]): Position[][] | string {
-  const pool = ways.filter((w) => w.ids.length >= 2).map((w) => ({ ids: [...w.ids], coords: [...w.coords] }));
+  const pool = ways
+    .filter((w) => w.ids.length >= 2)
+    .map((w) => ({ ids: [...w.ids], coords: [...w.coords] }));
   const rings: Position[][] = [];
   while (pool.length) {
     const ring = pool.shift()!;
     while (ring.ids[0] !== ring.ids.at(-1)) {
       const end = ring.ids.at(-1)!;
       const i = pool.findIndex((w) => w.ids[0] === end || w.ids.at(-1) === end);
-      if (i < 0) return `its ring through node ${end} is not closed (a member way is missing from the extract, or the relation is broken)`;
+      if (i < 0)
+        return `its ring through node ${end} is not closed (a member way is missing from the extract, or the relation is broken)`;
       const next = pool.splice(i, 1)[0]!;
       if (next.ids[0] !== end) {
         next.ids.reverse();
@@ -51,14 +68,19 @@ export function assembleRings(ways: MemberWay[]): Position[][] | string {
 export function pointInRing([x, y]: Position, ring: Position[]): boolean {
   let inside = false;
   for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!, [xj, yj] = ring[j]!;
-    if (yi! > y! !== yj! > y! && x! < ((xj! - xi!) * (y! - yi!)) / (yj! - yi!) + xi!) inside = !inside;
+    const [xi, yi] = ring[i]!,
+      [xj, yj] = ring[j]!;
+    if (yi! > y! !== yj! > y! && x! < ((xj! - xi!) * (y! - yi!)) / (yj! - yi!) + xi!)
+      inside = !inside;
   }
   return inside;
 }
 
 /** Outer and inner rings as a polygon or multipolygon: each inner ring in the outer one holding it. */
-export function multipolygon(outer: MemberWay[], inner: MemberWay[]): Polygon | MultiPolygon | string {
+export function multipolygon(
+  outer: MemberWay[],
+  inner: MemberWay[],
+): Polygon | MultiPolygon | string {
   const outers = assembleRings(outer);
   if (typeof outers === 'string') return `outer ${outers}`;
   if (outers.length === 0) return 'the relation has no outer ring';
@@ -69,7 +91,9 @@ export function multipolygon(outer: MemberWay[], inner: MemberWay[]): Polygon | 
     const owner = polygons.find((p) => pointInRing(hole[0]!, p[0]!));
     if (owner) owner.push(hole);
   }
-  return polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0]! } : { type: 'MultiPolygon', coordinates: polygons };
+  return polygons.length === 1
+    ? { type: 'Polygon', coordinates: polygons[0]! }
+    : { type: 'MultiPolygon', coordinates: polygons };
 }
 
 function outerRings(f: SourceFeature): Position[][] {
@@ -80,7 +104,15 @@ function outerRings(f: SourceFeature): Position[][] {
 }
 
 /** Tags a part takes from its building when it has none of its own. */
-const INHERITED = ['building', 'building:use', 'name', 'addr:street', 'addr:housenumber', 'addr:postcode', 'start_date'];
+const INHERITED = [
+  'building',
+  'building:use',
+  'name',
+  'addr:street',
+  'addr:housenumber',
+  'addr:postcode',
+  'start_date',
+];
 /** Grid cell for the outline index, degrees (~100 m). */
 const CELL = 0.001;
 
@@ -93,10 +125,17 @@ const CELL = 0.001;
 export function resolveParts(buildings: SourceFeature[], parts: SourceFeature[]): SourceFeature[] {
   const grid = new Map<string, number[]>();
   const bounds = buildings.map((b, i) => {
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    for (const r of outerRings(b)) for (const [x, y] of r) {
-      x0 = Math.min(x0, x!); y0 = Math.min(y0, y!); x1 = Math.max(x1, x!); y1 = Math.max(y1, y!);
-    }
+    let x0 = Infinity,
+      y0 = Infinity,
+      x1 = -Infinity,
+      y1 = -Infinity;
+    for (const r of outerRings(b))
+      for (const [x, y] of r) {
+        x0 = Math.min(x0, x!);
+        y0 = Math.min(y0, y!);
+        x1 = Math.max(x1, x!);
+        y1 = Math.max(y1, y!);
+      }
     if (Number.isFinite(x0) && x1 - x0 < 0.05 && y1 - y0 < 0.05) {
       for (let gx = Math.floor(x0 / CELL); gx <= Math.floor(x1 / CELL); gx++) {
         for (let gy = Math.floor(y0 / CELL); gy <= Math.floor(y1 / CELL); gy++) {
@@ -116,17 +155,28 @@ export function resolveParts(buildings: SourceFeature[], parts: SourceFeature[])
       continue;
     }
     const n = ring.length - 1 || 1;
-    const c: Position = [ring.slice(0, n).reduce((s, p) => s + p[0]!, 0) / n, ring.slice(0, n).reduce((s, p) => s + p[1]!, 0) / n];
+    const c: Position = [
+      ring.slice(0, n).reduce((s, p) => s + p[0]!, 0) / n,
+      ring.slice(0, n).reduce((s, p) => s + p[1]!, 0) / n,
+    ];
     const candidates = grid.get(`${Math.floor(c[0]! / CELL)}:${Math.floor(c[1]! / CELL)}`) ?? [];
     const owner = candidates.find((i) => {
       const [x0, y0, x1, y1] = bounds[i]!;
-      return c[0]! >= x0! && c[0]! <= x1! && c[1]! >= y0! && c[1]! <= y1! && outerRings(buildings[i]!).some((r) => pointInRing(c, r));
+      return (
+        c[0]! >= x0! &&
+        c[0]! <= x1! &&
+        c[1]! >= y0! &&
+        c[1]! <= y1! &&
+        outerRings(buildings[i]!).some((r) => pointInRing(c, r))
+      );
     });
     if (owner !== undefined) {
       withParts.add(owner);
       const outline = buildings[owner]!;
       const props = { ...part.properties };
-      for (const k of INHERITED) if (props[k] === undefined && outline.properties[k] !== undefined) props[k] = outline.properties[k];
+      for (const k of INHERITED)
+        if (props[k] === undefined && outline.properties[k] !== undefined)
+          props[k] = outline.properties[k];
       props['building:outline'] = outline.id;
       out.push({ ...part, properties: props });
     } else out.push(part);

@@ -3,7 +3,14 @@ import { inflateSync } from 'node:zlib';
 import { PbfReader } from 'pbf';
 import type { Position } from 'geojson';
 import { FileError, type ReaderContext, type SourceFeature, type SourceItem } from '../source';
-import { isBuilding, isBuildingPart, isLandUse, multipolygon, resolveParts, type MemberWay } from './osm-areas';
+import {
+  isBuilding,
+  isBuildingPart,
+  isLandUse,
+  multipolygon,
+  resolveParts,
+  type MemberWay,
+} from './osm-areas';
 
 /**
  * A streaming OpenStreetMap PBF decoder (https://wiki.openstreetmap.org/wiki/PBF_Format): the
@@ -21,9 +28,21 @@ const MAX_BLOB = 32 * 1024 * 1024;
 
 /** Highways that carry vehicles; footways, cycleways, paths and steps are not in the road graph. */
 export const DRIVABLE = new Set([
-  'motorway', 'motorway_link', 'trunk', 'trunk_link', 'primary', 'primary_link', 'secondary',
-  'secondary_link', 'tertiary', 'tertiary_link', 'unclassified', 'residential', 'living_street',
-  'service', 'road',
+  'motorway',
+  'motorway_link',
+  'trunk',
+  'trunk_link',
+  'primary',
+  'primary_link',
+  'secondary',
+  'secondary_link',
+  'tertiary',
+  'tertiary_link',
+  'unclassified',
+  'residential',
+  'living_street',
+  'service',
+  'road',
 ]);
 
 const POWER_LINES = new Set(['line', 'minor_line', 'cable']);
@@ -86,7 +105,10 @@ interface WayState {
 }
 
 /** The file's blocks in order: [type, decompressed data]; progress counted when `ctx` is given. */
-async function* blocks(path: string, ctx: ReaderContext | null): AsyncGenerator<[string, Uint8Array]> {
+async function* blocks(
+  path: string,
+  ctx: ReaderContext | null,
+): AsyncGenerator<[string, Uint8Array]> {
   const file = await open(path, 'r');
   let sawHeader = false;
   try {
@@ -94,7 +116,8 @@ async function* blocks(path: string, ctx: ReaderContext | null): AsyncGenerator<
       const lenBuf = await readExactly(file, 4, true);
       if (!lenBuf) break;
       const headerLen = lenBuf.readInt32BE(0);
-      if (headerLen <= 0 || headerLen > MAX_HEADER) throw new FileError(`not an OSM PBF file (bad blob header length ${headerLen})`);
+      if (headerLen <= 0 || headerLen > MAX_HEADER)
+        throw new FileError(`not an OSM PBF file (bad blob header length ${headerLen})`);
       const header = new PbfReader(await mustRead(file, headerLen)).readFields(
         (tag, h: { type: string; size: number }, pbf) => {
           if (tag === 1) h.type = pbf.readString();
@@ -102,14 +125,16 @@ async function* blocks(path: string, ctx: ReaderContext | null): AsyncGenerator<
         },
         { type: '', size: 0 },
       );
-      if (header.size <= 0 || header.size > MAX_BLOB) throw new FileError(`OSM PBF blob of ${header.size} bytes is out of range`);
+      if (header.size <= 0 || header.size > MAX_BLOB)
+        throw new FileError(`OSM PBF blob of ${header.size} bytes is out of range`);
       const blob = await mustRead(file, header.size);
       if (ctx) ctx.progress.bytes += 4 + headerLen + header.size;
       const data = unpackBlob(blob);
       if (header.type === 'OSMHeader') {
         sawHeader = true;
         checkHeader(data);
-      } else if (header.type === 'OSMData' && !sawHeader) throw new FileError('OSM PBF has data before its header block');
+      } else if (header.type === 'OSMData' && !sawHeader)
+        throw new FileError('OSM PBF has data before its header block');
       yield [header.type, data];
     }
     if (!sawHeader) throw new FileError('not an OSM PBF file (no OSMHeader block)');
@@ -120,7 +145,8 @@ async function* blocks(path: string, ctx: ReaderContext | null): AsyncGenerator<
 
 export async function* readOsmPbf(path: string, ctx: ReaderContext): AsyncGenerator<SourceItem> {
   const relations: AreaRelation[] = [];
-  for await (const [type, data] of blocks(path, null)) if (type === 'OSMData') scanRelations(data, relations);
+  for await (const [type, data] of blocks(path, null))
+    if (type === 'OSMData') scanRelations(data, relations);
   const state: WayState = {
     nodes: new NodeStore(),
     wanted: new Set(relations.flatMap((r) => [...r.outer, ...r.inner])),
@@ -135,11 +161,22 @@ export async function* readOsmPbf(path: string, ctx: ReaderContext): AsyncGenera
   for (const r of relations) {
     const missing = [...r.outer, ...r.inner].find((w) => !state.members.has(w));
     const way = (id: number) => state.members.get(id)!;
-    const geometry = missing === undefined ? multipolygon(r.outer.map(way), r.inner.map(way)) : `member way ${missing} is not in the extract`;
+    const geometry =
+      missing === undefined
+        ? multipolygon(r.outer.map(way), r.inner.map(way))
+        : `member way ${missing} is not in the extract`;
     const properties = { ...r.tags, '@id': `r${r.id}` };
-    const f: SourceFeature = typeof geometry === 'string'
-      ? { type: 'feature', geometry: null, properties, id: `r${r.id}`, group: areaGroup(r.tags), problem: `multipolygon relation ${r.id}: ${geometry}` }
-      : { type: 'feature', geometry, properties, id: `r${r.id}`, group: areaGroup(r.tags) };
+    const f: SourceFeature =
+      typeof geometry === 'string'
+        ? {
+            type: 'feature',
+            geometry: null,
+            properties,
+            id: `r${r.id}`,
+            group: areaGroup(r.tags),
+            problem: `multipolygon relation ${r.id}: ${geometry}`,
+          }
+        : { type: 'feature', geometry, properties, id: `r${r.id}`, group: areaGroup(r.tags) };
     if (isBuildingPart(r.tags)) state.parts.push({ ...f, group: 'building' });
     else if (isBuilding(r.tags)) state.buildings.push(f);
     else yield f;
@@ -157,9 +194,13 @@ function scanRelations(data: Uint8Array, out: AreaRelation[]): void {
   const groups: PbfReader[] = [];
   new PbfReader(data).readFields((tag, _r, pbf) => {
     if (tag === 1) {
-      pbf.readFields((t, _s, p) => {
-        if (t === 1) strings.push(p.readString());
-      }, null, pbf.readVarint() + pbf.pos);
+      pbf.readFields(
+        (t, _s, p) => {
+          if (t === 1) strings.push(p.readString());
+        },
+        null,
+        pbf.readVarint() + pbf.pos,
+      );
     } else if (tag === 2) {
       const end = pbf.readVarint() + pbf.pos;
       groups.push(new PbfReader(pbf.buf.subarray(pbf.pos, end)));
@@ -174,7 +215,18 @@ function scanRelations(data: Uint8Array, out: AreaRelation[]): void {
         return;
       }
       const rel = new PbfReader(pbf.buf.subarray(pbf.pos, end)).readFields(
-        (t, r: { id: number; keys: number[]; vals: number[]; roles: number[]; memids: number[]; types: number[] }, p) => {
+        (
+          t,
+          r: {
+            id: number;
+            keys: number[];
+            vals: number[];
+            roles: number[];
+            memids: number[];
+            types: number[];
+          },
+          p,
+        ) => {
           if (t === 1) r.id = p.readVarint();
           else if (t === 2) p.readPackedVarint(r.keys);
           else if (t === 3) p.readPackedVarint(r.vals);
@@ -186,7 +238,11 @@ function scanRelations(data: Uint8Array, out: AreaRelation[]): void {
       );
       pbf.pos = end;
       const tags = tagsOf(rel.keys, rel.vals, strings);
-      if (tags.type !== 'multipolygon' || !(isBuilding(tags) || isBuildingPart(tags) || isLandUse(tags))) return;
+      if (
+        tags.type !== 'multipolygon' ||
+        !(isBuilding(tags) || isBuildingPart(tags) || isLandUse(tags))
+      )
+        return;
       const r: AreaRelation = { id: rel.id, tags, outer: [], inner: [] };
       let ref = 0;
       rel.memids.forEach((delta, i) => {
@@ -199,7 +255,11 @@ function scanRelations(data: Uint8Array, out: AreaRelation[]): void {
   }
 }
 
-async function readExactly(file: Awaited<ReturnType<typeof open>>, n: number, eofOk: boolean): Promise<Buffer | null> {
+async function readExactly(
+  file: Awaited<ReturnType<typeof open>>,
+  n: number,
+  eofOk: boolean,
+): Promise<Buffer | null> {
   const buf = Buffer.alloc(n);
   let got = 0;
   while (got < n) {
@@ -236,7 +296,9 @@ function unpackBlob(blob: Buffer): Uint8Array {
       throw new FileError(`damaged OSM PBF block: ${(error as Error).message}`);
     }
   }
-  throw new FileError(`OSM PBF block uses an unsupported compression (field ${b.other ?? '?'}); only zlib is read`);
+  throw new FileError(
+    `OSM PBF block uses an unsupported compression (field ${b.other ?? '?'}); only zlib is read`,
+  );
 }
 
 function checkHeader(data: Uint8Array): void {
@@ -245,7 +307,8 @@ function checkHeader(data: Uint8Array): void {
     if (tag === 4) required.push(pbf.readString());
   }, null);
   const unsupported = required.filter((f) => !['OsmSchema-V0.6', 'DenseNodes'].includes(f));
-  if (unsupported.length) throw new FileError(`OSM PBF needs features this reader lacks: ${unsupported.join(', ')}`);
+  if (unsupported.length)
+    throw new FileError(`OSM PBF needs features this reader lacks: ${unsupported.join(', ')}`);
 }
 
 function* decodePrimitiveBlock(data: Uint8Array, state: WayState): Generator<SourceItem> {
@@ -253,9 +316,13 @@ function* decodePrimitiveBlock(data: Uint8Array, state: WayState): Generator<Sou
   const block = new PbfReader(data).readFields(
     (tag, b: Block, pbf) => {
       if (tag === 1) {
-        pbf.readFields((t, _s, p) => {
-          if (t === 1) b.strings.push(p.readString());
-        }, null, pbf.readVarint() + pbf.pos);
+        pbf.readFields(
+          (t, _s, p) => {
+            if (t === 1) b.strings.push(p.readString());
+          },
+          null,
+          pbf.readVarint() + pbf.pos,
+        );
       } else if (tag === 2) {
         const end = pbf.readVarint() + pbf.pos;
         b.groups.push(new PbfReader(pbf.buf.subarray(pbf.pos, end)));
@@ -267,7 +334,8 @@ function* decodePrimitiveBlock(data: Uint8Array, state: WayState): Generator<Sou
     { strings: [], granularity: 100, latOffset: 0, lonOffset: 0, groups: [] },
   );
   // Rounded to 1e-7° (the OSM API's precision) to drop float noise from the scaling.
-  const deg = (offset: number, v: number) => Math.round(offset / 100 + (block.granularity / 100) * v) / 1e7;
+  const deg = (offset: number, v: number) =>
+    Math.round(offset / 100 + (block.granularity / 100) * v) / 1e7;
   for (const group of block.groups) {
     const out: SourceItem[] = [];
     group.readFields((tag, _r, pbf) => {
@@ -289,7 +357,13 @@ function tagsOf(keys: number[], vals: number[], strings: string[]): Record<strin
   return tags;
 }
 
-function pointFeature(id: number, tags: Record<string, string>, lon: number, lat: number, out: SourceItem[]): void {
+function pointFeature(
+  id: number,
+  tags: Record<string, string>,
+  lon: number,
+  lat: number,
+  out: SourceItem[],
+): void {
   if (tags.power && POWER_POINTS.has(tags.power)) {
     out.push({
       type: 'feature',
@@ -302,7 +376,13 @@ function pointFeature(id: number, tags: Record<string, string>, lon: number, lat
   }
 }
 
-function readNode(msg: PbfReader, block: Block, deg: (o: number, v: number) => number, nodes: NodeStore, out: SourceItem[]): void {
+function readNode(
+  msg: PbfReader,
+  block: Block,
+  deg: (o: number, v: number) => number,
+  nodes: NodeStore,
+  out: SourceItem[],
+): void {
   const n = msg.readFields(
     (tag, r: { id: number; lat: number; lon: number; keys: number[]; vals: number[] }, pbf) => {
       if (tag === 1) r.id = pbf.readSVarint();
@@ -319,7 +399,13 @@ function readNode(msg: PbfReader, block: Block, deg: (o: number, v: number) => n
   if (n.keys.length) pointFeature(n.id, tagsOf(n.keys, n.vals, block.strings), lon, lat, out);
 }
 
-function readDense(msg: PbfReader, block: Block, deg: (o: number, v: number) => number, nodes: NodeStore, out: SourceItem[]): void {
+function readDense(
+  msg: PbfReader,
+  block: Block,
+  deg: (o: number, v: number) => number,
+  nodes: NodeStore,
+  out: SourceItem[],
+): void {
   const d = msg.readFields(
     (tag, r: { ids: number[]; lats: number[]; lons: number[]; kv: number[] }, pbf) => {
       if (tag === 1) pbf.readPackedSVarint(r.ids);
@@ -329,7 +415,10 @@ function readDense(msg: PbfReader, block: Block, deg: (o: number, v: number) => 
     },
     { ids: [], lats: [], lons: [], kv: [] },
   );
-  let id = 0, lat = 0, lon = 0, k = 0;
+  let id = 0,
+    lat = 0,
+    lon = 0,
+    k = 0;
   for (let i = 0; i < d.ids.length; i++) {
     id += d.ids[i]!;
     lat += d.lats[i]!;
@@ -377,7 +466,14 @@ function readWay(msg: PbfReader, block: Block, state: WayState, out: SourceItem[
     const p = state.nodes.get(id);
     if (!p) {
       if (building || part || highway || powerLine || substation || landUse) {
-        out.push({ type: 'feature', geometry: null, properties: { ...tags, '@id': `w${w.id}` }, id: `w${w.id}`, group: groupOf(tags), problem: `way ${w.id} references node ${id}, which the extract does not contain` });
+        out.push({
+          type: 'feature',
+          geometry: null,
+          properties: { ...tags, '@id': `w${w.id}` },
+          id: `w${w.id}`,
+          group: groupOf(tags),
+          problem: `way ${w.id} references node ${id}, which the extract does not contain`,
+        });
       }
       return;
     }
@@ -388,10 +484,18 @@ function readWay(msg: PbfReader, block: Block, state: WayState, out: SourceItem[
   const properties = { ...tags, '@id': `w${w.id}` };
   const closed = ids.length >= 4 && ids[0] === ids[ids.length - 1];
   if (building || part || substation || landUse) {
-    const kind = part ? 'building:part' : building ? 'building' : substation ? 'substation' : 'land use';
+    const kind = part
+      ? 'building:part'
+      : building
+        ? 'building'
+        : substation
+          ? 'substation'
+          : 'land use';
     const f: SourceFeature = {
       type: 'feature',
-      geometry: closed ? { type: 'Polygon', coordinates: [coords] } : { type: 'LineString', coordinates: coords },
+      geometry: closed
+        ? { type: 'Polygon', coordinates: [coords] }
+        : { type: 'LineString', coordinates: coords },
       properties,
       id: `w${w.id}`,
       group: building || part ? 'building' : substation ? 'power' : 'land_use',
@@ -413,5 +517,11 @@ function readWay(msg: PbfReader, block: Block, state: WayState, out: SourceItem[
 }
 
 function groupOf(tags: Record<string, string>): string {
-  return tags.building || tags['building:part'] ? 'building' : tags.highway ? 'highway' : isLandUse(tags) ? 'land_use' : 'power';
+  return tags.building || tags['building:part']
+    ? 'building'
+    : tags.highway
+      ? 'highway'
+      : isLandUse(tags)
+        ? 'land_use'
+        : 'power';
 }

@@ -16,7 +16,10 @@ export async function* readShapefile(path: string, ctx: ReaderContext): AsyncGen
     const files = await extractZip(path, join(ctx.tmpDir, 'shapefile'), ctx.limits);
     const shps = files.filter((f) => f.toLowerCase().endsWith('.shp'));
     if (shps.length === 0) throw new FileError('the zip archive holds no .shp file');
-    if (shps.length > 1) throw new FileError(`the zip archive holds ${shps.length} .shp files; zip one layer per file`);
+    if (shps.length > 1)
+      throw new FileError(
+        `the zip archive holds ${shps.length} .shp files; zip one layer per file`,
+      );
     shp = shps[0]!;
   }
   const sibling = (ext: string) => {

@@ -2,7 +2,17 @@ import { parseLength, toNumber } from '../expressions';
 import { BUILDING_USE_FIELDS, mapBuildingUse } from '../../../common/building-uses';
 import type { SourceCrs } from '../crs';
 import type { Model3d } from '../source';
-import { accept, attributesOf, check, mapped, pick, reject, sourceIdOf, type Target, type TargetContext } from './target';
+import {
+  accept,
+  attributesOf,
+  check,
+  mapped,
+  pick,
+  reject,
+  sourceIdOf,
+  type Target,
+  type TargetContext,
+} from './target';
 
 /** Storey height used to derive a height from levels when a building has none (metres). */
 export const METRES_PER_LEVEL = 3;
@@ -21,14 +31,25 @@ export function buildingsTarget(ctx: TargetContext): Target {
       if (f.group && f.group !== 'building') return false;
       const sid = sourceIdOf(ctx, f);
       const c = check(ctx, f, crs);
-      if (!c.ok) return reject(ctx, 'f', idx, sid, c.reason), true;
-      if (c.kind !== 'polygon') return reject(ctx, 'f', idx, sid, `buildings need polygons; got ${f.geometry?.type}`), true;
+      if (!c.ok) return (reject(ctx, 'f', idx, sid, c.reason), true);
+      if (c.kind !== 'polygon')
+        return (
+          reject(ctx, 'f', idx, sid, `buildings need polygons; got ${f.geometry?.type}`),
+          true
+        );
       const p = f.properties;
       const m = (field: string) => mapped(ctx, field, p);
-      const levelsRaw = m('levels') ?? toNumber(pick(p, 'building:levels', 'levels', 'num_floors', 'floors', 'storeysAboveGround'));
+      const levelsRaw =
+        m('levels') ??
+        toNumber(
+          pick(p, 'building:levels', 'levels', 'num_floors', 'floors', 'storeysAboveGround'),
+        );
       const levels = levelsRaw === null || levelsRaw === undefined ? null : toNumber(levelsRaw);
       const solid = f.model3d;
-      let height = m('height_m') ?? (solid ? solid.top - solid.ground : undefined) ?? parseLength(pick(p, 'height_m', 'height', 'building:height', 'measuredHeight'));
+      let height =
+        m('height_m') ??
+        (solid ? solid.top - solid.ground : undefined) ??
+        parseLength(pick(p, 'height_m', 'height', 'building:height', 'measuredHeight'));
       let heightSource = solid && !ctx.mapping.has('height_m') ? 'geometry' : 'source';
       if ((height === null || height === undefined) && levels !== null) {
         height = levels * METRES_PER_LEVEL;
@@ -39,15 +60,31 @@ export function buildingsTarget(ctx: TargetContext): Target {
         heightSource = 'default';
       }
       const h = toNumber(height);
-      if (h === null || h < 0 || h > 1000) return reject(ctx, 'f', idx, sid, `height_m ${String(height)} is not a number within 0–1000 m`), true;
-      if (levels !== null && (levels < 0 || levels > 250)) return reject(ctx, 'f', idx, sid, `levels ${levels} is outside 0–250`), true;
+      if (h === null || h < 0 || h > 1000)
+        return (
+          reject(ctx, 'f', idx, sid, `height_m ${String(height)} is not a number within 0–1000 m`),
+          true
+        );
+      if (levels !== null && (levels < 0 || levels > 250))
+        return (reject(ctx, 'f', idx, sid, `levels ${levels} is outside 0–250`), true);
       const minLevel = toNumber(pick(p, 'building:min_level'));
-      const minHeight = toNumber(m('min_height_m') ?? (solid && solid.base - solid.ground > 0.1 ? solid.base - solid.ground : undefined)
-        ?? parseLength(pick(p, 'min_height', 'min_height_m')) ?? (minLevel !== null ? minLevel * METRES_PER_LEVEL : null));
-      const year = toNumber(m('year_built') ?? parseInt(String(pick(p, 'year_built', 'start_date', 'year', 'yearOfConstruction') ?? ''), 10));
+      const minHeight = toNumber(
+        m('min_height_m') ??
+          (solid && solid.base - solid.ground > 0.1 ? solid.base - solid.ground : undefined) ??
+          parseLength(pick(p, 'min_height', 'min_height_m')) ??
+          (minLevel !== null ? minLevel * METRES_PER_LEVEL : null),
+      );
+      const year = toNumber(
+        m('year_built') ??
+          parseInt(
+            String(pick(p, 'year_built', 'start_date', 'year', 'yearOfConstruction') ?? ''),
+            10,
+          ),
+      );
       const use = m('use') ?? pick(p, ...BUILDING_USE_FIELDS);
       const mappedUse = mapBuildingUse(use);
-      if (!mappedUse.known && unmapped.size < 200) unmapped.set(String(use), (unmapped.get(String(use)) ?? 0) + 1);
+      if (!mappedUse.known && unmapped.size < 200)
+        unmapped.set(String(use), (unmapped.get(String(use)) ?? 0) + 1);
       const name = m('name') ?? pick(p, 'name');
       accept(ctx, 'f', idx, sid, c.geom, {
         height_m: h,
@@ -56,14 +93,19 @@ export function buildingsTarget(ctx: TargetContext): Target {
         use: mappedUse.use,
         name: name === null ? null : String(name).slice(0, 500),
         year_built: year !== null && year >= 1000 && year <= 2100 ? Math.round(year) : null,
-        attributes: { ...attributesOf(p), ...(heightSource !== 'source' ? { height_source: heightSource } : {}) },
+        attributes: {
+          ...attributesOf(p),
+          ...(heightSource !== 'source' ? { height_source: heightSource } : {}),
+        },
         ...(solid ? { lod: solid.lod, ...surfacesOf(solid, crs) } : {}),
       });
       return true;
     },
     finish() {},
     summary: () => ({
-      unmapped: [...unmapped].sort((a, b) => b[1] - a[1]).map(([value, count]) => ({ field: 'use', value, count, mapped_to: 'other' })),
+      unmapped: [...unmapped]
+        .sort((a, b) => b[1] - a[1])
+        .map(([value, count]) => ({ field: 'use', value, count, mapped_to: 'other' })),
     }),
   };
 }
@@ -75,7 +117,10 @@ export const MAX_SURFACE_VERTICES = 50_000;
  * LoD2+ surfaces as EWKT (WGS84 longitude/latitude, z in metres above the building's ground)
  * and their semantic types, one per polygon; nothing when the model has none or too many.
  */
-function surfacesOf(solid: Model3d, crs: SourceCrs): { surfaces?: string; surface_types?: (string | null)[] } {
+function surfacesOf(
+  solid: Model3d,
+  crs: SourceCrs,
+): { surfaces?: string; surface_types?: (string | null)[] } {
   const list = solid.surfaces;
   if (!list?.length) return {};
   let vertices = 0;
@@ -83,12 +128,20 @@ function surfacesOf(solid: Model3d, crs: SourceCrs): { surfaces?: string; surfac
   if (vertices > MAX_SURFACE_VERTICES) return {};
   const polygons: string[] = [];
   for (const s of list) {
-    const rings = s.rings.map((r) => `(${r.map(([x, y, z]) => {
-      const [lon, lat] = crs.geographic ? [x, y] : crs.toWgs84(x, y);
-      return `${lon} ${lat} ${Math.round((z - solid.ground) * 1000) / 1000}`;
-    }).join(',')})`);
+    const rings = s.rings.map(
+      (r) =>
+        `(${r
+          .map(([x, y, z]) => {
+            const [lon, lat] = crs.geographic ? [x, y] : crs.toWgs84(x, y);
+            return `${lon} ${lat} ${Math.round((z - solid.ground) * 1000) / 1000}`;
+          })
+          .join(',')})`,
+    );
     polygons.push(`(${rings.join(',')})`);
   }
   if (polygons.some((p) => /NaN|Infinity/.test(p))) return {};
-  return { surfaces: `SRID=4326;MULTIPOLYGON Z (${polygons.join(',')})`, surface_types: list.map((s) => s.type) };
+  return {
+    surfaces: `SRID=4326;MULTIPOLYGON Z (${polygons.join(',')})`,
+    surface_types: list.map((s) => s.type),
+  };
 }

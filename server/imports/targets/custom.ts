@@ -15,8 +15,18 @@ export const MAX_CUSTOM_COLUMNS = 40;
  * PostgreSQL's system columns (a table cannot have a column named xmin or ctid).
  */
 export const RESERVED_COLUMNS: ReadonlySet<string> = new Set([
-  'id', 'geom', 'dataset_id', 'source_id', 'attributes',
-  'tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid', 'oid',
+  'id',
+  'geom',
+  'dataset_id',
+  'source_id',
+  'attributes',
+  'tableoid',
+  'xmin',
+  'cmin',
+  'xmax',
+  'cmax',
+  'ctid',
+  'oid',
 ]);
 
 /**
@@ -24,7 +34,11 @@ export const RESERVED_COLUMNS: ReadonlySet<string> = new Set([
  * `src_` (`xmin` → `src_xmin`), predictably, and the import report lists it.
  */
 export function columnName(key: string): string | null {
-  let s = key.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 50);
+  let s = key
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 50);
   if (!s) return null;
   if (/^[0-9]/.test(s)) s = `f_${s}`;
   while (RESERVED_COLUMNS.has(s)) s = `src_${s}`;
@@ -58,10 +72,18 @@ export function customTarget(ctx: TargetContext): Target {
     feature(f, idx, crs) {
       const sid = sourceIdOf(ctx, f);
       const c = check(ctx, f, crs);
-      if (!c.ok) return reject(ctx, 'f', idx, sid, c.reason), true;
-      if (c.kind === 'collection') return reject(ctx, 'f', idx, sid, 'geometry collections cannot be published as a tile layer'), true;
+      if (!c.ok) return (reject(ctx, 'f', idx, sid, c.reason), true);
+      if (c.kind === 'collection')
+        return (
+          reject(ctx, 'f', idx, sid, 'geometry collections cannot be published as a tile layer'),
+          true
+        );
       kind ??= c.kind;
-      if (c.kind !== kind) return reject(ctx, 'f', idx, sid, `this layer holds ${kind}s; the feature is a ${c.kind}`), true;
+      if (c.kind !== kind)
+        return (
+          reject(ctx, 'f', idx, sid, `this layer holds ${kind}s; the feature is a ${c.kind}`),
+          true
+        );
       const values: Record<string, Value> = {};
       const entries: [string, unknown][] = ctx.mapping.size
         ? [...ctx.mapping].filter(([k]) => k !== 'source_id').map(([k, e]) => [k, e(f.properties)])
@@ -69,7 +91,8 @@ export function customTarget(ctx: TargetContext): Target {
       for (const [key, v] of entries) {
         const col = ctx.mapping.size ? mappedColumn(key) : columnName(key);
         if (!col) continue;
-        if (col.startsWith('src_') && !/^src_/i.test(key) && !renamed.has(key)) renamed.set(key, col);
+        if (col.startsWith('src_') && !/^src_/i.test(key) && !renamed.has(key))
+          renamed.set(key, col);
         const t = typeOf(v);
         if (!types.has(col) && types.size >= MAX_CUSTOM_COLUMNS) continue;
         if (t) types.set(col, widen(types.get(col), t));
@@ -81,7 +104,10 @@ export function customTarget(ctx: TargetContext): Target {
     },
     finish() {},
     summary: () => ({
-      columns: [...types].map(([name, type]) => ({ name, type: type ?? 'string' })) satisfies CustomColumn[],
+      columns: [...types].map(([name, type]) => ({
+        name,
+        type: type ?? 'string',
+      })) satisfies CustomColumn[],
       geometry: kind,
       renamed: [...renamed].map(([field, column]) => ({ field, column })),
     }),

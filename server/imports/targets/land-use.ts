@@ -1,21 +1,66 @@
 import type { LandUseClass } from '../../db/schema';
 import { toNumber } from '../expressions';
-import { accept, attributesOf, check, mapped, pick, reject, sourceIdOf, type Target, type TargetContext } from './target';
+import {
+  accept,
+  attributesOf,
+  check,
+  mapped,
+  pick,
+  reject,
+  sourceIdOf,
+  type Target,
+  type TargetContext,
+} from './target';
 
 /** OSM tag values (landuse, leisure, natural, amenity, waterway) and common names → the twin's classes. */
 const CLASSES: Record<string, LandUseClass> = {
-  park: 'park', garden: 'park', playground: 'park', pitch: 'park', nature_reserve: 'park', common: 'park',
-  recreation_ground: 'park', village_green: 'park', grass: 'park', dog_park: 'park',
-  water: 'water', reservoir: 'water', basin: 'water', riverbank: 'water', wetland: 'water',
-  residential: 'residential', commercial: 'commercial', retail: 'commercial', industrial: 'industrial', port: 'industrial',
-  mixed: 'mixed', civic: 'civic', education: 'civic', institutional: 'civic', religious: 'civic', school: 'civic',
-  university: 'civic', college: 'civic', hospital: 'civic', forest: 'forest', wood: 'forest',
-  farmland: 'farmland', farmyard: 'farmland', meadow: 'farmland', orchard: 'farmland', vineyard: 'farmland', allotments: 'farmland',
-  cemetery: 'cemetery', grave_yard: 'cemetery',
+  park: 'park',
+  garden: 'park',
+  playground: 'park',
+  pitch: 'park',
+  nature_reserve: 'park',
+  common: 'park',
+  recreation_ground: 'park',
+  village_green: 'park',
+  grass: 'park',
+  dog_park: 'park',
+  water: 'water',
+  reservoir: 'water',
+  basin: 'water',
+  riverbank: 'water',
+  wetland: 'water',
+  residential: 'residential',
+  commercial: 'commercial',
+  retail: 'commercial',
+  industrial: 'industrial',
+  port: 'industrial',
+  mixed: 'mixed',
+  civic: 'civic',
+  education: 'civic',
+  institutional: 'civic',
+  religious: 'civic',
+  school: 'civic',
+  university: 'civic',
+  college: 'civic',
+  hospital: 'civic',
+  forest: 'forest',
+  wood: 'forest',
+  farmland: 'farmland',
+  farmyard: 'farmland',
+  meadow: 'farmland',
+  orchard: 'farmland',
+  vineyard: 'farmland',
+  allotments: 'farmland',
+  cemetery: 'cemetery',
+  grave_yard: 'cemetery',
 };
 
 export function landUseClass(v: unknown): LandUseClass {
-  return (typeof v === 'string' && Object.hasOwn(CLASSES, v.toLowerCase()) ? CLASSES[v.toLowerCase()] : undefined) ?? 'other';
+  return (
+    (typeof v === 'string' && Object.hasOwn(CLASSES, v.toLowerCase())
+      ? CLASSES[v.toLowerCase()]
+      : undefined) ?? 'other'
+  );
 }
 
 /**
@@ -28,11 +73,19 @@ export function landUseTarget(ctx: TargetContext): Target {
       if (f.group && f.group !== 'land_use') return false;
       const sid = sourceIdOf(ctx, f);
       const c = check(ctx, f, crs);
-      if (!c.ok) return reject(ctx, 'f', idx, sid, c.reason), true;
-      if (c.kind !== 'polygon') return reject(ctx, 'f', idx, sid, `land use needs polygons; got ${f.geometry?.type}`), true;
+      if (!c.ok) return (reject(ctx, 'f', idx, sid, c.reason), true);
+      if (c.kind !== 'polygon')
+        return (
+          reject(ctx, 'f', idx, sid, `land use needs polygons; got ${f.geometry?.type}`),
+          true
+        );
       const p = f.properties;
-      const cls = mapped(ctx, 'class', p) ?? pick(p, 'class', 'landuse', 'leisure', 'natural', 'amenity', 'waterway', 'use');
-      const maxHeight = toNumber(mapped(ctx, 'max_height_m', p) ?? pick(p, 'max_height_m', 'max_height'));
+      const cls =
+        mapped(ctx, 'class', p) ??
+        pick(p, 'class', 'landuse', 'leisure', 'natural', 'amenity', 'waterway', 'use');
+      const maxHeight = toNumber(
+        mapped(ctx, 'max_height_m', p) ?? pick(p, 'max_height_m', 'max_height'),
+      );
       const name = mapped(ctx, 'name', p) ?? pick(p, 'name');
       accept(ctx, 'f', idx, sid, c.geom, {
         class: landUseClass(cls),

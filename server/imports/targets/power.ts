@@ -1,7 +1,16 @@
 import { toNumber } from '../expressions';
 import type { PowerNodeKind } from '../../db/schema';
 import { NetworkStager } from './network-target';
-import { attributesOf, check, mapped, pick, reject, sourceIdOf, type Target, type TargetContext } from './target';
+import {
+  attributesOf,
+  check,
+  mapped,
+  pick,
+  reject,
+  sourceIdOf,
+  type Target,
+  type TargetContext,
+} from './target';
 
 /** Voltage given to a line the source gives none for (kV), flagged in attributes. */
 export const DEFAULT_VOLTAGE_KV = 11;
@@ -9,7 +18,10 @@ export const DEFAULT_VOLTAGE_KV = 11;
 /** OSM `voltage` is in volts and may list several circuits (`110000;20000`): the highest, in kV. */
 export function voltageKv(v: unknown): number | null {
   if (v === null || v === undefined) return null;
-  const values = String(v).split(/[;,]/).map((s) => toNumber(s.trim())).filter((n): n is number => n !== null && n > 0);
+  const values = String(v)
+    .split(/[;,]/)
+    .map((s) => toNumber(s.trim()))
+    .filter((n): n is number => n !== null && n > 0);
   if (!values.length) return null;
   const max = Math.max(...values);
   return max > 1000 ? max / 1000 : max;
@@ -39,16 +51,22 @@ export function powerTarget(ctx: TargetContext): Target {
         let at: [number, number] | undefined;
         if (t !== 'Point') {
           const c = check(ctx, f, crs);
-          if (!c.ok) return reject(ctx, 'n', idx, sourceIdOf(ctx, f), c.reason), true;
+          if (!c.ok) return (reject(ctx, 'n', idx, sourceIdOf(ctx, f), c.reason), true);
           at = [(c.bbox[0] + c.bbox[2]) / 2, (c.bbox[1] + c.bbox[3]) / 2];
         }
-        net.point(f, idx, crs, {
-          kind: nodeKind(m('kind') ?? (t === 'Point' ? pick(p, 'power', 'kind') : 'substation')),
-          name: name === null ? null : String(name),
-          voltage_kv: voltage,
-          capacity_kva: toNumber(m('capacity_kva') ?? pick(p, 'capacity_kva')),
-          attributes: attributesOf(p),
-        }, at);
+        net.point(
+          f,
+          idx,
+          crs,
+          {
+            kind: nodeKind(m('kind') ?? (t === 'Point' ? pick(p, 'power', 'kind') : 'substation')),
+            name: name === null ? null : String(name),
+            voltage_kv: voltage,
+            capacity_kva: toNumber(m('capacity_kva') ?? pick(p, 'capacity_kva')),
+            attributes: attributesOf(p),
+          },
+          at,
+        );
         return true;
       }
       const kv = voltage !== null && voltage > 0 ? voltage : DEFAULT_VOLTAGE_KV;
@@ -60,7 +78,14 @@ export function powerTarget(ctx: TargetContext): Target {
       });
       return true;
     },
-    finish: () => net.finish(() => ({ kind: 'pole', name: null, voltage_kv: null, capacity_kva: null, attributes: { generated: true } })),
+    finish: () =>
+      net.finish(() => ({
+        kind: 'pole',
+        name: null,
+        voltage_kv: null,
+        capacity_kva: null,
+        attributes: { generated: true },
+      })),
     summary: () => ({}),
   };
 }

@@ -4,10 +4,23 @@ import { NetworkStager } from './network-target';
 import { clampInt, mapped, pick, attributesOf, type Target, type TargetContext } from './target';
 
 const CLASS_OF: Record<string, RoadClass> = {
-  motorway: 'motorway', motorway_link: 'motorway', trunk: 'trunk', trunk_link: 'trunk',
-  primary: 'arterial', primary_link: 'arterial', secondary: 'arterial', secondary_link: 'arterial', arterial: 'arterial',
-  tertiary: 'collector', tertiary_link: 'collector', collector: 'collector',
-  residential: 'local', unclassified: 'local', living_street: 'local', road: 'local', local: 'local',
+  motorway: 'motorway',
+  motorway_link: 'motorway',
+  trunk: 'trunk',
+  trunk_link: 'trunk',
+  primary: 'arterial',
+  primary_link: 'arterial',
+  secondary: 'arterial',
+  secondary_link: 'arterial',
+  arterial: 'arterial',
+  tertiary: 'collector',
+  tertiary_link: 'collector',
+  collector: 'collector',
+  residential: 'local',
+  unclassified: 'local',
+  living_street: 'local',
+  road: 'local',
+  local: 'local',
   service: 'service',
 };
 
@@ -45,9 +58,13 @@ export function roadsTarget(ctx: TargetContext): Target {
       const d = DEFAULTS[cls];
       const lanesRaw = m('lanes') ?? String(pick(p, 'lanes') ?? '').split(';')[0];
       const lanes = clampInt(lanesRaw, 1, 12) ?? d.lanes;
-      const speed = toNumber(m('speed_limit_kmh') ?? parseSpeed(pick(p, 'maxspeed', 'speed_limit_kmh', 'speed')));
+      const speed = toNumber(
+        m('speed_limit_kmh') ?? parseSpeed(pick(p, 'maxspeed', 'speed_limit_kmh', 'speed')),
+      );
       const onewayTag = String(m('oneway') ?? pick(p, 'oneway') ?? '').toLowerCase();
-      const oneway = ['yes', 'true', '1', '-1'].includes(onewayTag) || (onewayTag === '' && (cls === 'motorway' || p.junction === 'roundabout'));
+      const oneway =
+        ['yes', 'true', '1', '-1'].includes(onewayTag) ||
+        (onewayTag === '' && (cls === 'motorway' || p.junction === 'roundabout'));
       const capacity = toNumber(m('capacity_veh_h')) ?? lanes * d.perLane;
       const name = m('name') ?? pick(p, 'name');
       net.line(f, idx, crs, {

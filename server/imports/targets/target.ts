@@ -53,12 +53,25 @@ export function check(ctx: TargetContext, f: SourceFeature, crs: SourceCrs): Che
   return c;
 }
 
-export function reject(ctx: TargetContext, kind: 'f' | 'n' | 'l', idx: number, sourceId: string | null, reason: string): void {
+export function reject(
+  ctx: TargetContext,
+  kind: 'f' | 'n' | 'l',
+  idx: number,
+  sourceId: string | null,
+  reason: string,
+): void {
   ctx.stats.rejected++;
   ctx.out.row(kind, idx, sourceId, null, null, 'rejected', reason.slice(0, 500));
 }
 
-export function accept(ctx: TargetContext, kind: 'f' | 'n' | 'l', idx: number | null, sourceId: string | null, ewkt: string, vals: unknown): void {
+export function accept(
+  ctx: TargetContext,
+  kind: 'f' | 'n' | 'l',
+  idx: number | null,
+  sourceId: string | null,
+  ewkt: string,
+  vals: unknown,
+): void {
   if (idx !== null) ctx.stats.accepted++;
   ctx.out.row(kind, idx, sourceId, ewkt, vals, 'accepted', null);
 }

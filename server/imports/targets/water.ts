@@ -23,7 +23,9 @@ export function waterTarget(ctx: TargetContext): Target {
       const m = (field: string) => mapped(ctx, field, p);
       const name = m('name') ?? pick(p, 'name', 'id');
       if (f.geometry?.type === 'Point' || (f.problem && f.nodeKey)) {
-        const kind = String(m('kind') ?? pick(p, 'kind', 'type', 'node_type') ?? 'junction').toLowerCase();
+        const kind = String(
+          m('kind') ?? pick(p, 'kind', 'type', 'node_type') ?? 'junction',
+        ).toLowerCase();
         net.point(f, idx, crs, {
           kind: KINDS.includes(kind as WaterNodeKind) ? kind : 'junction',
           name: name === null ? null : String(name),
@@ -43,13 +45,21 @@ export function waterTarget(ctx: TargetContext): Target {
       net.line(f, idx, crs, {
         diameter_mm: d,
         material: (m('material') ?? pick(p, 'material')) as string | null,
-        capacity_l_s: toNumber(m('capacity_l_s')) ?? Math.PI * (d / 2000) ** 2 * DESIGN_VELOCITY_M_S * 1000,
+        capacity_l_s:
+          toNumber(m('capacity_l_s')) ?? Math.PI * (d / 2000) ** 2 * DESIGN_VELOCITY_M_S * 1000,
         name: name === null ? null : String(name),
         attributes: { ...attributesOf(p), ...(assumed ? { diameter_assumed: true } : {}) },
       });
       return true;
     },
-    finish: () => net.finish(() => ({ kind: 'junction', name: null, elevation_m: null, capacity_m3: null, attributes: { generated: true } })),
+    finish: () =>
+      net.finish(() => ({
+        kind: 'junction',
+        name: null,
+        elevation_m: null,
+        capacity_m3: null,
+        attributes: { generated: true },
+      })),
     summary: () => ({}),
   };
 }

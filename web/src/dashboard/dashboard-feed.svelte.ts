@@ -24,7 +24,8 @@ export class DashboardFeed {
       this.data = await getJson<DashboardResponse>('/api/dashboard');
       this.error = null;
     } catch (error) {
-      this.error = error instanceof ApiRequestError ? error.message : 'The dashboard could not be loaded.';
+      this.error =
+        error instanceof ApiRequestError ? error.message : 'The dashboard could not be loaded.';
     }
   }
 }

@@ -1,4 +1,10 @@
-import { AttributionControl, Map as MapLibreMap, NavigationControl, setWorkerUrl, type ExpressionSpecification } from 'maplibre-gl';
+import {
+  AttributionControl,
+  Map as MapLibreMap,
+  NavigationControl,
+  setWorkerUrl,
+  type ExpressionSpecification,
+} from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import type { MapHome } from '../../../common/api-types';
@@ -63,10 +69,15 @@ export class PublicMap {
     if (home.bounds && home.zoom === null) {
       // The whole city, then a step closer: its core fills the frame and buildings read in 3D.
       const fit = this.map.cameraForBounds(home.bounds, { padding: 16 });
-      if (fit?.zoom !== undefined) this.map.jumpTo({ center: fit.center, zoom: fit.zoom + (options.closer ?? 1.2) });
+      if (fit?.zoom !== undefined)
+        this.map.jumpTo({ center: fit.center, zoom: fit.zoom + (options.closer ?? 1.2) });
     }
-    if (options.interactive ?? true) this.map.addControl(new NavigationControl({ visualizePitch: true }), 'top-right');
-    this.map.addControl(new AttributionControl({ compact: true, customAttribution: 'City twin · own data' }), 'bottom-right');
+    if (options.interactive ?? true)
+      this.map.addControl(new NavigationControl({ visualizePitch: true }), 'top-right');
+    this.map.addControl(
+      new AttributionControl({ compact: true, customAttribution: 'City twin · own data' }),
+      'bottom-right',
+    );
     this.map.once('style.load', () => {
       this.#addLayers();
       this.setTileQuery(this.#tileQuery);
@@ -76,7 +87,12 @@ export class PublicMap {
 
   #addLayers(): void {
     // The tuple type of `match` cannot be spread into; built as an array and typed once.
-    const useColor = ['match', ['get', 'use'], ...BUILDING_USES.flatMap((u) => [u.value, u.color]), '#b3aca2'] as unknown as ExpressionSpecification;
+    const useColor = [
+      'match',
+      ['get', 'use'],
+      ...BUILDING_USES.flatMap((u) => [u.value, u.color]),
+      '#b3aca2',
+    ] as unknown as ExpressionSpecification;
     this.map.addLayer({
       id: 'live-speed',
       type: 'line',
@@ -87,7 +103,19 @@ export class PublicMap {
         'line-color': SPEED_COLOR,
         // Only roads whose sensor has reported are drawn by this layer.
         'line-opacity': ['case', ['==', ['feature-state', 'ratio'], null], 0, 1],
-        'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 11, 1.5, 14, 3, 16, 6, 18, 18],
+        'line-width': [
+          'interpolate',
+          ['exponential', 1.6],
+          ['zoom'],
+          11,
+          1.5,
+          14,
+          3,
+          16,
+          6,
+          18,
+          18,
+        ],
       },
     });
     this.map.addLayer({
@@ -109,7 +137,8 @@ export class PublicMap {
     this.#tileQuery = query;
     if (!this.map.isStyleLoaded()) return;
     for (const name of ['buildings', 'roads']) {
-      const source = this.map.getSource(name) as { setTiles?: (tiles: string[]) => void } | undefined;
+      const source = this.map.getSource(name) as
+        { setTiles?: (tiles: string[]) => void } | undefined;
       source?.setTiles?.([`${location.origin}/tiles/${name}/{z}/{x}/{y}.mvt${query}`]);
     }
   }
@@ -117,7 +146,10 @@ export class PublicMap {
   async #startLive(): Promise<void> {
     const set = (linkId: string | null, ratio: number | null) => {
       if (linkId === null || ratio === null) return;
-      this.map.setFeatureState({ source: 'roads', sourceLayer: 'roads', id: Number(linkId) }, { ratio });
+      this.map.setFeatureState(
+        { source: 'roads', sourceLayer: 'roads', id: Number(linkId) },
+        { ratio },
+      );
     };
     try {
       const r = await fetch('/api/sensors?kind=traffic_speed&limit=50000');

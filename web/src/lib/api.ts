@@ -81,10 +81,13 @@ export class ApiClient {
           signal: options.signal,
           headers: {
             Accept: 'application/json',
-            ...(options.body === undefined || options.form ? {} : { 'Content-Type': 'application/json' }),
+            ...(options.body === undefined || options.form
+              ? {}
+              : { 'Content-Type': 'application/json' }),
             ...(SAFE.has(method) ? {} : this.authHeaders()),
           },
-          body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+          body:
+            options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
         });
       } catch (error) {
         if ((error as Error).name === 'AbortError') throw error;
@@ -93,7 +96,10 @@ export class ApiClient {
       if (res && (res.ok || options.accept?.includes(status))) return res;
       if (attempt < retries && RETRY_STATUSES.has(status)) {
         const after = Number(res?.headers.get('Retry-After'));
-        await sleep(Number.isFinite(after) && after > 0 ? Math.min(5000, after * 1000) : 300 * 2 ** attempt, options.signal);
+        await sleep(
+          Number.isFinite(after) && after > 0 ? Math.min(5000, after * 1000) : 300 * 2 ** attempt,
+          options.signal,
+        );
         continue;
       }
       throw res ? await errorOf(res) : new ApiRequestError(0, 'The twin server cannot be reached.');
@@ -135,8 +141,10 @@ export function describeTileError(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   if (/abort/i.test(text)) return 'Tile requests were cancelled.';
   const status = /\((\d{3})\)/.exec(text)?.[1];
-  if (status === '503' || status === '504') return 'The server is busy or its database is unavailable.';
+  if (status === '503' || status === '504')
+    return 'The server is busy or its database is unavailable.';
   if (status) return `The server answered ${status} for a tile.`;
-  if (/fetch|network|load/i.test(text)) return 'Tiles could not be loaded: the server did not answer.';
+  if (/fetch|network|load/i.test(text))
+    return 'Tiles could not be loaded: the server did not answer.';
   return 'Tiles could not be drawn.';
 }

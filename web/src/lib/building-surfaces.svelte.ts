@@ -43,8 +43,14 @@ export class BuildingSurfacesFeed {
     }
     const [w, s, e, n] = bounds;
     const half = MAX_BBOX_DEG / 2 - 1e-6;
-    const cx = (w + e) / 2, cy = (s + n) / 2;
-    const bbox = [Math.max(w, cx - half), Math.max(s, cy - half), Math.min(e, cx + half), Math.min(n, cy + half)];
+    const cx = (w + e) / 2,
+      cy = (s + n) / 2;
+    const bbox = [
+      Math.max(w, cx - half),
+      Math.max(s, cy - half),
+      Math.min(e, cx + half),
+      Math.min(n, cy + half),
+    ];
     const scenario = new URLSearchParams(query.replace(/^\?/, '')).get('scenario');
     const q = `bbox=${bbox.map((v) => v.toFixed(4)).join(',')}${scenario ? `&scenario=${encodeURIComponent(scenario)}` : ''}`;
     if (q === this.#last && !this.error) return;
@@ -65,13 +71,17 @@ export class BuildingSurfacesFeed {
     const abort = (this.#abort = new AbortController());
     this.#last = query;
     try {
-      const body = await getJson<BuildingSurfacesResponse>(`/api/buildings/surfaces?${query}`, abort.signal);
+      const body = await getJson<BuildingSurfacesResponse>(
+        `/api/buildings/surfaces?${query}`,
+        abort.signal,
+      );
       if (abort.signal.aborted) return;
       this.#set(body.buildings, body.truncated);
       this.error = null;
     } catch (error) {
       if (abort.signal.aborted) return;
-      this.error = error instanceof ApiRequestError ? error.message : 'Building surfaces could not be loaded.';
+      this.error =
+        error instanceof ApiRequestError ? error.message : 'Building surfaces could not be loaded.';
     } finally {
       if (!abort.signal.aborted) this.pending = false;
     }

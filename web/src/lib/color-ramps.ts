@@ -70,5 +70,7 @@ export function stopLabel(ramp: Ramp, index: number): string {
 }
 
 export function formatNumber(v: number): string {
-  return Number.isInteger(v) ? v.toLocaleString('en') : v.toLocaleString('en', { maximumFractionDigits: 2 });
+  return Number.isInteger(v)
+    ? v.toLocaleString('en')
+    : v.toLocaleString('en', { maximumFractionDigits: 2 });
 }

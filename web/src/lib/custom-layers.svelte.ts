@@ -7,7 +7,16 @@ import { session } from './session.svelte';
 import type { Bounds } from './twin-map.svelte';
 
 /** Distinct colours for a field's values (Okabe–Ito, colour-blind safe), the last for "other". */
-const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442', '#999999'];
+const PALETTE = [
+  '#0072b2',
+  '#e69f00',
+  '#009e73',
+  '#cc79a7',
+  '#56b4e9',
+  '#d55e00',
+  '#f0e442',
+  '#999999',
+];
 const MAX_CATEGORIES = PALETTE.length - 1;
 
 /** The dataset behind an imported layer (GIS staff see `/api/datasets`). */
@@ -57,7 +66,8 @@ class CustomLook {
     const counts = new Map<string, number>();
     for (const f of this.#features) {
       const v = f.properties?.[field];
-      if (v !== undefined && v !== null && v !== '') counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
+      if (v !== undefined && v !== null && v !== '')
+        counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
     }
     let changed = false;
     for (const [v] of [...counts].sort((a, b) => b[1] - a[1])) {
@@ -109,8 +119,10 @@ export class CustomLayers {
       const catalog = await getJson<CatalogResponse>('/tiles/catalog.json');
       this.list = catalog.layers.filter((l) => !this.#builtIn.has(l.name));
       this.error = null;
-      if (show && this.list.some((l) => l.name === show)) this.visible = new Set([...this.visible, show]);
-      if (session.can('gis')) this.datasets = (await api.get<{ datasets: DatasetInfo[] }>('/api/datasets')).datasets;
+      if (show && this.list.some((l) => l.name === show))
+        this.visible = new Set([...this.visible, show]);
+      if (session.can('gis'))
+        this.datasets = (await api.get<{ datasets: DatasetInfo[] }>('/api/datasets')).datasets;
     } catch (error) {
       this.error = (error as Error).message;
     }
@@ -154,7 +166,12 @@ export class CustomLayers {
             highlightedId: null,
             onTileError: (error) => onTileError(l.name, error),
           },
-          { field: look.field, colorOf: look.colorOf, version: look.version, onFeatures: (f) => look.seen(f) },
+          {
+            field: look.field,
+            colorOf: look.colorOf,
+            version: look.version,
+            onFeatures: (f) => look.seen(f),
+          },
         );
       });
   }

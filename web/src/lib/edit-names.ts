@@ -15,14 +15,21 @@ const VERB: Record<ScenarioEdit['kind'], string> = {
  * building (the baseline's name, from the changes GeoJSON's `target`), and its figures.
  * `Close road: King Street` · `Changed building: Town hall — 12 floors, office`.
  */
-export function editName(edit: ScenarioEdit, target: { name?: string | null; use?: string; class?: string } | null): string {
+export function editName(
+  edit: ScenarioEdit,
+  target: { name?: string | null; use?: string; class?: string } | null,
+): string {
   const p = edit as unknown as Record<string, unknown>;
   const verb = edit.kind === 'edit_road' && edit.closed ? 'Close road' : VERB[edit.kind];
   const own = 'name' in edit && edit.name ? edit.name : null;
   const what =
     own ??
     target?.name ??
-    (edit.kind === 'edit_road' ? `unnamed ${target?.class ?? 'road'} #${edit.roadLinkId}` : 'buildingId' in edit ? `${target?.use ?? 'building'} #${edit.buildingId}` : null);
+    (edit.kind === 'edit_road'
+      ? `unnamed ${target?.class ?? 'road'} #${edit.roadLinkId}`
+      : 'buildingId' in edit
+        ? `${target?.use ?? 'building'} #${edit.buildingId}`
+        : null);
   const facts = editFacts(edit.kind === 'edit_road' && edit.closed ? { ...p, closed: false } : p);
   return `${verb}${what ? `: ${what}` : ''}${facts.length ? ` — ${facts.join(', ')}` : ''}`;
 }

@@ -48,7 +48,10 @@ export function formatValue(value: unknown, unit?: string, key = ''): string {
  * A feature's attributes as rows for the inspect panel: the catalogue's attributes first, with
  * their descriptions and units, then the other columns, then the free-form `attributes`.
  */
-export function attributeRows(properties: Record<string, unknown>, layer?: CatalogLayer): AttributeRow[] {
+export function attributeRows(
+  properties: Record<string, unknown>,
+  layer?: CatalogLayer,
+): AttributeRow[] {
   const rows: AttributeRow[] = [];
   const done = new Set<string>(HIDDEN);
   for (const [key, def] of Object.entries(layer?.attributes ?? {})) {
@@ -64,7 +67,11 @@ export function attributeRows(properties: Record<string, unknown>, layer?: Catal
   const extra = properties.attributes;
   if (extra && typeof extra === 'object') {
     for (const [key, value] of Object.entries(extra as Record<string, unknown>)) {
-      rows.push({ key: `attributes.${key}`, label: humanise(key), value: formatValue(value, undefined, key) });
+      rows.push({
+        key: `attributes.${key}`,
+        label: humanise(key),
+        value: formatValue(value, undefined, key),
+      });
     }
   }
   return rows;

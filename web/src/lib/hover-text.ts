@@ -1,9 +1,21 @@
 import { CHANGE_KINDS, changeKind } from './layers/changes-layer';
 
-const n = (v: unknown, digits = 0) => Number(v).toLocaleString('en-GB', { maximumFractionDigits: digits });
+const n = (v: unknown, digits = 0) =>
+  Number(v).toLocaleString('en-GB', { maximumFractionDigits: digits });
 const signed = (v: number) => `${v > 0 ? '+' : ''}${n(v)}`;
-const ASSET: Record<string, string> = { water_pipe: 'Water pipe', water_node: 'Water node', power_line: 'Power line', power_node: 'Power node' };
-const METRIC: Record<string, string> = { pressure_m: 'pressure', velocity_m_s: 'velocity', headloss_m_per_km: 'head loss', loading: 'loading', voltage_pu: 'voltage' };
+const ASSET: Record<string, string> = {
+  water_pipe: 'Water pipe',
+  water_node: 'Water node',
+  power_line: 'Power line',
+  power_node: 'Power node',
+};
+const METRIC: Record<string, string> = {
+  pressure_m: 'pressure',
+  velocity_m_s: 'velocity',
+  headloss_m_per_km: 'head loss',
+  loading: 'loading',
+  voltage_pu: 'voltage',
+};
 
 /** What an edit changes, in words ("closed", "12 floors, office"). */
 export function editFacts(p: Record<string, unknown>): string[] {
@@ -21,7 +33,10 @@ export function editFacts(p: Record<string, unknown>): string[] {
  * The hover card's text for layers that are not in the layer catalogue (scenario changes and
  * impact layers, issue #12): a title and facts in words, never an internal layer id.
  */
-export function describeHover(layer: string, p: Record<string, unknown>): { title: string; facts: string[] } | null {
+export function describeHover(
+  layer: string,
+  p: Record<string, unknown>,
+): { title: string; facts: string[] } | null {
   if (layer === 'changes') {
     const kind = CHANGE_KINDS.find((k) => k.value === changeKind(p as { kind: string }));
     const target = (p.target ?? {}) as { name?: string | null };
@@ -38,7 +53,11 @@ export function describeHover(layer: string, p: Record<string, unknown>): { titl
   if (layer === 'impact-utilities') {
     return {
       title: `${ASSET[String(p.asset)] ?? 'Asset'} ${p.id ?? ''}: ${METRIC[String(p.metric)] ?? p.metric}`,
-      facts: [`${n(p.baseline, 2)} → ${n(p.value, 2)} ${p.unit ?? ''}`, `limit ${n(p.limit, 2)}`, `${n(100 * Number(p.ratio))} % of the limit`],
+      facts: [
+        `${n(p.baseline, 2)} → ${n(p.value, 2)} ${p.unit ?? ''}`,
+        `limit ${n(p.limit, 2)}`,
+        `${n(100 * Number(p.ratio))} % of the limit`,
+      ],
     };
   }
   return null;

@@ -1,4 +1,9 @@
-import type { ImportJob, ImportJobResponse, ImportPreview, ImportReport } from '../../../common/api-types';
+import type {
+  ImportJob,
+  ImportJobResponse,
+  ImportPreview,
+  ImportReport,
+} from '../../../common/api-types';
 import { api } from './api';
 
 /** The fields each twin layer takes from `--map` (see the import docs); custom layers take any. */
@@ -84,7 +89,8 @@ export class ImportWizard {
       // Text formats stream: their first megabytes hold the first features, so a big file is
       // previewed without uploading it twice.
       const streamed = /\.(geo)?jsonl?$|\.(nd)?json$|\.geojsons?$|\.csv$/i.test(this.file.name);
-      const part = streamed && this.file.size > PREVIEW_BYTES ? this.file.slice(0, PREVIEW_BYTES) : this.file;
+      const part =
+        streamed && this.file.size > PREVIEW_BYTES ? this.file.slice(0, PREVIEW_BYTES) : this.file;
       form.append('file', part, this.file.name);
       this.preview = await postForm<ImportPreview>('/api/datasets/preview', form);
       this.step = 'configure';
@@ -98,7 +104,8 @@ export class ImportWizard {
 
   addField(): void {
     const f = this.extraField.trim().toLowerCase();
-    if (/^[a-z_][a-z0-9_]{0,62}$/.test(f) && !(f in this.mapping)) this.mapping = { ...this.mapping, [f]: f };
+    if (/^[a-z_][a-z0-9_]{0,62}$/.test(f) && !(f in this.mapping))
+      this.mapping = { ...this.mapping, [f]: f };
     this.extraField = '';
   }
 
@@ -114,7 +121,8 @@ export class ImportWizard {
       if (this.source.trim()) form.append('source', this.source.trim());
       if (this.licence.trim()) form.append('licence', this.licence.trim());
       if (this.srs.trim()) form.append('srs', this.srs.trim());
-      for (const [field, expr] of Object.entries(this.mapping)) if (expr.trim()) form.append('map', `${field}=${expr.trim()}`);
+      for (const [field, expr] of Object.entries(this.mapping))
+        if (expr.trim()) form.append('map', `${field}=${expr.trim()}`);
       form.append('file', this.file, this.file.name);
       const created = await postForm<ImportJobResponse>('/api/datasets', form);
       this.job = created.job;
@@ -132,7 +140,10 @@ export class ImportWizard {
     this.#events?.close();
     const events = new EventSource(url);
     this.#events = events;
-    events.addEventListener('progress', (e) => (this.job = JSON.parse((e as MessageEvent).data) as ImportJob));
+    events.addEventListener(
+      'progress',
+      (e) => (this.job = JSON.parse((e as MessageEvent).data) as ImportJob),
+    );
     events.addEventListener('end', (e) => {
       this.job = JSON.parse((e as MessageEvent).data) as ImportJob;
       events.close();
@@ -141,7 +152,8 @@ export class ImportWizard {
       void this.#loadReport();
     });
     events.onerror = () => {
-      if (this.step === 'running') this.error = 'Lost the progress stream; the import continues on the server.';
+      if (this.step === 'running')
+        this.error = 'Lost the progress stream; the import continues on the server.';
     };
   }
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { placeLabels, screenAngle, uprightAngle, type LabelCandidate, type Project } from './label-placement';
+import {
+  placeLabels,
+  screenAngle,
+  uprightAngle,
+  type LabelCandidate,
+  type Project,
+} from './label-placement';
 
 /** A north-up plate carrée "screen": 1 px per 1e-5 degree around (5, 52), y down. */
 const flat: Project = ([lon, lat]) => ({ x: (lon - 5) * 1e5 + 500, y: (52 - lat) * 1e5 + 500 });

@@ -3,7 +3,14 @@ import type { Category, Ramp } from './color-ramps';
 import { POWER_NODE_SYMBOLS, WATER_NODE_SYMBOLS } from './layers/network-nodes';
 import type { SymbolDef } from './layers/symbols';
 import { SPEED_RATIO_COLORS } from './speed-colors';
-import { BUILDING_USES, LINE_VOLTAGE, MAINTENANCE_RISK, NO_SENSOR_COLOR, PIPE_DIAMETER, ROAD_CLASSES } from './palettes';
+import {
+  BUILDING_USES,
+  LINE_VOLTAGE,
+  MAINTENANCE_RISK,
+  NO_SENSOR_COLOR,
+  PIPE_DIAMETER,
+  ROAD_CLASSES,
+} from './palettes';
 
 /** One block of a layer's legend. */
 export type LegendSection =
@@ -47,7 +54,11 @@ export const ROADS_LIVE_LEGEND: LegendSection[] = [
   {
     kind: 'categories',
     title: 'Live speed ÷ free-flow speed',
-    items: SPEED_RATIO_COLORS.map((c) => ({ value: String(c.min), label: c.short, color: `rgb(${c.color.join(',')})` })),
+    items: SPEED_RATIO_COLORS.map((c) => ({
+      value: String(c.min),
+      label: c.short,
+      color: `rgb(${c.color.join(',')})`,
+    })),
     swatch: 'line',
   },
   { kind: 'categories', title: 'No speed sensor: class', items: ROAD_CLASSES, swatch: 'line' },

@@ -78,7 +78,8 @@ export class LiveSensors {
   }
 
   #apply(u: LiveUpdate): void {
-    if (u.asset_type === 'road_link' && u.asset_id && u.ratio !== null) this.#roadRatio.set(Number(u.asset_id), u.ratio);
+    if (u.asset_type === 'road_link' && u.asset_id && u.ratio !== null)
+      this.#roadRatio.set(Number(u.asset_id), u.ratio);
   }
 
   #bump(): void {

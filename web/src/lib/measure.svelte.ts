@@ -25,12 +25,14 @@ export const ringArea = (points: readonly [number, number][]) =>
 
 /** `123.4 m`, `2.35 km`; `850 m²`, `1.24 ha`, `2.1 km²` — in the reader's locale. */
 export function formatLength(m: number): string {
-  const n = (v: number, d: number) => v.toLocaleString(undefined, { minimumFractionDigits: d, maximumFractionDigits: d });
+  const n = (v: number, d: number) =>
+    v.toLocaleString(undefined, { minimumFractionDigits: d, maximumFractionDigits: d });
   return m < 1000 ? `${n(m, 1)} m` : `${n(m / 1000, 3)} km`;
 }
 
 export function formatArea(m2: number): string {
-  const n = (v: number, d: number) => v.toLocaleString(undefined, { minimumFractionDigits: d, maximumFractionDigits: d });
+  const n = (v: number, d: number) =>
+    v.toLocaleString(undefined, { minimumFractionDigits: d, maximumFractionDigits: d });
   if (m2 < 10_000) return `${n(m2, 0)} m²`;
   if (m2 < 1_000_000) return `${n(m2 / 10_000, 2)} ha`;
   return `${n(m2 / 1_000_000, 2)} km²`;
@@ -48,7 +50,9 @@ export class Measure {
   readonly distanceM = $derived(pathLength(this.points));
   readonly areaM2 = $derived(ringArea(this.points));
   /** The ring's length, closing segment included. */
-  readonly perimeterM = $derived(this.points.length < 3 ? 0 : pathLength([...this.points, this.points[0]!]));
+  readonly perimeterM = $derived(
+    this.points.length < 3 ? 0 : pathLength([...this.points, this.points[0]!]),
+  );
 
   start(mode: MeasureMode): void {
     this.mode = mode;
@@ -75,9 +79,14 @@ export class Measure {
     if (this.mode === 'height') {
       const hit = pick3d(info.x, info.y);
       const z = hit?.coordinate?.[2];
-      const props = (hit?.object as { properties?: Record<string, unknown> } | undefined)?.properties;
+      const props = (hit?.object as { properties?: Record<string, unknown> } | undefined)
+        ?.properties;
       const recorded = typeof props?.height_m === 'number' ? props.height_m : null;
-      this.height = { picked_m: typeof z === 'number' && Number.isFinite(z) ? Math.max(0, z) : null, recorded_m: recorded, at };
+      this.height = {
+        picked_m: typeof z === 'number' && Number.isFinite(z) ? Math.max(0, z) : null,
+        recorded_m: recorded,
+        at,
+      };
       return true;
     }
     this.points = [...this.points, at];
@@ -106,7 +115,16 @@ export class Measure {
         }),
       );
     } else if (this.points.length >= 2) {
-      out.push(new PathLayer({ id: 'measure-path', data: [this.points], getPath: (p: [number, number][]) => p, getColor: INK, widthMinPixels: 2, pickable: false }));
+      out.push(
+        new PathLayer({
+          id: 'measure-path',
+          data: [this.points],
+          getPath: (p: [number, number][]) => p,
+          getColor: INK,
+          widthMinPixels: 2,
+          pickable: false,
+        }),
+      );
     }
     const dots = this.mode === 'height' ? (this.height ? [this.height.at] : []) : this.points;
     out.push(

@@ -4,7 +4,12 @@ import { formatArea, formatLength, pathLength, ringArea } from './measure.svelte
 describe('measure', () => {
   it('measures a path along the ground: one degree of latitude is about 111.2 km', () => {
     // On the WGS84 mean radius (6,371,008.8 m): π/180 × R.
-    expect(pathLength([[5, 52], [5, 53]])).toBeCloseTo(111_195, -1);
+    expect(
+      pathLength([
+        [5, 52],
+        [5, 53],
+      ]),
+    ).toBeCloseTo(111_195, -1);
     expect(pathLength([[5, 52]])).toBe(0);
   });
 
@@ -17,7 +22,12 @@ describe('measure', () => {
 
   it('measures the true area of a ring, not its mercator area', () => {
     // A 0.01° × 0.01° cell at 52° N: about 1,112 m × 685 m.
-    const cell: [number, number][] = [[5.12, 52.09], [5.13, 52.09], [5.13, 52.1], [5.12, 52.1]];
+    const cell: [number, number][] = [
+      [5.12, 52.09],
+      [5.13, 52.09],
+      [5.13, 52.1],
+      [5.12, 52.1],
+    ];
     expect(ringArea(cell) / 1e6).toBeCloseTo(0.7619, 2);
     expect(ringArea(cell.slice(0, 2))).toBe(0);
   });

@@ -98,7 +98,9 @@ export class ScenarioState {
 
   async #loadChanges(s: ScenarioWithEdits): Promise<void> {
     try {
-      const fc = await getJson<GeoJSON.FeatureCollection>(`/api/scenarios/${s.id}/export?format=geojson&v=${s.version}`);
+      const fc = await getJson<GeoJSON.FeatureCollection>(
+        `/api/scenarios/${s.id}/export?format=geojson&v=${s.version}`,
+      );
       if (this.current?.id === s.id && this.current.version === s.version) this.changes = fc;
     } catch {
       // The list still names each edit by its kind; the map just lacks the drawing.
@@ -164,7 +166,9 @@ export class ScenarioState {
     const s = this.current;
     if (!s) return Promise.resolve();
     return this.#run(async () => {
-      const copy = await send<ScenarioWithEdits>('POST', `/api/scenarios/${s.id}/duplicate`, { name: `${s.name} (branch)` });
+      const copy = await send<ScenarioWithEdits>('POST', `/api/scenarios/${s.id}/duplicate`, {
+        name: `${s.name} (branch)`,
+      });
       await this.load();
       await this.open(copy.id);
     });
@@ -198,7 +202,11 @@ export class ScenarioState {
   }
 
   /** Replaces an edit with a changed one (floors, use, footprint…); undo puts the old one back. */
-  replaceEdit(edit: ScenarioEdit, input: ScenarioEditInput, label = `change ${edit.kind.replace('_', ' ')}`): Promise<void> {
+  replaceEdit(
+    edit: ScenarioEdit,
+    input: ScenarioEditInput,
+    label = `change ${edit.kind.replace('_', ' ')}`,
+  ): Promise<void> {
     const s = this.current;
     if (!s) return Promise.resolve();
     const before = inputOf(edit);
@@ -225,7 +233,8 @@ export class ScenarioState {
         if (editId) await send('DELETE', `/api/scenarios/${s.id}/edits/${editId}`);
       },
       undo: async () => {
-        editId = (await send<EditResponse>('POST', `/api/scenarios/${s.id}/edits`, inputOf(edit))).edit.id;
+        editId = (await send<EditResponse>('POST', `/api/scenarios/${s.id}/edits`, inputOf(edit)))
+          .edit.id;
       },
     };
     return this.#do(step);
@@ -275,8 +284,13 @@ export class ScenarioState {
     try {
       for (let attempt = 0; request === this.#impactRequest; attempt++) {
         // 202: queued or running; 503 with a status: the job failed or the queue is full.
-        const res = await api.request('GET', `/api/scenarios/${s.id}/impact?wait=${attempt === 0 ? 2 : 10}`, { accept: [202, 503], retries: 1 });
-        const body = (await res.json().catch(() => null)) as (ScenarioImpact | ImpactPending | { error?: { message?: string } }) | null;
+        const res = await api.request(
+          'GET',
+          `/api/scenarios/${s.id}/impact?wait=${attempt === 0 ? 2 : 10}`,
+          { accept: [202, 503], retries: 1 },
+        );
+        const body = (await res.json().catch(() => null)) as
+          (ScenarioImpact | ImpactPending | { error?: { message?: string } }) | null;
         if (request !== this.#impactRequest) return;
         if (res.status === 200) {
           this.impact = body as ScenarioImpact;
@@ -297,7 +311,8 @@ export class ScenarioState {
         await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('Retry-After') ?? 5)));
       }
     } catch (error) {
-      if (request === this.#impactRequest) this.error = error instanceof Error ? error.message : String(error);
+      if (request === this.#impactRequest)
+        this.error = error instanceof Error ? error.message : String(error);
     } finally {
       if (request === this.#impactRequest) this.impactLoading = false;
     }

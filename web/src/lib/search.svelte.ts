@@ -43,7 +43,10 @@ export class SearchState {
     const abort = (this.#abort = new AbortController());
     this.pending = true;
     try {
-      const body = await getJson<SearchResponse>(`/api/search?q=${encodeURIComponent(query.trim())}&limit=8`, abort.signal);
+      const body = await getJson<SearchResponse>(
+        `/api/search?q=${encodeURIComponent(query.trim())}&limit=8`,
+        abort.signal,
+      );
       if (abort.signal.aborted) return [];
       this.results = body.results;
       this.active = 0;

@@ -52,7 +52,11 @@ export class Session {
     } catch (error) {
       const status = error instanceof ApiRequestError ? error.status : -1;
       this.error =
-        status === 401 ? 'Wrong user name or password.' : status === 0 ? 'The twin server cannot be reached.' : `Sign-in failed (${status}).`;
+        status === 401
+          ? 'Wrong user name or password.'
+          : status === 0
+            ? 'The twin server cannot be reached.'
+            : `Sign-in failed (${status}).`;
       this.busy = false;
     }
   }

@@ -66,10 +66,14 @@ export class StoryPlayer {
 
   add(caption: string): void {
     const view = this.capture(caption.trim());
-    if (view && this.story.views.length < MAX_VIEWS) this.#save({ ...this.story, views: [...this.story.views, view] });
+    if (view && this.story.views.length < MAX_VIEWS)
+      this.#save({ ...this.story, views: [...this.story.views, view] });
   }
   setCaption(i: number, caption: string): void {
-    this.#save({ ...this.story, views: this.story.views.map((v, k) => (k === i ? { ...v, caption } : v)) });
+    this.#save({
+      ...this.story,
+      views: this.story.views.map((v, k) => (k === i ? { ...v, caption } : v)),
+    });
   }
   setTitle(title: string): void {
     this.#save({ ...this.story, title });
@@ -126,6 +130,9 @@ export class StoryPlayer {
     } else {
       player.offset = 0;
     }
-    await ws.restoreScenario({ scenario: v.scenario ?? undefined, compare: v.compare ? 'swipe' : undefined });
+    await ws.restoreScenario({
+      scenario: v.scenario ?? undefined,
+      compare: v.compare ? 'swipe' : undefined,
+    });
   }
 }

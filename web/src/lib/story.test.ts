@@ -5,7 +5,15 @@ const LAYERS = ['buildings', 'roads', 'labels'];
 const story: Story = {
   title: 'Centre plan — phase 1',
   views: [
-    { caption: 'The site today', camera: { center: [5.1214, 52.0907], zoom: 16, bearing: -18, pitch: 52 }, layers: ['buildings', 'roads'], view: '3d', scenario: null, compare: false, at: null },
+    {
+      caption: 'The site today',
+      camera: { center: [5.1214, 52.0907], zoom: 16, bearing: -18, pitch: 52 },
+      layers: ['buildings', 'roads'],
+      view: '3d',
+      scenario: null,
+      compare: false,
+      at: null,
+    },
     {
       caption: 'Tower “A” with the baseline on the left ✓',
       camera: { center: [5.12, 52.09], zoom: 17.25, bearing: 0, pitch: 0 },
@@ -28,7 +36,10 @@ describe('story links', () => {
   it('rejects a broken or empty story and drops unknown layers', () => {
     expect(decodeStory('not json', LAYERS)).toBeNull();
     expect(decodeStory(encodeStory({ title: '', views: [] }), LAYERS)).toBeNull();
-    const odd = encodeStory({ ...story, views: [{ ...story.views[0]!, layers: ['buildings', 'secret_staff_layer'] }] });
+    const odd = encodeStory({
+      ...story,
+      views: [{ ...story.views[0]!, layers: ['buildings', 'secret_staff_layer'] }],
+    });
     expect(decodeStory(odd, LAYERS)?.views[0]?.layers).toEqual(['buildings']);
   });
 });

@@ -38,7 +38,9 @@ export function encodeStory(story: Story): string {
     t: story.title,
     v: story.views.map((v) => [
       v.caption,
-      [v.camera.center[0], v.camera.center[1], v.camera.zoom, v.camera.bearing, v.camera.pitch].map((n) => Number(n.toFixed(6))),
+      [v.camera.center[0], v.camera.center[1], v.camera.zoom, v.camera.bearing, v.camera.pitch].map(
+        (n) => Number(n.toFixed(6)),
+      ),
       v.layers.join(','),
       v.view,
       v.scenario ?? '',
@@ -49,7 +51,8 @@ export function encodeStory(story: Story): string {
   return toBase64Url(JSON.stringify(compact));
 }
 
-const num = (v: unknown, lo: number, hi: number): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi ? v : null);
+const num = (v: unknown, lo: number, hi: number): number | null =>
+  typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi ? v : null;
 
 /** Reads `encodeStory`'s output back; anything malformed gives null (a broken link, not an error). */
 export function decodeStory(s: string, knownLayers: readonly string[]): Story | null {
@@ -73,7 +76,8 @@ export function decodeStory(s: string, knownLayers: readonly string[]): Story | 
     const zoom = num(c[2], 0, 24);
     const bearing = num(c[3], -360, 360);
     const pitch = num(c[4], 0, 90);
-    if (lon === null || lat === null || zoom === null || bearing === null || pitch === null) return null;
+    if (lon === null || lat === null || zoom === null || bearing === null || pitch === null)
+      return null;
     views.push({
       caption: typeof caption === 'string' ? caption.slice(0, MAX_CAPTION) : '',
       camera: { center: [lon, lat], zoom, bearing, pitch: Math.min(MAX_PITCH, pitch) },

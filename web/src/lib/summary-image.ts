@@ -33,7 +33,11 @@ function mapSnapshot(twin: TwinMap): HTMLCanvasElement {
  * A one-page summary of a scenario's impact with the map (issue #12 item 1): title, the map as it
  * is on screen, every KPI with baseline, scenario and change, and the sources cited. PNG.
  */
-export async function summaryPng(twin: TwinMap, scenario: ScenarioWithEdits, impact: ScenarioImpact): Promise<Blob> {
+export async function summaryPng(
+  twin: TwinMap,
+  scenario: ScenarioWithEdits,
+  impact: ScenarioImpact,
+): Promise<Blob> {
   const page = document.createElement('canvas');
   page.width = W;
   page.height = H;
@@ -45,8 +49,15 @@ export async function summaryPng(twin: TwinMap, scenario: ScenarioWithEdits, imp
   ctx.fillText(scenario.name, M, M + 30);
   ctx.font = '20px sans-serif';
   ctx.fillStyle = '#4b5563';
-  const when = new Date(impact.computed_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-  ctx.fillText(`${scenario.status === 'published' ? 'Published' : 'Draft'} scenario · version ${scenario.version} · ${scenario.edits.length} edits · impact computed ${when}`, M, M + 66);
+  const when = new Date(impact.computed_at).toLocaleString(undefined, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
+  ctx.fillText(
+    `${scenario.status === 'published' ? 'Published' : 'Draft'} scenario · version ${scenario.version} · ${scenario.edits.length} edits · impact computed ${when}`,
+    M,
+    M + 66,
+  );
 
   const snap = mapSnapshot(twin);
   const mapW = W - 2 * M;
@@ -84,7 +95,9 @@ export async function summaryPng(twin: TwinMap, scenario: ScenarioWithEdits, imp
     ctx.fillStyle = r.delta === 0 ? '#4b5563' : '#111827';
     ctx.fillText(formatDelta(r.delta), cols[3]!, y);
   }
-  const sources = [...new Set(rows.flatMap((r) => r.sources.map((s) => s.split(': ').slice(1).join(': '))))];
+  const sources = [
+    ...new Set(rows.flatMap((r) => r.sources.map((s) => s.split(': ').slice(1).join(': ')))),
+  ];
   y += 40;
   ctx.fillStyle = '#4b5563';
   ctx.font = '14px sans-serif';
@@ -95,7 +108,12 @@ export async function summaryPng(twin: TwinMap, scenario: ScenarioWithEdits, imp
   };
   line(`Sources: ${sources.length} cited factors. Map and data: City twin, own data.`);
   for (const s of sources.slice(0, 12)) line(`· ${s}`);
-  return new Promise((resolve, reject) => page.toBlob((b) => (b ? resolve(b) : reject(new Error('The summary could not be drawn.'))), 'image/png'));
+  return new Promise((resolve, reject) =>
+    page.toBlob(
+      (b) => (b ? resolve(b) : reject(new Error('The summary could not be drawn.'))),
+      'image/png',
+    ),
+  );
 }
 
 /** Offers a blob as a download named `name`. */

@@ -10,7 +10,8 @@ const PLAY_EVERY_MS = 600;
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** `YYYY-MM-DD` of a date in the reader's time zone. */
-export const isoDate = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+export const isoDate = (d: Date) =>
+  `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 
 /**
  * The sun study (issue #12 item 4): a date and a time of day (the reader's clock) light the 3D
@@ -47,11 +48,16 @@ export class SunStudy {
     const day = { timezone: -noon.getTimezoneOffset() / 60 };
     const [lon, lat] = this.center;
     const t = { sunrise: getSunrise(lat, lon, noon, day), sunset: getSunset(lat, lon, noon, day) };
-    const minutes = (x: Date | null) => (x && Number.isFinite(x.getTime()) ? (x.getTime() - new Date(y, m - 1, d).getTime()) / 60_000 : NaN);
+    const minutes = (x: Date | null) =>
+      x && Number.isFinite(x.getTime())
+        ? (x.getTime() - new Date(y, m - 1, d).getTime()) / 60_000
+        : NaN;
     const rise = minutes(t.sunrise);
     const set = minutes(t.sunset);
     // Polar day or night: the whole day.
-    return Number.isFinite(rise) && Number.isFinite(set) ? { rise: Math.ceil(rise), set: Math.floor(set) } : { rise: 0, set: 1439 };
+    return Number.isFinite(rise) && Number.isFinite(set)
+      ? { rise: Math.ceil(rise), set: Math.floor(set) }
+      : { rise: 0, set: 1439 };
   });
 
   /**
@@ -60,7 +66,9 @@ export class SunStudy {
    */
   readonly sun = $derived.by(() => {
     const p = getSolarPosition(this.center[1], this.center[0], new Date(this.timestamp));
-    return p ? { altitude: p.elevation, azimuth: ((p.azimuth % 360) + 360) % 360 } : { altitude: -90, azimuth: 0 };
+    return p
+      ? { altitude: p.elevation, azimuth: ((p.azimuth % 360) + 360) % 360 }
+      : { altitude: -90, azimuth: 0 };
   });
 
   /**
@@ -75,7 +83,11 @@ export class SunStudy {
     const toSun = [Math.sin(az) * Math.cos(alt), Math.cos(az) * Math.cos(alt), Math.sin(alt)];
     return new LightingEffect({
       ambient: new AmbientLight({ color: [255, 255, 255], intensity: up ? 0.8 : 0.5 }),
-      sun: new DirectionalLight({ color: [255, 244, 226], intensity: up ? 1.4 : 0, direction: toSun.map((v) => -v) as [number, number, number] }),
+      sun: new DirectionalLight({
+        color: [255, 244, 226],
+        intensity: up ? 1.4 : 0,
+        direction: toSun.map((v) => -v) as [number, number, number],
+      }),
     });
   }
 
@@ -86,7 +98,10 @@ export class SunStudy {
     const at = new Date(this.timestamp).toISOString();
     const box = bbox.map((v) => v.toFixed(4)).join(',');
     try {
-      const body = await getJson<ShadowsResponse>(`/api/shadows?at=${encodeURIComponent(at)}&bbox=${box}`, abort.signal);
+      const body = await getJson<ShadowsResponse>(
+        `/api/shadows?at=${encodeURIComponent(at)}&bbox=${box}`,
+        abort.signal,
+      );
       if (!abort.signal.aborted) this.shadows = body;
     } catch {
       // Aborted by a newer time or view, or the server is away (the status banner says so).
@@ -117,7 +132,8 @@ export class SunStudy {
     if (this.minutes < rise || this.minutes >= set) this.minutes = rise;
     this.#timer = setInterval(() => {
       const day = this.daylight;
-      this.minutes = this.minutes + PLAY_STEP_MIN > day.set ? day.rise : this.minutes + PLAY_STEP_MIN;
+      this.minutes =
+        this.minutes + PLAY_STEP_MIN > day.set ? day.rise : this.minutes + PLAY_STEP_MIN;
     }, PLAY_EVERY_MS);
   }
 

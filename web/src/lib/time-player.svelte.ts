@@ -34,7 +34,9 @@ export class TimePlayer {
 
   /** The stored history's length, minutes (0 until known). */
   readonly historyMinutes = $derived(
-    this.range?.from ? Math.max(0, Math.floor((this.now - Date.parse(this.range.from)) / 60_000)) : 0,
+    this.range?.from
+      ? Math.max(0, Math.floor((this.now - Date.parse(this.range.from)) / 60_000))
+      : 0,
   );
   readonly step = $derived(WINDOWS[this.window].step);
   /** The slider's span, minutes: the window, but no further back than the history (≥ 1 step). */

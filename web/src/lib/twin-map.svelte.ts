@@ -1,6 +1,17 @@
-import { AmbientLight, DirectionalLight, LightingEffect, type Layer, type PickingInfo } from '@deck.gl/core';
+import {
+  AmbientLight,
+  DirectionalLight,
+  LightingEffect,
+  type Layer,
+  type PickingInfo,
+} from '@deck.gl/core';
 import { MapLibreOverlay } from '@deck.gl/maplibre';
-import { AttributionControl, Map as MapLibreMap, NavigationControl, setWorkerUrl } from 'maplibre-gl';
+import {
+  AttributionControl,
+  Map as MapLibreMap,
+  NavigationControl,
+  setWorkerUrl,
+} from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import type { CityStyleMetadata } from '../../../common/api-types';
@@ -28,7 +39,11 @@ function cityLighting(): LightingEffect {
   return new LightingEffect({
     ambient: new AmbientLight({ color: [255, 255, 255], intensity: 1.0 }),
     sun: new DirectionalLight({ color: [255, 244, 228], intensity: 1.0, direction: [1, 2, -2.5] }),
-    sky: new DirectionalLight({ color: [214, 226, 255], intensity: 0.5, direction: [-1.5, -1, -1] }),
+    sky: new DirectionalLight({
+      color: [214, 226, 255],
+      intensity: 0.5,
+      direction: [-1.5, -1, -1],
+    }),
   });
 }
 
@@ -83,7 +98,10 @@ export class TwinMap {
     if (options.startAtHome) this.map.jumpTo(this.homeCamera(options.startAtHome));
     this.map.addControl(new NavigationControl({ visualizePitch: true }), 'bottom-right');
     this.map.addControl(
-      new AttributionControl({ compact: true, customAttribution: 'City twin · own data, drawn offline' }),
+      new AttributionControl({
+        compact: true,
+        customAttribution: 'City twin · own data, drawn offline',
+      }),
       'bottom-right',
     );
 
@@ -97,7 +115,8 @@ export class TwinMap {
         if (this.clickInterceptor?.(info)) return;
         options.onClick(info);
       },
-      getCursor: ({ isHovering, isDragging }) => (isDragging ? 'grabbing' : isHovering ? 'pointer' : 'grab'),
+      getCursor: ({ isHovering, isDragging }) =>
+        isDragging ? 'grabbing' : isHovering ? 'pointer' : 'grab',
     });
     this.map.addControl(this.overlay);
 
@@ -147,7 +166,12 @@ export class TwinMap {
       Math.min(b.getEast(), 180),
       Math.min(b.getNorth(), 85.05),
     ];
-    const clamped: Bounds = [Math.max(view[0], w), Math.max(view[1], s), Math.min(view[2], e), Math.min(view[3], n)];
+    const clamped: Bounds = [
+      Math.max(view[0], w),
+      Math.max(view[1], s),
+      Math.min(view[2], e),
+      Math.min(view[3], n),
+    ];
     return clamped[0] < clamped[2] && clamped[1] < clamped[3] ? clamped : view;
   }
 
@@ -167,7 +191,8 @@ export class TwinMap {
   setLandUseVisible(visible: boolean): void {
     const apply = () => {
       for (const id of LAND_USE_STYLE_LAYERS) {
-        if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+        if (this.map.getLayer(id))
+          this.map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
       }
     };
     if (this.map.isStyleLoaded()) apply();
@@ -216,11 +241,18 @@ export class TwinMap {
 /** The camera that frames `bounds` in a map of this size, tilted for 3D. */
 export function homeCamera(map: MapLibreMap, bounds: Bounds, mode: '2d' | '3d'): Camera {
   // Leave room for the layer panel on the left.
-  const fit = map.cameraForBounds(bounds, { padding: { left: 300, right: 40, top: 40, bottom: 40 } });
+  const fit = map.cameraForBounds(bounds, {
+    padding: { left: 300, right: 40, top: 40, bottom: 40 },
+  });
   const center = fit?.center ? (fit.center as { lng: number; lat: number }) : { lng: 0, lat: 0 };
   const zoom = fit?.zoom ?? 13;
   return mode === '3d'
     ? // A tilted view shows more city in the distance: come a little closer.
-      { center: [center.lng, center.lat], zoom: zoom + 0.4, bearing: HOME_BEARING, pitch: HOME_PITCH }
+      {
+        center: [center.lng, center.lat],
+        zoom: zoom + 0.4,
+        bearing: HOME_BEARING,
+        pitch: HOME_PITCH,
+      }
     : { center: [center.lng, center.lat], zoom, bearing: 0, pitch: 0 };
 }

@@ -14,7 +14,12 @@ describe('url hash', () => {
 
   it('round-trips a shared view, layers and 2D mode', () => {
     const state = {
-      camera: { center: [5.1214, 52.0907] as [number, number], zoom: 16.5, bearing: 45.5, pitch: 55 },
+      camera: {
+        center: [5.1214, 52.0907] as [number, number],
+        zoom: 16.5,
+        bearing: 45.5,
+        pitch: 55,
+      },
       layers: ['roads', 'labels'],
       view: '2d' as const,
     };
@@ -67,7 +72,12 @@ describe('url hash', () => {
 
   it('keeps the open scenario and its swipe compare, and drops a malformed scenario id', () => {
     const id = '0b5c3a8e-4d1f-4c7a-9e2b-7f6d5c4b3a21';
-    const hash = formatHash({ camera: { center: [5.1, 52.1], zoom: 15, bearing: 0, pitch: 0 }, layers: ['roads'], scenario: id, compare: 'swipe' });
+    const hash = formatHash({
+      camera: { center: [5.1, 52.1], zoom: 15, bearing: 0, pitch: 0 },
+      layers: ['roads'],
+      scenario: id,
+      compare: 'swipe',
+    });
     expect(hash).toMatch(new RegExp(`&scenario=${id}&compare=swipe$`));
     expect(parseHash(hash, LAYERS)).toMatchObject({ scenario: id, compare: 'swipe' });
     expect(parseHash('#scenario=1;DROP&compare=swipe', LAYERS)).toEqual({});

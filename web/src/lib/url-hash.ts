@@ -50,7 +50,9 @@ export function normalizeBearing(b: number): number {
   return r === -180 ? 180 : r;
 }
 
-export function formatHash(state: Required<Pick<ShareState, 'camera' | 'layers'>> & ShareState): string {
+export function formatHash(
+  state: Required<Pick<ShareState, 'camera' | 'layers'>> & ShareState,
+): string {
   const { center, zoom, bearing, pitch } = state.camera;
   const d = coordinateDecimals(zoom);
   const map = [
@@ -82,7 +84,10 @@ export function parseHash(hash: string, knownLayers: readonly string[]): ShareSt
     const [zoom, lat, lon, bearing = 0, pitch = 0] = map.split('/').map(Number);
     const valid =
       [zoom, lat, lon, bearing, pitch].every((v) => Number.isFinite(v)) &&
-      zoom! >= 0 && zoom! <= 24 && Math.abs(lat!) <= 85.06 && Math.abs(lon!) <= 180;
+      zoom! >= 0 &&
+      zoom! <= 24 &&
+      Math.abs(lat!) <= 85.06 &&
+      Math.abs(lon!) <= 180;
     if (valid) {
       out.camera = {
         center: [lon!, lat!],

@@ -1,6 +1,12 @@
 import type { Layer } from '@deck.gl/core';
 import { getContext, setContext } from 'svelte';
-import type { CatalogLayer, CatalogResponse, ImportJob, MapHome, TileJson } from '../../../common/api-types';
+import type {
+  CatalogLayer,
+  CatalogResponse,
+  ImportJob,
+  MapHome,
+  TileJson,
+} from '../../../common/api-types';
 import type { BuildingUse } from '../../../common/scenario-types';
 import { ApiRequestError, describeTileError, getJson } from './api';
 import { CustomLayers } from './custom-layers.svelte';
@@ -93,7 +99,9 @@ export class Workspace {
   #healthTimer: ReturnType<typeof setInterval> | null = null;
 
   readonly scenarioRef = $derived(
-    this.scenarios.current ? { id: this.scenarios.current.id, version: this.scenarios.current.version } : null,
+    this.scenarios.current
+      ? { id: this.scenarios.current.id, version: this.scenarios.current.version }
+      : null,
   );
   /**
    * Layers drawn above the tiles: sensors, tools, imported layers, then the scenario's impact
@@ -104,9 +112,13 @@ export class Workspace {
     ...this.sensorLayers,
     ...this.cameraLayers,
     ...this.toolLayers,
-    ...this.customLayers.deckLayers((layer, error) => console.warn(`tile error in ${layer}:`, error)),
+    ...this.customLayers.deckLayers((layer, error) =>
+      console.warn(`tile error in ${layer}:`, error),
+    ),
     ...(this.scenarioRef ? impactLayers(this.scenarioRef, this.impactVisible) : []),
-    ...(this.scenarioRef && this.showChanges && this.scenarios.changes ? changesLayers(this.scenarios.changes, this.scenarioRef.version) : []),
+    ...(this.scenarioRef && this.showChanges && this.scenarios.changes
+      ? changesLayers(this.scenarios.changes, this.scenarioRef.version)
+      : []),
   ]);
 
   constructor(hash: string) {
@@ -152,17 +164,24 @@ export class Workspace {
       const catalog = await getJson<CatalogResponse>('/tiles/catalog.json');
       const listed = new Set(catalog.layers.map((l) => l.name));
       this.settings.keepOnly(listed);
-      const all = LAYER_SPECS.filter((s) => s.kind !== 'labels' && listed.has(s.id)).map((s) => s.id);
+      const all = LAYER_SPECS.filter((s) => s.kind !== 'labels' && listed.has(s.id)).map(
+        (s) => s.id,
+      );
       const [everything, home] = await Promise.all([
         getJson<TileJson>(`/tiles/${all.join(',')}.json`),
         getJson<MapHome>('/api/home'),
       ]);
       this.setup = {
-        zooms: new Map(catalog.layers.map((l) => [l.name, { minzoom: l.minzoom, maxzoom: l.maxzoom }])),
+        zooms: new Map(
+          catalog.layers.map((l) => [l.name, { minzoom: l.minzoom, maxzoom: l.maxzoom }]),
+        ),
         attributes: new Map(catalog.layers.map((l) => [l.name, l])),
         extent: everything.bounds,
         city: home.bounds ?? everything.bounds,
-        home: home.source === 'config' && home.zoom !== null ? { center: home.center, zoom: home.zoom } : null,
+        home:
+          home.source === 'config' && home.zoom !== null
+            ? { center: home.center, zoom: home.zoom }
+            : null,
       };
     } catch (error) {
       this.setupError =
@@ -186,7 +205,10 @@ export class Workspace {
     const e = job.extent;
     if (e && this.setup) {
       const [w, s, east, n] = this.setup.extent;
-      this.setup = { ...this.setup, extent: [Math.min(w, e[0]), Math.min(s, e[1]), Math.max(east, e[2]), Math.max(n, e[3])] };
+      this.setup = {
+        ...this.setup,
+        extent: [Math.min(w, e[0]), Math.min(s, e[1]), Math.max(east, e[2]), Math.max(n, e[3])],
+      };
     }
   }
 
@@ -197,7 +219,10 @@ export class Workspace {
     const { floors, use } = this;
     this.#drawTool.start((geometry) => {
       this.drawing = false;
-      void this.scenarios.addEdit({ kind: 'add_building', geometry, floors, use }, `add ${floors}-floor ${use} building`);
+      void this.scenarios.addEdit(
+        { kind: 'add_building', geometry, floors, use },
+        `add ${floors}-floor ${use} building`,
+      );
     });
   }
 
@@ -234,11 +259,17 @@ export class Workspace {
     const map = this.twin?.map;
     if (!map) return;
     const narrow = map.getContainer().clientWidth < 720;
-    const padding = narrow ? { left: 30, right: 30, top: 60, bottom: 60 } : { left: 300, right: 640, top: 60, bottom: 60 };
+    const padding = narrow
+      ? { left: 30, right: 30, top: 60, bottom: 60 }
+      : { left: 300, right: 640, top: 60, bottom: 60 };
     const [w, s, e, n] = bounds;
     // A point (or a tiny feature) gets a small box around it.
     const d = 0.0004;
-    map.fitBounds(w === e && s === n ? [w - d, s - d, e + d, n + d] : bounds, { padding, maxZoom, duration: 800 });
+    map.fitBounds(w === e && s === n ? [w - d, s - d, e + d, n + d] : bounds, {
+      padding,
+      maxZoom,
+      duration: 800,
+    });
   }
 
   /** A tile failed: note it on the layer, and find out whether the whole server is gone. */
@@ -248,7 +279,8 @@ export class Workspace {
     console.warn(`tile error in ${layer}:`, error);
     this.settings.get(layer).fail(describeTileError(error));
     void this.server.check().then((ok) => {
-      if (!ok && !this.#healthTimer) this.#healthTimer = setInterval(() => void this.recover(false), 5000);
+      if (!ok && !this.#healthTimer)
+        this.#healthTimer = setInterval(() => void this.recover(false), 5000);
     });
   }
 

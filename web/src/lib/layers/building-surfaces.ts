@@ -7,7 +7,13 @@ import { HIGHLIGHT } from './tile-options';
 /** One drawn polygon of a LoD2 building: what picking and hover see is its building. */
 export interface SurfacePolygon {
   id: number;
-  properties: { height_m: number; use: string; name: string | null; lod: string | null; surface: string | null };
+  properties: {
+    height_m: number;
+    use: string;
+    name: string | null;
+    lod: string | null;
+    surface: string | null;
+  };
   rings: [number, number, number][][];
   color: [number, number, number];
 }
@@ -29,7 +35,9 @@ export function surfaceNormal(ring: [number, number, number][]): [number, number
   const lat0 = (ring[0]![1] * Math.PI) / 180;
   const mx = 111_320 * Math.cos(lat0);
   const my = 110_540;
-  let nx = 0, ny = 0, nz = 0;
+  let nx = 0,
+    ny = 0,
+    nz = 0;
   for (let i = 0; i + 1 < ring.length; i++) {
     const [x0, y0, z0] = [ring[i]![0] * mx, ring[i]![1] * my, ring[i]![2]];
     const [x1, y1, z1] = [ring[i + 1]![0] * mx, ring[i + 1]![1] * my, ring[i + 1]![2]];
@@ -45,9 +53,16 @@ export function surfaceNormal(ring: [number, number, number][]): [number, number
  * low sun is baked in per surface (Lambert + ambient). Roofs always face up (a model whose
  * rings turn the other way still gets lit roofs).
  */
-export function shade(base: RGB, n: [number, number, number], roof: boolean): [number, number, number] {
+export function shade(
+  base: RGB,
+  n: [number, number, number],
+  roof: boolean,
+): [number, number, number] {
   const normal = roof && n[2] < 0 ? ([-n[0], -n[1], -n[2]] as const) : n;
-  const lambert = Math.max(0, normal[0] * TO_SUN[0] + normal[1] * TO_SUN[1] + normal[2] * TO_SUN[2]);
+  const lambert = Math.max(
+    0,
+    normal[0] * TO_SUN[0] + normal[1] * TO_SUN[1] + normal[2] * TO_SUN[2],
+  );
   const k = AMBIENT + (1 - AMBIENT) * lambert;
   return [Math.round(base[0] * k), Math.round(base[1] * k), Math.round(base[2] * k)];
 }

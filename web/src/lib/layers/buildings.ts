@@ -31,7 +31,9 @@ export function buildingsLayer(o: BuildingsOptions) {
     },
     getElevation: (f: unknown) => {
       const id = prop<number>(f, '_id');
-      return o.surfaces && id !== undefined && o.surfaces.has(id) ? 0 : (prop<number>(f, 'height_m') ?? 3);
+      return o.surfaces && id !== undefined && o.surfaces.has(id)
+        ? 0
+        : (prop<number>(f, 'height_m') ?? 3);
     },
     updateTriggers: { getElevation: o.surfaces?.version ?? 0 },
     getFillColor: (f: unknown) => categoryColor(BUILDING_USES, prop(f, 'use'), OTHER),

@@ -5,7 +5,13 @@ import type { CameraInfo } from '../../../../common/camera-types';
 const GLYPH = `<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 48 48"><circle cx="24" cy="24" r="21" fill="#1f2937" stroke="#ffffff" stroke-width="3"/><rect x="10" y="17" width="20" height="14" rx="2.5" fill="#ffffff"/><path d="M30 21.5l8-4.5v14l-8-4.5z" fill="#ffffff"/></svg>`;
 
 /** The camera icon, drawn from inline SVG (no sprite file to fetch). */
-const ICON = { id: 'camera', url: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(GLYPH)}`, width: 48, height: 48, mask: false };
+const ICON = {
+  id: 'camera',
+  url: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(GLYPH)}`,
+  width: 48,
+  height: 48,
+  mask: false,
+};
 
 /**
  * A camera's view cone as a ring of [lon, lat]: the apex at the camera, an arc of `range_m`
@@ -20,7 +26,10 @@ export function viewCone(c: CameraInfo, steps = 12): [number, number][] {
   const fov = Math.min(c.fov, 359);
   for (let i = 0; i <= steps; i++) {
     const bearing = ((c.heading - fov / 2 + (fov * i) / steps) * Math.PI) / 180;
-    ring.push([lon + (Math.sin(bearing) * c.range_m) / mLon, lat + (Math.cos(bearing) * c.range_m) / mLat]);
+    ring.push([
+      lon + (Math.sin(bearing) * c.range_m) / mLon,
+      lat + (Math.cos(bearing) * c.range_m) / mLat,
+    ]);
   }
   ring.push([lon, lat]);
   return ring;

@@ -18,7 +18,9 @@ export const CHANGE_KINDS = [
 ] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number]['value'];
 
-export const CHANGES_LEGEND: LegendSection[] = [{ kind: 'categories', title: 'Scenario changes', items: [...CHANGE_KINDS], swatch: 'line' }];
+export const CHANGES_LEGEND: LegendSection[] = [
+  { kind: 'categories', title: 'Scenario changes', items: [...CHANGE_KINDS], swatch: 'line' },
+];
 
 type Props = Record<string, unknown> & { kind: string; closed?: boolean };
 type Feature = { properties: Props };
@@ -48,7 +50,13 @@ export function changesLayers(data: GeoJSON.FeatureCollection, version: number):
       stroked: true,
       lineWidthUnits: 'pixels',
       getLineWidth: 3,
-      getFillColor: (f: Feature) => [...rgb(f), f.properties.kind === 'add_building' ? 90 : 40] as [number, number, number, number],
+      getFillColor: (f: Feature) =>
+        [...rgb(f), f.properties.kind === 'add_building' ? 90 : 40] as [
+          number,
+          number,
+          number,
+          number,
+        ],
       getLineColor: (f: Feature) => [...rgb(f), 255] as [number, number, number, number],
       getDashArray: (f: Feature) => (f.properties.kind === 'demolish_building' ? [4, 3] : [0, 0]),
       extensions: [new PathStyleExtension({ dash: true })],
@@ -62,7 +70,8 @@ export function changesLayers(data: GeoJSON.FeatureCollection, version: number):
       lineCapRounded: true,
       getLineWidth: (f: Feature) => (changeKind(f.properties) === 'closed_road' ? 6 : 5),
       getLineColor: (f: Feature) => [...rgb(f), 255] as [number, number, number, number],
-      getDashArray: (f: Feature) => (changeKind(f.properties) === 'closed_road' ? [2, 1.5] : [0, 0]),
+      getDashArray: (f: Feature) =>
+        changeKind(f.properties) === 'closed_road' ? [2, 1.5] : [0, 0],
       extensions: [new PathStyleExtension({ dash: true })],
       pickable: true,
     }),

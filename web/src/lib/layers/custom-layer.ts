@@ -23,7 +23,8 @@ type F = { properties?: Record<string, unknown> };
  * read for the legend.
  */
 export function customLayer(name: string, o: TileLayerOptions, style?: CustomStyle) {
-  const color = (f: F): RGB => (style?.field ? style.colorOf(f.properties?.[style.field]) : CUSTOM_COLOR);
+  const color = (f: F): RGB =>
+    style?.field ? style.colorOf(f.properties?.[style.field]) : CUSTOM_COLOR;
   return new MVTLayer({
     ...tileLayerProps(name, o),
     binary: false,
@@ -33,11 +34,19 @@ export function customLayer(name: string, o: TileLayerOptions, style?: CustomSty
     getLineWidth: 2,
     pointRadiusUnits: 'pixels',
     getPointRadius: 5,
-    updateTriggers: { getFillColor: [style?.field, style?.version], getLineColor: [style?.field, style?.version] },
+    updateTriggers: {
+      getFillColor: [style?.field, style?.version],
+      getLineColor: [style?.field, style?.version],
+    },
     onViewportLoad: (tiles: { content?: unknown }[]) => {
       if (!style) return;
       // GeoJSON tiles: an array of features (or a table of them, by loaders.gl's shape).
-      const features = (c: unknown): F[] => (Array.isArray(c) ? c : Array.isArray((c as { features?: unknown })?.features) ? (c as { features: F[] }).features : []);
+      const features = (c: unknown): F[] =>
+        Array.isArray(c)
+          ? c
+          : Array.isArray((c as { features?: unknown })?.features)
+            ? (c as { features: F[] }).features
+            : [];
       style.onFeatures(tiles.flatMap((t) => features(t.content)));
     },
   });

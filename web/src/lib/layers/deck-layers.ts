@@ -24,7 +24,10 @@ export interface DeckLayersInput {
   surfaces?: { has(id: number): boolean; version: number };
 }
 
-const FACTORIES: Record<string, (o: TileLayerOptions & { extruded: boolean; surfaces?: DeckLayersInput['surfaces'] }) => Layer> = {
+const FACTORIES: Record<
+  string,
+  (o: TileLayerOptions & { extruded: boolean; surfaces?: DeckLayersInput['surfaces'] }) => Layer
+> = {
   roads: roadsLayer,
   water_pipes: waterPipesLayer,
   power_lines: powerLinesLayer,
@@ -40,7 +43,9 @@ const FACTORIES: Record<string, (o: TileLayerOptions & { extruded: boolean; surf
 export function tileLayers(input: DeckLayersInput): Layer[] {
   const { settings, zooms, extent, mode, selected } = input;
   // Risk scores are fetched (and refreshed) only while a shown layer is coloured by them.
-  maintenanceRisk.track(settings.all.some((l) => l.visible && l.spec.riskAssetType && l.colorBy === 'risk'));
+  maintenanceRisk.track(
+    settings.all.some((l) => l.visible && l.spec.riskAssetType && l.colorBy === 'risk'),
+  );
   return Object.entries(FACTORIES).flatMap(([name, factory]) => {
     const state = settings.get(name);
     const zoom = zooms.get(name);

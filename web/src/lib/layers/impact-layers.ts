@@ -23,10 +23,15 @@ const HEADROOM: { max: number; label: string; color: RGBA }[] = [
   { max: 1, label: '80–100 % of its limit', color: [180, 110, 20, 230] },
   { max: Infinity, label: 'Over its limit', color: [128, 0, 64, 240] },
 ];
-const headroomColor = (ratio: number): RGBA => (HEADROOM.find((h) => ratio <= h.max) ?? HEADROOM[2]!).color;
+const headroomColor = (ratio: number): RGBA =>
+  (HEADROOM.find((h) => ratio <= h.max) ?? HEADROOM[2]!).color;
 const SHADOW: RGBA = [40, 30, 110, 110];
 
-const hex = (c: RGBA) => `#${c.slice(0, 3).map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+const hex = (c: RGBA) =>
+  `#${c
+    .slice(0, 3)
+    .map((v) => v.toString(16).padStart(2, '0'))
+    .join('')}`;
 
 /** Each impact layer's legend, shown beside its switch. */
 export const IMPACT_LEGENDS: Record<ImpactLayerId, LegendSection[]> = {
@@ -41,8 +46,22 @@ export const IMPACT_LEGENDS: Record<ImpactLayerId, LegendSection[]> = {
       swatch: 'line',
     },
   ],
-  utilities: [{ kind: 'categories', title: 'Water and power load', items: HEADROOM.map((h) => ({ value: h.label, label: h.label, color: hex(h.color) })), swatch: 'line' }],
-  shadow: [{ kind: 'categories', title: 'Added shadow (sample days)', items: [{ value: 'shadow', label: 'New shadow', color: hex(SHADOW) }], swatch: 'fill' }],
+  utilities: [
+    {
+      kind: 'categories',
+      title: 'Water and power load',
+      items: HEADROOM.map((h) => ({ value: h.label, label: h.label, color: hex(h.color) })),
+      swatch: 'line',
+    },
+  ],
+  shadow: [
+    {
+      kind: 'categories',
+      title: 'Added shadow (sample days)',
+      items: [{ value: 'shadow', label: 'New shadow', color: hex(SHADOW) }],
+      swatch: 'fill',
+    },
+  ],
 };
 
 /**
@@ -51,11 +70,24 @@ export const IMPACT_LEGENDS: Record<ImpactLayerId, LegendSection[]> = {
  * the hover card names them by the part before `#`. Drawn over the tiles; a click on one passes
  * through to the feature under it (MapView), so a changed road stays selectable.
  */
-export function impactLayers(scenario: { id: string; version: number }, visible: ReadonlySet<ImpactLayerId>): Layer[] {
-  const url = (name: ImpactLayerId) => `/api/scenarios/${scenario.id}/impact/layers/${name}.geojson?v=${scenario.version}`;
+export function impactLayers(
+  scenario: { id: string; version: number },
+  visible: ReadonlySet<ImpactLayerId>,
+): Layer[] {
+  const url = (name: ImpactLayerId) =>
+    `/api/scenarios/${scenario.id}/impact/layers/${name}.geojson?v=${scenario.version}`;
   const out: Layer[] = [];
   if (visible.has('shadow')) {
-    out.push(new GeoJsonLayer({ id: `impact-shadow#v${scenario.version}`, data: url('shadow'), filled: true, stroked: false, getFillColor: SHADOW, pickable: false }));
+    out.push(
+      new GeoJsonLayer({
+        id: `impact-shadow#v${scenario.version}`,
+        data: url('shadow'),
+        filled: true,
+        stroked: false,
+        getFillColor: SHADOW,
+        pickable: false,
+      }),
+    );
   }
   if (visible.has('traffic')) {
     out.push(
@@ -65,7 +97,8 @@ export function impactLayers(scenario: { id: string; version: number }, visible:
         stroked: true,
         lineWidthUnits: 'pixels',
         lineCapRounded: true,
-        getLineWidth: (f: { properties: { change: number } }) => 3 + Math.min(8, Math.abs(f.properties.change) / 40),
+        getLineWidth: (f: { properties: { change: number } }) =>
+          3 + Math.min(8, Math.abs(f.properties.change) / 40),
         getLineColor: (f: { properties: { change: number } }) => trafficColor(f.properties.change),
         pickable: true,
       }),

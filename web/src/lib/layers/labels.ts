@@ -16,9 +16,17 @@ const STYLE: Record<LabelKind, { color: RGBA; size: number }> = {
   street: { color: [60, 60, 66, 255], size: 12 },
 };
 
-const STREET_RANK: Record<string, number> = { motorway: 4, trunk: 4, arterial: 3, collector: 2, local: 1, service: 0 };
+const STREET_RANK: Record<string, number> = {
+  motorway: 4,
+  trunk: 4,
+  arterial: 3,
+  collector: 2,
+  local: 1,
+  service: 0,
+};
 
-const FONT = 'system-ui, "Segoe UI", Roboto, "Helvetica Neue", "Liberation Sans", "DejaVu Sans", Arial, sans-serif';
+const FONT =
+  'system-ui, "Segoe UI", Roboto, "Helvetica Neue", "Liberation Sans", "DejaVu Sans", Arial, sans-serif';
 
 function placeKind(landUseClass: string): LabelKind {
   if (landUseClass === 'water') return 'water';

@@ -3,7 +3,13 @@ import { GeoJsonLayer } from '@deck.gl/layers';
 import type { SensorAssetType } from '../../../../common/sensor-types';
 import { maintenanceRisk } from '../maintenance-risk.svelte';
 import { symbolAtlas, type SymbolAtlas, type SymbolDef } from './symbols';
-import { featureRiskColor, prop, tileLayerProps, withFeatureIds, type TileLayerOptions } from './tile-options';
+import {
+  featureRiskColor,
+  prop,
+  tileLayerProps,
+  withFeatureIds,
+  type TileLayerOptions,
+} from './tile-options';
 
 export const WATER_NODE_SYMBOLS: SymbolDef[] = [
   { value: 'reservoir', label: 'Reservoir', shape: 'square', fill: '#0b3a7e', size: 20 },
@@ -30,7 +36,12 @@ function atlasFor(defs: readonly SymbolDef[]): SymbolAtlas {
  * Network nodes (`kind` property) as symbols from a canvas-drawn atlas; coloured by maintenance
  * risk, as dots of the symbol's size in the risk colour (the atlas's icons cannot be tinted).
  */
-function nodesLayer(name: string, type: SensorAssetType, defs: readonly SymbolDef[], o: TileLayerOptions) {
+function nodesLayer(
+  name: string,
+  type: SensorAssetType,
+  defs: readonly SymbolDef[],
+  o: TileLayerOptions,
+) {
   const { atlas, mapping } = atlasFor(defs);
   const size = new Map(defs.map((d) => [d.value, d.size]));
   const fallback = defs[defs.length - 1]!.value;
@@ -69,5 +80,7 @@ function nodesLayer(name: string, type: SensorAssetType, defs: readonly SymbolDe
   });
 }
 
-export const waterNodesLayer = (o: TileLayerOptions) => nodesLayer('water_nodes', 'water_node', WATER_NODE_SYMBOLS, o);
-export const powerNodesLayer = (o: TileLayerOptions) => nodesLayer('power_nodes', 'power_node', POWER_NODE_SYMBOLS, o);
+export const waterNodesLayer = (o: TileLayerOptions) =>
+  nodesLayer('water_nodes', 'water_node', WATER_NODE_SYMBOLS, o);
+export const powerNodesLayer = (o: TileLayerOptions) =>
+  nodesLayer('power_nodes', 'power_node', POWER_NODE_SYMBOLS, o);

@@ -3,7 +3,13 @@ import { GeoJsonLayer } from '@deck.gl/layers';
 import { rampColor } from '../color-ramps';
 import { LINE_VOLTAGE } from '../palettes';
 import { maintenanceRisk } from '../maintenance-risk.svelte';
-import { featureRiskColor, prop, tileLayerProps, withFeatureIds, type TileLayerOptions } from './tile-options';
+import {
+  featureRiskColor,
+  prop,
+  tileLayerProps,
+  withFeatureIds,
+  type TileLayerOptions,
+} from './tile-options';
 
 /** Screen width by voltage class: 1.5 px (LV) to 5 px (EHV). */
 export function voltageWidthPx(kv: number): number {
@@ -22,7 +28,9 @@ export function powerLinesLayer(o: TileLayerOptions) {
       return new GeoJsonLayer(props);
     },
     getLineColor: (f: unknown) =>
-      byRisk ? featureRiskColor('power_line', f) : rampColor(LINE_VOLTAGE, prop<number>(f, 'voltage_kv') ?? 0),
+      byRisk
+        ? featureRiskColor('power_line', f)
+        : rampColor(LINE_VOLTAGE, prop<number>(f, 'voltage_kv') ?? 0),
     updateTriggers: { getLineColor: [byRisk, version] },
     getLineWidth: (f: unknown) => voltageWidthPx(prop<number>(f, 'voltage_kv') ?? 0),
   });

@@ -5,9 +5,30 @@ import type { RGB } from '../color-ramps';
 
 /** H3 cell colours by value, low to high (speed ratio: red jammed → green free). */
 export const H3_RAMPS: Record<H3Response['metric'], { stops: [number, RGB][]; unit: string }> = {
-  speed_ratio: { unit: 'speed ÷ free flow', stops: [[0.3, [214, 40, 40]], [0.6, [245, 166, 35]], [0.9, [46, 160, 67]]] },
-  congestion: { unit: 'share congested', stops: [[0, [46, 160, 67]], [0.25, [245, 166, 35]], [0.5, [214, 40, 40]]] },
-  readings: { unit: 'readings per hour', stops: [[0, [222, 235, 247]], [200, [107, 174, 214]], [1000, [8, 69, 148]]] },
+  speed_ratio: {
+    unit: 'speed ÷ free flow',
+    stops: [
+      [0.3, [214, 40, 40]],
+      [0.6, [245, 166, 35]],
+      [0.9, [46, 160, 67]],
+    ],
+  },
+  congestion: {
+    unit: 'share congested',
+    stops: [
+      [0, [46, 160, 67]],
+      [0.25, [245, 166, 35]],
+      [0.5, [214, 40, 40]],
+    ],
+  },
+  readings: {
+    unit: 'readings per hour',
+    stops: [
+      [0, [222, 235, 247]],
+      [200, [107, 174, 214]],
+      [1000, [8, 69, 148]],
+    ],
+  },
 };
 
 export function rampAt(stops: [number, RGB][], v: number): RGB {
@@ -80,7 +101,11 @@ export function alertsLayer(alerts: SensorAlert[]) {
       name: `${ALERT_WORDS[a.kind]} · ${a.sensor_name ?? a.external_id}`,
       severity: a.severity,
       reading: a.value,
-      since: new Date(a.opened_at).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' }),
+      since: new Date(a.opened_at).toLocaleString(undefined, {
+        weekday: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+      }),
     },
   }));
   return new ScatterplotLayer<Described<SensorAlert>>({

@@ -17,7 +17,13 @@ export interface SymbolDef {
 /** Atlas cell size; symbols are drawn large and scaled down for crisp edges. */
 const CELL = 64;
 
-function path(ctx: CanvasRenderingContext2D, shape: SymbolShape, cx: number, cy: number, r: number) {
+function path(
+  ctx: CanvasRenderingContext2D,
+  shape: SymbolShape,
+  cx: number,
+  cy: number,
+  r: number,
+) {
   ctx.beginPath();
   const polygon = (n: number, rotation: number) => {
     for (let i = 0; i < n; i++) {
@@ -46,7 +52,13 @@ function path(ctx: CanvasRenderingContext2D, shape: SymbolShape, cx: number, cy:
 }
 
 /** Draws one symbol centred in a `px` × `px` square at (x, y), with a white halo. */
-export function drawSymbol(ctx: CanvasRenderingContext2D, def: SymbolDef, x: number, y: number, px: number) {
+export function drawSymbol(
+  ctx: CanvasRenderingContext2D,
+  def: SymbolDef,
+  x: number,
+  y: number,
+  px: number,
+) {
   const r = px * 0.36;
   path(ctx, def.shape, x + px / 2, y + px / 2, r);
   ctx.fillStyle = def.fill;

@@ -3,7 +3,13 @@ import { GeoJsonLayer } from '@deck.gl/layers';
 import { rampColor } from '../color-ramps';
 import { PIPE_DIAMETER } from '../palettes';
 import { maintenanceRisk } from '../maintenance-risk.svelte';
-import { featureRiskColor, prop, tileLayerProps, withFeatureIds, type TileLayerOptions } from './tile-options';
+import {
+  featureRiskColor,
+  prop,
+  tileLayerProps,
+  withFeatureIds,
+  type TileLayerOptions,
+} from './tile-options';
 
 /** Screen width of a pipe: 1.5 px for 100 mm up to 6 px for 1 m mains. */
 export function pipeWidthPx(diameterMm: number): number {
@@ -23,7 +29,9 @@ export function waterPipesLayer(o: TileLayerOptions) {
       return new GeoJsonLayer(props);
     },
     getLineColor: (f: unknown) =>
-      byRisk ? featureRiskColor('water_pipe', f) : rampColor(PIPE_DIAMETER, prop<number>(f, 'diameter_mm') ?? 0),
+      byRisk
+        ? featureRiskColor('water_pipe', f)
+        : rampColor(PIPE_DIAMETER, prop<number>(f, 'diameter_mm') ?? 0),
     updateTriggers: { getLineColor: [byRisk, version] },
     getLineWidth: (f: unknown) => pipeWidthPx(prop<number>(f, 'diameter_mm') ?? 0),
   });
