@@ -5,6 +5,7 @@ import { ensureUser, TEST_PASSWORD } from '../support/auth';
 import {
   CHROMIUM_PATH,
   HAS_CHROMIUM,
+  launchChromium,
   openMap,
   recordPage,
   startMapSession,
@@ -125,6 +126,21 @@ describe.skipIf(!HAS_CHROMIUM)(
         expect(open.scenarios).toContainEqual(
           expect.objectContaining({ id, name: 'Riverside homes', status: 'published' }),
         );
+        // …and it appears on the public dashboard, seen by an anonymous browser (own profile,
+        // no session cookie).
+        const anonymous = await launchChromium();
+        try {
+          const publicPage = await anonymous.context.newPage();
+          publicPage.setDefaultTimeout(120_000);
+          await publicPage.goto(`${session.server.origin}/dashboard`);
+          await publicPage.getByTestId('scenarios').getByText('Riverside homes').waitFor();
+          await publicPage.screenshot({
+            path: join(ARTIFACTS_DIR, 'roles-published-on-dashboard.png'),
+            fullPage: true,
+          });
+        } finally {
+          await anonymous.close();
+        }
 
         await page.setViewportSize({ width: 1440, height: 900 });
         await waitForMap(page);
