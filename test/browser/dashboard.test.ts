@@ -254,12 +254,16 @@ describe.skipIf(!HAS_CHROMIUM)(
         // A 40 × 40 m, 20-floor residential block on open ground near the centre.
         const [lon, lat] = [DEFAULT_DEMO_CENTER[0] + 0.004, DEFAULT_DEMO_CENTER[1] - 0.003];
         const d = { lat: 20 / 111_320, lon: 20 / (111_320 * Math.cos((lat * Math.PI) / 180)) };
-        const post = async (path: string, body: unknown) => {
-          const res = await twin.app.request(path, {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/json' },
+        // A planner makes the scenario and publishes it: the embed shows published ones only.
+        const planner = await twin.as('planner');
+        const send = async (method: string, path: string, body: unknown) =>
+          twin.app.request(path, {
+            method,
+            headers: { ...planner, 'Content-Type': 'application/json' },
             body: JSON.stringify(body),
           });
+        const post = async (path: string, body: unknown) => {
+          const res = await send('POST', path, body);
           expect(res.status).toBe(201);
           return (await res.json()) as { id: string };
         };
@@ -281,6 +285,8 @@ describe.skipIf(!HAS_CHROMIUM)(
           floors: 20,
           use: 'residential',
         });
+        const published = await send('PATCH', `/api/scenarios/${id}`, { status: 'published' });
+        expect([200, 202]).toContain(published.status);
         const page = await browser.context.newPage();
         try {
           await page.setViewportSize({ width: 1440, height: 900 });
