@@ -1,15 +1,17 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBackend } from '../../server/db/backend';
-import { migrate } from '../../server/db/migrate';
-import { DEFAULT_DEMO_CENTER, DEFAULT_DEMO_SEED, seedDemoCity } from '../../data/seed-demo';
-import { registerDemoSensors } from '../../data/demo-sensors';
+import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { lonLatToTile } from '../../tiles/tile-coords';
 import { HAS_NGINX, startNginx, type Nginx } from '../support/cluster';
 import { startInstance, type Instance } from '../support/instance';
 import { decodeTile } from '../support/mvt';
 import { HAS_NATS, startNats, type NatsServer } from '../support/nats';
-import { HAS_PG_BIN, startPrimary, startReplica, type PgCluster } from '../support/pg-cluster';
+import {
+  HAS_PG_BIN,
+  startSeededPrimary,
+  startReplica,
+  type PgCluster,
+} from '../support/pg-cluster';
 import { AUTH, eventually, TEST_KEY } from '../sensors/helpers';
 
 /** Ports of this suite (issue #16): primary 7433, replica 7434, NATS 7426/7487, twins 7413-7414, nginx 7481. */
@@ -50,23 +52,7 @@ describe.skipIf(!HAS_NGINX || !HAS_NATS || !HAS_PG_BIN)(
     });
 
     beforeAll(async () => {
-      primary = startPrimary(PORTS.primary);
-      const admin = postgres(primary.url(), { max: 1, onnotice: () => {} });
-      await admin`CREATE DATABASE twin`;
-      await admin.end();
-      const seed = await openBackend({
-        databaseUrl: primary.url('twin'),
-        dataDir: '',
-        poolSize: 4,
-        tileTimeoutMs: 10_000,
-      });
-      await migrate(seed);
-      const { datasetId } = await seedDemoCity(seed.db, {
-        seed: DEFAULT_DEMO_SEED,
-        center: DEFAULT_DEMO_CENTER,
-      });
-      await registerDemoSensors(seed.db, datasetId);
-      await seed.close();
+      primary = await startSeededPrimary(PORTS.primary);
       replica = startReplica(primary, PORTS.replica);
       nats = await startNats(PORTS.nats, PORTS.mqtt);
       for (const port of PORTS.twins) twins.push(await startInstance(port, env()));

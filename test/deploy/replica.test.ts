@@ -4,14 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type Twin } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { openBackend, type Backend } from '../../server/db/backend';
-import { migrate } from '../../server/db/migrate';
 import { createLogger } from '../../server/log';
-import { DEFAULT_DEMO_CENTER, DEFAULT_DEMO_SEED, seedDemoCity } from '../../data/seed-demo';
-import { registerDemoSensors } from '../../data/demo-sensors';
+import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { lonLatToTile } from '../../tiles/tile-coords';
 import { tokenHeaders } from '../support/auth';
 import { decodeTile } from '../support/mvt';
-import { HAS_PG_BIN, startPrimary, startReplica, type PgCluster } from '../support/pg-cluster';
+import {
+  HAS_PG_BIN,
+  startSeededPrimary,
+  startReplica,
+  type PgCluster,
+} from '../support/pg-cluster';
 import { eventually } from '../sensors/helpers';
 
 /** Ports of this suite (issue #16: 7431 our own primary, 7432 its streaming replica). */
@@ -31,23 +34,7 @@ describe.skipIf(!HAS_PG_BIN)(
     let buildingId: string;
 
     beforeAll(async () => {
-      primary = startPrimary(PRIMARY_PORT);
-      const admin = postgres(primary.url(), { max: 1, onnotice: () => {} });
-      await admin`CREATE DATABASE twin`;
-      await admin.end();
-      const seed = await openBackend({
-        databaseUrl: primary.url('twin'),
-        dataDir: '',
-        poolSize: 4,
-        tileTimeoutMs: 10_000,
-      });
-      await migrate(seed);
-      const { datasetId } = await seedDemoCity(seed.db, {
-        seed: DEFAULT_DEMO_SEED,
-        center: DEFAULT_DEMO_CENTER,
-      });
-      await registerDemoSensors(seed.db, datasetId);
-      await seed.close();
+      primary = await startSeededPrimary(PRIMARY_PORT);
       replica = startReplica(primary, REPLICA_PORT);
       replicaSql = postgres(replica.url('twin'), { max: 1, onnotice: () => {} });
 

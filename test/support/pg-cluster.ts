@@ -1,3 +1,8 @@
+import postgres from 'postgres';
+import { openBackend } from '../../server/db/backend';
+import { migrate } from '../../server/db/migrate';
+import { DEFAULT_DEMO_CENTER, DEFAULT_DEMO_SEED, seedDemoCity } from '../../data/seed-demo';
+import { registerDemoSensors } from '../../data/demo-sensors';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -139,4 +144,32 @@ export function startReplica(primary: PgCluster, port: number): PgCluster {
   const c = cluster(dir, port);
   c.start();
   return c;
+}
+
+/**
+ * A primary on `port` with a database `twin` holding the migrated demo city and its sensors,
+ * as the test templates have it: what a replica of the twin starts from.
+ */
+export async function startSeededPrimary(port: number): Promise<PgCluster> {
+  const primary = startPrimary(port);
+  const admin = postgres(primary.url(), { max: 1, onnotice: () => {} });
+  await admin`CREATE DATABASE twin`;
+  await admin.end();
+  const seed = await openBackend({
+    databaseUrl: primary.url('twin'),
+    dataDir: '',
+    poolSize: 4,
+    tileTimeoutMs: 10_000,
+  });
+  try {
+    await migrate(seed);
+    const { datasetId } = await seedDemoCity(seed.db, {
+      seed: DEFAULT_DEMO_SEED,
+      center: DEFAULT_DEMO_CENTER,
+    });
+    await registerDemoSensors(seed.db, datasetId);
+  } finally {
+    await seed.close();
+  }
+  return primary;
 }
