@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../server/db/schema';
+import type { Database } from '../schema/database';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/log';
 import { prepareDatabase } from '../server/startup';

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../server/db/schema';
+import type { Database } from '../schema/database';
 import { registerSensors, type SensorRegistration } from '../server/sensors/sensor-queries';
 
 /** External ids of the demo's cameras start with this (and so are `demo-` sensors too). */

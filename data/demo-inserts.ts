@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Database } from '../server/db/schema';
+import type { Database } from '../schema/database';
 import type { DemoLayer, Position } from './demo-city';
 
 /**

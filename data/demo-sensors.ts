@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../server/db/schema';
+import type { Database } from '../schema/database';
 
 /** External ids of the demo's sensors start with this; the simulator drives only these. */
 export const DEMO_SENSOR_PREFIX = 'demo-';

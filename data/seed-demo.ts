@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../server/db/schema';
+import type { Database } from '../schema/database';
 import { DEMO_LAYERS, generateDemoCity } from './demo-city';
 import { idOffsets, INSERTS, toRow } from './demo-inserts';
 

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { sql, type Kysely } from 'kysely';
 import type { FeatureResponse } from '../common/api-types';
 import type { LayerCatalog } from '../tiles/catalog';
-import type { Database } from './db/schema';
+import type { Database } from '../schema/database';
 import { ApiError } from './errors';
 import { assertLayersVisible } from './auth/layer-access';
 import { principalOf } from './auth/principal';

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { MapHome } from '../common/api-types';
 import type { LayerVersions } from '../tiles/layer-versions';
 import type { Config } from './config';
-import type { Database } from './db/schema';
+import type { Database } from '../schema/database';
 import {
   densestCluster,
   lonLatToMercator,

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { sql } from 'kysely';
 import { gunzipSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
-import type { Database } from './db/schema';
+import type { Database } from '../schema/database';
 import type { LayerDefinition } from '../tiles/catalog';
 import { parseTileCoord, type TileCoord } from '../tiles/tile-coords';
 import type { TileService } from '../tiles/tile-service';

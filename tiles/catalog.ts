@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { Database } from '../server/db/schema';
+import type { Database } from '../schema/database';
 import type { GeometryKind } from './tile-geometry';
 
 export type AttributeType = 'int' | 'float' | 'string' | 'boolean';

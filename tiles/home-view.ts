@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../server/db/schema';
+import type { Database } from '../schema/database';
 import type { LayerCatalog, LayerDefinition } from './catalog';
 import { tileSpan, WORLD_HALF, type TileCoord } from './tile-coords';
 

@@ -1,5 +1,5 @@
 import type { CompiledQuery, Kysely } from 'kysely';
-import type { Database } from '../server/db/schema';
+import type { Database } from '../schema/database';
 
 export type VersionMap = ReadonlyMap<string, string>;
 

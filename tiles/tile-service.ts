@@ -1,7 +1,7 @@
 import { constants, gzip, gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { CompiledQuery, Kysely } from 'kysely';
-import type { Database } from '../server/db/schema';
+import type { Database } from '../schema/database';
 import { TILE_EXTENT, type LayerCatalog, type LayerDefinition } from './catalog';
 import { encodeMvt, type PropertyValue, type TileFeature, type TileLayer } from './mvt-encoder';
 import { TileCache } from './tile-cache';

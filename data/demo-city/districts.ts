@@ -1,4 +1,4 @@
-import type { LandUseClass } from '../../server/db/schema';
+import type { LandUseClass } from '../../schema/database';
 import type { Position } from './geometry';
 import type { StreetGrid } from './grid';
 import type { Rng } from './prng';

@@ -1,4 +1,4 @@
-import type { RoadClass } from '../../server/db/schema';
+import type { RoadClass } from '../../schema/database';
 import { draftBridges } from './bridges';
 import type { Cell, CityPlan } from './city-plan';
 import type { District } from './districts';

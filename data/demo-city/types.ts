@@ -4,7 +4,7 @@ import type {
   PowerNodeKind,
   RoadClass,
   WaterNodeKind,
-} from '../../server/db/schema';
+} from '../../schema/database';
 
 /** An EPSG:3857 coordinate, metres, rounded to 0.01 m. */
 export type Position = [number, number];

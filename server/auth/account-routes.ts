@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import { pageOf, pageRows } from '../limits/pagination';
 import { valid } from '../validate';

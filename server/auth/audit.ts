@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ScriptTransaction } from '../db/backend';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { Actor } from './principal';
 
 /** One audit row (issue #9): who did what to which thing, with the facts of the change. */

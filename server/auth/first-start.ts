@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { Logger } from '../log';
 import { generatePassword } from './passwords';
 import { addUser } from './user-store';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import type { LayerAccess, LayerCatalog, LayerDefinition } from '../../tiles/catalog';
 import { inTransaction, recordAudit } from './audit';

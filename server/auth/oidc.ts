@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Kysely } from 'kysely';
 import * as client from 'openid-client';
 import type { OidcConfig } from '../config';
-import type { Database, Role } from '../db/schema';
+import type { Database, Role } from '../../schema/database';
 import { ApiError } from '../errors';
 import type { Logger } from '../log';
 import { inTransaction, recordAudit } from './audit';

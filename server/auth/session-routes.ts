@@ -3,7 +3,7 @@ import { deleteCookie, setCookie } from 'hono/cookie';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { SessionResponse } from '../../common/api-types';
-import type { Database, Role } from '../db/schema';
+import type { Database, Role } from '../../schema/database';
 import { ApiError } from '../errors';
 import { valid } from '../validate';
 import { inTransaction, recordAudit } from './audit';

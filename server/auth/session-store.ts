@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, Role } from '../db/schema';
+import type { Database, Role } from '../../schema/database';
 import { CredentialCache } from './credential-cache';
 import type { AuthUser } from './principal';
 import { randomSecret, sha256Hex } from './secrets';

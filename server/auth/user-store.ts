@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, Role } from '../db/schema';
+import type { Database, Role } from '../../schema/database';
 import { ApiError } from '../errors';
 import { inTransaction, recordAudit } from './audit';
 import { checkPasswordRule, generatePassword, hashPassword } from './passwords';

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { BuildingSurfaces, BuildingSurfacesResponse } from '../../common/api-types';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import { parseBBox } from '../label-routes';
 import type { LayerCatalog } from '../../tiles/catalog';

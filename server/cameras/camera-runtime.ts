@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { CameraConfig } from '../config';
 import type { Logger } from '../log';
 import type { SensorService } from '../sensors/sensor-service';

@@ -1,6 +1,6 @@
 import type { LiveBus } from '../sensors/live-bus';
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { Logger } from '../log';
 import { DEMO_CAMERA_PREFIX } from '../../data/demo-cameras';
 import { renderTrafficFrame } from './frame-renderer';

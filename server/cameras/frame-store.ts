@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { FrameContentType, FrameMeta } from '../../common/camera-types';
 import { FRAMES_CHANNEL, frameUrl } from '../sensors/frame-feed';
 import type { LiveBus } from '../sensors/live-bus';

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DashboardKpi, DashboardResponse, DashboardSeries } from '../../common/api-types';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 
 /** The public dashboard's headline figures, by key (`/embed/kpi/{key}`). */
 export const KPI_KEYS = [

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { WEB_DIST_DIR } from '../static-routes';
 import { findReadableScenarioRef, parseScenarioId } from '../scenarios/scenario-store';
 import { principalOf, viewerOf } from '../auth/principal';

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { DashboardResponse, DashboardScenario } from '../../common/api-types';
 import { scenarioHeadline } from '../../common/scenario-headline';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { ImpactService } from '../scenarios/impact-service';
 import { publicImpact } from '../scenarios/scenario-export';
 import { dashboardFigures } from './dashboard-figures';

@@ -10,7 +10,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { redactUrl } from '../config';
 import { guardPostgresJsNullSocket } from './postgres-js-guard';
 import { PostgresJsDialect } from './postgres-js-dialect';
-import type { Database } from './schema';
+import type { Database } from '../../schema/database';
 import { ReplicaSet } from './replicas';
 
 /**

@@ -11,7 +11,7 @@ import {
 import type postgres from 'postgres';
 import { redactUrl } from '../config';
 import { PostgresJsDialect } from './postgres-js-dialect';
-import type { Database } from './schema';
+import type { Database } from '../../schema/database';
 
 /** One read replica as /healthz and /metrics show it. */
 export interface ReplicaStatus {

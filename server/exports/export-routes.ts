@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { sql, type Kysely } from 'kysely';
 import type { LayerCatalog } from '../../tiles/catalog';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import { parseBBox } from '../label-routes';
 import { assertLayersVisible } from '../auth/layer-access';

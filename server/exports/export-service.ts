@@ -1,7 +1,7 @@
 import type { Feature, Geometry } from 'geojson';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import wkx from 'wkx';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { FgbWriter } from './fgb-writer';
 import { GpkgBuild } from './gpkg-in-worker';
 import type { ExportColumn, ExportTable } from './export-tables';

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { areaScale } from './point-index';
 
 /** The baseline city as typed arrays, read once per change of the underlying layers. */

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { CountData } from './odme';
 
 /** Days of history the peak-hour counts are averaged over. */

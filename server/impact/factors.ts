@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { FactorKey } from '../../common/impact-models';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 
 /** One row of `impact_factors`: a number the impact engine uses, with its unit and source. */
 export interface Factor {

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { ShadowContext } from './models/shadow-impact';
 import { OBSTRUCTION_MARGIN_M, STUDY_RADIUS_M } from './models/shadow-impact';
 import type { ZoningCandidate } from './models/zoning-impact';

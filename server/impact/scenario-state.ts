@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { BuildingUse, Database, ScenarioEditKind } from '../db/schema';
+import type { BuildingUse, Database, ScenarioEditKind } from '../../schema/database';
 
 /** One stored edit with what the impact engine needs of its geometry (EPSG:3857). */
 export interface EditRow {

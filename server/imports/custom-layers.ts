@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ScriptTransaction } from '../db/backend';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import {
   LAYERS,
   type AttributeDefinition,

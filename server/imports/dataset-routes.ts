@@ -3,7 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import { pageOf, pageRows } from '../limits/pagination';
 import { FORMATS, type Format } from './formats';

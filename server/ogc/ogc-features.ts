@@ -1,7 +1,7 @@
 import type { Feature, Geometry } from 'geojson';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { LayerDefinition } from '../../tiles/catalog';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { coordinateDigits, type OgcCrs } from './ogc-crs';
 import type { Bbox, ItemsQuery } from './ogc-params';
 

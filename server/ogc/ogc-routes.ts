@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Feature } from 'geojson';
 import type { LayerDefinition } from '../../tiles/catalog';
 import type { TileService } from '../../tiles/tile-service';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import { assertLayersVisible, visibleLayers } from '../auth/layer-access';
 import { principalOf } from '../auth/principal';

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { LayerDefinition } from '../../tiles/catalog';
 import { lonLatToTile, parseTileCoord } from '../../tiles/tile-coords';
 import type { TileService } from '../../tiles/tile-service';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import { tileCacheControl, tileResponse } from '../tile-routes';
 import { ExtentCache } from './ogc-features';

@@ -6,7 +6,7 @@ import { findScenarioFor, parseScenarioId } from './scenario-store';
 import { denied } from '../auth/guard';
 import { isStaff, principalOf, viewerOf } from '../auth/principal';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 
 /** Longest `?wait=` a client may ask for, seconds. */
 const MAX_WAIT_S = 60;

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { CalibrationReport, ImpactPending, ScenarioImpact } from '../../common/scenario-types';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import type { BaselineInput } from '../impact/baseline';
 import { CITY_LAYERS, loadCityModel } from '../impact/city-model';

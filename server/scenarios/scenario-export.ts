@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { IMPACT_MODELS, type ImpactModelKey } from '../../common/impact-models';
 import type { ImpactResult } from './impact-service';
 

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import { pageOf, pageRows } from '../limits/pagination';
 import { loadFactors } from '../impact/factors';

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import { inTransaction } from '../auth/audit';
 import type { FactorSet } from '../impact/factors';

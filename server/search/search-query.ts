@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { SearchKind, SearchResult } from '../../common/api-types';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { publicSensorKindSql } from '../auth/sensor-access';
 
 /**

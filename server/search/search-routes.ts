@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { SearchResponse } from '../../common/api-types';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { parseQuery } from '../sensors/query-params';
 import { searchTwin } from './search-query';
 import type { LayerCatalog } from '../../tiles/catalog';

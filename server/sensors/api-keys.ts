@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 
 /** SHA-256 hex of a key: what the database stores. */
 export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { HistoryRange } from '../../common/sensor-types';
 import { BUCKET_S } from '../dashboard/city-metrics';
 

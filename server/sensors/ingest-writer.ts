@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { RejectReason } from '../../common/sensor-types';
 
 /** A reading whose sensor is known: `sensorId` is `sensors.id`, `ts` epoch milliseconds. */

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { Logger } from '../log';
 
 /** Monthly partitions made by `ensure_readings_partitions` (migration 20261129000200). */

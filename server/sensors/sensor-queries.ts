@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { ReadingsResponse, SensorAssetType, SensorInfo } from '../../common/sensor-types';
 import { sensorStatus } from './sensor-status';
 import { publicSensorKindSql } from '../auth/sensor-access';

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import type { SensorAssetType } from '../../common/sensor-types';
 
 /** What ingest and the live stream need to know about a sensor, cached in memory. */

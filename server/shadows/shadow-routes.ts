@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { ShadowsResponse } from '../../common/api-types';
-import type { Database } from '../db/schema';
+import type { Database } from '../../schema/database';
 import { shadowOffset, sunPosition } from '../impact/shadow';
 import { bbox, parseQuery, time } from '../sensors/query-params';
 import type { LayerCatalog } from '../../tiles/catalog';

@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../server/db/schema';
+import type { Database } from '../../schema/database';
 import type { LiveUpdate } from '../../common/sensor-types';
 import type { FrameNotice } from '../../common/camera-types';
 

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import mqtt from 'mqtt';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../server/db/schema';
+import type { Database } from '../../schema/database';
 import { startSensorRuntime, type SensorRuntimeHandle } from '../../server/sensors/sensor-runtime';
 import { HAS_POSTGRES } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../server/db/schema';
+import type { Database } from '../../schema/database';
 import type { AccountRole } from '../../server/auth/roles';
 import { TokenStore } from '../../server/auth/token-store';
 import { addUser, findUser } from '../../server/auth/user-store';

@@ -1,4 +1,4 @@
-import type { LandUseClass } from '../../db/schema';
+import type { LandUseClass } from '../../../schema/database';
 import { toNumber } from '../expressions';
 import {
   accept,

@@ -1,5 +1,5 @@
 import { toNumber } from '../expressions';
-import type { PowerNodeKind } from '../../db/schema';
+import type { PowerNodeKind } from '../../../schema/database';
 import { NetworkStager } from './network-target';
 import {
   attributesOf,

@@ -1,5 +1,5 @@
 import { parseSpeed, toNumber } from '../expressions';
-import type { RoadClass } from '../../db/schema';
+import type { RoadClass } from '../../../schema/database';
 import { NetworkStager } from './network-target';
 import { clampInt, mapped, pick, attributesOf, type Target, type TargetContext } from './target';
 

@@ -1,5 +1,5 @@
 import { toNumber } from '../expressions';
-import type { WaterNodeKind } from '../../db/schema';
+import type { WaterNodeKind } from '../../../schema/database';
 import { NetworkStager } from './network-target';
 import { attributesOf, mapped, pick, type Target, type TargetContext } from './target';
 

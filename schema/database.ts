@@ -1,5 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
 
+// Below server/, tiles/ and data/: the tables and domain enums every layer of the twin shares.
+// This folder imports nothing of ours except common/.
+
 /**
  * The city model as Kysely sees it. Geometry columns are EPSG:3857 and are only ever read or
  * written through PostGIS functions in `sql` templates, so they are typed as opaque strings
