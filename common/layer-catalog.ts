@@ -297,35 +297,6 @@ export const BUILT_IN_LAYERS = defineLayers([
     legend: [],
     style: { kind: 'basemap', attribute: 'class', categories: LAND_USE_CLASSES },
   },
-  {
-    name: 'street_trees',
-    title: 'Street trees',
-    singular: 'Street tree',
-    description: 'Street trees by genus',
-    access: 'public',
-    table: 'street_trees',
-    geometry: 'point',
-    attributes: {
-      genus: { type: 'string', description: 'Genus' },
-      height_m: { type: 'float', description: 'Height', unit: 'm', decimals: 1 },
-    },
-    minzoom: 14,
-    maxzoom: 18,
-    panel: { order: 6.5, defaultVisible: false },
-    legend: [
-      {
-        kind: 'categories',
-        title: 'Genus',
-        items: [{ value: 'tilia', label: 'Lime', color: '#2e7d32' }],
-        swatch: 'fill',
-      },
-    ],
-    style: {
-      kind: 'basemap',
-      attribute: 'genus',
-      categories: [{ value: 'tilia', label: 'Lime', color: '#2e7d32' }],
-    },
-  },
 ]);
 
 /** The names `--layer` / the import page accept for the built-in layers' tables. */

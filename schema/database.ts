@@ -209,16 +209,6 @@ export interface LandUseTable {
   source_id: SourceId;
 }
 
-export interface StreetTreesTable {
-  id: Id;
-  genus: string | null;
-  height_m: number | null;
-  geom: Geometry;
-  dataset_id: RefId;
-  source_id: SourceId;
-  attributes: Json;
-}
-
 export interface LayerVersionsTable {
   layer: string;
   version: ColumnType<string, number | undefined, number>;
@@ -442,7 +432,6 @@ export interface Database {
   power_nodes: PowerNodesTable;
   power_lines: PowerLinesTable;
   land_use: LandUseTable;
-  street_trees: StreetTreesTable;
   layer_versions: LayerVersionsTable;
   import_jobs: ImportJobsTable;
   custom_layers: CustomLayersTable;
