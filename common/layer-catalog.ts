@@ -69,7 +69,10 @@ export interface LayerEntry<Target extends string = string> {
   singular: string;
   description: string;
   access: LayerAccess;
-  /** The table (schema/database.ts) with an `id` and a `geom` column in EPSG:3857. */
+  /**
+   * The table (schema/database.ts): `id`, `geom` in EPSG:3857, the attributes' columns, and the
+   * provenance every layer table has (`dataset_id`, `source_id`, `attributes` jsonb).
+   */
   table: string;
   geometry: GeometryKind;
   /** Columns carried in tiles (and served by OGC API Features). */
@@ -80,7 +83,10 @@ export interface LayerEntry<Target extends string = string> {
   simplify?: { belowZoom: number; pixels: number };
   /** Fewer rows at low zoom: below `belowZoom` only rows meeting `where` (the lowest matching). */
   lowZoom?: { belowZoom: number; where: RowCondition }[];
-  /** The import target that loads the table (`npm run import -- --layer <target>`). */
+  /**
+   * The import target that loads the table (`npm run import -- --layer <target>`), one of
+   * server/imports/targets/; a new name fails to compile until a target handles it.
+   */
   importTarget?: Target;
   /** Place in the layer panel (lower is higher in the list) and whether it starts visible. */
   panel: { order: number; defaultVisible: boolean };
