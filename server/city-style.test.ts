@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_LAYERS, type LayerEntry } from '../common/layer-catalog';
+import { BUILT_IN_LAYERS } from '../common/layer-catalog';
+import { NOISE_ZONES } from '../test/support/extra-layers';
 import { LayerCatalog, layerDefinition } from '../tiles/catalog';
 import { cityStyle } from './city-style';
 
@@ -38,26 +39,7 @@ describe('city basemap style', () => {
   });
 
   it('draws an extra basemap entry of the catalogue as its own tagged, coloured layer', () => {
-    const noise: LayerEntry = {
-      name: 'noise_zones',
-      title: 'Noise zones',
-      singular: 'Noise zone',
-      description: 'Road noise contours (Lden)',
-      access: 'public',
-      table: 'noise_zones',
-      geometry: 'polygon',
-      attributes: { band: { type: 'string', description: 'Lden band' } },
-      minzoom: 10,
-      maxzoom: 18,
-      panel: { order: 6.5, defaultVisible: false },
-      legend: [],
-      style: {
-        kind: 'basemap',
-        attribute: 'band',
-        categories: [{ value: '55-60', label: '55–60 dB', color: '#f4a582' }],
-      },
-    };
-    const entries = [...BUILT_IN_LAYERS, noise];
+    const entries = [...BUILT_IN_LAYERS, NOISE_ZONES];
     const extra = cityStyle(
       new LayerCatalog(entries.map(layerDefinition)),
       'http://x',

@@ -7,8 +7,9 @@ import {
   type RawBuilder,
 } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_LAYERS, type LayerEntry } from '../common/layer-catalog';
+import { BUILT_IN_LAYERS } from '../common/layer-catalog';
 import type { Database } from '../schema/database';
+import { STREET_TREES } from '../test/support/extra-layers';
 import { LayerCatalog, LAYERS, layerDefinition } from './catalog';
 
 /** Compiles SQL without a connection (Kysely's own dummy driver), to read the text. */
@@ -22,31 +23,6 @@ const db = new Kysely<Database>({
 });
 const text = (r: RawBuilder<unknown> | null | undefined) => (r ? r.compile(db).sql : null);
 const layer = (name: string) => LAYERS.find((l) => l.name === name)!;
-
-/** A layer added by one more catalogue entry, as docs/architecture.md's recipe says. */
-const STREET_TREES: LayerEntry = {
-  name: 'street_trees',
-  title: 'Street trees',
-  singular: 'Street tree',
-  description: 'Street trees by genus',
-  access: 'public',
-  table: 'street_trees',
-  geometry: 'point',
-  attributes: {
-    genus: { type: 'string', description: 'Genus' },
-    height_m: { type: 'float', description: 'Height', unit: 'm', decimals: 1 },
-  },
-  minzoom: 14,
-  maxzoom: 18,
-  lowZoom: [{ belowZoom: 16, where: { attribute: 'height_m', atLeast: 10 } }],
-  panel: { order: 1.5, defaultVisible: false },
-  legend: [{ kind: 'note', text: 'Trees' }],
-  style: {
-    kind: 'symbols',
-    attribute: 'genus',
-    symbols: [{ value: 'tilia', label: 'Lime', shape: 'circle', fill: '#2e7d32', size: 8 }],
-  },
-};
 
 describe('layer catalogue, tile side', () => {
   it('builds each built-in layer from its common/ declaration, versioned by its name', () => {
@@ -70,7 +46,7 @@ describe('layer catalogue, tile side', () => {
     const catalog = new LayerCatalog([...BUILT_IN_LAYERS, STREET_TREES].map(layerDefinition));
     expect(catalog.describe().find((l) => l.name === 'street_trees')).toEqual({
       name: 'street_trees',
-      description: 'Street trees by genus',
+      description: STREET_TREES.description,
       access: 'public',
       geometry: 'point',
       minzoom: 14,

@@ -1,8 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import {
   BUILT_IN_LAYERS,
-  type AttributeDefinition,
-  type GeometryKind,
   type LayerAccess,
   type LayerEntry,
   type RowCondition,
@@ -11,20 +9,18 @@ import type { Database } from '../schema/database';
 
 export type { AttributeDefinition, AttributeType, LayerAccess } from '../common/layer-catalog';
 
-/** One vector-tile layer: where its rows live and what a tile of it carries. */
-export interface LayerDefinition {
-  name: string;
-  description: string;
-  access: LayerAccess;
+/**
+ * One vector-tile layer: where its rows live and what a tile of it carries. Built-in layers come
+ * from their catalogue entries (`layerDefinition`), custom import layers are made at run time.
+ */
+export interface LayerDefinition extends Pick<
+  LayerEntry,
+  'name' | 'description' | 'access' | 'geometry' | 'attributes' | 'minzoom' | 'maxzoom'
+> {
   table: keyof Database;
-  geometry: GeometryKind;
   /** The `layer_versions` row bumped when the table changes. */
   versionKey: string;
-  attributes: Record<string, AttributeDefinition>;
-  minzoom: number;
-  maxzoom: number;
-  /** Below `belowZoom`, simplify by this many tile pixels (of 4096) before encoding. */
-  simplify?: { belowZoom: number; pixels: number };
+  simplify?: LayerEntry['simplify'];
   /** Rows shown at zoom z (fewer at low zoom); null for all. Built only from constants. */
   filter?: (z: number) => RawBuilder<unknown> | null;
 }

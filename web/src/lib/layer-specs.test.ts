@@ -1,40 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_LAYERS, type LayerEntry } from '../../../common/layer-catalog';
+import { BUILT_IN_LAYERS } from '../../../common/layer-catalog';
+import { NOISE_ZONES, STREET_TREES } from '../../../test/support/extra-layers';
 import { rampSize } from './color-ramps';
 import { deckDrawOrder, LAYER_SPECS, layerSpecs } from './layer-specs';
 
 const entry = (name: string) => BUILT_IN_LAYERS.find((e) => e.name === name)!;
-
-/** A layer added by one more catalogue entry, as docs/architecture.md's recipe says. */
-const NOISE_ZONES: LayerEntry = {
-  name: 'noise_zones',
-  title: 'Noise zones',
-  singular: 'Noise zone',
-  description: 'Road noise contours (Lden)',
-  access: 'public',
-  table: 'noise_zones',
-  geometry: 'polygon',
-  attributes: { band: { type: 'string', description: 'Lden band' } },
-  minzoom: 10,
-  maxzoom: 18,
-  panel: { order: 6.5, defaultVisible: false },
-  legend: [],
-  style: {
-    kind: 'basemap',
-    attribute: 'band',
-    categories: [{ value: '55-60', label: '55–60 dB', color: '#f4a582' }],
-  },
-};
-const STREET_TREES: LayerEntry = {
-  ...NOISE_ZONES,
-  name: 'street_trees',
-  title: 'Street trees',
-  singular: 'Street tree',
-  geometry: 'point',
-  panel: { order: 1.5, defaultVisible: true },
-  legend: [{ kind: 'note', text: 'Trees by genus' }],
-  style: { kind: 'symbols', attribute: 'genus', symbols: [] },
-};
 
 describe('layer list from the catalogue', () => {
   it('lists labels, then the catalogue in panel order, with titles, legends and risk types', () => {
