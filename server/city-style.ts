@@ -1,25 +1,11 @@
 import type { CityStyleMetadata, LegendEntry } from '../common/api-types';
+import { BUILT_IN_LAYERS, type LayerEntry, type LayerStyle } from '../common/layer-catalog';
 import type { LayerCatalog } from '../tiles/catalog';
 
 /**
  * The basemap: a MapLibre style drawn only from our own vector tiles. No glyphs, sprites or
  * remote sources, so it renders offline; text labels are drawn by the client (deck.gl).
  */
-
-/** Muted land-use fills (APA/LBCS hues, pale so 3D buildings and overlays stand out). */
-const LAND_USE: LegendEntry[] = [
-  { value: 'residential', label: 'Residential', color: '#f1ebdf' },
-  { value: 'mixed', label: 'Mixed use', color: '#efe3d3' },
-  { value: 'commercial', label: 'Commercial', color: '#f0dcd8' },
-  { value: 'industrial', label: 'Industrial', color: '#e3dde9' },
-  { value: 'civic', label: 'Civic', color: '#dfe6ef' },
-  { value: 'park', label: 'Park', color: '#c8e2b4' },
-  { value: 'forest', label: 'Forest', color: '#afd29a' },
-  { value: 'farmland', label: 'Farmland', color: '#eaeed2' },
-  { value: 'cemetery', label: 'Cemetery', color: '#d0e0c4' },
-  { value: 'water', label: 'Water', color: '#a4cdea' },
-  { value: 'other', label: 'Other', color: '#ebe8e2' },
-];
 
 /** Road fill by class, widest first; casings are a darker edge of the same family. */
 const ROADS: (LegendEntry & { casing: string; widths: [number, number][] })[] = [
@@ -96,15 +82,29 @@ const ROADS: (LegendEntry & { casing: string; widths: [number, number][] })[] = 
   },
 ];
 
+type BasemapStyle = Extract<LayerStyle, { kind: 'basemap' }>;
+
+/** The catalogue's basemap layers (drawn by MapLibre) with their styles. */
+function basemapEntries(entries: readonly LayerEntry[]): [LayerEntry, BasemapStyle][] {
+  return entries.flatMap((e) => (e.style.kind === 'basemap' ? [[e, e.style]] : [])) as [
+    LayerEntry,
+    BasemapStyle,
+  ][];
+}
+
 const BACKGROUND = '#f5f2ec';
 const BUILDING_FOOTPRINT = '#ddd5c9';
 const BUILDING_OUTLINE = '#c9bfb1';
 
 type Json = Record<string, unknown>;
 
-const match = (entries: { value: string; color: string }[], fallback: string): unknown[] => [
+const match = (
+  entries: { value: string; color: string }[],
+  fallback: string,
+  attribute = 'class',
+): unknown[] => [
   'match',
-  ['get', 'class'],
+  ['get', attribute],
   ...entries.flatMap((e) => [e.value, e.color]),
   fallback,
 ];
@@ -133,11 +133,41 @@ function roadLayers(kind: 'casing' | 'fill'): Json[] {
   }));
 }
 
+/** The web's layer switch shows and hides the style layers tagged with its layer name. */
+const tagged = (layer: string) => ({ metadata: { 'city-twin:layer': layer } });
+
+/** A basemap layer other than land use: one style layer coloured by its catalogue categories. */
+function genericLayer(entry: LayerEntry, style: BasemapStyle): Json {
+  const color = match(style.categories, '#b9b2a6', style.attribute);
+  const common = {
+    id: entry.name,
+    source: entry.name,
+    'source-layer': entry.name,
+    minzoom: entry.minzoom,
+    ...tagged(entry.name),
+  };
+  if (entry.geometry === 'polygon') {
+    return { ...common, type: 'fill', paint: { 'fill-color': color, 'fill-opacity': 0.6 } };
+  }
+  if (entry.geometry === 'line') {
+    return { ...common, type: 'line', paint: { 'line-color': color, 'line-width': 1.5 } };
+  }
+  return { ...common, type: 'circle', paint: { 'circle-color': color, 'circle-radius': 4 } };
+}
+
 /**
  * The city basemap for `origin` (e.g. `http://localhost:8080`): land use and water, road
- * casings and fills by class, and flat building footprints, from the catalogue's layers.
+ * casings and fills by class, flat building footprints, and any other `basemap` layer of the
+ * catalogue (`entries`, common/layer-catalog.ts), from the tile catalogue's layers.
  */
-export function cityStyle(catalog: LayerCatalog, origin: string): Json {
+export function cityStyle(
+  catalog: LayerCatalog,
+  origin: string,
+  entries: readonly LayerEntry[] = BUILT_IN_LAYERS,
+): Json {
+  const basemap = basemapEntries(entries);
+  const landUse = basemap.find(([e]) => e.name === 'land_use')?.[1].categories ?? [];
+  const others = basemap.filter(([e]) => e.name !== 'land_use');
   const source = (name: string) => {
     const layer = catalog.get(name);
     if (!layer) throw new Error(`the city style needs the "${name}" tile layer`);
@@ -150,7 +180,7 @@ export function cityStyle(catalog: LayerCatalog, origin: string): Json {
   };
   const metadata: CityStyleMetadata = {
     'city-twin:legend': {
-      land_use: LAND_USE,
+      land_use: landUse,
       roads: ROADS.map(({ value, label, color }) => ({ value, label, color })),
     },
   };
@@ -162,6 +192,7 @@ export function cityStyle(catalog: LayerCatalog, origin: string): Json {
       land_use: source('land_use'),
       roads: source('roads'),
       buildings: source('buildings'),
+      ...Object.fromEntries(others.map(([e]) => [e.name, source(e.name)])),
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': BACKGROUND } },
@@ -171,7 +202,8 @@ export function cityStyle(catalog: LayerCatalog, origin: string): Json {
         source: 'land_use',
         'source-layer': 'land_use',
         filter: ['!=', ['get', 'class'], 'water'],
-        paint: { 'fill-color': match(LAND_USE, '#ebe8e2'), 'fill-antialias': false },
+        paint: { 'fill-color': match(landUse, '#ebe8e2'), 'fill-antialias': false },
+        ...tagged('land_use'),
       },
       {
         id: 'land-use-edge',
@@ -181,6 +213,7 @@ export function cityStyle(catalog: LayerCatalog, origin: string): Json {
         minzoom: 13,
         filter: ['in', ['get', 'class'], ['literal', ['park', 'forest', 'cemetery']]],
         paint: { 'line-color': '#a9c994', 'line-width': 1 },
+        ...tagged('land_use'),
       },
       {
         id: 'water',
@@ -188,7 +221,7 @@ export function cityStyle(catalog: LayerCatalog, origin: string): Json {
         source: 'land_use',
         'source-layer': 'land_use',
         filter: ['==', ['get', 'class'], 'water'],
-        paint: { 'fill-color': LAND_USE.find((l) => l.value === 'water')!.color },
+        paint: { 'fill-color': landUse.find((l) => l.value === 'water')?.color ?? '#a4cdea' },
       },
       {
         id: 'water-edge',
@@ -201,6 +234,7 @@ export function cityStyle(catalog: LayerCatalog, origin: string): Json {
           'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.5, 16, 1.5],
         },
       },
+      ...others.map(([e, style]) => genericLayer(e, style)),
       ...roadLayers('casing'),
       ...roadLayers('fill'),
       {

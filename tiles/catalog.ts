@@ -1,38 +1,26 @@
 import { sql, type RawBuilder } from 'kysely';
+import {
+  BUILT_IN_LAYERS,
+  type LayerAccess,
+  type LayerEntry,
+  type RowCondition,
+} from '../common/layer-catalog';
 import type { Database } from '../schema/database';
-import type { GeometryKind } from './tile-geometry';
 
-export type AttributeType = 'int' | 'float' | 'string' | 'boolean';
-
-export interface AttributeDefinition {
-  type: AttributeType;
-  description: string;
-  /** Unit of a numeric attribute, for legends (`m`, `km/h`, `veh/h`, …). */
-  unit?: string;
-  /** Decimal places kept in tiles for floats (the database keeps full precision). */
-  decimals?: number;
-}
+export type { AttributeDefinition, AttributeType, LayerAccess } from '../common/layer-catalog';
 
 /**
- * Who may see a layer (issue #9): `public` for everyone, `staff` for planners and up (critical
- * infrastructure, and custom layers until GIS staff publish them).
+ * One vector-tile layer: where its rows live and what a tile of it carries. Built-in layers come
+ * from their catalogue entries (`layerDefinition`), custom import layers are made at run time.
  */
-export type LayerAccess = 'public' | 'staff';
-
-/** One vector-tile layer: where its rows live and what a tile of it carries. */
-export interface LayerDefinition {
-  name: string;
-  description: string;
-  access: LayerAccess;
+export interface LayerDefinition extends Pick<
+  LayerEntry,
+  'name' | 'description' | 'access' | 'geometry' | 'attributes' | 'minzoom' | 'maxzoom'
+> {
   table: keyof Database;
-  geometry: GeometryKind;
   /** The `layer_versions` row bumped when the table changes. */
   versionKey: string;
-  attributes: Record<string, AttributeDefinition>;
-  minzoom: number;
-  maxzoom: number;
-  /** Below `belowZoom`, simplify by this many tile pixels (of 4096) before encoding. */
-  simplify?: { belowZoom: number; pixels: number };
+  simplify?: LayerEntry['simplify'];
   /** Rows shown at zoom z (fewer at low zoom); null for all. Built only from constants. */
   filter?: (z: number) => RawBuilder<unknown> | null;
 }
@@ -40,133 +28,42 @@ export interface LayerDefinition {
 export const TILE_EXTENT = 4096;
 export const TILE_BUFFER = 64;
 
-const road = (classes: string[]) => sql`class IN (${sql.join(classes.map((c) => sql.lit(c)))})`;
+/** A catalogue row condition as SQL: the column from the catalogue, the values as literals. */
+function conditionSql(c: RowCondition): RawBuilder<unknown> {
+  const column = sql.ref(c.attribute);
+  if ('atLeast' in c) return sql`${column} >= ${sql.lit(c.atLeast)}`;
+  const values = sql.join(('in' in c ? c.in : c.notIn).map((v) => sql.lit(v)));
+  return 'in' in c ? sql`${column} IN (${values})` : sql`${column} NOT IN (${values})`;
+}
 
-export const LAYERS: readonly LayerDefinition[] = [
-  {
-    name: 'buildings',
-    access: 'public',
-    description: 'Building footprints with height and use',
-    table: 'buildings',
-    geometry: 'polygon',
-    versionKey: 'buildings',
-    attributes: {
-      height_m: { type: 'float', description: 'Height above ground', unit: 'm', decimals: 1 },
-      levels: { type: 'int', description: 'Storeys above ground' },
-      use: { type: 'string', description: 'Main use' },
-      name: { type: 'string', description: 'Name' },
-      year_built: { type: 'int', description: 'Year of construction' },
-    },
-    minzoom: 12,
-    maxzoom: 18,
-  },
-  {
-    name: 'roads',
-    access: 'public',
-    description: 'Road links of the routable network, by class',
-    table: 'road_links',
-    geometry: 'line',
-    versionKey: 'roads',
-    attributes: {
-      class: { type: 'string', description: 'Road class (motorway … local)' },
-      name: { type: 'string', description: 'Street name' },
-      lanes: { type: 'int', description: 'Lanes' },
-      speed_limit_kmh: { type: 'float', description: 'Speed limit', unit: 'km/h', decimals: 0 },
-      capacity_veh_h: { type: 'float', description: 'Capacity', unit: 'veh/h', decimals: 0 },
-      oneway: { type: 'boolean', description: 'One-way (from_node → to_node only)' },
-    },
-    minzoom: 0,
-    maxzoom: 18,
-    simplify: { belowZoom: 14, pixels: 1 },
-    filter: (z) =>
-      z < 12
-        ? road(['motorway', 'trunk', 'arterial'])
-        : z < 14
-          ? road(['motorway', 'trunk', 'arterial', 'collector'])
-          : null,
-  },
-  {
-    name: 'water_pipes',
-    access: 'staff',
-    description: 'Water mains and distribution pipes',
-    table: 'water_pipes',
-    geometry: 'line',
-    versionKey: 'water_pipes',
-    attributes: {
-      diameter_mm: { type: 'float', description: 'Diameter', unit: 'mm', decimals: 0 },
-      material: { type: 'string', description: 'Material' },
-      capacity_l_s: { type: 'float', description: 'Design capacity', unit: 'l/s', decimals: 1 },
-    },
-    minzoom: 11,
-    maxzoom: 18,
-    filter: (z) => (z < 14 ? sql`diameter_mm >= 300` : null),
-  },
-  {
-    name: 'water_nodes',
-    access: 'staff',
-    description: 'Water network junctions, tanks, reservoirs and pumps',
-    table: 'water_nodes',
-    geometry: 'point',
-    versionKey: 'water_nodes',
-    attributes: {
-      kind: { type: 'string', description: 'junction, tank, reservoir or pump' },
-      name: { type: 'string', description: 'Name' },
-      elevation_m: { type: 'float', description: 'Elevation', unit: 'm', decimals: 1 },
-    },
-    minzoom: 11,
-    maxzoom: 18,
-    filter: (z) => (z < 15 ? sql`kind <> 'junction'` : null),
-  },
-  {
-    name: 'power_lines',
-    access: 'staff',
-    description: 'Power transmission lines and feeders',
-    table: 'power_lines',
-    geometry: 'line',
-    versionKey: 'power_lines',
-    attributes: {
-      voltage_kv: { type: 'float', description: 'Voltage', unit: 'kV', decimals: 1 },
-      capacity_kva: { type: 'float', description: 'Capacity', unit: 'kVA', decimals: 0 },
-      name: { type: 'string', description: 'Name' },
-    },
-    minzoom: 10,
-    maxzoom: 18,
-    filter: (z) => (z < 13 ? sql`voltage_kv >= 60` : null),
-  },
-  {
-    name: 'power_nodes',
-    access: 'staff',
-    description: 'Substations, transformers and poles',
-    table: 'power_nodes',
-    geometry: 'point',
-    versionKey: 'power_nodes',
-    attributes: {
-      kind: { type: 'string', description: 'substation, transformer or pole' },
-      name: { type: 'string', description: 'Name' },
-      voltage_kv: { type: 'float', description: 'Voltage', unit: 'kV', decimals: 1 },
-      capacity_kva: { type: 'float', description: 'Capacity', unit: 'kVA', decimals: 0 },
-    },
-    minzoom: 10,
-    maxzoom: 18,
-    filter: (z) => (z < 14 ? sql`kind = 'substation'` : null),
-  },
-  {
-    name: 'land_use',
-    access: 'public',
-    description: 'Land use and zoning polygons (parks, water, districts)',
-    table: 'land_use',
-    geometry: 'polygon',
-    versionKey: 'land_use',
-    attributes: {
-      class: { type: 'string', description: 'Land use class' },
-      name: { type: 'string', description: 'Name' },
-      max_height_m: { type: 'float', description: 'Zoning height limit', unit: 'm', decimals: 1 },
-    },
-    minzoom: 0,
-    maxzoom: 18,
-    simplify: { belowZoom: 15, pixels: 1 },
-  },
-];
+/**
+ * The tile side of a catalogue entry (common/layer-catalog.ts): its table, attributes, zooms,
+ * simplification and low-zoom filter as SQL. The table's `layer_versions` key is its name.
+ */
+export function layerDefinition(entry: LayerEntry): LayerDefinition {
+  const lowZoom = [...(entry.lowZoom ?? [])].sort((a, b) => a.belowZoom - b.belowZoom);
+  return {
+    name: entry.name,
+    description: entry.description,
+    access: entry.access,
+    // Built-in tables are checked against the schema by the tile tests, which query every layer.
+    table: entry.table as keyof Database,
+    geometry: entry.geometry,
+    versionKey: entry.name,
+    attributes: entry.attributes,
+    minzoom: entry.minzoom,
+    maxzoom: entry.maxzoom,
+    ...(entry.simplify && { simplify: entry.simplify }),
+    ...(lowZoom.length > 0 && {
+      filter: (z: number) => {
+        const rule = lowZoom.find((f) => z < f.belowZoom);
+        return rule ? conditionSql(rule.where) : null;
+      },
+    }),
+  };
+}
+
+export const LAYERS: readonly LayerDefinition[] = BUILT_IN_LAYERS.map(layerDefinition);
 
 /** Looks layers up by name; the only source of table and column identifiers for tile SQL. */
 export class LayerCatalog {

@@ -1,10 +1,13 @@
 import { sql, type Kysely } from 'kysely';
+import { BUILT_IN_LAYERS } from '../common/layer-catalog';
 import type { Database } from '../schema/database';
 import type { LayerCatalog, LayerDefinition } from './catalog';
 import { tileSpan, WORLD_HALF, type TileCoord } from './tile-coords';
 
-/** The layers the map shows when it opens (web/src/lib/layer-specs.ts `defaultVisible`). */
-export const HOME_LAYERS = ['land_use', 'roads', 'buildings'] as const;
+/** The tile layers the map shows when it opens (the catalogue's `panel.defaultVisible`). */
+export const HOME_LAYERS: readonly string[] = BUILT_IN_LAYERS.filter(
+  (l) => l.panel.defaultVisible,
+).map((l) => l.name);
 /**
  * Zooms of the opening view: the whole city framed (≈ z12–13 for the demo city, tilted, so
  * nearer tiles one or two zooms deeper, the horizon shallower).

@@ -7,15 +7,16 @@ import { migrate } from '../db/migrate';
 import { LayerCatalog } from '../../tiles/catalog';
 import { ImportRequestError, ImportService, type JobView } from '../imports/import-service';
 import type { ImportMode } from '../imports/load';
-import type { Format } from '../imports/formats';
+import { FORMATS, type Format } from '../imports/formats';
+import { TWIN_LAYERS } from '../imports/parse';
 import { CLI_ACTOR } from '../auth/principal';
 
 const USAGE = `usage: npm run import -- <file> --layer <name> [--map field=expr …] [--srs EPSG:n]
          [--mode replace|append|upsert] [--name text] [--source text] [--licence text]
-         [--format geojson|ndjson|csv|shapefile|geopackage|flatgeobuf|osm|epanet|cityjson|cityjsonseq|citygml]
+         [--format ${FORMATS.join('|')}]
          [--lod 2] [--parts merge|keep] [--report file.json]
 
-  --layer   buildings, roads, water, power, sensors, or a new custom layer name (a-z, 0-9, _)
+  --layer   ${TWIN_LAYERS.join(', ')}, or a new custom layer name (a-z, 0-9, _)
   --map     a target field from an expression, repeatable: --map height_m=height_roof*0.3048
   --srs     the file's CRS when it declares none (or declares a wrong one), e.g. EPSG:28992
   --mode    replace (default: the previous import of the same --name), append, or upsert by source id

@@ -1,3 +1,4 @@
+import { IMPORT_TARGETS } from '../../common/layer-catalog';
 import {
   crsFromName,
   crsFromWkt,
@@ -20,8 +21,11 @@ import { sensorsTarget } from './targets/sensors';
 import { customTarget } from './targets/custom';
 import { landUseTarget } from './targets/land-use';
 
-/** The twin layers an import can load into; any other (valid) name is a custom layer. */
-export const TWIN_LAYERS = ['buildings', 'roads', 'water', 'power', 'sensors', 'land_use'] as const;
+/**
+ * The twin layers an import can load into: the catalogue's import targets, and sensors; any other
+ * (valid) name is a custom layer.
+ */
+export const TWIN_LAYERS = [...IMPORT_TARGETS, 'sensors'] as const;
 export type TwinLayer = (typeof TWIN_LAYERS)[number];
 export type TargetKind = TwinLayer | 'custom';
 

@@ -1,3 +1,5 @@
+import type { Category, Ramp, SizeRamp } from '../../../common/layer-legend';
+
 /** Colour ramps and palettes for the map's layers and their legends. */
 
 export type RGB = [number, number, number];
@@ -9,28 +11,7 @@ export function hexToRgb(hex: string): RGB {
   return [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16)];
 }
 
-/** A named value of a categorical palette. */
-export interface Category {
-  value: string;
-  label: string;
-  color: string;
-}
-
-/** A stop of a numeric ramp: at `value` (in the ramp's unit) the colour is `color`. */
-export interface RampStop {
-  value: number;
-  color: string;
-}
-
-/**
- * A numeric ramp with its unit. `continuous` ramps interpolate between stops; stepped ramps
- * (class breaks) give each value the colour of the highest stop at or below it.
- */
-export interface Ramp {
-  stops: RampStop[];
-  unit: string;
-  continuous: boolean;
-}
+export type { Category, Ramp, RampStop, SizeRamp } from '../../../common/layer-legend';
 
 export function categoryColor(categories: readonly Category[], value: unknown, fallback: RGB): RGB {
   const c = categories.find((k) => k.value === value);
@@ -54,6 +35,22 @@ export function rampColor(ramp: Ramp, value: number): RGB {
     }
   }
   return hexToRgb(stops[stops.length - 1]!.color);
+}
+
+/** The size (CSS px) of `value` on a size ramp, read like `rampColor`: clamped to its ends. */
+export function rampSize(ramp: SizeRamp, value: number): number {
+  const { stops } = ramp;
+  if (stops.length === 0) throw new Error('empty ramp');
+  if (!Number.isFinite(value) || value <= stops[0]!.value) return stops[0]!.size;
+  for (let i = 1; i < stops.length; i++) {
+    const hi = stops[i]!;
+    if (value < hi.value) {
+      const lo = stops[i - 1]!;
+      if (!ramp.continuous) return lo.size;
+      return lo.size + ((hi.size - lo.size) * (value - lo.value)) / (hi.value - lo.value);
+    }
+  }
+  return stops[stops.length - 1]!.size;
 }
 
 /**

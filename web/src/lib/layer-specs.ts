@@ -1,23 +1,11 @@
 import type { SensorAssetType } from '../../../common/sensor-types';
-import type { Category, Ramp } from './color-ramps';
-import { POWER_NODE_SYMBOLS, WATER_NODE_SYMBOLS } from './layers/network-nodes';
-import type { SymbolDef } from './layers/symbols';
+import { BUILT_IN_LAYERS, type GeometryKind, type LayerEntry } from '../../../common/layer-catalog';
+import type { LegendSection } from '../../../common/layer-legend';
+import { ROAD_CLASSES } from '../../../common/layer-palettes';
 import { SPEED_RATIO_COLORS } from './speed-colors';
-import {
-  BUILDING_USES,
-  LINE_VOLTAGE,
-  MAINTENANCE_RISK,
-  NO_SENSOR_COLOR,
-  PIPE_DIAMETER,
-  ROAD_CLASSES,
-} from './palettes';
+import { MAINTENANCE_RISK, NO_SENSOR_COLOR } from './palettes';
 
-/** One block of a layer's legend. */
-export type LegendSection =
-  | { kind: 'categories'; title: string; items: Category[]; swatch: 'fill' | 'line' }
-  | { kind: 'ramp'; title: string; ramp: Ramp }
-  | { kind: 'symbols'; title: string; items: SymbolDef[] }
-  | { kind: 'note'; text: string };
+export type { LegendSection } from '../../../common/layer-legend';
 
 /** A map layer as the panel, the URL and the legend know it. */
 export interface LayerSpec {
@@ -65,83 +53,50 @@ export const ROADS_LIVE_LEGEND: LegendSection[] = [
   { kind: 'note', text: 'Width: lanes × 3.5 m' },
 ];
 
+/** The web's own layer: text labels, drawn by the client (not a tile layer). */
+const LABELS: LayerSpec = {
+  id: 'labels',
+  singular: 'Label',
+  title: 'Labels',
+  kind: 'labels',
+  defaultVisible: true,
+  legend: [{ kind: 'note', text: 'Street, district, park and river names' }],
+};
+
+/** A catalogue entry as the panel, the URL and the legend know it. */
+export function layerSpec(entry: LayerEntry): LayerSpec {
+  return {
+    id: entry.name,
+    title: entry.title,
+    singular: entry.singular,
+    kind: entry.style.kind === 'basemap' ? 'basemap' : 'deck',
+    defaultVisible: entry.panel.defaultVisible,
+    legend: entry.legend,
+    ...(entry.riskAssetType && { riskAssetType: entry.riskAssetType }),
+  };
+}
+
+/** Labels, then the catalogue's layers in panel order (top of the list draws on top). */
+export function layerSpecs(entries: readonly LayerEntry[]): LayerSpec[] {
+  const ordered = [...entries].sort((a, b) => a.panel.order - b.panel.order);
+  return [LABELS, ...ordered.map(layerSpec)];
+}
+
+const GEOMETRY_ORDER: Record<GeometryKind, number> = { line: 0, polygon: 1, point: 2 };
+
+/**
+ * The entries drawn by deck.gl, bottom to top: lines on the ground, then buildings (polygons),
+ * then point symbols; catalogue order within each.
+ */
+export function deckDrawOrder(entries: readonly LayerEntry[]): LayerEntry[] {
+  return entries
+    .filter((e) => e.style.kind !== 'basemap')
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => GEOMETRY_ORDER[a.e.geometry] - GEOMETRY_ORDER[b.e.geometry] || a.i - b.i)
+    .map(({ e }) => e);
+}
+
 /** Every layer, in panel order (top of the list draws on top). */
-export const LAYER_SPECS: readonly LayerSpec[] = [
-  {
-    id: 'labels',
-    singular: 'Label',
-    title: 'Labels',
-    kind: 'labels',
-    defaultVisible: true,
-    legend: [{ kind: 'note', text: 'Street, district, park and river names' }],
-  },
-  {
-    id: 'buildings',
-    singular: 'Building',
-    title: 'Buildings',
-    kind: 'deck',
-    defaultVisible: true,
-    legend: [
-      { kind: 'categories', title: 'Main use', items: BUILDING_USES, swatch: 'fill' },
-      { kind: 'note', text: 'Height: extruded to height_m, true scale (m)' },
-    ],
-  },
-  {
-    id: 'power_nodes',
-    singular: 'Power node',
-    title: 'Power nodes',
-    kind: 'deck',
-    defaultVisible: false,
-    riskAssetType: 'power_node',
-    legend: [{ kind: 'symbols', title: 'Kind', items: POWER_NODE_SYMBOLS }],
-  },
-  {
-    id: 'power_lines',
-    singular: 'Power line',
-    title: 'Power lines',
-    kind: 'deck',
-    defaultVisible: false,
-    riskAssetType: 'power_line',
-    legend: [{ kind: 'ramp', title: 'Voltage', ramp: LINE_VOLTAGE }],
-  },
-  {
-    id: 'water_nodes',
-    singular: 'Water node',
-    title: 'Water nodes',
-    kind: 'deck',
-    defaultVisible: false,
-    riskAssetType: 'water_node',
-    legend: [{ kind: 'symbols', title: 'Kind', items: WATER_NODE_SYMBOLS }],
-  },
-  {
-    id: 'water_pipes',
-    singular: 'Water pipe',
-    title: 'Water pipes',
-    kind: 'deck',
-    defaultVisible: false,
-    riskAssetType: 'water_pipe',
-    legend: [{ kind: 'ramp', title: 'Diameter', ramp: PIPE_DIAMETER }],
-  },
-  {
-    id: 'roads',
-    singular: 'Road link',
-    title: 'Roads',
-    kind: 'deck',
-    defaultVisible: true,
-    legend: [
-      { kind: 'categories', title: 'Class', items: ROAD_CLASSES, swatch: 'line' },
-      { kind: 'note', text: 'Width: lanes × 3.5 m' },
-    ],
-  },
-  {
-    id: 'land_use',
-    singular: 'Land-use area',
-    title: 'Land use',
-    kind: 'basemap',
-    defaultVisible: true,
-    // Filled in from the basemap style's own legend once it has loaded.
-    legend: [],
-  },
-];
+export const LAYER_SPECS: readonly LayerSpec[] = layerSpecs(BUILT_IN_LAYERS);
 
 export const LAYER_IDS = LAYER_SPECS.map((s) => s.id);

@@ -28,9 +28,6 @@ export type Bounds = [number, number, number, number];
 const HOME_PITCH = 52;
 const HOME_BEARING = -18;
 
-/** Basemap style layers switched by the "Land use" toggle (ids from server/city-style.ts). */
-const LAND_USE_STYLE_LAYERS = ['land-use', 'land-use-edge'];
-
 /**
  * Soft sky light plus a warm low sun from the south-west and a cool fill from the north-east,
  * so that facades facing different ways read apart in 3D.
@@ -189,10 +186,19 @@ export class TwinMap {
 
   /** Shows or hides the basemap's land-use fills (background, water and roads stay). */
   setLandUseVisible(visible: boolean): void {
+    this.setBasemapLayerVisible('land_use', visible);
+  }
+
+  /**
+   * Shows or hides a basemap layer of the catalogue: the style layers server/city-style.ts tags
+   * with its name (`metadata['city-twin:layer']`).
+   */
+  setBasemapLayerVisible(layer: string, visible: boolean): void {
     const apply = () => {
-      for (const id of LAND_USE_STYLE_LAYERS) {
-        if (this.map.getLayer(id))
-          this.map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+      for (const l of this.map.getStyle().layers ?? []) {
+        const tag = (l.metadata as Record<string, unknown> | undefined)?.['city-twin:layer'];
+        if (tag === layer)
+          this.map.setLayoutProperty(l.id, 'visibility', visible ? 'visible' : 'none');
       }
     };
     if (this.map.isStyleLoaded()) apply();

@@ -1,12 +1,13 @@
 import type { Layer } from '@deck.gl/core';
+import { BUILT_IN_LAYERS, type LayerEntry } from '../../../../common/layer-catalog';
+import { deckDrawOrder } from '../layer-specs';
 import type { LayerSettings } from '../layer-settings.svelte';
 import { maintenanceRisk } from '../maintenance-risk.svelte';
 import { buildingsLayer } from './buildings';
-import { powerNodesLayer, waterNodesLayer } from './network-nodes';
-import { powerLinesLayer } from './power-lines';
+import { lineLayer } from './line-layer';
 import { roadsLayer } from './roads';
+import { symbolLayer } from './symbol-layer';
 import type { TileLayerOptions } from './tile-options';
-import { waterPipesLayer } from './water-pipes';
 
 /** Zoom range of each tile layer, from `/tiles/catalog.json`. */
 export type ZoomRanges = ReadonlyMap<string, { minzoom: number; maxzoom: number }>;
@@ -24,17 +25,33 @@ export interface DeckLayersInput {
   surfaces?: { has(id: number): boolean; version: number };
 }
 
-const FACTORIES: Record<
-  string,
-  (o: TileLayerOptions & { extruded: boolean; surfaces?: DeckLayersInput['surfaces'] }) => Layer
-> = {
-  roads: roadsLayer,
-  water_pipes: waterPipesLayer,
-  power_lines: powerLinesLayer,
-  buildings: buildingsLayer,
-  water_nodes: waterNodesLayer,
-  power_nodes: powerNodesLayer,
-};
+type Factory = (
+  o: TileLayerOptions & { extruded: boolean; surfaces?: DeckLayersInput['surfaces'] },
+) => Layer;
+
+/** The layers whose catalogue style is `custom`: drawn by their own factory. */
+const CUSTOM: Record<string, Factory> = { roads: roadsLayer, buildings: buildingsLayer };
+
+/** The factory a catalogue entry's style asks for; null for basemap layers (MapLibre draws them). */
+function factoryFor(entry: LayerEntry): Factory | null {
+  const style = entry.style;
+  switch (style.kind) {
+    case 'line':
+      return (o) => lineLayer(entry, style, o);
+    case 'symbols':
+      return (o) => symbolLayer(entry, style, o);
+    case 'custom':
+      return CUSTOM[entry.name] ?? null;
+    case 'basemap':
+      return null;
+  }
+}
+
+/** Each deck.gl layer's factory, in drawing order (web/src/lib/layer-specs.ts `deckDrawOrder`). */
+const FACTORIES: [string, Factory][] = deckDrawOrder(BUILT_IN_LAYERS).flatMap((e) => {
+  const factory = factoryFor(e);
+  return factory ? [[e.name, factory] as [string, Factory]] : [];
+});
 
 /**
  * The tiled deck.gl layers, bottom to top: lines on the ground, buildings, point symbols.
@@ -46,7 +63,7 @@ export function tileLayers(input: DeckLayersInput): Layer[] {
   maintenanceRisk.track(
     settings.all.some((l) => l.visible && l.spec.riskAssetType && l.colorBy === 'risk'),
   );
-  return Object.entries(FACTORIES).flatMap(([name, factory]) => {
+  return FACTORIES.flatMap(([name, factory]) => {
     const state = settings.get(name);
     const zoom = zooms.get(name);
     if (!zoom || !state.visible) return [];

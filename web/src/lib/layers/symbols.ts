@@ -3,16 +3,9 @@
  * layer for deck.gl's icon layer, and the same drawing for legend swatches.
  */
 
-export type SymbolShape = 'circle' | 'square' | 'diamond' | 'triangle' | 'hexagon';
+import type { SymbolDef, SymbolShape } from '../../../../common/layer-legend';
 
-export interface SymbolDef {
-  value: string;
-  label: string;
-  shape: SymbolShape;
-  fill: string;
-  /** Size on the map, CSS pixels. */
-  size: number;
-}
+export type { SymbolDef, SymbolShape } from '../../../../common/layer-legend';
 
 /** Atlas cell size; symbols are drawn large and scaled down for crisp edges. */
 const CELL = 64;

@@ -1,6 +1,6 @@
 import { MVTLayer } from '@deck.gl/geo-layers';
 import { GeoJsonLayer } from '@deck.gl/layers';
-import type { SensorAssetType } from '../../../../common/sensor-types';
+import type { LayerEntry, LayerStyle } from '../../../../common/layer-catalog';
 import { maintenanceRisk } from '../maintenance-risk.svelte';
 import { symbolAtlas, type SymbolAtlas, type SymbolDef } from './symbols';
 import {
@@ -11,19 +11,6 @@ import {
   type TileLayerOptions,
 } from './tile-options';
 
-export const WATER_NODE_SYMBOLS: SymbolDef[] = [
-  { value: 'reservoir', label: 'Reservoir', shape: 'square', fill: '#0b3a7e', size: 20 },
-  { value: 'tank', label: 'Tank', shape: 'hexagon', fill: '#1668b8', size: 18 },
-  { value: 'pump', label: 'Pump', shape: 'triangle', fill: '#0a9396', size: 18 },
-  { value: 'junction', label: 'Junction', shape: 'circle', fill: '#4aa3df', size: 8 },
-];
-
-export const POWER_NODE_SYMBOLS: SymbolDef[] = [
-  { value: 'substation', label: 'Substation', shape: 'square', fill: '#7b1e7a', size: 20 },
-  { value: 'transformer', label: 'Transformer', shape: 'diamond', fill: '#d62246', size: 14 },
-  { value: 'pole', label: 'Pole', shape: 'circle', fill: '#f26b38', size: 7 },
-];
-
 const atlases = new Map<readonly SymbolDef[], SymbolAtlas>();
 
 function atlasFor(defs: readonly SymbolDef[]): SymbolAtlas {
@@ -32,27 +19,28 @@ function atlasFor(defs: readonly SymbolDef[]): SymbolAtlas {
   return a;
 }
 
+type SymbolStyle = Extract<LayerStyle, { kind: 'symbols' }>;
+
 /**
- * Network nodes (`kind` property) as symbols from a canvas-drawn atlas; coloured by maintenance
- * risk, as dots of the symbol's size in the risk colour (the atlas's icons cannot be tinted).
+ * A point layer drawn as its catalogue entry says (water and power nodes): one symbol per value
+ * of an attribute, from a canvas-drawn atlas; values not listed get the last symbol. Coloured by
+ * maintenance risk, as dots of the symbol's size in the risk colour (the atlas's icons cannot be
+ * tinted).
  */
-function nodesLayer(
-  name: string,
-  type: SensorAssetType,
-  defs: readonly SymbolDef[],
-  o: TileLayerOptions,
-) {
+export function symbolLayer(entry: LayerEntry, style: SymbolStyle, o: TileLayerOptions) {
+  const defs = style.symbols;
   const { atlas, mapping } = atlasFor(defs);
   const size = new Map(defs.map((d) => [d.value, d.size]));
   const fallback = defs[defs.length - 1]!.value;
   const kind = (f: unknown) => {
-    const k = prop<string>(f, 'kind');
+    const k = prop<string>(f, style.attribute);
     return k && size.has(k) ? k : fallback;
   };
-  if (o.colorBy === 'risk') {
+  const risk = o.colorBy === 'risk' ? entry.riskAssetType : undefined;
+  if (risk) {
     const version = maintenanceRisk.version;
     return new MVTLayer({
-      ...tileLayerProps(name, o),
+      ...tileLayerProps(entry.name, o),
       pointType: 'circle',
       pointRadiusUnits: 'pixels',
       stroked: true,
@@ -63,13 +51,13 @@ function nodesLayer(
         withFeatureIds(props.data);
         return new GeoJsonLayer(props);
       },
-      getFillColor: (f: unknown) => featureRiskColor(type, f),
+      getFillColor: (f: unknown) => featureRiskColor(risk, f),
       getPointRadius: (f: unknown) => Math.max(4, size.get(kind(f))! / 2),
       updateTriggers: { getFillColor: version },
     });
   }
   return new MVTLayer({
-    ...tileLayerProps(name, o),
+    ...tileLayerProps(entry.name, o),
     pointType: 'icon',
     iconAtlas: atlas as unknown as string,
     iconMapping: mapping,
@@ -79,8 +67,3 @@ function nodesLayer(
     getIconSize: (f: unknown) => size.get(kind(f))!,
   });
 }
-
-export const waterNodesLayer = (o: TileLayerOptions) =>
-  nodesLayer('water_nodes', 'water_node', WATER_NODE_SYMBOLS, o);
-export const powerNodesLayer = (o: TileLayerOptions) =>
-  nodesLayer('power_nodes', 'power_node', POWER_NODE_SYMBOLS, o);
