@@ -140,6 +140,8 @@ export async function run(args: string[]): Promise<void> {
       TWIN_DEMO: 'off',
       TWIN_SIMULATOR: 'off',
       TWIN_TILE_CACHE_MB: '0',
+      // Every SSE client of the bench comes from 127.0.0.1 (32 streams per address by default).
+      TWIN_SSE_PER_CLIENT: String(nClients + 10),
       TWIN_INGEST_KEYS: key,
       TWIN_MQTT_CLIENT_ID: `bench-${randomBytes(4).toString('hex')}`,
       TWIN_MQTT_SHARE_GROUP: `bench-${randomBytes(4).toString('hex')}`,

@@ -11,6 +11,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run: (args: string[]) => Promis
   ingest: () => import('./ingest'),
   impact: () => import('./impact'),
   scale: () => import('./scale'),
+  cluster: () => import('./cluster'),
 };
 
 const [name, ...args] = process.argv.slice(2);

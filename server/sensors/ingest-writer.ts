@@ -336,11 +336,16 @@ export async function writeReadings(
         : jobs.length === 1
           ? sql`SELECT (SELECT count(*) FROM ins)::float8 AS n, NULL::bigint AS sensor_id,
               (SELECT count(*) FROM notified) AS sent`
-          : // Which submission each new row belongs to is settled below, in JavaScript: joining
-            // `ins` back to `input` in SQL let the planner pick a nested loop over the two CTEs
-            // (estimated at 100 rows each), quadratic in the batch.
-            sql`SELECT (extract(epoch FROM ins.ts) * 1000)::float8 AS n, ins.sensor_id
-              FROM ins CROSS JOIN (SELECT count(*) FROM notified) AS sent`
+          : // The count (the row whose sensor_id is NULL); when it is short of the rows sent,
+            // also every new row, and which submission each belongs to is settled below, in
+            // JavaScript: joining `ins` back to `input` in SQL let the planner pick a nested loop
+            // over the two CTEs (estimated at 100 rows each), quadratic in the batch. When every
+            // row is new (live readings), one row comes back instead of one per reading.
+            sql`SELECT (SELECT count(*) FROM ins)::float8 AS n, NULL::bigint AS sensor_id,
+                (SELECT count(*) FROM notified) AS sent
+              UNION ALL
+              SELECT (extract(epoch FROM ins.ts) * 1000)::float8, ins.sensor_id, NULL FROM ins
+              WHERE (SELECT count(*) FROM ins) < ${sensor.length}::int`
     }`.execute(db);
   if (live) {
     // Each payload is `[[sensorId, tsMs, value], …]` of new rows: they say which rows were new.
@@ -352,9 +357,12 @@ export async function writeReadings(
     );
   }
   if (jobs.length === 1) return [Number(rows[0]?.n ?? 0)];
+  const fresh = rows.filter((r) => r.sensor_id !== null);
+  const count = Number(rows.find((r) => r.sensor_id === null)?.n ?? 0);
+  if (count === sensor.length) return jobs.map((rs) => rs.length);
   return creditFresh(
     jobs,
-    rows.map((r) => `${r.sensor_id}|${Math.round(Number(r.n))}`),
+    fresh.map((r) => `${r.sensor_id}|${Math.round(Number(r.n))}`),
   );
 }
 
