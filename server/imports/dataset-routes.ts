@@ -6,15 +6,9 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import { PageQuery, pageOf, pageRows } from '../limits/pagination';
-import { valid } from '../validate';
-import { FORMATS, type Format } from './formats';
-import {
-  IMPORT_MODES,
-  ImportRequestError,
-  type ImportRequest,
-  type ImportService,
-  type JobView,
-} from './import-service';
+import { multipartDoc, valid, validFields } from '../validate';
+import type { ImportService, JobView } from './import-service';
+import { formValues, ImportFields, PreviewFields } from './upload-fields';
 import type { Backend } from '../db/backend';
 import { deleteDataset } from './delete-dataset';
 import type { ImportMode } from './load';
@@ -121,7 +115,7 @@ export function datasetRoutes({
     );
 
   return new Hono<{ Bindings: { incoming?: IncomingMessage } }>()
-    .post('/preview', async (c) => {
+    .post('/preview', multipartDoc(PreviewFields), async (c) => {
       // Checked before the upload is read: a busy twin refuses at once rather than store it.
       if (previews >= previewConcurrency)
         throw new ApiError(
@@ -139,23 +133,17 @@ export function datasetRoutes({
       }
       const tmp = await makeTempDir('preview');
       try {
-        const format = upload.fields.get('format')?.[0] as Format | undefined;
-        if (format && !FORMATS.includes(format))
-          throw new ApiError(400, 'bad_request', `format must be one of ${FORMATS.join(', ')}`);
-        const field = (k: string) => upload.fields.get(k)?.[0]?.trim() || undefined;
-        const parts = field('parts');
-        if (parts !== undefined && parts !== 'merge' && parts !== 'keep')
-          throw new ApiError(400, 'bad_request', 'parts must be merge or keep');
+        const f = validFields(PreviewFields, formValues(upload.fields));
         const preview = await previewInWorker({
           path: upload.path,
           name: upload.fileName,
-          format,
-          srs: field('srs'),
+          format: f.format,
+          srs: f.srs,
           limits,
           tmpDir: tmp,
           limit: PREVIEW_FEATURES,
-          lod: field('lod'),
-          buildingParts: parts,
+          lod: f.lod,
+          buildingParts: f.parts,
           spatialRefSys: await imports.spatialRefSys(),
         });
         // A bad file (FileError) or CRS (CrsError) answers 400 through onError.
@@ -166,44 +154,29 @@ export function datasetRoutes({
         await upload.discard();
       }
     })
-    .post('/', async (c) => {
+    .post('/', multipartDoc(ImportFields, ['layer']), async (c) => {
       const upload = await receive(c);
-      const one = (k: string) => upload.fields.get(k)?.[0]?.trim() || undefined;
       try {
-        const layer = one('layer');
-        if (!layer)
-          throw new ImportRequestError(
-            'field "layer" is required (buildings, roads, water, power, sensors, or a new layer name)',
-          );
-        const mode = (one('mode') ?? 'replace') as ImportMode;
-        if (!IMPORT_MODES.includes(mode))
-          throw new ImportRequestError(`mode must be one of ${IMPORT_MODES.join(', ')}`);
-        const format = one('format') as Format | undefined;
-        if (format && !FORMATS.includes(format))
-          throw new ImportRequestError(`format must be one of ${FORMATS.join(', ')}`);
-        const mapping = (upload.fields.get('map') ?? [])
-          .flatMap((m) => m.split('\n'))
-          .map((m) => m.trim())
-          .filter(Boolean);
+        const f = validFields(ImportFields, formValues(upload.fields));
         const { job } = await imports.submit({
           path: upload.path,
           fileName: upload.fileName,
-          layer,
-          mode,
-          mapping,
-          srs: one('srs'),
-          format,
-          name: (one('name') ?? upload.fileName).slice(0, 200),
-          source: (one('source') ?? `upload: ${upload.fileName}`).slice(0, 500),
-          licence: (one('licence') ?? 'unspecified').slice(0, 200),
-          lod: one('lod'),
-          buildingParts: one('parts') as ImportRequest['buildingParts'],
+          layer: f.layer,
+          mode: f.mode,
+          mapping: f.map,
+          srs: f.srs,
+          format: f.format,
+          name: f.name ?? upload.fileName.slice(0, 200),
+          source: f.source ?? `upload: ${upload.fileName}`.slice(0, 500),
+          licence: f.licence ?? 'unspecified',
+          lod: f.lod,
+          buildingParts: f.parts,
           removeFile: true,
           actor: actorOf(principalOf(c)),
         });
         return c.json({ job, links: links(job.id) }, 202);
       } catch (error) {
-        // Not submitted (ImportRequestError 400, ImportBusyError 503): the file goes now.
+        // Not submitted (bad fields 400, ImportRequestError 400, ImportBusyError 503): the file goes now.
         await upload.discard();
         throw error;
       }

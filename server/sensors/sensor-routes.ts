@@ -29,6 +29,9 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(50_000).default(20_000),
 });
 
+/** `/{id}`: a sensor's id or external id. */
+const SensorParam = z.object({ id: z.string().max(200) });
+
 const ReadingsQuery = z.object({
   from: time.optional(),
   to: time.optional(),
@@ -127,33 +130,38 @@ export function sensorRoutes(service: SensorService) {
       const result = await registerSensors(db, sensors);
       return c.json(result, result.created > 0 ? 201 : 200);
     })
-    .get('/:id/readings', valid('query', ReadingsQuery), async (c) => {
-      const q = c.req.valid('query');
-      const to = q.to ?? new Date();
-      const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
-      if (from >= to) throw new ApiError(400, 'bad_request', 'from must be before to');
-      if ((to.getTime() - from.getTime()) / 1000 / q.bucket > MAX_POINTS) {
-        throw new ApiError(
-          400,
-          'bad_request',
-          `at most ${MAX_POINTS} buckets: widen bucket or narrow from/to`,
-        );
-      }
-      const ref = c.req.param('id');
-      // History may lag a moment: a read replica serves it when one is configured (issue #16).
-      const read = service.backend.readDb;
-      const sensor = ref.length <= 200 ? await findSensor(read, ref) : undefined;
-      if (!sensor)
-        throw new ApiError(404, 'not_found', `no sensor ${JSON.stringify(ref.slice(0, 200))}`);
-      assertSensorVisible(principalOf(c), sensor.kind);
-      const id = sensor.id;
-      const points = await sensorReadings(read, id, from, to, q.bucket);
-      return c.json({
-        sensor: id,
-        from: from.toISOString(),
-        to: to.toISOString(),
-        bucket_s: q.bucket,
-        points,
-      } satisfies ReadingsResponse);
-    });
+    .get(
+      '/:id/readings',
+      valid('param', SensorParam, { notFound: 'no such sensor' }),
+      valid('query', ReadingsQuery),
+      async (c) => {
+        const q = c.req.valid('query');
+        const to = q.to ?? new Date();
+        const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
+        if (from >= to) throw new ApiError(400, 'bad_request', 'from must be before to');
+        if ((to.getTime() - from.getTime()) / 1000 / q.bucket > MAX_POINTS) {
+          throw new ApiError(
+            400,
+            'bad_request',
+            `at most ${MAX_POINTS} buckets: widen bucket or narrow from/to`,
+          );
+        }
+        const ref = c.req.valid('param').id;
+        // History may lag a moment: a read replica serves it when one is configured (issue #16).
+        const read = service.backend.readDb;
+        const sensor = await findSensor(read, ref);
+        if (!sensor)
+          throw new ApiError(404, 'not_found', `no sensor ${JSON.stringify(ref.slice(0, 200))}`);
+        assertSensorVisible(principalOf(c), sensor.kind);
+        const id = sensor.id;
+        const points = await sensorReadings(read, id, from, to, q.bucket);
+        return c.json({
+          sensor: id,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          bucket_s: q.bucket,
+          points,
+        } satisfies ReadingsResponse);
+      },
+    );
 }

@@ -88,6 +88,15 @@ describe('the OpenAPI document and reference page', () => {
     expect(names('/api/scenarios/{id}/export')).toEqual(
       expect.arrayContaining(['path:id', 'query:format']),
     );
+    // Streamed uploads: the multipart form and its fields, from the schema the route checks.
+    const upload = doc.paths['/api/datasets'].post.requestBody.content['multipart/form-data'];
+    expect(upload.schema.required).toEqual(['file', 'layer']);
+    expect(upload.schema.properties.file).toEqual({ type: 'string', format: 'binary' });
+    expect(upload.schema.properties.mode.enum).toEqual(['replace', 'append', 'upsert']);
+    expect(
+      doc.paths['/api/datasets/preview'].post.requestBody.content['multipart/form-data'].schema
+        .properties.format.enum,
+    ).toContain('geojson');
   });
 
   it('has no two paths that differ only in the names of their parameters', () => {
