@@ -177,7 +177,7 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   const limiter = new RateLimiter(limits.rate);
   const limitRate = rateLimit(limiter, identity);
   const sse = new SseSlots(limits.ssePerClient, limits.sseTotal);
-  const SSE_ROUTES = new Set(['GET /api/live', 'GET /api/datasets/:job/events']);
+  const SSE_ROUTES = new Set(['GET /api/live', 'GET /api/datasets/:id/events']);
   const sseCap = sse.middleware(identity);
   const capStreams: MiddlewareHandler = async function capEventStreams(c, next) {
     if (c.get('sseCounted')) return next();

@@ -2,26 +2,16 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from './log';
-import { TileCoordError } from '../tiles/tile-coords';
-import { TileTimeoutError, UnknownLayerError } from '../tiles/tile-service';
+import { TwinError } from '../common/twin-error';
+import type { ErrorCode } from '../common/api-types';
 
 /** The closed set of error codes clients may see (declared once, in common/). */
 export type { ErrorCode } from '../common/api-types';
-import type { ErrorCode } from '../common/api-types';
+export { TwinError, type ErrorStatus } from '../common/twin-error';
 
-/** A domain error with a code and an HTTP status, thrown by handlers and services. */
-export class ApiError extends Error {
+/** A domain error thrown by handlers and services: `new ApiError(404, 'not_found', '…')`. */
+export class ApiError extends TwinError {
   override name = 'ApiError';
-  /** Sent as `Retry-After` (seconds), e.g. with 429 and 503. */
-  retryAfterS: number | undefined;
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: ErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }
 
 const badRequest = (message: string) => new ApiError(400, 'bad_request', message);
@@ -38,23 +28,28 @@ export function errorHandler(log: Logger) {
   };
 }
 
-function toApiError(err: Error): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof TileCoordError) return badRequest(err.message);
-  if (err instanceof UnknownLayerError) return new ApiError(404, 'not_found', err.message);
-  if (err instanceof TileTimeoutError) return new ApiError(503, 'timeout', err.message);
+/** The code of an HTTPException (hono's own middleware) by its status; other 4xx: bad_request. */
+const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
+
+/** What an error answers: a domain error its own code and status; anything else by kind. */
+function toApiError(err: Error): {
+  status: ContentfulStatusCode;
+  code: ErrorCode;
+  message: string;
+  retryAfterS?: number | undefined;
+} {
+  if (err instanceof TwinError) return err;
   if (err instanceof HTTPException) {
-    const code: ErrorCode =
-      err.status === 404
-        ? 'not_found'
-        : err.status === 401
-          ? 'unauthorized'
-          : err.status === 403
-            ? 'forbidden'
-            : err.status < 500
-              ? 'bad_request'
-              : 'internal';
-    return new ApiError(err.status as ContentfulStatusCode, code, err.message || 'error');
+    const code = HTTP_CODES[err.status] ?? (err.status < 500 ? 'bad_request' : 'internal');
+    return { status: err.status as ContentfulStatusCode, code, message: err.message || 'error' };
   }
   // A value the database refuses (bad number, date or text; SQLSTATE class 22) is bad input,
   // reported without the SQL or the database's own message (issue #10 item 4).
@@ -82,6 +77,18 @@ function isConnectionError(err: Error): boolean {
     ].includes(code) || code.startsWith('08') // SQLSTATE class 08: connection exception
   );
 }
+
+/**
+ * For a write a device retries until it is acknowledged (readings, camera frames): any failure
+ * to store answers 503 + Retry-After with `message`, so the sender keeps what it sent and tries
+ * again; a domain error (push-back, bad input) keeps its own answer. Use as `.catch(retryLater(…))`.
+ */
+export const retryLater =
+  (message: string) =>
+  (error: unknown): never => {
+    if (error instanceof TwinError) throw error;
+    throw new ApiError(503, 'unavailable', message, { cause: error });
+  };
 
 export function notFound(c: Context) {
   return c.json(

@@ -3,7 +3,9 @@ import { sql, type Kysely } from 'kysely';
 import type { FeatureResponse } from '../common/api-types';
 import type { LayerCatalog } from '../tiles/catalog';
 import type { Database } from '../schema/database';
+import { z } from 'zod';
 import { ApiError } from './errors';
+import { valid } from './validate';
 import { assertLayersVisible } from './auth/layer-access';
 import { principalOf } from './auth/principal';
 
@@ -15,13 +17,16 @@ export interface FeatureRoutesOptions {
 
 const MAX_BIGINT = 9223372036854775807n;
 
-/** A feature id from the path: a positive decimal integer that fits a bigint, else 400. */
-export function parseFeatureId(raw: string): string {
-  if (!/^[1-9][0-9]{0,18}$/.test(raw) || BigInt(raw) > MAX_BIGINT) {
-    throw new ApiError(400, 'bad_request', 'feature id must be a positive integer');
-  }
-  return raw;
-}
+const ID_MESSAGE = 'feature id must be a positive integer';
+
+/** `/{layer}/{id}`: the id a positive decimal integer that fits a bigint, else 400. */
+const FeatureParam = z.object({
+  layer: z.string(),
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,18}$/, ID_MESSAGE)
+    .refine((raw) => /^[0-9]{1,19}$/.test(raw) && BigInt(raw) <= MAX_BIGINT, ID_MESSAGE),
+});
 
 interface FeatureRow {
   properties: Record<string, unknown> | string;
@@ -39,8 +44,8 @@ interface FeatureRow {
  * Layer names and tables come from the tile catalogue only; the id is a bound parameter.
  */
 export function featureRoutes({ db, catalog }: FeatureRoutesOptions) {
-  return new Hono().get('/:layer/:id', async (c) => {
-    const name = c.req.param('layer');
+  return new Hono().get('/:layer/:id', valid('param', FeatureParam), async (c) => {
+    const { layer: name, id } = c.req.valid('param');
     const layer = catalog.get(name);
     if (!layer) {
       // Echo the name only when it is a plain identifier.
@@ -48,7 +53,6 @@ export function featureRoutes({ db, catalog }: FeatureRoutesOptions) {
       throw new ApiError(404, 'not_found', `unknown layer${shown}`);
     }
     assertLayersVisible(principalOf(c), [layer]);
-    const id = parseFeatureId(c.req.param('id'));
     const { rows } = await sql<FeatureRow>`
       SELECT to_jsonb(t) - 'geom' - 'surfaces' - 'surface_types' AS properties,
              ST_AsGeoJSON(ST_Transform(t.geom, 4326), 7) AS geometry,

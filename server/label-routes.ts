@@ -3,7 +3,10 @@ import { sql, type Kysely } from 'kysely';
 import type { LabelsResponse, PlaceLabel, StreetLabel } from '../common/api-types';
 import type { LayerCatalog } from '../tiles/catalog';
 import type { Database } from '../schema/database';
-import { ApiError } from './errors';
+import { z } from 'zod';
+import type { LonLatBbox } from '../tiles/bbox';
+import { mercatorBbox } from './params';
+import { valid } from './validate';
 import { canSeeLayer } from './auth/layer-access';
 import { principalOf } from './auth/principal';
 
@@ -14,36 +17,21 @@ export interface LabelRoutesOptions {
 }
 
 /** WGS84 [west, south, east, north]. */
-export type BBox = [number, number, number, number];
-
-/** Web mercator's latitude limit, degrees. */
-const MAX_LAT = 85.0511;
+export type BBox = LonLatBbox;
 
 /**
- * `w,s,e,n` in degrees, west < east, south < north; else 400. Latitudes beyond web mercator's
- * limit (a pitched map's bounds reach the horizon) are clamped to it, not refused: a view
- * anywhere on the map has labels, or none, but never an error (issue #10).
+ * `bbox=w,s,e,n&zoom=z`. Latitudes beyond web mercator's limit (a pitched map's bounds reach
+ * the horizon) are clamped to it, not refused: a view anywhere on the map has labels, or none,
+ * but never an error (issue #10).
  */
-export function parseBBox(raw: string | undefined): BBox {
-  const parts = (raw ?? '').split(',').map((p) => Number(p));
-  const [w, s, e, n] = parts as BBox;
-  const ok =
-    parts.length === 4 &&
-    parts.every(Number.isFinite) &&
-    w >= -180 &&
-    e <= 180 &&
-    s >= -90 &&
-    n <= 90 &&
-    w < e &&
-    s < n;
-  if (!ok)
-    throw new ApiError(400, 'bad_request', 'bbox must be "west,south,east,north" in degrees');
-  const south = Math.max(s, -MAX_LAT);
-  const north = Math.min(n, MAX_LAT);
-  if (south >= north)
-    throw new ApiError(400, 'bad_request', 'bbox lies beyond the latitudes a map shows');
-  return [w, south, e, north];
-}
+const LabelsQuery = z.object({
+  bbox: mercatorBbox,
+  zoom: z.coerce
+    .number({ message: 'zoom must be a number from 0 to 24' })
+    .min(0, 'zoom must be a number from 0 to 24')
+    .max(24, 'zoom must be a number from 0 to 24')
+    .default(15),
+});
 
 /** Street classes named at a zoom: only through routes in a citywide view (as the tiles do). */
 export function labelledRoadClasses(zoom: number): string[] {
@@ -61,12 +49,8 @@ const MAX_PLACES = 100;
  *   GET /?bbox=w,s,e,n&zoom=z  →  { streets: [...], places: [...] }
  */
 export function labelRoutes({ db, catalog }: LabelRoutesOptions) {
-  return new Hono().get('/', async (c) => {
-    const bbox = parseBBox(c.req.query('bbox'));
-    const zoom = Number(c.req.query('zoom') ?? '15');
-    if (!Number.isFinite(zoom) || zoom < 0 || zoom > 24) {
-      throw new ApiError(400, 'bad_request', 'zoom must be a number from 0 to 24');
-    }
+  return new Hono().get('/', valid('query', LabelsQuery), async (c) => {
+    const { bbox, zoom } = c.req.valid('query');
     // Labels come only from layers the caller may see (issue #9).
     const p = principalOf(c);
     const visible = (name: string) => {

@@ -6,7 +6,10 @@ import type { Database } from '../schema/database';
 import type { LayerDefinition } from '../tiles/catalog';
 import { parseTileCoord, type TileCoord } from '../tiles/tile-coords';
 import type { TileService } from '../tiles/tile-service';
+import { z } from 'zod';
 import { ApiError } from './errors';
+import { scenarioId } from './params';
+import { valid } from './validate';
 import type { ScenarioRef } from '../tiles/scenario-sql';
 import { assertLayersVisible, canSeeLayer } from './auth/layer-access';
 import { principalOf, viewerOf } from './auth/principal';
@@ -24,6 +27,9 @@ export interface TileRoutesOptions {
 }
 
 const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
+
+/** `?scenario={id}`: the tile as the scenario has it (baseline + edits, and `changes`). */
+const TileQuery = z.object({ scenario: scenarioId.optional() });
 
 /**
  * `/tiles`: vector tiles, TileJSON and the layer catalogue.
@@ -54,10 +60,11 @@ export function tileRoutes({ tiles, db, readDb = db, maxAgeS, origin }: TileRout
       const bounds = await extents.bounds(layers, versions);
       return c.json(tileJson(layers, origin(c), bounds));
     })
-    .get('/:layers/:z/:x/:y', async (c) => {
+    .get('/:layers/:z/:x/:y', valid('query', TileQuery), async (c) => {
+      // z/x/y are the tile domain's to parse (parseTileCoord: TileCoordError, 400).
       const { layers: spec, z, x, y } = c.req.param();
       if (!y.endsWith('.mvt')) throw new ApiError(404, 'not_found', 'tiles end in .mvt');
-      const scenarioId = c.req.query('scenario');
+      const scenarioId = c.req.valid('query').scenario;
       const layers = tiles.resolveLayers(spec, scenarioId !== undefined);
       const coord = parseTileCoord(z, x, y.slice(0, -'.mvt'.length));
       // Who may see which layer (issue #9): a synchronous catalogue lookup, after the layers and
@@ -67,12 +74,8 @@ export function tileRoutes({ tiles, db, readDb = db, maxAgeS, origin }: TileRout
       // `?scenario={id}`: baseline + the scenario's edits, and the `changes` layer (issue #5).
       let scenario: (ScenarioRef & { published: boolean }) | undefined;
       if (scenarioId !== undefined) {
-        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(scenarioId)) {
-          throw new ApiError(400, 'bad_request', 'scenario must be a UUID');
-        }
         scenario =
-          (await findReadableScenarioRef(db, scenarioId.toLowerCase(), viewerOf(principal))) ??
-          undefined;
+          (await findReadableScenarioRef(db, scenarioId, viewerOf(principal))) ?? undefined;
         if (!scenario) throw new ApiError(404, 'not_found', 'no such scenario');
       }
       return tileResponse(tiles, layers, coord, c.req.raw.headers, {

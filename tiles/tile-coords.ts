@@ -1,3 +1,5 @@
+import { TwinError } from '../common/twin-error';
+
 /** Half the EPSG:3857 world width, metres. */
 export const WORLD_HALF = 20037508.342789244;
 /** Deepest zoom any layer may declare; 2^22 tiles still fit a 32-bit integer. */
@@ -16,8 +18,12 @@ export interface TileBounds {
   maxY: number;
 }
 
-export class TileCoordError extends Error {
+/** A tile address that is not one (400). */
+export class TileCoordError extends TwinError {
   override name = 'TileCoordError';
+  constructor(message: string) {
+    super(400, 'bad_request', message);
+  }
 }
 
 const INTEGER = /^(0|[1-9]\d{0,6})$/;

@@ -13,6 +13,7 @@ import { TileQueryCache } from './tile-query-cache';
 import type { TileDiskCache } from './tile-disk-cache';
 import { readWkb } from './wkb';
 import { CHANGES_LAYER, scenarioSource, type ScenarioRef } from './scenario-sql';
+import { TwinError } from '../common/twin-error';
 
 const gzipAsync = promisify(gzip);
 
@@ -35,12 +36,20 @@ export async function compressTile(raw: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-export class UnknownLayerError extends Error {
+/** A layer name the catalogue does not hold (404). */
+export class UnknownLayerError extends TwinError {
   override name = 'UnknownLayerError';
+  constructor(message: string) {
+    super(404, 'not_found', message);
+  }
 }
 
-export class TileTimeoutError extends Error {
+/** A tile the database did not build in time (503 + Retry-After). */
+export class TileTimeoutError extends TwinError {
   override name = 'TileTimeoutError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(503, 'timeout', message, options);
+  }
 }
 
 /** Hooks for metrics; the tile code knows nothing of Prometheus. */

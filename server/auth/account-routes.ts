@@ -3,8 +3,9 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
-import { pageOf, pageRows } from '../limits/pagination';
+import { PageQuery, pageOf, pageRows } from '../limits/pagination';
 import { valid } from '../validate';
+import { rowId } from '../params';
 import { listAudit } from './audit';
 import { actorOf, principalOf, type Principal } from './principal';
 import { ACCOUNT_ROLES } from './roles';
@@ -18,6 +19,7 @@ const me = (p: Principal) => {
 };
 
 const TokenCreate = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+const TokenParam = z.object({ id: rowId('token id') });
 
 /**
  * `/api/tokens`: GET (own tokens; an admin sees everyone's) · POST {name} → 201 {token, …}
@@ -25,9 +27,9 @@ const TokenCreate = z.object({ name: z.string().trim().min(1).max(100) }).strict
  */
 export function tokenRoutes({ db, tokens }: { db: Kysely<Database>; tokens: TokenStore }) {
   return new Hono()
-    .get('/', async (c) => {
+    .get('/', valid('query', PageQuery), async (c) => {
       const user = me(principalOf(c));
-      const page = pageOf(c);
+      const page = pageOf(c.req.valid('query'));
       const { items, next } = pageRows(
         await tokens.list(user.role === 'admin' ? undefined : user.id, page),
         page,
@@ -41,11 +43,11 @@ export function tokenRoutes({ db, tokens }: { db: Kysely<Database>; tokens: Toke
       c.header('Cache-Control', 'no-store');
       return c.json({ ...view, token }, 201);
     })
-    .delete('/:id', async (c) => {
+    .delete('/:id', valid('param', TokenParam, { notFound: 'no such token' }), async (c) => {
       const p = principalOf(c);
       const user = me(p);
       await tokens.revoke(
-        c.req.param('id'),
+        c.req.valid('param').id,
         user.role === 'admin' ? undefined : user.id,
         actorOf(p),
       );
@@ -84,13 +86,13 @@ export function userRoutes(o: {
     o.tokens.forgetUser(name);
   };
   return new Hono()
-    .get('/', async (c) => {
-      const page = pageOf(c);
+    .get('/', valid('query', PageQuery), async (c) => {
+      const page = pageOf(c.req.valid('query'));
       const { items, next } = pageRows(await listUsers(db, page), page);
       return c.json({ users: items, next });
     })
-    .get('/directory', async (c) => {
-      const page = pageOf(c);
+    .get('/directory', valid('query', PageQuery), async (c) => {
+      const page = pageOf(c.req.valid('query'));
       const { items, next } = pageRows(await directory(db), page, false);
       return c.json({ users: items, next });
     })

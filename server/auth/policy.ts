@@ -288,12 +288,12 @@ export const POLICY: Readonly<Record<string, RoutePolicy>> = {
   },
   'POST /api/datasets': { access: 'gis', summary: 'Import a file (replace, append or upsert)' },
   'GET /api/datasets': { access: 'gis', summary: 'Datasets with counts and extents' },
-  'GET /api/datasets/:job': { access: 'gis', summary: 'An import job' },
-  'GET /api/datasets/:job/events': {
+  'GET /api/datasets/:id': { access: 'gis', summary: 'An import job' },
+  'GET /api/datasets/:id/events': {
     access: 'gis',
     summary: "An import job's progress (server-sent events)",
   },
-  'GET /api/datasets/:job/report': { access: 'gis', summary: "An import job's per-feature report" },
+  'GET /api/datasets/:id/report': { access: 'gis', summary: "An import job's per-feature report" },
   'GET /api/datasets/:id{[0-9]+}/export': {
     access: 'gis',
     summary: "A dataset's features as GeoPackage, FlatGeobuf, GeoJSON or CSV",

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { BuildingSurfaces, BuildingSurfacesResponse } from '../../common/api-types';
 import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
-import { parseBBox } from '../label-routes';
+import { mercatorBbox } from '../params';
+import { valid } from '../validate';
 import type { LayerCatalog } from '../../tiles/catalog';
 import { assertLayersVisible } from '../auth/layer-access';
 import { principalOf, viewerOf } from '../auth/principal';
@@ -23,7 +24,11 @@ export const MAX_SURFACE_BUILDINGS = 2000;
 /** Surface vertices per answer, at most (~40 bytes of JSON each). */
 export const MAX_SURFACE_VERTICES = 400_000;
 
-const scenarioId = z.uuid();
+/** `?bbox=w,s,e,n[&scenario=id]`; the bbox is projected: clamped to mercator's latitudes. */
+const SurfacesQuery = z.object({
+  bbox: mercatorBbox,
+  scenario: z.uuid({ message: 'scenario must be a scenario id' }).optional(),
+});
 
 /**
  * `/api/buildings`: the 3D map's LoD2 geometry (issue #15).
@@ -33,11 +38,12 @@ const scenarioId = z.uuid();
  * Bounded: the bbox side, the buildings and the vertices per answer (`truncated` says so).
  */
 export function surfaceRoutes({ db, catalog }: SurfaceRoutesOptions) {
-  return new Hono().get('/surfaces', async (c) => {
+  return new Hono().get('/surfaces', valid('query', SurfacesQuery), async (c) => {
     const principal = principalOf(c);
     const buildingsLayer = catalog.get('buildings');
     if (buildingsLayer) assertLayersVisible(principal, [buildingsLayer]);
-    const [w, s, e, n] = parseBBox(c.req.query('bbox'));
+    const { bbox, scenario } = c.req.valid('query');
+    const [w, s, e, n] = bbox;
     if (e - w > MAX_SURFACE_BBOX_DEG || n - s > MAX_SURFACE_BBOX_DEG) {
       throw new ApiError(
         400,
@@ -45,9 +51,6 @@ export function surfaceRoutes({ db, catalog }: SurfaceRoutesOptions) {
         `bbox sides must be at most ${MAX_SURFACE_BBOX_DEG}°; zoom in`,
       );
     }
-    const scenario = c.req.query('scenario');
-    if (scenario !== undefined && !scenarioId.safeParse(scenario).success)
-      throw new ApiError(400, 'bad_request', 'scenario must be a scenario id');
     if (
       scenario !== undefined &&
       !(await findReadableScenarioRef(db, scenario.toLowerCase(), viewerOf(principal)))

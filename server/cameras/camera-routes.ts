@@ -2,14 +2,15 @@ import type { LiveBus } from '../sensors/live-bus';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { ApiError } from '../errors';
+import { ApiError, retryLater } from '../errors';
 import type { Backend } from '../db/backend';
 import type { CameraConfig } from '../config';
 import type { CameraListResponse, FrameListResponse, FrameStored } from '../../common/camera-types';
 import { actorOf, isStaff, principalOf } from '../auth/principal';
 import { assertFramesVisible } from '../auth/camera-access';
 import { frameUrl } from '../sensors/frame-feed';
-import { parseQuery, time } from '../sensors/query-params';
+import { time } from '../params';
+import { valid } from '../validate';
 import { findCamera, listCameras, setFramesPublic, type CameraRef } from './camera-store';
 import { listFrames, readFrame, storeFrame, type StoredFrame } from './frame-store';
 import { FRAME_TYPES, mediaType, sniffImageType } from './image-type';
@@ -29,7 +30,12 @@ const ListQuery = z.object({
   to: time.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
-const Patch = z.object({ frames_public: z.boolean() }).strict();
+const Patch = z
+  .object({
+    frames_public: z.boolean({ message: 'the body must be {"frames_public": true|false}' }),
+  })
+  .strict();
+const FrameParam = z.object({ id: z.string(), ts: time });
 
 async function cameraOr404(db: Backend['db'], ref: string): Promise<CameraRef> {
   const camera = await findCamera(db, ref);
@@ -85,28 +91,16 @@ export function cameraRoutes({ backend, config, maxFutureS, bus }: CameraRouteDe
       c.header('Cache-Control', 'no-cache');
       return c.json({ cameras } satisfies CameraListResponse);
     })
-    .patch('/:id', async (c) => {
-      const body: unknown = await c.req.json().catch(() => {
-        throw new ApiError(
-          400,
-          'bad_request',
-          'the body must be JSON: {"frames_public": true|false}',
-        );
-      });
-      const parsed = Patch.safeParse(body);
-      if (!parsed.success)
-        throw new ApiError(400, 'bad_request', 'the body must be {"frames_public": true|false}');
+    .patch('/:id', valid('json', Patch), async (c) => {
+      const { frames_public } = c.req.valid('json');
       const camera = await cameraOr404(db, c.req.param('id'));
-      await setFramesPublic(db, camera, parsed.data.frames_public, actorOf(principalOf(c)));
-      return c.json({
-        id: camera.id,
-        external_id: camera.externalId,
-        frames_public: parsed.data.frames_public,
-      });
+      await setFramesPublic(db, camera, frames_public, actorOf(principalOf(c)));
+      return c.json({ id: camera.id, external_id: camera.externalId, frames_public });
     })
     .post(
       '/:id/frames',
       bodyLimit({ maxSize: config.maxFrameBytes, onError: tooLarge }),
+      valid('query', UploadQuery),
       async (c) => {
         const declared = mediaType(c.req.header('Content-Type'));
         if (!FRAME_TYPES.includes(declared as (typeof FRAME_TYPES)[number])) {
@@ -116,7 +110,7 @@ export function cameraRoutes({ backend, config, maxFutureS, bus }: CameraRouteDe
             `Content-Type must be one of ${FRAME_TYPES.join(', ')}`,
           );
         }
-        const q = parseQuery(UploadQuery, c.req.query());
+        const q = c.req.valid('query');
         const camera = await cameraOr404(db, c.req.param('id'));
         const image = new Uint8Array(await c.req.arrayBuffer());
         if (image.byteLength === 0)
@@ -154,14 +148,7 @@ export function cameraRoutes({ backend, config, maxFutureS, bus }: CameraRouteDe
           },
           limits,
           bus?.(),
-        ).catch((error: unknown) => {
-          throw new ApiError(
-            503,
-            'unavailable',
-            'the database is unavailable; the frame was not stored, retry shortly',
-            { cause: error },
-          );
-        });
+        ).catch(retryLater('the database is unavailable; the frame was not stored, retry shortly'));
         const url = frameUrl(camera.id, ts);
         return c.json(
           {
@@ -175,8 +162,8 @@ export function cameraRoutes({ backend, config, maxFutureS, bus }: CameraRouteDe
         );
       },
     )
-    .get('/:id/frames', async (c) => {
-      const q = parseQuery(ListQuery, c.req.query());
+    .get('/:id/frames', valid('query', ListQuery), async (c) => {
+      const q = c.req.valid('query');
       const to = q.to ?? new Date();
       const from = q.from ?? new Date(to.getTime() - 3600_000);
       if (from > to) throw new ApiError(400, 'bad_request', 'from must not be after to');
@@ -192,17 +179,11 @@ export function cameraRoutes({ backend, config, maxFutureS, bus }: CameraRouteDe
         truncated,
       } satisfies FrameListResponse);
     })
-    .get('/:id/frames/:ts', async (c) => {
-      const parsed = time.safeParse(c.req.param('ts'));
-      if (!parsed.success)
-        throw new ApiError(
-          400,
-          'bad_request',
-          'ts: expected an ISO 8601 time or epoch milliseconds',
-        );
-      const camera = await cameraOr404(db, c.req.param('id'));
+    .get('/:id/frames/:ts', valid('param', FrameParam), async (c) => {
+      const { id, ts } = c.req.valid('param');
+      const camera = await cameraOr404(db, id);
       assertFramesVisible(principalOf(c), camera);
-      const frame = await readFrame(db, camera.id, parsed.data);
+      const frame = await readFrame(db, camera.id, ts);
       if (!frame)
         throw new ApiError(
           404,

@@ -5,7 +5,10 @@ import { Hono, type Context } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../schema/database';
 import { WEB_DIST_DIR } from '../static-routes';
-import { findReadableScenarioRef, parseScenarioId } from '../scenarios/scenario-store';
+import { z } from 'zod';
+import { findReadableScenarioRef } from '../scenarios/scenario-store';
+import { scenarioId } from '../params';
+import { valid } from '../validate';
 import { principalOf, viewerOf } from '../auth/principal';
 import { KPI_KEYS, SERIES_KEYS } from './dashboard-figures';
 
@@ -13,16 +16,6 @@ import { KPI_KEYS, SERIES_KEYS } from './dashboard-figures';
 const NOT_PUBLIC =
   '<!doctype html><html lang="en"><meta charset="utf-8"><title>City twin</title>' +
   '<p style="font: 15px system-ui, sans-serif; margin: 24px">There is no such scenario, or it is not public.</p></html>';
-
-/** A scenario id as the scenario API takes it (a UUID), else false. */
-const isScenarioId = (raw: string) => {
-  try {
-    parseScenarioId(raw);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * The public pages (issue #9 item 5), each its own Vite entry in dist/web so none carries the
@@ -49,29 +42,25 @@ export function dashboardPages({
     c.header('Cache-Control', 'no-cache');
     return c.html(await readFile(path, 'utf8'));
   };
-  const known =
-    (keys: readonly string[], param: string) => async (c: Context, next: () => Promise<void>) => {
-      if (!keys.includes(c.req.param(param) ?? ''))
-        return c.json(
-          { error: { code: 'not_found', message: `unknown ${param}; one of ${keys.join(', ')}` } },
-          404,
-        );
-      await next();
-    };
+  /** `/{key}` one of `keys`, else 404 (before any page is sent). */
+  const known = (keys: readonly [string, ...string[]]) =>
+    valid('param', z.object({ key: z.enum(keys) }), {
+      notFound: `unknown key; one of ${keys.join(', ')}`,
+    });
   const dashboard = page('dashboard.html');
   const embed = page('embed.html');
   return new Hono()
     .get('/dashboard', dashboard)
     .get('/embed/map', embed)
-    .get('/embed/kpi/:key', known(KPI_KEYS, 'key'), embed)
-    .get('/embed/chart/:key', known(SERIES_KEYS, 'key'), embed)
+    .get('/embed/kpi/:key', known(KPI_KEYS), embed)
+    .get('/embed/chart/:key', known(SERIES_KEYS), embed)
     .get(
       '/embed/scenario/:id',
       async (c, next) => {
-        const id = c.req.param('id') ?? '';
+        // A page, not the API: an id that is no scenario's answers the same HTML 404.
+        const id = scenarioId.safeParse(c.req.param('id'));
         const visible =
-          isScenarioId(id) &&
-          (await findReadableScenarioRef(db, id.toLowerCase(), viewerOf(principalOf(c))));
+          id.success && (await findReadableScenarioRef(db, id.data, viewerOf(principalOf(c))));
         if (!visible) {
           c.header('Cache-Control', 'no-cache');
           return c.html(NOT_PUBLIC, 404);

@@ -3,14 +3,15 @@ import { sql, type Kysely } from 'kysely';
 import type { LayerCatalog } from '../../tiles/catalog';
 import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
-import { parseBBox } from '../label-routes';
+import { z } from 'zod';
+import { mercatorBbox } from '../params';
+import { valid } from '../validate';
 import { assertLayersVisible } from '../auth/layer-access';
 import { principalOf } from '../auth/principal';
 import { datasetTables, layerTable } from './export-tables';
 import {
   CONTENT_TYPES,
   EXPORT_FORMATS,
-  ExportError,
   type ExportFormat,
   type ExportPart,
   type ExportService,
@@ -29,34 +30,25 @@ const EXTENSIONS: Record<ExportFormat, string> = {
   csv: 'csv',
 };
 
-/** `?format=gpkg|fgb|geojson|csv` (default geojson), else 400. */
-export function parseExportFormat(raw: string | undefined): ExportFormat {
-  const format = raw ?? 'geojson';
-  if (!(EXPORT_FORMATS as readonly string[]).includes(format))
-    throw new ApiError(400, 'bad_request', `format must be one of ${EXPORT_FORMATS.join(', ')}`);
-  return format as ExportFormat;
-}
+/** `?format=gpkg|fgb|geojson|csv` (default geojson). */
+const format = z
+  .enum(EXPORT_FORMATS, { message: `format must be one of ${EXPORT_FORMATS.join(', ')}` })
+  .default('geojson');
 
-/** Sends an export as a download; ExportError becomes its 4xx/503. */
+/** `?format&bbox=w,s,e,n` of a layer export (the bbox is projected: clamped to mercator's latitudes). */
+const LayerExportQuery = z.object({ format, bbox: mercatorBbox.optional() });
+
+/** `?format&part=table` of a dataset export. */
+const DatasetExportQuery = z.object({ format, part: z.string().max(64).optional() });
+
+/** Sends an export as a download (an ExportError answers its own 400/413/503). */
 export async function sendExport(
   c: Context,
   fileBase: string,
   format: ExportFormat,
   build: () => Promise<ReadableStream<Uint8Array> | Uint8Array>,
 ) {
-  let body: ReadableStream<Uint8Array> | Uint8Array;
-  try {
-    body = await build();
-  } catch (error) {
-    if (error instanceof ExportError) {
-      throw new ApiError(
-        error.status,
-        error.status === 413 ? 'too_large' : error.status === 503 ? 'unavailable' : 'bad_request',
-        error.message,
-      );
-    }
-    throw error;
-  }
+  const body = await build();
   c.header('Content-Type', CONTENT_TYPES[format]);
   c.header(
     'Content-Disposition',
@@ -70,7 +62,7 @@ export async function sendExport(
  * tile layer (or those in the bbox), WGS84, with its id, attributes and provenance.
  */
 export function layerExportRoutes({ catalog, exports }: ExportRoutesOptions) {
-  return new Hono().get('/:name/export', async (c) => {
+  return new Hono().get('/:name/export', valid('query', LayerExportQuery), async (c) => {
     const name = c.req.param('name');
     const layer = catalog.get(name);
     if (!layer)
@@ -80,15 +72,10 @@ export function layerExportRoutes({ catalog, exports }: ExportRoutesOptions) {
         /^[a-z0-9_]{1,64}$/.test(name) ? `unknown layer: ${name}` : 'unknown layer',
       );
     assertLayersVisible(principalOf(c), [layer]);
-    const format = parseExportFormat(c.req.query('format'));
-    const raw = c.req.query('bbox');
-    const where =
-      raw === undefined
-        ? sql`true`
-        : (() => {
-            const [w, s, e, n] = parseBBox(raw);
-            return sql`t.geom && ST_Transform(ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326), 3857)`;
-          })();
+    const { format, bbox } = c.req.valid('query');
+    const where = bbox
+      ? sql`t.geom && ST_Transform(ST_MakeEnvelope(${bbox[0]}, ${bbox[1]}, ${bbox[2]}, ${bbox[3]}, 4326), 3857)`
+      : sql`true`;
     return sendExport(c, layer.name, format, () =>
       exports.export([{ table: layerTable(layer), where }], format),
     );
@@ -101,9 +88,9 @@ export function layerExportRoutes({ catalog, exports }: ExportRoutesOptions) {
  * other formats hold one, `part` (default the first); `X-Export-Parts` lists them.
  */
 export function datasetExportRoutes({ db, catalog, exports }: ExportRoutesOptions) {
-  return new Hono().get('/:id{[0-9]+}/export', async (c) => {
+  return new Hono().get('/:id{[0-9]+}/export', valid('query', DatasetExportQuery), async (c) => {
     const id = c.req.param('id');
-    const format = parseExportFormat(c.req.query('format'));
+    const { format, part } = c.req.valid('query');
     const ds =
       id.length <= 18
         ? await db
@@ -125,7 +112,6 @@ export function datasetExportRoutes({ db, catalog, exports }: ExportRoutesOption
     }
     if (parts.length === 0) throw new ApiError(404, 'not_found', `dataset ${id} has no features`);
     c.header('X-Export-Parts', parts.map((p) => p.table.name).join(','));
-    const part = c.req.query('part');
     let chosen = parts;
     if (format !== 'gpkg') {
       const one = part === undefined ? parts[0] : parts.find((p) => p.table.name === part);

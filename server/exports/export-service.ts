@@ -5,6 +5,7 @@ import type { Database } from '../../schema/database';
 import { FgbWriter } from './fgb-writer';
 import { GpkgBuild } from './gpkg-in-worker';
 import type { ExportColumn, ExportTable } from './export-tables';
+import { TwinError } from '../../common/twin-error';
 
 export const EXPORT_FORMATS = ['gpkg', 'fgb', 'geojson', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -19,13 +20,15 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
 /** Rows read per query (keyset pages by id), so memory stays bounded for the streamed formats. */
 const PAGE = 2000;
 
-export class ExportError extends Error {
+/** An export that cannot be made: a bad request (400), too many features (413), busy (503). */
+export class ExportError extends TwinError {
   override name = 'ExportError';
-  constructor(
-    message: string,
-    readonly status: 400 | 413 | 503,
-  ) {
-    super(message);
+  constructor(message: string, status: 400 | 413 | 503) {
+    super(
+      status,
+      status === 413 ? 'too_large' : status === 503 ? 'unavailable' : 'bad_request',
+      message,
+    );
   }
 }
 

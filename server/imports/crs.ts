@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import proj4 from 'proj4';
+import { TwinError } from '../../common/twin-error';
 
 /**
  * Coordinate reference systems for imports. The twin stores EPSG:3857; readers reproject every
@@ -14,8 +15,12 @@ import proj4 from 'proj4';
  * (e.g. EPSG:7415, RD New + NAP height) is read as its horizontal part; heights stay as they are.
  */
 
-export class CrsError extends Error {
+/** A CRS the import cannot read or does not know (400). */
+export class CrsError extends TwinError {
   override name = 'CrsError';
+  constructor(message: string) {
+    super(400, 'bad_request', message);
+  }
 }
 
 /** A resolved source CRS: a label for reports and a function to WGS84. */

@@ -5,23 +5,16 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
-import { pageOf, pageRows } from '../limits/pagination';
-import { FORMATS, type Format } from './formats';
-import {
-  IMPORT_MODES,
-  ImportBusyError,
-  ImportRequestError,
-  type ImportRequest,
-  type ImportService,
-  type JobView,
-} from './import-service';
+import { PageQuery, pageOf, pageRows } from '../limits/pagination';
+import { multipartDoc, valid, validFields } from '../validate';
+import type { ImportService, JobView } from './import-service';
+import { formValues, ImportFields, PreviewFields } from './upload-fields';
 import type { Backend } from '../db/backend';
-import { DatasetInUseError, DatasetNotFoundError, deleteDataset } from './delete-dataset';
+import { deleteDataset } from './delete-dataset';
 import type { ImportMode } from './load';
-import { receiveUpload, UploadError } from './upload';
+import { receiveUpload } from './upload';
 import { previewInWorker } from './parse-in-worker';
-import { FileError, type ImportLimits } from './source';
-import { CrsError } from './crs';
+import type { ImportLimits } from './source';
 import { actorOf, principalOf } from '../auth/principal';
 import { rm } from 'node:fs/promises';
 import { makeTempDir } from './temp-files';
@@ -39,16 +32,30 @@ export interface DatasetRoutesOptions {
 /** Features a preview returns at most. */
 const PREVIEW_FEATURES = 200;
 
-const jobId = z.uuid();
+/**
+ * `/{id}` of an import job: a UUID (anything else names no job: 404). Datasets share the path
+ * with their numeric ids (DELETE /{id}, GET /{id}/export), so the OpenAPI paths agree.
+ */
+const JobParam = z.object({ id: z.uuid() });
+const NO_JOB = 'no such import job';
+/** `/{id}` of a dataset: its numeric id (the route's pattern), a bigint. */
+const DatasetParam = z.object({
+  id: z
+    .string()
+    .regex(/^[0-9]+$/)
+    .refine((id) => id.length <= 18),
+});
+/** `?format=csv` for the report as a table; JSON otherwise. */
+const ReportQuery = z.object({ format: z.enum(['json', 'csv']).default('json') });
 
 /**
  * `/api/datasets`: imports and provenance.
  *   POST /preview          multipart upload → format, CRS, fields with sample values, first features (WGS84)
  *   POST /                 multipart upload (file + layer, mode, name, source, licence, srs, map…) → 202 job
  *   GET  /                 every dataset with counts and WGS84 extent
- *   GET  /{job}            an import job: status, progress, counts, extent, error
- *   GET  /{job}/events     server-sent progress events until the job ends
- *   GET  /{job}/report     the per-feature report (JSON; ?format=csv for a table)
+ *   GET  /{id}             an import job (its UUID): status, progress, counts, extent, error
+ *   GET  /{id}/events      server-sent progress events until the job ends
+ *   GET  /{id}/report      the per-feature report (JSON; ?format=csv for a table)
  *   DELETE /{id}           a dataset (numeric id) and all its features, in one transaction
  */
 export function datasetRoutes({
@@ -61,7 +68,6 @@ export function datasetRoutes({
   const maxUploadBytes = limits.maxFileBytes;
   let previews = 0;
   const findJob = async (id: string): Promise<JobView | null> => {
-    if (!jobId.safeParse(id).success) return null;
     const live = imports.live(id);
     if (live) return { ...live.view };
     const row = await db
@@ -100,23 +106,16 @@ export function datasetRoutes({
     return job;
   };
 
-  const receive = async (c: { req: { raw: Request }; env?: { incoming?: IncomingMessage } }) => {
-    const headers = Object.fromEntries(c.req.raw.headers.entries());
-    try {
-      return await receiveUpload(headers, c.env?.incoming ?? c.req.raw.body, maxUploadBytes);
-    } catch (error) {
-      if (error instanceof UploadError)
-        throw new ApiError(
-          error.tooLarge ? 413 : 400,
-          error.tooLarge ? 'too_large' : 'bad_request',
-          error.message,
-        );
-      throw error;
-    }
-  };
+  /** The multipart upload, streamed to a temporary file (UploadError: 400, or 413 over the limit). */
+  const receive = (c: { req: { raw: Request }; env?: { incoming?: IncomingMessage } }) =>
+    receiveUpload(
+      Object.fromEntries(c.req.raw.headers.entries()),
+      c.env?.incoming ?? c.req.raw.body,
+      maxUploadBytes,
+    );
 
   return new Hono<{ Bindings: { incoming?: IncomingMessage } }>()
-    .post('/preview', async (c) => {
+    .post('/preview', multipartDoc(PreviewFields), async (c) => {
       // Checked before the upload is read: a busy twin refuses at once rather than store it.
       if (previews >= previewConcurrency)
         throw new ApiError(
@@ -134,96 +133,66 @@ export function datasetRoutes({
       }
       const tmp = await makeTempDir('preview');
       try {
-        const format = upload.fields.get('format')?.[0] as Format | undefined;
-        if (format && !FORMATS.includes(format))
-          throw new ApiError(400, 'bad_request', `format must be one of ${FORMATS.join(', ')}`);
-        const field = (k: string) => upload.fields.get(k)?.[0]?.trim() || undefined;
-        const parts = field('parts');
-        if (parts !== undefined && parts !== 'merge' && parts !== 'keep')
-          throw new ApiError(400, 'bad_request', 'parts must be merge or keep');
+        const f = validFields(PreviewFields, formValues(upload.fields));
         const preview = await previewInWorker({
           path: upload.path,
           name: upload.fileName,
-          format,
-          srs: field('srs'),
+          format: f.format,
+          srs: f.srs,
           limits,
           tmpDir: tmp,
           limit: PREVIEW_FEATURES,
-          lod: field('lod'),
-          buildingParts: parts,
+          lod: f.lod,
+          buildingParts: f.parts,
           spatialRefSys: await imports.spatialRefSys(),
         });
+        // A bad file (FileError) or CRS (CrsError) answers 400 through onError.
         return c.json({ file_name: upload.fileName, bytes: upload.bytes, ...preview });
-      } catch (error) {
-        if (error instanceof FileError || error instanceof CrsError)
-          throw new ApiError(400, 'bad_request', error.message);
-        throw error;
       } finally {
         previews--;
         await rm(tmp, { recursive: true, force: true });
         await upload.discard();
       }
     })
-    .post('/', async (c) => {
+    .post('/', multipartDoc(ImportFields, ['layer']), async (c) => {
       const upload = await receive(c);
-      const one = (k: string) => upload.fields.get(k)?.[0]?.trim() || undefined;
       try {
-        const layer = one('layer');
-        if (!layer)
-          throw new ImportRequestError(
-            'field "layer" is required (buildings, roads, water, power, sensors, or a new layer name)',
-          );
-        const mode = (one('mode') ?? 'replace') as ImportMode;
-        if (!IMPORT_MODES.includes(mode))
-          throw new ImportRequestError(`mode must be one of ${IMPORT_MODES.join(', ')}`);
-        const format = one('format') as Format | undefined;
-        if (format && !FORMATS.includes(format))
-          throw new ImportRequestError(`format must be one of ${FORMATS.join(', ')}`);
-        const mapping = (upload.fields.get('map') ?? [])
-          .flatMap((m) => m.split('\n'))
-          .map((m) => m.trim())
-          .filter(Boolean);
+        const f = validFields(ImportFields, formValues(upload.fields));
         const { job } = await imports.submit({
           path: upload.path,
           fileName: upload.fileName,
-          layer,
-          mode,
-          mapping,
-          srs: one('srs'),
-          format,
-          name: (one('name') ?? upload.fileName).slice(0, 200),
-          source: (one('source') ?? `upload: ${upload.fileName}`).slice(0, 500),
-          licence: (one('licence') ?? 'unspecified').slice(0, 200),
-          lod: one('lod'),
-          buildingParts: one('parts') as ImportRequest['buildingParts'],
+          layer: f.layer,
+          mode: f.mode,
+          mapping: f.map,
+          srs: f.srs,
+          format: f.format,
+          name: f.name ?? upload.fileName.slice(0, 200),
+          source: f.source ?? `upload: ${upload.fileName}`.slice(0, 500),
+          licence: f.licence ?? 'unspecified',
+          lod: f.lod,
+          buildingParts: f.parts,
           removeFile: true,
           actor: actorOf(principalOf(c)),
         });
         return c.json({ job, links: links(job.id) }, 202);
       } catch (error) {
+        // Not submitted (bad fields 400, ImportRequestError 400, ImportBusyError 503): the file goes now.
         await upload.discard();
-        if (error instanceof ImportRequestError)
-          throw new ApiError(400, 'bad_request', error.message);
-        if (error instanceof ImportBusyError) throw new ApiError(503, 'unavailable', error.message);
         throw error;
       }
     })
-    .delete('/:id{[0-9]+}', async (c) => {
-      const id = c.req.param('id');
-      if (!backend || id.length > 18)
-        throw new ApiError(404, 'not_found', `no dataset ${id.slice(0, 20)}`);
-      try {
+    .delete(
+      '/:id{[0-9]+}',
+      valid('param', DatasetParam, { notFound: 'no such dataset' }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        if (!backend) throw new ApiError(404, 'not_found', `no dataset ${id}`);
+        // DatasetNotFoundError answers 404, DatasetInUseError 409.
         return c.json(await deleteDataset(backend, id, actorOf(principalOf(c))));
-      } catch (error) {
-        if (error instanceof DatasetNotFoundError)
-          throw new ApiError(404, 'not_found', error.message);
-        if (error instanceof DatasetInUseError)
-          throw new ApiError(409, 'bad_request', error.message);
-        throw error;
-      }
-    })
-    .get('/', async (c) => {
-      const page = pageOf(c);
+      },
+    )
+    .get('/', valid('query', PageQuery), async (c) => {
+      const page = pageOf(c.req.valid('query'));
       const found = await db
         .selectFrom('datasets')
         .selectAll()
@@ -256,12 +225,12 @@ export function datasetRoutes({
         })),
       });
     })
-    .get('/:job', async (c) => {
-      const job = await mustFindJob(c.req.param('job'));
+    .get('/:id', valid('param', JobParam, { notFound: NO_JOB }), async (c) => {
+      const job = await mustFindJob(c.req.valid('param').id);
       return c.json({ job, links: links(job.id) });
     })
-    .get('/:job/events', async (c) => {
-      const job = await mustFindJob(c.req.param('job'));
+    .get('/:id/events', valid('param', JobParam, { notFound: NO_JOB }), async (c) => {
+      const job = await mustFindJob(c.req.valid('param').id);
       return streamSSE(c, async (stream) => {
         const live = imports.live(job.id);
         await stream.writeSSE({ event: 'progress', data: JSON.stringify(live?.view ?? job) });
@@ -291,44 +260,48 @@ export function datasetRoutes({
         });
       });
     })
-    .get('/:job/report', async (c) => {
-      const id = c.req.param('job');
-      if (!jobId.safeParse(id).success) throw new ApiError(404, 'not_found', 'no such import job');
-      const row = await db
-        .selectFrom('import_jobs')
-        .select(['report', 'status'])
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (!row) throw new ApiError(404, 'not_found', 'no such import job');
-      if (!row.report)
-        throw new ApiError(
-          409,
-          'bad_request',
-          `the job is ${row.status}; its report is written when it ends`,
-        );
-      const report = row.report as {
-        features?: { idx: number; source_id: string | null; status: string; reason: string }[];
-      };
-      if (c.req.query('format') === 'csv') {
-        const esc = (v: unknown) =>
-          v === null || v === undefined
-            ? ''
-            : /[",\n]/.test(String(v))
-              ? `"${String(v).replaceAll('"', '""')}"`
-              : String(v);
-        const lines = [
-          'feature,source_id,status,reason',
-          ...(report.features ?? []).map((f) =>
-            [f.idx, f.source_id, f.status, f.reason].map(esc).join(','),
-          ),
-        ];
-        c.header('Content-Type', 'text/csv; charset=utf-8');
-        c.header('Content-Disposition', `attachment; filename="import-${id}.csv"`);
-        return c.body(`${lines.join('\n')}\n`);
-      }
-      c.header('Content-Disposition', `attachment; filename="import-${id}.json"`);
-      return c.json(report);
-    });
+    .get(
+      '/:id/report',
+      valid('param', JobParam, { notFound: NO_JOB }),
+      valid('query', ReportQuery),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        const row = await db
+          .selectFrom('import_jobs')
+          .select(['report', 'status'])
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (!row) throw new ApiError(404, 'not_found', NO_JOB);
+        if (!row.report)
+          throw new ApiError(
+            409,
+            'bad_request',
+            `the job is ${row.status}; its report is written when it ends`,
+          );
+        const report = row.report as {
+          features?: { idx: number; source_id: string | null; status: string; reason: string }[];
+        };
+        if (c.req.valid('query').format === 'csv') {
+          const esc = (v: unknown) =>
+            v === null || v === undefined
+              ? ''
+              : /[",\n]/.test(String(v))
+                ? `"${String(v).replaceAll('"', '""')}"`
+                : String(v);
+          const lines = [
+            'feature,source_id,status,reason',
+            ...(report.features ?? []).map((f) =>
+              [f.idx, f.source_id, f.status, f.reason].map(esc).join(','),
+            ),
+          ];
+          c.header('Content-Type', 'text/csv; charset=utf-8');
+          c.header('Content-Disposition', `attachment; filename="import-${id}.csv"`);
+          return c.body(`${lines.join('\n')}\n`);
+        }
+        c.header('Content-Disposition', `attachment; filename="import-${id}.json"`);
+        return c.json(report);
+      },
+    );
 }
 
 function links(id: string) {

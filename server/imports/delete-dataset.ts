@@ -1,6 +1,7 @@
 import type { Backend } from '../db/backend';
 import { recordAuditScript } from '../auth/audit';
 import type { Actor } from '../auth/principal';
+import { TwinError } from '../../common/twin-error';
 
 /** Tables whose rows carry a dataset_id, in an order that deletes lines before their nodes. */
 const TABLES = [
@@ -14,13 +15,19 @@ const TABLES = [
   'power_nodes',
 ] as const;
 
-export class DatasetNotFoundError extends Error {
+export class DatasetNotFoundError extends TwinError {
   override name = 'DatasetNotFoundError';
+  constructor(message: string) {
+    super(404, 'not_found', message);
+  }
 }
 
 /** Features of other datasets refer to this one's (network nodes): nothing was deleted. */
-export class DatasetInUseError extends Error {
+export class DatasetInUseError extends TwinError {
   override name = 'DatasetInUseError';
+  constructor(message: string) {
+    super(409, 'bad_request', message);
+  }
 }
 
 export interface DeletedDataset {

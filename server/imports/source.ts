@@ -1,4 +1,5 @@
 import type { Geometry } from 'geojson';
+import { TwinError } from '../../common/twin-error';
 
 /**
  * What every format reader yields: features with GeoJSON geometry in the file's own CRS, and
@@ -77,8 +78,11 @@ export const DEFAULT_LIMITS: ImportLimits = {
 };
 
 /** An error about the whole file (malformed, truncated, unsafe); the import changes nothing. */
-export class FileError extends Error {
+export class FileError extends TwinError {
   override name = 'FileError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(400, 'bad_request', message, options);
+  }
 }
 
 export type Reader = (path: string, ctx: ReaderContext) => AsyncGenerator<SourceItem>;

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { makeTempDir } from './temp-files';
+import { TwinError } from '../../common/twin-error';
 
 export interface Upload {
   /** The file on disk (in its own temporary directory). */
@@ -19,13 +20,14 @@ export interface Upload {
   discard(): Promise<void>;
 }
 
-export class UploadError extends Error {
+/** An upload that is not a well-formed multipart form (400), or is over the size limit (413). */
+export class UploadError extends TwinError {
   override name = 'UploadError';
   constructor(
     message: string,
     readonly tooLarge = false,
   ) {
-    super(message);
+    super(tooLarge ? 413 : 400, tooLarge ? 'too_large' : 'bad_request', message);
   }
 }
 

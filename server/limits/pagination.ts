@@ -1,5 +1,4 @@
-import type { Context } from 'hono';
-import { ApiError } from '../errors';
+import { z } from 'zod';
 
 /** Items a list answers by default, and at most (`?limit=`), unless a route says otherwise. */
 export const DEFAULT_PAGE = 500;
@@ -10,37 +9,56 @@ export interface Page {
   offset: number;
 }
 
+const BAD_CURSOR = 'cursor is not one this twin handed out (pass `next` back unchanged)';
+
 /**
- * `?limit&cursor` of a list endpoint (issue #10 item 2). The cursor is opaque to clients: the
- * `next` of the previous page, passed back unchanged. 400 for a limit outside 1…max or a cursor
- * this twin did not hand out.
+ * `?limit&cursor` of a list endpoint (issue #10 item 2), as query fields to spread into the
+ * route's zod query schema (so the OpenAPI document lists them). The cursor is opaque to
+ * clients: the `next` of the previous page, passed back unchanged. 400 for a limit outside
+ * 1…max or a cursor this twin did not hand out. `pageOf` turns the parsed fields into a Page.
  */
-export function pageOf(c: Context, o: { defaultLimit?: number; max?: number } = {}): Page {
+export function pageFields(o: { defaultLimit?: number; max?: number } = {}) {
   const max = o.max ?? MAX_PAGE;
-  const rawLimit = c.req.query('limit');
-  let limit = Math.min(o.defaultLimit ?? DEFAULT_PAGE, max);
-  if (rawLimit !== undefined) {
-    if (!/^[0-9]{1,7}$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > max) {
-      throw new ApiError(400, 'bad_request', `limit must be an integer from 1 to ${max}`);
-    }
-    limit = Number(rawLimit);
-  }
-  const cursor = c.req.query('cursor');
-  return { limit, offset: cursor === undefined || cursor === '' ? 0 : decodeCursor(cursor) };
+  const message = `limit must be an integer from 1 to ${max}`;
+  return {
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,7}$/, message)
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= max, message)
+      .default(Math.min(o.defaultLimit ?? DEFAULT_PAGE, max))
+      .describe(`items per page, 1 to ${max}`),
+    cursor: z
+      .string()
+      .transform((cursor, ctx) => {
+        if (cursor === '') return 0;
+        const offset = decodeCursor(cursor);
+        if (offset === null) {
+          ctx.addIssue({ code: 'custom', message: BAD_CURSOR });
+          return z.NEVER;
+        }
+        return offset;
+      })
+      .optional()
+      .describe('the `next` of the previous page'),
+  };
 }
 
-function decodeCursor(cursor: string): number {
+/** `?limit&cursor` alone, for a list with no other parameters. */
+export const PageQuery = z.object(pageFields());
+
+/** The page that parsed `limit` and `cursor` fields ask for. */
+export const pageOf = (q: { limit: number; cursor?: number | undefined }): Page => ({
+  limit: q.limit,
+  offset: q.cursor ?? 0,
+});
+
+function decodeCursor(cursor: string): number | null {
   const text = /^[A-Za-z0-9_-]{1,24}$/.test(cursor)
     ? Buffer.from(cursor, 'base64url').toString('latin1')
     : '';
   const m = /^o:([0-9]{1,9})$/.exec(text);
-  if (!m)
-    throw new ApiError(
-      400,
-      'bad_request',
-      'cursor is not one this twin handed out (pass `next` back unchanged)',
-    );
-  return Number(m[1]);
+  return m ? Number(m[1]) : null;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { LayerDefinition } from '../../tiles/catalog';
 import type { Database } from '../../schema/database';
 import { coordinateDigits, type OgcCrs } from './ogc-crs';
 import type { Bbox, ItemsQuery } from './ogc-params';
+import { clampLatitude } from '../../tiles/bbox';
 
 /** The attribute holding a feature's time, per layer: a year (the twin's only time on features). */
 export const temporalProperty = (layer: LayerDefinition): string | null =>
@@ -31,9 +32,6 @@ function geometrySql(crs: OgcCrs): RawBuilder<string> {
   return sql<string>`ST_AsGeoJSON(${ordered}, ${sql.lit(coordinateDigits(crs))})`;
 }
 
-/** Geographic envelopes are kept inside web mercator's latitudes, where EPSG:3857 is defined. */
-const MERCATOR_LAT = 85.05112878;
-
 /** The bbox as EPSG:3857 envelopes (two when a geographic bbox crosses the antimeridian). */
 function bboxSql(b: Bbox): RawBuilder<boolean> {
   const boxes: [number, number, number, number][] =
@@ -43,8 +41,8 @@ function bboxSql(b: Bbox): RawBuilder<boolean> {
           [-180, b.minY, b.maxX, b.maxY],
         ]
       : [[b.minX, b.minY, b.maxX, b.maxY]];
-  const clamp = (lat: number) =>
-    b.crs.geographic ? Math.max(-MERCATOR_LAT, Math.min(MERCATOR_LAT, lat)) : lat;
+  // Geographic envelopes are kept inside web mercator's latitudes, where EPSG:3857 is defined.
+  const clamp = (lat: number) => (b.crs.geographic ? clampLatitude(lat) : lat);
   const parts = boxes.map(([x1, y1, x2, y2]) => {
     const env = sql`ST_MakeEnvelope(${x1}::float8, ${clamp(y1)}::float8, ${x2}::float8, ${clamp(y2)}::float8, ${sql.lit(b.crs.srid)})`;
     // Edges densified before the transform, so a projected edge stays close to the true one.

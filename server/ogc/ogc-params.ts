@@ -1,5 +1,6 @@
 import type { LayerDefinition } from '../../tiles/catalog';
 import { ApiError } from '../errors';
+import { bboxNumbers, inLonLatRange } from '../../tiles/bbox';
 import { parseCrs, type OgcCrs } from './ogc-crs';
 
 export const DEFAULT_LIMIT = 10;
@@ -94,11 +95,14 @@ function integer(raw: string | undefined, name: string, fallback: number, min: n
   return Number(raw);
 }
 
-/** `bbox=x1,y1,x2,y2` (or 6 values with heights, which are ignored) in the bbox-crs's axis order. */
+/**
+ * `bbox=x1,y1,x2,y2` (or 6 values with heights, which are ignored) in the bbox-crs's axis order
+ * (OGC API – Features §7.15.3). The numbers and, for a geographic CRS, the WGS84 range are
+ * checked by the twin's one bbox parser (tiles/bbox.ts); latitudes are clamped to web
+ * mercator's where the bbox is projected (ogc-features.ts).
+ */
 export function parseBbox(raw: string, crs: OgcCrs): Bbox {
-  const v = raw.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
-  if ((v.length !== 4 && v.length !== 6) || v.some((n) => !Number.isFinite(n)))
-    throw bad('bbox must be 4 (or 6) comma-separated numbers');
+  const v = bboxNumbers(raw, [4, 6]);
   const [a1, b1, a2, b2] = v.length === 4 ? v : [v[0]!, v[1]!, v[3]!, v[4]!];
   // Axis order of the CRS: EPSG:4326 gives latitude first.
   const [minX, minY, maxX, maxY] = crs.latFirst ? [b1!, a1!, b2!, a2!] : [a1!, b1!, a2!, b2!];
@@ -106,10 +110,7 @@ export function parseBbox(raw: string, crs: OgcCrs): Bbox {
   // A geographic bbox whose west edge is east of its east edge crosses the antimeridian.
   if (minX > maxX && !crs.geographic)
     throw bad('bbox: the lower bound of the first axis is above its upper bound');
-  if (
-    crs.geographic &&
-    (Math.abs(minY) > 90 || Math.abs(maxY) > 90 || Math.abs(minX) > 180 || Math.abs(maxX) > 180)
-  ) {
+  if (crs.geographic && !(inLonLatRange(minX, minY) && inLonLatRange(maxX, maxY))) {
     throw bad('bbox: longitudes must lie in [-180, 180] and latitudes in [-90, 90]');
   }
   return { minX, minY, maxX, maxY, crs };

@@ -2,7 +2,10 @@ import { Hono } from 'hono';
 import { ApiError } from '../errors';
 import type { ImpactService } from './impact-service';
 import { IMPACT_LAYERS, impactLayer, publicImpact, type ImpactLayer } from './scenario-export';
-import { findScenarioFor, parseScenarioId } from './scenario-store';
+import { findScenarioFor } from './scenario-store';
+import { z } from 'zod';
+import { ScenarioParam, scenarioId } from '../params';
+import { valid } from '../validate';
 import { denied } from '../auth/guard';
 import { isStaff, principalOf, viewerOf } from '../auth/principal';
 import type { Kysely } from 'kysely';
@@ -11,17 +14,27 @@ import type { Database } from '../../schema/database';
 /** Longest `?wait=` a client may ask for, seconds. */
 const MAX_WAIT_S = 60;
 
-function waitMs(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 0;
-  const s = Number(raw);
-  if (!Number.isFinite(s) || s < 0 || s > MAX_WAIT_S)
-    throw new ApiError(
-      400,
-      'bad_request',
-      `wait must be a number of seconds from 0 to ${MAX_WAIT_S}`,
-    );
-  return s * 1000;
-}
+/** `?wait=` seconds (0 to 60; empty: 0), as milliseconds. */
+const WaitQuery = z.object({
+  wait: z
+    .string()
+    .transform((raw, ctx) => {
+      const s = raw === '' ? 0 : Number(raw);
+      if (Number.isFinite(s) && s >= 0 && s <= MAX_WAIT_S) return s * 1000;
+      ctx.addIssue({
+        code: 'custom',
+        message: `wait must be a number of seconds from 0 to ${MAX_WAIT_S}`,
+      });
+      return z.NEVER;
+    })
+    .default(0),
+});
+
+/** `/{id}/impact/layers/{layer}`: a layer of IMPACT_LAYERS, with or without `.geojson`. */
+const LayerParam = z.object({
+  id: scenarioId,
+  layer: z.string().transform((l) => l.replace(/\.geojson$/, '')),
+});
 
 /**
  * The impact of a scenario (mounted on `/api/scenarios` beside scenario-routes.ts):
@@ -41,10 +54,10 @@ export function scenarioImpactRoutes({
   impacts: ImpactService;
 }) {
   return new Hono()
-    .get('/:id/impact', async (c) => {
+    .get('/:id/impact', valid('param', ScenarioParam), valid('query', WaitQuery), async (c) => {
       const p = principalOf(c);
-      const sid = parseScenarioId(c.req.param('id'));
-      const wait = waitMs(c.req.query('wait'));
+      const sid = c.req.valid('param').id;
+      const { wait } = c.req.valid('query');
       await findScenarioFor(db, sid, viewerOf(p), 'read');
       const answer = await impacts.impact(sid, wait);
       if (answer.status === 'done') {
@@ -65,10 +78,9 @@ export function scenarioImpactRoutes({
       c.header('Retry-After', '1');
       return c.json(answer, 202);
     })
-    .get('/:id/impact/layers/:layer', async (c) => {
+    .get('/:id/impact/layers/:layer', valid('param', LayerParam), async (c) => {
       const p = principalOf(c);
-      const sid = parseScenarioId(c.req.param('id'));
-      const layer = c.req.param('layer').replace(/\.geojson$/, '');
+      const { id: sid, layer } = c.req.valid('param');
       if (!(IMPACT_LAYERS as readonly string[]).includes(layer)) {
         throw new ApiError(404, 'not_found', `impact layers: ${IMPACT_LAYERS.join(', ')}`);
       }
@@ -89,8 +101,8 @@ export function scenarioImpactRoutes({
  *     `calibrated_at` is null and the sites compare the uncalibrated model with them.
  */
 export function impactRoutes({ impacts }: { impacts: ImpactService }) {
-  return new Hono().get('/calibration', async (c) => {
-    const answer = await impacts.calibration(waitMs(c.req.query('wait')));
+  return new Hono().get('/calibration', valid('query', WaitQuery), async (c) => {
+    const answer = await impacts.calibration(c.req.valid('query').wait);
     if ('pending' in answer) {
       c.header('Retry-After', '1');
       const j = answer.pending;

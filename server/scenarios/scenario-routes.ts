@@ -3,10 +3,11 @@ import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
-import { pageOf, pageRows } from '../limits/pagination';
+import { PageQuery, pageOf, pageRows } from '../limits/pagination';
 import { loadFactors } from '../impact/factors';
 import { FACTORS } from '../../common/impact-models';
 import { valid } from '../validate';
+import { rowId, ScenarioParam, scenarioId } from '../params';
 import { inTransaction, recordAudit } from '../auth/audit';
 import { actorOf, isStaff, principalOf, viewerOf, type Principal } from '../auth/principal';
 import {
@@ -31,8 +32,6 @@ import {
   listEdits,
   listScenarios,
   listShares,
-  parseEditId,
-  parseScenarioId,
   removeEdit,
   replaceEdit,
   replaceShares,
@@ -55,6 +54,24 @@ const SharesSchema = z
       .max(500),
   })
   .strict();
+
+/** `/{id}/edits/{editId}`. */
+const EditParam = z.object({ id: scenarioId, editId: rowId('edit id') });
+
+const EXPORT_FORMATS = ['geojson', 'gpkg', 'fgb', 'csv', 'json'] as const;
+/** `?format=` of a scenario export (gpkg and fgb where the twin has an export service). */
+const ExportQuery = z.object({
+  format: z
+    .enum(EXPORT_FORMATS, { message: `format must be one of ${EXPORT_FORMATS.join(', ')}` })
+    .default('geojson'),
+});
+
+/** `/{key}` of an impact factor, e.g. residential.dwelling_size_m2. */
+const FactorParam = z.object({
+  key: z
+    .string()
+    .regex(/^[a-z][a-z0-9_.]{0,99}$/, 'factor keys look like residential.dwelling_size_m2'),
+});
 
 /**
  * The owner a create or update asks for: the caller, or (admin only) another account by name.
@@ -87,7 +104,6 @@ async function ownerFor(
  * change goes through `findScenarioFor`; every change writes its audit row in its transaction.
  */
 export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) {
-  const id = (c: Context) => parseScenarioId(c.req.param('id')!);
   const who = (c: Context) => {
     const p = principalOf(c);
     return { p, viewer: viewerOf(p), actor: actorOf(p) };
@@ -101,8 +117,8 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
     return { ...scenario, version: Number(row.version), edits: await listEdits(dbx, row.id) };
   };
   return new Hono()
-    .get('/', async (c) => {
-      const page = pageOf(c);
+    .get('/', valid('query', PageQuery), async (c) => {
+      const page = pageOf(c.req.valid('query'));
       const { items, next } = pageRows(await listScenarios(db, who(c).viewer, page), page);
       return c.json({ scenarios: items, next });
     })
@@ -125,51 +141,56 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
       });
       return c.json({ ...s, version: Number(s.version), access: 'edit', edits: [] }, 201);
     })
-    .get('/:id', async (c) => {
-      const s = await findScenarioFor(db, id(c), who(c).viewer, 'read');
+    .get('/:id', valid('param', ScenarioParam), async (c) => {
+      const s = await findScenarioFor(db, c.req.valid('param').id, who(c).viewer, 'read');
       return c.json(await answer(db, s));
     })
-    .patch('/:id', valid('json', ScenarioUpdateSchema), async (c) => {
-      const { p, viewer, actor } = who(c);
-      const sid = id(c);
-      const patch = c.req.valid('json');
-      const result = await inTransaction(db, async (trx) => {
-        const before = await findScenarioFor(trx, sid, viewer, 'edit');
-        const owner = await ownerFor(trx, p, patch.owner);
-        const { owner: _o, ...rest } = patch;
-        const after = await updateScenario(trx, sid, { ...rest, ...(owner ? { owner } : {}) });
-        const changed = Object.fromEntries(
-          Object.entries({
-            name: after.name,
-            description: after.description,
-            owner: after.owner,
-          }).filter(([k, v]) => (before as Record<string, unknown>)[k] !== v),
-        );
-        if (patch.status && patch.status !== before.status) {
-          await recordAudit(trx, {
-            actor,
-            action: patch.status === 'published' ? 'scenario.publish' : 'scenario.unpublish',
-            targetType: 'scenario',
-            targetId: sid,
-            details: { name: after.name, version: after.version },
-          });
-        }
-        if (Object.keys(changed).length > 0) {
-          await recordAudit(trx, {
-            actor,
-            action: 'scenario.update',
-            targetType: 'scenario',
-            targetId: sid,
-            details: changed,
-          });
-        }
-        return { ...after, access: before.access };
-      });
-      return c.json(result);
-    })
-    .delete('/:id', async (c) => {
+    .patch(
+      '/:id',
+      valid('param', ScenarioParam),
+      valid('json', ScenarioUpdateSchema),
+      async (c) => {
+        const { p, viewer, actor } = who(c);
+        const sid = c.req.valid('param').id;
+        const patch = c.req.valid('json');
+        const result = await inTransaction(db, async (trx) => {
+          const before = await findScenarioFor(trx, sid, viewer, 'edit');
+          const owner = await ownerFor(trx, p, patch.owner);
+          const { owner: _o, ...rest } = patch;
+          const after = await updateScenario(trx, sid, { ...rest, ...(owner ? { owner } : {}) });
+          const changed = Object.fromEntries(
+            Object.entries({
+              name: after.name,
+              description: after.description,
+              owner: after.owner,
+            }).filter(([k, v]) => (before as Record<string, unknown>)[k] !== v),
+          );
+          if (patch.status && patch.status !== before.status) {
+            await recordAudit(trx, {
+              actor,
+              action: patch.status === 'published' ? 'scenario.publish' : 'scenario.unpublish',
+              targetType: 'scenario',
+              targetId: sid,
+              details: { name: after.name, version: after.version },
+            });
+          }
+          if (Object.keys(changed).length > 0) {
+            await recordAudit(trx, {
+              actor,
+              action: 'scenario.update',
+              targetType: 'scenario',
+              targetId: sid,
+              details: changed,
+            });
+          }
+          return { ...after, access: before.access };
+        });
+        return c.json(result);
+      },
+    )
+    .delete('/:id', valid('param', ScenarioParam), async (c) => {
       const { viewer, actor } = who(c);
-      const sid = id(c);
+      const sid = c.req.valid('param').id;
       await inTransaction(db, async (trx) => {
         const s = await findScenarioFor(trx, sid, viewer, 'edit');
         await deleteScenario(trx, sid);
@@ -183,51 +204,39 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
       });
       return c.body(null, 204);
     })
-    .post('/:id/duplicate', async (c) => {
-      const { p, viewer, actor } = who(c);
-      const sid = id(c);
-      const text = await c.req.text();
-      let input: z.infer<typeof DuplicateSchema> = {};
-      if (text.trim()) {
-        let raw: unknown;
-        try {
-          raw = JSON.parse(text);
-        } catch {
-          throw new ApiError(400, 'bad_request', 'the body must be JSON');
-        }
-        const parsed = DuplicateSchema.safeParse(raw);
-        if (!parsed.success)
-          throw new ApiError(
-            400,
-            'bad_request',
-            parsed.error.issues.map((i) => i.message).join('; '),
-          );
-        input = parsed.data;
-      }
-      const owner =
-        p.kind === 'user' ? { id: p.user.id, name: p.user.name } : { id: null, name: null };
-      const copy = await inTransaction(db, async (trx) => {
-        await findScenarioFor(trx, sid, viewer, 'edit');
-        const row = await duplicateScenario(trx, sid, input.name, owner);
-        await recordAudit(trx, {
-          actor,
-          action: 'scenario.create',
-          targetType: 'scenario',
-          targetId: row.id,
-          details: { name: row.name, duplicate_of: sid },
+    .post(
+      '/:id/duplicate',
+      valid('param', ScenarioParam),
+      valid('json', DuplicateSchema),
+      async (c) => {
+        const { p, viewer, actor } = who(c);
+        const sid = c.req.valid('param').id;
+        const input = c.req.valid('json');
+        const owner =
+          p.kind === 'user' ? { id: p.user.id, name: p.user.name } : { id: null, name: null };
+        const copy = await inTransaction(db, async (trx) => {
+          await findScenarioFor(trx, sid, viewer, 'edit');
+          const row = await duplicateScenario(trx, sid, input.name, owner);
+          await recordAudit(trx, {
+            actor,
+            action: 'scenario.create',
+            targetType: 'scenario',
+            targetId: row.id,
+            details: { name: row.name, duplicate_of: sid },
+          });
+          return row;
         });
-        return row;
-      });
-      return c.json({ ...copy, access: 'edit', edits: await listEdits(db, copy.id) }, 201);
-    })
-    .get('/:id/edits', async (c) => {
-      const sid = id(c);
+        return c.json({ ...copy, access: 'edit', edits: await listEdits(db, copy.id) }, 201);
+      },
+    )
+    .get('/:id/edits', valid('param', ScenarioParam), async (c) => {
+      const sid = c.req.valid('param').id;
       await findScenarioFor(db, sid, who(c).viewer, 'read');
       return c.json({ edits: await listEdits(db, sid) });
     })
-    .post('/:id/edits', valid('json', EditSchema), async (c) => {
+    .post('/:id/edits', valid('param', ScenarioParam), valid('json', EditSchema), async (c) => {
       const { viewer, actor } = who(c);
-      const sid = id(c);
+      const sid = c.req.valid('param').id;
       const edit = c.req.valid('json');
       const factors = await loadFactors(db);
       const result = await inTransaction(db, async (trx) => {
@@ -244,30 +253,36 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
       });
       return c.json(result, 201);
     })
-    .on(['PUT', 'PATCH'], '/:id/edits/:editId', valid('json', EditSchema), async (c) => {
-      const { viewer, actor } = who(c);
-      const sid = id(c);
-      const eid = parseEditId(c.req.param('editId'));
-      const edit = c.req.valid('json');
-      const factors = await loadFactors(db);
-      const result = await inTransaction(db, async (trx) => {
-        await findScenarioFor(trx, sid, viewer, 'edit');
-        const r = await replaceEdit(trx, sid, eid, edit, factors);
-        await recordAudit(trx, {
-          actor,
-          action: 'scenario.edit',
-          targetType: 'scenario',
-          targetId: sid,
-          details: { op: 'replace', edit_id: eid, kind: edit.kind, version: r.version },
+    .on(
+      ['PUT', 'PATCH'],
+      '/:id/edits/:editId',
+      valid('param', EditParam),
+      valid('json', EditSchema),
+      async (c) => {
+        const { viewer, actor } = who(c);
+        const sid = c.req.valid('param').id;
+        const eid = c.req.valid('param').editId;
+        const edit = c.req.valid('json');
+        const factors = await loadFactors(db);
+        const result = await inTransaction(db, async (trx) => {
+          await findScenarioFor(trx, sid, viewer, 'edit');
+          const r = await replaceEdit(trx, sid, eid, edit, factors);
+          await recordAudit(trx, {
+            actor,
+            action: 'scenario.edit',
+            targetType: 'scenario',
+            targetId: sid,
+            details: { op: 'replace', edit_id: eid, kind: edit.kind, version: r.version },
+          });
+          return r;
         });
-        return r;
-      });
-      return c.json(result);
-    })
-    .delete('/:id/edits/:editId', async (c) => {
+        return c.json(result);
+      },
+    )
+    .delete('/:id/edits/:editId', valid('param', EditParam), async (c) => {
       const { viewer, actor } = who(c);
-      const sid = id(c);
-      const eid = parseEditId(c.req.param('editId'));
+      const sid = c.req.valid('param').id;
+      const eid = c.req.valid('param').editId;
       const result = await inTransaction(db, async (trx) => {
         await findScenarioFor(trx, sid, viewer, 'edit');
         const r = await removeEdit(trx, sid, eid);
@@ -282,10 +297,10 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
       });
       return c.json(result);
     })
-    .get('/:id/export', async (c) => {
+    .get('/:id/export', valid('param', ScenarioParam), valid('query', ExportQuery), async (c) => {
       const { p, viewer } = who(c);
-      const sid = id(c);
-      const format = c.req.query('format') ?? 'geojson';
+      const sid = c.req.valid('param').id;
+      const { format } = c.req.valid('query');
       const s = await findScenarioFor(db, sid, viewer, 'read');
       const file = `scenario-${s.id}-v${s.version}`;
       if (format === 'geojson') {
@@ -312,16 +327,16 @@ export function scenarioRoutes({ db, impacts, exports }: ScenarioRoutesOptions) 
         c.header('Content-Type', 'text/csv; charset=utf-8');
         return c.body(impactCsv(result));
       }
-      throw new ApiError(400, 'bad_request', 'format must be geojson, gpkg, fgb, csv or json');
+      throw new ApiError(400, 'bad_request', 'format must be geojson, csv or json');
     })
-    .get('/:id/shares', async (c) => {
-      const sid = id(c);
+    .get('/:id/shares', valid('param', ScenarioParam), async (c) => {
+      const sid = c.req.valid('param').id;
       await findScenarioFor(db, sid, who(c).viewer, 'edit');
       return c.json({ shares: await listShares(db, sid) });
     })
-    .put('/:id/shares', valid('json', SharesSchema), async (c) => {
+    .put('/:id/shares', valid('param', ScenarioParam), valid('json', SharesSchema), async (c) => {
       const { viewer, actor } = who(c);
-      const sid = id(c);
+      const sid = c.req.valid('param').id;
       const { shares } = c.req.valid('json');
       const result = await inTransaction(db, async (trx) => {
         const s = await findScenarioFor(trx, sid, viewer, 'edit');
@@ -354,14 +369,8 @@ export function impactFactorRoutes({ db }: { db: Kysely<Database> }) {
           }),
         }),
       )
-      .put('/:key', valid('json', FactorUpdateSchema), async (c) => {
-        const key = c.req.param('key');
-        if (!/^[a-z][a-z0-9_.]{0,99}$/.test(key))
-          throw new ApiError(
-            400,
-            'bad_request',
-            'factor keys look like residential.dwelling_size_m2',
-          );
+      .put('/:key', valid('param', FactorParam), valid('json', FactorUpdateSchema), async (c) => {
+        const { key } = c.req.valid('param');
         const input = c.req.valid('json');
         const range = (
           FACTORS as Record<string, { unit: string; min: number; max: number } | undefined>

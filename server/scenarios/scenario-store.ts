@@ -35,20 +35,6 @@ const SCENARIO_COLUMNS = [
 
 export type ScenarioRow = Awaited<ReturnType<typeof findScenario>>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A scenario id from a path or query: a UUID, else 400 (never reaches SQL otherwise). */
-export function parseScenarioId(raw: string): string {
-  if (!UUID.test(raw)) throw new ApiError(400, 'bad_request', 'scenario id must be a UUID');
-  return raw.toLowerCase();
-}
-
-export function parseEditId(raw: string): string {
-  if (!/^[1-9][0-9]{0,17}$/.test(raw))
-    throw new ApiError(400, 'bad_request', 'edit id must be a positive integer');
-  return raw;
-}
-
 export async function findScenario(db: Db, id: string) {
   const row = await db
     .selectFrom('scenarios')

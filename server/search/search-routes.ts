@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { SearchResponse } from '../../common/api-types';
 import type { Database } from '../../schema/database';
-import { parseQuery } from '../sensors/query-params';
+import { valid } from '../validate';
 import { searchTwin } from './search-query';
 import type { LayerCatalog } from '../../tiles/catalog';
 import { canSeeLayer } from '../auth/layer-access';
@@ -27,8 +27,8 @@ const SearchQuery = z.object({
  * and buildings come only from layers the caller may see.
  */
 export function searchRoutes({ db, catalog }: { db: Kysely<Database>; catalog: LayerCatalog }) {
-  return new Hono().get('/', async (c) => {
-    const { q, limit } = parseQuery(SearchQuery, c.req.query());
+  return new Hono().get('/', valid('query', SearchQuery), async (c) => {
+    const { q, limit } = c.req.valid('query');
     const p = principalOf(c);
     const sees = (name: string) => {
       const layer = catalog.get(name);

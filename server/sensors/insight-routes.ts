@@ -8,14 +8,15 @@ import type {
   SensorAlert,
   SensorAssetType,
 } from '../../common/sensor-types';
-import { bbox, kindList, parseQuery, time } from './query-params';
+import { kindList, mercatorBbox, time } from '../params';
+import { valid } from '../validate';
 import { listSensors } from './sensor-queries';
 import type { SensorService } from './sensor-service';
 import { maintenanceRisk } from './maintenance-risk';
 import { principalOf } from '../auth/principal';
 import { publicSensorKindSql, seesAllSensors } from '../auth/sensor-access';
 import { alertSeverity } from './alert-severity';
-import { pageOf, pageRows } from '../limits/pagination';
+import { pageFields, pageOf, pageRows } from '../limits/pagination';
 
 const H3Query = z.object({
   metric: z.enum(['speed_ratio', 'congestion', 'readings']).default('speed_ratio'),
@@ -23,7 +24,11 @@ const H3Query = z.object({
   at: time.optional(),
 });
 
-const AlertQuery = z.object({ kind: kindList.optional(), bbox: bbox.optional() });
+const AlertQuery = z.object({
+  kind: kindList.optional(),
+  bbox: mercatorBbox.optional(),
+  ...pageFields(),
+});
 const MaintenanceQuery = z.object({
   asset_type: z.enum(['water_pipe', 'water_node', 'power_line', 'power_node']).optional(),
 });
@@ -38,8 +43,8 @@ const CONGESTED = 0.5;
 export function insightRoutes(service: SensorService) {
   const db = service.backend.db;
 
-  const h3 = new Hono().get('/', async (c) => {
-    const q = parseQuery(H3Query, c.req.query());
+  const h3 = new Hono().get('/', valid('query', H3Query), async (c) => {
+    const q = c.req.valid('query');
     const at = q.at ?? new Date();
     const cells = new Map<string, { sum: number; n: number }>();
     const add = (lon: number, lat: number, v: number) => {
@@ -87,9 +92,9 @@ export function insightRoutes(service: SensorService) {
     } satisfies H3Response);
   });
 
-  const alerts = new Hono().get('/', async (c) => {
-    const q = parseQuery(AlertQuery, c.req.query());
-    const page = pageOf(c);
+  const alerts = new Hono().get('/', valid('query', AlertQuery), async (c) => {
+    const q = c.req.valid('query');
+    const page = pageOf(q);
     const where = [sql`a.closed_at IS NULL`];
     if (q.kind)
       where.push(
@@ -145,8 +150,8 @@ export function insightRoutes(service: SensorService) {
     return c.json({ alerts: list, next });
   });
 
-  const maintenance = new Hono().get('/', async (c) => {
-    const q = parseQuery(MaintenanceQuery, c.req.query());
+  const maintenance = new Hono().get('/', valid('query', MaintenanceQuery), async (c) => {
+    const q = c.req.valid('query');
     const assets: MaintenanceRisk[] = await maintenanceRisk(db, q.asset_type);
     return c.json({ assets });
   });

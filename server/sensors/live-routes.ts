@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { bbox, kindList, parseQuery } from './query-params';
+import { bbox, kindList } from '../params';
+import { valid } from '../validate';
 import type { SensorService } from './sensor-service';
 import { principalOf } from '../auth/principal';
 import { seesAllSensors } from '../auth/sensor-access';
@@ -36,8 +37,8 @@ function readingsFrame(json: string): Uint8Array {
  * admin made public (issue #17).
  */
 export function liveRoutes(service: SensorService) {
-  return new Hono().get('/', (c) => {
-    const q = parseQuery(LiveQuery, c.req.query());
+  return new Hono().get('/', valid('query', LiveQuery), (c) => {
+    const q = c.req.valid('query');
     const filter = {
       kinds: q.kind ? new Set(q.kind) : undefined,
       bbox: q.bbox,

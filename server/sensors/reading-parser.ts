@@ -1,4 +1,5 @@
 import type { RejectReason } from '../../common/sensor-types';
+import { TwinError } from '../../common/twin-error';
 
 /** A reading that passed the shape checks; its sensor is still to be resolved. */
 export interface ParsedReading {
@@ -21,8 +22,11 @@ export interface ParseResult {
 }
 
 /** Thrown when the body as a whole cannot be read (not one bad item: the whole request). */
-export class BatchFormatError extends Error {
+export class BatchFormatError extends TwinError {
   override name = 'BatchFormatError';
+  constructor(message: string, tooMany = false) {
+    super(tooMany ? 413 : 400, tooMany ? 'too_large' : 'bad_request', message);
+  }
 }
 
 /** NUL, or a UTF-16 surrogate without its pair. */
@@ -72,7 +76,7 @@ export function parseReadingBatch(
     }
   }
   if (items.length > maxItems) {
-    throw new BatchFormatError(`a batch holds at most ${maxItems} readings; split it`);
+    throw new BatchFormatError(`a batch holds at most ${maxItems} readings; split it`, true);
   }
   const out: ParseResult = { readings: [], rejected: [] };
   for (const { index, item, error } of items) {

@@ -4,7 +4,8 @@ import { ApiError } from '../errors';
 import type { ReadingsResponse, SensorListResponse } from '../../common/sensor-types';
 import { principalOf } from '../auth/principal';
 import { assertSensorVisible, seesAllSensors } from '../auth/sensor-access';
-import { bbox, bucket, kindList, parseQuery, time } from './query-params';
+import { bucket, kindList, mercatorBbox, time } from '../params';
+import { valid } from '../validate';
 import {
   findSensor,
   listSensors,
@@ -16,7 +17,7 @@ import type { SensorService } from './sensor-service';
 
 const ListQuery = z.object({
   kind: kindList.optional(),
-  bbox: bbox.optional(),
+  bbox: mercatorBbox.optional(),
   at: time.optional(),
   asset_type: z
     .enum(['road_link', 'water_pipe', 'water_node', 'power_line', 'power_node'])
@@ -27,6 +28,9 @@ const ListQuery = z.object({
     .optional(),
   limit: z.coerce.number().int().min(1).max(50_000).default(20_000),
 });
+
+/** `/{id}`: a sensor's id or external id. */
+const SensorParam = z.object({ id: z.string().max(200) });
 
 const ReadingsQuery = z.object({
   from: time.optional(),
@@ -84,6 +88,12 @@ const Registration = z
     path: ['source'],
   });
 
+/** `POST /api/sensors`: one sensor or an array of them. */
+const RegistrationBody = z.preprocess(
+  (body) => (Array.isArray(body) ? body : [body]),
+  z.array(Registration).max(10_000),
+);
+
 /**
  * `GET /api/sensors?kind&bbox&at` (sensors with their current value), `POST /api/sensors`
  * (register new sensors; GIS staff) and `GET /api/sensors/{id}/readings?from&to&bucket`.
@@ -92,8 +102,8 @@ const Registration = z
 export function sensorRoutes(service: SensorService) {
   const db = service.backend.db;
   return new Hono()
-    .get('/', async (c) => {
-      const q = parseQuery(ListQuery, c.req.query());
+    .get('/', valid('query', ListQuery), async (c) => {
+      const q = c.req.valid('query');
       const at = q.at ?? new Date();
       const asset = q.asset_type && q.asset_id ? { type: q.asset_type, id: q.asset_id } : undefined;
       const publicOnly = !seesAllSensors(principalOf(c));
@@ -107,62 +117,51 @@ export function sensorRoutes(service: SensorService) {
       });
       return c.json({ at: at.toISOString(), sensors } satisfies SensorListResponse);
     })
-    .post('/', async (c) => {
-      const body = await c.req.json().catch(() => {
-        throw new ApiError(
-          400,
-          'bad_request',
-          'the body must be JSON: a sensor or an array of sensors',
-        );
-      });
-      const parsed = z
-        .array(Registration)
-        .max(10_000)
-        .safeParse(Array.isArray(body) ? body : [body]);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new ApiError(400, 'bad_request', `${issue.path.join('.')}: ${issue.message}`);
-      }
-      const sources = parsed.data.flatMap((s) =>
-        s.source === undefined ? [] : [String(s.source)],
-      );
-      const unknown = await unknownCameras(db, sources, parsed.data);
+    .post('/', valid('json', RegistrationBody), async (c) => {
+      const sensors = c.req.valid('json');
+      const sources = sensors.flatMap((s) => (s.source === undefined ? [] : [String(s.source)]));
+      const unknown = await unknownCameras(db, sources, sensors);
       if (unknown.length > 0)
         throw new ApiError(
           400,
           'bad_request',
           `source: no camera ${JSON.stringify(unknown[0]!.slice(0, 200))}`,
         );
-      const result = await registerSensors(db, parsed.data);
+      const result = await registerSensors(db, sensors);
       return c.json(result, result.created > 0 ? 201 : 200);
     })
-    .get('/:id/readings', async (c) => {
-      const q = parseQuery(ReadingsQuery, c.req.query());
-      const to = q.to ?? new Date();
-      const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
-      if (from >= to) throw new ApiError(400, 'bad_request', 'from must be before to');
-      if ((to.getTime() - from.getTime()) / 1000 / q.bucket > MAX_POINTS) {
-        throw new ApiError(
-          400,
-          'bad_request',
-          `at most ${MAX_POINTS} buckets: widen bucket or narrow from/to`,
-        );
-      }
-      const ref = c.req.param('id');
-      // History may lag a moment: a read replica serves it when one is configured (issue #16).
-      const read = service.backend.readDb;
-      const sensor = ref.length <= 200 ? await findSensor(read, ref) : undefined;
-      if (!sensor)
-        throw new ApiError(404, 'not_found', `no sensor ${JSON.stringify(ref.slice(0, 200))}`);
-      assertSensorVisible(principalOf(c), sensor.kind);
-      const id = sensor.id;
-      const points = await sensorReadings(read, id, from, to, q.bucket);
-      return c.json({
-        sensor: id,
-        from: from.toISOString(),
-        to: to.toISOString(),
-        bucket_s: q.bucket,
-        points,
-      } satisfies ReadingsResponse);
-    });
+    .get(
+      '/:id/readings',
+      valid('param', SensorParam, { notFound: 'no such sensor' }),
+      valid('query', ReadingsQuery),
+      async (c) => {
+        const q = c.req.valid('query');
+        const to = q.to ?? new Date();
+        const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
+        if (from >= to) throw new ApiError(400, 'bad_request', 'from must be before to');
+        if ((to.getTime() - from.getTime()) / 1000 / q.bucket > MAX_POINTS) {
+          throw new ApiError(
+            400,
+            'bad_request',
+            `at most ${MAX_POINTS} buckets: widen bucket or narrow from/to`,
+          );
+        }
+        const ref = c.req.valid('param').id;
+        // History may lag a moment: a read replica serves it when one is configured (issue #16).
+        const read = service.backend.readDb;
+        const sensor = await findSensor(read, ref);
+        if (!sensor)
+          throw new ApiError(404, 'not_found', `no sensor ${JSON.stringify(ref.slice(0, 200))}`);
+        assertSensorVisible(principalOf(c), sensor.kind);
+        const id = sensor.id;
+        const points = await sensorReadings(read, id, from, to, q.bucket);
+        return c.json({
+          sensor: id,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          bucket_s: q.bucket,
+          points,
+        } satisfies ReadingsResponse);
+      },
+    );
 }

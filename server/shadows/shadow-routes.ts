@@ -4,12 +4,15 @@ import { z } from 'zod';
 import type { ShadowsResponse } from '../../common/api-types';
 import type { Database } from '../../schema/database';
 import { shadowOffset, sunPosition } from '../impact/shadow';
-import { bbox, parseQuery, time } from '../sensors/query-params';
+import { mercatorBbox, time } from '../params';
+import { clampLatitude } from '../../tiles/bbox';
+import { valid } from '../validate';
 import type { LayerCatalog } from '../../tiles/catalog';
 import { assertLayersVisible } from '../auth/layer-access';
 import { principalOf } from '../auth/principal';
 
-const ShadowQuery = z.object({ at: time, bbox });
+/** The bbox is projected to EPSG:3857: clamped to web mercator's latitudes (padding too). */
+const ShadowQuery = z.object({ at: time, bbox: mercatorBbox });
 
 /** Most buildings whose shadows one answer carries (the tallest first). */
 const MAX_BUILDINGS = 6000;
@@ -26,8 +29,8 @@ const MIN_ALTITUDE_DEG = 2;
  * outside the view are included, as their shadows reach into it.
  */
 export function shadowRoutes({ db, catalog }: { db: Kysely<Database>; catalog: LayerCatalog }) {
-  return new Hono().get('/', async (c) => {
-    const q = parseQuery(ShadowQuery, c.req.query());
+  return new Hono().get('/', valid('query', ShadowQuery), async (c) => {
+    const q = c.req.valid('query');
     // The buildings' footprints and heights: as the buildings layer (public unless GIS staff made it staff, issue #9).
     const buildings = catalog.get('buildings')!;
     assertLayersVisible(principalOf(c), [buildings]);
@@ -59,7 +62,7 @@ export function shadowRoutes({ db, catalog }: { db: Kysely<Database>; catalog: L
       SELECT ST_AsGeoJSON(ST_Transform(ST_ConvexHull(ST_Collect(b.geom,
           ST_Translate(b.geom, b.height_m * ${dx}::float8, b.height_m * ${dy}::float8))), 4326), 6) AS g
       FROM buildings b
-      WHERE b.geom && ST_Transform(ST_MakeEnvelope(${w - pad}::float8, ${s - pad}::float8, ${e + pad}::float8, ${n + pad}::float8, 4326), 3857)
+      WHERE b.geom && ST_Transform(ST_MakeEnvelope(${w - pad}::float8, ${clampLatitude(s - pad)}::float8, ${e + pad}::float8, ${clampLatitude(n + pad)}::float8, 4326), 3857)
         AND b.height_m > 0
       ORDER BY b.height_m DESC
       LIMIT ${MAX_BUILDINGS + 1}::int`.execute(db);

@@ -71,6 +71,45 @@ describe('the OpenAPI document and reference page', () => {
     expect(audit).toEqual(expect.arrayContaining(['limit', 'before', 'actor', 'action']));
   });
 
+  it('lists limit and cursor on every paginated list, and every query of a validated route (issue #13)', () => {
+    const names = (path: string) =>
+      (doc.paths[path].get.parameters ?? []).map((p: Json) => `${p.in}:${p.name}`);
+    for (const list of [
+      '/api/scenarios',
+      '/api/datasets',
+      '/api/users',
+      '/api/users/directory',
+      '/api/tokens',
+      '/api/alerts',
+    ])
+      expect(names(list), list).toEqual(expect.arrayContaining(['query:limit', 'query:cursor']));
+    expect(names('/api/labels')).toEqual(expect.arrayContaining(['query:bbox', 'query:zoom']));
+    expect(names('/api/sensors')).toEqual(expect.arrayContaining(['query:kind', 'query:bbox']));
+    expect(names('/api/scenarios/{id}/export')).toEqual(
+      expect.arrayContaining(['path:id', 'query:format']),
+    );
+    // Streamed uploads: the multipart form and its fields, from the schema the route checks.
+    const upload = doc.paths['/api/datasets'].post.requestBody.content['multipart/form-data'];
+    expect(upload.schema.required).toEqual(['file', 'layer']);
+    expect(upload.schema.properties.file).toEqual({ type: 'string', format: 'binary' });
+    expect(upload.schema.properties.mode.enum).toEqual(['replace', 'append', 'upsert']);
+    expect(
+      doc.paths['/api/datasets/preview'].post.requestBody.content['multipart/form-data'].schema
+        .properties.format.enum,
+    ).toContain('geojson');
+  });
+
+  it('has no two paths that differ only in the names of their parameters', () => {
+    const shapes = new Map<string, string>();
+    for (const path of Object.keys(doc.paths)) {
+      const shape = path.replace(/\{[^}]+\}/g, '{}');
+      expect(shapes.get(shape), `${path} clashes with ${shapes.get(shape)}`).toBeUndefined();
+      shapes.set(shape, path);
+    }
+    // Import jobs (UUIDs) and datasets (numeric ids) share /api/datasets/{id}.
+    expect(Object.keys(doc.paths['/api/datasets/{id}']).sort()).toEqual(['delete', 'get']);
+  });
+
   it('serves the reference page and its scripts from our own origin', async () => {
     const page = await (await twin.app.request('/api/docs')).text();
     const refs = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);

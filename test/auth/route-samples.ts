@@ -306,13 +306,13 @@ export const SAMPLES: Record<string, (ctx: SampleContext) => Promise<Sample>> = 
     init: { method: 'POST', body: upload('matrix_points', { mode: 'append' }) },
   }),
   'GET /api/datasets': async () => ({ path: '/api/datasets' }),
-  'GET /api/datasets/:job': async ({ fixtures }) => ({
+  'GET /api/datasets/:id': async ({ fixtures }) => ({
     path: `/api/datasets/${fixtures.importJob}`,
   }),
-  'GET /api/datasets/:job/events': async ({ fixtures }) => ({
+  'GET /api/datasets/:id/events': async ({ fixtures }) => ({
     path: `/api/datasets/${fixtures.importJob}/events`,
   }),
-  'GET /api/datasets/:job/report': async ({ fixtures }) => ({
+  'GET /api/datasets/:id/report': async ({ fixtures }) => ({
     path: `/api/datasets/${fixtures.importJob}/report`,
   }),
   'GET /api/datasets/:id{[0-9]+}/export': async ({ fixtures }) => ({

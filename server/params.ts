@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ApiError } from '../errors';
+import { TwinError } from './errors';
+import { clampToMercator, parseBbox } from '../tiles/bbox';
 
 /** `kind=traffic_speed,power_load`. */
 export const kindList = z
@@ -14,28 +15,24 @@ export const kindList = z
     message: 'kind: comma-separated sensor kinds such as traffic_speed,power_load',
   });
 
-/** `bbox=west,south,east,north` in WGS84 degrees. */
-export const bbox = z.string().transform((s, ctx) => {
-  const p = s.split(',').map((x) => Number(x.trim()));
-  const [w, so, e, n] = p as [number, number, number, number];
-  if (
-    p.length !== 4 ||
-    !p.every(Number.isFinite) ||
-    w >= e ||
-    so >= n ||
-    Math.abs(w) > 180 ||
-    Math.abs(e) > 180 ||
-    Math.abs(so) > 90 ||
-    Math.abs(n) > 90
-  ) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'bbox: west,south,east,north in degrees, west < east, south < north',
-    });
-    return z.NEVER;
-  }
-  return [w, so, e, n] as [number, number, number, number];
-});
+/** A parser of ours (it throws a TwinError) as a zod transform: its message becomes the issue. */
+const parsedBy =
+  <I, O>(parse: (v: I) => O) =>
+  (v: I, ctx: z.RefinementCtx): O => {
+    try {
+      return parse(v);
+    } catch (error) {
+      if (!(error instanceof TwinError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+      return z.NEVER;
+    }
+  };
+
+/** `bbox=west,south,east,north` in WGS84 degrees (the one parser: tiles/bbox.ts). */
+export const bbox = z.string().transform(parsedBy(parseBbox));
+
+/** A `bbox` that is projected to EPSG:3857: its latitudes clamped to web mercator's limit. */
+export const mercatorBbox = bbox.transform(parsedBy(clampToMercator));
 
 /** Times a client may ask about: within a hundred years of now (issue #10 item 4). */
 export const TIME_SPAN_MS = 100 * 365.25 * 86_400_000;
@@ -75,18 +72,17 @@ export const bucket = z.string().transform((s, ctx) => {
   return n;
 });
 
-/** Parses query parameters with a zod schema; a failure is a 400 naming each bad parameter. */
-export function parseQuery<T extends z.ZodType>(
-  schema: T,
-  query: Record<string, string>,
-): z.output<T> {
-  const r = schema.safeParse(query);
-  if (!r.success) {
-    throw new ApiError(
-      400,
-      'bad_request',
-      r.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
-    );
-  }
-  return r.data;
-}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A scenario id (path or query): a UUID, lower-cased; else 400 (it never reaches SQL). */
+export const scenarioId = z
+  .string()
+  .regex(UUID, 'scenario id must be a UUID')
+  .transform((s) => s.toLowerCase());
+
+/** A row id that fits a bigint: a positive decimal integer of at most 18 digits. */
+export const rowId = (what: string) =>
+  z.string().regex(/^[1-9][0-9]{0,17}$/, `${what} must be a positive integer`);
+
+/** `/{id}` of a scenario's routes. */
+export const ScenarioParam = z.object({ id: scenarioId });
