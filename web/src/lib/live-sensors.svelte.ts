@@ -1,4 +1,5 @@
 import type { LiveUpdate, SensorListResponse } from '../../../common/sensor-types';
+import { getJson } from './api';
 
 /** Redraws at most this often while readings stream in. */
 const REDRAW_MS = 250;
@@ -48,9 +49,9 @@ export class LiveSensors {
     await Promise.resolve();
     this.loading = true;
     try {
-      const r = await fetch(`/api/sensors?kind=traffic_speed&limit=50000${query}`);
-      if (!r.ok || request !== this.#request) return;
-      const body = (await r.json()) as SensorListResponse;
+      const body = await getJson<SensorListResponse>(
+        `/api/sensors?kind=traffic_speed&limit=50000${query}`,
+      );
       if (request !== this.#request) return;
       this.#roadRatio.clear();
       for (const s of body.sensors) {
