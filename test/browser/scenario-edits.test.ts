@@ -89,8 +89,15 @@ describe.skipIf(!HAS_CHROMIUM)(
         const edit = before.edits[0]!;
         expect(edit.kind).toBe('add_building');
 
-        // Open the edit, show its corners, drag the north-east corner 40 m further east.
-        await item.getByTestId('edit-change').click();
+        // A click on the drawn building on the map opens its edit in the list (pinned card).
+        await waitForMap(page);
+        const centre = await at(page, site.lon, site.lat);
+        await page.mouse.move(centre.x, centre.y, { steps: 4 });
+        await page.mouse.click(centre.x, centre.y);
+        await item.getByTestId('edit-form').waitFor({ timeout: 30_000 });
+        expect(await item.getByTestId('edit-floors').inputValue()).toBe('10');
+
+        // Show its corners, drag the north-east corner 40 m further east.
         await page.getByTestId('edit-corners').click();
         await page.getByTestId('corners-hint').waitFor();
         await waitForMap(page);
@@ -119,6 +126,12 @@ describe.skipIf(!HAS_CHROMIUM)(
           .toBeGreaterThan(gfaBefore);
         await waitForMap(page);
         await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-corners-1440.png') });
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.getByTestId('phone-scenario').click();
+        await waitForMap(page);
+        await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-corners-390.png') });
+        await page.getByTestId('phone-scenario').click();
+        await page.setViewportSize({ width: 1440, height: 900 });
 
         // Done; then the edit is removed from the list.
         await page.getByTestId('edit-corners-done').click();
