@@ -73,7 +73,7 @@ describe.skipIf(!HAS_CHROMIUM)(
         const imported = page.getByTestId('imported-layers');
         await expect
           .poll(() => imported.textContent(), { timeout: 30_000 })
-          .toMatch(/street_trees.*point.*species \(string\)/s);
+          .toMatch(/street_trees.*point.*species \(text\)/s);
         expect(await page.getByRole('checkbox', { name: 'street_trees' }).isChecked()).toBe(true);
         // Issue #12 item 6: it lands without a reload, and the map offers to fly to it.
         await page.getByTestId('import-fly').click();
