@@ -122,6 +122,8 @@ describe.skipIf(!HAS_CHROMIUM)(
         await page.screenshot({ path: join(ARTIFACTS_DIR, 'import-done.png') });
         await page.setViewportSize({ width: 390, height: 844 });
         await page.getByTestId('phone-layers').click();
+        // The drawer scrolls: bring the new layer's card into the picture.
+        await imported.scrollIntoViewIfNeeded();
         await waitForMap(page);
         await page.screenshot({ path: join(ARTIFACTS_DIR, 'import-done-390.png') });
         expect(log.pageErrors).toEqual([]);
