@@ -133,6 +133,8 @@ describe.skipIf(!HAS_CHROMIUM)(
           (globalThis as unknown as PageGlobals).__twin!.map.jumpTo({
             center: [c.lon, c.lat - 0.0006],
             zoom: 17,
+            bearing: 0,
+            pitch: 0,
           });
         }, site);
         await item.getByTestId('edit-form').scrollIntoViewIfNeeded();
