@@ -17,6 +17,8 @@ export class LiveSensors {
   reporting = $state(0);
   /** True while the state as of `at` is being fetched. */
   loading = $state(false);
+  /** The time `reporting` counts for (null: live): the last answer, while a newer one loads. */
+  shownAt = $state.raw<Date | null>(null);
   /** True while some road is coloured by its speed (the roads legend follows it). */
   coloured = $state(false);
   readonly #roadRatio = new Map<number, number>();
@@ -60,6 +62,7 @@ export class LiveSensors {
         }
       }
       this.reporting = this.#roadRatio.size;
+      this.shownAt = at;
       this.#bump();
     } catch {
       // The status banner reports an unreachable server; the next update retries.
