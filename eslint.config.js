@@ -56,6 +56,17 @@ export default tseslint.config(
   {
     files: ['web/src/**/*.{ts,svelte}'],
     languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      // One client (issue #12 item 8): errors, CSRF and retries live in web/src/lib/api.ts.
+      'no-restricted-globals': [
+        'error',
+        { name: 'fetch', message: 'Call the twin through web/src/lib/api.ts (api, getJson).' },
+      ],
+    },
+  },
+  {
+    files: ['web/src/lib/api.ts'],
+    rules: { 'no-restricted-globals': 'off' },
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../schema/database';
 import type { LayerDefinition } from './catalog';
+import { ADDED_ID_OFFSET } from '../common/scenario-ids';
 
 /**
  * Scenario tiles (issue #5): `?scenario={id}` swaps a layer's table for "baseline + the
@@ -16,7 +17,7 @@ export interface ScenarioRef {
 }
 
 /** Ids of added features in tiles: offset past any baseline id, plus the edit id. */
-export const ADDED_ID_OFFSET = 1_000_000_000_000;
+export { ADDED_ID_OFFSET };
 
 export const CHANGES_LAYER: LayerDefinition = {
   name: 'changes',

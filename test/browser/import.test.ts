@@ -73,7 +73,7 @@ describe.skipIf(!HAS_CHROMIUM)(
         const imported = page.getByTestId('imported-layers');
         await expect
           .poll(() => imported.textContent(), { timeout: 30_000 })
-          .toMatch(/street_trees.*point.*species \(string\)/s);
+          .toMatch(/street_trees.*point.*species \(text\)/s);
         expect(await page.getByRole('checkbox', { name: 'street_trees' }).isChecked()).toBe(true);
         // Issue #12 item 6: it lands without a reload, and the map offers to fly to it.
         await page.getByTestId('import-fly').click();
@@ -122,6 +122,8 @@ describe.skipIf(!HAS_CHROMIUM)(
         await page.screenshot({ path: join(ARTIFACTS_DIR, 'import-done.png') });
         await page.setViewportSize({ width: 390, height: 844 });
         await page.getByTestId('phone-layers').click();
+        // The drawer scrolls: bring the new layer's card into the picture.
+        await imported.scrollIntoViewIfNeeded();
         await waitForMap(page);
         await page.screenshot({ path: join(ARTIFACTS_DIR, 'import-done-390.png') });
         expect(log.pageErrors).toEqual([]);

@@ -31,9 +31,27 @@ interface Tools {
 /** `globalThis` in the page with the tools' state (inlined: page functions cannot see this module). */
 type ToolGlobals = PageGlobals & { __twin: { tools: Tools } };
 
-/** Screenshots at the two sizes the issues ask for; the phone layout itself comes with issue #12 item 7. */
-async function shoot(page: Page, name: string): Promise<void> {
+/**
+ * Screenshots at the two sizes issue #12 asks for: 1440×900, then the same state at 390×844 (the
+ * phone layout), then back to 1440×900 for the rest of the test.
+ */
+async function shoot(
+  page: Page,
+  name: string,
+  drawer?: 'layers' | 'scenario',
+  /** What to scroll into view in the drawer (its test id). */
+  part?: string,
+): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}-1440.png`) });
+  await page.setViewportSize({ width: 390, height: 844 });
+  // On a phone the panel the part lives in is a drawer: open it for the picture, then close it.
+  if (drawer) await page.getByTestId(`phone-${drawer}`).click();
+  if (part) await page.getByTestId(part).scrollIntoViewIfNeeded();
+  await waitForMap(page);
+  await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}-390.png`) });
+  if (drawer) await page.getByTestId(`phone-${drawer}`).click();
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await waitForMap(page);
 }
 
 const camera = (page: Page, c: { lon: number; lat: number; zoom: number; pitch?: number }) =>
@@ -122,7 +140,8 @@ describe.skipIf(!HAS_CHROMIUM)(
         await shoot(page, 'search-flown');
         expect(log.pageErrors).toEqual([]);
       },
-      SLOW,
+      // The first test also waits for the web build, the twin and Chromium to start.
+      SLOW * 2,
     );
 
     it(
@@ -248,7 +267,7 @@ describe.skipIf(!HAS_CHROMIUM)(
         expect(label).toMatch(/\d{1,2}:\d{2}/);
         // This twin has no history: the panel says so rather than showing an empty map.
         await page.getByTestId('no-data').waitFor({ timeout: 60_000 });
-        await shoot(page, 'time-playing');
+        await shoot(page, 'time-playing', 'layers', 'time-slider');
         await page.getByTestId('time-play').click();
         await page.getByRole('button', { name: 'Back to live' }).click();
         expect(await page.getByTestId('sensor-time').textContent()).toBe('Live');

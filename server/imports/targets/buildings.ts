@@ -1,5 +1,5 @@
 import { parseLength, toNumber } from '../expressions';
-import { BUILDING_USE_FIELDS, mapBuildingUse } from '../../../common/building-uses';
+import { BUILDING_USE_MAP, ValueMapper } from '../../../common/value-maps';
 import type { SourceCrs } from '../crs';
 import type { Model3d } from '../source';
 import {
@@ -24,8 +24,7 @@ export const DEFAULT_HEIGHT_M = 9;
  * levels, min_height_m, use, name, year_built. OSM tags are understood without a mapping.
  */
 export function buildingsTarget(ctx: TargetContext): Target {
-  /** Use values the table does not know (they become `other`), with how often each came. */
-  const unmapped = new Map<string, number>();
+  const values = new ValueMapper();
   return {
     feature(f, idx, crs) {
       if (f.group && f.group !== 'building') return false;
@@ -81,16 +80,13 @@ export function buildingsTarget(ctx: TargetContext): Target {
             10,
           ),
       );
-      const use = m('use') ?? pick(p, ...BUILDING_USE_FIELDS);
-      const mappedUse = mapBuildingUse(use);
-      if (!mappedUse.known && unmapped.size < 200)
-        unmapped.set(String(use), (unmapped.get(String(use)) ?? 0) + 1);
+      const use = values.map(BUILDING_USE_MAP, m('use') ?? pick(p, ...BUILDING_USE_MAP.sources));
       const name = m('name') ?? pick(p, 'name');
       accept(ctx, 'f', idx, sid, c.geom, {
         height_m: h,
         levels: levels === null ? null : Math.round(levels),
         min_height_m: minHeight !== null && minHeight >= 0 && minHeight < h ? minHeight : null,
-        use: mappedUse.use,
+        use,
         name: name === null ? null : String(name).slice(0, 500),
         year_built: year !== null && year >= 1000 && year <= 2100 ? Math.round(year) : null,
         attributes: {
@@ -102,11 +98,7 @@ export function buildingsTarget(ctx: TargetContext): Target {
       return true;
     },
     finish() {},
-    summary: () => ({
-      unmapped: [...unmapped]
-        .sort((a, b) => b[1] - a[1])
-        .map(([value, count]) => ({ field: 'use', value, count, mapped_to: 'other' })),
-    }),
+    summary: () => ({ unmapped: values.unmapped() }),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { LandUseClass } from '../../../schema/database';
+import { LAND_USE_MAP, mapValue, ValueMapper } from '../../../common/value-maps';
 import { toNumber } from '../expressions';
 import {
   accept,
@@ -12,55 +13,9 @@ import {
   type TargetContext,
 } from './target';
 
-/** OSM tag values (landuse, leisure, natural, amenity, waterway) and common names → the twin's classes. */
-const CLASSES: Record<string, LandUseClass> = {
-  park: 'park',
-  garden: 'park',
-  playground: 'park',
-  pitch: 'park',
-  nature_reserve: 'park',
-  common: 'park',
-  recreation_ground: 'park',
-  village_green: 'park',
-  grass: 'park',
-  dog_park: 'park',
-  water: 'water',
-  reservoir: 'water',
-  basin: 'water',
-  riverbank: 'water',
-  wetland: 'water',
-  residential: 'residential',
-  commercial: 'commercial',
-  retail: 'commercial',
-  industrial: 'industrial',
-  port: 'industrial',
-  mixed: 'mixed',
-  civic: 'civic',
-  education: 'civic',
-  institutional: 'civic',
-  religious: 'civic',
-  school: 'civic',
-  university: 'civic',
-  college: 'civic',
-  hospital: 'civic',
-  forest: 'forest',
-  wood: 'forest',
-  farmland: 'farmland',
-  farmyard: 'farmland',
-  meadow: 'farmland',
-  orchard: 'farmland',
-  vineyard: 'farmland',
-  allotments: 'farmland',
-  cemetery: 'cemetery',
-  grave_yard: 'cemetery',
-};
-
+/** The twin's class for a source value (OSM `landuse=*` and kin; unknown values become `other`). */
 export function landUseClass(v: unknown): LandUseClass {
-  return (
-    (typeof v === 'string' && Object.hasOwn(CLASSES, v.toLowerCase())
-      ? CLASSES[v.toLowerCase()]
-      : undefined) ?? 'other'
-  );
+  return mapValue(LAND_USE_MAP, v).value;
 }
 
 /**
@@ -68,6 +23,7 @@ export function landUseClass(v: unknown): LandUseClass {
  * `leisure`, `natural`, `amenity`, `waterway`), `name` and an optional zoning `max_height_m`.
  */
 export function landUseTarget(ctx: TargetContext): Target {
+  const values = new ValueMapper();
   return {
     feature(f, idx, crs) {
       if (f.group && f.group !== 'land_use') return false;
@@ -80,15 +36,13 @@ export function landUseTarget(ctx: TargetContext): Target {
           true
         );
       const p = f.properties;
-      const cls =
-        mapped(ctx, 'class', p) ??
-        pick(p, 'class', 'landuse', 'leisure', 'natural', 'amenity', 'waterway', 'use');
+      const cls = mapped(ctx, 'class', p) ?? pick(p, ...LAND_USE_MAP.sources);
       const maxHeight = toNumber(
         mapped(ctx, 'max_height_m', p) ?? pick(p, 'max_height_m', 'max_height'),
       );
       const name = mapped(ctx, 'name', p) ?? pick(p, 'name');
       accept(ctx, 'f', idx, sid, c.geom, {
-        class: landUseClass(cls),
+        class: values.map(LAND_USE_MAP, cls),
         name: name === null ? null : String(name).slice(0, 500),
         max_height_m: maxHeight !== null && maxHeight > 0 && maxHeight <= 1000 ? maxHeight : null,
         attributes: attributesOf(p),
@@ -96,6 +50,6 @@ export function landUseTarget(ctx: TargetContext): Target {
       return true;
     },
     finish() {},
-    summary: () => ({}),
+    summary: () => ({ unmapped: values.unmapped() }),
   };
 }

@@ -1,5 +1,5 @@
 import { toNumber } from '../expressions';
-import type { PowerNodeKind } from '../../../schema/database';
+import { POWER_NODE_KIND_MAP, ValueMapper } from '../../../common/value-maps';
 import { NetworkStager } from './network-target';
 import {
   attributesOf,
@@ -27,11 +27,6 @@ export function voltageKv(v: unknown): number | null {
   return max > 1000 ? max / 1000 : max;
 }
 
-function nodeKind(v: unknown): PowerNodeKind {
-  const s = String(v ?? '').toLowerCase();
-  return s === 'substation' ? 'substation' : s === 'transformer' ? 'transformer' : 'pole';
-}
-
 /**
  * Power: lines (OSM power=line/minor_line/cable) become power_lines with voltage_kv and an
  * estimated capacity (√3 · kV · 400 A); towers and poles become pole nodes; substations
@@ -39,6 +34,7 @@ function nodeKind(v: unknown): PowerNodeKind {
  */
 export function powerTarget(ctx: TargetContext): Target {
   const net = new NetworkStager(ctx);
+  const values = new ValueMapper();
   return {
     feature(f, idx, crs) {
       if (f.group && f.group !== 'power') return false;
@@ -59,7 +55,10 @@ export function powerTarget(ctx: TargetContext): Target {
           idx,
           crs,
           {
-            kind: nodeKind(m('kind') ?? (t === 'Point' ? pick(p, 'power', 'kind') : 'substation')),
+            kind: values.map(
+              POWER_NODE_KIND_MAP,
+              m('kind') ?? (t === 'Point' ? pick(p, ...POWER_NODE_KIND_MAP.sources) : 'substation'),
+            ),
             name: name === null ? null : String(name),
             voltage_kv: voltage,
             capacity_kva: toNumber(m('capacity_kva') ?? pick(p, 'capacity_kva')),
@@ -86,6 +85,6 @@ export function powerTarget(ctx: TargetContext): Target {
         capacity_kva: null,
         attributes: { generated: true },
       })),
-    summary: () => ({}),
+    summary: () => ({ unmapped: values.unmapped() }),
   };
 }

@@ -1,28 +1,8 @@
 import { parseSpeed, toNumber } from '../expressions';
 import type { RoadClass } from '../../../schema/database';
+import { mapValue, ROAD_CLASS_MAP, ValueMapper } from '../../../common/value-maps';
 import { NetworkStager } from './network-target';
 import { clampInt, mapped, pick, attributesOf, type Target, type TargetContext } from './target';
-
-const CLASS_OF: Record<string, RoadClass> = {
-  motorway: 'motorway',
-  motorway_link: 'motorway',
-  trunk: 'trunk',
-  trunk_link: 'trunk',
-  primary: 'arterial',
-  primary_link: 'arterial',
-  secondary: 'arterial',
-  secondary_link: 'arterial',
-  arterial: 'arterial',
-  tertiary: 'collector',
-  tertiary_link: 'collector',
-  collector: 'collector',
-  residential: 'local',
-  unclassified: 'local',
-  living_street: 'local',
-  road: 'local',
-  local: 'local',
-  service: 'service',
-};
 
 /** Defaults by class when the source has no lanes / maxspeed: lanes per direction, km/h, veh/h per lane. */
 const DEFAULTS: Record<RoadClass, { lanes: number; speed: number; perLane: number }> = {
@@ -34,8 +14,9 @@ const DEFAULTS: Record<RoadClass, { lanes: number; speed: number; perLane: numbe
   service: { lanes: 1, speed: 20, perLane: 300 },
 };
 
+/** The twin's class for a source value (OSM `highway=*`; unknown values become `local`). */
 export function roadClass(v: unknown): RoadClass {
-  return (typeof v === 'string' && Object.hasOwn(CLASS_OF, v) ? CLASS_OF[v] : undefined) ?? 'local';
+  return mapValue(ROAD_CLASS_MAP, v).value;
 }
 
 /**
@@ -45,6 +26,7 @@ export function roadClass(v: unknown): RoadClass {
  */
 export function roadsTarget(ctx: TargetContext): Target {
   const net = new NetworkStager(ctx);
+  const values = new ValueMapper();
   return {
     feature(f, idx, crs) {
       if (f.group && f.group !== 'highway') return false;
@@ -54,7 +36,7 @@ export function roadsTarget(ctx: TargetContext): Target {
         net.point(f, idx, crs, { attributes: attributesOf(p) });
         return true;
       }
-      const cls = roadClass(m('class') ?? pick(p, 'highway', 'class', 'fclass', 'road_class'));
+      const cls = values.map(ROAD_CLASS_MAP, m('class') ?? pick(p, ...ROAD_CLASS_MAP.sources));
       const d = DEFAULTS[cls];
       const lanesRaw = m('lanes') ?? String(pick(p, 'lanes') ?? '').split(';')[0];
       const lanes = clampInt(lanesRaw, 1, 12) ?? d.lanes;
@@ -80,6 +62,6 @@ export function roadsTarget(ctx: TargetContext): Target {
       return true;
     },
     finish: () => net.finish(() => ({ attributes: {} })),
-    summary: () => ({}),
+    summary: () => ({ unmapped: values.unmapped() }),
   };
 }

@@ -1,9 +1,8 @@
 import { toNumber } from '../expressions';
-import type { WaterNodeKind } from '../../../schema/database';
+import { ValueMapper, WATER_NODE_KIND_MAP } from '../../../common/value-maps';
 import { NetworkStager } from './network-target';
 import { attributesOf, mapped, pick, type Target, type TargetContext } from './target';
 
-const KINDS: WaterNodeKind[] = ['junction', 'tank', 'reservoir', 'pump'];
 /** Design velocity for a pipe's capacity (m/s), as the demo city uses. */
 export const DESIGN_VELOCITY_M_S = 1;
 /** Diameter given to a pipe the source gives none for (mm), flagged in attributes. */
@@ -16,6 +15,7 @@ export const DEFAULT_DIAMETER_MM = 150;
  */
 export function waterTarget(ctx: TargetContext): Target {
   const net = new NetworkStager(ctx);
+  const values = new ValueMapper();
   return {
     feature(f, idx, crs) {
       if (f.group && f.group !== 'water') return false;
@@ -23,11 +23,11 @@ export function waterTarget(ctx: TargetContext): Target {
       const m = (field: string) => mapped(ctx, field, p);
       const name = m('name') ?? pick(p, 'name', 'id');
       if (f.geometry?.type === 'Point' || (f.problem && f.nodeKey)) {
-        const kind = String(
-          m('kind') ?? pick(p, 'kind', 'type', 'node_type') ?? 'junction',
-        ).toLowerCase();
         net.point(f, idx, crs, {
-          kind: KINDS.includes(kind as WaterNodeKind) ? kind : 'junction',
+          kind: values.map(
+            WATER_NODE_KIND_MAP,
+            m('kind') ?? pick(p, ...WATER_NODE_KIND_MAP.sources),
+          ),
           name: name === null ? null : String(name),
           elevation_m: toNumber(m('elevation_m') ?? pick(p, 'elevation_m', 'elevation', 'elev')),
           capacity_m3: nonNegative(toNumber(m('capacity_m3') ?? pick(p, 'capacity_m3'))),
@@ -60,7 +60,7 @@ export function waterTarget(ctx: TargetContext): Target {
         capacity_m3: null,
         attributes: { generated: true },
       })),
-    summary: () => ({}),
+    summary: () => ({ unmapped: values.unmapped() }),
   };
 }
 

@@ -9,6 +9,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import type { MapHome } from '../../../common/api-types';
 import type { LiveUpdate, SensorListResponse } from '../../../common/sensor-types';
+import { getJson } from '../lib/api';
 import { BUILDING_USES } from '../lib/palettes';
 import { SPEED_RATIO_COLORS } from '../lib/speed-colors';
 
@@ -152,11 +153,9 @@ export class PublicMap {
       );
     };
     try {
-      const r = await fetch('/api/sensors?kind=traffic_speed&limit=50000');
-      if (r.ok) {
-        for (const s of ((await r.json()) as SensorListResponse).sensors) {
-          if (s.asset_type === 'road_link') set(s.asset_id, s.current?.ratio ?? null);
-        }
+      const body = await getJson<SensorListResponse>('/api/sensors?kind=traffic_speed&limit=50000');
+      for (const s of body.sensors) {
+        if (s.asset_type === 'road_link') set(s.asset_id, s.current?.ratio ?? null);
       }
     } catch {
       // The map still shows the city; live colours arrive with the stream.

@@ -23,6 +23,8 @@ export interface RequestOptions {
   accept?: readonly number[];
   /** Retries of a GET on no answer, 502, 503 or 504 (default 2); 0 for none. */
   retries?: number;
+  /** The browser cache mode (`no-store` for a health check). */
+  cache?: RequestCache;
 }
 
 const RETRY_STATUSES = new Set([0, 502, 503, 504]);
@@ -79,6 +81,7 @@ export class ApiClient {
         res = await fetch(path, {
           method,
           signal: options.signal,
+          cache: options.cache,
           headers: {
             Accept: 'application/json',
             ...(options.body === undefined || options.form

@@ -1,4 +1,5 @@
 import type { CameraInfo, CameraListResponse, FrameNotice } from '../../../common/camera-types';
+import { getJson } from './api';
 
 /**
  * The traffic cameras (issue #17): their sites from `/api/cameras` once, then the time of each
@@ -30,9 +31,8 @@ export class CameraFeed {
   /** (Re)loads the sites, e.g. after signing in (frames_visible depends on the caller). */
   async load(): Promise<void> {
     await Promise.resolve();
-    const r = await fetch('/api/cameras').catch(() => null);
-    if (!r?.ok) return;
-    const body = (await r.json()) as CameraListResponse;
+    const body = await getJson<CameraListResponse>('/api/cameras').catch(() => null);
+    if (!body) return;
     this.cameras = body.cameras;
     const latest = new Map(this.latest);
     for (const c of body.cameras) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogLayer } from '../../../common/api-types';
-import { attributeRows, formatValue } from './feature-format';
+import { attributeRows, formatDate, formatValue, typeLabel } from './feature-format';
 
 const buildings: CatalogLayer = {
   name: 'buildings',
@@ -44,6 +44,70 @@ describe('feature attributes for the inspect panel', () => {
       ['Main use', 'civic'],
       ['Footprint area', '410 m'],
       ['Architect', 'W. M. Dudok'],
+    ]);
+  });
+});
+
+describe('typed columns of imported layers (issue #12 item 6)', () => {
+  it('names column types in words', () => {
+    expect(typeLabel('float')).toBe('number');
+    expect(typeLabel('int')).toBe('number');
+    expect(typeLabel('boolean')).toBe('yes/no');
+    expect(typeLabel('date')).toBe('date');
+    expect(typeLabel('timestamptz')).toBe('date & time');
+    expect(typeLabel('geometry')).toBe('geometry');
+  });
+
+  it('shows a calendar date as that day in the reader locale, whatever the time zone', () => {
+    const day = new Date(2024, 4, 1).toLocaleDateString(undefined, {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+    });
+    expect(formatDate('2024-05-01')).toBe(day);
+    expect(formatValue('2024-05-01', undefined, 'planted', 'date')).toBe(day);
+  });
+
+  it('shows a timestamp with an offset in local time, and leaves other text alone', () => {
+    const at = new Date(Date.UTC(2024, 4, 1, 12, 30)).toLocaleString(undefined, {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    expect(formatDate('2024-05-01T12:30:00Z')).toBe(at);
+    expect(formatDate('2024-05-01 14:30:00+02')).toBe(at);
+    expect(formatDate('2024-05-01T12:30')).toBeNull();
+    expect(formatDate('2024-13-45 is not a date')).toBeNull();
+    expect(formatValue('Quercus robur')).toBe('Quercus robur');
+  });
+
+  it('shows a number that came as text as a number when its column is numeric', () => {
+    expect(formatValue('1234.5678', 'm', 'depth_m', 'float')).toBe('1,234.57 m');
+    expect(formatValue('1234', undefined, 'count', 'string')).toBe('1234');
+  });
+
+  it('uses the catalogue type for the inspector rows', () => {
+    const layer: CatalogLayer = {
+      ...buildings,
+      name: 'trees',
+      attributes: {
+        planted: {
+          type: 'date' as CatalogLayer['attributes'][string]['type'],
+          description: 'Planted',
+        },
+        girth: { type: 'float', description: 'Girth', unit: 'cm' },
+      },
+    };
+    const rows = attributeRows({ planted: '2019-03-02', girth: '151.25' }, layer);
+    expect(rows.map((r) => r.value)).toEqual([
+      new Date(2019, 2, 2).toLocaleDateString(undefined, {
+        year: 'numeric',
+        month: 'short',
+        day: 'numeric',
+      }),
+      '151.25 cm',
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { LiveUpdate, SensorListResponse } from '../../../common/sensor-types';
+import { getJson } from './api';
 
 /** Redraws at most this often while readings stream in. */
 const REDRAW_MS = 250;
@@ -16,6 +17,8 @@ export class LiveSensors {
   reporting = $state(0);
   /** True while the state as of `at` is being fetched. */
   loading = $state(false);
+  /** The time `reporting` counts for (null: live): the last answer, while a newer one loads. */
+  shownAt = $state.raw<Date | null>(null);
   /** True while some road is coloured by its speed (the roads legend follows it). */
   coloured = $state(false);
   readonly #roadRatio = new Map<number, number>();
@@ -48,9 +51,9 @@ export class LiveSensors {
     await Promise.resolve();
     this.loading = true;
     try {
-      const r = await fetch(`/api/sensors?kind=traffic_speed&limit=50000${query}`);
-      if (!r.ok || request !== this.#request) return;
-      const body = (await r.json()) as SensorListResponse;
+      const body = await getJson<SensorListResponse>(
+        `/api/sensors?kind=traffic_speed&limit=50000${query}`,
+      );
       if (request !== this.#request) return;
       this.#roadRatio.clear();
       for (const s of body.sensors) {
@@ -59,6 +62,7 @@ export class LiveSensors {
         }
       }
       this.reporting = this.#roadRatio.size;
+      this.shownAt = at;
       this.#bump();
     } catch {
       // The status banner reports an unreachable server; the next update retries.

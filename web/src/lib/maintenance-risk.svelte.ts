@@ -1,4 +1,5 @@
 import type { MaintenanceRisk, SensorAssetType } from '../../../common/sensor-types';
+import { getJson } from './api';
 
 /** How often risk scores are fetched again while a layer is coloured by them. */
 const REFRESH_MS = 60_000;
@@ -29,9 +30,7 @@ export class MaintenanceRiskFeed {
 
   async #load(): Promise<void> {
     try {
-      const r = await fetch('/api/maintenance');
-      if (!r.ok) return;
-      const body = (await r.json()) as { assets: MaintenanceRisk[] };
+      const body = await getJson<{ assets: MaintenanceRisk[] }>('/api/maintenance');
       this.#risk.clear();
       for (const a of body.assets) this.#risk.set(`${a.asset_type}:${a.asset_id}`, a.risk);
       this.version++;

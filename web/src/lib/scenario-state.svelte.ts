@@ -23,7 +23,7 @@ function send<T>(method: string, path: string, body?: unknown): Promise<T> {
 }
 
 /** The edit as the API takes it back (without id, seq and timestamps). */
-function inputOf(edit: ScenarioEdit): ScenarioEditInput {
+export function inputOf(edit: ScenarioEdit): ScenarioEditInput {
   const { id: _id, seq: _seq, created_at: _c, updated_at: _u, ...input } = edit;
   return input as ScenarioEditInput;
 }

@@ -1,3 +1,5 @@
+import { api, ApiRequestError } from './api';
+
 /** Whether the twin's server answers, checked when something fails to load. */
 export class ServerStatus {
   /** null: not checked yet. */
@@ -18,13 +20,15 @@ export class ServerStatus {
   async #ping(): Promise<boolean> {
     this.checking = true;
     try {
-      const res = await fetch('/healthz', { cache: 'no-store' });
+      await api.request('GET', '/healthz', { cache: 'no-store', retries: 0 });
       this.reachable = true;
-      this.degraded = !res.ok;
-      return res.ok;
-    } catch {
-      this.reachable = false;
       this.degraded = false;
+      return true;
+    } catch (error) {
+      // An error status is still an answer: the server is up but unwell.
+      const answered = error instanceof ApiRequestError && error.status !== 0;
+      this.reachable = answered;
+      this.degraded = answered;
       return false;
     } finally {
       this.checking = false;

@@ -7,7 +7,7 @@ import type {
   MapHome,
   TileJson,
 } from '../../../common/api-types';
-import type { BuildingUse } from '../../../common/scenario-types';
+import type { BuildingUse, ScenarioEdit } from '../../../common/scenario-types';
 import { ApiRequestError, describeTileError, getJson } from './api';
 import { CustomLayers } from './custom-layers.svelte';
 import { DrawTool } from './draw-tool';
@@ -19,7 +19,7 @@ import { LayerSettings } from './layer-settings.svelte';
 import { changesLayers } from './layers/changes-layer';
 import type { ZoomRanges } from './layers/deck-layers';
 import { impactLayers, type ImpactLayerId } from './layers/impact-layers';
-import { ScenarioState } from './scenario-state.svelte';
+import { inputOf, ScenarioState } from './scenario-state.svelte';
 import { ServerStatus } from './server-status.svelte';
 import { session } from './session.svelte';
 import { StoryPlayer } from './story-player.svelte';
@@ -82,6 +82,8 @@ export class Workspace {
 
   // Scenarios (issue #5): drawing new footprints, the swipe compare view and impact layers.
   drawing = $state(false);
+  /** The added building whose footprint corners are being dragged on the map. */
+  movingCorners = $state<string | null>(null);
   compare = $state(false);
   floors = $state(10);
   use = $state<BuildingUse>('residential');
@@ -216,6 +218,7 @@ export class Workspace {
     if (!this.twin) return;
     this.#drawTool ??= new DrawTool(this.twin.map);
     this.drawing = true;
+    this.movingCorners = null;
     const { floors, use } = this;
     this.#drawTool.start((geometry) => {
       this.drawing = false;
@@ -231,6 +234,7 @@ export class Workspace {
     if (!this.twin) return;
     this.#drawTool ??= new DrawTool(this.twin.map);
     this.drawing = true;
+    this.movingCorners = null;
     this.#drawTool.start((geometry) => {
       this.drawing = false;
       done(geometry);
@@ -240,6 +244,32 @@ export class Workspace {
   cancelDrawing(): void {
     this.#drawTool?.stop();
     this.drawing = false;
+    this.movingCorners = null;
+  }
+
+  /**
+   * Shows an added building's footprint with draggable corners (issue #12 item 2): each moved,
+   * added or deleted corner is saved at once as a new scenario version (undoable like any edit),
+   * and the impact is computed again.
+   */
+  moveCorners(edit: ScenarioEdit): void {
+    if (!this.twin || edit.kind !== 'add_building') return;
+    this.#drawTool ??= new DrawTool(this.twin.map);
+    this.drawing = false;
+    try {
+      this.#drawTool.edit(edit.geometry, (geometry) => {
+        // The edit as it is now (floors or use may have changed since the corners were shown).
+        const now = this.scenarios.current?.edits.find((e) => e.id === edit.id) ?? edit;
+        void this.scenarios.replaceEdit(
+          now,
+          { ...inputOf(now), geometry } as typeof edit,
+          'move a corner',
+        );
+      });
+      this.movingCorners = edit.id;
+    } catch (error) {
+      this.scenarios.error = (error as Error).message;
+    }
   }
 
   toggleImpact(id: ImpactLayerId): void {

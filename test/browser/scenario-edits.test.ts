@@ -1,0 +1,155 @@
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import type { Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
+import type { ScenarioWithEdits } from '../../common/scenario-types';
+import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
+import {
+  CHROMIUM_PATH,
+  HAS_CHROMIUM,
+  openMap,
+  waitForMap,
+  type PageGlobals,
+} from '../support/browser';
+import { mapTest } from '../support/map-test';
+import { ARTIFACTS_DIR } from '../support/paths';
+
+/** SwiftShader renders slowly: each settled view can take tens of seconds. */
+const SLOW = 300_000;
+
+const it = mapTest()
+  // A spot near the centre with no building within 70 m, where the building is drawn.
+  .extend('site', { scope: 'file' }, async ({ twin }) => {
+    const [lon, lat] = DEFAULT_DEMO_CENTER;
+    const { rows } = await sql<{ lon: number; lat: number }>`
+      SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
+        SELECT ST_Transform(n.geom, 4326) AS p, n.geom FROM road_nodes n
+        WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE ST_DWithin(b.geom, n.geom, 70))
+        ORDER BY n.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857) LIMIT 1) AS q`.execute(
+      twin.backend.db,
+    );
+    return { lon: Number(rows[0]!.lon), lat: Number(rows[0]!.lat) };
+  });
+
+/** Where a lon/lat falls on the page. */
+const at = (page: Page, lon: number, lat: number) =>
+  page.evaluate((p) => (globalThis as unknown as PageGlobals).__twin!.map.project(p), [
+    lon,
+    lat,
+  ] as [number, number]);
+
+describe.skipIf(!HAS_CHROMIUM)(
+  `editing a drawn building in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
+  () => {
+    it(
+      'drags a corner of a drawn building: the saved footprint changes and the impact is computed again',
+      async ({ page, origin, log, site, session }) => {
+        await session.signIn('planner');
+        await page.setViewportSize({ width: 1440, height: 900 });
+        await openMap(
+          page,
+          origin,
+          `#map=17/${site.lat}/${site.lon + 0.0012}/0/0&layers=buildings,roads`,
+        );
+        await page.getByLabel('New scenario name').fill('Corner moves');
+        await page.getByTestId('scenario-create').click();
+        await expect.poll(() => page.getByTestId('scenario-select').inputValue()).not.toBe('');
+        const id = await page.getByTestId('scenario-select').inputValue();
+        const gfaCell = page.getByTestId('impact-panel').locator('tr[data-key="gfa_m2"] td');
+        await expect.poll(() => gfaCell.textContent(), { timeout: SLOW }).toBe('0 m²');
+
+        // A ~50 × 50 m footprint: four corners, then the first again.
+        const d = 0.00022;
+        const corners = [
+          [site.lon - d * 1.6, site.lat - d],
+          [site.lon + d * 1.6, site.lat - d],
+          [site.lon + d * 1.6, site.lat + d],
+          [site.lon - d * 1.6, site.lat + d],
+        ] as [number, number][];
+        await page.getByTestId('draw-building').click();
+        for (const [lon, lat] of [...corners, corners[0]!]) {
+          const p = await at(page, lon, lat);
+          await page.mouse.move(p.x, p.y, { steps: 4 });
+          await page.mouse.down();
+          await page.mouse.up();
+          await waitForMap(page);
+        }
+        const item = page.getByTestId('edit-list').locator('li[data-edit]').first();
+        await expect.poll(() => item.textContent(), { timeout: 60_000 }).toMatch(/New building/);
+        await expect
+          .poll(() => gfaCell.textContent(), { timeout: SLOW })
+          .toMatch(/^\+[1-9][0-9,]* m²/);
+        const gfaBefore = Number((await gfaCell.textContent())!.replace(/[^\d]/g, ''));
+
+        const saved = async () =>
+          (await (
+            await page.context().request.get(`${origin}/api/scenarios/${id}`)
+          ).json()) as ScenarioWithEdits;
+        const before = await saved();
+        const edit = before.edits[0]!;
+        expect(edit.kind).toBe('add_building');
+
+        // A click on the drawn building on the map opens its edit in the list (pinned card).
+        await waitForMap(page);
+        const centre = await at(page, site.lon, site.lat);
+        await page.mouse.move(centre.x, centre.y, { steps: 4 });
+        await page.mouse.click(centre.x, centre.y);
+        await item.getByTestId('edit-form').waitFor({ timeout: 30_000 });
+        expect(await item.getByTestId('edit-floors').inputValue()).toBe('10');
+
+        // Show its corners, drag the north-east corner 40 m further east.
+        await page.getByTestId('edit-corners').click();
+        await page.getByTestId('corners-hint').waitFor();
+        await waitForMap(page);
+        const [neLon, neLat] = corners[2]!;
+        const from = await at(page, neLon, neLat);
+        const to = await at(page, neLon + 0.0005, neLat);
+        await page.mouse.move(from.x, from.y, { steps: 4 });
+        await page.mouse.down();
+        await page.mouse.move(to.x, to.y, { steps: 12 });
+        await page.mouse.up();
+
+        // Saved as a new version with the moved corner; the impact follows.
+        await expect
+          .poll(async () => (await saved()).version, { timeout: 60_000 })
+          .toBeGreaterThan(before.version);
+        const after = await saved();
+        const ring = (after.edits[0] as { geometry: { coordinates: number[][][] } }).geometry
+          .coordinates[0]!;
+        expect(after.edits).toHaveLength(1);
+        expect(after.edits[0]!.id).toBe(edit.id);
+        expect(Math.max(...ring.map((c) => c[0]!))).toBeGreaterThan(neLon + 0.0004);
+        await expect
+          .poll(async () => Number((await gfaCell.textContent())!.replace(/[^\d]/g, '')), {
+            timeout: SLOW,
+          })
+          .toBeGreaterThan(gfaBefore);
+        await waitForMap(page);
+        await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-corners-1440.png') });
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.getByTestId('phone-scenario').click();
+        // The building in the open top half of the phone, the edit's form in the sheet below.
+        await page.evaluate((c) => {
+          (globalThis as unknown as PageGlobals).__twin!.map.jumpTo({
+            center: [c.lon, c.lat - 0.0006],
+            zoom: 17,
+            bearing: 0,
+            pitch: 0,
+          });
+        }, site);
+        await item.getByTestId('edit-form').scrollIntoViewIfNeeded();
+        await waitForMap(page);
+        await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-corners-390.png') });
+        await page.getByTestId('phone-scenario').click();
+        await page.setViewportSize({ width: 1440, height: 900 });
+
+        // Done; then the edit is removed from the list.
+        await page.getByTestId('edit-corners-done').click();
+        await page.getByRole('button', { name: 'Remove this edit' }).click();
+        await expect.poll(async () => (await saved()).edits.length, { timeout: 60_000 }).toBe(0);
+        expect(log.pageErrors).toEqual([]);
+      },
+      SLOW * 2,
+    );
+  },
+);
