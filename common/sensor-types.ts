@@ -82,11 +82,14 @@ export interface H3Response {
   cells: { h3: string; value: number; sensors: number }[];
 }
 
+/** What an anomaly alert found: a jump, a value that stopped changing, a drift, no readings. */
+export type AlertKind = 'spike' | 'stuck' | 'drift' | 'silence';
+
 export interface SensorAlert {
   id: string;
   sensor: string;
   external_id: string;
-  kind: 'spike' | 'stuck' | 'drift' | 'silence';
+  kind: AlertKind;
   opened_at: string;
   last_seen_at: string;
   value: number | null;

@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { BuildingUse, Database, ScenarioEditKind } from '../../schema/database';
+import type { BuildingUse } from '../../common/city-classes';
+import type { ScenarioEditKind } from '../../common/scenario-types';
+import type { Database } from '../../schema/database';
 
 /** One stored edit with what the impact engine needs of its geometry (EPSG:3857). */
 export interface EditRow {
