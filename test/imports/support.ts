@@ -351,3 +351,19 @@ export function gableCityJsonSeq(
   };
   return `${JSON.stringify(header)}\n${JSON.stringify(feature)}\n`;
 }
+
+/**
+ * A GeoJSON FeatureCollection of points, one `[id, properties, [lon, lat]]` each, as an upload
+ * carries it (a latitude beyond ±90 makes a feature the import rejects).
+ */
+export function pointFeatures(points: [string, Record<string, unknown>, [number, number]][]) {
+  return {
+    type: 'FeatureCollection',
+    features: points.map(([id, properties, coordinates]) => ({
+      type: 'Feature',
+      id,
+      properties,
+      geometry: { type: 'Point', coordinates },
+    })),
+  };
+}
