@@ -16,7 +16,14 @@ export const BUILDING_USES = [
 export type BuildingUse = (typeof BUILDING_USES)[number];
 
 /** `road_links.class`, most important first. */
-export const ROAD_CLASSES = ['motorway', 'trunk', 'arterial', 'collector', 'local', 'service'] as const;
+export const ROAD_CLASSES = [
+  'motorway',
+  'trunk',
+  'arterial',
+  'collector',
+  'local',
+  'service',
+] as const;
 export type RoadClass = (typeof ROAD_CLASSES)[number];
 
 /** `land_use.class`. */

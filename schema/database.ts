@@ -98,11 +98,7 @@ export interface CustomLayersTable {
   name: string;
   table_name: string;
   geometry: 'point' | 'line' | 'polygon' | 'mixed';
-  columns: ColumnType<
-    { name: string; type: AttributeType }[],
-    string,
-    string
-  >;
+  columns: ColumnType<{ name: string; type: AttributeType }[], string, string>;
   description: Generated<string>;
   created_at: Generated<Date>;
 }

@@ -47,4 +47,3 @@ export interface CityPlan {
   readonly cells: readonly (readonly Cell[])[];
   cell(a: number, b: number): Cell | undefined;
 }
-

@@ -3,13 +3,7 @@ import type { Baseline } from './baseline';
 import { baselineBuildingYield } from './baseline';
 import type { FactorSet, Use } from './factors';
 import { foldEdits, type EditRow } from './scenario-state';
-import {
-  addYield,
-  buildingYield,
-  useMix,
-  ZERO_YIELD,
-  type BuildingYield,
-} from './yield';
+import { addYield, buildingYield, useMix, ZERO_YIELD, type BuildingYield } from './yield';
 
 /** A building whose yield the scenario changes: added (from null), changed, or demolished (to null). */
 export interface DemandPoint {
