@@ -11,6 +11,63 @@ export interface LoadResult {
   statuses: Record<number, number>;
 }
 
+const GZIP = { 'Accept-Encoding': 'gzip' };
+
+/**
+ * Runs the tasks `next` hands out (until it returns undefined) on `concurrency` parallel lanes,
+ * each lane one task at a time; returns each task's latency (ms, sorted) and the seconds taken.
+ */
+async function inLanes(
+  concurrency: number,
+  next: () => (() => Promise<unknown>) | undefined,
+): Promise<{ latencies: number[]; seconds: number }> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let task = next(); task; task = next()) {
+        const t0 = performance.now();
+        await task();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { latencies, seconds: (performance.now() - started) / 1000 };
+}
+
+/** GETs the paths `next` hands out from `concurrency` keep-alive connections. */
+async function httpLanes(
+  origin: string,
+  concurrency: number,
+  headers: Record<string, string>,
+  next: () => string | undefined,
+): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const url = new URL(origin);
+  const statuses: Record<number, number> = {};
+  let bytes = 0;
+  const get = (path: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.get({ host: url.hostname, port: url.port, path, agent, headers }, (res) => {
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('end', () => {
+          statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
+          resolve();
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
+  const { latencies, seconds } = await inLanes(concurrency, () => {
+    const path = next();
+    return path === undefined ? undefined : () => get(path);
+  });
+  agent.destroy();
+  const requests = latencies.length;
+  return { requests, seconds, perSecond: requests / seconds, bytes, latencies, statuses };
+}
+
 /**
  * Sends GET requests for `paths` (each once, in order) from `concurrency` keep-alive
  * connections, the way a map client fetches tiles. Bounded by the list: it always stops.
@@ -19,45 +76,10 @@ export async function httpLoad(
   origin: string,
   paths: string[],
   concurrency: number,
-  headers: Record<string, string> = { 'Accept-Encoding': 'gzip' },
+  headers: Record<string, string> = GZIP,
 ): Promise<LoadResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const url = new URL(origin);
-  const latencies: number[] = [];
-  const statuses: Record<number, number> = {};
-  let bytes = 0;
   let next = 0;
-  const one = (path: string) =>
-    new Promise<void>((resolve, reject) => {
-      const t0 = performance.now();
-      const req = http.get({ host: url.hostname, port: url.port, path, agent, headers }, (res) => {
-        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-        res.on('end', () => {
-          latencies.push(performance.now() - t0);
-          statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
-          resolve();
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-    });
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < paths.length) await one(paths[next++]!);
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: paths.length,
-    seconds,
-    perSecond: paths.length / seconds,
-    bytes,
-    latencies,
-    statuses,
-  };
+  return httpLanes(origin, concurrency, headers, () => paths[next++]);
 }
 
 /**
@@ -70,49 +92,13 @@ export async function httpLoadFor(
   paths: string[],
   concurrency: number,
   seconds: number,
-  {
-    offset = 0,
-    headers = { 'Accept-Encoding': 'gzip' },
-  }: { offset?: number; headers?: Record<string, string> } = {},
+  { offset = 0, headers = GZIP }: { offset?: number; headers?: Record<string, string> } = {},
 ): Promise<LoadResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const url = new URL(origin);
-  const latencies: number[] = [];
-  const statuses: Record<number, number> = {};
-  let bytes = 0;
   let next = offset;
-  const one = (path: string) =>
-    new Promise<void>((resolve, reject) => {
-      const t0 = performance.now();
-      const req = http.get({ host: url.hostname, port: url.port, path, agent, headers }, (res) => {
-        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-        res.on('end', () => {
-          latencies.push(performance.now() - t0);
-          statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
-          resolve();
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-    });
-  const started = performance.now();
-  const until = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) await one(paths[next++ % paths.length]!);
-    }),
+  const until = performance.now() + seconds * 1000;
+  return httpLanes(origin, concurrency, headers, () =>
+    performance.now() < until ? paths[next++ % paths.length] : undefined,
   );
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    seconds: elapsed,
-    perSecond: latencies.length / elapsed,
-    bytes,
-    latencies,
-    statuses,
-  };
 }
 
 /**
@@ -126,21 +112,14 @@ export async function concurrentFor(
   offset = 0,
 ): Promise<{ perSecond: number; latencies: number[]; count: number }> {
   let next = offset;
-  const latencies: number[] = [];
-  const started = performance.now();
-  const until = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) {
-        const t0 = performance.now();
-        await task(next++);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  const elapsed = (performance.now() - started) / 1000;
-  return { perSecond: latencies.length / elapsed, latencies, count: latencies.length };
+  const until = performance.now() + seconds * 1000;
+  const run = await inLanes(concurrency, () => {
+    if (performance.now() >= until) return undefined;
+    const i = next++;
+    return () => task(i);
+  });
+  const count = run.latencies.length;
+  return { perSecond: count / run.seconds, latencies: run.latencies, count };
 }
 
 /** Runs async `tasks` with at most `concurrency` in flight; returns tasks per second. */
@@ -149,20 +128,8 @@ export async function concurrentRate(
   concurrency: number,
 ): Promise<{ perSecond: number; latencies: number[] }> {
   let next = 0;
-  const latencies: number[] = [];
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < tasks.length) {
-        const task = tasks[next++]!;
-        const t0 = performance.now();
-        await task();
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  return { perSecond: tasks.length / ((performance.now() - started) / 1000), latencies };
+  const run = await inLanes(concurrency, () => tasks[next++]);
+  return { perSecond: tasks.length / run.seconds, latencies: run.latencies };
 }
 
 export const percentile = (sorted: number[], p: number): number =>

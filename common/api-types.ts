@@ -23,12 +23,14 @@ export interface ApiErrorBody {
 
 export type AttributeType = 'int' | 'float' | 'string' | 'boolean';
 
+/** Who may see a layer: public, everyone; staff, planners and up (issue #9). */
+export type LayerAccess = 'public' | 'staff';
+
 /** One layer of `GET /tiles/catalog.json`. */
 export interface CatalogLayer {
   name: string;
   description: string;
-  /** public: everyone; staff: planners and up (issue #9). */
-  access: 'public' | 'staff';
+  access: LayerAccess;
   geometry: 'point' | 'line' | 'polygon';
   minzoom: number;
   maxzoom: number;
@@ -126,17 +128,29 @@ export interface CityStyleMetadata {
   'city-twin:legend': { land_use: LegendEntry[]; roads: LegendEntry[] };
 }
 
+export type ImportJobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+/** replace: the layer's rows become the file's; append: added; upsert: matched by `source_id`. */
+export type ImportMode = 'replace' | 'append' | 'upsert';
+
+/** How far an import job has come (the events stream sends one per step). */
+export interface ImportProgress {
+  phase: 'queued' | 'parsing' | 'loading' | 'validating' | 'writing' | 'done' | 'failed';
+  bytes: number;
+  totalBytes: number;
+  features: number;
+}
+
 /** Data imports (issue #6): `GET /api/datasets/{job}` and the events stream. */
 export interface ImportJob {
   id: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  status: ImportJobStatus;
   name: string;
   layer: string;
-  mode: 'replace' | 'append' | 'upsert';
+  mode: ImportMode;
   file_name: string;
   format: string | null;
   crs: string | null;
-  progress: { phase: string; bytes: number; totalBytes: number; features: number };
+  progress: ImportProgress;
   dataset_id: string | null;
   counts: { accepted: number; repaired: number; rejected: number } | null;
   /** WGS84 [min_lon, min_lat, max_lon, max_lat]. */

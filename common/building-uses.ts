@@ -1,13 +1,13 @@
+import type { BuildingUse } from './city-classes';
+
 /**
  * How source values of a building's use (OSM `building=*`, `building:use`, or a file's `use`
  * column) become the twin's uses (issue #12 item 6): shared by the importer and the import page,
  * which shows the mapping before an import. Values not listed become `other` and are listed in
  * the import report.
  */
-export type TwinBuildingUse =
-  'residential' | 'office' | 'retail' | 'industrial' | 'civic' | 'mixed' | 'other';
 
-export const BUILDING_USE_VALUES: Readonly<Record<string, TwinBuildingUse>> = {
+export const BUILDING_USE_VALUES: Readonly<Record<string, BuildingUse>> = {
   residential: 'residential',
   apartments: 'residential',
   house: 'residential',
@@ -52,7 +52,7 @@ export const BUILDING_USE_VALUES: Readonly<Record<string, TwinBuildingUse>> = {
 };
 
 /** The twin's use for a source value, and whether the table knew it. */
-export function mapBuildingUse(v: unknown): { use: TwinBuildingUse; known: boolean } {
+export function mapBuildingUse(v: unknown): { use: BuildingUse; known: boolean } {
   const key = typeof v === 'string' ? v.trim().toLowerCase() : '';
   const use = Object.hasOwn(BUILDING_USE_VALUES, key) ? BUILDING_USE_VALUES[key] : undefined;
   return use ? { use, known: true } : { use: 'other', known: key === '' };

@@ -3,16 +3,22 @@
  * and the web client. Types only.
  */
 
-export type BuildingUse =
-  'residential' | 'office' | 'retail' | 'industrial' | 'civic' | 'mixed' | 'other';
+import type { BuildingUse } from './city-classes';
+
+export type { BuildingUse };
 export type MixUse = Exclude<BuildingUse, 'mixed'>;
+
+/** A draft is seen by its owner and shares; a published scenario by everyone (issue #9). */
+export type ScenarioStatus = 'draft' | 'published';
+/** What a share grants: read, or edit (edit, share, publish, delete). */
+export type ScenarioAccess = 'read' | 'edit';
 
 export interface Scenario {
   id: string;
   name: string;
   description: string;
   owner: string | null;
-  status: 'draft' | 'published';
+  status: ScenarioStatus;
   version: number;
   parent_id: string | null;
   /** When it was published; null for a draft (issue #9). */
@@ -21,14 +27,14 @@ export interface Scenario {
   updated_at: string;
   edit_count?: number;
   /** What the caller may do (issue #9): read, or edit (edit, share, publish, delete). */
-  access: 'read' | 'edit';
+  access: ScenarioAccess;
 }
 
 /** One share of a scenario (`GET|PUT /api/scenarios/{id}/shares`). */
 export interface ScenarioShare {
   user: string;
   role?: string;
-  access: 'read' | 'edit';
+  access: ScenarioAccess;
 }
 
 export type ScenarioEditInput =
@@ -69,6 +75,8 @@ export type ScenarioEditInput =
       oneway?: boolean;
     };
 
+export type ScenarioEditKind = ScenarioEditInput['kind'];
+
 export type ScenarioEdit = ScenarioEditInput & {
   id: string;
   seq: number;
@@ -93,12 +101,25 @@ export interface ImpactFactor {
   source: string;
 }
 
+/** What a building (or a scenario, or its delta) yields. */
 export interface YieldFigures {
+  /** Gross floor area, m². */
   gfa_m2: number;
+  /** Net internal area, m². */
   nia_m2: number;
   dwellings: number;
   residents: number;
   jobs: number;
+}
+
+/** One edit's yield: what the building yields after it, and the change it makes. */
+export interface EditYield extends YieldFigures {
+  edit_id: string;
+  kind: string;
+  building_id: string | null;
+  floors: number;
+  height_m: number;
+  delta: YieldFigures;
 }
 
 export interface Triple {
@@ -123,10 +144,13 @@ export interface LinkChange {
 export interface TrafficKpis {
   vehicle_km: number;
   vehicle_hours: number;
+  /** Mean delay over free flow per assigned trip, seconds. */
   mean_delay_s: number;
+  /** Mean free-flow time per assigned trip on the roads used, seconds. */
   mean_free_flow_s: number;
   trips: number;
   unserved_trips: number;
+  /** Share of road links loaded above capacity (v/c > 1) in either direction. */
   over_capacity_share: number;
 }
 
@@ -218,14 +242,7 @@ export interface ScenarioImpact {
     baseline: YieldFigures;
     scenario: YieldFigures;
     delta: YieldFigures;
-    edits: (YieldFigures & {
-      edit_id: string;
-      kind: string;
-      building_id: string | null;
-      floors: number;
-      height_m: number;
-      delta: YieldFigures;
-    })[];
+    edits: EditYield[];
     factors: ImpactFactor[];
   };
   traffic: {

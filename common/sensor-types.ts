@@ -82,11 +82,14 @@ export interface H3Response {
   cells: { h3: string; value: number; sensors: number }[];
 }
 
+/** What an anomaly alert found: a jump, a value that stopped changing, a drift, no readings. */
+export type AlertKind = 'spike' | 'stuck' | 'drift' | 'silence';
+
 export interface SensorAlert {
   id: string;
   sensor: string;
   external_id: string;
-  kind: 'spike' | 'stuck' | 'drift' | 'silence';
+  kind: AlertKind;
   opened_at: string;
   last_seen_at: string;
   value: number | null;
@@ -123,4 +126,34 @@ export interface HistoryRange {
   retention_days: number | null;
   /** Width of one roll-up bucket, seconds. */
   bucket_s: number;
+}
+
+/** A camera's view (issue #17), given when a sensor of kind `camera` is registered. */
+export interface CameraView {
+  /** Degrees clockwise from north. */
+  heading: number;
+  /** Width of the view, degrees. */
+  fov: number;
+  /** Length of the drawn view cone, metres (default 60). */
+  range_m?: number;
+  /** road_links ids the camera watches. */
+  links?: (string | number)[];
+}
+
+/** A new sensor as `POST /api/sensors` and the replay tool send it. */
+export interface SensorRegistration {
+  external_id: string;
+  kind: string;
+  unit?: string;
+  name?: string;
+  location: [number, number];
+  asset_type?: SensorAssetType;
+  asset_id?: string | number;
+  reference_value?: number;
+  interval_s?: number;
+  attributes?: Record<string, unknown>;
+  /** Kind `camera` only: where it looks and what it watches. */
+  camera?: CameraView;
+  /** The camera (id or external id) whose analysis produces this sensor's readings. */
+  source?: string | number;
 }

@@ -5,7 +5,14 @@
  * import page, which shows the mapping before an import; values a table does not know become its
  * fallback and are listed in the import report.
  */
-import { BUILDING_USE_FIELDS, BUILDING_USE_VALUES, type TwinBuildingUse } from './building-uses';
+import { BUILDING_USE_FIELDS, BUILDING_USE_VALUES } from './building-uses';
+import type {
+  BuildingUse,
+  LandUseClass,
+  PowerNodeKind,
+  RoadClass,
+  WaterNodeKind,
+} from './city-classes';
 
 export interface ValueMap<T extends string = string> {
   /** The twin column it fills. */
@@ -18,17 +25,15 @@ export interface ValueMap<T extends string = string> {
   fallback: T;
 }
 
-export const BUILDING_USE_MAP: ValueMap<TwinBuildingUse> = {
+export const BUILDING_USE_MAP: ValueMap<BuildingUse> = {
   field: 'use',
   sources: BUILDING_USE_FIELDS,
   values: BUILDING_USE_VALUES,
   fallback: 'other',
 };
 
-export type TwinRoadClass = 'motorway' | 'trunk' | 'arterial' | 'collector' | 'local' | 'service';
-
 /** OSM `highway=*` (and generic class names) → the twin's road classes. */
-export const ROAD_CLASS_MAP: ValueMap<TwinRoadClass> = {
+export const ROAD_CLASS_MAP: ValueMap<RoadClass> = {
   field: 'class',
   sources: ['highway', 'class', 'fclass', 'road_class'],
   values: {
@@ -56,21 +61,8 @@ export const ROAD_CLASS_MAP: ValueMap<TwinRoadClass> = {
   fallback: 'local',
 };
 
-export type TwinLandUseClass =
-  | 'park'
-  | 'water'
-  | 'residential'
-  | 'commercial'
-  | 'industrial'
-  | 'mixed'
-  | 'civic'
-  | 'forest'
-  | 'farmland'
-  | 'cemetery'
-  | 'other';
-
 /** OSM `landuse`, `leisure`, `natural`, `amenity`, `waterway` values → the twin's land-use classes. */
-export const LAND_USE_MAP: ValueMap<TwinLandUseClass> = {
+export const LAND_USE_MAP: ValueMap<LandUseClass> = {
   field: 'class',
   sources: ['class', 'landuse', 'leisure', 'natural', 'amenity', 'waterway', 'use'],
   values: {
@@ -128,10 +120,8 @@ export const LAND_USE_MAP: ValueMap<TwinLandUseClass> = {
   fallback: 'other',
 };
 
-export type TwinPowerNodeKind = 'substation' | 'transformer' | 'pole';
-
 /** OSM `power=*` on a point (or a substation polygon) → the twin's power node kinds. */
-export const POWER_NODE_KIND_MAP: ValueMap<TwinPowerNodeKind> = {
+export const POWER_NODE_KIND_MAP: ValueMap<PowerNodeKind> = {
   field: 'kind',
   sources: ['power', 'kind'],
   values: {
@@ -147,10 +137,8 @@ export const POWER_NODE_KIND_MAP: ValueMap<TwinPowerNodeKind> = {
   fallback: 'pole',
 };
 
-export type TwinWaterNodeKind = 'junction' | 'tank' | 'reservoir' | 'pump';
-
 /** A water node's kind (`kind`, `type`, `node_type`; EPANET and OSM `man_made` words). */
-export const WATER_NODE_KIND_MAP: ValueMap<TwinWaterNodeKind> = {
+export const WATER_NODE_KIND_MAP: ValueMap<WaterNodeKind> = {
   field: 'kind',
   sources: ['kind', 'type', 'node_type'],
   values: {

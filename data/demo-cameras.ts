@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema/database';
-import { registerSensors, type SensorRegistration } from '../server/sensors/sensor-queries';
+import type { SensorRegistration } from '../common/sensor-types';
 
 /** External ids of the demo's cameras start with this (and so are `demo-` sensors too). */
 export const DEMO_CAMERA_PREFIX = 'demo-cam-';
@@ -22,13 +22,16 @@ interface Junction {
 }
 
 /**
- * Registers the demo city's traffic cameras (issue #17; idempotent): one at each of up to
+ * The demo city's traffic cameras (issue #17), as sensors to register: one at each of up to
  * `count` major junctions (most arterial links meeting, spread apart), looking along its
  * longest arterial, with two counts sensors (traffic_flow, traffic_speed) on that link whose
- * source is the camera — the simulator drives them like any demo detector. Returns the cameras
- * registered now.
+ * source is the camera — the simulator drives them like any demo detector. The server registers
+ * them (server/cameras/demo-cameras.ts).
  */
-export async function registerDemoCameras(db: Kysely<Database>, count = 36): Promise<number> {
+export async function planDemoCameras(
+  db: Kysely<Database>,
+  count: number,
+): Promise<SensorRegistration[]> {
   const { rows } = await sql<Junction>`WITH deg AS (
       SELECT n.id, n.geom, count(*) AS degree, count(*) FILTER (WHERE l.class = 'arterial') AS arterials
       FROM road_nodes n JOIN road_links l ON l.from_node = n.id OR l.to_node = n.id
@@ -101,14 +104,5 @@ export async function registerDemoCameras(db: Kysely<Database>, count = 36): Pro
       },
     );
   }
-  const before = await db
-    .selectFrom('cameras')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .executeTakeFirstOrThrow();
-  await registerSensors(db, sensors);
-  const after = await db
-    .selectFrom('cameras')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(after.n) - Number(before.n);
+  return sensors;
 }

@@ -1,7 +1,29 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AttributeType, ImportJobStatus, LayerAccess, Role } from '../common/api-types';
+import type { FrameContentType } from '../common/camera-types';
+import type {
+  BuildingUse,
+  LandUseClass,
+  PowerNodeKind,
+  RoadClass,
+  WaterNodeKind,
+} from '../common/city-classes';
+import type { ScenarioAccess, ScenarioEditKind, ScenarioStatus } from '../common/scenario-types';
+import type { AlertKind, SensorAssetType } from '../common/sensor-types';
 
 // Below server/, tiles/ and data/: the tables and domain enums every layer of the twin shares.
-// This folder imports nothing of ours except common/.
+// This folder imports nothing of ours except common/, where the domain enums are declared (and
+// re-exported here for the modules that type their rows with them).
+export type {
+  BuildingUse,
+  LandUseClass,
+  PowerNodeKind,
+  RoadClass,
+  Role,
+  ScenarioEditKind,
+  SensorAssetType,
+  WaterNodeKind,
+};
 
 /**
  * The city model as Kysely sees it. Geometry columns are EPSG:3857 and are only ever read or
@@ -14,24 +36,6 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** bigint ids arrive as strings from both drivers; we pass numbers or strings in. */
 type Id = ColumnType<string, number | string | undefined, number | string>;
 type RefId = ColumnType<string, number | string, number | string>;
-
-export type BuildingUse =
-  'residential' | 'office' | 'retail' | 'industrial' | 'civic' | 'mixed' | 'other';
-export type RoadClass = 'motorway' | 'trunk' | 'arterial' | 'collector' | 'local' | 'service';
-export type WaterNodeKind = 'junction' | 'tank' | 'reservoir' | 'pump';
-export type PowerNodeKind = 'substation' | 'transformer' | 'pole';
-export type LandUseClass =
-  | 'park'
-  | 'water'
-  | 'residential'
-  | 'commercial'
-  | 'industrial'
-  | 'mixed'
-  | 'civic'
-  | 'forest'
-  | 'farmland'
-  | 'cemetery'
-  | 'other';
 
 export interface TwinMetaTable {
   singleton: Generated<boolean>;
@@ -66,7 +70,7 @@ type SourceId = ColumnType<string | null, string | null | undefined, string | nu
 
 export interface ImportJobsTable {
   id: Generated<string>;
-  status: ColumnType<'queued' | 'running' | 'succeeded' | 'failed', string | undefined, string>;
+  status: ColumnType<ImportJobStatus, string | undefined, string>;
   name: string;
   layer: string;
   mode: string;
@@ -94,11 +98,7 @@ export interface CustomLayersTable {
   name: string;
   table_name: string;
   geometry: 'point' | 'line' | 'polygon' | 'mixed';
-  columns: ColumnType<
-    { name: string; type: 'int' | 'float' | 'string' | 'boolean' }[],
-    string,
-    string
-  >;
+  columns: ColumnType<{ name: string; type: AttributeType }[], string, string>;
   description: Generated<string>;
   created_at: Generated<Date>;
 }
@@ -221,9 +221,6 @@ export interface SchemaMigrationsTable {
 }
 
 /** Live sensors (issue #4; migrations/20261129000200_sensors.sql). */
-export type SensorAssetType =
-  'road_link' | 'water_pipe' | 'water_node' | 'power_line' | 'power_node';
-
 export interface SensorsTable {
   id: Id;
   external_id: string;
@@ -256,7 +253,7 @@ export interface CamerasTable {
 export interface CameraFramesTable {
   camera_id: RefId;
   ts: Timestamp;
-  content_type: 'image/jpeg' | 'image/png' | 'image/webp';
+  content_type: FrameContentType;
   bytes: number;
   etag: string;
   image: Uint8Array;
@@ -288,7 +285,7 @@ export interface IngestKeysTable {
 export interface SensorAlertsTable {
   id: Generated<string>;
   sensor_id: RefId;
-  kind: 'spike' | 'stuck' | 'drift' | 'silence';
+  kind: AlertKind;
   opened_at: Generated<Date>;
   closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   last_seen_at: Generated<Date>;
@@ -301,11 +298,7 @@ export interface ScenariosTable {
   name: string;
   description: Generated<string>;
   owner: string | null;
-  status: ColumnType<
-    'draft' | 'published',
-    'draft' | 'published' | undefined,
-    'draft' | 'published'
-  >;
+  status: ColumnType<ScenarioStatus, ScenarioStatus | undefined, ScenarioStatus>;
   version: ColumnType<number, number | undefined, number>;
   parent_id: string | null;
   created_at: Generated<Date>;
@@ -314,9 +307,6 @@ export interface ScenariosTable {
   owner_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
   published_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
-
-export type ScenarioEditKind =
-  'add_building' | 'change_building' | 'demolish_building' | 'edit_road' | 'add_road';
 
 export interface ScenarioEditsTable {
   id: Id;
@@ -355,8 +345,6 @@ export interface ImpactFactorsTable {
 }
 
 /** Accounts, sessions, tokens, sharing, layer settings and the audit log (issue #9). */
-export type Role = 'public' | 'planner' | 'gis' | 'admin';
-
 export interface UsersTable {
   id: Generated<string>;
   name: string;
@@ -390,13 +378,13 @@ export interface ApiTokensTable {
 export interface ScenarioSharesTable {
   scenario_id: string;
   user_id: RefId;
-  access: 'read' | 'edit';
+  access: ScenarioAccess;
   created_at: Generated<Date>;
 }
 
 export interface LayerSettingsTable {
   layer: string;
-  access: 'public' | 'staff';
+  access: LayerAccess;
   updated_at: Timestamp;
   updated_by: string | null;
 }

@@ -6,7 +6,7 @@ import { prepareDatabase } from './startup';
 import { startSensorRuntime } from './sensors/sensor-runtime';
 import { ensureFirstAdmin } from './auth/first-start';
 import { homeViewTiles } from '../tiles/home-view';
-import { registerDemoCameras } from '../data/demo-cameras';
+import { registerDemoCameras } from './cameras/demo-cameras';
 import { startCameraRuntime } from './cameras/camera-runtime';
 
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { BuildingUse } from '../../schema/database';
+import type { BuildingUse } from '../../common/city-classes';
 import { CORE_RADIUS, MID_RADIUS, URBAN_RADIUS, type District } from './districts';
 import type { Rng } from './prng';
 

@@ -1,32 +1,13 @@
 import { distance, type Position } from './geometry';
 import type { StreetGrid } from './grid';
-import { baseZones, createDistricts, type District, type Zone } from './districts';
+import { baseZones, createDistricts, type Zone } from './districts';
 import type { Rng } from './prng';
 import type { River } from './river';
 import type { StreetNames } from './street-names';
-import { placeLandmarks, type Landmark } from './landmarks';
+import { placeLandmarks } from './landmarks';
+import type { Cell, CityPlan } from './plan-types';
 
-/** One grid cell: the block between columns a, a+1 and rows b, b+1 plus half its streets. */
-export interface Cell {
-  readonly a: number;
-  readonly b: number;
-  readonly centre: Position;
-  readonly district: District;
-  /** Key of the {@link Zone} (land_use row) the cell belongs to. */
-  zone: string;
-  park: boolean;
-  landmark: Landmark | null;
-}
-
-export interface CityPlan {
-  readonly grid: StreetGrid;
-  readonly river: River;
-  readonly names: StreetNames;
-  readonly zones: readonly Zone[];
-  /** All cells, column-major: `cells[a][b]`. */
-  readonly cells: readonly (readonly Cell[])[];
-  cell(a: number, b: number): Cell | undefined;
-}
+export type { Cell, CityPlan };
 
 const PARK_NAMES = [
   'Victoria Park',

@@ -1,4 +1,4 @@
-import type { LandUseClass } from '../../schema/database';
+import type { LandUseClass } from '../../common/city-classes';
 import type { Position } from './geometry';
 import type { StreetGrid } from './grid';
 import type { Rng } from './prng';

@@ -1,5 +1,5 @@
 import { difference, featureCollection, intersect, multiPolygon } from '@turf/turf';
-import type { LandUseClass } from '../../schema/database';
+import type { LandUseClass } from '../../common/city-classes';
 import { cellOutline } from './cell-outline';
 import type { CityPlan } from './city-plan';
 import { closeRing, signedArea, type Position } from './geometry';

@@ -1,5 +1,5 @@
 import { frontageFootprint, type BlockPacker, type Footprint, type Frontage } from './block-packer';
-import type { BuildingUse } from '../../schema/database';
+import type { BuildingUse } from '../../common/city-classes';
 import type { BuildingInfo } from './building-types';
 import type { District } from './districts';
 import { insetConvex } from './geometry';

@@ -1,26 +1,9 @@
-import type { Cell, CityPlan } from './city-plan';
+import type { Cell, CityPlan, Landmark, LandmarkKind } from './plan-types';
 import type { District } from './districts';
 import { distance, type Position } from './geometry';
 import type { Rng } from './prng';
 
-export type LandmarkKind =
-  | 'city-hall'
-  | 'library'
-  | 'museum'
-  | 'court'
-  | 'concert-hall'
-  | 'cathedral'
-  | 'church'
-  | 'hospital'
-  | 'school'
-  | 'fire-station'
-  | 'substation';
-
-/** A named civic building that takes over (part of) a block. */
-export interface Landmark {
-  readonly kind: LandmarkKind;
-  readonly name: string;
-}
+export type { Landmark, LandmarkKind };
 
 const COMPASS = [
   'East',

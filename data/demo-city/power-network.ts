@@ -1,4 +1,4 @@
-import type { PowerNodeKind } from '../../schema/database';
+import type { PowerNodeKind } from '../../common/city-classes';
 import type { CityPlan } from './city-plan';
 import type { District } from './districts';
 import { distance, polylineLength, type Position } from './geometry';

@@ -1,4 +1,4 @@
-import type { RoadClass } from '../../schema/database';
+import type { RoadClass } from '../../common/city-classes';
 import { draftBridges } from './bridges';
 import type { Cell, CityPlan } from './city-plan';
 import type { District } from './districts';

@@ -4,7 +4,7 @@ import type {
   PowerNodeKind,
   RoadClass,
   WaterNodeKind,
-} from '../../schema/database';
+} from '../../common/city-classes';
 
 /** An EPSG:3857 coordinate, metres, rounded to 0.01 m. */
 export type Position = [number, number];

@@ -1,5 +1,5 @@
 import KDBush from 'kdbush';
-import type { BuildingUse } from '../../schema/database';
+import type { BuildingUse } from '../../common/city-classes';
 import type { PlannedBuilding } from './buildings';
 import { signedArea, type Position } from './geometry';
 

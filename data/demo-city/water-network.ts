@@ -1,4 +1,4 @@
-import type { WaterNodeKind } from '../../schema/database';
+import type { WaterNodeKind } from '../../common/city-classes';
 import type { CityPlan } from './city-plan';
 import { distance, polylineLength, type Position } from './geometry';
 import { adjacency, components, dijkstra, type GraphEdge } from './graph';

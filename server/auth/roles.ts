@@ -1,4 +1,4 @@
-import type { Role } from '../../schema/database';
+import type { Role } from '../../common/api-types';
 
 export type { Role };
 

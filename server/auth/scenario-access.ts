@@ -1,10 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
+import type { ScenarioAccess } from '../../common/scenario-types';
 import { ApiError } from '../errors';
 import type { Viewer } from './principal';
 import { atLeast } from './roles';
-
-/** What a caller may do with one scenario: read it, or edit it (edit, share, publish, delete). */
-export type ScenarioAccess = 'read' | 'edit';
 
 /**
  * Scenario rights (issue #9) as one SQL expression over the scenario row `alias`, evaluating

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, Role } from '../../schema/database';
+import type { Role } from '../../common/api-types';
+import type { Database } from '../../schema/database';
 import { CredentialCache } from './credential-cache';
 import type { AuthUser } from './principal';
 import { randomSecret, sha256Hex } from './secrets';

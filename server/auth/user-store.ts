@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, Role } from '../../schema/database';
+import type { Role } from '../../common/api-types';
+import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import { inTransaction, recordAudit } from './audit';
 import { checkPasswordRule, generatePassword, hashPassword } from './passwords';

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../schema/database';
 import type { CameraConfig } from '../config';
 import type { Logger } from '../log';
+import { PeriodicJob } from '../periodic-job';
 import type { SensorService } from '../sensors/sensor-service';
 import { CameraSimulator } from './camera-simulator';
 import { pruneFrames, type FrameLimits } from './frame-store';
@@ -13,38 +14,16 @@ const SWEEP_MS = 10 * 60_000;
  * The frame retention sweep (`TWIN_CAMERA_RETENTION_H`, `TWIN_CAMERA_BUDGET_MB`): also removes
  * the frames of cameras that stopped sending.
  */
-export class FrameRetentionJob {
-  readonly #db: Kysely<Database>;
-  readonly #limits: FrameLimits;
-  readonly #log: Logger;
-  #timer: NodeJS.Timeout | undefined;
-
-  constructor(db: Kysely<Database>, limits: FrameLimits, log: Logger) {
-    this.#db = db;
-    this.#limits = limits;
-    this.#log = log;
-  }
-
-  async start(): Promise<void> {
-    await this.sweep(new Date());
-    this.#timer = setInterval(() => void this.sweep(new Date()), SWEEP_MS);
-    this.#timer.unref();
-  }
-
-  async sweep(now: Date): Promise<number> {
-    try {
-      const n = await pruneFrames(this.#db, now, this.#limits);
-      if (n > 0) this.#log.debug({ frames: n }, 'camera frames past retention deleted');
-      return n;
-    } catch (error) {
-      this.#log.warn({ err: error }, 'camera frame retention: sweep failed');
-      return 0;
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-  }
+export function frameRetentionJob(db: Kysely<Database>, limits: FrameLimits, log: Logger) {
+  return new PeriodicJob({
+    everyMs: SWEEP_MS,
+    log,
+    failure: 'camera frame retention: sweep failed',
+    task: async () => {
+      const n = await pruneFrames(db, new Date(), limits);
+      if (n > 0) log.debug({ frames: n }, 'camera frames past retention deleted');
+    },
+  });
 }
 
 /**
@@ -58,7 +37,7 @@ export async function startCameraRuntime(
 ) {
   const db = sensors.backend.db;
   const limits = { retentionH: config.retentionH, budgetBytes: config.budgetBytes };
-  const retention = new FrameRetentionJob(db, limits, sensors.log);
+  const retention = frameRetentionJob(db, limits, sensors.log);
   await retention.start();
   sensors.adopt(retention);
   let simulator: CameraSimulator | undefined;

@@ -5,8 +5,8 @@ import { ConfigError, loadConfig } from '../config';
 import { openBackend } from '../db/backend';
 import { migrate } from '../db/migrate';
 import { LayerCatalog } from '../../tiles/catalog';
-import { ImportRequestError, ImportService, type JobView } from '../imports/import-service';
-import type { ImportMode } from '../imports/load';
+import type { ImportJob, ImportMode } from '../../common/api-types';
+import { ImportRequestError, ImportService } from '../imports/import-service';
 import { FORMATS, type Format } from '../imports/formats';
 import { TWIN_LAYERS } from '../imports/parse';
 import { CLI_ACTOR } from '../auth/principal';
@@ -127,7 +127,7 @@ async function main(): Promise<number> {
 /** One line on stderr, redrawn: phase, a bar of bytes read, features so far. */
 function progressBar() {
   let last = 0;
-  return (v: JobView, final = false) => {
+  return (v: ImportJob, final = false) => {
     if (!process.stderr.isTTY && !final) return;
     const now = Date.now();
     if (!final && now - last < 100) return;
@@ -141,7 +141,7 @@ function progressBar() {
   };
 }
 
-function printReport(v: JobView): void {
+function printReport(v: ImportJob): void {
   if (v.status !== 'succeeded') {
     console.log(`import FAILED: ${v.error}`);
     console.log('nothing was changed in the database');

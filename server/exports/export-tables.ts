@@ -1,11 +1,10 @@
+import type { AttributeType } from '../../common/api-types';
 import type { LayerCatalog, LayerDefinition } from '../../tiles/catalog';
-
-/** Column types in every output format (GeoPackage INTEGER/REAL/TEXT/BOOLEAN, FlatGeobuf…). */
-export type ExportColumnType = 'int' | 'float' | 'string' | 'boolean';
 
 export interface ExportColumn {
   name: string;
-  type: ExportColumnType;
+  /** The layer's attribute type; every output format has one for each (GeoPackage INTEGER/REAL/TEXT/BOOLEAN, FlatGeobuf…). */
+  type: AttributeType;
 }
 
 /** One table of an export: where its rows are and which columns go out. */
@@ -89,14 +88,14 @@ export function datasetTables(catalog: LayerCatalog): ExportTable[] {
 export function columnsOf(
   features: { properties: Record<string, unknown> | null }[],
 ): ExportColumn[] {
-  const types = new Map<string, ExportColumnType>();
+  const types = new Map<string, AttributeType>();
   for (const f of features) {
     for (const [k, v] of Object.entries(f.properties ?? {})) {
       if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(k) || v === null || v === undefined) {
         if (/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(k) && !types.has(k)) types.set(k, 'string');
         continue;
       }
-      const t: ExportColumnType =
+      const t: AttributeType =
         typeof v === 'boolean'
           ? 'boolean'
           : typeof v === 'number'

@@ -1,15 +1,9 @@
+import type { EditYield, YieldFigures } from '../../common/scenario-types';
 import type { Baseline } from './baseline';
 import { baselineBuildingYield } from './baseline';
 import type { FactorSet, Use } from './factors';
 import { foldEdits, type EditRow } from './scenario-state';
-import {
-  addYield,
-  buildingYield,
-  useMix,
-  ZERO_YIELD,
-  type BuildingYield,
-  type YieldFigures,
-} from './yield';
+import { addYield, buildingYield, useMix, ZERO_YIELD, type BuildingYield } from './yield';
 
 /** A building whose yield the scenario changes: added (from null), changed, or demolished (to null). */
 export interface DemandPoint {
@@ -35,14 +29,7 @@ export interface ScenarioChanges {
   edits: EditRow[];
   state: ReturnType<typeof foldEdits>;
   yield: YieldFigures;
-  perEdit: (YieldFigures & {
-    edit_id: string;
-    kind: string;
-    building_id: string | null;
-    floors: number;
-    height_m: number;
-    delta: YieldFigures;
-  })[];
+  perEdit: EditYield[];
   demand: DemandPoint[];
   heights: HeightChange[];
   /** Baseline buildings the scenario removes (demolished). */

@@ -1,10 +1,30 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../schema/database';
-import type { ShadowContext } from './models/shadow-impact';
-import { OBSTRUCTION_MARGIN_M, STUDY_RADIUS_M } from './models/shadow-impact';
-import type { ZoningCandidate } from './models/zoning-impact';
 import type { StudyDay } from './shadow';
 import { loadEdits, type EditRow } from './scenario-state';
+
+/**
+ * Buildings and parks around the scenario's new or raised buildings, loaded by the main thread
+ * as GeoJSON in EPSG:3857 for the shadow model (models/shadow-impact.ts).
+ */
+export interface ShadowContext {
+  buildings: { id: string; name: string | null; height: number; geojson: string }[];
+  parks: { id: string; name: string | null; geojson: string }[];
+}
+
+/** Neighbours and parks within this many metres of a new or raised building are studied. */
+export const STUDY_RADIUS_M = 600;
+/** Existing buildings this far beyond the study radius are counted as obstructions. */
+export const OBSTRUCTION_MARGIN_M = 300;
+
+/** A land-use zone with a height limit that a scenario footprint overlaps (> 1 % of its area). */
+export interface ZoningCandidate {
+  edit_id: string;
+  zone_id: string;
+  zone_class: string;
+  zone_name: string | null;
+  max_height_m: number;
+}
 
 /** What the main thread reads from the database for one impact; the worker computes from it alone. */
 export interface ScenarioInputs {

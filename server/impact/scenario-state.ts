@@ -1,20 +1,23 @@
-import { sql, type Kysely } from 'kysely';
-import type { BuildingUse, Database, ScenarioEditKind } from '../../schema/database';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { BuildingUse } from '../../common/city-classes';
+import type { Database, ScenarioEditsTable } from '../../schema/database';
 
-/** One stored edit with what the impact engine needs of its geometry (EPSG:3857). */
-export interface EditRow {
-  id: string;
-  seq: number;
-  kind: ScenarioEditKind;
-  payload: Record<string, unknown>;
-  target_id: string | null;
-  height_m: number | null;
-  levels: number | null;
-  use: BuildingUse | null;
-  closed: boolean | null;
-  lanes: number | null;
-  speed_limit_kmh: number | null;
-  capacity_veh_h: number | null;
+/** One stored edit (its `scenario_edits` columns) with what the impact engine needs of its geometry (EPSG:3857). */
+export interface EditRow extends Pick<
+  Selectable<ScenarioEditsTable>,
+  | 'id'
+  | 'seq'
+  | 'kind'
+  | 'payload'
+  | 'target_id'
+  | 'height_m'
+  | 'levels'
+  | 'use'
+  | 'closed'
+  | 'lanes'
+  | 'speed_limit_kmh'
+  | 'capacity_veh_h'
+> {
   /** Ground area of an added footprint, m². */
   area_m2: number | null;
   /** Centroid of an added building, start/end of an added road. */

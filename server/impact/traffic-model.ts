@@ -1,3 +1,4 @@
+import type { TrafficKpis } from '../../common/scenario-types';
 import { assignUserEquilibrium, warmState, type AssignmentResult } from './assignment';
 import { gravityDistribution } from './gravity';
 import { PointIndex } from './point-index';
@@ -125,19 +126,6 @@ export interface LinkResults {
   timeS: Float64Array;
 }
 
-export interface Kpis {
-  vehicle_km: number;
-  vehicle_hours: number;
-  /** Mean delay over free flow per assigned trip, seconds. */
-  mean_delay_s: number;
-  /** Mean free-flow time per assigned trip on the roads used, seconds. */
-  mean_free_flow_s: number;
-  trips: number;
-  unserved_trips: number;
-  /** Share of road links loaded above capacity (v/c > 1) in either direction. */
-  over_capacity_share: number;
-}
-
 /** A solved network: the graph, which arcs are roads (not connectors), and the assignment. */
 export interface TrafficSolution {
   graph: RoadGraph;
@@ -145,7 +133,7 @@ export interface TrafficSolution {
   roadArc: Uint8Array;
   result: AssignmentResult;
   links: LinkResults;
-  kpis: Kpis;
+  kpis: TrafficKpis;
 }
 
 export function linkResults(
@@ -175,7 +163,7 @@ export function kpis(
   links: LinkResults,
   r: AssignmentResult,
   trips: number,
-): Kpis {
+): TrafficKpis {
   let vkm = 0,
     vh = 0,
     delay = 0,

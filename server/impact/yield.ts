@@ -1,3 +1,4 @@
+import type { YieldFigures } from '../../common/scenario-types';
 import { USES, type FactorSet, type Use } from './factors';
 
 /** A building as the yield model sees it. Floors win over height when both are known. */
@@ -10,13 +11,7 @@ export interface YieldInput {
   uses: Partial<Record<Use, number>>;
 }
 
-export interface YieldFigures {
-  gfa_m2: number;
-  nia_m2: number;
-  dwellings: number;
-  residents: number;
-  jobs: number;
-}
+export type { YieldFigures };
 
 export interface BuildingYield extends YieldFigures {
   floors: number;

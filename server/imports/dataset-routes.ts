@@ -3,15 +3,15 @@ import { streamSSE } from 'hono/streaming';
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
+import type { ImportJob, ImportMode } from '../../common/api-types';
 import type { Database } from '../../schema/database';
 import { ApiError } from '../errors';
 import { PageQuery, pageOf, pageRows } from '../limits/pagination';
 import { multipartDoc, valid, validFields } from '../validate';
-import type { ImportService, JobView } from './import-service';
+import type { ImportService } from './import-service';
 import { formValues, ImportFields, PreviewFields } from './upload-fields';
 import type { Backend } from '../db/backend';
 import { deleteDataset } from './delete-dataset';
-import type { ImportMode } from './load';
 import { receiveUpload } from './upload';
 import { previewInWorker } from './parse-in-worker';
 import type { ImportLimits } from './source';
@@ -67,7 +67,7 @@ export function datasetRoutes({
 }: DatasetRoutesOptions) {
   const maxUploadBytes = limits.maxFileBytes;
   let previews = 0;
-  const findJob = async (id: string): Promise<JobView | null> => {
+  const findJob = async (id: string): Promise<ImportJob | null> => {
     const live = imports.live(id);
     if (live) return { ...live.view };
     const row = await db
@@ -76,7 +76,7 @@ export function datasetRoutes({
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) return null;
-    const p = row.progress as Partial<JobView['progress']>;
+    const p = row.progress as Partial<ImportJob['progress']>;
     return {
       id: row.id,
       status: row.status,
@@ -87,14 +87,14 @@ export function datasetRoutes({
       format: row.format,
       crs: row.crs,
       progress: {
-        phase: (p.phase ?? row.phase) as JobView['progress']['phase'],
+        phase: (p.phase ?? row.phase) as ImportJob['progress']['phase'],
         bytes: p.bytes ?? 0,
         totalBytes: p.totalBytes ?? Number(row.file_bytes),
         features: p.features ?? 0,
       },
       dataset_id: row.dataset_id === null ? null : String(row.dataset_id),
-      counts: row.counts as JobView['counts'],
-      extent: row.extent as JobView['extent'],
+      counts: row.counts as ImportJob['counts'],
+      extent: row.extent as ImportJob['extent'],
       error: row.error,
       created_at: new Date(row.created_at).toISOString(),
       finished_at: row.finished_at ? new Date(row.finished_at).toISOString() : null,
@@ -240,13 +240,13 @@ export function datasetRoutes({
         }
         await new Promise<void>((resolve) => {
           let last = 0;
-          const onProgress = (v: JobView) => {
+          const onProgress = (v: ImportJob) => {
             const now = Date.now();
             if (now - last < 200) return; // at most five updates a second
             last = now;
             void stream.writeSSE({ event: 'progress', data: JSON.stringify(v) });
           };
-          const onEnd = (v: JobView) => {
+          const onEnd = (v: ImportJob) => {
             live.events.off('progress', onProgress);
             void stream.writeSSE({ event: 'end', data: JSON.stringify(v) }).then(() => resolve());
           };

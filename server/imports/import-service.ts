@@ -4,6 +4,7 @@ import { rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { sql } from 'kysely';
+import type { ImportJob, ImportMode, ImportProgress } from '../../common/api-types';
 import type { Backend } from '../db/backend';
 import type { LayerCatalog } from '../../tiles/catalog';
 import { CrsError, crsFromName, useSpatialRefSys, type SpatialRefSys } from './crs';
@@ -12,7 +13,7 @@ import { loadSpatialRefSys } from './spatial-ref-sys';
 import { isTempDirName, makeTempDir } from './temp-files';
 import { compileMapping, ExpressionError } from './expressions';
 import { CustomLayerError, customLayerDefinition, validateCustomLayerName } from './custom-layers';
-import { loadSpool, spoolStager, type ImportMode, type LoadResult, type Stager } from './load';
+import { loadSpool, spoolStager, type LoadResult, type Stager } from './load';
 import { parseInWorker } from './parse-in-worker';
 import {
   parseToSpool,
@@ -46,31 +47,6 @@ export interface ImportRequest {
   /** 3D city models: the LoD to read (`2`, `1.3`; default the best ≤ 2) and BuildingParts merged or kept. */
   lod?: string;
   buildingParts?: 'merge' | 'keep';
-}
-
-export interface JobProgress {
-  phase: 'queued' | 'parsing' | 'loading' | 'validating' | 'writing' | 'done' | 'failed';
-  bytes: number;
-  totalBytes: number;
-  features: number;
-}
-
-export interface JobView {
-  id: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
-  name: string;
-  layer: string;
-  mode: ImportMode;
-  file_name: string;
-  format: string | null;
-  crs: string | null;
-  progress: JobProgress;
-  dataset_id: string | null;
-  counts: { accepted: number; repaired: number; rejected: number } | null;
-  extent: [number, number, number, number] | null;
-  error: string | null;
-  created_at: string;
-  finished_at: string | null;
 }
 
 /** A request the import cannot even start: bad options (400), not a bad file. */
@@ -158,7 +134,7 @@ export interface ImportServiceOptions {
  */
 export class ImportService {
   readonly #o: ImportServiceOptions;
-  readonly #live = new Map<string, { view: JobView; events: EventEmitter }>();
+  readonly #live = new Map<string, { view: ImportJob; events: EventEmitter }>();
   #running = 0;
   readonly #waiting: (() => void)[] = [];
   #srs: Promise<SpatialRefSys> | undefined;
@@ -184,7 +160,7 @@ export class ImportService {
   }
 
   /** Records a job and queues it; resolves once queued with the job's first view. */
-  async submit(r: ImportRequest): Promise<{ job: JobView; done: Promise<JobView> }> {
+  async submit(r: ImportRequest): Promise<{ job: ImportJob; done: Promise<ImportJob> }> {
     await this.spatialRefSys();
     const target = checkRequest(r);
     const maxQueued = this.#o.maxQueued ?? 16;
@@ -217,7 +193,7 @@ export class ImportService {
       })
       .returning(['id', 'created_at'])
       .executeTakeFirstOrThrow();
-    const view: JobView = {
+    const view: ImportJob = {
       id: row.id,
       status: 'queued',
       name: r.name,
@@ -324,17 +300,17 @@ export class ImportService {
   }
 
   /** The live view of a job this process runs, if any. */
-  live(id: string): { view: JobView; events: EventEmitter } | undefined {
+  live(id: string): { view: ImportJob; events: EventEmitter } | undefined {
     return this.#live.get(id);
   }
 
   async #run(
-    view: JobView,
+    view: ImportJob,
     events: EventEmitter,
     r: ImportRequest,
     target: TargetKind,
-  ): Promise<JobView> {
-    const update = (patch: Partial<JobView>, progress?: Partial<JobProgress>) => {
+  ): Promise<ImportJob> {
+    const update = (patch: Partial<ImportJob>, progress?: Partial<ImportProgress>) => {
       Object.assign(view, patch);
       if (progress) view.progress = { ...view.progress, ...progress };
       events.emit('progress', { ...view });

@@ -1,22 +1,12 @@
 import { z } from 'zod';
+import { BUILDING_USES, ROAD_CLASSES } from '../../common/city-classes';
+import { MIX_USES } from '../../common/impact-models';
 import { polygonProblem } from './polygon-checks';
 
 /**
  * Scenario edits as clients send them (issue #5). Coordinates are WGS84 [lon, lat]; numbers are
  * checked against sane ranges here, geometry validity and "inside the city" in the database.
  */
-
-export const BUILDING_USES = [
-  'residential',
-  'office',
-  'retail',
-  'industrial',
-  'civic',
-  'mixed',
-  'other',
-] as const;
-const MIX_USES = ['residential', 'office', 'retail', 'industrial', 'civic', 'other'] as const;
-const ROAD_CLASSES = ['motorway', 'trunk', 'arterial', 'collector', 'local', 'service'] as const;
 
 const position = z
   .array(z.number().finite())

@@ -14,8 +14,6 @@ import { loadScenarioInputs } from '../impact/scenario-inputs';
 import type { Logger } from '../log';
 import { findScenario } from './scenario-store';
 
-export type ImpactResult = ScenarioImpact;
-
 export interface ImpactServiceOptions {
   /** Worker threads (TWIN_IMPACT_WORKERS, default 1). */
   workers?: number;
@@ -46,11 +44,11 @@ interface Lookup {
   lon: number;
   cacheKey: string;
   jobKey: string;
-  result: ImpactResult | null;
+  result: ScenarioImpact | null;
 }
 
 export type ImpactAnswer =
-  { status: 'done'; result: ImpactResult; cached: boolean } | ImpactPending;
+  { status: 'done'; result: ScenarioImpact; cached: boolean } | ImpactPending;
 
 /**
  * Impact results, computed once per (scenario version, factor version, baseline layer versions,
@@ -181,7 +179,7 @@ export class ImpactService {
     };
   }
 
-  async #stored(f: Lookup): Promise<ImpactResult | null> {
+  async #stored(f: Lookup): Promise<ScenarioImpact | null> {
     const stored = await this.#db
       .selectFrom('scenario_impacts')
       .select('result')
@@ -191,7 +189,7 @@ export class ImpactService {
     return stored
       ? ((typeof stored.result === 'string'
           ? JSON.parse(stored.result)
-          : stored.result) as ImpactResult)
+          : stored.result) as ScenarioImpact)
       : null;
   }
 
@@ -290,7 +288,7 @@ export class ImpactService {
     if (job.state !== 'failed' && waitMs > 0) {
       const done = await Promise.race([
         job.promise.then(
-          (r) => r as ImpactResult,
+          (r) => r as ScenarioImpact,
           () => null,
         ),
         sleep(waitMs).then(() => undefined),
@@ -310,7 +308,7 @@ export class ImpactService {
   async peek(
     scenarioId: string,
     { request = false }: { request?: boolean } = {},
-  ): Promise<ImpactResult | null> {
+  ): Promise<ScenarioImpact | null> {
     const found = await this.#lookup(scenarioId);
     if (found.result || !request) return found.result;
     if (this.#queue) {
@@ -343,7 +341,7 @@ export class ImpactService {
     const result = stored
       ? ((typeof stored.result === 'string'
           ? JSON.parse(stored.result)
-          : stored.result) as ImpactResult)
+          : stored.result) as ScenarioImpact)
       : null;
     return { s, baseKey, factors, lon, cacheKey, jobKey: `impact|${s.id}|${cacheKey}`, result };
   }
@@ -374,7 +372,7 @@ export class ImpactService {
   }
 
   /** The result, waiting for it up to `waitMs`; 503 (Retry-After) when it is not ready by then. */
-  async result(scenarioId: string, waitMs: number): Promise<ImpactResult> {
+  async result(scenarioId: string, waitMs: number): Promise<ScenarioImpact> {
     const answer = await this.impact(scenarioId, waitMs);
     if (answer.status === 'done') return answer.result;
     if (answer.status === 'failed')
@@ -394,7 +392,7 @@ export class ImpactService {
     factors: FactorSet,
     lon: number,
     setPhase: (p: string) => void,
-  ): Promise<ImpactResult> {
+  ): Promise<ScenarioImpact> {
     const started = performance.now();
     await this.#ensureBaseline(slot, baseKey, factors, lon, setPhase);
     setPhase('inputs');
@@ -403,7 +401,7 @@ export class ImpactService {
       { type: 'impact', key: baseKey, inputs },
       setPhase,
     );
-    const result: ImpactResult = {
+    const result: ScenarioImpact = {
       scenario,
       cache_key: cacheKey,
       computed_at: new Date().toISOString(),

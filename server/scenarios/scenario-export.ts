@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../schema/database';
 import { IMPACT_MODELS, type ImpactModelKey } from '../../common/impact-models';
-import type { ImpactResult } from './impact-service';
+import type { ScenarioImpact } from '../../common/scenario-types';
 
 /** The scenario's edits as GeoJSON (WGS84): added geometry, or the baseline feature an edit targets. */
 export async function editsGeoJson(db: Kysely<Database>, scenarioId: string) {
@@ -60,7 +60,7 @@ function csvCell(v: unknown): string {
  * sources of the factors its model uses — the models and their factor lists are those of
  * common/impact-models.ts, the same list the engine runs and the panel shows.
  */
-export function impactCsv(r: ImpactResult): string {
+export function impactCsv(r: ScenarioImpact): string {
   const rows: unknown[][] = [
     ['section', 'metric', 'baseline', 'scenario', 'delta', 'unit', 'sources'],
   ];
@@ -72,13 +72,13 @@ export function impactCsv(r: ImpactResult): string {
   return rows.map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }
 
-function citedFactors(r: ImpactResult, key: ImpactModelKey): { key: string; source: string }[] {
+function citedFactors(r: ScenarioImpact, key: ImpactModelKey): { key: string; source: string }[] {
   const section = r[key] as { factors?: { key: string; source: string }[] };
   return section.factors ?? [];
 }
 
 /** [metric, baseline, scenario, delta, unit] rows of one model's section. */
-function modelRows(r: ImpactResult, key: ImpactModelKey): unknown[][] {
+function modelRows(r: ScenarioImpact, key: ImpactModelKey): unknown[][] {
   switch (key) {
     case 'yield': {
       const units: Record<string, string> = {
@@ -216,7 +216,7 @@ async function geometries(
  * volume, v/c, time and change; `utilities` — pipes, lines and nodes whose load changes, with
  * load ÷ capacity and headroom; `shadow` — the added shadow polygons per hour.
  */
-export async function impactLayer(db: Kysely<Database>, r: ImpactResult, layer: ImpactLayer) {
+export async function impactLayer(db: Kysely<Database>, r: ScenarioImpact, layer: ImpactLayer) {
   if (layer === 'shadow') return r.shadow.layer;
   if (layer === 'traffic') {
     const links = r.traffic.links as { link_id: string | null; edit_id: string | null }[];
@@ -268,7 +268,7 @@ async function addedRoadGeometries(db: Kysely<Database>, scenarioId: string) {
  * The impact as the public may see it (issue #9): utility figures as city-wide aggregates only —
  * which pipes, lines and nodes go over capacity is critical-infrastructure detail for staff.
  */
-export function publicImpact(r: ImpactResult): ImpactResult {
+export function publicImpact(r: ScenarioImpact): ScenarioImpact {
   return {
     ...r,
     water: { ...r.water, flagged: [], assets: [] },

@@ -6,11 +6,8 @@ import type { FactorSet } from '../impact/factors';
 import { mainUse } from '../impact/yield';
 import type { Edit } from './edit-schema';
 import type { Viewer } from '../auth/principal';
-import {
-  requireScenarioAccess,
-  scenarioAccessSql,
-  type ScenarioAccess,
-} from '../auth/scenario-access';
+import { requireScenarioAccess, scenarioAccessSql } from '../auth/scenario-access';
+import type { ScenarioAccess, ScenarioStatus } from '../../common/scenario-types';
 
 /**
  * Scenarios and their edits. The baseline tables are only ever read here: every edit is a row of
@@ -122,7 +119,7 @@ export async function updateScenario(
     name?: string;
     description?: string;
     owner?: { id: string; name: string };
-    status?: 'draft' | 'published';
+    status?: ScenarioStatus;
   },
 ) {
   if (Object.keys(patch).length === 0) return findScenario(db, id);
@@ -163,7 +160,7 @@ export async function replaceShares(
   trx: Transaction<Database>,
   id: string,
   ownerId: string | null,
-  shares: { user: string; access: 'read' | 'edit' }[],
+  shares: { user: string; access: ScenarioAccess }[],
 ) {
   const names = [...new Set(shares.map((s) => s.user))];
   if (names.length !== shares.length)

@@ -1,7 +1,9 @@
+import type { AlertKind } from '../../common/sensor-types';
+
 /** What the detector reports for one reading or one silence check. */
 export interface AnomalyEvent {
   sensorId: string;
-  kind: 'spike' | 'stuck' | 'drift' | 'silence';
+  kind: AlertKind;
   /** open: the condition holds (open or refresh the alert); close: it cleared. */
   action: 'open' | 'close';
   value: number | null;

@@ -1,7 +1,9 @@
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from '../log';
 import { READINGS_CHANNEL } from './ingest-writer';
-import { FRAMES_CHANNEL } from './frame-feed';
+
+/** The NOTIFY channel of new camera frames; payloads are `{"c": cameraId, "t": tsMs, "p": public}`. */
+export const FRAMES_CHANNEL = 'twin_camera_frames';
 
 /**
  * Where committed readings and camera-frame notices fan out to every instance. Without

@@ -1,6 +1,6 @@
 import type { Backend } from '../db/backend';
 import type { Logger } from '../log';
-import type { LiveBus } from './live-bus';
+import { ChannelFanOut } from './channel-fan-out';
 import type { LiveUpdate } from '../../common/sensor-types';
 import { READINGS_CHANNEL } from './ingest-writer';
 import type { SensorMeta, SensorRegistry } from './sensor-registry';
@@ -27,63 +27,27 @@ export interface LiveSubscriber {
  * after COMMIT and every instance subscribes; live-bus.ts), so a reading committed through any instance reaches the clients
  * of all of them (and only once committed). Starts listening with the first subscriber.
  */
-export class LiveHub {
-  readonly #backend: Backend;
+export class LiveHub extends ChannelFanOut<LiveSubscriber> {
   readonly #registry: SensorRegistry;
-  readonly #log: Logger;
-  readonly #subscribers = new Set<LiveSubscriber>();
-  #unlisten: Promise<() => Promise<void>> | undefined;
   /** Updates waiting for unknown sensors to be looked up, kept in order. */
   #chain: Promise<void> = Promise.resolve();
   #queued = 0;
 
-  /** The NATS bus when `NATS_URL` is set (issue #16); else the database's LISTEN. */
-  bus: LiveBus | undefined;
-
   constructor(backend: Backend, registry: SensorRegistry, log: Logger) {
-    this.#backend = backend;
+    super(backend, READINGS_CHANNEL, log);
     this.#registry = registry;
-    this.#log = log;
   }
 
-  get subscribers(): number {
-    return this.#subscribers.size;
-  }
-
-  /** Adds a subscriber; resolves once this instance is listening (so nothing later is missed). */
-  async subscribe(subscriber: LiveSubscriber): Promise<() => void> {
-    this.#subscribers.add(subscriber);
-    await this.start();
-    return () => this.#subscribers.delete(subscriber);
-  }
-
-  start(): Promise<unknown> {
-    this.#unlisten ??= (this.bus ?? this.#backend).listen(READINGS_CHANNEL, (payload) =>
-      this.#receive(payload),
-    );
-    return this.#unlisten;
-  }
-
-  async stop(): Promise<void> {
-    const unlisten = this.#unlisten;
-    this.#unlisten = undefined;
-    this.#subscribers.clear();
-    if (!unlisten) return;
-    // Bounded: after a database restart the listening connection may never answer.
-    const give = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
-    await Promise.race([unlisten.then((f) => f()).catch(() => undefined), give]);
-  }
-
-  #receive(payload: string): void {
+  protected receive(payload: string): void {
     let items: [number, number, number][];
     try {
       items = JSON.parse(payload) as [number, number, number][];
       if (!Array.isArray(items)) return;
     } catch {
-      this.#log.warn('live: ignored a notification that is not JSON');
+      this.log.warn('live: ignored a notification that is not JSON');
       return;
     }
-    if (this.#subscribers.size === 0) return;
+    if (this.members.size === 0) return;
     const ids = items.map(([id]) => String(id));
     const unknown = ids.filter((id) => !this.#registry.byId(id));
     if (unknown.length === 0 && this.#queued === 0) {
@@ -93,7 +57,7 @@ export class LiveHub {
     this.#queued++;
     this.#chain = this.#chain
       .then(() => (unknown.length > 0 ? this.#registry.ensureIds(unknown) : undefined))
-      .catch((error: unknown) => this.#log.warn({ err: error }, 'live: sensor lookup failed'))
+      .catch((error: unknown) => this.log.warn({ err: error }, 'live: sensor lookup failed'))
       .then(() => this.#fanOut(items))
       .finally(() => {
         this.#queued--;
@@ -125,9 +89,9 @@ export class LiveHub {
     // public all ask for public kinds only) share one filtered list and one JSON string per
     // notification.
     const shared = new Map<string, { list: LiveUpdate[]; json: string } | null>();
-    for (const sub of this.#subscribers) {
+    for (const sub of this.members) {
       const { kinds, bbox, publicOnly = false } = sub.filter;
-      try {
+      this.deliver(sub, () => {
         const key = filterKey(sub.filter);
         let out = shared.get(key);
         if (out === undefined) {
@@ -143,10 +107,7 @@ export class LiveHub {
           shared.set(key, out);
         }
         if (out) sub.send(out.list, out.json);
-      } catch (error) {
-        this.#log.warn({ err: error }, 'live: a subscriber failed; dropped');
-        this.#subscribers.delete(sub);
-      }
+      });
     }
   }
 }

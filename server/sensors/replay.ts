@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import polyline from '@mapbox/polyline';
 import wkx from 'wkx';
 import type { ReadingInput } from '../../common/sensor-types';
-import type { SensorRegistration } from './sensor-queries';
+import type { SensorRegistration } from '../../common/sensor-types';
 
 /** One row of the series: a time and a value per column (sensor). */
 export interface SeriesRow {

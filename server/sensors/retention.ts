@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../schema/database';
 import type { Logger } from '../log';
+import { PeriodicJob } from '../periodic-job';
 
 /** Monthly partitions made by `ensure_readings_partitions` (migration 20261129000200). */
 const PARTITION = /^readings_y(\d{4})m(\d{2})$/;
@@ -55,35 +56,15 @@ export async function applyRetention(
 const EVERY_MS = 6 * 3600_000;
 
 /** Applies retention at start and every six hours. */
-export class RetentionJob {
-  readonly #db: Kysely<Database>;
-  readonly #days: number;
-  readonly #log: Logger;
-  #timer: NodeJS.Timeout | undefined;
-
-  constructor(db: Kysely<Database>, days: number, log: Logger) {
-    this.#db = db;
-    this.#days = days;
-    this.#log = log;
-  }
-
-  async start(): Promise<void> {
-    await this.run();
-    this.#timer = setInterval(() => void this.run(), EVERY_MS);
-    this.#timer.unref();
-  }
-
-  async run(): Promise<void> {
-    try {
-      const r = await applyRetention(this.#db, this.#days);
+export function retentionJob(db: Kysely<Database>, days: number, log: Logger): PeriodicJob {
+  return new PeriodicJob({
+    everyMs: EVERY_MS,
+    log,
+    failure: 'retention: not applied; retrying later',
+    task: async () => {
+      const r = await applyRetention(db, days);
       if (r.dropped.length > 0 || r.deleted > 0)
-        this.#log.info({ ...r, days: this.#days }, 'retention: old readings dropped');
-    } catch (error) {
-      this.#log.warn({ err: error }, 'retention: not applied; retrying later');
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-  }
+        log.info({ ...r, days }, 'retention: old readings dropped');
+    },
+  });
 }

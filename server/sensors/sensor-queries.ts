@@ -1,6 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../schema/database';
-import type { ReadingsResponse, SensorAssetType, SensorInfo } from '../../common/sensor-types';
+import type {
+  ReadingsResponse,
+  SensorAssetType,
+  SensorInfo,
+  SensorRegistration,
+} from '../../common/sensor-types';
 import { sensorStatus } from './sensor-status';
 import { publicSensorKindSql } from '../auth/sensor-access';
 
@@ -85,36 +90,6 @@ export async function listSensors(db: Kysely<Database>, f: SensorFilter): Promis
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
-
-/** A camera's view (issue #17), given when a sensor of kind `camera` is registered. */
-export interface CameraView {
-  /** Degrees clockwise from north. */
-  heading: number;
-  /** Width of the view, degrees. */
-  fov: number;
-  /** Length of the drawn view cone, metres (default 60). */
-  range_m?: number;
-  /** road_links ids the camera watches. */
-  links?: (string | number)[];
-}
-
-/** A new sensor as `POST /api/sensors` and the replay tool send it. */
-export interface SensorRegistration {
-  external_id: string;
-  kind: string;
-  unit?: string;
-  name?: string;
-  location: [number, number];
-  asset_type?: SensorAssetType;
-  asset_id?: string | number;
-  reference_value?: number;
-  interval_s?: number;
-  attributes?: Record<string, unknown>;
-  /** Kind `camera` only: where it looks and what it watches. */
-  camera?: CameraView;
-  /** The camera (id or external id) whose analysis produces this sensor's readings. */
-  source?: string | number;
-}
 
 /**
  * Registers sensors whose external id is new; existing ones are left as they are. Cameras get

@@ -10,7 +10,7 @@ import { READINGS_CHANNEL } from './ingest-writer';
 import type { SensorService } from './sensor-service';
 import { Simulator, type WorldProvider } from './simulator';
 import { CityMetricsRollup } from '../dashboard/city-metrics';
-import { RetentionJob } from './retention';
+import { retentionJob } from './retention';
 
 export interface RuntimeOptions {
   /** MQTT ingest (external broker at MQTT_URL, or the in-process one); default from config. */
@@ -137,7 +137,7 @@ export async function startSensorRuntime(
 
   if (options.rollups ?? true) {
     if (s.retentionDays > 0) {
-      const retention = new RetentionJob(service.backend.db, s.retentionDays, log);
+      const retention = retentionJob(service.backend.db, s.retentionDays, log);
       await retention.start();
       service.adopt(retention);
     }

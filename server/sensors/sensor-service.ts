@@ -1,4 +1,3 @@
-import type { NatsIngest } from './nats-ingest';
 import type { Backend } from '../db/backend';
 import type { Config } from '../config';
 import type { Logger } from '../log';
@@ -9,6 +8,12 @@ import { LiveHub } from './live-hub';
 import { FrameFeed } from './frame-feed';
 import type { ParsedReading, Rejection } from './reading-parser';
 import { SensorRegistry } from './sensor-registry';
+
+/** Parsed readings as the ingest routes hand them on. */
+export interface ParsedBatch {
+  readings: ParsedReading[];
+  rejected: Rejection[];
+}
 
 /** What runs in the background: the MQTT subscriber, the in-process broker, the simulator. */
 export interface SensorRuntime {
@@ -30,8 +35,11 @@ export class SensorService {
   /** New camera frames for live clients (issue #17). */
   readonly frames: FrameFeed;
   readonly keys: KeyStore;
-  /** Readings through NATS JetStream when `NATS_URL` is set and the runtime started it (issue #16). */
-  nats: NatsIngest | undefined;
+  /**
+   * Readings through NATS JetStream when `NATS_URL` is set and the runtime started it (issue #16;
+   * nats-ingest.ts): answers once the readings are committed, like `ingest`.
+   */
+  nats: { publish(parsed: ParsedBatch): Promise<IngestResponse> } | undefined;
   readonly #runtimes: SensorRuntime[] = [];
 
   constructor(backend: Backend, config: Config, log: Logger) {
@@ -55,10 +63,7 @@ export class SensorService {
    * for unknown sensors are rejected, the rest written. Throws `IngestBusyError` (push back) or
    * the database's error (nothing was written).
    */
-  async ingest(parsed: {
-    readings: ParsedReading[];
-    rejected: Rejection[];
-  }): Promise<IngestResponse> {
+  async ingest(parsed: ParsedBatch): Promise<IngestResponse> {
     const sensors = await this.registry.resolve(parsed.readings.map((r) => r.sensor));
     const rows: ResolvedReading[] = [];
     const indexOf: number[] = [];

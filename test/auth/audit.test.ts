@@ -3,28 +3,14 @@ import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { BACKENDS } from '../support/backends';
 import { ensureUser, signIn, TEST_PASSWORD } from '../support/auth';
 import { createTestTwin, type TestTwin } from '../support/twin';
-import { square } from './route-samples';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { requestJson, square, type Json } from '../support/requests';
 
 /** Every change leaves a row in the audit log, written in the change's own transaction (issue #9). */
 describe.each(BACKENDS)('audit log on %s', (kind) => {
   let twin: TestTwin;
   let admin: Record<string, string>;
-  const call = async (
-    who: Record<string, string>,
-    method: string,
-    path: string,
-    body?: unknown,
-  ) => {
-    const res = await twin.app.request(path, {
-      method,
-      headers: { ...who, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: (text ? JSON.parse(text) : null) as Json };
-  };
+  const call = (who: Record<string, string>, method: string, path: string, body?: unknown) =>
+    requestJson(twin.app.request, who, method, path, body);
   const audit = async (query = '') =>
     (await call(admin, 'GET', `/api/audit?limit=1000${query}`)).json.entries as Json[];
   /** Imports through `POST /api/datasets` as `who` and waits for the job to end. */

@@ -5,12 +5,12 @@ import { BACKENDS } from '../support/backends';
 import { tokenHeaders, ensureUser } from '../support/auth';
 import { createTestTwin, type TestTwin } from '../support/twin';
 import { registeredRoutes } from '../support/routes';
+import { square } from '../support/requests';
 import {
   INGEST_KEY,
   matrixFixtures,
   PRINCIPALS,
   SAMPLES,
-  square,
   USERS,
   type MatrixFixtures,
   type Resource,

@@ -8,6 +8,7 @@ import { findUser } from '../../server/auth/user-store';
 import { lonLatToTile } from '../../tiles/tile-coords';
 import { TEST_PASSWORD, ensureUser } from '../support/auth';
 import type { TestTwin } from '../support/twin';
+import { square } from '../support/requests';
 
 /** The callers of the authorization matrix (issue #9). */
 export const PRINCIPALS = ['anonymous', 'plannerA', 'plannerB', 'gis', 'admin', 'ingest'] as const;
@@ -64,24 +65,6 @@ const json = (method: string, body: unknown): RequestInit => ({
   headers: { 'Content-Type': 'application/json' },
   body: JSON.stringify(body),
 });
-
-/** A 20 m square footprint at [lon, lat]. */
-export function square(lon: number, lat: number, side = 20) {
-  const dLat = side / 2 / 111_320;
-  const dLon = side / 2 / (111_320 * Math.cos((lat * Math.PI) / 180));
-  return {
-    type: 'Polygon' as const,
-    coordinates: [
-      [
-        [lon - dLon, lat - dLat],
-        [lon + dLon, lat - dLat],
-        [lon + dLon, lat + dLat],
-        [lon - dLon, lat + dLat],
-        [lon - dLon, lat - dLat],
-      ],
-    ],
-  };
-}
 
 const upload = (layer: string, extra: Record<string, string> = {}) => {
   const f = new FormData();

@@ -3,9 +3,7 @@ import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { lonLatToTile } from '../../tiles/tile-coords';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
-import { square } from './route-samples';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { requestJson, square, type Json } from '../support/requests';
 
 /** Scenario ownership, sharing and publishing (issue #9). */
 describe.each(BACKENDS)('scenario rights on %s', (kind) => {
@@ -13,20 +11,8 @@ describe.each(BACKENDS)('scenario rights on %s', (kind) => {
   let a: Record<string, string>;
   let b: Record<string, string>;
   let admin: Record<string, string>;
-  const call = async (
-    who: Record<string, string>,
-    method: string,
-    path: string,
-    body?: unknown,
-  ) => {
-    const res = await twin.app.request(path, {
-      method,
-      headers: { ...who, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: (text ? JSON.parse(text) : null) as Json };
-  };
+  const call = (who: Record<string, string>, method: string, path: string, body?: unknown) =>
+    requestJson(twin.app.request, who, method, path, body);
   const [lon, lat] = DEFAULT_DEMO_CENTER;
 
   beforeAll(async () => {

@@ -3,33 +3,17 @@ import { describe, expect } from 'vitest';
 import { CHROMIUM_PATH, HAS_CHROMIUM, openMap, waitForMap } from '../support/browser';
 import { mapTest } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
+import { pointFeatures } from '../imports/support';
 
 const SLOW = 240_000;
 const it = mapTest();
 
-const TREES = {
-  type: 'FeatureCollection',
-  features: [
-    {
-      type: 'Feature',
-      id: 't1',
-      properties: { species: 'Tilia', height: 12 },
-      geometry: { type: 'Point', coordinates: [5.1214, 52.0907] },
-    },
-    {
-      type: 'Feature',
-      id: 't2',
-      properties: { species: 'Quercus', height: 20 },
-      geometry: { type: 'Point', coordinates: [5.122, 52.091] },
-    },
-    {
-      type: 'Feature',
-      id: 't3',
-      properties: { species: 'Nowhere', height: 1 },
-      geometry: { type: 'Point', coordinates: [5.122, 95] },
-    },
-  ],
-};
+/** Two trees in the demo city and one beyond the pole, which the import rejects. */
+const TREES = pointFeatures([
+  ['t1', { species: 'Tilia', height: 12 }, [5.1214, 52.0907]],
+  ['t2', { species: 'Quercus', height: 20 }, [5.122, 52.091]],
+  ['t3', { species: 'Nowhere', height: 1 }, [5.122, 95]],
+]);
 
 describe.skipIf(!HAS_CHROMIUM)(
   `the import page in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,

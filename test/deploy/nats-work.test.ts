@@ -8,32 +8,13 @@ import { tokenHeaders } from '../support/auth';
 import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { JPEG, registerCamera } from '../cameras/support';
 import type { TestTwin } from '../support/twin';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { requestJson, square, type Json } from '../support/requests';
 
 /** Every key of a KV bucket (read to the end first: a lookup while iterating ends the listing early). */
 async function allKeys(kv: KV): Promise<string[]> {
   const keys: string[] = [];
   for await (const k of await kv.keys()) keys.push(k);
   return keys;
-}
-
-/** A square footprint of `side` ground metres centred on (lon, lat), WGS84. */
-function square(lon: number, lat: number, side: number) {
-  const dLat = side / 2 / 111_320;
-  const dLon = side / 2 / (111_320 * Math.cos((lat * Math.PI) / 180));
-  return {
-    type: 'Polygon',
-    coordinates: [
-      [
-        [lon - dLon, lat - dLat],
-        [lon + dLon, lat - dLat],
-        [lon + dLon, lat + dLat],
-        [lon - dLon, lat + dLat],
-        [lon - dLon, lat - dLat],
-      ],
-    ],
-  };
 }
 
 /** Ports of this suite (issue #16): our own NATS 7722 with its MQTT listener 7783, twins 7711-7712. */
@@ -179,12 +160,8 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
     /** A request as a planner through instance `i`. */
     const call = async (i: number, method: string, path: string, body?: unknown) => {
       auth ??= await tokenHeaders(database.backend.db, 'nats-planner', 'planner');
-      const res = await fetch(`${instances[i]!.url}${path}`, {
-        method,
-        headers: body === undefined ? auth : { ...auth, 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, headers: res.headers, json: (await res.json()) as Json };
+      const origin = instances[i]!.url;
+      return requestJson((p, init) => fetch(`${origin}${p}`, init), auth, method, path, body);
     };
     /** A scenario with one tower near the demo centre (`k` makes each one different). */
     const tower = async (k: number) => {

@@ -7,48 +7,17 @@ import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
 import { runImport, SHARED_DATA } from '../imports/support';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { requestJson, square, type Json } from '../support/requests';
 
 const MANHATTAN = join(SHARED_DATA, 'manhattan/manhattan_midtown_buildings_osm.geojson');
 const HAS_MANHATTAN = existsSync(MANHATTAN);
 if (!HAS_MANHATTAN)
   console.warn(`[skipped] impact with another city's buildings: ${MANHATTAN} is absent`);
 
-/** A square footprint of `side` ground metres centred on (lon, lat), WGS84. */
-function square(lon: number, lat: number, side: number) {
-  const dLat = side / 2 / 111_320;
-  const dLon = side / 2 / (111_320 * Math.cos((lat * Math.PI) / 180));
-  return {
-    type: 'Polygon',
-    coordinates: [
-      [
-        [lon - dLon, lat - dLat],
-        [lon + dLon, lat - dLat],
-        [lon + dLon, lat + dLat],
-        [lon - dLon, lat + dLat],
-        [lon - dLon, lat - dLat],
-      ],
-    ],
-  };
-}
-
 /** Requests as a planner, who owns the scenarios it creates (issue #9). */
 function api(twin: TestTwin) {
-  return async (method: string, path: string, body?: unknown) => {
-    const auth = await twin.as('planner');
-    const res = await twin.app.request(path, {
-      method,
-      headers: body === undefined ? auth : { ...auth, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      headers: res.headers,
-      json: (text ? JSON.parse(text) : null) as Json,
-    };
-  };
+  return async (method: string, path: string, body?: unknown) =>
+    requestJson(twin.app.request, await twin.as('planner'), method, path, body);
 }
 
 /** A scenario with one tower near the demo centre, offset so each one is different. */

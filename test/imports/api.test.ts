@@ -5,44 +5,15 @@ import { fetchTile } from '../support/mvt';
 import { lonLatToTile } from '../../tiles/tile-coords';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, gisRequest } from './support';
+import { FIXTURES, gisRequest, pointFeatures } from './support';
+import type { ImportJobResponse } from '../../common/api-types';
 
-interface JobBody {
-  job: {
-    id: string;
-    status: string;
-    counts: { accepted: number; repaired: number; rejected: number } | null;
-    extent: number[] | null;
-    error: string | null;
-    dataset_id: string | null;
-    progress: { phase: string };
-  };
-  links: { self: string; events: string; report: string };
-}
-
-const POINTS = {
-  type: 'FeatureCollection',
-  features: [
-    {
-      type: 'Feature',
-      id: 'h1',
-      properties: { name: 'Hydrant 1', pressure_bar: 4.5 },
-      geometry: { type: 'Point', coordinates: [5.1214, 52.0907] },
-    },
-    {
-      type: 'Feature',
-      id: 'h2',
-      properties: { name: 'Hydrant 2', pressure_bar: 3.9 },
-      geometry: { type: 'Point', coordinates: [5.1224, 52.0911] },
-    },
-    {
-      type: 'Feature',
-      id: 'bad',
-      properties: { name: 'Nowhere', pressure_bar: 1 },
-      geometry: { type: 'Point', coordinates: [5.12, 95] },
-    },
-  ],
-};
+/** Two hydrants in the demo city and one beyond the pole, which the import rejects. */
+const POINTS = pointFeatures([
+  ['h1', { name: 'Hydrant 1', pressure_bar: 4.5 }, [5.1214, 52.0907]],
+  ['h2', { name: 'Hydrant 2', pressure_bar: 3.9 }, [5.1224, 52.0911]],
+  ['bad', { name: 'Nowhere', pressure_bar: 1 }, [5.12, 95]],
+]);
 
 function form(
   fields: Record<string, string | string[]>,
@@ -63,7 +34,7 @@ describe.each(BACKENDS)('dataset API on %s', (kind) => {
     await twin?.dispose();
   });
 
-  const waitFor = async (id: string): Promise<JobBody> => {
+  const waitFor = async (id: string): Promise<ImportJobResponse> => {
     // The events stream ends when the job does; its last event is the final state.
     const res = await gisRequest(twin, `/api/datasets/${id}/events`);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
@@ -74,7 +45,7 @@ describe.each(BACKENDS)('dataset API on %s', (kind) => {
     }));
     expect(events.at(-1)!.event).toBe('end');
     expect(events[0]!.event).toBe('progress');
-    return (await (await gisRequest(twin, `/api/datasets/${id}`)).json()) as JobBody;
+    return (await (await gisRequest(twin, `/api/datasets/${id}`)).json()) as ImportJobResponse;
   };
 
   it('imports an uploaded file into a new custom layer that is published as tiles', async () => {
@@ -92,7 +63,7 @@ describe.each(BACKENDS)('dataset API on %s', (kind) => {
       ),
     });
     expect(res.status).toBe(202);
-    const created = (await res.json()) as JobBody;
+    const created = (await res.json()) as ImportJobResponse;
     expect(created.links.events).toBe(`/api/datasets/${created.job.id}/events`);
     const done = await waitFor(created.job.id);
     expect(done.job).toMatchObject({

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { PbfWriter } from 'pbf';
 import type { Backend } from '../../server/db/backend';
-import type { ImportRequest, JobView } from '../../server/imports/import-service';
+import type { ImportJob } from '../../common/api-types';
+import type { ImportRequest } from '../../server/imports/import-service';
 import type { TestTwin } from '../support/twin';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -36,7 +37,7 @@ export async function runImport(
   twin: TestTwin,
   path: string,
   o: Partial<ImportRequest> & { layer: string },
-): Promise<JobView> {
+): Promise<ImportJob> {
   const { done } = await twin.imports.submit({
     path,
     fileName: o.fileName ?? path.split('/').pop()!,
@@ -349,4 +350,20 @@ export function gableCityJsonSeq(
     vertices: v,
   };
   return `${JSON.stringify(header)}\n${JSON.stringify(feature)}\n`;
+}
+
+/**
+ * A GeoJSON FeatureCollection of points, one `[id, properties, [lon, lat]]` each, as an upload
+ * carries it (a latitude beyond ±90 makes a feature the import rejects).
+ */
+export function pointFeatures(points: [string, Record<string, unknown>, [number, number]][]) {
+  return {
+    type: 'FeatureCollection',
+    features: points.map(([id, properties, coordinates]) => ({
+      type: 'Feature',
+      id,
+      properties,
+      geometry: { type: 'Point', coordinates },
+    })),
+  };
 }

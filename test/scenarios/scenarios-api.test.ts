@@ -3,26 +3,7 @@ import { sql } from 'kysely';
 import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
-
-/** A square footprint of `side` ground metres centred on (lon, lat), WGS84. */
-function square(lon: number, lat: number, side: number) {
-  const dLat = side / 2 / 111_320;
-  const dLon = side / 2 / (111_320 * Math.cos((lat * Math.PI) / 180));
-  return {
-    type: 'Polygon',
-    coordinates: [
-      [
-        [lon - dLon, lat - dLat],
-        [lon + dLon, lat - dLat],
-        [lon + dLon, lat + dLat],
-        [lon - dLon, lat + dLat],
-        [lon - dLon, lat - dLat],
-      ],
-    ],
-  };
-}
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { requestJson, square, type Json } from '../support/requests';
 
 describe.each(BACKENDS)('scenario API on %s', (kind) => {
   let twin: TestTwin;
@@ -32,19 +13,8 @@ describe.each(BACKENDS)('scenario API on %s', (kind) => {
       ...init,
       headers: { ...(await twin.as('planner')), ...(init.headers as Record<string, string>) },
     });
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await req(path, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      headers: res.headers,
-      json: (text ? JSON.parse(text) : null) as Json,
-    };
-  };
+  const call = (method: string, path: string, body?: unknown) =>
+    requestJson(req, {}, method, path, body);
   /** A point near the demo centre with no building within 25 m, where the tower goes. */
   let site: { lon: number; lat: number };
   let baselineFingerprint: string;
@@ -411,17 +381,7 @@ describe.each(BACKENDS)('impact factors on %s', (kind) => {
     path: string,
     body?: unknown,
     role: 'planner' | 'admin' = path.startsWith('/api/impact-factors/') ? 'admin' : 'planner',
-  ) => {
-    const res = await twin.app.request(path, {
-      method,
-      headers: {
-        ...(await twin.as(role)),
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, headers: res.headers, json: (await res.json()) as Json };
-  };
+  ) => requestJson(twin.app.request, await twin.as(role), method, path, body);
 
   beforeAll(async () => {
     twin = await createTestTwin(kind);

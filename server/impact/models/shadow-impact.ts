@@ -11,20 +11,8 @@ import {
 import { prism, PrismIndex, type Prism } from '../shadow-rays';
 import type { HeightChange } from '../scenario-changes';
 import { defineModel, round } from './model';
+import { STUDY_RADIUS_M, type ShadowContext } from '../scenario-inputs';
 
-/**
- * Buildings and parks around the scenario's new or raised buildings, loaded by the main thread
- * (scenario-inputs.ts) as GeoJSON in EPSG:3857.
- */
-export interface ShadowContext {
-  buildings: { id: string; name: string | null; height: number; geojson: string }[];
-  parks: { id: string; name: string | null; geojson: string }[];
-}
-
-/** Neighbours and parks within this many metres of a new or raised building are studied. */
-export const STUDY_RADIUS_M = 600;
-/** Existing buildings this far beyond the study radius are counted as obstructions. */
-export const OBSTRUCTION_MARGIN_M = 300;
 /** Rays are followed this far towards the sun. */
 const RAY_M = 800;
 /** Façade sample points stand this high (a ground-floor window) and this far out of the wall. */

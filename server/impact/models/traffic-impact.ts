@@ -6,7 +6,6 @@ import {
   MAX_CONNECT_M,
   trafficScenario,
   type DemandChange,
-  type Kpis,
   type NetworkLink,
   type RoadChange,
 } from '../traffic-model';
@@ -20,7 +19,7 @@ const LINK_CHANGE_MIN = 1;
 /** At most this many changed links are listed (largest changes first). */
 const MAX_LINKS = 2000;
 
-const kpiJson = (k: Kpis): TrafficKpis => ({
+const kpiJson = (k: TrafficKpis): TrafficKpis => ({
   vehicle_km: round(k.vehicle_km, 2),
   vehicle_hours: round(k.vehicle_hours, 2),
   mean_delay_s: round(k.mean_delay_s, 2),

@@ -1,14 +1,5 @@
 import { defineModel, round } from './model';
 
-/** A land-use zone with a height limit that a scenario footprint overlaps (> 1 % of its area). */
-export interface ZoningCandidate {
-  edit_id: string;
-  zone_id: string;
-  zone_class: string;
-  zone_name: string | null;
-  max_height_m: number;
-}
-
 /** Scenario heights above the `max_height_m` of any land-use zone the footprint overlaps. */
 export const zoningModel = defineModel('zoning', ({ changes, inputs }) => {
   const flagged = changes.heights.flatMap((h) =>
