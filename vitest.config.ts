@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{server,tiles,data,bench}/**/*.test.ts', 'web/src/**/*.test.ts'],
+          include: ['{server,tiles,data,schema,bench}/**/*.test.ts', 'web/src/**/*.test.ts'],
         },
       },
       {

@@ -95,7 +95,7 @@ export interface CustomLayersTable {
   table_name: string;
   geometry: 'point' | 'line' | 'polygon' | 'mixed';
   columns: ColumnType<
-    { name: string; type: 'int' | 'float' | 'string' | 'boolean' }[],
+    { name: string; type: 'int' | 'float' | 'string' | 'boolean' | 'date' | 'datetime' }[],
     string,
     string
   >;
