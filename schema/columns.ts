@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Insertable, type RawBuilder } from 'kysely';
 import type { Database } from './database';
 
 /**
@@ -80,27 +80,36 @@ export interface TableSpec {
   readonly conflictKey?: string;
 }
 
-function tableSpec<T extends keyof Database>(
+/** A table's spec, keeping each column's literal spec for {@link StagedValues}. */
+export interface TwinTableSpec<
+  T extends keyof Database,
+  C extends TableColumns<T>,
+> extends TableSpec {
+  readonly table: T;
+  readonly columns: C;
+}
+
+function tableSpec<T extends keyof Database, const C extends TableColumns<T>>(
   table: T,
-  columns: TableColumns<T>,
+  columns: C,
   extra: { conflictKey?: keyof Database[T] & string } = {},
-): TableSpec {
+): TwinTableSpec<T, C> {
   return { table, columns, ...extra };
 }
 
-const id: ColumnSpec = { type: 'bigint', fill: 'id' };
-const point: ColumnSpec = { type: 'geometry', fill: 'geom' };
+const id = { type: 'bigint', fill: 'id' } as const satisfies ColumnSpec;
+const point = { type: 'geometry', fill: 'geom' } as const satisfies ColumnSpec;
 const line = point;
-const multiPolygon: ColumnSpec = { type: 'geometry', fill: 'geom', multi: true };
-const dataset: ColumnSpec = { type: 'bigint', fill: 'dataset' };
-const attributes: ColumnSpec = { type: 'jsonb', fill: 'json', default: '{}' };
-const sourceId: ColumnSpec = { type: 'text', fill: 'source' };
-const text: ColumnSpec = { type: 'text' };
-const real: ColumnSpec = { type: 'real' };
-const smallint: ColumnSpec = { type: 'smallint' };
-const fromNode: ColumnSpec = { type: 'bigint', fill: 'from_node' };
-const toNode: ColumnSpec = { type: 'bigint', fill: 'to_node' };
-const length: ColumnSpec = { type: 'real', fill: 'length' };
+const multiPolygon = { type: 'geometry', fill: 'geom', multi: true } as const satisfies ColumnSpec;
+const dataset = { type: 'bigint', fill: 'dataset' } as const satisfies ColumnSpec;
+const attributes = { type: 'jsonb', fill: 'json', default: '{}' } as const satisfies ColumnSpec;
+const sourceId = { type: 'text', fill: 'source' } as const satisfies ColumnSpec;
+const text = { type: 'text' } as const satisfies ColumnSpec;
+const real = { type: 'real' } as const satisfies ColumnSpec;
+const smallint = { type: 'smallint' } as const satisfies ColumnSpec;
+const fromNode = { type: 'bigint', fill: 'from_node' } as const satisfies ColumnSpec;
+const toNode = { type: 'bigint', fill: 'to_node' } as const satisfies ColumnSpec;
+const length = { type: 'real', fill: 'length' } as const satisfies ColumnSpec;
 
 export const BUILDINGS = tableSpec('buildings', {
   id,
@@ -247,6 +256,31 @@ export const TABLE_SPECS = {
 } as const satisfies Partial<Record<keyof Database, TableSpec>>;
 
 export type SpecTable = keyof typeof TABLE_SPECS;
+
+type FillOf<C> = C extends { fill: infer F } ? F : 'value';
+type SpecColumns<T extends SpecTable> = (typeof TABLE_SPECS)[T]['columns'];
+
+/**
+ * What an import target stages (`vals`) for a row of table T: exactly the spec's columns filled
+ * from the staged JSON, each typed as Kysely inserts it — so a target cannot stage a column the
+ * table lacks, or misspell one. Network rows add their node references (NetworkStager).
+ */
+export type StagedValues<T extends SpecTable> = {
+  -readonly [
+    K in keyof SpecColumns<T> as FillOf<SpecColumns<T>[K]> extends
+      'value' | 'json' | 'ewkt' | 'text_array'
+      ? K
+      : never
+  ]?: FillOf<SpecColumns<T>[K]> extends 'json'
+    ? Record<string, unknown>
+    : FillOf<SpecColumns<T>[K]> extends 'ewkt'
+      ? string
+      : FillOf<SpecColumns<T>[K]> extends 'text_array'
+        ? (string | null)[]
+        : K extends keyof Insertable<Database[T]>
+          ? Insertable<Database[T]>[K] | null
+          : never;
+};
 
 /** The columns of a custom layer's table (issue #6), before the layer's own typed columns. */
 export const CUSTOM_BASE_COLUMNS: Readonly<Record<string, ColumnSpec>> = {

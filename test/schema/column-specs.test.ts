@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { TABLE_SPECS, type SqlType } from '../../schema/columns';
+import { TABLE_SPECS, type SqlType, type TableSpec } from '../../schema/columns';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/backends';
 
 /** How information_schema names each spec type (`udt_name`). */
@@ -28,7 +28,7 @@ describe.each(BACKENDS)('the column specs on %s (issue #13 item 2)', (kind) => {
     await db?.dispose();
   });
 
-  it.each(Object.values(TABLE_SPECS).map((s) => [s.table, s] as const))(
+  it.each(Object.values(TABLE_SPECS).map((s): [string, TableSpec] => [s.table, s]))(
     'declares every column of %s with the type and default the migrations give it',
     async (table, spec) => {
       const { rows } = await sql<{
