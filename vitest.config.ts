@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{server,tiles,data,bench,common}/**/*.test.ts', 'web/src/**/*.test.ts'],
+          include: ['{server,tiles,data,schema,bench,common}/**/*.test.ts', 'web/src/**/*.test.ts'],
         },
       },
       {

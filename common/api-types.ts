@@ -21,10 +21,11 @@ export interface ApiErrorBody {
   error: { code: ErrorCode; message: string };
 }
 
-export type AttributeType = 'int' | 'float' | 'string' | 'boolean';
+export type { AttributeType, LayerAccess } from './layer-catalog';
+import type { AttributeType, LayerAccess } from './layer-catalog';
 
-/** Who may see a layer: public, everyone; staff, planners and up (issue #9). */
-export type LayerAccess = 'public' | 'staff';
+/** A custom layer's column type, detected from the data: dates travel in tiles as ISO strings. */
+export type CustomColumnType = AttributeType | 'date' | 'datetime';
 
 /** One layer of `GET /tiles/catalog.json`. */
 export interface CatalogLayer {

@@ -26,6 +26,8 @@ export interface AttributeDefinition {
   unit?: string;
   /** Decimal places kept in tiles for floats (the database keeps full precision). */
   decimals?: number;
+  /** A string attribute read from a `date` or `timestamptz` column: ISO 8601 in tiles (UTC). */
+  format?: 'date' | 'date-time';
 }
 
 /**

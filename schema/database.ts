@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { AttributeType, ImportJobStatus, LayerAccess, Role } from '../common/api-types';
+import type { CustomColumnType, ImportJobStatus, LayerAccess, Role } from '../common/api-types';
 import type { FrameContentType } from '../common/camera-types';
 import type {
   BuildingUse,
@@ -98,7 +98,7 @@ export interface CustomLayersTable {
   name: string;
   table_name: string;
   geometry: 'point' | 'line' | 'polygon' | 'mixed';
-  columns: ColumnType<{ name: string; type: AttributeType }[], string, string>;
+  columns: ColumnType<{ name: string; type: CustomColumnType }[], string, string>;
   description: Generated<string>;
   created_at: Generated<Date>;
 }

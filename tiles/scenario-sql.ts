@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Database } from '../schema/database';
+import { BUILDINGS, nullOf, ROAD_LINKS, type TableSpec } from '../schema/columns';
+import type { Database, ScenarioEditKind, ScenarioEditsTable } from '../schema/database';
 import type { LayerDefinition } from './catalog';
 import { ADDED_ID_OFFSET } from '../common/scenario-ids';
 
@@ -53,36 +54,79 @@ export async function findScenarioRef(
 const latest = (column: string) =>
   sql`(array_agg(${sql.ref(column)} ORDER BY seq DESC) FILTER (WHERE ${sql.ref(column)} IS NOT NULL))[1]`;
 
-function buildingsSource(id: string): RawBuilder<unknown> {
+/** The columns of `scenario_edits` that override a baseline column of the same name. */
+const EDITED = ['height_m', 'levels', 'use', 'lanes', 'speed_limit_kmh', 'capacity_veh_h'] as const;
+type Edited = (typeof EDITED)[number] & keyof ScenarioEditsTable;
+const isEdited = (name: string): name is Edited => (EDITED as readonly string[]).includes(name);
+
+/** How a scenario changes one layer's table: which edits, and what an added feature holds. */
+interface Overlay {
+  spec: TableSpec;
+  /** Edit kinds that change or remove baseline rows. */
+  changes: ScenarioEditKind[];
+  /** Per target, true when its latest edits remove it. */
+  removed: RawBuilder<unknown>;
+  /** The edit kind that adds a feature. */
+  adds: ScenarioEditKind;
+  /** An added feature's value of a column `scenario_edits` lacks (else its payload's, or NULL). */
+  added?: Record<string, RawBuilder<unknown>>;
+}
+
+const BUILDINGS_OVERLAY: Overlay = {
+  spec: BUILDINGS,
+  changes: ['change_building', 'demolish_building'],
+  removed: sql`bool_or(kind = 'demolish_building')`,
+  adds: 'add_building',
+};
+
+const ROADS_OVERLAY: Overlay = {
+  spec: ROAD_LINKS,
+  changes: ['edit_road'],
+  removed: latest('closed'),
+  adds: 'add_road',
+  added: { class: sql`coalesce(e.payload->>'class', 'local')` },
+};
+
+/**
+ * Baseline rows with the scenario's edits applied (removed ones left out), then the features it
+ * adds: the columns the tile query reads (id, geom and the layer's attributes), each in the
+ * type the table's column spec gives it, so the UNION lines up.
+ */
+function overlaySource(layer: LayerDefinition, o: Overlay, id: string): RawBuilder<unknown> {
+  const names = ['id', 'geom', ...Object.keys(layer.attributes)];
+  const edited = names.filter(isEdited);
+  const baseline = names.map((n) =>
+    isEdited(n)
+      ? sql`coalesce(${sql.ref(`c.${n}`)}, ${sql.ref(`b.${n}`)}) AS ${sql.id(n)}`
+      : sql.ref(`b.${n}`),
+  );
+  const added = names.map((n) => {
+    const spec = o.spec.columns[n];
+    if (n === 'id') return sql`${ADDED_ID_OFFSET}::bigint + e.id`;
+    if (n === 'geom' || isEdited(n)) return sql.ref(`e.${n}`);
+    const given = o.added?.[n];
+    if (given) return given;
+    if (spec?.type === 'text' || spec?.type === 'boolean') {
+      const value = sql`(e.payload->>${sql.lit(n)})::${sql.raw(spec.type)}`;
+      return spec.default === undefined
+        ? value
+        : sql`coalesce(${value}, ${sql.lit(spec.default)}::${sql.raw(spec.type)})`;
+    }
+    return nullOf(spec?.type ?? 'text');
+  });
   return sql`(
-    SELECT b.id, b.geom, coalesce(c.height_m, b.height_m) AS height_m, coalesce(c.levels, b.levels) AS levels,
-      coalesce(c.use, b.use) AS use, b.name, b.year_built
-    FROM buildings AS b LEFT JOIN (
-      SELECT target_id, bool_or(kind = 'demolish_building') AS removed, ${latest('height_m')} AS height_m,
-        ${latest('levels')} AS levels, ${latest('use')} AS use
-      FROM scenario_edits WHERE scenario_id = ${id}::uuid AND kind IN ('change_building', 'demolish_building')
+    SELECT ${sql.join(baseline)}
+    FROM ${sql.table(o.spec.table)} AS b LEFT JOIN (
+      SELECT target_id, ${o.removed} AS removed${sql.join(
+        edited.map((n) => sql`, ${latest(n)} AS ${sql.id(n)}`),
+        sql``,
+      )}
+      FROM scenario_edits WHERE scenario_id = ${id}::uuid AND kind IN (${sql.join(o.changes)})
       GROUP BY target_id) AS c ON c.target_id = b.id
     WHERE c.removed IS NOT TRUE
     UNION ALL
-    SELECT ${ADDED_ID_OFFSET}::bigint + e.id, e.geom, e.height_m, e.levels, e.use, e.payload->>'name', NULL::smallint
-    FROM scenario_edits AS e WHERE e.scenario_id = ${id}::uuid AND e.kind = 'add_building')`;
-}
-
-function roadsSource(id: string): RawBuilder<unknown> {
-  return sql`(
-    SELECT l.id, l.geom, l.class, l.name, coalesce(c.lanes, l.lanes) AS lanes,
-      coalesce(c.speed_limit_kmh, l.speed_limit_kmh) AS speed_limit_kmh,
-      coalesce(c.capacity_veh_h, l.capacity_veh_h) AS capacity_veh_h, l.oneway
-    FROM road_links AS l LEFT JOIN (
-      SELECT target_id, ${latest('closed')} AS closed, ${latest('lanes')} AS lanes,
-        ${latest('speed_limit_kmh')} AS speed_limit_kmh, ${latest('capacity_veh_h')} AS capacity_veh_h
-      FROM scenario_edits WHERE scenario_id = ${id}::uuid AND kind = 'edit_road'
-      GROUP BY target_id) AS c ON c.target_id = l.id
-    WHERE c.closed IS NOT TRUE
-    UNION ALL
-    SELECT ${ADDED_ID_OFFSET}::bigint + e.id, e.geom, coalesce(e.payload->>'class', 'local'), e.payload->>'name',
-      e.lanes, e.speed_limit_kmh, e.capacity_veh_h, coalesce((e.payload->>'oneway')::boolean, false)
-    FROM scenario_edits AS e WHERE e.scenario_id = ${id}::uuid AND e.kind = 'add_road')`;
+    SELECT ${sql.join(added)}
+    FROM scenario_edits AS e WHERE e.scenario_id = ${id}::uuid AND e.kind = ${o.adds})`;
 }
 
 /** One polygon per edited feature (its latest edit); road lines are buffered to ~5 m wide bands. */
@@ -116,7 +160,7 @@ export function scenarioSource(
   id: string,
 ): RawBuilder<unknown> | undefined {
   if (layer === CHANGES_LAYER) return changesSource(id);
-  if (layer.table === 'buildings') return buildingsSource(id);
-  if (layer.table === 'road_links') return roadsSource(id);
+  if (layer.table === 'buildings') return overlaySource(layer, BUILDINGS_OVERLAY, id);
+  if (layer.table === 'road_links') return overlaySource(layer, ROADS_OVERLAY, id);
   return undefined;
 }

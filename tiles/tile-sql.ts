@@ -23,7 +23,11 @@ function attributeColumns(layer: LayerDefinition): RawBuilder<unknown>[] {
         ? sql`round(${col}::numeric, ${sql.lit(def.decimals ?? 2)})::float8`
         : def.type === 'int'
           ? sql`${col}::int4`
-          : col;
+          : def.format === 'date'
+            ? sql`to_char(${col}, 'YYYY-MM-DD')`
+            : def.format === 'date-time'
+              ? sql`to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+              : col;
     return sql`${value} AS ${sql.id(name)}`;
   });
 }

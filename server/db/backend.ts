@@ -11,6 +11,7 @@ import { redactUrl } from '../config';
 import { guardPostgresJsNullSocket } from './postgres-js-guard';
 import { PostgresJsDialect } from './postgres-js-dialect';
 import type { Database } from '../../schema/database';
+import { quoteIdent } from '../../schema/sql';
 import { ReplicaSet } from './replicas';
 
 /**
@@ -41,8 +42,7 @@ export interface ScriptTransaction {
 
 /** `COPY "t" ("a", "b")`: identifiers quoted; callers pass allow-listed names only. */
 function copyTarget(table: string, columns: readonly string[]): string {
-  const id = (s: string) => `"${s.replaceAll('"', '""')}"`;
-  return `COPY ${id(table)} (${columns.map(id).join(', ')})`;
+  return `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
 }
 
 export interface Backend {

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { ScriptTransaction } from '../db/backend';
+import { customTableSpec, type SqlType, type TableSpec } from '../../schema/columns';
 import type { Database } from '../../schema/database';
+import { quoteIdent, quoteLiteral } from '../../schema/sql';
 import {
   LAYERS,
   type AttributeDefinition,
@@ -72,13 +74,16 @@ export function validateCustomLayerName(name: string): string {
   return name;
 }
 
-const SQL_TYPE: Record<ColumnType, string> = {
+/** A custom column's SQL type: also the cast of its staged value (issue #12 item 6: dates). */
+export const SQL_TYPE: Record<ColumnType, SqlType> = {
   int: 'integer',
   float: 'double precision',
   string: 'text',
   boolean: 'boolean',
+  date: 'date',
+  datetime: 'timestamptz',
 };
-const quote = (id: string) => `"${id}"`;
+const quote = quoteIdent;
 
 export interface CustomLayerRow {
   name: string;
@@ -120,7 +125,7 @@ export async function ensureCustomLayer(
     CREATE INDEX ${quote(`${table}_geom_idx`)} ON ${quote(table)} USING gist (geom);
     CREATE INDEX ${quote(`${table}_source_idx`)} ON ${quote(table)} (source_id);
     CREATE TRIGGER ${quote(`${table}_version`)} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${quote(table)}
-      FOR EACH STATEMENT EXECUTE FUNCTION bump_layer_version('${name}');`);
+      FOR EACH STATEMENT EXECUTE FUNCTION bump_layer_version(${quoteLiteral(name)});`);
     await tx.query(
       'INSERT INTO layer_versions (layer) VALUES ($1) ON CONFLICT (layer) DO NOTHING',
       [name],
@@ -153,11 +158,22 @@ export async function ensureCustomLayer(
   return { ...existing, columns: all };
 }
 
-const ATTRIBUTE_TYPE: Record<ColumnType, AttributeDefinition['type']> = {
-  int: 'int',
-  float: 'float',
-  string: 'string',
-  boolean: 'boolean',
+/** The column spec of a custom layer's table, for the generated insert (`schema/column-sql.ts`). */
+export function customLayerSpec(row: CustomLayerRow): TableSpec {
+  return customTableSpec(
+    row.table_name,
+    row.columns.map((c) => ({ name: c.name, type: SQL_TYPE[c.type] })),
+  );
+}
+
+/** Dates travel in tiles as ISO 8601 strings (`format` says which). */
+const ATTRIBUTE_TYPE: Record<ColumnType, Pick<AttributeDefinition, 'type' | 'format'>> = {
+  int: { type: 'int' },
+  float: { type: 'float' },
+  string: { type: 'string' },
+  boolean: { type: 'boolean' },
+  date: { type: 'string', format: 'date' },
+  datetime: { type: 'string', format: 'date-time' },
 };
 
 /** The tile layer of a custom layer: all its columns as attributes, zooms 0–18. */
@@ -165,7 +181,7 @@ export function customLayerDefinition(row: CustomLayerRow): LayerDefinition {
   const attributes: Record<string, AttributeDefinition> = {};
   for (const c of row.columns) {
     attributes[c.name] = {
-      type: ATTRIBUTE_TYPE[c.type],
+      ...ATTRIBUTE_TYPE[c.type],
       description: c.name,
       ...(c.type === 'float' ? { decimals: 3 } : {}),
     };

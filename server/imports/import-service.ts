@@ -12,7 +12,14 @@ import { lodLimit } from './readers/city-model';
 import { loadSpatialRefSys } from './spatial-ref-sys';
 import { isTempDirName, makeTempDir } from './temp-files';
 import { compileMapping, ExpressionError } from './expressions';
-import { CustomLayerError, customLayerDefinition, validateCustomLayerName } from './custom-layers';
+import {
+  CustomLayerError,
+  customLayerDefinition,
+  SQL_TYPE,
+  validateCustomLayerName,
+  type CustomLayerRow,
+} from './custom-layers';
+import type { CustomColumn } from './targets/custom';
 import { loadSpool, spoolStager, type LoadResult, type Stager } from './load';
 import { parseInWorker } from './parse-in-worker';
 import {
@@ -391,6 +398,7 @@ export class ImportService {
         extent: result.extent,
         features: result.outcomes,
         features_truncated: result.outcomesTruncated,
+        ...(result.customLayer ? { columns: reportColumns(parsed, result.customLayer) } : {}),
         ...(Array.isArray(parsed.summary.renamed) && parsed.summary.renamed.length
           ? { renamed_fields: parsed.summary.renamed }
           : {}),
@@ -486,4 +494,16 @@ function jsonb(value: unknown) {
 function dbMessage(e: Error): string {
   const m = e.message.split('\n')[0] ?? 'error';
   return m.length > 300 ? `${m.slice(0, 300)}…` : m;
+}
+
+/**
+ * A custom layer's columns that this file filled, each with the type its table holds (the
+ * type the values were detected as, or the existing column's when the layer had it already).
+ */
+function reportColumns(parsed: ParseResult, layer: CustomLayerRow) {
+  const types = new Map(layer.columns.map((c) => [c.name, c.type]));
+  return ((parsed.summary.columns ?? []) as CustomColumn[]).map((c) => {
+    const type = types.get(c.name) ?? c.type;
+    return { name: c.name, type, sql_type: SQL_TYPE[type] };
+  });
 }

@@ -2,12 +2,28 @@ import { createReadStream } from 'node:fs';
 import { recordAuditScript } from '../auth/audit';
 import type { Actor } from '../auth/principal';
 import type { Backend, ScriptTransaction } from '../db/backend';
-import { ensureCustomLayer, type CustomLayerRow } from './custom-layers';
+import { sql, type RawBuilder } from 'kysely';
+import {
+  BUILDINGS,
+  LAND_USE,
+  POWER_LINES,
+  POWER_NODES,
+  ROAD_LINKS,
+  ROAD_NODES,
+  SENSORS,
+  WATER_NODES,
+  WATER_PIPES,
+  type TableSpec,
+} from '../../schema/columns';
+import { insertFromStage, updateFromStage } from '../../schema/column-sql';
+import { compileSql } from '../../schema/sql';
+import { customLayerSpec, ensureCustomLayer, type CustomLayerRow } from './custom-layers';
 import type { ParseResult, TargetKind } from './parse';
 import { STAGE_COLUMNS } from './stage-writer';
 import type { CustomColumn } from './targets/custom';
 
-export type ImportMode = 'replace' | 'append' | 'upsert';
+import type { ImportMode } from '../../common/api-types';
+export type { ImportMode };
 
 /** Feeds COPY text to the staging table; resolves to what the parse found. */
 export type Stager = (copy: (text: string) => Promise<void>) => Promise<ParseResult>;
@@ -58,111 +74,40 @@ export interface UpsertCounts {
 export const REPORT_LIMIT = 10_000;
 const COPY_CHUNK = 4 * 1024 * 1024;
 
-/** Twin-layer tables, their node table for networks: the only identifiers the SQL below uses. */
-const TABLES: Record<Exclude<TargetKind, 'custom'>, { main: string; nodes?: string }> = {
-  buildings: { main: 'buildings' },
-  roads: { main: 'road_links', nodes: 'road_nodes' },
-  water: { main: 'water_pipes', nodes: 'water_nodes' },
-  power: { main: 'power_lines', nodes: 'power_nodes' },
-  sensors: { main: 'sensors' },
-  land_use: { main: 'land_use' },
+/** Each twin target's table, and its node table for networks: the only tables the SQL below writes. */
+const TABLES: Record<Exclude<TargetKind, 'custom'>, { main: TableSpec; nodes?: TableSpec }> = {
+  buildings: { main: BUILDINGS },
+  roads: { main: ROAD_LINKS, nodes: ROAD_NODES },
+  water: { main: WATER_PIPES, nodes: WATER_NODES },
+  power: { main: POWER_LINES, nodes: POWER_NODES },
+  sensors: { main: SENSORS },
+  land_use: { main: LAND_USE },
 };
 
-const NODE_INSERT: Record<string, string> = {
-  road_nodes: `INSERT INTO road_nodes (id, geom, dataset_id, source_id, attributes)
-    SELECT m.id, ST_Transform(s.geom, 3857), $1, s.source_id, coalesce(s.vals->'attributes', '{}')
-    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int WHERE s.kind = 'n' AND m.old_id IS NULL`,
-  water_nodes: `INSERT INTO water_nodes (id, geom, kind, name, elevation_m, capacity_m3, dataset_id, source_id, attributes)
-    SELECT m.id, ST_Transform(s.geom, 3857), s.vals->>'kind', s.vals->>'name', (s.vals->>'elevation_m')::real,
-      (s.vals->>'capacity_m3')::real, $1, s.source_id, coalesce(s.vals->'attributes', '{}')
-    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int WHERE s.kind = 'n' AND m.old_id IS NULL`,
-  power_nodes: `INSERT INTO power_nodes (id, geom, kind, name, voltage_kv, capacity_kva, dataset_id, source_id, attributes)
-    SELECT m.id, ST_Transform(s.geom, 3857), s.vals->>'kind', s.vals->>'name', (s.vals->>'voltage_kv')::real,
-      (s.vals->>'capacity_kva')::real, $1, s.source_id, coalesce(s.vals->'attributes', '{}')
-    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int WHERE s.kind = 'n' AND m.old_id IS NULL`,
-};
-
-/**
- * Network upsert: a node fed by a point feature and matched to an existing node is updated in
- * place (its id kept); a generated line-end node that matched is only reused.
- */
-const NODE_UPDATE: Record<string, string> = {
-  road_nodes: `UPDATE road_nodes x SET geom = ST_Transform(s.geom, 3857), dataset_id = $1, source_id = s.source_id,
-      attributes = coalesce(s.vals->'attributes', '{}')
-    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int
-    WHERE s.kind = 'n' AND s.idx IS NOT NULL AND x.id = m.old_id`,
-  water_nodes: `UPDATE water_nodes x SET geom = ST_Transform(s.geom, 3857), kind = s.vals->>'kind', name = s.vals->>'name',
-      elevation_m = (s.vals->>'elevation_m')::real, capacity_m3 = (s.vals->>'capacity_m3')::real, dataset_id = $1,
-      source_id = s.source_id, attributes = coalesce(s.vals->'attributes', '{}')
-    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int
-    WHERE s.kind = 'n' AND s.idx IS NOT NULL AND x.id = m.old_id`,
-  power_nodes: `UPDATE power_nodes x SET geom = ST_Transform(s.geom, 3857), kind = s.vals->>'kind', name = s.vals->>'name',
-      voltage_kv = (s.vals->>'voltage_kv')::real, capacity_kva = (s.vals->>'capacity_kva')::real, dataset_id = $1,
-      source_id = s.source_id, attributes = coalesce(s.vals->'attributes', '{}')
-    FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int
-    WHERE s.kind = 'n' AND s.idx IS NOT NULL AND x.id = m.old_id`,
-};
-
-const LINKS = `FROM import_stage s
+/** Staged features of a simple layer (buildings, land use, sensors, custom layers). */
+const FEATURES = sql`FROM import_stage s WHERE s.kind = 'f' AND s.status <> 'rejected'`;
+/** Staged network nodes joined to the ids the loader gave them (`m.id`). */
+const NODES = sql`FROM import_stage s JOIN import_node_ids m ON m.local = (s.vals->>'local')::int
+    WHERE s.kind = 'n'`;
+/** Staged network links joined to the ids of their end nodes (`f.id`, `t.id`). */
+const LINKS = sql`FROM import_stage s
     JOIN import_node_ids f ON f.local = (s.vals->>'from')::int
     JOIN import_node_ids t ON t.local = (s.vals->>'to')::int
     WHERE s.kind = 'l' AND s.status <> 'rejected'`;
+const LINK_ENDS = { from: sql`f.id`, to: sql`t.id` };
 
-const MAIN_INSERT: Record<string, string> = {
-  buildings: `INSERT INTO buildings (geom, height_m, levels, use, name, year_built, min_height_m, dataset_id, source_id, attributes,
-      lod, surfaces, surface_types)
-    SELECT ST_Multi(ST_Transform(geom, 3857)), (vals->>'height_m')::real, (vals->>'levels')::smallint, vals->>'use',
-      vals->>'name', (vals->>'year_built')::smallint, (vals->>'min_height_m')::real, $1, source_id, coalesce(vals->'attributes', '{}'),
-      vals->>'lod', ST_Transform(ST_GeomFromEWKT(vals->>'surfaces'), 3857),
-      CASE WHEN vals ? 'surface_types' THEN ARRAY(SELECT jsonb_array_elements_text(vals->'surface_types')) END
-    FROM import_stage WHERE kind = 'f' AND status <> 'rejected'`,
-  road_links: `INSERT INTO road_links (from_node, to_node, geom, class, name, lanes, speed_limit_kmh, capacity_veh_h, oneway, length_m, dataset_id, source_id, attributes)
-    SELECT f.id, t.id, ST_Transform(s.geom, 3857), s.vals->>'class', s.vals->>'name', (s.vals->>'lanes')::smallint,
-      (s.vals->>'speed_limit_kmh')::real, (s.vals->>'capacity_veh_h')::real, (s.vals->>'oneway')::boolean,
-      ST_Length(s.geom::geography), $1, s.source_id, coalesce(s.vals->'attributes', '{}') ${LINKS}`,
-  water_pipes: `INSERT INTO water_pipes (from_node, to_node, geom, diameter_mm, material, capacity_l_s, length_m, dataset_id, source_id, attributes)
-    SELECT f.id, t.id, ST_Transform(s.geom, 3857), (s.vals->>'diameter_mm')::real, s.vals->>'material',
-      (s.vals->>'capacity_l_s')::real, ST_Length(s.geom::geography), $1, s.source_id, coalesce(s.vals->'attributes', '{}') ${LINKS}`,
-  power_lines: `INSERT INTO power_lines (from_node, to_node, geom, voltage_kv, capacity_kva, length_m, name, dataset_id, source_id, attributes)
-    SELECT f.id, t.id, ST_Transform(s.geom, 3857), (s.vals->>'voltage_kv')::real, (s.vals->>'capacity_kva')::real,
-      ST_Length(s.geom::geography), s.vals->>'name', $1, s.source_id, coalesce(s.vals->'attributes', '{}') ${LINKS}`,
-  land_use: `INSERT INTO land_use (geom, class, name, max_height_m, dataset_id, source_id, attributes)
-    SELECT ST_Multi(ST_Transform(geom, 3857)), vals->>'class', vals->>'name', (vals->>'max_height_m')::real, $1, source_id,
-      coalesce(vals->'attributes', '{}')
-    FROM import_stage WHERE kind = 'f' AND status <> 'rejected'`,
-  // Sensors keep their id when re-registered (readings refer to it): upsert on external_id.
-  sensors: `INSERT INTO sensors (external_id, kind, unit, name, geom, reference_value, interval_s, dataset_id, attributes)
-    SELECT source_id, vals->>'kind', vals->>'unit', vals->>'name', ST_Transform(geom, 3857),
-      (vals->>'reference_value')::float8, (vals->>'interval_s')::int, $1, coalesce(vals->'attributes', '{}')
-    FROM import_stage WHERE kind = 'f' AND status <> 'rejected'
-    ON CONFLICT (external_id) DO UPDATE SET kind = EXCLUDED.kind, unit = EXCLUDED.unit, name = EXCLUDED.name,
-      geom = EXCLUDED.geom, reference_value = EXCLUDED.reference_value, interval_s = EXCLUDED.interval_s,
-      dataset_id = EXCLUDED.dataset_id, attributes = EXCLUDED.attributes`,
-};
+/** Runs a Kysely-built statement on the load's transaction. */
+async function run<R>(tx: ScriptTransaction, query: RawBuilder<unknown>): Promise<R[]> {
+  const c = compileSql(query);
+  return tx.query<R>(c.sql, [...c.parameters]);
+}
 
-/** Network upsert: links matched by source id are updated in place (ids kept), joined to the new node ids. */
-const LINK_UPDATE: Record<string, string> = {
-  road_links: `UPDATE road_links x SET from_node = f.id, to_node = t.id, geom = ST_Transform(s.geom, 3857), class = s.vals->>'class',
-      name = s.vals->>'name', lanes = (s.vals->>'lanes')::smallint, speed_limit_kmh = (s.vals->>'speed_limit_kmh')::real,
-      capacity_veh_h = (s.vals->>'capacity_veh_h')::real, oneway = (s.vals->>'oneway')::boolean,
-      length_m = ST_Length(s.geom::geography), dataset_id = $1, attributes = coalesce(s.vals->'attributes', '{}')
-    ${LINKS} AND x.source_id = s.source_id`,
-  water_pipes: `UPDATE water_pipes x SET from_node = f.id, to_node = t.id, geom = ST_Transform(s.geom, 3857),
-      diameter_mm = (s.vals->>'diameter_mm')::real, material = s.vals->>'material', capacity_l_s = (s.vals->>'capacity_l_s')::real,
-      length_m = ST_Length(s.geom::geography), dataset_id = $1, attributes = coalesce(s.vals->'attributes', '{}')
-    ${LINKS} AND x.source_id = s.source_id`,
-  power_lines: `UPDATE power_lines x SET from_node = f.id, to_node = t.id, geom = ST_Transform(s.geom, 3857),
-      voltage_kv = (s.vals->>'voltage_kv')::real, capacity_kva = (s.vals->>'capacity_kva')::real,
-      length_m = ST_Length(s.geom::geography), name = s.vals->>'name', dataset_id = $1, attributes = coalesce(s.vals->'attributes', '{}')
-    ${LINKS} AND x.source_id = s.source_id`,
-};
+/** The datasets an import replaces: earlier imports of the same dataset name into the layer. */
+const previousOf = (o: LoadOptions, datasetId: string) =>
+  sql`SELECT id FROM datasets WHERE name = ${o.dataset.name} AND layer = ${o.layer} AND id <> ${datasetId}::bigint`;
 
-const SQL_CAST: Record<CustomColumn['type'], string> = {
-  int: 'integer',
-  float: 'double precision',
-  string: 'text',
-  boolean: 'boolean',
-};
+/** Source ids of the staged rows that will be written (the upsert keys). */
+const STAGED_SOURCE_IDS = sql`SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected'`;
 
 /**
  * Loads a parsed spool in ONE transaction: stage (COPY), validate and repair (ST_MakeValid),
@@ -248,9 +193,8 @@ const BY_STATUS = `SELECT s, count(*) AS n FROM (
     FROM import_stage WHERE idx IS NOT NULL GROUP BY idx) q GROUP BY s`;
 const EXTENT = `SELECT ST_XMin(b) AS x0, ST_YMin(b) AS y0, ST_XMax(b) AS x1, ST_YMax(b) AS y1
     FROM (SELECT ST_Extent(geom) AS b FROM import_stage WHERE status <> 'rejected') q`;
-const OUTCOMES = (
-  table: string,
-) => `SELECT DISTINCT ON (idx) idx, source_id, status, reason FROM ${table}
+const OUTCOMES = (table: 'import_stage' | 'import_outcomes') =>
+  sql`SELECT DISTINCT ON (idx) idx, source_id, status, reason FROM ${sql.table(table)}
     WHERE idx IS NOT NULL AND status <> 'accepted' ORDER BY idx, status DESC LIMIT ${REPORT_LIMIT + 1}`;
 
 type Extent = [number, number, number, number];
@@ -279,18 +223,14 @@ async function loadStreamed(
   tx: ScriptTransaction,
   o: LoadOptions,
   datasetId: string,
-  main: string,
+  main: TableSpec,
 ): Promise<Loaded> {
-  const previous = `SELECT id FROM datasets WHERE name = $2 AND layer = $3 AND id <> $1`;
+  const table = sql.table(main.table);
   await tx.exec(
     `CREATE TEMP TABLE import_outcomes (idx integer, source_id text, status text, reason text) ON COMMIT DROP`,
   );
   if (o.mode === 'replace')
-    await tx.query(`DELETE FROM ${main} WHERE dataset_id IN (${previous})`, [
-      datasetId,
-      o.dataset.name,
-      o.layer,
-    ]);
+    await run(tx, sql`DELETE FROM ${table} WHERE dataset_id IN (${previousOf(o, datasetId)})`);
   const counts = { accepted: 0, repaired: 0, rejected: 0 };
   let extent: Extent | null = null;
   const parsed = await o.stage(async (text) => {
@@ -299,13 +239,13 @@ async function loadStreamed(
     if (o.mode === 'upsert') {
       // Rows of earlier imports with a source id of this chunk; this import's own rows stay
       // (a source id repeated in the file is kept twice, as when the file loads whole).
-      await tx.query(
-        `DELETE FROM ${main} WHERE dataset_id <> $1 AND source_id IN
-        (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`,
-        [datasetId],
+      await run(
+        tx,
+        sql`DELETE FROM ${table} WHERE dataset_id <> ${datasetId}::bigint
+          AND source_id IN (${STAGED_SOURCE_IDS})`,
       );
     }
-    await tx.query(MAIN_INSERT[main]!, [datasetId]);
+    await run(tx, insertFromStage(main, { datasetId }, FEATURES));
     await countStatus(tx, counts);
     const e = await stageExtent(tx);
     if (e)
@@ -326,7 +266,7 @@ async function loadStreamed(
     parsed,
     counts,
     extent,
-    outcomes: await tx.query<FeatureOutcome>(OUTCOMES('import_outcomes')),
+    outcomes: await run<FeatureOutcome>(tx, OUTCOMES('import_outcomes')),
   };
 }
 
@@ -342,6 +282,8 @@ async function loadWhole(
     const columns = (parsed.summary.columns ?? []) as CustomColumn[];
     const geometry = (parsed.summary.geometry ?? 'point') as 'point' | 'line' | 'polygon';
     customLayer = await ensureCustomLayer(tx, o.layer, geometry, columns);
+    // A date-time without an offset is read as UTC, whatever the server's time zone.
+    await tx.exec(`SET LOCAL TIME ZONE 'UTC'`);
   }
 
   o.onPhase?.('validating');
@@ -357,51 +299,56 @@ async function loadWhole(
   o.onPhase?.('writing');
   let upserted: UpsertCounts | undefined;
   let readings: number | undefined;
-  const previous = `SELECT id FROM datasets WHERE name = $2 AND layer = $3 AND id <> $1`;
+  const previous = previousOf(o, datasetId);
   if (o.target === 'custom') {
-    await writeCustom(tx, customLayer!, datasetId, o.mode, previous, o);
+    await writeCustom(tx, customLayer!, datasetId, o.mode, previous);
   } else {
     const t = TABLES[o.target];
+    const main = sql.table(t.main.table);
     if (o.mode === 'replace') {
       if (o.target === 'sensors') {
-        await tx.query(
-          `DELETE FROM sensors WHERE dataset_id IN (${previous})
-          AND external_id NOT IN (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`,
-          [datasetId, o.dataset.name, o.layer],
+        await run(
+          tx,
+          sql`DELETE FROM sensors WHERE dataset_id IN (${previous})
+            AND external_id NOT IN (${STAGED_SOURCE_IDS})`,
         );
       } else {
-        await tx.query(`DELETE FROM ${t.main} WHERE dataset_id IN (${previous})`, [
-          datasetId,
-          o.dataset.name,
-          o.layer,
-        ]);
+        await run(tx, sql`DELETE FROM ${main} WHERE dataset_id IN (${previous})`);
         if (t.nodes)
-          await tx.query(`DELETE FROM ${t.nodes} WHERE dataset_id IN (${previous})`, [
-            datasetId,
-            o.dataset.name,
-            o.layer,
-          ]);
+          await run(
+            tx,
+            sql`DELETE FROM ${sql.table(t.nodes.table)} WHERE dataset_id IN (${previous})`,
+          );
       }
     } else if (o.mode === 'upsert' && (o.target === 'buildings' || o.target === 'land_use')) {
-      await tx.query(`DELETE FROM ${t.main} WHERE source_id IN
-        (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`);
+      await run(tx, sql`DELETE FROM ${main} WHERE source_id IN (${STAGED_SOURCE_IDS})`);
     }
     if (t.nodes && networkUpsert) {
-      upserted = await upsertNetwork(
-        tx,
-        t.main,
-        t.nodes,
-        [datasetId, o.dataset.name, o.layer],
-        previous,
-      );
+      upserted = await upsertNetwork(tx, t.main, t.nodes, datasetId, previous);
     } else {
       if (t.nodes) {
-        await tx.exec(`CREATE TEMP TABLE import_node_ids ON COMMIT DROP AS
-          SELECT (vals->>'local')::int AS local, NULL::bigint AS old_id, nextval(pg_get_serial_sequence('${t.nodes}', 'id')) AS id
-          FROM import_stage WHERE kind = 'n'`);
-        await tx.query(NODE_INSERT[t.nodes]!, [datasetId]);
+        await tx.exec(
+          'CREATE TEMP TABLE import_node_ids (local integer, old_id bigint, id bigint) ON COMMIT DROP',
+        );
+        await run(
+          tx,
+          sql`INSERT INTO import_node_ids (local, old_id, id)
+            SELECT (vals->>'local')::int, NULL::bigint, nextval(pg_get_serial_sequence(${t.nodes.table}::text, 'id'))
+            FROM import_stage WHERE kind = 'n'`,
+        );
+        await run(
+          tx,
+          insertFromStage(
+            t.nodes,
+            { datasetId, id: sql`m.id` },
+            sql`${NODES} AND m.old_id IS NULL`,
+          ),
+        );
       }
-      await tx.query(MAIN_INSERT[t.main]!, [datasetId]);
+      await run(
+        tx,
+        insertFromStage(t.main, { datasetId, ...LINK_ENDS }, t.nodes ? LINKS : FEATURES),
+      );
     }
     if (o.target === 'sensors') readings = await loadReadings(tx);
   }
@@ -409,7 +356,7 @@ async function loadWhole(
   const counts = { accepted: 0, repaired: 0, rejected: 0 };
   await countStatus(tx, counts);
   const extent = await stageExtent(tx);
-  const outcomes = await tx.query<FeatureOutcome>(OUTCOMES('import_stage'));
+  const outcomes = await run<FeatureOutcome>(tx, OUTCOMES('import_stage'));
   return { parsed, counts, extent, outcomes, customLayer, upserted, readings };
 }
 
@@ -434,41 +381,55 @@ async function rejectUnkeyedLinks(tx: ScriptTransaction): Promise<void> {
  */
 async function upsertNetwork(
   tx: ScriptTransaction,
-  main: string,
-  nodes: string,
-  params: [string, string, string],
-  previous: string,
+  main: TableSpec,
+  nodes: TableSpec,
+  datasetId: string,
+  previous: RawBuilder<unknown>,
 ): Promise<UpsertCounts> {
-  const [datasetId] = params;
+  const nodeTable = sql.table(nodes.table);
+  const mainTable = sql.table(main.table);
   await tx.exec(
     'CREATE TEMP TABLE import_node_ids (local integer, old_id bigint, id bigint) ON COMMIT DROP',
   );
-  await tx.query(
-    `INSERT INTO import_node_ids (local, old_id, id)
-    SELECT q.local, q.old_id, coalesce(q.old_id, nextval(pg_get_serial_sequence('${nodes}', 'id'))) AS id
+  await run(
+    tx,
+    sql`INSERT INTO import_node_ids (local, old_id, id)
+    SELECT q.local, q.old_id, coalesce(q.old_id, nextval(pg_get_serial_sequence(${nodes.table}::text, 'id'))) AS id
     FROM (
       SELECT (s.vals->>'local')::int AS local, CASE WHEN s.source_id IS NOT NULL
-          THEN (SELECT min(x.id) FROM ${nodes} x WHERE x.source_id = s.source_id)
-          ELSE (SELECT min(x.id) FROM ${nodes} x WHERE x.dataset_id IN (${previous}) AND ST_Equals(x.geom, ST_Transform(s.geom, 3857)))
+          THEN (SELECT min(x.id) FROM ${nodeTable} x WHERE x.source_id = s.source_id)
+          ELSE (SELECT min(x.id) FROM ${nodeTable} x WHERE x.dataset_id IN (${previous}) AND ST_Equals(x.geom, ST_Transform(s.geom, 3857)))
         END AS old_id
       FROM import_stage s WHERE s.kind = 'n' AND s.status <> 'rejected'
     ) q`,
-    params,
   );
   const [n] = await tx.query<{ matched: string; fresh: string }>(
     `SELECT count(old_id) AS matched, count(*) - count(old_id) AS fresh FROM import_node_ids`,
   );
-  await tx.query(NODE_UPDATE[nodes]!, [datasetId]);
-  await tx.query(NODE_INSERT[nodes]!, [datasetId]);
-  const [l] = await tx.query<{ matched: string; fresh: string }>(
-    `SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ${main} x WHERE x.source_id = s.source_id)) AS matched,
-       count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM ${main} x WHERE x.source_id = s.source_id)) AS fresh
+  // A node fed by a point feature and matched is updated in place (its id kept); a generated
+  // line-end node that matched is only reused.
+  await run(
+    tx,
+    updateFromStage(nodes, { datasetId }, sql`${NODES} AND s.idx IS NOT NULL AND x.id = m.old_id`),
+  );
+  await run(
+    tx,
+    insertFromStage(nodes, { datasetId, id: sql`m.id` }, sql`${NODES} AND m.old_id IS NULL`),
+  );
+  const matched = sql`EXISTS (SELECT 1 FROM ${mainTable} x WHERE x.source_id = s.source_id)`;
+  const [l] = await run<{ matched: string; fresh: string }>(
+    tx,
+    sql`SELECT count(*) FILTER (WHERE ${matched}) AS matched, count(*) FILTER (WHERE NOT ${matched}) AS fresh
      FROM import_stage s WHERE s.kind = 'l' AND s.status <> 'rejected'`,
   );
-  await tx.query(LINK_UPDATE[main]!, [datasetId]);
-  await tx.query(
-    `${MAIN_INSERT[main]!} AND NOT EXISTS (SELECT 1 FROM ${main} x WHERE x.source_id = s.source_id)`,
-    [datasetId],
+  // Links matched by source id are updated in place (ids kept), joined to the new node ids.
+  await run(
+    tx,
+    updateFromStage(main, { datasetId, ...LINK_ENDS }, sql`${LINKS} AND x.source_id = s.source_id`),
+  );
+  await run(
+    tx,
+    insertFromStage(main, { datasetId, ...LINK_ENDS }, sql`${LINKS} AND NOT ${matched}`),
   );
   return {
     nodes: { updated: Number(n?.matched ?? 0), inserted: Number(n?.fresh ?? 0) },
@@ -544,29 +505,15 @@ async function writeCustom(
   layer: CustomLayerRow,
   datasetId: string,
   mode: ImportMode,
-  previous: string,
-  o: LoadOptions,
+  previous: RawBuilder<unknown>,
 ): Promise<void> {
-  const table = `"${layer.table_name}"`;
+  // The table name and column names passed the custom-layer name rules in ensureCustomLayer.
+  const spec = customLayerSpec(layer);
+  const table = sql.table(spec.table);
   if (mode === 'replace') {
-    await tx.query(`DELETE FROM ${table} WHERE dataset_id IN (${previous})`, [
-      datasetId,
-      o.dataset.name,
-      o.layer,
-    ]);
+    await run(tx, sql`DELETE FROM ${table} WHERE dataset_id IN (${previous})`);
   } else if (mode === 'upsert') {
-    await tx.query(
-      `DELETE FROM ${table} WHERE source_id IN (SELECT source_id FROM import_stage WHERE source_id IS NOT NULL AND status <> 'rejected')`,
-    );
+    await run(tx, sql`DELETE FROM ${table} WHERE source_id IN (${STAGED_SOURCE_IDS})`);
   }
-  const cols = layer.columns;
-  const names = cols.map((c) => `, "${c.name}"`).join('');
-  // Column names passed COLUMN_NAME in ensureCustomLayer; the key is a bound-free literal of them.
-  const values = cols.map((c) => `, (vals->'values'->>'${c.name}')::${SQL_CAST[c.type]}`).join('');
-  await tx.query(
-    `INSERT INTO ${table} (geom, dataset_id, source_id, attributes${names})
-    SELECT ST_Transform(geom, 3857), $1, source_id, coalesce(vals->'attributes', '{}')${values}
-    FROM import_stage WHERE kind = 'f' AND status <> 'rejected'`,
-    [datasetId],
-  );
+  await run(tx, insertFromStage(spec, { datasetId }, FEATURES));
 }

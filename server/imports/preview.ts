@@ -11,6 +11,7 @@ import { noCrsMessage } from './parse';
 import { detectFormat, READERS, WGS84_BY_DEFAULT, type Format } from './formats';
 import { checkGeometry } from './geometry';
 import { FileError, type ImportLimits } from './source';
+import { valueType, widen, type ColumnType } from './targets/custom';
 
 export interface PreviewOptions {
   path: string;
@@ -31,8 +32,12 @@ export interface FilePreview {
   crs: string;
   /** The first features, reprojected to WGS84, for a map preview; rejected ones carry `_problem`. */
   features: Feature[];
-  /** Every property seen in them, with up to five distinct sample values. */
-  fields: { name: string; samples: (string | number | boolean)[] }[];
+  /**
+   * Every property seen in them, with up to five distinct sample values and the column type a
+   * custom layer would give it from these features' values (int, float, boolean, date,
+   * datetime, string).
+   */
+  fields: { name: string; type: ColumnType; samples: (string | number | boolean)[] }[];
 }
 
 function toWgs84(g: Geometry, crs: SourceCrs): Geometry {
@@ -55,6 +60,7 @@ export async function previewFile(o: PreviewOptions): Promise<FilePreview> {
   let crs: SourceCrs | null = o.srs ? crsFromName(o.srs) : null;
   const features: Feature[] = [];
   const fields = new Map<string, Set<string | number | boolean>>();
+  const types = new Map<string, ColumnType>();
   if (o.spatialRefSys) useSpatialRefSys(o.spatialRefSys);
   const ctx = {
     progress: { bytes: 0, total: 0 },
@@ -82,6 +88,8 @@ export async function previewFile(o: PreviewOptions): Promise<FilePreview> {
         )
           set.add(typeof v === 'string' ? v.slice(0, 80) : v);
         fields.set(k, set);
+        const t = valueType(v);
+        if (t) types.set(k, widen(types.get(k), t));
       }
       const checked = item.problem
         ? { ok: false as const, reason: item.problem }
@@ -105,6 +113,8 @@ export async function previewFile(o: PreviewOptions): Promise<FilePreview> {
     format,
     crs: crs?.label ?? 'EPSG:4326',
     features,
-    fields: [...fields].slice(0, 200).map(([name, s]) => ({ name, samples: [...s] })),
+    fields: [...fields]
+      .slice(0, 200)
+      .map(([name, s]) => ({ name, type: types.get(name) ?? 'string', samples: [...s] })),
   };
 }

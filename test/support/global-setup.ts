@@ -45,7 +45,7 @@ function templateHash(): string {
         hash.update(relative(ROOT, path)).update(readFileSync(path));
     }
   };
-  for (const dir of ['migrations', 'data', 'server/db']) walk(join(ROOT, dir));
+  for (const dir of ['migrations', 'data', 'schema', 'server/db']) walk(join(ROOT, dir));
   return hash.digest('hex').slice(0, 12);
 }
 

@@ -1,3 +1,4 @@
+import type { StagedValues } from '../../../schema/columns';
 import { parseLength, toNumber } from '../expressions';
 import { BUILDING_USE_MAP, ValueMapper } from '../../../common/value-maps';
 import type { SourceCrs } from '../crs';
@@ -5,11 +6,10 @@ import type { Model3d } from '../source';
 import {
   accept,
   attributesOf,
-  check,
+  checkPolygon,
   mapped,
   pick,
   reject,
-  sourceIdOf,
   type Target,
   type TargetContext,
 } from './target';
@@ -28,14 +28,9 @@ export function buildingsTarget(ctx: TargetContext): Target {
   return {
     feature(f, idx, crs) {
       if (f.group && f.group !== 'building') return false;
-      const sid = sourceIdOf(ctx, f);
-      const c = check(ctx, f, crs);
-      if (!c.ok) return (reject(ctx, 'f', idx, sid, c.reason), true);
-      if (c.kind !== 'polygon')
-        return (
-          reject(ctx, 'f', idx, sid, `buildings need polygons; got ${f.geometry?.type}`),
-          true
-        );
+      const c = checkPolygon(ctx, f, idx, crs, 'buildings need');
+      if (!c) return true;
+      const { sid } = c;
       const p = f.properties;
       const m = (field: string) => mapped(ctx, field, p);
       const levelsRaw =
@@ -94,7 +89,7 @@ export function buildingsTarget(ctx: TargetContext): Target {
           ...(heightSource !== 'source' ? { height_source: heightSource } : {}),
         },
         ...(solid ? { lod: solid.lod, ...surfacesOf(solid, crs) } : {}),
-      });
+      } satisfies StagedValues<'buildings'>);
       return true;
     },
     finish() {},
@@ -112,7 +107,7 @@ export const MAX_SURFACE_VERTICES = 50_000;
 function surfacesOf(
   solid: Model3d,
   crs: SourceCrs,
-): { surfaces?: string; surface_types?: (string | null)[] } {
+): Pick<StagedValues<'buildings'>, 'surfaces' | 'surface_types'> {
   const list = solid.surfaces;
   if (!list?.length) return {};
   let vertices = 0;

@@ -1,14 +1,13 @@
+import type { StagedValues } from '../../../schema/columns';
 import type { LandUseClass } from '../../../schema/database';
 import { LAND_USE_MAP, mapValue, ValueMapper } from '../../../common/value-maps';
 import { toNumber } from '../expressions';
 import {
   accept,
   attributesOf,
-  check,
+  checkPolygon,
   mapped,
   pick,
-  reject,
-  sourceIdOf,
   type Target,
   type TargetContext,
 } from './target';
@@ -27,14 +26,9 @@ export function landUseTarget(ctx: TargetContext): Target {
   return {
     feature(f, idx, crs) {
       if (f.group && f.group !== 'land_use') return false;
-      const sid = sourceIdOf(ctx, f);
-      const c = check(ctx, f, crs);
-      if (!c.ok) return (reject(ctx, 'f', idx, sid, c.reason), true);
-      if (c.kind !== 'polygon')
-        return (
-          reject(ctx, 'f', idx, sid, `land use needs polygons; got ${f.geometry?.type}`),
-          true
-        );
+      const c = checkPolygon(ctx, f, idx, crs, 'land use needs');
+      if (!c) return true;
+      const { sid } = c;
       const p = f.properties;
       const cls = mapped(ctx, 'class', p) ?? pick(p, ...LAND_USE_MAP.sources);
       const maxHeight = toNumber(
@@ -46,7 +40,7 @@ export function landUseTarget(ctx: TargetContext): Target {
         name: name === null ? null : String(name).slice(0, 500),
         max_height_m: maxHeight !== null && maxHeight > 0 && maxHeight <= 1000 ? maxHeight : null,
         attributes: attributesOf(p),
-      });
+      } satisfies StagedValues<'land_use'>);
       return true;
     },
     finish() {},

@@ -1,3 +1,4 @@
+import type { StagedValues } from '../../../schema/columns';
 import { toNumber } from '../expressions';
 import { POWER_NODE_KIND_MAP, ValueMapper } from '../../../common/value-maps';
 import { NetworkStager } from './network-target';
@@ -63,7 +64,7 @@ export function powerTarget(ctx: TargetContext): Target {
             voltage_kv: voltage,
             capacity_kva: toNumber(m('capacity_kva') ?? pick(p, 'capacity_kva')),
             attributes: attributesOf(p),
-          },
+          } satisfies StagedValues<'power_nodes'>,
           at,
         );
         return true;
@@ -74,17 +75,20 @@ export function powerTarget(ctx: TargetContext): Target {
         capacity_kva: toNumber(m('capacity_kva')) ?? Math.round(Math.sqrt(3) * kv * 400),
         name: name === null ? null : String(name),
         attributes: { ...attributesOf(p), ...(voltage === null ? { voltage_assumed: true } : {}) },
-      });
+      } satisfies StagedValues<'power_lines'>);
       return true;
     },
     finish: () =>
-      net.finish(() => ({
-        kind: 'pole',
-        name: null,
-        voltage_kv: null,
-        capacity_kva: null,
-        attributes: { generated: true },
-      })),
+      net.finish(
+        () =>
+          ({
+            kind: 'pole',
+            name: null,
+            voltage_kv: null,
+            capacity_kva: null,
+            attributes: { generated: true },
+          }) satisfies StagedValues<'power_nodes'>,
+      ),
     summary: () => ({ unmapped: values.unmapped() }),
   };
 }

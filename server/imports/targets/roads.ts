@@ -1,3 +1,4 @@
+import type { StagedValues } from '../../../schema/columns';
 import { parseSpeed, toNumber } from '../expressions';
 import type { RoadClass } from '../../../schema/database';
 import { mapValue, ROAD_CLASS_MAP, ValueMapper } from '../../../common/value-maps';
@@ -33,7 +34,9 @@ export function roadsTarget(ctx: TargetContext): Target {
       const p = f.properties;
       const m = (field: string) => mapped(ctx, field, p);
       if (f.geometry?.type === 'Point') {
-        net.point(f, idx, crs, { attributes: attributesOf(p) });
+        net.point(f, idx, crs, {
+          attributes: attributesOf(p),
+        } satisfies StagedValues<'road_nodes'>);
         return true;
       }
       const cls = values.map(ROAD_CLASS_MAP, m('class') ?? pick(p, ...ROAD_CLASS_MAP.sources));
@@ -49,19 +52,19 @@ export function roadsTarget(ctx: TargetContext): Target {
         (onewayTag === '' && (cls === 'motorway' || p.junction === 'roundabout'));
       const capacity = toNumber(m('capacity_veh_h')) ?? lanes * d.perLane;
       const name = m('name') ?? pick(p, 'name');
-      net.line(f, idx, crs, {
+      const row = {
         class: cls,
         name: name === null ? null : String(name).slice(0, 500),
         lanes,
         speed_limit_kmh: speed !== null && speed > 0 && speed <= 200 ? speed : d.speed,
         capacity_veh_h: capacity > 0 ? capacity : lanes * d.perLane,
         oneway,
-        reverse: onewayTag === '-1',
         attributes: attributesOf(p),
-      });
+      } satisfies StagedValues<'road_links'>;
+      net.line(f, idx, crs, { ...row, reverse: onewayTag === '-1' });
       return true;
     },
-    finish: () => net.finish(() => ({ attributes: {} })),
+    finish: () => net.finish(() => ({ attributes: {} }) satisfies StagedValues<'road_nodes'>),
     summary: () => ({ unmapped: values.unmapped() }),
   };
 }

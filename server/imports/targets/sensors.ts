@@ -1,3 +1,4 @@
+import type { StagedValues } from '../../../schema/columns';
 import type { Position } from 'geojson';
 import { toNumber } from '../expressions';
 import { lineToWgs84 } from '../geometry';
@@ -128,7 +129,7 @@ export function sensorsTarget(ctx: TargetContext): Target {
         attributes: observation
           ? { ...(line ? { geometry: { type: 'LineString', coordinates: line } } : {}) }
           : attributesOf(p),
-      });
+      } satisfies StagedValues<'sensors'>);
       return true;
     },
     finish() {},

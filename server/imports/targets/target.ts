@@ -53,6 +53,26 @@ export function check(ctx: TargetContext, f: SourceFeature, crs: SourceCrs): Che
   return c;
 }
 
+/**
+ * The shared start of the polygon layers (buildings, land use): the feature's source id and
+ * checked geometry, or null when it is rejected (with the reason) for being invalid or not a
+ * polygon; `needs` starts that reason (`buildings need`).
+ */
+export function checkPolygon(
+  ctx: TargetContext,
+  f: SourceFeature,
+  idx: number,
+  crs: SourceCrs,
+  needs: string,
+): { sid: string | null; geom: string } | null {
+  const sid = sourceIdOf(ctx, f);
+  const c = check(ctx, f, crs);
+  if (!c.ok) return (reject(ctx, 'f', idx, sid, c.reason), null);
+  if (c.kind !== 'polygon')
+    return (reject(ctx, 'f', idx, sid, `${needs} polygons; got ${f.geometry?.type}`), null);
+  return { sid, geom: c.geom };
+}
+
 export function reject(
   ctx: TargetContext,
   kind: 'f' | 'n' | 'l',

@@ -1,3 +1,4 @@
+import type { StagedValues } from '../../../schema/columns';
 import { toNumber } from '../expressions';
 import { ValueMapper, WATER_NODE_KIND_MAP } from '../../../common/value-maps';
 import { NetworkStager } from './network-target';
@@ -32,7 +33,7 @@ export function waterTarget(ctx: TargetContext): Target {
           elevation_m: toNumber(m('elevation_m') ?? pick(p, 'elevation_m', 'elevation', 'elev')),
           capacity_m3: nonNegative(toNumber(m('capacity_m3') ?? pick(p, 'capacity_m3'))),
           attributes: attributesOf(p),
-        });
+        } satisfies StagedValues<'water_nodes'>);
         return true;
       }
       let diameter = toNumber(m('diameter_mm') ?? pick(p, 'diameter_mm'));
@@ -47,19 +48,21 @@ export function waterTarget(ctx: TargetContext): Target {
         material: (m('material') ?? pick(p, 'material')) as string | null,
         capacity_l_s:
           toNumber(m('capacity_l_s')) ?? Math.PI * (d / 2000) ** 2 * DESIGN_VELOCITY_M_S * 1000,
-        name: name === null ? null : String(name),
         attributes: { ...attributesOf(p), ...(assumed ? { diameter_assumed: true } : {}) },
-      });
+      } satisfies StagedValues<'water_pipes'>);
       return true;
     },
     finish: () =>
-      net.finish(() => ({
-        kind: 'junction',
-        name: null,
-        elevation_m: null,
-        capacity_m3: null,
-        attributes: { generated: true },
-      })),
+      net.finish(
+        () =>
+          ({
+            kind: 'junction',
+            name: null,
+            elevation_m: null,
+            capacity_m3: null,
+            attributes: { generated: true },
+          }) satisfies StagedValues<'water_nodes'>,
+      ),
     summary: () => ({ unmapped: values.unmapped() }),
   };
 }
