@@ -61,8 +61,18 @@ module.exports = {
       name: 'web-src-imports-common',
       comment: 'The browser bundle imports common/ (and its own files) only, never server code.',
       severity: 'error',
-      from: { path: '^web/src/' },
+      from: { path: '^web/src/', pathNot: TEST_FILE },
       to: { path: folders(...ALL.filter((f) => f !== 'common' && f !== 'web')) },
+    },
+    {
+      name: 'web-src-tests-import-common-and-test-support',
+      comment: "The web app's unit tests may also use test/support/, never server code.",
+      severity: 'error',
+      from: { path: `^web/src/.*${TEST_FILE}` },
+      to: {
+        path: folders(...ALL.filter((f) => f !== 'common' && f !== 'web')),
+        pathNot: '^test/support/',
+      },
     },
     {
       name: 'web-src-not-web-tooling',

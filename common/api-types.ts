@@ -21,8 +21,10 @@ export interface ApiErrorBody {
   error: { code: ErrorCode; message: string };
 }
 
-export type { AttributeType, LayerAccess } from './layer-catalog';
-import type { AttributeType, LayerAccess } from './layer-catalog';
+export type AttributeType = 'int' | 'float' | 'string' | 'boolean';
+
+/** Who may see a layer: public, everyone; staff, planners and up (issue #9). */
+export type LayerAccess = 'public' | 'staff';
 
 /** A custom layer's column type, detected from the data: dates travel in tiles as ISO strings. */
 export type CustomColumnType = AttributeType | 'date' | 'datetime';

@@ -17,7 +17,8 @@ import type { SensorAssetType } from './sensor-types';
  * and the import target list (server/imports/parse.ts). No SQL and no node imports here.
  */
 
-export type AttributeType = 'int' | 'float' | 'string' | 'boolean';
+import type { AttributeType, LayerAccess } from './api-types';
+export type { AttributeType, LayerAccess };
 
 export interface AttributeDefinition {
   type: AttributeType;
@@ -29,12 +30,6 @@ export interface AttributeDefinition {
   /** A string attribute read from a `date` or `timestamptz` column: ISO 8601 in tiles (UTC). */
   format?: 'date' | 'date-time';
 }
-
-/**
- * Who may see a layer (issue #9): `public` for everyone, `staff` for planners and up (critical
- * infrastructure, and custom layers until GIS staff publish them).
- */
-export type LayerAccess = 'public' | 'staff';
 
 export type GeometryKind = 'point' | 'line' | 'polygon';
 
