@@ -35,6 +35,11 @@ const BATCH = 500;
  * committed within a few group commits of its delivery, never left waiting out `ack_wait`.
  */
 export const FETCH = 1000;
+/**
+ * Group commits in flight per instance (the ingest writer's transactions on PostgreSQL). While
+ * they run, arriving messages gather for the next commit instead of queueing as small ones.
+ */
+const WRITERS = 2;
 /** How long a pull waits on an empty stream before the next one. */
 const FETCH_EXPIRES_MS = 5000;
 /** The consumer's redelivery time for a delivered message that was not acknowledged. */
@@ -82,7 +87,12 @@ export class NatsIngest {
   #messages: ConsumerMessages | undefined;
   #batch: JsMsg[] = [];
   #flushScheduled = false;
-  #writing: Promise<void> = Promise.resolve();
+  /** Group commits in flight, at most `WRITERS`. */
+  readonly #writes = new Set<Promise<void>>();
+  /** Messages delivered and not yet acknowledged (or nak'd / terminated). */
+  #held = 0;
+  /** Wakes the pull loop when a commit has settled its messages. */
+  #settled: (() => void) | undefined;
   #stopped = false;
 
   private constructor(service: SensorService, nc: NatsConnection) {
@@ -283,7 +293,6 @@ export class NatsIngest {
    * delivered again (issue #16).
    */
   async #consumeLoop(): Promise<void> {
-    let previous: Promise<void> = Promise.resolve();
     while (!this.#stopped) {
       try {
         const consumer = await this.#js.consumers.get(NATS_STREAM, NATS_CONSUMER);
@@ -295,6 +304,7 @@ export class NatsIngest {
           for await (const m of this.#messages) {
             this.stats.received++;
             if (m.info.redeliveryCount > 1) this.stats.redelivered++;
+            this.#held++;
             this.#batch.push(m);
             if (this.#batch.length >= BATCH) this.#flush();
             else if (!this.#flushScheduled) {
@@ -304,8 +314,9 @@ export class NatsIngest {
             }
           }
           this.#flush();
-          await previous;
-          previous = this.#writing;
+          // The next pull once no more than one pull's messages are left unacknowledged.
+          while (this.#held > FETCH && !this.#stopped)
+            await new Promise<void>((resolve) => (this.#settled = resolve));
         }
       } catch (error) {
         this.#flush();
@@ -318,15 +329,22 @@ export class NatsIngest {
 
   #flush(): void {
     this.#flushScheduled = false;
-    const batch = this.#batch;
-    this.#batch = [];
-    if (batch.length === 0) return;
-    this.#writing = this.#writing
-      .then(() => this.#write(batch))
-      .catch((error: unknown) => {
-        // Not acknowledged (the connection went away): JetStream delivers them again.
-        this.#log.warn({ err: error }, 'nats: batch not acknowledged; it will be redelivered');
-      });
+    while (this.#batch.length > 0 && this.#writes.size < WRITERS) {
+      const batch = this.#batch.splice(0, BATCH);
+      const write: Promise<void> = this.#write(batch)
+        .catch((error: unknown) => {
+          // Not acknowledged (the connection went away): JetStream delivers them again.
+          this.#log.warn({ err: error }, 'nats: batch not acknowledged; it will be redelivered');
+        })
+        .finally(() => {
+          this.#writes.delete(write);
+          this.#held -= batch.length;
+          this.#settled?.();
+          // What arrived meanwhile goes in the next commit.
+          this.#flush();
+        });
+      this.#writes.add(write);
+    }
   }
 
   async #write(batch: JsMsg[]): Promise<void> {
@@ -380,8 +398,9 @@ export class NatsIngest {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#messages?.stop();
+    this.#settled?.();
     this.#flush();
-    await this.#writing.catch(() => undefined);
+    while (this.#writes.size > 0) await Promise.all(this.#writes);
     this.#replies?.unsubscribe();
     await this.#nc.drain().catch(() => undefined);
   }
