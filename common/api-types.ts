@@ -116,6 +116,11 @@ export interface MapHome {
   zoom: number | null;
   /** WGS84 [west, south, east, north]; null without data. */
   bounds: [number, number, number, number] | null;
+  /**
+   * The city's IANA time zone, for clocks shown in the city's local time (the sun study):
+   * `TWIN_TIME_ZONE`, else looked up offline from `center`; null without data.
+   */
+  time_zone: string | null;
 }
 
 /** One swatch of a categorical legend. */

@@ -70,6 +70,8 @@ describe('configuration', () => {
     expect(c.sensors.retentionDays).toBe(90);
     const defaults = loadConfig({});
     expect(defaults.home).toBeNull();
+    expect(defaults.timeZone).toBeNull();
+    expect(loadConfig({ TWIN_TIME_ZONE: 'America/New_York' }).timeZone).toBe('America/New_York');
     expect(defaults.embedOrigins).toEqual(['*']);
     expect(defaults.sensors.demoHistoryDays).toBe(7);
   });
@@ -77,6 +79,7 @@ describe('configuration', () => {
   it('refuses a malformed home or embed origin', () => {
     expect(() => loadConfig({ TWIN_HOME: '4.9,52.37' })).toThrow(/TWIN_HOME/);
     expect(() => loadConfig({ TWIN_HOME: '4.9,95,12' })).toThrow(/TWIN_HOME/);
+    expect(() => loadConfig({ TWIN_TIME_ZONE: 'Mars/Olympus_Mons' })).toThrow(/TWIN_TIME_ZONE/);
     expect(() => loadConfig({ TWIN_EMBED_ORIGINS: 'javascript:alert(1)' })).toThrow(
       /TWIN_EMBED_ORIGINS/,
     );

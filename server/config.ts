@@ -35,6 +35,11 @@ export interface Config {
   cameras: CameraConfig;
   /** Where the map opens (`TWIN_HOME`); null: on the densest cluster of the data (issue #10). */
   home: { center: [number, number]; zoom: number } | null;
+  /**
+   * The city's IANA time zone (`TWIN_TIME_ZONE`) for the sun study's clock; null: looked up
+   * from the map's home centre (issue #12).
+   */
+  timeZone: string | null;
   /** Origins allowed to frame `/embed/*` (CSP `frame-ancestors` sources; `*` for any). */
   embedOrigins: string[];
   limits: LimitsConfig;
@@ -188,6 +193,19 @@ const lonLat = z.string().transform((s, ctx) => {
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** `lon,lat,zoom`, e.g. `5.1214,52.0907,13`. */
+/** An IANA time zone name the runtime knows, e.g. `Europe/Amsterdam`. */
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone, e.g. "Europe/Amsterdam"' },
+);
+
 const lonLatZoom = z.string().transform((s, ctx) => {
   const parts = s.split(',').map((p) => Number(p.trim()));
   const [lon, lat, zoom] = parts as [number, number, number];
@@ -314,6 +332,7 @@ const EnvSchema = z.object({
   TWIN_CAMERA_BUDGET_MB: int(1, 1024 * 1024).default(64),
   TWIN_CAMERA_FRAME_S: int(1, 86_400).default(30),
   TWIN_HOME: lonLatZoom.optional(),
+  TWIN_TIME_ZONE: timeZone.optional(),
   TWIN_EMBED_ORIGINS: embedOrigins.default(['*']),
   TWIN_IMPORT_MAX_MB: int(1, 1_048_576).default(2048),
   TWIN_IMPORT_MAX_UNZIPPED_MB: int(1, 1_048_576).default(4096),
@@ -514,6 +533,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutS: e.TWIN_IMPACT_TIMEOUT_S,
     },
     home: e.TWIN_HOME ?? null,
+    timeZone: e.TWIN_TIME_ZONE ?? null,
     embedOrigins: e.TWIN_EMBED_ORIGINS,
     limits: {
       maxBodyBytes: e.TWIN_MAX_BODY_KB * 1024,

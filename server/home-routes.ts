@@ -1,3 +1,4 @@
+import tzLookup from '@photostructure/tz-lookup';
 import { Hono } from 'hono';
 import { sql, type Kysely } from 'kysely';
 import type { MapHome } from '../common/api-types';
@@ -16,7 +17,7 @@ const CELL_M = 1000;
 
 export interface HomeRoutesOptions {
   db: Kysely<Database>;
-  config: Pick<Config, 'home'>;
+  config: Pick<Config, 'home' | 'timeZone'>;
   /** Layer versions key the cached answer: an import moves home at once. */
   versions: LayerVersions;
 }
@@ -25,9 +26,11 @@ export interface HomeRoutesOptions {
  * `GET /api/home`: where the map opens. `TWIN_HOME` when set; otherwise the densest cluster of
  * buildings and road links (counted on a 1 km grid), so a twin holding two cities opens on one
  * of them and never on the ocean between (issue #10). `bounds` is what "reset view" frames.
+ * `time_zone` is the city's: `TWIN_TIME_ZONE`, else the zone at the home centre by
+ * @photostructure/tz-lookup's offline boundary data (issue #12).
  */
 export function homeRoutes({ db, config, versions }: HomeRoutesOptions) {
-  let cached: { key: string; home: MapHome } | null = null;
+  let cached: { key: string; home: Omit<MapHome, 'time_zone'> } | null = null;
   return new Hono().get('/', async (c) => {
     c.header('Cache-Control', 'no-cache');
     if (config.home) {
@@ -37,16 +40,30 @@ export function homeRoutes({ db, config, versions }: HomeRoutesOptions) {
         center,
         zoom,
         bounds: viewBounds(center, zoom),
+        time_zone: config.timeZone ?? zoneAt(center),
       } satisfies MapHome);
     }
     const v = await versions.current();
     const key = `${v.get('buildings') ?? 0}/${v.get('roads') ?? 0}`;
     if (cached?.key !== key) cached = { key, home: await densestHome(db) };
-    return c.json(cached.home);
+    const home = cached.home;
+    return c.json({
+      ...home,
+      time_zone: config.timeZone ?? (home.source === 'none' ? null : zoneAt(home.center)),
+    } satisfies MapHome);
   });
 }
 
-async function densestHome(db: Kysely<Database>): Promise<MapHome> {
+/** The IANA time zone at a WGS84 point (offline lookup); null where it cannot say. */
+function zoneAt([lon, lat]: [number, number]): string | null {
+  try {
+    return tzLookup(lat, lon);
+  } catch {
+    return null;
+  }
+}
+
+async function densestHome(db: Kysely<Database>): Promise<Omit<MapHome, 'time_zone'>> {
   // Feature centres from their bounding boxes: no geometry is computed per row.
   const { rows } = await sql<{
     cx: number;

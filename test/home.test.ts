@@ -51,6 +51,8 @@ describe.each(BACKENDS)('map home on %s', (kind) => {
     expect(contains(h.bounds!, DEFAULT_DEMO_CENTER)).toBe(true);
     // About the city's size (≈ 8 km across), not a continent.
     expect(h.bounds![2] - h.bounds![0]).toBeLessThan(0.3);
+    // The city's time zone, looked up offline from where it is (Utrecht).
+    expect(h.time_zone).toBe('Europe/Amsterdam');
   });
 
   it('stays on one city when another, sparser one is imported far away', async () => {
@@ -78,11 +80,19 @@ describe.each(BACKENDS)('map home on %s', (kind) => {
     ).toBe(200);
   });
 
-  it('opens on TWIN_HOME when it is set', async () => {
-    const configured = await createTestTwin(kind, { TWIN_HOME: '4.9,52.37,14.5' });
+  it('opens on TWIN_HOME when it is set, in TWIN_TIME_ZONE when that is set', async () => {
+    const configured = await createTestTwin(kind, {
+      TWIN_HOME: '4.9,52.37,14.5',
+      TWIN_TIME_ZONE: 'America/New_York',
+    });
     try {
       const h = await home(configured);
-      expect(h).toMatchObject({ source: 'config', center: [4.9, 52.37], zoom: 14.5 });
+      expect(h).toMatchObject({
+        source: 'config',
+        center: [4.9, 52.37],
+        zoom: 14.5,
+        time_zone: 'America/New_York',
+      });
       expect(contains(h.bounds!, [4.9, 52.37])).toBe(true);
     } finally {
       await configured.dispose();

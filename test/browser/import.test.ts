@@ -1,41 +1,131 @@
 import { join } from 'node:path';
+import { sql } from 'kysely';
+import type { Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
-import { CHROMIUM_PATH, HAS_CHROMIUM, openMap, waitForMap } from '../support/browser';
+import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
+import {
+  CHROMIUM_PATH,
+  HAS_CHROMIUM,
+  openMap,
+  waitForMap,
+  type PageGlobals,
+} from '../support/browser';
 import { mapTest } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
 import { pointFeatures } from '../imports/support';
 
 const SLOW = 240_000;
-const it = mapTest();
+/** An imported layer's one colour (web/src/lib/layers/custom-layer.ts, CUSTOM_COLOR). */
+const CUSTOM_COLOR = [228, 87, 46];
+const it = mapTest()
+  // A point inside the footprint of the building nearest the centre: a 3D building stands on it.
+  .extend('underRoof', { scope: 'file' }, async ({ twin }) => {
+    const [lon, lat] = DEFAULT_DEMO_CENTER;
+    const { rows } = await sql<{ lon: number; lat: number }>`
+      SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
+        SELECT ST_Transform(ST_PointOnSurface(geom), 4326) AS p FROM buildings
+        ORDER BY geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857) LIMIT 1) AS q`.execute(
+      twin.backend.db,
+    );
+    return { lon: Number(rows[0]!.lon), lat: Number(rows[0]!.lat) };
+  });
 
-/** Two trees in the demo city and one beyond the pole, which the import rejects. */
-const TREES = pointFeatures([
-  ['t1', { species: 'Tilia', height: 12 }, [5.1214, 52.0907]],
-  ['t2', { species: 'Quercus', height: 20 }, [5.122, 52.091]],
-  ['t3', { species: 'Nowhere', height: 1 }, [5.122, 95]],
-]);
+/** OSM-tagged streets: two known `highway` values and one the twin has no class for. */
+const STREETS = {
+  type: 'FeatureCollection',
+  features: ['primary', 'residential', 'footway'].map((highway, i) => ({
+    type: 'Feature',
+    properties: { highway, name: `Street ${i}` },
+    geometry: {
+      type: 'LineString',
+      coordinates: [
+        [5.12 + i * 0.001, 52.09],
+        [5.12 + i * 0.001, 52.091],
+      ],
+    },
+  })),
+};
+
+/** Pixels of a PNG within `tolerance` (sum of channel differences) of `rgb`. */
+const pixelsNear = (page: Page, png: Buffer, rgb: readonly number[], tolerance = 60) =>
+  page.evaluate(
+    async ({ png, rgb, tolerance }) => {
+      const g = globalThis as unknown as PageGlobals & typeof globalThis;
+      const bytes = Uint8Array.from(atob(png), (ch) => ch.charCodeAt(0));
+      const bitmap = await g.createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const canvas = new g.OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(bitmap, 0, 0);
+      const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const d =
+          Math.abs(data[i]! - rgb[0]!) +
+          Math.abs(data[i + 1]! - rgb[1]!) +
+          Math.abs(data[i + 2]! - rgb[2]!);
+        if (d <= tolerance) n++;
+      }
+      return n;
+    },
+    { png: png.toString('base64'), rgb: [...rgb], tolerance },
+  );
+
+/** Two trees in the demo city, one beyond the pole (which the import rejects), one under a roof. */
+const trees = (underRoof: { lon: number; lat: number }) =>
+  pointFeatures([
+    ['t1', { species: 'Tilia', height: 12 }, [5.1214, 52.0907]],
+    ['t2', { species: 'Quercus', height: 20 }, [5.122, 52.091]],
+    ['t3', { species: 'Nowhere', height: 1 }, [5.122, 95]],
+    ['t4', { species: 'Tilia', height: 8 }, [underRoof.lon, underRoof.lat]],
+  ]);
 
 describe.skipIf(!HAS_CHROMIUM)(
   `the import page in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
   () => {
     it(
       'uploads a file, previews its fields, imports it into a new layer and shows the report',
-      async ({ page, origin, log, session }) => {
+      async ({ page, origin, log, session, underRoof }) => {
         // Issue #9: imports are GIS staff's.
         await session.signIn('gis');
         await page.setViewportSize({ width: 1440, height: 900 });
         await openMap(page, origin);
         await page.getByRole('button', { name: 'Import data…' }).click();
-        await page.locator('[data-testid=import-panel] input[type=file]').setInputFiles({
+        const file = page.locator('[data-testid=import-panel] input[type=file]');
+        const preview = page.getByTestId('import-preview');
+
+        // Issue #12 item 6: before confirming, an OSM-tagged file's values and what they become.
+        await file.setInputFiles({
+          name: 'streets.geojson',
+          mimeType: 'application/geo+json',
+          buffer: Buffer.from(JSON.stringify(STREETS)),
+        });
+        await preview.waitFor({ timeout: 60_000 });
+        await page.getByRole('combobox', { name: 'Layer' }).selectOption('roads');
+        const highway = page.locator('[data-testid=import-value-mapping][data-source=highway] li');
+        await expect
+          .poll(async () => (await highway.allTextContents()).map((t) => t.trim()), {
+            timeout: 30_000,
+          })
+          .toEqual([
+            'primary → arterial',
+            'residential → local',
+            'footway → local (not recognised)',
+          ]);
+        expect(
+          await page
+            .locator('[data-testid=import-value-mapping][data-source=highway] li.unmapped')
+            .count(),
+        ).toBe(1);
+
+        // Then the file that is imported.
+        await file.setInputFiles({
           name: 'trees.geojson',
           mimeType: 'application/geo+json',
-          buffer: Buffer.from(JSON.stringify(TREES)),
+          buffer: Buffer.from(JSON.stringify(trees(underRoof))),
         });
-        const preview = page.getByTestId('import-preview');
-        await preview.waitFor({ timeout: 60_000 });
-        expect(await preview.textContent()).toMatch(
-          /geojson, EPSG:4326 — first 3 features, 1 with problems/,
-        );
+        await expect
+          .poll(() => preview.textContent(), { timeout: 60_000 })
+          .toMatch(/geojson, EPSG:4326 — first 4 features, 1 with problems/);
         await page.getByRole('combobox', { name: 'Layer' }).selectOption('custom');
         await page.getByRole('textbox', { name: 'Layer name' }).fill('street_trees');
         await page.getByRole('textbox', { name: 'new field' }).fill('species');
@@ -49,7 +139,7 @@ describe.skipIf(!HAS_CHROMIUM)(
         await counts.waitFor({ timeout: 120_000 });
         await expect
           .poll(() => counts.textContent(), { timeout: 60_000 })
-          .toMatch(/accepted 2, repaired 0, rejected 1/);
+          .toMatch(/accepted 3, repaired 0, rejected 1/);
         await expect
           .poll(() => page.locator('.report').textContent(), { timeout: 30_000 })
           .toMatch(/latitude 95/);
@@ -95,7 +185,17 @@ describe.skipIf(!HAS_CHROMIUM)(
         expect(view.s).toBeLessThan(52.0907);
         expect(view.n).toBeGreaterThan(52.091);
         // Its card: count, geometry and a legend; coloured by a field, the legend lists its values.
-        expect(await imported.textContent()).toMatch(/street_trees\s*2 points/);
+        expect(await imported.textContent()).toMatch(/street_trees\s*3 points/);
+        // Issue #12 item 5: the tree inside a building's footprint is drawn over the 3D
+        // building standing on it, not hidden under its roof.
+        const p = await page.evaluate(
+          (c) => (globalThis as unknown as PageGlobals).__twin!.map.project(c),
+          [underRoof.lon, underRoof.lat] as [number, number],
+        );
+        const clip = await page.screenshot({
+          clip: { x: p.x - 8, y: p.y - 8, width: 16, height: 16 },
+        });
+        expect(await pixelsNear(page, clip, CUSTOM_COLOR)).toBeGreaterThan(4);
         const legend = page.getByTestId('custom-legend');
         expect(await legend.textContent()).toContain('street_trees');
         await page.getByTestId('custom-color-by').selectOption('species');

@@ -24,6 +24,8 @@ interface Tools {
   sun: {
     date: string;
     minutes: number;
+    /** The moment shown, epoch ms (the date and clock in the city's time zone). */
+    timestamp: number;
     shadows: { at: string; shadows: unknown[] } | null;
     setTime(m: number): void;
   };
@@ -202,9 +204,9 @@ describe.skipIf(!HAS_CHROMIUM)(
             page,
             (m) => {
               const sun = (globalThis as unknown as ToolGlobals).__twin.tools.sun;
-              const [y, mo, d] = sun.date.split('-').map(Number) as [number, number, number];
               return (
-                sun.shadows?.at === new Date(y, mo - 1, d, 0, m).toISOString() &&
+                sun.minutes === m &&
+                sun.shadows?.at === new Date(sun.timestamp).toISOString() &&
                 sun.shadows.shadows.length > 0
               );
             },
@@ -213,6 +215,17 @@ describe.skipIf(!HAS_CHROMIUM)(
           return page.screenshot({ clip: { x: 300, y: 280, width: 500, height: 500 } });
         };
         const morning = await shot(9 * 60);
+        // The city's clock (Utrecht), whatever the browser's zone: 09:00 CEST is 07:00 UTC.
+        expect(await page.getByTestId('sun-zone').textContent()).toBe(
+          'Local time in Europe/Amsterdam, UTC+02:00',
+        );
+        expect(
+          await page.evaluate(() =>
+            new Date(
+              (globalThis as unknown as ToolGlobals).__twin.tools.sun.timestamp,
+            ).toISOString(),
+          ),
+        ).toBe('2026-06-21T07:00:00.000Z');
         await shoot(page, 'sun-study-0900');
         expect(await page.getByTestId('sun-position').textContent()).toMatch(
           /from the (east|south-east|north-east)/,

@@ -3,18 +3,18 @@ import { SolidPolygonLayer } from '@deck.gl/layers';
 import { getSolarPosition, getSunrise, getSunset } from 'sunrise-sunset-js';
 import type { ShadowsResponse } from '../../../common/api-types';
 import { getJson } from './api';
+import { isoDate, offsetLabel, zonedTime, zoneOffsetMinutes } from './zoned-time';
 
 /** Minutes the clock moves per step while playing, and real milliseconds per step. */
 const PLAY_STEP_MIN = 15;
 const PLAY_EVERY_MS = 600;
 
-const pad = (n: number) => String(n).padStart(2, '0');
-/** `YYYY-MM-DD` of a date in the reader's time zone. */
-export const isoDate = (d: Date) =>
-  `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+/** The reader's own zone: the clock's zone when the server names none. */
+const READER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /**
- * The sun study (issue #12 item 4): a date and a time of day (the reader's clock) light the 3D
+ * The sun study (issue #12 item 4): a date and a time of day (the city's clock: the time zone
+ * `/api/home` names, TWIN_TIME_ZONE or looked up from the city's place) light the 3D
  * buildings from where the sun stands then over the city, and the buildings in view cast their
  * shadows on the ground — polygons from the server (`/api/shadows`, the impact model's shadow
  * geometry), which stay crisp at any pitch where deck.gl's experimental shadow maps break up
@@ -22,9 +22,11 @@ export const isoDate = (d: Date) =>
  */
 export class SunStudy {
   on = $state(false);
-  /** `YYYY-MM-DD`, the reader's time zone. */
-  date = $state(isoDate(new Date()));
-  /** Minutes after local midnight. */
+  /** The city's IANA time zone: the date and the clock are its local time. */
+  timeZone = $state(READER_ZONE);
+  /** `YYYY-MM-DD` in `timeZone`. */
+  date = $state(isoDate(new Date(), READER_ZONE));
+  /** Minutes after midnight in `timeZone`. */
   minutes = $state(12 * 60);
   playing = $state(false);
   /** The shadows of the buildings in view at `timestamp`. */
@@ -35,23 +37,31 @@ export class SunStudy {
   #abort: AbortController | null = null;
 
   /** The moment shown, epoch ms. */
-  readonly timestamp = $derived.by(() => {
-    const [y, m, d] = this.date.split('-').map(Number) as [number, number, number];
-    return new Date(y, m - 1, d, 0, this.minutes).getTime();
-  });
+  readonly timestamp = $derived(zonedTime(this.date, this.minutes, this.timeZone));
 
-  /** Sunrise and sunset that day at the city, minutes after local midnight. */
+  /** The zone and its offset that day, for the labels: `Europe/Amsterdam, UTC+02:00`. */
+  readonly zoneLabel = $derived(
+    `${this.timeZone}, ${offsetLabel(zoneOffsetMinutes(this.timestamp, this.timeZone))}`,
+  );
+
+  /** Uses the city's time zone (null: keeps the reader's), keeping today's date there. */
+  setTimeZone(timeZone: string | null): void {
+    if (!timeZone || timeZone === this.timeZone) return;
+    const today = this.date === isoDate(new Date(), this.timeZone);
+    this.timeZone = timeZone;
+    if (today) this.date = isoDate(new Date(), timeZone);
+  }
+
+  /** Sunrise and sunset that day at the city, minutes after midnight in `timeZone`. */
   readonly daylight = $derived.by(() => {
-    const [y, m, d] = this.date.split('-').map(Number) as [number, number, number];
-    const noon = new Date(y, m - 1, d, 12);
-    // That calendar day in the reader's time zone (the slider's clock).
-    const day = { timezone: -noon.getTimezoneOffset() / 60 };
+    const midnight = zonedTime(this.date, 0, this.timeZone);
+    const noon = new Date(zonedTime(this.date, 12 * 60, this.timeZone));
+    // That calendar day in the city's time zone (the slider's clock).
+    const day = { timezone: zoneOffsetMinutes(noon.getTime(), this.timeZone) / 60 };
     const [lon, lat] = this.center;
     const t = { sunrise: getSunrise(lat, lon, noon, day), sunset: getSunset(lat, lon, noon, day) };
     const minutes = (x: Date | null) =>
-      x && Number.isFinite(x.getTime())
-        ? (x.getTime() - new Date(y, m - 1, d).getTime()) / 60_000
-        : NaN;
+      x && Number.isFinite(x.getTime()) ? (x.getTime() - midnight) / 60_000 : NaN;
     const rise = minutes(t.sunrise);
     const set = minutes(t.sunset);
     // Polar day or night: the whole day.

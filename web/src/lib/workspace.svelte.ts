@@ -11,6 +11,7 @@ import type { BuildingUse, ScenarioEdit } from '../../../common/scenario-types';
 import { ApiRequestError, describeTileError, getJson } from './api';
 import { CustomLayers } from './custom-layers.svelte';
 import { DrawTool } from './draw-tool';
+import { boundsOf } from './edit-names';
 import { ImportWizard } from './import-wizard.svelte';
 import { Inspector } from './inspector.svelte';
 import { LabelFeed } from './label-feed.svelte';
@@ -25,7 +26,7 @@ import { session } from './session.svelte';
 import { StoryPlayer } from './story-player.svelte';
 import { TimePlayer } from './time-player.svelte';
 import type { Bounds, TwinMap } from './twin-map.svelte';
-import { parseHash, type Camera, type ShareState } from './url-hash';
+import { MAX_PITCH, parseHash, type Camera, type ShareState } from './url-hash';
 
 export interface Setup {
   zooms: ZoomRanges;
@@ -36,6 +37,8 @@ export interface Setup {
   city: Bounds;
   /** TWIN_HOME's exact camera, when configured (issue #10). */
   home: { center: [number, number]; zoom: number } | null;
+  /** The city's IANA time zone (the sun study's clock); null: the reader's own. */
+  timeZone: string | null;
 }
 
 /** The map layers an import into a twin layer feeds (`--layer` name → tile layers). */
@@ -184,6 +187,7 @@ export class Workspace {
           home.source === 'config' && home.zoom !== null
             ? { center: home.center, zoom: home.zoom }
             : null,
+        timeZone: home.time_zone,
       };
     } catch (error) {
       this.setupError =
@@ -219,6 +223,7 @@ export class Workspace {
     this.#drawTool ??= new DrawTool(this.twin.map);
     this.drawing = true;
     this.movingCorners = null;
+    this.#lookBack();
     const { floors, use } = this;
     this.#drawTool.start((geometry) => {
       this.drawing = false;
@@ -235,6 +240,7 @@ export class Workspace {
     this.#drawTool ??= new DrawTool(this.twin.map);
     this.drawing = true;
     this.movingCorners = null;
+    this.#lookBack();
     this.#drawTool.start((geometry) => {
       this.drawing = false;
       done(geometry);
@@ -245,15 +251,18 @@ export class Workspace {
     this.#drawTool?.stop();
     this.drawing = false;
     this.movingCorners = null;
+    this.#lookBack();
   }
 
   /**
-   * Shows an added building's footprint with draggable corners (issue #12 item 2): each moved,
-   * added or deleted corner is saved at once as a new scenario version (undoable like any edit),
-   * and the impact is computed again.
+   * Shows an added building's footprint or an added road with draggable corners / points
+   * (issue #12 item 2): each moved, added or deleted point is saved at once as a new scenario
+   * version (undoable like any edit), and the impact is computed again. Meanwhile the map looks
+   * straight down in 2D, framed on the shape, so its outline is not hidden under 3D buildings;
+   * `cancelDrawing` goes back to the camera and mode from before.
    */
   moveCorners(edit: ScenarioEdit): void {
-    if (!this.twin || edit.kind !== 'add_building') return;
+    if (!this.twin || (edit.kind !== 'add_building' && edit.kind !== 'add_road')) return;
     this.#drawTool ??= new DrawTool(this.twin.map);
     this.drawing = false;
     try {
@@ -263,13 +272,61 @@ export class Workspace {
         void this.scenarios.replaceEdit(
           now,
           { ...inputOf(now), geometry } as typeof edit,
-          'move a corner',
+          edit.kind === 'add_road' ? 'move a point' : 'move a corner',
         );
       });
       this.movingCorners = edit.id;
+      this.#lookDownOn(boundsOf(edit.geometry));
     } catch (error) {
       this.scenarios.error = (error as Error).message;
     }
+  }
+
+  /** The camera and mode from before points were moved, to go back to after. */
+  #beforeMoving: { mode: '2d' | '3d'; camera: Camera } | null = null;
+
+  /** Top-down 2D view framed on `bounds` (on a phone, above the bottom sheet). */
+  #lookDownOn(bounds: Bounds | null): void {
+    const map = this.twin?.map;
+    if (!map) return;
+    if (!this.#beforeMoving) {
+      const c = map.getCenter();
+      this.#beforeMoving = {
+        mode: this.mode,
+        camera: {
+          center: [c.lng, c.lat],
+          zoom: map.getZoom(),
+          bearing: map.getBearing(),
+          pitch: map.getPitch(),
+        },
+      };
+    }
+    this.mode = '2d';
+    map.setMaxPitch(0);
+    if (!bounds) return;
+    const { clientWidth: w, clientHeight: h } = map.getContainer();
+    const padding =
+      w < 720
+        ? { left: 40, right: 40, top: 60, bottom: Math.round(h / 2) + 40 }
+        : { left: 300, right: 640, top: 80, bottom: 80 };
+    map.fitBounds(bounds, {
+      padding,
+      pitch: 0,
+      bearing: map.getBearing(),
+      maxZoom: 18,
+      duration: 600,
+    });
+  }
+
+  /** Back to the camera and mode from before points were moved. */
+  #lookBack(): void {
+    const before = this.#beforeMoving;
+    const map = this.twin?.map;
+    this.#beforeMoving = null;
+    if (!before || !map) return;
+    this.mode = before.mode;
+    if (before.mode === '3d') map.setMaxPitch(MAX_PITCH);
+    map.easeTo({ ...before.camera, duration: 600 });
   }
 
   toggleImpact(id: ImpactLayerId): void {

@@ -1,4 +1,5 @@
 import { MVTLayer } from '@deck.gl/geo-layers';
+import { GeoJsonLayer } from '@deck.gl/layers';
 import type { RGB } from '../color-ramps';
 import { tileLayerProps, type TileLayerOptions } from './tile-options';
 
@@ -20,7 +21,8 @@ type F = { properties?: Record<string, unknown> };
 /**
  * A custom layer created by an import: points, lines or polygons in one colour, or coloured by
  * a chosen field (issue #12 item 6). GeoJSON tiles (not binary), so the features in view can be
- * read for the legend.
+ * read for the legend. Points are drawn without the depth test, so a point at street level is
+ * not hidden under the 3D buildings around it.
  */
 export function customLayer(name: string, o: TileLayerOptions, style?: CustomStyle) {
   const color = (f: F): RGB =>
@@ -34,6 +36,13 @@ export function customLayer(name: string, o: TileLayerOptions, style?: CustomSty
     getLineWidth: 2,
     pointRadiusUnits: 'pixels',
     getPointRadius: 5,
+    renderSubLayers: (props: ConstructorParameters<typeof GeoJsonLayer>[0]) =>
+      new GeoJsonLayer({
+        ...props,
+        _subLayerProps: {
+          'points-circle': { parameters: { depthCompare: 'always', depthWriteEnabled: false } },
+        },
+      }),
     updateTriggers: {
       getFillColor: [style?.field, style?.version],
       getLineColor: [style?.field, style?.version],
