@@ -1,6 +1,8 @@
 /**
  * The impact models and the factors each one uses (issue #11 item 6): one list the engine runs,
- * the export writes and the impact panel shows. Factor values, units and sources live in the
+ * the export writes and the impact panel shows, with each model's result (`ImpactResults`) and
+ * its CSV rows (`EXPORT_ROWS`) — adding a model takes this file, its module in
+ * server/impact/models/ and a line in server/impact/models/index.ts (issue #13). Factor values, units and sources live in the
  * `impact_factors` table; this declares which keys exist, their unit and the range a planner may
  * set them to.
  */
@@ -167,6 +169,300 @@ export const IMPACT_MODELS: readonly ImpactModelInfo[] = [
   },
 ];
 
+/**
+ * Each model's result: the section of `ScenarioImpact` (common/scenario-types.ts) under its key,
+ * which its `defineModel` returns. A key in `IMPACT_MODEL_KEYS` without one fails `ImpactSections`.
+ */
+export interface ImpactResults {
+  yield: {
+    baseline: YieldFigures;
+    scenario: YieldFigures;
+    delta: YieldFigures;
+    edits: EditYield[];
+    factors: ImpactFactor[];
+  };
+  traffic: {
+    kpis: Record<'vehicle_km' | 'vehicle_hours' | 'mean_delay_s' | 'trips', Triple>;
+    baseline: TrafficKpis;
+    scenario: TrafficKpis;
+    delta: TrafficKpis;
+    most_affected: LinkChange[];
+    links: LinkChange[];
+    added_trips: number;
+    assignment: {
+      method: string;
+      iterations: number;
+      relative_gap: number;
+      baseline_iterations: number;
+      baseline_relative_gap: number;
+      warm_start: boolean;
+      zones: number;
+    };
+    calibration: CalibrationSummary;
+    outside_model: OutsideModel;
+    factors: ImpactFactor[];
+  };
+  water: NetworkImpact;
+  power: NetworkImpact;
+  shadow: {
+    days: { label: string; date: string; steps: number; step_minutes: number }[];
+    neighbours: ShadowNeighbour[];
+    parks: ShadowPark[];
+    sun: { algorithm: string };
+    layer: { type: 'FeatureCollection'; features: unknown[] };
+  };
+  zoning: {
+    checked: number;
+    flagged: {
+      edit_id: string;
+      building_id: string | null;
+      height_m: number;
+      max_height_m: number;
+      excess_m: number;
+      zone_id: string;
+      zone_class: string;
+      zone_name: string | null;
+    }[];
+  };
+}
+
+export type ImpactSections = { [K in ImpactModelKey]: ImpactResults[K] };
+
+/** An export row of a model: metric, baseline, scenario, delta, unit. */
+export type ExportRow = [string, unknown, unknown, unknown, string];
+
+const networkRows = (n: NetworkImpact): ExportRow[] => [
+  ['demand', n.baseline.demand, n.scenario.demand, n.delta.demand, n.unit],
+  [
+    'flagged_assets',
+    n.baseline.flagged,
+    n.scenario.flagged,
+    n.delta.flagged,
+    'assets (delta: newly flagged)',
+  ],
+  ...n.flagged.map((a): ExportRow => [
+    `${a.asset} ${a.id} ${a.metric}`,
+    a.baseline,
+    a.value,
+    a.value - a.baseline,
+    a.unit,
+  ]),
+  ['outside_model_demand', n.outside_model.amount, n.outside_model.amount, 0, n.outside_model.unit],
+];
+
+const YIELD_UNITS = {
+  gfa_m2: 'm²',
+  nia_m2: 'm²',
+  dwellings: 'dwellings',
+  residents: 'persons',
+  jobs: 'jobs',
+} as const satisfies Record<keyof YieldFigures, string>;
+
+const TRAFFIC_UNITS = {
+  vehicle_km: 'veh·km/h',
+  vehicle_hours: 'veh·h/h',
+  mean_delay_s: 's',
+  trips: 'veh/h',
+} as const satisfies Record<keyof ImpactResults['traffic']['kpis'], string>;
+
+/**
+ * The rows each model's section gives the CSV export (server/scenarios/scenario-export.ts), in
+ * the order of the section: one per figure, baseline, scenario, delta and unit.
+ */
+export const EXPORT_ROWS: { [K in ImpactModelKey]: (section: ImpactResults[K]) => ExportRow[] } = {
+  yield: (y) =>
+    (['gfa_m2', 'nia_m2', 'dwellings', 'residents', 'jobs'] as const).map((k) => [
+      k,
+      y.baseline[k],
+      y.scenario[k],
+      y.delta[k],
+      YIELD_UNITS[k],
+    ]),
+  traffic: (t) => [
+    ...(['vehicle_km', 'vehicle_hours', 'mean_delay_s', 'trips'] as const).map((k): ExportRow => [
+      k,
+      t.kpis[k].baseline,
+      t.kpis[k].scenario,
+      t.kpis[k].delta,
+      TRAFFIC_UNITS[k],
+    ]),
+    ['relative_gap', t.assignment.baseline_relative_gap, t.assignment.relative_gap, '', 'ratio'],
+    [
+      'calibration_geh_lt_5_share',
+      t.calibration.geh_lt_5_share ?? '',
+      '',
+      '',
+      'share of count sites',
+    ],
+    [
+      'outside_model_trips',
+      t.outside_model.amount,
+      t.outside_model.amount,
+      0,
+      t.outside_model.unit,
+    ],
+  ],
+  water: networkRows,
+  power: networkRows,
+  shadow: (s) => [
+    ...s.neighbours.flatMap((n) =>
+      Object.entries(n.hours_lost).map(([day, h]): ExportRow => [
+        `building ${n.building_id} sun hours lost ${day}`,
+        0,
+        h,
+        h,
+        'hours',
+      ]),
+    ),
+    ...s.parks.map((p): ExportRow => [
+      `park ${p.land_use_id} share with ≥ 2 h sun (21 March)`,
+      p.sunlit_2h_share_before,
+      p.sunlit_2h_share_after,
+      p.sunlit_2h_share_after - p.sunlit_2h_share_before,
+      'share',
+    ]),
+  ],
+  zoning: (z) =>
+    z.flagged.map((f) => [
+      `edit ${f.edit_id} height over land_use ${f.zone_id}`,
+      f.max_height_m,
+      f.height_m,
+      f.excess_m,
+      'm',
+    ]),
+};
+
 export function modelInfo(key: ImpactModelKey): ImpactModelInfo {
   return IMPACT_MODELS.find((m) => m.key === key)!;
+}
+
+// The pieces of the results, used above and re-exported by common/scenario-types.ts.
+
+export interface ImpactFactor {
+  key: string;
+  value: number;
+  unit: string;
+  description: string;
+  source: string;
+}
+
+/** What a building (or a scenario, or its delta) yields. */
+export interface YieldFigures {
+  /** Gross floor area, m². */
+  gfa_m2: number;
+  /** Net internal area, m². */
+  nia_m2: number;
+  dwellings: number;
+  residents: number;
+  jobs: number;
+}
+
+/** One edit's yield: what the building yields after it, and the change it makes. */
+export interface EditYield extends YieldFigures {
+  edit_id: string;
+  kind: string;
+  building_id: string | null;
+  floors: number;
+  height_m: number;
+  delta: YieldFigures;
+}
+
+export interface Triple {
+  baseline: number;
+  scenario: number;
+  delta: number;
+}
+
+export interface LinkChange {
+  link_id: string | null;
+  edit_id: string | null;
+  name: string | null;
+  class: string | null;
+  baseline_volume: number;
+  volume: number;
+  change: number;
+  vc: number;
+  time_s: number;
+  baseline_time_s: number | null;
+}
+
+export interface TrafficKpis {
+  vehicle_km: number;
+  vehicle_hours: number;
+  /** Mean delay over free flow per assigned trip, seconds. */
+  mean_delay_s: number;
+  /** Mean free-flow time per assigned trip on the roads used, seconds. */
+  mean_free_flow_s: number;
+  trips: number;
+  unserved_trips: number;
+  /** Share of road links loaded above capacity (v/c > 1) in either direction. */
+  over_capacity_share: number;
+}
+
+/** What a model left out because it lies beyond its network (another city, say). */
+export interface OutsideModel {
+  buildings: number;
+  /** veh/h (traffic), l/s (water) or kVA (power) of those buildings. */
+  amount: number;
+  unit: string;
+}
+
+/** The calibration beside the traffic figures. */
+export interface CalibrationSummary {
+  status: 'calibrated' | 'insufficient_data' | 'no_counts';
+  calibrated_at: string | null;
+  hours_of_data: number;
+  sites: number;
+  geh_lt_5_share: number | null;
+  /** GEH < 5 share of the uncalibrated (gravity) matrix, for comparison. */
+  prior_geh_lt_5_share: number | null;
+  method: string;
+}
+
+/** A water or power asset whose state the scenario changes (value against its design limit). */
+export interface UtilityAsset {
+  network: 'water' | 'power';
+  asset: 'water_pipe' | 'water_node' | 'power_line' | 'power_node';
+  id: string;
+  metric: 'pressure_m' | 'velocity_m_s' | 'headloss_m_per_km' | 'loading' | 'voltage_pu';
+  unit: string;
+  limit: number;
+  baseline: number;
+  value: number;
+  /** Beyond 1 the limit is broken: value ÷ limit for maxima, limit ÷ value for minima. */
+  ratio: number;
+  baseline_flagged: boolean;
+  flagged: boolean;
+}
+
+export interface NetworkImpact {
+  unit: string;
+  baseline: { demand: number; flagged: number; unserved: number };
+  scenario: { demand: number; flagged: number; unserved: number };
+  delta: { demand: number; flagged: number };
+  /** Assets the scenario newly flags (not flagged at baseline). */
+  flagged: UtilityAsset[];
+  /** Assets whose value changes. */
+  assets: UtilityAsset[];
+  assets_total: number;
+  solver: { method: string; converged: boolean; detail: string };
+  outside_model: OutsideModel;
+  factors: ImpactFactor[];
+}
+
+export interface ShadowNeighbour {
+  building_id: string;
+  name: string | null;
+  /** Sun hours lost per study day (label → hours), at the façade points the proposal newly shades. */
+  hours_lost: Record<string, number>;
+  total_hours_lost: number;
+}
+
+export interface ShadowPark {
+  land_use_id: string;
+  name: string | null;
+  /** Share of the park's area with ≥ 2 h of sun on 21 March (BRE 209), before and after. */
+  sunlit_2h_share_before: number;
+  sunlit_2h_share_after: number;
+  passes_bre: boolean;
 }

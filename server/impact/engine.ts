@@ -2,26 +2,9 @@ import { IMPACT_MODEL_KEYS, type ImpactModelKey } from '../../common/impact-mode
 import type { ScenarioImpact } from '../../common/scenario-types';
 import type { Baseline } from './baseline';
 import type { ImpactContext, ImpactModel } from './models/model';
-import { powerModel } from './models/power-impact';
-import { shadowModel } from './models/shadow-impact';
-import { trafficModel } from './models/traffic-impact';
-import { waterModel } from './models/water-impact';
-import { yieldModel } from './models/yield-model';
-import { zoningModel } from './models/zoning-impact';
+import { MODELS } from './models/index';
 import { scenarioChanges } from './scenario-changes';
 import type { ScenarioInputs } from './scenario-inputs';
-
-type Models = { [K in ImpactModelKey]: ImpactModel<K> };
-
-/** Every model, by key; the engine runs them in the order of common/impact-models.ts. */
-export const MODELS: Models = {
-  yield: yieldModel,
-  traffic: trafficModel,
-  water: waterModel,
-  power: powerModel,
-  shadow: shadowModel,
-  zoning: zoningModel,
-};
 
 export type ModelResults = Pick<ScenarioImpact, ImpactModelKey | 'timings'>;
 

@@ -1,6 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../schema/database';
-import { IMPACT_MODELS, type ImpactModelKey } from '../../common/impact-models';
+import {
+  EXPORT_ROWS,
+  IMPACT_MODELS,
+  type ExportRow,
+  type ImpactModelKey,
+} from '../../common/impact-models';
 import type { ScenarioImpact } from '../../common/scenario-types';
 
 /** The scenario's edits as GeoJSON (WGS84): added geometry, or the baseline feature an edit targets. */
@@ -78,119 +83,8 @@ function citedFactors(r: ScenarioImpact, key: ImpactModelKey): { key: string; so
 }
 
 /** [metric, baseline, scenario, delta, unit] rows of one model's section. */
-function modelRows(r: ScenarioImpact, key: ImpactModelKey): unknown[][] {
-  switch (key) {
-    case 'yield': {
-      const units: Record<string, string> = {
-        gfa_m2: 'm²',
-        nia_m2: 'm²',
-        dwellings: 'dwellings',
-        residents: 'persons',
-        jobs: 'jobs',
-      };
-      return (['gfa_m2', 'nia_m2', 'dwellings', 'residents', 'jobs'] as const).map((k) => [
-        k,
-        r.yield.baseline[k],
-        r.yield.scenario[k],
-        r.yield.delta[k],
-        units[k],
-      ]);
-    }
-    case 'traffic': {
-      const t = r.traffic;
-      const tu: Record<string, string> = {
-        vehicle_km: 'veh·km/h',
-        vehicle_hours: 'veh·h/h',
-        mean_delay_s: 's',
-        trips: 'veh/h',
-      };
-      return [
-        ...(['vehicle_km', 'vehicle_hours', 'mean_delay_s', 'trips'] as const).map((k) => [
-          k,
-          t.kpis[k].baseline,
-          t.kpis[k].scenario,
-          t.kpis[k].delta,
-          tu[k],
-        ]),
-        [
-          'relative_gap',
-          t.assignment.baseline_relative_gap,
-          t.assignment.relative_gap,
-          '',
-          'ratio',
-        ],
-        [
-          'calibration_geh_lt_5_share',
-          t.calibration.geh_lt_5_share ?? '',
-          '',
-          '',
-          'share of count sites',
-        ],
-        [
-          'outside_model_trips',
-          t.outside_model.amount,
-          t.outside_model.amount,
-          0,
-          t.outside_model.unit,
-        ],
-      ];
-    }
-    case 'water':
-    case 'power': {
-      const n = r[key];
-      return [
-        ['demand', n.baseline.demand, n.scenario.demand, n.delta.demand, n.unit],
-        [
-          'flagged_assets',
-          n.baseline.flagged,
-          n.scenario.flagged,
-          n.delta.flagged,
-          'assets (delta: newly flagged)',
-        ],
-        ...n.flagged.map((a) => [
-          `${a.asset} ${a.id} ${a.metric}`,
-          a.baseline,
-          a.value,
-          a.value - a.baseline,
-          a.unit,
-        ]),
-        [
-          'outside_model_demand',
-          n.outside_model.amount,
-          n.outside_model.amount,
-          0,
-          n.outside_model.unit,
-        ],
-      ];
-    }
-    case 'shadow':
-      return [
-        ...r.shadow.neighbours.flatMap((n) =>
-          Object.entries(n.hours_lost).map(([day, h]) => [
-            `building ${n.building_id} sun hours lost ${day}`,
-            0,
-            h,
-            h,
-            'hours',
-          ]),
-        ),
-        ...r.shadow.parks.map((p) => [
-          `park ${p.land_use_id} share with ≥ 2 h sun (21 March)`,
-          p.sunlit_2h_share_before,
-          p.sunlit_2h_share_after,
-          p.sunlit_2h_share_after - p.sunlit_2h_share_before,
-          'share',
-        ]),
-      ];
-    case 'zoning':
-      return r.zoning.flagged.map((z) => [
-        `edit ${z.edit_id} height over land_use ${z.zone_id}`,
-        z.max_height_m,
-        z.height_m,
-        z.excess_m,
-        'm',
-      ]);
-  }
+function modelRows<K extends ImpactModelKey>(r: ScenarioImpact, key: K): ExportRow[] {
+  return (EXPORT_ROWS[key] as (section: ScenarioImpact[K]) => ExportRow[])(r[key]);
 }
 
 export const IMPACT_LAYERS = ['traffic', 'utilities', 'shadow'] as const;
