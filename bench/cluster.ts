@@ -14,7 +14,14 @@ import { startInstance, type Instance } from '../test/support/instance';
 import { startNats } from '../test/support/nats';
 import { benchDatabaseUrl, ensureDatabase } from './bench-db';
 import { fmt, httpLoad, httpLoadFor } from './load';
-import { alternate, printComparison, roundOptions, type Comparison, type Trial } from './rounds';
+import {
+  alternate,
+  printComparison,
+  roundOptions,
+  type Comparison,
+  type Trial,
+  benchOption,
+} from './rounds';
 import { SseProbe } from './sse-probe';
 import { benchReadings, demoSensors } from './readings';
 import { cityTiles } from './tiles';
@@ -48,10 +55,7 @@ const CLUSTER_BASE_PORT = 7461;
  * nats-server and (for mqtt) mosquitto. Bench rows are in 2020 and removed between rounds.
  */
 export async function run(args: string[]): Promise<void> {
-  const opt = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-  };
+  const opt = (name: string, fallback: string) => benchOption(args, name, fallback);
   const rounds = roundOptions(args);
   const nInstances = Number(opt('instances', '2'));
   const nClients = Number(opt('clients', '200'));

@@ -21,6 +21,7 @@ import {
   roundOptions,
   spread,
   type Trial,
+  benchOption,
 } from './rounds';
 import { TokenStore } from '../server/auth/token-store';
 import { findUser } from '../server/auth/user-store';
@@ -38,10 +39,7 @@ import { ensureUser } from '../test/support/auth';
  * Bench rows are written in 2020, a time window of their own, and removed between rounds.
  */
 export async function run(args: string[]): Promise<void> {
-  const opt = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-  };
+  const opt = (name: string, fallback: string) => benchOption(args, name, fallback);
   const rounds = roundOptions(args);
   const nClients = Number(opt('clients', '1000'));
   const profile = args.includes('--profile');
