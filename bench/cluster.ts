@@ -3,9 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import postgres from 'postgres';
-import { sql } from 'kysely';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/log';
 import { prepareDatabase } from '../server/startup';
@@ -15,8 +14,16 @@ import { startInstance, type Instance } from '../test/support/instance';
 import { startNats } from '../test/support/nats';
 import { benchDatabaseUrl, ensureDatabase } from './bench-db';
 import { fmt, httpLoad, httpLoadFor } from './load';
-import { alternate, printComparison, roundOptions, type Comparison, type Trial } from './rounds';
+import {
+  alternate,
+  printComparison,
+  roundOptions,
+  type Comparison,
+  type Trial,
+  benchOption,
+} from './rounds';
 import { SseProbe } from './sse-probe';
+import { benchReadings, demoSensors } from './readings';
 import { cityTiles } from './tiles';
 
 /** Ports (issue #16 gives the bench 7400–7499): nginx, NATS + its MQTT listener, Mosquitto, twins. */
@@ -48,10 +55,7 @@ const CLUSTER_BASE_PORT = 7461;
  * nats-server and (for mqtt) mosquitto. Bench rows are in 2020 and removed between rounds.
  */
 export async function run(args: string[]): Promise<void> {
-  const opt = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-  };
+  const opt = (name: string, fallback: string) => benchOption(args, name, fallback);
   const rounds = roundOptions(args);
   const nInstances = Number(opt('instances', '2'));
   const nClients = Number(opt('clients', '200'));
@@ -74,9 +78,7 @@ export async function run(args: string[]): Promise<void> {
     createLogger('warn'),
   );
   await registerDemoSensors(backend.db, await demoDatasetId(backend.db));
-  const { rows: sensorRows } = await sql<{ id: string; external_id: string }>`SELECT id,
-    external_id FROM sensors WHERE external_id LIKE 'demo-%' ORDER BY id`.execute(backend.db);
-  const sensors = sensorRows.map((r) => ({ id: String(r.id), ext: r.external_id }));
+  const sensors = await demoSensors(backend.db);
   const tiles = await cityTiles(backend.db, 'buildings', [14, 15, 16, 17]);
   await backend.close();
   const tilePaths = tiles.map((t) => `/tiles/buildings/${t.z}/${t.x}/${t.y}.mvt`);
@@ -342,85 +344,6 @@ export async function run(args: string[]): Promise<void> {
       .catch(() => undefined);
     await db.end();
   }
-}
-
-/** The bench's readings: unique (sensor, ts) slices of 2020, batches, counts and clean-up. */
-function benchReadings(db: postgres.Sql, sensors: { id: string; ext: string }[]) {
-  let cursor = Date.parse('2020-01-01T00:00:00Z');
-  const reading = (from: number, i: number) => ({
-    sensor: sensors[i % sensors.length]!,
-    ts: from + Math.floor(i / sensors.length) * 1000,
-  });
-  const stored = async (from: number) =>
-    (
-      await db`SELECT count(*)::int AS n FROM readings WHERE ts >= ${new Date(from).toISOString()}
-        AND ts < ${new Date(from + 86_400_000).toISOString()}`
-    )[0]!.n as number;
-  const self = {
-    /** A day of timestamps per trial. */
-    slice: () => ((cursor += 86_400_000), cursor - 86_400_000),
-    batch: (from: number, b: number, size: number) =>
-      JSON.stringify(
-        Array.from({ length: size }, (_, k) => {
-          const { sensor, ts } = reading(from, b * size + k);
-          return { sensor: sensor.id, ts, value: k % 100 };
-        }),
-      ),
-    /** Waits until `n` readings of the slice are committed (10 minutes at most). */
-    waitStored: async (from: number, n: number) => {
-      const t0 = performance.now();
-      for (;;) {
-        const have = await stored(from);
-        if (have >= n) return;
-        if (performance.now() - t0 > 600_000)
-          throw new Error(`only ${have} of ${n} readings stored after 10 minutes`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
-    /** Removes bench rows (all in 2020), then flushes dirty pages so no trial pays for another. */
-    clean: async () => {
-      const [{ other }] =
-        await db`SELECT EXISTS (SELECT 1 FROM readings_default WHERE ts >= '2021-01-01') AS other`;
-      if (other) await db`DELETE FROM readings WHERE ts < '2021-01-01'`;
-      else await db`TRUNCATE readings_default`;
-      await db`DELETE FROM sensor_state WHERE ts < '2021-01-01'`;
-      await db`CHECKPOINT`.catch(() => undefined);
-    },
-    /**
-     * QoS 1 readings from four publishers for `seconds`, never more than ~1,500 ahead of what is
-     * committed (Mosquitto queues 1,000 per subscriber by default, then drops), then until all
-     * are committed.
-     */
-    mqttTrial: async (publishers: MqttClient[], seconds: number): Promise<Trial> => {
-      await self.clean();
-      const from = self.slice();
-      const t0 = performance.now();
-      let sent = 0;
-      while (performance.now() - t0 < seconds * 1000) {
-        while (sent - (await stored(from)) > 500) await new Promise((r) => setTimeout(r, 10));
-        await Promise.all(
-          publishers.map(async (pub, p) => {
-            const pending: Promise<unknown>[] = [];
-            for (let i = sent + p; i < sent + 1000; i += publishers.length) {
-              const { sensor, ts } = reading(from, i);
-              pending.push(
-                pub.publishAsync(
-                  `twin/sensors/${sensor.ext}`,
-                  JSON.stringify({ ts, value: i % 100 }),
-                  { qos: 1 },
-                ),
-              );
-            }
-            await Promise.all(pending);
-          }),
-        );
-        sent += 1000;
-      }
-      await self.waitStored(from, sent);
-      return { rate: sent / ((performance.now() - t0) / 1000) };
-    },
-  };
-  return self;
 }
 
 /** A Mosquitto of the bench's own (never the shared one on 1883): no persistence, anonymous. */

@@ -11,6 +11,7 @@ import { lonLatToTile } from '../tiles/tile-coords';
 import { TEST_DATA_DIR } from '../test/support/paths';
 import { fmt, httpLoad, percentile } from './load';
 import { tokenHeaders } from '../test/support/auth';
+import { benchOption } from './rounds';
 
 /**
  * `npm run bench -- impact [--warm 20] [--cold 3] [--rounds 2]`
@@ -26,10 +27,7 @@ import { tokenHeaders } from '../test/support/auth';
  * Prints the machine's load average beside the figures: other work on the machine moves them.
  */
 export async function run(args: string[]): Promise<void> {
-  const opt = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-  };
+  const opt = (name: string, fallback: string) => benchOption(args, name, fallback);
   const nWarm = Number(opt('warm', '20'));
   const nCold = Number(opt('cold', '3'));
   const rounds = Number(opt('rounds', '2'));

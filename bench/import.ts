@@ -9,7 +9,7 @@ import { migrate } from '../server/db/migrate';
 import { LayerCatalog } from '../tiles/catalog';
 import { ImportService } from '../server/imports/import-service';
 import { DEFAULT_LIMITS } from '../server/imports/source';
-import { alternate, printComparison, roundOptions } from './rounds';
+import { alternate, printComparison, roundOptions, benchOption } from './rounds';
 
 /**
  * `npm run bench -- import [--features 200000] [--rounds 5] [--million]`: in alternating rounds,
@@ -19,10 +19,7 @@ import { alternate, printComparison, roundOptions } from './rounds';
  * Needs DATABASE_URL (a database `twin_bench_import` is created beside it) and ogr2ogr.
  */
 export async function run(args: string[]): Promise<void> {
-  const opt = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-  };
+  const opt = (name: string, fallback: string) => benchOption(args, name, fallback);
   if (args[0] === '--child') return child(args[1]!, args[2]!);
   const n = Number(opt('features', '200000'));
   // One import of the file per trial: each runs for as long as the file takes (≥ 5 s at 200k).

@@ -12,6 +12,7 @@ import { lonLatToTile } from '../tiles/tile-coords';
 import { fmt, httpLoadFor, startProcess } from './load';
 import { benchDatabaseUrl, ensureDatabase, peakRssMb } from './bench-db';
 import { cpuProfileFlags, printProfiles } from './profile-summary';
+import { benchReadings, demoSensors } from './readings';
 import {
   alternate,
   formatSpread,
@@ -20,6 +21,7 @@ import {
   roundOptions,
   spread,
   type Trial,
+  benchOption,
 } from './rounds';
 import { TokenStore } from '../server/auth/token-store';
 import { findUser } from '../server/auth/user-store';
@@ -37,10 +39,7 @@ import { ensureUser } from '../test/support/auth';
  * Bench rows are written in 2020, a time window of their own, and removed between rounds.
  */
 export async function run(args: string[]): Promise<void> {
-  const opt = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-  };
+  const opt = (name: string, fallback: string) => benchOption(args, name, fallback);
   const rounds = roundOptions(args);
   const nClients = Number(opt('clients', '1000'));
   const profile = args.includes('--profile');
@@ -63,9 +62,7 @@ export async function run(args: string[]): Promise<void> {
     'bench ingest',
     { name: 'bench', role: 'system' },
   );
-  const { rows: sensorRows } = await sql<{ id: string; external_id: string }>`SELECT id, external_id
-    FROM sensors WHERE external_id LIKE 'demo-%' ORDER BY id`.execute(backend.db);
-  const sensors = sensorRows.map((r) => ({ id: String(r.id), ext: r.external_id }));
+  const sensors = await demoSensors(backend.db);
   const { rows: ext } = await sql<{ w: number; s: number; e: number; n: number }>`SELECT
       ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n
     FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom), 3857), 4326) AS b FROM road_links) x`.execute(
@@ -80,29 +77,8 @@ export async function run(args: string[]): Promise<void> {
 
   const db = postgres(url, { max: 2, onnotice: () => {} });
   // Every trial writes its own slice of 2020: a unique (sensor, ts) per row.
-  let cursor = Date.parse('2020-01-01T00:00:00Z');
-  const reading = (from: number, i: number) => ({
-    sensor: sensors[i % sensors.length]!,
-    ts: from + Math.floor(i / sensors.length) * 1000,
-  });
-  const slice = () => {
-    const from = cursor;
-    cursor += 86_400_000; // a day of timestamps per trial: room for ~350M readings
-    return from;
-  };
-  /**
-   * Removes bench rows (all in 2020) so every trial starts from the same table, then flushes
-   * what the last trial left dirty (a CHECKPOINT, when allowed): otherwise a trial pays for
-   * writing out the pages of the one before it.
-   */
-  const clean = async () => {
-    const [{ other }] =
-      await db`SELECT EXISTS (SELECT 1 FROM readings_default WHERE ts >= '2021-01-01') AS other`;
-    if (other) await db`DELETE FROM readings WHERE ts < '2021-01-01'`;
-    else await db`TRUNCATE readings_default`;
-    await db`DELETE FROM sensor_state WHERE ts < '2021-01-01'`;
-    await db`CHECKPOINT`.catch(() => undefined);
-  };
+  const readings = benchReadings(db, sensors);
+  const { reading, slice, clean, batch } = readings;
 
   const copySide = {
     label: 'bare COPY into readings (baseline)',
@@ -158,14 +134,6 @@ export async function run(args: string[]): Promise<void> {
     if (res.status !== 200) throw new Error(`${res.status} ${text}`);
     return (JSON.parse(text) as { accepted: number }).accepted;
   };
-  /** Batches of `size` readings from `from`, made on demand: batch b holds readings b·size …. */
-  const batch = (from: number, b: number, size: number) =>
-    JSON.stringify(
-      Array.from({ length: size }, (_, k) => {
-        const { sensor, ts } = reading(from, b * size + k);
-        return { sensor: sensor.id, ts, value: k % 100 };
-      }),
-    );
 
   const httpSide = {
     label: 'HTTP ingest, batches of 1,000 (8 clients)',
@@ -195,49 +163,10 @@ export async function run(args: string[]): Promise<void> {
       mqtt.connectAsync(mqttUrl, { clientId: `bench-pub-${p}-${randomBytes(3).toString('hex')}` }),
     ),
   );
-  const stored = async (from: number) =>
-    (
-      await db`SELECT count(*)::int AS n FROM readings WHERE ts >= ${new Date(from).toISOString()} AND ts < ${new Date(from + 86_400_000).toISOString()}`
-    )[0]!.n as number;
   const mqttSide = {
     label: 'MQTT ingest, QoS 1, PUBACK after commit',
-    trial: async (_round: number, seconds: number): Promise<Trial> => {
-      await clean();
-      const from = slice();
-      const t0 = performance.now();
-      const until = t0 + seconds * 1000;
-      let sent = 0;
-      // Never more than ~1,500 ahead of what is stored: Mosquitto queues at most 1,000 messages
-      // per subscriber by default and drops the rest (that would measure the broker).
-      while (performance.now() < until) {
-        while (sent - (await stored(from)) > 500) await new Promise((r) => setTimeout(r, 10));
-        await Promise.all(
-          publishers.map(async (pub, p) => {
-            const pending: Promise<unknown>[] = [];
-            for (let i = sent + p; i < sent + 1000; i += publishers.length) {
-              const { sensor, ts } = reading(from, i);
-              pending.push(
-                pub.publishAsync(
-                  `twin/sensors/${sensor.ext}`,
-                  JSON.stringify({ ts, value: i % 100 }),
-                  { qos: 1 },
-                ),
-              );
-            }
-            await Promise.all(pending);
-          }),
-        );
-        sent += 1000;
-      }
-      for (;;) {
-        const n = await stored(from);
-        if (n >= sent) break;
-        if (performance.now() - t0 > 600_000)
-          throw new Error(`MQTT: only ${n} of ${sent} stored after 10 minutes`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      return { rate: sent / ((performance.now() - t0) / 1000) };
-    },
+    trial: (_round: number, seconds: number): Promise<Trial> =>
+      readings.mqttTrial(publishers, seconds),
   };
 
   // Tiles of the road and pipe layers at z14–15 over the city, cache off.

@@ -15,6 +15,7 @@ import {
 import { ensureWebBuild } from '../web/ensure-web-build';
 import { fmt, percentile } from './load';
 import { ensureUser, TEST_PASSWORD } from '../test/support/auth';
+import { benchOption } from './rounds';
 
 const BENCH_USER = 'bench-map';
 
@@ -147,10 +148,7 @@ async function measure(
 }
 
 export async function run(args: string[]): Promise<void> {
-  const opt = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-  };
+  const opt = (name: string, fallback: string) => benchOption(args, name, fallback);
   const size = { width: Number(opt('width', '1280')), height: Number(opt('height', '800')) };
   if (!HAS_CHROMIUM) throw new Error(`no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH)`);
 

@@ -56,6 +56,12 @@ export function formatSpread(s: Spread, digits = 2): string {
   return `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)}, ±${fmt((s.relative * 100) / 2, 0)} %)`;
 }
 
+/** The value after `--<name>` on the command line, else `fallback`. */
+export function benchOption(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+}
+
 /** Reads `--rounds` and `--seconds` (defaults 5 and 5: the floor of an honest figure here). */
 export function roundOptions(
   args: string[],

@@ -18,6 +18,7 @@ import {
   printComparison,
   roundOptions,
   spread,
+  benchOption,
 } from './rounds';
 
 /**
@@ -33,10 +34,7 @@ import {
  */
 export async function run(args: string[]): Promise<void> {
   if (args[0] === '--impact-child') return impactChild(args[1]!, Number(args[2]));
-  const opt = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-  };
+  const opt = (name: string, fallback: string) => benchOption(args, name, fallback);
   const scales = opt('scales', '1,10').split(',').map(Number);
   if (scales.length !== 2 || scales.some((s) => !Number.isInteger(s) || s < 1))
     throw new Error('--scales takes two scales, e.g. 1,10');

@@ -1,15 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config';
-import { openBackend } from '../db/backend';
-import { migrate } from '../db/migrate';
 import { LayerCatalog } from '../../tiles/catalog';
 import type { ImportJob, ImportMode } from '../../common/api-types';
 import { ImportRequestError, ImportService } from '../imports/import-service';
 import { FORMATS, type Format } from '../imports/formats';
 import { TWIN_LAYERS } from '../imports/parse';
 import { CLI_ACTOR } from '../auth/principal';
+import { parseCommandLine, runCommand, withDatabase } from './cli-support';
 
 const USAGE = `usage: npm run import -- <file> --layer <name> [--map field=expr …] [--srs EPSG:n]
          [--mode replace|append|upsert] [--name text] [--source text] [--licence text]
@@ -26,102 +23,89 @@ const USAGE = `usage: npm run import -- <file> --layer <name> [--map field=expr 
 
 /** `npm run import`: loads one file into the configured database, with progress and a report. */
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      allowPositionals: true,
-      options: {
-        layer: { type: 'string' },
-        map: { type: 'string', multiple: true, default: [] },
-        srs: { type: 'string' },
-        mode: { type: 'string', default: 'replace' },
-        name: { type: 'string' },
-        source: { type: 'string' },
-        licence: { type: 'string', default: 'unspecified' },
-        format: { type: 'string' },
-        report: { type: 'string' },
-        lod: { type: 'string' },
-        parts: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const args = parseCommandLine(USAGE, {
+    layer: { type: 'string' },
+    map: { type: 'string', multiple: true, default: [] },
+    srs: { type: 'string' },
+    mode: { type: 'string', default: 'replace' },
+    name: { type: 'string' },
+    source: { type: 'string' },
+    licence: { type: 'string', default: 'unspecified' },
+    format: { type: 'string' },
+    report: { type: 'string' },
+    lod: { type: 'string' },
+    parts: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (!args) return 2;
   const { values: o, positionals } = args;
   if (o.help || positionals.length !== 1 || !o.layer) {
     console.error(USAGE);
     return o.help ? 0 : 2;
   }
   const file = resolve(positionals[0]!);
-  const config = loadConfig();
-  const backend = await openBackend({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    poolSize: 2,
-    tileTimeoutMs: config.tiles.timeoutMs,
-    onProgress: (m) => console.error(m),
-  });
-  try {
-    await migrate(backend);
-    const service = new ImportService({
-      backend,
-      catalog: new LayerCatalog(),
-      limits: config.imports,
-      leaseS: config.imports.leaseS,
-    });
-    const bar = progressBar();
-    const { job, done } = await service.submit({
-      path: file,
-      fileName: basename(file),
-      layer: o.layer,
-      mode: o.mode as ImportMode,
-      mapping: o.map ?? [],
-      srs: o.srs,
-      format: o.format as Format | undefined,
-      name: o.name ?? basename(file),
-      source: o.source ?? `file: ${basename(file)}`,
-      licence: o.licence ?? 'unspecified',
-      actor: CLI_ACTOR,
-      lod: o.lod,
-      buildingParts: o.parts as 'merge' | 'keep' | undefined,
-    });
-    service.live(job.id)?.events.on('progress', bar);
-    const result = await done;
-    bar(result, true);
-    printReport(result);
-    const row = await backend.db
-      .selectFrom('import_jobs')
-      .select('report')
-      .where('id', '=', job.id)
-      .executeTakeFirst();
-    const report = row?.report as {
-      features?: { idx: number; source_id: string | null; status: string; reason: string }[];
-      renamed_fields?: { field: string; column: string }[];
-    } | null;
-    for (const r of report?.renamed_fields ?? [])
-      console.log(`  field "${r.field}" is a reserved column name: stored as ${r.column}`);
-    const problems = report?.features ?? [];
-    for (const f of problems.slice(0, 20))
-      console.log(
-        `  feature ${f.idx}${f.source_id ? ` (${f.source_id})` : ''}: ${f.status}: ${f.reason}`,
-      );
-    if (problems.length > 20) console.log(`  … ${problems.length - 20} more in the report`);
-    if (o.report && report) {
-      writeFileSync(o.report, JSON.stringify(report, null, 2));
-      console.log(`report written to ${o.report}`);
-    }
-    return result.status === 'succeeded' ? 0 : 1;
-  } catch (error) {
-    if (error instanceof ImportRequestError) {
-      console.error(`import refused: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  } finally {
-    await backend.close();
-  }
+  const layer = o.layer;
+  return withDatabase(
+    async ({ backend, config }) => {
+      try {
+        const service = new ImportService({
+          backend,
+          catalog: new LayerCatalog(),
+          limits: config.imports,
+          leaseS: config.imports.leaseS,
+        });
+        const bar = progressBar();
+        const { job, done } = await service.submit({
+          path: file,
+          fileName: basename(file),
+          layer,
+          mode: o.mode as ImportMode,
+          mapping: o.map ?? [],
+          srs: o.srs,
+          format: o.format as Format | undefined,
+          name: o.name ?? basename(file),
+          source: o.source ?? `file: ${basename(file)}`,
+          licence: o.licence ?? 'unspecified',
+          actor: CLI_ACTOR,
+          lod: o.lod,
+          buildingParts: o.parts as 'merge' | 'keep' | undefined,
+        });
+        service.live(job.id)?.events.on('progress', bar);
+        const result = await done;
+        bar(result, true);
+        printReport(result);
+        const row = await backend.db
+          .selectFrom('import_jobs')
+          .select('report')
+          .where('id', '=', job.id)
+          .executeTakeFirst();
+        const report = row?.report as {
+          features?: { idx: number; source_id: string | null; status: string; reason: string }[];
+          renamed_fields?: { field: string; column: string }[];
+        } | null;
+        for (const r of report?.renamed_fields ?? [])
+          console.log(`  field "${r.field}" is a reserved column name: stored as ${r.column}`);
+        const problems = report?.features ?? [];
+        for (const f of problems.slice(0, 20))
+          console.log(
+            `  feature ${f.idx}${f.source_id ? ` (${f.source_id})` : ''}: ${f.status}: ${f.reason}`,
+          );
+        if (problems.length > 20) console.log(`  … ${problems.length - 20} more in the report`);
+        if (o.report && report) {
+          writeFileSync(o.report, JSON.stringify(report, null, 2));
+          console.log(`report written to ${o.report}`);
+        }
+        return result.status === 'succeeded' ? 0 : 1;
+      } catch (error) {
+        if (error instanceof ImportRequestError) {
+          console.error(`import refused: ${error.message}`);
+          return 2;
+        }
+        throw error;
+      }
+    },
+    { poolSize: 2, onProgress: (m) => console.error(m) },
+  );
 }
 
 /** One line on stderr, redrawn: phase, a bar of bytes read, features so far. */
@@ -160,11 +144,4 @@ function printReport(v: ImportJob): void {
   console.log(`  report: GET /api/datasets/${v.id}/report`);
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  console.error(
-    error instanceof ConfigError ? error.message : `import failed: ${(error as Error).message}`,
-  );
-  process.exitCode = 1;
-}
+await runCommand(main, 'import failed');

@@ -1,7 +1,3 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config';
-import { openBackend } from '../db/backend';
-import { migrate } from '../db/migrate';
 import { CLI_ACTOR } from '../auth/principal';
 import { ACCOUNT_ROLES, type AccountRole } from '../auth/roles';
 import { TokenStore } from '../auth/token-store';
@@ -13,6 +9,7 @@ import {
   resetPassword,
   setRole,
 } from '../auth/user-store';
+import { parseCommandLine, runCommand, withDatabase } from './cli-support';
 
 const USAGE = `usage: npm run users -- add <name> --role <planner|gis|admin> [--password-stdin]
        npm run users -- list
@@ -35,21 +32,13 @@ async function readStdin(): Promise<string> {
 
 /** `npm run users`: accounts and API tokens in the configured database (issue #9). */
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      allowPositionals: true,
-      options: {
-        role: { type: 'string' },
-        'password-stdin': { type: 'boolean', default: false },
-        label: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const args = parseCommandLine(USAGE, {
+    role: { type: 'string' },
+    'password-stdin': { type: 'boolean', default: false },
+    label: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (!args) return 2;
   const { values: o, positionals } = args;
   const [command, name, extra] = positionals;
   const isRole = (r: string | undefined): r is AccountRole =>
@@ -63,15 +52,7 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return o.help ? 0 : 2;
   }
-  const config = loadConfig();
-  const backend = await openBackend({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    poolSize: 1,
-    tileTimeoutMs: config.tiles.timeoutMs,
-  });
-  try {
-    await migrate(backend);
+  return withDatabase(async ({ backend }) => {
     const db = backend.db;
     const stdinPassword = o['password-stdin'] ? await readStdin() : undefined;
     switch (command) {
@@ -135,17 +116,7 @@ async function main(): Promise<number> {
       }
     }
     return 0;
-  } finally {
-    await backend.close();
-  }
+  });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(
-      error instanceof ConfigError ? error.message : `users: ${(error as Error).message}`,
-    );
-    process.exit(1);
-  },
-);
+await runCommand(main, 'users', { exit: true });

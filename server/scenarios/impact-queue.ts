@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  AckPolicy,
-  DeliverPolicy,
-  RetentionPolicy,
-  StorageType,
-  connect,
-  nanos,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
@@ -14,6 +8,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import { JobTimeoutError, QueueFullError } from '../impact/impact-pool';
+import { connectNats, ensureWorkQueue } from '../jetstream';
 import type { Logger } from '../log';
 
 /** The JetStream work queue of impact jobs (issue #16): one message per job, gone once acked. */
@@ -115,35 +110,16 @@ export class ImpactQueue {
   }
 
   static async start(url: string, options: ImpactQueueOptions): Promise<ImpactQueue> {
-    const nc = await connect({
-      servers: url.split(',').map((s) => s.trim()),
-      name: `twin-impacts-${process.pid}`,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-    });
+    const nc = await connectNats(url, `twin-impacts-${process.pid}`);
     const jsm = await nc.jetstreamManager();
-    await ensure(
-      () => jsm.streams.info(IMPACT_STREAM),
-      () =>
-        jsm.streams.add({
-          name: IMPACT_STREAM,
-          subjects: [`${IMPACT_SUBJECT_PREFIX}>`],
-          retention: RetentionPolicy.Workqueue,
-          storage: StorageType.File,
-          duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-          max_age: nanos(24 * 3600_000),
-        }),
-    );
-    await ensure(
-      () => jsm.consumers.info(IMPACT_STREAM, IMPACT_CONSUMER),
-      () =>
-        jsm.consumers.add(IMPACT_STREAM, {
-          durable_name: IMPACT_CONSUMER,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.All,
-          ack_wait: nanos(IMPACT_ACK_WAIT_MS),
-        }),
-    );
+    await ensureWorkQueue(jsm, {
+      stream: IMPACT_STREAM,
+      subjectPrefix: IMPACT_SUBJECT_PREFIX,
+      duplicateWindowMs: DUPLICATE_WINDOW_MS,
+      maxAgeMs: 24 * 3600_000,
+      consumer: IMPACT_CONSUMER,
+      ackWaitMs: IMPACT_ACK_WAIT_MS,
+    });
     const kv = await nc.jetstream().views.kv(IMPACT_STATUS_BUCKET, { history: 1, ttl: 3600_000 });
     const queue = new ImpactQueue(nc, jsm, kv, options);
     queue.#loops = Array.from({ length: Math.max(1, options.workers) }, () => queue.#workLoop());
@@ -335,16 +311,4 @@ export class ImpactQueue {
 }
 
 /** `info` it, else `add` it (another instance may add it first). */
-async function ensure(info: () => Promise<unknown>, add: () => Promise<unknown>): Promise<void> {
-  try {
-    await info();
-  } catch {
-    await add().catch(async (error: unknown) => {
-      await info().catch(() => {
-        throw error;
-      });
-    });
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -1,4 +1,5 @@
-import { connect, type NatsConnection, type Subscription } from 'nats';
+import type { NatsConnection, Subscription } from 'nats';
+import { connectNats } from '../jetstream';
 import type { Logger } from '../log';
 import { READINGS_CHANNEL } from './ingest-writer';
 
@@ -43,12 +44,7 @@ export class NatsLiveBus implements LiveBus {
   }
 
   static async connect(url: string, log: Logger): Promise<NatsLiveBus> {
-    const nc = await connect({
-      servers: url.split(',').map((s) => s.trim()),
-      name: `twin-live-${process.pid}`,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-    });
+    const nc = await connectNats(url, `twin-live-${process.pid}`);
     return new NatsLiveBus(nc, log);
   }
 

@@ -1,12 +1,6 @@
 import {
-  AckPolicy,
-  DeliverPolicy,
-  RetentionPolicy,
-  StorageType,
-  connect,
   createInbox,
   headers,
-  nanos,
   type ConsumerMessages,
   type JetStreamClient,
   type JsMsg,
@@ -14,6 +8,7 @@ import {
   type NatsConnection,
   type Subscription,
 } from 'nats';
+import { connectNats, ensureWorkQueue } from '../jetstream';
 import type { Logger } from '../log';
 import { IngestBusyError } from './ingest-writer';
 import { checkReading, type ParsedReading, type Rejection } from './reading-parser';
@@ -108,12 +103,7 @@ export class NatsIngest {
     url: string,
     options: { consume?: boolean } = {},
   ): Promise<NatsIngest> {
-    const nc = await connect({
-      servers: url.split(',').map((s) => s.trim()),
-      name: `twin-${process.pid}`,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-    });
+    const nc = await connectNats(url, `twin-${process.pid}`);
     const ingest = new NatsIngest(service, nc);
     ingest.#replies = nc.subscribe(`${ingest.#replyPrefix}.*`, {
       callback: (_err, m) => {
@@ -127,43 +117,15 @@ export class NatsIngest {
   }
 
   async #ensureStream(): Promise<void> {
-    const jsm = await this.#nc.jetstreamManager();
-    const config = {
-      name: NATS_STREAM,
-      subjects: [`${NATS_SUBJECT_PREFIX}>`],
-      // A work queue: a message is gone once acknowledged (the database holds the readings).
-      retention: RetentionPolicy.Workqueue,
-      storage: StorageType.File,
-      duplicate_window: nanos(DUPLICATE_WINDOW_S * 1000),
-      max_age: nanos(7 * 24 * 3600 * 1000),
-    };
-    try {
-      await jsm.streams.info(NATS_STREAM);
-    } catch {
-      await jsm.streams.add(config).catch(async (error: unknown) => {
-        // Another instance created it first.
-        await jsm.streams.info(NATS_STREAM).catch(() => {
-          throw error;
-        });
-      });
-    }
-    try {
-      await jsm.consumers.info(NATS_STREAM, NATS_CONSUMER);
-    } catch {
-      await jsm.consumers
-        .add(NATS_STREAM, {
-          durable_name: NATS_CONSUMER,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.All,
-          ack_wait: nanos(ACK_WAIT_MS),
-          max_ack_pending: 20_000,
-        })
-        .catch(async (error: unknown) => {
-          await jsm.consumers.info(NATS_STREAM, NATS_CONSUMER).catch(() => {
-            throw error;
-          });
-        });
-    }
+    await ensureWorkQueue(await this.#nc.jetstreamManager(), {
+      stream: NATS_STREAM,
+      subjectPrefix: NATS_SUBJECT_PREFIX,
+      duplicateWindowMs: DUPLICATE_WINDOW_S * 1000,
+      maxAgeMs: 7 * 24 * 3600 * 1000,
+      consumer: NATS_CONSUMER,
+      ackWaitMs: ACK_WAIT_MS,
+      maxAckPending: 20_000,
+    });
   }
 
   /**

@@ -2,13 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type Twin } from '../../server/app';
-import { loadConfig } from '../../server/config';
-import { openBackend, type Backend } from '../../server/db/backend';
-import { createLogger } from '../../server/log';
 import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { lonLatToTile } from '../../tiles/tile-coords';
-import { HAS_POSTGRES, openTestDatabase, type TestDatabase } from '../support/backends';
+import { HAS_POSTGRES, type TestDatabase } from '../support/backends';
+import { openTwoInstances, type TwoInstances } from '../support/two-instances';
 import { tokenHeaders } from '../support/auth';
 import {
   HAS_NGINX,
@@ -50,49 +47,24 @@ describe.skipIf(!HAS_NGINX)('deploy/nginx.conf (needs Debian nginx: skipped)', (
 describe.skipIf(!HAS_NGINX || !HAS_POSTGRES)(
   'two instances behind nginx (needs nginx and DATABASE_URL: skipped)',
   () => {
+    let pair: TwoInstances;
     let database: TestDatabase;
-    let backendB: Backend;
-    let a: Twin;
-    let b: Twin;
     const servers: { url: string; close(): Promise<void> }[] = [];
     let nginx: Nginx;
     const centre = lonLatToTile(DEFAULT_DEMO_CENTER[0], DEFAULT_DEMO_CENTER[1], 16);
     const tilePath = `/tiles/buildings/${centre.z}/${centre.x}/${centre.y}.mvt`;
 
     beforeAll(async () => {
-      database = await openTestDatabase('postgres');
-      backendB = await openBackend({
-        databaseUrl: database.url!,
-        dataDir: '',
-        poolSize: 4,
-        tileTimeoutMs: 10_000,
-      });
-      const make = (backend: Backend) =>
-        createApp({
-          backend,
-          config: loadConfig({
-            LOG_LEVEL: 'silent',
-            TWIN_DEMO: 'off',
-            TWIN_INGEST_KEYS: TEST_KEY,
-            TWIN_DATA_DIR: 'memory://',
-          }),
-          log: createLogger('silent'),
-        });
-      a = await make(database.backend);
-      b = await make(backendB);
-      servers.push(await serveTwin(a, PORT_A), await serveTwin(b, PORT_B));
+      pair = await openTwoInstances(() => ({ TWIN_INGEST_KEYS: TEST_KEY }));
+      database = pair.database;
+      servers.push(await serveTwin(pair.a, PORT_A), await serveTwin(pair.b, PORT_B));
       nginx = await startNginx(PORT_NGINX, [`127.0.0.1:${PORT_A}`, `127.0.0.1:${PORT_B}`]);
     });
 
     afterAll(async () => {
       await nginx?.stop();
       for (const s of servers) await s.close();
-      for (const t of [a, b]) {
-        await t?.sensors.stop();
-        await t?.impacts.close();
-      }
-      await backendB?.close();
-      await database?.dispose();
+      await pair?.close();
     });
 
     const viaNginx = (path: string, init?: RequestInit) => fetch(`${nginx.url}${path}`, init);
@@ -234,7 +206,7 @@ describe.skipIf(!HAS_NGINX || !HAS_POSTGRES)(
       const statuses: number[] = [];
       for (let i = 0; i < 10; i++) statuses.push((await viaNginx(tilePath)).status);
       expect(statuses.every((s) => s === 200)).toBe(true);
-      servers[0] = await serveTwin(a, PORT_A);
+      servers[0] = await serveTwin(pair.a, PORT_A);
     });
   },
 );

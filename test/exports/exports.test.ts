@@ -8,6 +8,7 @@ import { READERS } from '../../server/imports/formats';
 import { DEFAULT_LIMITS, type SourceFeature } from '../../server/imports/source';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
+import { cornerSquare } from '../support/requests';
 import { removeScratch, runImport, scratchDir, writeFile } from '../imports/support';
 
 const HAS_GDAL = spawnSync('ogrinfo', ['--version']).status === 0;
@@ -280,18 +281,7 @@ describe.each(BACKENDS)('exports in GIS formats on %s (issue #15)', (kind) => {
         kind: 'add_building',
         floors: 6,
         use: 'office',
-        geometry: {
-          type: 'Polygon',
-          coordinates: [
-            [
-              [lon, lat],
-              [lon + d, lat],
-              [lon + d, lat + d],
-              [lon, lat + d],
-              [lon, lat],
-            ],
-          ],
-        },
+        geometry: cornerSquare(lon, lat, d),
       });
       // The site may fall outside the city's modelled area in some seeds; the export needs one edit either way.
       expect([201, 400]).toContain(edit.status);

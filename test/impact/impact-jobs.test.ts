@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lonLatToTile } from '../../tiles/tile-coords';
 import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { BACKENDS } from '../support/backends';
-import { createTestTwin, type TestTwin } from '../support/twin';
+import { createTestTwin, suiteTwin, type TestTwin } from '../support/twin';
 import { runImport, SHARED_DATA } from '../imports/support';
 import { requestJson, square, type Json } from '../support/requests';
 
@@ -128,18 +128,12 @@ describe.each(BACKENDS)('an impact past its time budget on %s', (kind) => {
 describe.skipIf(!HAS_MANHATTAN).each(BACKENDS)(
   'an impact with another city imported on %s (needs ../shared/data)',
   (kind) => {
-    let twin: TestTwin;
-    beforeAll(async () => {
-      twin = await createTestTwin(kind);
-    });
-    afterAll(async () => {
-      await twin?.dispose();
-    });
+    const ctx = suiteTwin(kind);
 
     it('finishes, says what was outside the model, and tiles keep answering meanwhile', async () => {
-      const call = api(twin);
+      const call = api(ctx.twin);
       // GIS staff import Midtown Manhattan's buildings, 6,000 km from the demo city's networks.
-      const job = await runImport(twin, MANHATTAN, {
+      const job = await runImport(ctx.twin, MANHATTAN, {
         layer: 'buildings',
         name: 'Manhattan buildings',
         licence: 'ODbL',
@@ -159,7 +153,7 @@ describe.skipIf(!HAS_MANHATTAN).each(BACKENDS)(
         // Tiles around the centre, as a map client asks for them; each request arrives on its own
         // turn of the event loop, as requests from the network do.
         const k = tiles.length;
-        const r = await twin.app.request(
+        const r = await ctx.twin.app.request(
           `/tiles/roads,buildings/15/${2 * t.x + (k % 4)}/${2 * t.y + (Math.floor(k / 4) % 4)}.mvt`,
         );
         tiles.push(r.status);

@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { BACKENDS } from '../support/backends';
-import { createTestTwin, type TestTwin } from '../support/twin';
 import {
   FIXTURES,
   gisRequest,
+  importTwin,
   osmPbf,
   runImport,
-  removeScratch,
   scratchDir,
   snapshot,
   writeFile,
@@ -28,17 +27,8 @@ const feature = (id: string, coordinates: unknown, type = 'Polygon') =>
   `{"type":"Feature","id":"${id}","properties":{"height":10},"geometry":{"type":"${type}","coordinates":${typeof coordinates === 'string' ? coordinates : JSON.stringify(coordinates)}}}`;
 
 describe.each(BACKENDS)('bad input on %s', (kind) => {
-  let twin: TestTwin;
-  let dir = '';
-  beforeAll(async () => {
-    dir = scratchDir();
-    // A 16 MiB cap on unzipped archives, so the 64 MiB bomb fixture exceeds it.
-    twin = await createTestTwin(kind, { TWIN_IMPORT_MAX_UNZIPPED_MB: '16' });
-  });
-  afterAll(async () => {
-    await twin?.dispose();
-    removeScratch();
-  });
+  // A 16 MiB cap on unzipped archives, so the 64 MiB bomb fixture exceeds it.
+  const ctx = importTwin(kind, { TWIN_IMPORT_MAX_UNZIPPED_MB: '16' });
 
   it('accepts good features, repairs a bow-tie and rejects bad coordinates, each with a reason', async () => {
     const features = [
@@ -82,14 +72,16 @@ describe.each(BACKENDS)('bad input on %s', (kind) => {
       feature('point', [5.12, 52.09], 'Point'),
     ];
     const file = writeFile(
-      dir,
+      ctx.dir,
       'corpus.geojson',
       `{"type":"FeatureCollection","features":[${features.join(',\n')}]}`,
     );
-    const job = await runImport(twin, file, { layer: 'buildings', name: 'corpus' });
+    const job = await runImport(ctx.twin, file, { layer: 'buildings', name: 'corpus' });
     expect(job.error).toBeNull();
     expect(job.counts).toEqual({ accepted: 1, repaired: 1, rejected: 7 });
-    const report = (await (await gisRequest(twin, `/api/datasets/${job.id}/report`)).json()) as {
+    const report = (await (
+      await gisRequest(ctx.twin, `/api/datasets/${job.id}/report`)
+    ).json()) as {
       features: { idx: number; source_id: string; status: string; reason: string }[];
     };
     const reasons = Object.fromEntries(
@@ -109,9 +101,11 @@ describe.each(BACKENDS)('bad input on %s', (kind) => {
       t: string;
       valid: boolean;
     }>`SELECT GeometryType(geom) AS t, ST_IsValid(geom) AS valid
-      FROM buildings WHERE source_id = 'bowtie'`.execute(twin.backend.db);
+      FROM buildings WHERE source_id = 'bowtie'`.execute(ctx.twin.backend.db);
     expect(bowtie.rows).toEqual([{ t: 'MULTIPOLYGON', valid: true }]);
-    const csv = await (await gisRequest(twin, `/api/datasets/${job.id}/report?format=csv`)).text();
+    const csv = await (
+      await gisRequest(ctx.twin, `/api/datasets/${job.id}/report?format=csv`)
+    ).text();
     expect(csv.split('\n')[0]).toBe('feature,source_id,status,reason');
     expect(csv).toContain('lat95,rejected');
   });
@@ -207,8 +201,8 @@ describe.each(BACKENDS)('bad input on %s', (kind) => {
     'refuses %s with a clear error and changes nothing',
     async (_label, make, o, message) => {
       const path = make();
-      const before = await snapshot(twin.backend);
-      const job = await runImport(twin, path, {
+      const before = await snapshot(ctx.twin.backend);
+      const job = await runImport(ctx.twin, path, {
         ...o,
         layer: o.layer!,
         name: 'bad',
@@ -216,9 +210,9 @@ describe.each(BACKENDS)('bad input on %s', (kind) => {
       } as never);
       expect(job.status).toBe('failed');
       expect(job.error).toMatch(message);
-      expect(await snapshot(twin.backend)).toEqual(before);
+      expect(await snapshot(ctx.twin.backend)).toEqual(before);
       // The failure is recorded with its reason.
-      const res = await gisRequest(twin, `/api/datasets/${job.id}`);
+      const res = await gisRequest(ctx.twin, `/api/datasets/${job.id}`);
       expect(((await res.json()) as { job: { status: string; error: string } }).job).toMatchObject({
         status: 'failed',
         error: expect.stringMatching(message),
@@ -228,7 +222,7 @@ describe.each(BACKENDS)('bad input on %s', (kind) => {
 
   it('rolls back a load that fails inside the database, leaving rows and tile versions as they were', async () => {
     const first = writeFile(
-      dir,
+      ctx.dir,
       'plots.geojson',
       JSON.stringify({
         type: 'FeatureCollection',
@@ -241,19 +235,19 @@ describe.each(BACKENDS)('bad input on %s', (kind) => {
         ],
       }),
     );
-    const ok = await runImport(twin, first, { layer: 'plots', mode: 'append' });
+    const ok = await runImport(ctx.twin, first, { layer: 'plots', mode: 'append' });
     expect(ok.error).toBeNull();
-    const before = await snapshot(twin.backend);
+    const before = await snapshot(ctx.twin.backend);
     const plots = async () =>
       (
         await sql<{ n: string }>`SELECT count(*)::text AS n FROM custom_plots`.execute(
-          twin.backend.db,
+          ctx.twin.backend.db,
         )
       ).rows[0]!.n;
     const plotsBefore = await plots();
     // The layer's column n is an integer; 2.5 cannot be stored in it, so the load fails midway.
     const second = writeFile(
-      dir,
+      ctx.dir,
       'plots2.geojson',
       JSON.stringify({
         type: 'FeatureCollection',
@@ -271,31 +265,31 @@ describe.each(BACKENDS)('bad input on %s', (kind) => {
         ],
       }),
     );
-    const bad = await runImport(twin, second, { layer: 'plots', mode: 'append' });
+    const bad = await runImport(ctx.twin, second, { layer: 'plots', mode: 'append' });
     expect(bad.status).toBe('failed');
     expect(bad.error).toMatch(/changed nothing: .*invalid input syntax for type integer/);
-    expect(await snapshot(twin.backend)).toEqual(before);
+    expect(await snapshot(ctx.twin.backend)).toEqual(before);
     expect(await plots()).toBe(plotsBefore);
   });
 
   it('refuses bad options before reading the file', async () => {
     const file = writeFile(
-      dir,
+      ctx.dir,
       'ok.geojson',
       `{"type":"FeatureCollection","features":[${feature('a', square(5.12, 52.09))}]}`,
     );
     await expect(
-      runImport(twin, file, { layer: 'Robert"); DROP TABLE buildings;--' }),
+      runImport(ctx.twin, file, { layer: 'Robert"); DROP TABLE buildings;--' }),
     ).rejects.toThrow(/custom layer name must be/);
     await expect(
-      runImport(twin, file, { layer: 'buildings', mapping: ['height_m=process.exit(1)'] }),
+      runImport(ctx.twin, file, { layer: 'buildings', mapping: ['height_m=process.exit(1)'] }),
     ).rejects.toThrow(/unknown function/);
-    await expect(runImport(twin, file, { layer: 'roads', mode: 'sync' as never })).rejects.toThrow(
-      /mode must be one of/,
-    );
-    await expect(runImport(twin, file, { layer: 'buildings', srs: 'EPSG:99999' })).rejects.toThrow(
-      /unknown CRS EPSG:99999/,
-    );
+    await expect(
+      runImport(ctx.twin, file, { layer: 'roads', mode: 'sync' as never }),
+    ).rejects.toThrow(/mode must be one of/);
+    await expect(
+      runImport(ctx.twin, file, { layer: 'buildings', srs: 'EPSG:99999' }),
+    ).rejects.toThrow(/unknown CRS EPSG:99999/);
     expect(readFileSync(file, 'utf8')).toContain('FeatureCollection');
   });
 });

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { serialize } from 'flatgeobuf/lib/mjs/geojson.js';
 import type { FeatureCollection } from 'geojson';
 import { BACKENDS } from '../support/backends';
-import { createTestTwin, type TestTwin } from '../support/twin';
-import {
-  FIXTURES,
-  gisRequest,
-  osmPbf,
-  runImport,
-  removeScratch,
-  scratchDir,
-  writeFile,
-} from './support';
+import { FIXTURES, gisRequest, importTwin, osmPbf, runImport, writeFile } from './support';
 
 /** Small buildings in Utrecht in the Dutch grid (EPSG:28992), next to the demo city. */
 const RD_BUILDINGS = {
@@ -73,16 +64,7 @@ const RD_BUILDINGS = {
 const RD_MAP = ['height_m=hoogte', 'levels=verdiepingen', 'name=naam', 'source_id=bag_id'];
 
 describe.each(BACKENDS)('imports of every format on %s', (kind) => {
-  let twin: TestTwin;
-  let dir = '';
-  beforeAll(async () => {
-    dir = scratchDir();
-    twin = await createTestTwin(kind);
-  });
-  afterAll(async () => {
-    await twin?.dispose();
-    removeScratch();
-  });
+  const ctx = importTwin(kind);
 
   const buildingsOf = async (datasetId: string | null) =>
     (
@@ -96,12 +78,14 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
       }>`
         SELECT source_id, height_m, levels, name, ST_X(ST_Transform(ST_Centroid(geom), 4326)) AS lon,
           ST_Y(ST_Transform(ST_Centroid(geom), 4326)) AS lat
-        FROM buildings WHERE dataset_id = ${datasetId} ORDER BY source_id`.execute(twin.backend.db)
+        FROM buildings WHERE dataset_id = ${datasetId} ORDER BY source_id`.execute(
+        ctx.twin.backend.db,
+      )
     ).rows;
 
   it('reprojects GeoJSON with a legacy crs member and maps fields, deriving height from levels', async () => {
-    const file = writeFile(dir, 'rd.geojson', JSON.stringify(RD_BUILDINGS));
-    const job = await runImport(twin, file, {
+    const file = writeFile(ctx.dir, 'rd.geojson', JSON.stringify(RD_BUILDINGS));
+    const job = await runImport(ctx.twin, file, {
       layer: 'buildings',
       mapping: RD_MAP,
       name: 'rd geojson',
@@ -127,7 +111,7 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
   });
 
   it('reads a zipped Shapefile with its .prj and .cpg', async () => {
-    const job = await runImport(twin, join(FIXTURES, 'panden-rd.zip'), {
+    const job = await runImport(ctx.twin, join(FIXTURES, 'panden-rd.zip'), {
       layer: 'buildings',
       mapping: ['height_m=hoogte', 'source_id=bag_id', 'name=naam'],
     });
@@ -140,7 +124,7 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
   });
 
   it('reads a GeoPackage with its spatial reference system', async () => {
-    const job = await runImport(twin, join(FIXTURES, 'panden-rd.gpkg'), {
+    const job = await runImport(ctx.twin, join(FIXTURES, 'panden-rd.gpkg'), {
       layer: 'buildings',
       mapping: RD_MAP,
     });
@@ -194,12 +178,12 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
         },
       ],
     };
-    const file = writeFile(dir, 'roads.fgb', serialize(fc, 4326));
-    const job = await runImport(twin, file, { layer: 'roads' });
+    const file = writeFile(ctx.dir, 'roads.fgb', serialize(fc, 4326));
+    const job = await runImport(ctx.twin, file, { layer: 'roads' });
     expect(job.error).toBeNull();
     expect(job.format).toBe('flatgeobuf');
     expect(job.counts!.accepted).toBe(2);
-    const db = twin.backend.db;
+    const db = ctx.twin.backend.db;
     const links = await db
       .selectFrom('road_links')
       .select([
@@ -245,14 +229,14 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
 
   it('registers sensors from a CSV with longitude/latitude columns, upserting by external id', async () => {
     const file = writeFile(
-      dir,
+      ctx.dir,
       'sensors.csv',
       'sensor_id,latitude,longitude,kind,unit\nS-1,52.09,5.12,traffic_flow,veh/h\nS-2,52.091,5.121,traffic_flow,veh/h\n',
     );
-    const job = await runImport(twin, file, { layer: 'sensors', mode: 'upsert' });
+    const job = await runImport(ctx.twin, file, { layer: 'sensors', mode: 'upsert' });
     expect(job.error).toBeNull();
     expect(job.counts).toEqual({ accepted: 2, repaired: 0, rejected: 0 });
-    const before = await twin.backend.db
+    const before = await ctx.twin.backend.db
       .selectFrom('sensors')
       .select(['id', 'external_id', 'kind', 'unit'])
       .where('external_id', 'in', ['S-1', 'S-2'])
@@ -263,12 +247,12 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
       ['S-2', 'traffic_flow', 'veh/h'],
     ]);
     const again = writeFile(
-      dir,
+      ctx.dir,
       'sensors2.csv',
       'sensor_id,latitude,longitude,kind,unit\nS-1,52.09,5.12,traffic_speed,km/h\n',
     );
-    await runImport(twin, again, { layer: 'sensors', mode: 'upsert' });
-    const after = await twin.backend.db
+    await runImport(ctx.twin, again, { layer: 'sensors', mode: 'upsert' });
+    const after = await ctx.twin.backend.db
       .selectFrom('sensors')
       .select(['id', 'kind'])
       .where('external_id', '=', 'S-1')
@@ -278,28 +262,28 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
 
   it('loads CSV with a WKT column and newline-delimited GeoJSON into new custom layers', async () => {
     const csv = writeFile(
-      dir,
+      ctx.dir,
       'parcels.csv',
       'id,wkt,zone,area_ha\n1,"POLYGON((5.12 52.09,5.121 52.09,5.121 52.091,5.12 52.09))",residential,1.5\n2,"POLYGON((5.13 52.09,5.131 52.09,5.131 52.091,5.13 52.09))",park,2\n',
     );
-    const job = await runImport(twin, csv, { layer: 'parcels' });
+    const job = await runImport(ctx.twin, csv, { layer: 'parcels' });
     expect(job.error).toBeNull();
     expect(job.counts!.accepted).toBe(2);
     const parcels = await sql<{
       zone: string;
       area_ha: number;
-    }>`SELECT zone, area_ha FROM custom_parcels ORDER BY zone`.execute(twin.backend.db);
+    }>`SELECT zone, area_ha FROM custom_parcels ORDER BY zone`.execute(ctx.twin.backend.db);
     expect(parcels.rows).toEqual([
       { zone: 'park', area_ha: 2 },
       { zone: 'residential', area_ha: 1.5 },
     ]);
-    expect(twin.tiles.catalog.get('parcels')?.attributes).toMatchObject({
+    expect(ctx.twin.tiles.catalog.get('parcels')?.attributes).toMatchObject({
       zone: { type: 'string' },
       area_ha: { type: 'float' },
     });
 
     const nd = writeFile(
-      dir,
+      ctx.dir,
       'trees.ndjson',
       [
         JSON.stringify({
@@ -314,7 +298,7 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
         }),
       ].join('\n'),
     );
-    const trees = await runImport(twin, nd, {
+    const trees = await runImport(ctx.twin, nd, {
       layer: 'trees',
       mapping: ['species=upper(species)', 'height_m=height'],
     });
@@ -322,12 +306,12 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
     const rows = await sql<{
       species: string;
       height_m: number;
-    }>`SELECT species, height_m FROM custom_trees ORDER BY species`.execute(twin.backend.db);
+    }>`SELECT species, height_m FROM custom_trees ORDER BY species`.execute(ctx.twin.backend.db);
     expect(rows.rows).toEqual([
       { species: 'QUERCUS', height_m: 20 },
       { species: 'TILIA', height_m: 12 },
     ]);
-    const catalog = (await (await gisRequest(twin, '/tiles/catalog.json')).json()) as {
+    const catalog = (await (await gisRequest(ctx.twin, '/tiles/catalog.json')).json()) as {
       layers: { name: string }[];
     };
     expect(catalog.layers.map((l) => l.name)).toEqual(
@@ -378,11 +362,11 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
         { id: 300, refs: [20, 21, 22], tags: { power: 'line', voltage: '110000;10000' } },
       ],
     );
-    const file = writeFile(dir, 'tiny.osm.pbf', pbf);
-    const b = await runImport(twin, file, { layer: 'buildings', name: 'tiny osm' });
+    const file = writeFile(ctx.dir, 'tiny.osm.pbf', pbf);
+    const b = await runImport(ctx.twin, file, { layer: 'buildings', name: 'tiny osm' });
     expect(b.error).toBeNull();
     expect(b.counts).toEqual({ accepted: 2, repaired: 0, rejected: 0 });
-    const heights = await twin.backend.db
+    const heights = await ctx.twin.backend.db
       .selectFrom('buildings')
       .select(['source_id', 'height_m', 'levels', 'min_height_m', 'use'])
       .where('dataset_id', '=', b.dataset_id!)
@@ -392,9 +376,9 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
       { source_id: 'w100', height_m: 21.5, levels: 7, min_height_m: 3, use: 'residential' },
       { source_id: 'w101', height_m: 9, levels: 3, min_height_m: null, use: 'other' },
     ]);
-    const r = await runImport(twin, file, { layer: 'roads', name: 'tiny osm' });
+    const r = await runImport(ctx.twin, file, { layer: 'roads', name: 'tiny osm' });
     expect(r.error).toBeNull();
-    const links = await twin.backend.db
+    const links = await ctx.twin.backend.db
       .selectFrom('road_links')
       .select(['source_id', 'from_node', 'to_node', 'oneway', 'class'])
       .where('dataset_id', '=', r.dataset_id!)
@@ -406,15 +390,15 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
     expect(links[1]!.from_node).toBe(shared);
     // oneway=-1: drawn against the way's direction, so the link ends at the shared node.
     expect(links[2]).toMatchObject({ to_node: shared, oneway: true, class: 'local' });
-    const p = await runImport(twin, file, { layer: 'power', name: 'tiny osm' });
+    const p = await runImport(ctx.twin, file, { layer: 'power', name: 'tiny osm' });
     expect(p.error).toBeNull();
-    const lines = await twin.backend.db
+    const lines = await ctx.twin.backend.db
       .selectFrom('power_lines')
       .select(['voltage_kv'])
       .where('dataset_id', '=', p.dataset_id!)
       .execute();
     expect(lines).toEqual([{ voltage_kv: 110 }]);
-    const subs = await twin.backend.db
+    const subs = await ctx.twin.backend.db
       .selectFrom('power_nodes')
       .select(['kind', 'name'])
       .where('dataset_id', '=', p.dataset_id!)
@@ -424,13 +408,13 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
   });
 
   it('reads an EPANET model with --srs: junctions, reservoir, tank, pump and pipes between them', async () => {
-    const job = await runImport(twin, join(FIXTURES, 'network.inp'), {
+    const job = await runImport(ctx.twin, join(FIXTURES, 'network.inp'), {
       layer: 'water',
       srs: 'EPSG:28992',
     });
     expect(job.error).toBeNull();
     expect(job.counts).toEqual({ accepted: 10, repaired: 0, rejected: 0 });
-    const nodes = await twin.backend.db
+    const nodes = await ctx.twin.backend.db
       .selectFrom('water_nodes')
       .select(['name', 'kind', 'elevation_m', 'capacity_m3'])
       .where('dataset_id', '=', job.dataset_id!)
@@ -453,7 +437,7 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
     }>`
       SELECT p.attributes->>'name' AS name, p.diameter_mm, a.name AS from_name, b.name AS to_name
       FROM water_pipes p JOIN water_nodes a ON a.id = p.from_node JOIN water_nodes b ON b.id = p.to_node
-      WHERE p.dataset_id = ${job.dataset_id} ORDER BY 1`.execute(twin.backend.db);
+      WHERE p.dataset_id = ${job.dataset_id} ORDER BY 1`.execute(ctx.twin.backend.db);
     expect(pipes.rows).toEqual([
       { name: 'P1', diameter_mm: 300, from_name: 'R1', to_name: 'J1' },
       { name: 'P2', diameter_mm: 200, from_name: 'J1', to_name: 'J2' },
@@ -488,18 +472,18 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
       );
     }
     const file = writeFile(
-      dir,
+      ctx.dir,
       'many.geojson',
       `{"type":"FeatureCollection","features":[${parts.join(',\n')}]}`,
     );
-    const job = await runImport(twin, file, { layer: 'buildings', name: 'many' });
+    const job = await runImport(ctx.twin, file, { layer: 'buildings', name: 'many' });
     expect(job.error).toBeNull();
     expect(job.counts).toEqual({ accepted: 20_000, repaired: 0, rejected: 0 });
     const n = await sql<{
       n: string;
       h: number;
     }>`SELECT count(*) AS n, sum(height_m) AS h FROM buildings WHERE dataset_id = ${job.dataset_id}`.execute(
-      twin.backend.db,
+      ctx.twin.backend.db,
     );
     expect(Number(n.rows[0]!.n)).toBe(20_000);
     expect(Number(n.rows[0]!.h)).toBe(
@@ -508,28 +492,28 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
   });
 
   it('replaces the previous import of the same dataset, appends, or upserts by source id', async () => {
-    const file = writeFile(dir, 'modes.geojson', JSON.stringify(RD_BUILDINGS));
+    const file = writeFile(ctx.dir, 'modes.geojson', JSON.stringify(RD_BUILDINGS));
     const count = async () =>
       Number(
         (
           await sql<{
             n: string;
           }>`SELECT count(*) AS n FROM buildings WHERE source_id IN ('B1','B2','B3')`.execute(
-            twin.backend.db,
+            ctx.twin.backend.db,
           )
         ).rows[0]!.n,
       );
     const start = await count();
-    await runImport(twin, file, { layer: 'buildings', mapping: RD_MAP, name: 'modes' });
+    await runImport(ctx.twin, file, { layer: 'buildings', mapping: RD_MAP, name: 'modes' });
     expect(await count()).toBe(start + 3);
-    await runImport(twin, file, {
+    await runImport(ctx.twin, file, {
       layer: 'buildings',
       mapping: RD_MAP,
       name: 'modes',
       mode: 'replace',
     });
     expect(await count()).toBe(start + 3);
-    await runImport(twin, file, {
+    await runImport(ctx.twin, file, {
       layer: 'buildings',
       mapping: RD_MAP,
       name: 'modes',
@@ -537,7 +521,7 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
     });
     expect(await count()).toBe(start + 6);
     const taller = writeFile(
-      dir,
+      ctx.dir,
       'taller.geojson',
       JSON.stringify({
         ...RD_BUILDINGS,
@@ -547,7 +531,7 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
         })),
       }),
     );
-    await runImport(twin, taller, {
+    await runImport(ctx.twin, taller, {
       layer: 'buildings',
       mapping: RD_MAP,
       name: 'modes',
@@ -557,7 +541,7 @@ describe.each(BACKENDS)('imports of every format on %s', (kind) => {
     const heights = await sql<{
       h: number;
     }>`SELECT DISTINCT height_m AS h FROM buildings WHERE source_id IN ('B1','B2','B3')`.execute(
-      twin.backend.db,
+      ctx.twin.backend.db,
     );
     expect(heights.rows).toEqual([{ h: 99 }]);
   });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { crc32, deflateRawSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { BACKENDS, HAS_POSTGRES } from '../support/backends';
-import { createTestTwin, type TestTwin } from '../support/twin';
+import { createTestTwin } from '../support/twin';
 import { ImportBusyError, ImportService } from '../../server/imports/import-service';
 import { createApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
@@ -15,7 +15,7 @@ import { createLogger } from '../../server/log';
 import {
   FIXTURES,
   gisRequest,
-  removeScratch,
+  importTwin,
   runImport,
   scratchDir,
   snapshot,
@@ -88,19 +88,10 @@ function zipOfZeros(bytes: number): Buffer {
 }
 
 describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (kind) => {
-  let twin: TestTwin;
-  let dir = '';
-  beforeAll(async () => {
-    dir = scratchDir();
-    twin = await createTestTwin(kind);
-  });
-  afterAll(async () => {
-    await twin?.dispose();
-    removeScratch();
-  });
+  const ctx = importTwin(kind);
 
   it('a start fails only open jobs whose lease expired, not those whose owner renews it', async () => {
-    const db = twin.backend.db;
+    const db = ctx.twin.backend.db;
     const job = (owner: string | null, lease: string | null, status: 'queued' | 'running') =>
       db
         .insertInto('import_jobs')
@@ -123,9 +114,9 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
     const dead = await job('old-host:9:dead', '-5 seconds', 'running');
     const legacy = await job(null, null, 'queued');
     const other = new ImportService({
-      backend: twin.backend,
-      catalog: twin.tiles.catalog,
-      limits: twin.config.imports,
+      backend: ctx.twin.backend,
+      catalog: ctx.twin.tiles.catalog,
+      limits: ctx.twin.config.imports,
     });
     expect(await other.recoverInterrupted()).toBe(2);
     const status = async (id: string) =>
@@ -145,8 +136,8 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
   });
 
   it('renews the lease of a running job, and a second service started meanwhile leaves it to finish', async () => {
-    const file = await bigGeoJson(dir, 20_000);
-    const { job, done } = await twin.imports.submit({
+    const file = await bigGeoJson(ctx.dir, 20_000);
+    const { job, done } = await ctx.twin.imports.submit({
       path: file,
       fileName: 'big.geojson',
       layer: 'buildings',
@@ -156,24 +147,24 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
       source: 't',
       licence: 't',
     });
-    const row = await twin.backend.db
+    const row = await ctx.twin.backend.db
       .selectFrom('import_jobs')
       .select(['owner', 'lease_expires_at'])
       .where('id', '=', job.id)
       .executeTakeFirstOrThrow();
-    expect(row.owner).toBe(twin.imports.owner);
+    expect(row.owner).toBe(ctx.twin.imports.owner);
     expect(new Date(row.lease_expires_at!).getTime()).toBeGreaterThan(Date.now());
-    expect(await twin.imports.renewLeases()).toBeGreaterThanOrEqual(1);
+    expect(await ctx.twin.imports.renewLeases()).toBeGreaterThanOrEqual(1);
     const restarted = new ImportService({
-      backend: twin.backend,
-      catalog: twin.tiles.catalog,
-      limits: twin.config.imports,
+      backend: ctx.twin.backend,
+      catalog: ctx.twin.tiles.catalog,
+      limits: ctx.twin.config.imports,
     });
     expect(await restarted.recoverInterrupted()).toBe(0);
     const result = await done;
     expect(result.status).toBe('succeeded');
     expect(result.counts!.accepted).toBe(20_000);
-    const finished = await twin.backend.db
+    const finished = await ctx.twin.backend.db
       .selectFrom('import_jobs')
       .select(['status', 'lease_expires_at'])
       .where('id', '=', job.id)
@@ -191,7 +182,7 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
       writeFileSync(join(d, 'stage.copy'), 'x');
     }
     const other = await createApp({
-      backend: twin.backend,
+      backend: ctx.twin.backend,
       config: loadConfig({ LOG_LEVEL: 'silent', TWIN_DEMO: 'off' }),
       log: createLogger('silent'),
     });
@@ -204,7 +195,7 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
 
   it('deletes a dataset and all its features in one transaction (DELETE /api/datasets/{id})', async () => {
     const file = writeFile(
-      dir,
+      ctx.dir,
       'three.geojson',
       JSON.stringify({
         type: 'FeatureCollection',
@@ -216,11 +207,11 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
         })),
       }),
     );
-    const job = await runImport(twin, file, { layer: 'buildings', name: 'to delete' });
+    const job = await runImport(ctx.twin, file, { layer: 'buildings', name: 'to delete' });
     const version = async () =>
       Number(
         (
-          await twin.backend.db
+          await ctx.twin.backend.db
             .selectFrom('layer_versions')
             .select('version')
             .where('layer', '=', 'buildings')
@@ -230,18 +221,18 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
     const before = await version();
     // Deleting is GIS staff's (issue #9): refused below, with nothing deleted.
     expect(
-      (await twin.app.request(`/api/datasets/${job.dataset_id}`, { method: 'DELETE' })).status,
+      (await ctx.twin.app.request(`/api/datasets/${job.dataset_id}`, { method: 'DELETE' })).status,
     ).toBe(401);
     expect(
       (
-        await twin.app.request(`/api/datasets/${job.dataset_id}`, {
+        await ctx.twin.app.request(`/api/datasets/${job.dataset_id}`, {
           method: 'DELETE',
-          headers: await twin.as('planner'),
+          headers: await ctx.twin.as('planner'),
         })
       ).status,
     ).toBe(403);
     expect(await version()).toBe(before);
-    const res = await gisRequest(twin, `/api/datasets/${job.dataset_id}`, { method: 'DELETE' });
+    const res = await gisRequest(ctx.twin, `/api/datasets/${job.dataset_id}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       id: job.dataset_id,
@@ -254,27 +245,28 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
           await sql<{
             n: string;
           }>`SELECT count(*)::text AS n FROM buildings WHERE dataset_id = ${job.dataset_id}`.execute(
-            twin.backend.db,
+            ctx.twin.backend.db,
           )
         ).rows[0]!.n,
       ),
     ).toBe(0);
     expect(await version()).toBeGreaterThan(before);
-    const list = (await (await gisRequest(twin, '/api/datasets')).json()) as {
+    const list = (await (await gisRequest(ctx.twin, '/api/datasets')).json()) as {
       datasets: { id: string }[];
     };
     expect(list.datasets.map((d) => d.id)).not.toContain(job.dataset_id);
     // The job keeps its history.
     expect(
-      (await (await gisRequest(twin, `/api/datasets/${job.id}`)).json()) as {
+      (await (await gisRequest(ctx.twin, `/api/datasets/${job.id}`)).json()) as {
         job: { status: string };
       },
     ).toMatchObject({ job: { status: 'succeeded' } });
     expect(
-      (await gisRequest(twin, `/api/datasets/${job.dataset_id}`, { method: 'DELETE' })).status,
+      (await gisRequest(ctx.twin, `/api/datasets/${job.dataset_id}`, { method: 'DELETE' })).status,
     ).toBe(404);
     expect(
-      (await gisRequest(twin, '/api/datasets/99999999999999999999', { method: 'DELETE' })).status,
+      (await gisRequest(ctx.twin, '/api/datasets/99999999999999999999', { method: 'DELETE' }))
+        .status,
     ).toBe(404);
   });
 
@@ -286,7 +278,7 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
       geometry: { type: 'LineString', coordinates: coords },
     });
     const a = writeFile(
-      dir,
+      ctx.dir,
       'a.geojson',
       JSON.stringify({
         type: 'FeatureCollection',
@@ -299,7 +291,7 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
       }),
     );
     const b = writeFile(
-      dir,
+      ctx.dir,
       'b.geojson',
       JSON.stringify({
         type: 'FeatureCollection',
@@ -311,57 +303,50 @@ describe.each(BACKENDS)('import jobs that tell the truth on %s (issue #10)', (ki
         ],
       }),
     );
-    const first = await runImport(twin, a, { layer: 'roads', name: 'shared street' });
-    const second = await runImport(twin, b, {
+    const first = await runImport(ctx.twin, a, { layer: 'roads', name: 'shared street' });
+    const second = await runImport(ctx.twin, b, {
       layer: 'roads',
       name: 'shared street',
       mode: 'upsert',
     });
     expect(second.error).toBeNull();
-    const before = await snapshot(twin.backend);
+    const before = await snapshot(ctx.twin.backend);
     const audited = async () =>
       (
         await sql<{
           n: string;
         }>`SELECT count(*)::text AS n FROM audit_log WHERE action = 'dataset.delete'`.execute(
-          twin.backend.db,
+          ctx.twin.backend.db,
         )
       ).rows[0]!.n;
     const auditedBefore = await audited();
-    const res = await gisRequest(twin, `/api/datasets/${first.dataset_id}`, { method: 'DELETE' });
+    const res = await gisRequest(ctx.twin, `/api/datasets/${first.dataset_id}`, {
+      method: 'DELETE',
+    });
     expect(res.status).toBe(409);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
       /refer to this dataset.*nothing was deleted/,
     );
-    expect(await snapshot(twin.backend)).toEqual(before);
+    expect(await snapshot(ctx.twin.backend)).toEqual(before);
     // Its audit row shared the rolled-back transaction (issue #9).
     expect(await audited()).toBe(auditedBefore);
   });
 });
 
 describe.each(BACKENDS)('import limits on %s (issue #10)', (kind) => {
-  let twin: TestTwin;
-  let dir = '';
-  beforeAll(async () => {
-    dir = scratchDir();
-    twin = await createTestTwin(kind, {
-      TWIN_IMPORT_MAX_QUEUED: '0',
-      TWIN_PREVIEW_CONCURRENCY: '1',
-    });
-  });
-  afterAll(async () => {
-    await twin?.dispose();
-    removeScratch();
+  const ctx = importTwin(kind, {
+    TWIN_IMPORT_MAX_QUEUED: '0',
+    TWIN_PREVIEW_CONCURRENCY: '1',
   });
 
   it('refuses an honest 300 MiB zip bomb from its headers, before extracting anything', async () => {
-    const bomb = writeFile(dir, 'bomb.zip', zipOfZeros(300 * 1024 ** 2));
+    const bomb = writeFile(ctx.dir, 'bomb.zip', zipOfZeros(300 * 1024 ** 2));
     expect(readFileSync(bomb).length).toBeLessThan(2 * 1024 ** 2);
-    const before = await snapshot(twin.backend);
-    const job = await runImport(twin, bomb, { layer: 'buildings', name: 'bomb' });
+    const before = await snapshot(ctx.twin.backend);
+    const job = await runImport(ctx.twin, bomb, { layer: 'buildings', name: 'bomb' });
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/would expand \d+-fold \(0\.\d MiB → 300 MiB\); at most 200-fold/);
-    expect(await snapshot(twin.backend)).toEqual(before);
+    expect(await snapshot(ctx.twin.backend)).toEqual(before);
   });
 
   it('refuses to extract when the disk would keep less than the reserve free', async () => {
@@ -382,8 +367,8 @@ describe.each(BACKENDS)('import limits on %s (issue #10)', (kind) => {
   });
 
   it('answers 503 when the import queue is full and when previews are busy, storing nothing', async () => {
-    const file = await bigGeoJson(dir, 20_000);
-    const running = await twin.imports.submit({
+    const file = await bigGeoJson(ctx.dir, 20_000);
+    const running = await ctx.twin.imports.submit({
       path: file,
       fileName: 'big.geojson',
       layer: 'buildings',
@@ -393,13 +378,13 @@ describe.each(BACKENDS)('import limits on %s (issue #10)', (kind) => {
       source: 't',
       licence: 't',
     });
-    await expect(runImport(twin, file, { layer: 'buildings', name: 'second' })).rejects.toThrow(
+    await expect(runImport(ctx.twin, file, { layer: 'buildings', name: 'second' })).rejects.toThrow(
       ImportBusyError,
     );
     const form = new FormData();
     form.append('layer', 'buildings');
     form.append('file', new Blob([readFileSync(file)]), 'big.geojson');
-    const res = await gisRequest(twin, '/api/datasets', { method: 'POST', body: form });
+    const res = await gisRequest(ctx.twin, '/api/datasets', { method: 'POST', body: form });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBeTruthy();
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
@@ -409,7 +394,7 @@ describe.each(BACKENDS)('import limits on %s (issue #10)', (kind) => {
     const preview = () => {
       const f = new FormData();
       f.append('file', new Blob([readFileSync(file)]), 'big.geojson');
-      return gisRequest(twin, '/api/datasets/preview', { method: 'POST', body: f });
+      return gisRequest(ctx.twin, '/api/datasets/preview', { method: 'POST', body: f });
     };
     const statuses = (await Promise.all([preview(), preview(), preview()]))
       .map((r) => r.status)
@@ -422,14 +407,7 @@ describe.each(BACKENDS)('import limits on %s (issue #10)', (kind) => {
 describe.skipIf(!HAS_POSTGRES)(
   'a server start during a CLI import on postgres (needs DATABASE_URL: skipped without it)',
   () => {
-    let twin: TestTwin;
-    beforeAll(async () => {
-      twin = await createTestTwin('postgres');
-    });
-    afterAll(async () => {
-      await twin?.dispose();
-      removeScratch();
-    });
+    const ctx = importTwin('postgres');
 
     it("leaves the CLI's job running and its commit stands", async () => {
       const file = await bigGeoJson(scratchDir(), 60_000);
@@ -451,7 +429,7 @@ describe.skipIf(!HAS_POSTGRES)(
           cwd: ROOT,
           env: {
             ...process.env,
-            DATABASE_URL: twin.url!,
+            DATABASE_URL: ctx.twin.url!,
             LOG_LEVEL: 'silent',
             TWIN_IMPORT_LEASE_S: '3',
           },
@@ -464,7 +442,7 @@ describe.skipIf(!HAS_POSTGRES)(
       const exited = new Promise<number>((resolve) =>
         cli.on('exit', (code) => resolve(code ?? -1)),
       );
-      const db = twin.backend.db;
+      const db = ctx.twin.backend.db;
       let job: { id: string; status: string } | undefined;
       for (let i = 0; i < 600 && job?.status !== 'running'; i++) {
         job = await db
@@ -478,7 +456,7 @@ describe.skipIf(!HAS_POSTGRES)(
       // Longer than the lease: only the CLI's heartbeat keeps the job alive.
       await new Promise((r) => setTimeout(r, 4000));
       const server = await createApp({
-        backend: twin.backend,
+        backend: ctx.twin.backend,
         config: loadConfig({ LOG_LEVEL: 'silent', TWIN_DEMO: 'off' }),
         log: createLogger('silent'),
       });

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { BACKENDS } from '../support/backends';
-import { createTestTwin, type TestTwin } from '../support/twin';
-import { removeScratch, runImport, scratchDir, writeFile } from './support';
+import { runImport, writeFile, importTwin } from './support';
 
 type Props = Record<string, unknown>;
 const line = (id: string | null, props: Props, coords: [number, number][]) => ({
@@ -20,28 +19,19 @@ const C: [number, number] = [5.122, 52.09];
 const D: [number, number] = [5.122, 52.091];
 
 describe.each(BACKENDS)('network upsert on %s', (kind) => {
-  let twin: TestTwin;
-  let dir = '';
-  beforeAll(async () => {
-    dir = scratchDir();
-    twin = await createTestTwin(kind);
-  });
-  afterAll(async () => {
-    await twin?.dispose();
-    removeScratch();
-  });
+  const ctx = importTwin(kind);
 
   const count = async (table: 'road_links' | 'road_nodes' | 'water_pipes' | 'water_nodes') =>
     Number(
       (
         await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${sql.table(table)}`.execute(
-          twin.backend.db,
+          ctx.twin.backend.db,
         )
       ).rows[0]!.n,
     );
   const reportOf = async (jobId: string) =>
     (
-      await twin.backend.db
+      await ctx.twin.backend.db
         .selectFrom('import_jobs')
         .select('report')
         .where('id', '=', jobId)
@@ -53,14 +43,18 @@ describe.each(BACKENDS)('network upsert on %s', (kind) => {
 
   it('updates road links in place by source id, keeps node ids and joins new links to existing nodes', async () => {
     const first = writeFile(
-      dir,
+      ctx.dir,
       'roads.geojson',
       collection([
         line('r1', { highway: 'residential', lanes: 1, name: 'Eerste' }, [A, B]),
         line('r2', { highway: 'residential', lanes: 2, name: 'Tweede' }, [B, C]),
       ]),
     );
-    const job1 = await runImport(twin, first, { layer: 'roads', name: 'streets', mode: 'replace' });
+    const job1 = await runImport(ctx.twin, first, {
+      layer: 'roads',
+      name: 'streets',
+      mode: 'replace',
+    });
     expect(job1.error).toBeNull();
     expect(job1.counts).toEqual({ accepted: 2, repaired: 0, rejected: 0 });
     const linksBefore = await count('road_links');
@@ -79,14 +73,14 @@ describe.each(BACKENDS)('network upsert on %s', (kind) => {
         }>`
       SELECT id::text, source_id, lanes, from_node::text, to_node::text, name, ST_AsText(geom) AS geom, length_m
       FROM road_links WHERE source_id IN ('r1:0', 'r2:0', 'r3:0') ORDER BY source_id`.execute(
-          twin.backend.db,
+          ctx.twin.backend.db,
         )
       ).rows;
     const [r1, r2] = await links();
     expect(r1!.lanes).toBe(1);
 
     const second = writeFile(
-      dir,
+      ctx.dir,
       'roads-2.geojson',
       collection([
         line('r1', { highway: 'residential', lanes: 3, name: 'Eerste' }, [A, B]),
@@ -95,7 +89,11 @@ describe.each(BACKENDS)('network upsert on %s', (kind) => {
         line(null, { highway: 'service', name: 'zonder id' }, [D, [5.123, 52.092]]),
       ]),
     );
-    const job2 = await runImport(twin, second, { layer: 'roads', name: 'streets', mode: 'upsert' });
+    const job2 = await runImport(ctx.twin, second, {
+      layer: 'roads',
+      name: 'streets',
+      mode: 'upsert',
+    });
     expect(job2.error).toBeNull();
     expect(job2.status).toBe('succeeded');
     expect(job2.counts).toEqual({ accepted: 3, repaired: 0, rejected: 1 });
@@ -132,7 +130,7 @@ describe.each(BACKENDS)('network upsert on %s', (kind) => {
         line('p1', { diameter_mm: d1, material: 'PVC' }, [A, B]),
         line('p2', { diameter_mm: 150, material: 'PVC' }, [B, C]),
       ]);
-    const job1 = await runImport(twin, writeFile(dir, 'water.geojson', pipes(100)), {
+    const job1 = await runImport(ctx.twin, writeFile(ctx.dir, 'water.geojson', pipes(100)), {
       layer: 'water',
       name: 'mains',
       mode: 'replace',
@@ -148,12 +146,12 @@ describe.each(BACKENDS)('network upsert on %s', (kind) => {
           to_node: string;
         }>`
       SELECT id::text, source_id, diameter_mm, from_node::text, to_node::text FROM water_pipes
-      WHERE source_id IN ('p1:0', 'p2:0') ORDER BY source_id`.execute(twin.backend.db)
+      WHERE source_id IN ('p1:0', 'p2:0') ORDER BY source_id`.execute(ctx.twin.backend.db)
       ).rows;
     const before = await pipesOf();
     const [pipeCount, nodeCount] = [await count('water_pipes'), await count('water_nodes')];
 
-    const job2 = await runImport(twin, writeFile(dir, 'water-2.geojson', pipes(200)), {
+    const job2 = await runImport(ctx.twin, writeFile(ctx.dir, 'water-2.geojson', pipes(200)), {
       layer: 'water',
       name: 'mains',
       mode: 'upsert',

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { BACKENDS } from '../support/backends';
-import { createTestTwin, type TestTwin } from '../support/twin';
+import { suiteTwin } from '../support/twin';
 import { runImport, SHARED_DATA } from './support';
 
 const HAS_DATA = existsSync(join(SHARED_DATA, 'manhattan'));
@@ -33,17 +33,11 @@ function largestComponentShare(links: { from_node: string; to_node: string }[]):
 describe.skipIf(!HAS_DATA).each(BACKENDS)(
   'real open data imports on %s (needs ../shared/data: skipped without it)',
   (kind) => {
-    let twin: TestTwin;
-    beforeAll(async () => {
-      twin = await createTestTwin(kind);
-    });
-    afterAll(async () => {
-      await twin?.dispose();
-    });
+    const ctx = suiteTwin(kind);
 
     it('imports Midtown Manhattan buildings from the OSM PBF with their heights', async () => {
       const job = await runImport(
-        twin,
+        ctx.twin,
         join(SHARED_DATA, 'manhattan/manhattan_midtown_2025-01.osm.pbf'),
         { layer: 'buildings', name: 'Manhattan OSM', licence: 'ODbL' },
       );
@@ -52,7 +46,7 @@ describe.skipIf(!HAS_DATA).each(BACKENDS)(
       const stats = await sql<{ n: string; with_height: string; max_h: number; median: number }>`
       SELECT count(*) AS n, count(*) FILTER (WHERE NOT attributes ? 'height_source') AS with_height,
         max(height_m) AS max_h, percentile_cont(0.5) WITHIN GROUP (ORDER BY height_m) AS median
-      FROM buildings WHERE dataset_id = ${job.dataset_id}`.execute(twin.backend.db);
+      FROM buildings WHERE dataset_id = ${job.dataset_id}`.execute(ctx.twin.backend.db);
       const s = stats.rows[0]!;
       expect(Number(s.with_height) / Number(s.n)).toBeGreaterThan(0.8);
       expect(s.max_h).toBeGreaterThan(300); // Midtown has several towers above 300 m
@@ -66,12 +60,12 @@ describe.skipIf(!HAS_DATA).each(BACKENDS)(
 
     it('imports Manhattan highways as a connected road graph', async () => {
       const job = await runImport(
-        twin,
+        ctx.twin,
         join(SHARED_DATA, 'manhattan/manhattan_midtown_2025-01.osm.pbf'),
         { layer: 'roads', name: 'Manhattan OSM', licence: 'ODbL' },
       );
       expect(job.error).toBeNull();
-      const links = await twin.backend.db
+      const links = await ctx.twin.backend.db
         .selectFrom('road_links')
         .select(['from_node', 'to_node', 'oneway', 'class'])
         .where('dataset_id', '=', job.dataset_id!)
@@ -83,7 +77,7 @@ describe.skipIf(!HAS_DATA).each(BACKENDS)(
     });
 
     it('lands the ky4 water network from EPSG:3547 (legacy GeoJSON crs) near (−85.6, 38.04)', async () => {
-      const job = await runImport(twin, join(SHARED_DATA, 'water-ky4/ky4_junctions.geojson'), {
+      const job = await runImport(ctx.twin, join(SHARED_DATA, 'water-ky4/ky4_junctions.geojson'), {
         layer: 'water',
         name: 'ky4 junctions',
       });
@@ -96,7 +90,7 @@ describe.skipIf(!HAS_DATA).each(BACKENDS)(
     });
 
     it('imports the ky4 EPANET model with --srs EPSG:3547 as a connected pipe network', async () => {
-      const job = await runImport(twin, join(SHARED_DATA, 'water-ky4/ky4.inp'), {
+      const job = await runImport(ctx.twin, join(SHARED_DATA, 'water-ky4/ky4.inp'), {
         layer: 'water',
         name: 'ky4 model',
         srs: 'EPSG:3547',
@@ -107,7 +101,7 @@ describe.skipIf(!HAS_DATA).each(BACKENDS)(
         (SELECT count(*) FROM water_nodes WHERE dataset_id = ${job.dataset_id}) AS nodes,
         (SELECT ST_X(ST_Transform(ST_Centroid(ST_Collect(geom)), 4326)) FROM water_nodes WHERE dataset_id = ${job.dataset_id}) AS lon,
         (SELECT ST_Y(ST_Transform(ST_Centroid(ST_Collect(geom)), 4326)) FROM water_nodes WHERE dataset_id = ${job.dataset_id}) AS lat`.execute(
-        twin.backend.db,
+        ctx.twin.backend.db,
       );
       const c = counts.rows[0]!;
       expect(Number(c.pipes)).toBeGreaterThan(1100);
@@ -117,15 +111,19 @@ describe.skipIf(!HAS_DATA).each(BACKENDS)(
     });
 
     it('registers the 207 METR-LA loop detectors as sensors', async () => {
-      const job = await runImport(twin, join(SHARED_DATA, 'metr-la/graph_sensor_locations.csv'), {
-        layer: 'sensors',
-        name: 'METR-LA',
-        licence: 'MIT',
-        mapping: ["kind='traffic_speed'", "unit='mph'"],
-      });
+      const job = await runImport(
+        ctx.twin,
+        join(SHARED_DATA, 'metr-la/graph_sensor_locations.csv'),
+        {
+          layer: 'sensors',
+          name: 'METR-LA',
+          licence: 'MIT',
+          mapping: ["kind='traffic_speed'", "unit='mph'"],
+        },
+      );
       expect(job.error).toBeNull();
       expect(job.counts).toEqual({ accepted: 207, repaired: 0, rejected: 0 });
-      const sensors = await twin.backend.db
+      const sensors = await ctx.twin.backend.db
         .selectFrom('sensors')
         .select(['external_id', 'kind', 'unit'])
         .where('dataset_id', '=', job.dataset_id!)

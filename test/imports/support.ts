@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
 import { PbfWriter } from 'pbf';
 import type { Backend } from '../../server/db/backend';
 import type { ImportJob } from '../../common/api-types';
 import type { ImportRequest } from '../../server/imports/import-service';
-import type { TestTwin } from '../support/twin';
+import type { BackendKind } from '../support/backends';
+import { suiteTwin, type TestTwin } from '../support/twin';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 export const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
@@ -24,6 +26,31 @@ export function scratchDir(): string {
 
 export function removeScratch(): void {
   for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The twin and scratch directory of one describe block: made in its beforeAll, disposed of and
+ * removed in its afterAll. `env` configures the twin as `createTestTwin` does.
+ */
+export function importTwin(
+  kind: BackendKind,
+  env?: Record<string, string>,
+): { twin: TestTwin; dir: string } {
+  // Registered before the twin's hooks: after-hooks run in reverse, so the twin goes first.
+  const scratch = { dir: '' };
+  beforeAll(() => {
+    scratch.dir = scratchDir();
+  });
+  afterAll(removeScratch);
+  const ctx = suiteTwin(kind, env);
+  return {
+    get twin() {
+      return ctx.twin;
+    },
+    get dir() {
+      return scratch.dir;
+    },
+  };
 }
 
 export function writeFile(dir: string, name: string, content: string | Uint8Array): string {

@@ -6,6 +6,7 @@ import { lonLatToTile, type TileCoord } from '../../tiles/tile-coords';
 import { BACKENDS } from '../support/backends';
 import { fetchTile } from '../support/mvt';
 import { createTestTwin, type TestTwin } from '../support/twin';
+import { cornerSquare } from '../support/requests';
 
 describe.each(BACKENDS)('scenario tiles on %s', (kind) => {
   let twin: TestTwin;
@@ -59,18 +60,7 @@ describe.each(BACKENDS)('scenario tiles on %s', (kind) => {
       kind: 'add_building',
       floors: 12,
       use: 'office',
-      geometry: {
-        type: 'Polygon',
-        coordinates: [
-          [
-            [lon, lat],
-            [lon + d, lat],
-            [lon + d, lat + d],
-            [lon, lat + d],
-            [lon, lat],
-          ],
-        ],
-      },
+      geometry: cornerSquare(lon, lat, d),
     });
     addedEdit = added.edit.id;
     await post(`/api/scenarios/${scenarioId}/edits`, {

@@ -2,12 +2,10 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type Twin } from '../../server/app';
-import { loadConfig } from '../../server/config';
-import { openBackend, type Backend } from '../../server/db/backend';
-import { createLogger } from '../../server/log';
+import type { Twin } from '../../server/app';
 import { startSensorRuntime, type SensorRuntimeHandle } from '../../server/sensors/sensor-runtime';
-import { HAS_POSTGRES, openTestDatabase, type TestDatabase } from '../support/backends';
+import { HAS_POSTGRES, type TestDatabase } from '../support/backends';
+import { openTwoInstances, type TwoInstances } from '../support/two-instances';
 import { AUTH, demoSensor, dropSession, eventually, SseReader, TEST_KEY } from './helpers';
 
 const MQTT_URL = process.env.MQTT_URL;
@@ -16,8 +14,8 @@ const unique = () => randomBytes(4).toString('hex');
 describe.skipIf(!HAS_POSTGRES)(
   'two server instances on one database (needs DATABASE_URL: skipped)',
   () => {
+    let pair: TwoInstances;
     let database: TestDatabase;
-    let backendB: Backend;
     let a: Twin;
     let b: Twin;
     const group = `test-${unique()}`;
@@ -25,36 +23,17 @@ describe.skipIf(!HAS_POSTGRES)(
     const runtimes: SensorRuntimeHandle[] = [];
 
     beforeAll(async () => {
-      database = await openTestDatabase('postgres');
-      backendB = await openBackend({
-        databaseUrl: database.url!,
-        dataDir: '',
-        poolSize: 4,
-        tileTimeoutMs: 10_000,
-      });
-      const make = (backend: Backend, clientId: string) =>
-        createApp({
-          backend,
-          config: loadConfig({
-            LOG_LEVEL: 'silent',
-            TWIN_DEMO: 'off',
-            TWIN_INGEST_KEYS: TEST_KEY,
-            TWIN_DATA_DIR: 'memory://',
-            TWIN_MQTT_CLIENT_ID: clientId,
-            TWIN_MQTT_SHARE_GROUP: group,
-            ...(MQTT_URL ? { MQTT_URL } : {}),
-          }),
-          log: createLogger('silent'),
-        });
-      a = await make(database.backend, ids[0]!);
-      b = await make(backendB, ids[1]!);
+      pair = await openTwoInstances((i) => ({
+        TWIN_INGEST_KEYS: TEST_KEY,
+        TWIN_MQTT_CLIENT_ID: ids[i]!,
+        TWIN_MQTT_SHARE_GROUP: group,
+        ...(MQTT_URL ? { MQTT_URL } : {}),
+      }));
+      ({ database, a, b } = pair);
     });
 
     afterAll(async () => {
-      await a?.sensors.stop();
-      await b?.sensors.stop();
-      await backendB?.close();
-      await database?.dispose();
+      await pair?.close();
       if (MQTT_URL) for (const id of ids) await dropSession(MQTT_URL, id).catch(() => undefined);
     });
 

@@ -45,3 +45,19 @@ export function square(lon: number, lat: number, side = 20) {
     ],
   };
 }
+
+/** A square of `d` degrees a side with its south-west corner at [lon, lat], WGS84 (a GeoJSON Polygon). */
+export function cornerSquare(lon: number, lat: number, d: number) {
+  return {
+    type: 'Polygon' as const,
+    coordinates: [
+      [
+        [lon, lat],
+        [lon + d, lat],
+        [lon + d, lat + d],
+        [lon, lat + d],
+        [lon, lat],
+      ],
+    ],
+  };
+}

@@ -1,4 +1,5 @@
 import type { KyselyPlugin } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
 import { createApp, type Twin } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
 import { createLogger } from '../../server/log';
@@ -44,4 +45,23 @@ export async function createTestTwin(
       await database.dispose();
     },
   };
+}
+
+/**
+ * One twin for the describe block it is called in: created in its beforeAll, disposed of in its
+ * afterAll. Read `ctx.twin` inside the tests (it is set once beforeAll has run).
+ */
+export function suiteTwin(
+  kind: BackendKind,
+  env?: Record<string, string>,
+  options?: { tilePlugin?: KyselyPlugin },
+): { twin: TestTwin } {
+  const ctx = {} as { twin: TestTwin };
+  beforeAll(async () => {
+    ctx.twin = await createTestTwin(kind, env, options);
+  });
+  afterAll(async () => {
+    await ctx.twin?.dispose();
+  });
+  return ctx;
 }

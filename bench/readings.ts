@@ -1,0 +1,94 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../schema/database';
+import type { MqttClient } from 'mqtt';
+import type postgres from 'postgres';
+import type { Trial } from './rounds';
+
+/** The demo city's sensors (registered by `registerDemoSensors`), as the benches address them. */
+export async function demoSensors(db: Kysely<Database>): Promise<{ id: string; ext: string }[]> {
+  const { rows } = await sql<{ id: string; external_id: string }>`SELECT id, external_id
+    FROM sensors WHERE external_id LIKE 'demo-%' ORDER BY id`.execute(db);
+  return rows.map((r) => ({ id: String(r.id), ext: r.external_id }));
+}
+
+/** The bench's readings: unique (sensor, ts) slices of 2020, batches, counts and clean-up. */
+export function benchReadings(db: postgres.Sql, sensors: { id: string; ext: string }[]) {
+  let cursor = Date.parse('2020-01-01T00:00:00Z');
+  const reading = (from: number, i: number) => ({
+    sensor: sensors[i % sensors.length]!,
+    ts: from + Math.floor(i / sensors.length) * 1000,
+  });
+  const stored = async (from: number) =>
+    (
+      await db`SELECT count(*)::int AS n FROM readings WHERE ts >= ${new Date(from).toISOString()}
+        AND ts < ${new Date(from + 86_400_000).toISOString()}`
+    )[0]!.n as number;
+  const self = {
+    /** The i-th reading of a slice: sensors in turn, a second apart per round of them. */
+    reading,
+    stored,
+    /** A day of timestamps per trial. */
+    slice: () => ((cursor += 86_400_000), cursor - 86_400_000),
+    batch: (from: number, b: number, size: number) =>
+      JSON.stringify(
+        Array.from({ length: size }, (_, k) => {
+          const { sensor, ts } = reading(from, b * size + k);
+          return { sensor: sensor.id, ts, value: k % 100 };
+        }),
+      ),
+    /** Waits until `n` readings of the slice are committed (10 minutes at most). */
+    waitStored: async (from: number, n: number) => {
+      const t0 = performance.now();
+      for (;;) {
+        const have = await stored(from);
+        if (have >= n) return;
+        if (performance.now() - t0 > 600_000)
+          throw new Error(`only ${have} of ${n} readings stored after 10 minutes`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    /** Removes bench rows (all in 2020), then flushes dirty pages so no trial pays for another. */
+    clean: async () => {
+      const [{ other }] =
+        await db`SELECT EXISTS (SELECT 1 FROM readings_default WHERE ts >= '2021-01-01') AS other`;
+      if (other) await db`DELETE FROM readings WHERE ts < '2021-01-01'`;
+      else await db`TRUNCATE readings_default`;
+      await db`DELETE FROM sensor_state WHERE ts < '2021-01-01'`;
+      await db`CHECKPOINT`.catch(() => undefined);
+    },
+    /**
+     * QoS 1 readings from four publishers for `seconds`, never more than ~1,500 ahead of what is
+     * committed (Mosquitto queues 1,000 per subscriber by default, then drops), then until all
+     * are committed.
+     */
+    mqttTrial: async (publishers: MqttClient[], seconds: number): Promise<Trial> => {
+      await self.clean();
+      const from = self.slice();
+      const t0 = performance.now();
+      let sent = 0;
+      while (performance.now() - t0 < seconds * 1000) {
+        while (sent - (await stored(from)) > 500) await new Promise((r) => setTimeout(r, 10));
+        await Promise.all(
+          publishers.map(async (pub, p) => {
+            const pending: Promise<unknown>[] = [];
+            for (let i = sent + p; i < sent + 1000; i += publishers.length) {
+              const { sensor, ts } = reading(from, i);
+              pending.push(
+                pub.publishAsync(
+                  `twin/sensors/${sensor.ext}`,
+                  JSON.stringify({ ts, value: i % 100 }),
+                  { qos: 1 },
+                ),
+              );
+            }
+            await Promise.all(pending);
+          }),
+        );
+        sent += 1000;
+      }
+      await self.waitStored(from, sent);
+      return { rate: sent / ((performance.now() - t0) / 1000) };
+    },
+  };
+  return self;
+}
