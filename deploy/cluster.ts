@@ -108,8 +108,8 @@ for (const [i, port] of ports.entries()) {
 
 // deploy/nginx.conf as checked in, with this run's ports and a scratch directory.
 let conf = readFileSync(join(ROOT, 'deploy/nginx.conf'), 'utf8');
-conf = conf.replace(/\/tmp\/twin-nginx(\.pid)?/g, (_m, pid?: string) =>
-  pid ? join(DIR, 'nginx', 'nginx.pid') : join(DIR, 'nginx'),
+conf = conf.replace(/\/tmp\/twin-nginx(?:(\.pid)|-(\w+))?/g, (_m, pid?: string, sub?: string) =>
+  pid ? join(DIR, 'nginx', 'nginx.pid') : sub ? join(DIR, 'nginx', sub) : join(DIR, 'nginx'),
 );
 conf = conf.replace(/listen 8080;/, `listen ${nginxPort};`);
 conf = conf.replace(

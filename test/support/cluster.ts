@@ -18,8 +18,8 @@ export const HAS_NGINX = spawnSync('nginx', ['-v']).status === 0;
  */
 export function nginxConfig(options: { port: number; upstreams: string[]; dir: string }): string {
   let conf = readFileSync(join(ROOT, 'deploy/nginx.conf'), 'utf8');
-  conf = conf.replace(/\/tmp\/twin-nginx(\.pid)?/g, (_m, pid?: string) =>
-    pid ? join(options.dir, 'nginx.pid') : options.dir,
+  conf = conf.replace(/\/tmp\/twin-nginx(?:(\.pid)|-(\w+))?/g, (_m, pid?: string, sub?: string) =>
+    pid ? join(options.dir, 'nginx.pid') : sub ? join(options.dir, sub) : options.dir,
   );
   conf = conf.replace(/listen 8080;/, `listen 127.0.0.1:${options.port};`);
   const servers = options.upstreams
