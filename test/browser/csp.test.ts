@@ -1,14 +1,8 @@
 import { join } from 'node:path';
-import { describe, expect } from 'vitest';
-import { CHROMIUM_PATH, HAS_CHROMIUM, openMap } from '../support/browser';
+import { expect } from 'vitest';
+import { describeInChromium, openMap } from '../support/browser';
 import { mapTest } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
-
-if (!HAS_CHROMIUM) {
-  console.warn(
-    `\n[skipped] browser tests of the Content-Security-Policy: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH).\n`,
-  );
-}
 
 const SLOW = 240_000;
 const it = mapTest();
@@ -18,7 +12,7 @@ const WATCH = `globalThis.__csp = []; document.addEventListener('securitypolicyv
 const violations = (page: { evaluate<T>(f: () => T): Promise<T> }) =>
   page.evaluate(() => (globalThis as unknown as { __csp: string[] }).__csp);
 
-describe.skipIf(!HAS_CHROMIUM)('the pages under the Content-Security-Policy (issue #10)', () => {
+describeInChromium('the pages under the Content-Security-Policy (issue #10)', () => {
   it(
     'draws the map, its workers and WebGL with no violation',
     async ({ page, origin, log }) => {

@@ -1,16 +1,10 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
-import { describe, expect } from 'vitest';
+import { expect } from 'vitest';
 import type { ScenarioWithEdits } from '../../common/scenario-types';
 import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
-import {
-  CHROMIUM_PATH,
-  HAS_CHROMIUM,
-  openMap,
-  waitForMap,
-  type PageGlobals,
-} from '../support/browser';
+import { describeInChromium, openMap, waitForMap, type PageGlobals } from '../support/browser';
 import { mapTest } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
 
@@ -59,242 +53,239 @@ const at = (page: Page, lon: number, lat: number) =>
     lat,
   ] as [number, number]);
 
-describe.skipIf(!HAS_CHROMIUM)(
-  `editing a drawn building in Chromium${HAS_CHROMIUM ? '' : ` (no Chromium at ${CHROMIUM_PATH}: skipped)`}`,
-  () => {
-    it(
-      'drags a corner of a drawn building: the saved footprint changes and the impact is computed again',
-      async ({ page, origin, log, site, session }) => {
-        await session.signIn('planner');
-        await page.setViewportSize({ width: 1440, height: 900 });
-        await openMap(
-          page,
-          origin,
-          `#map=17/${site.lat}/${site.lon + 0.0012}/0/0&layers=buildings,roads`,
-        );
-        await page.getByLabel('New scenario name').fill('Corner moves');
-        await page.getByTestId('scenario-create').click();
-        await expect.poll(() => page.getByTestId('scenario-select').inputValue()).not.toBe('');
-        const id = await page.getByTestId('scenario-select').inputValue();
-        const gfaCell = page.getByTestId('impact-panel').locator('tr[data-key="gfa_m2"] td');
-        await expect.poll(() => gfaCell.textContent(), { timeout: SLOW }).toBe('0 m²');
+describeInChromium('editing a drawn building in Chromium', () => {
+  it(
+    'drags a corner of a drawn building: the saved footprint changes and the impact is computed again',
+    async ({ page, origin, log, site, session }) => {
+      await session.signIn('planner');
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await openMap(
+        page,
+        origin,
+        `#map=17/${site.lat}/${site.lon + 0.0012}/0/0&layers=buildings,roads`,
+      );
+      await page.getByLabel('New scenario name').fill('Corner moves');
+      await page.getByTestId('scenario-create').click();
+      await expect.poll(() => page.getByTestId('scenario-select').inputValue()).not.toBe('');
+      const id = await page.getByTestId('scenario-select').inputValue();
+      const gfaCell = page.getByTestId('impact-panel').locator('tr[data-key="gfa_m2"] td');
+      await expect.poll(() => gfaCell.textContent(), { timeout: SLOW }).toBe('0 m²');
 
-        // A ~50 × 50 m footprint: four corners, then the first again.
-        const d = 0.00022;
-        const corners = [
-          [site.lon - d * 1.6, site.lat - d],
-          [site.lon + d * 1.6, site.lat - d],
-          [site.lon + d * 1.6, site.lat + d],
-          [site.lon - d * 1.6, site.lat + d],
-        ] as [number, number][];
-        await page.getByTestId('draw-building').click();
-        for (const [lon, lat] of [...corners, corners[0]!]) {
-          const p = await at(page, lon, lat);
-          await page.mouse.move(p.x, p.y, { steps: 4 });
-          await page.mouse.down();
-          await page.mouse.up();
-          await waitForMap(page);
-        }
-        const item = page.getByTestId('edit-list').locator('li[data-edit]').first();
-        await expect.poll(() => item.textContent(), { timeout: 60_000 }).toMatch(/New building/);
-        await expect
-          .poll(() => gfaCell.textContent(), { timeout: SLOW })
-          .toMatch(/^\+[1-9][0-9,]* m²/);
-        const gfaBefore = Number((await gfaCell.textContent())!.replace(/[^\d]/g, ''));
-
-        const saved = async () =>
-          (await (
-            await page.context().request.get(`${origin}/api/scenarios/${id}`)
-          ).json()) as ScenarioWithEdits;
-        const before = await saved();
-        const edit = before.edits[0]!;
-        expect(edit.kind).toBe('add_building');
-
-        // A click on the drawn building on the map opens its edit in the list (pinned card).
-        await waitForMap(page);
-        const centre = await at(page, site.lon, site.lat);
-        await page.mouse.move(centre.x, centre.y, { steps: 4 });
-        await page.mouse.click(centre.x, centre.y);
-        await item.getByTestId('edit-form').waitFor({ timeout: 30_000 });
-        expect(await item.getByTestId('edit-floors').inputValue()).toBe('10');
-
-        // Show its corners from a tilted 3D view: the map looks straight down while they move.
-        await tiltTo(page, 50, 20);
-        await page.getByTestId('edit-corners').click();
-        await page.getByTestId('corners-hint').waitFor();
-        await expect.poll(async () => (await tilt(page)).pitch, { timeout: 30_000 }).toBe(0);
-        await waitForMap(page);
-        // Drag the north-east corner 40 m further east.
-        const [neLon, neLat] = corners[2]!;
-        const from = await at(page, neLon, neLat);
-        const to = await at(page, neLon + 0.0005, neLat);
-        await page.mouse.move(from.x, from.y, { steps: 4 });
+      // A ~50 × 50 m footprint: four corners, then the first again.
+      const d = 0.00022;
+      const corners = [
+        [site.lon - d * 1.6, site.lat - d],
+        [site.lon + d * 1.6, site.lat - d],
+        [site.lon + d * 1.6, site.lat + d],
+        [site.lon - d * 1.6, site.lat + d],
+      ] as [number, number][];
+      await page.getByTestId('draw-building').click();
+      for (const [lon, lat] of [...corners, corners[0]!]) {
+        const p = await at(page, lon, lat);
+        await page.mouse.move(p.x, p.y, { steps: 4 });
         await page.mouse.down();
-        await page.mouse.move(to.x, to.y, { steps: 12 });
         await page.mouse.up();
-
-        // Saved as a new version with the moved corner; the impact follows.
-        await expect
-          .poll(async () => (await saved()).version, { timeout: 60_000 })
-          .toBeGreaterThan(before.version);
-        const after = await saved();
-        const ring = (after.edits[0] as { geometry: { coordinates: number[][][] } }).geometry
-          .coordinates[0]!;
-        expect(after.edits).toHaveLength(1);
-        expect(after.edits[0]!.id).toBe(edit.id);
-        expect(Math.max(...ring.map((c) => c[0]!))).toBeGreaterThan(neLon + 0.0004);
-        await expect
-          .poll(async () => Number((await gfaCell.textContent())!.replace(/[^\d]/g, '')), {
-            timeout: SLOW,
-          })
-          .toBeGreaterThan(gfaBefore);
         await waitForMap(page);
-        await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-corners-1440.png') });
-        // Done: back to the tilted camera from before.
-        await page.getByTestId('edit-corners-done').click();
-        await expect
-          .poll(async () => (await tilt(page)).pitch, { timeout: 30_000 })
-          .toBeCloseTo(50, 0);
-        expect((await tilt(page)).bearing).toBeCloseTo(20, 0);
+      }
+      const item = page.getByTestId('edit-list').locator('li[data-edit]').first();
+      await expect.poll(() => item.textContent(), { timeout: 60_000 }).toMatch(/New building/);
+      await expect
+        .poll(() => gfaCell.textContent(), { timeout: SLOW })
+        .toMatch(/^\+[1-9][0-9,]* m²/);
+      const gfaBefore = Number((await gfaCell.textContent())!.replace(/[^\d]/g, ''));
 
-        // On a phone: the sheet holds the form, the corners are framed in the map above it.
-        await page.setViewportSize({ width: 390, height: 844 });
-        await page.getByTestId('phone-scenario').click();
-        await item.getByTestId('edit-corners').scrollIntoViewIfNeeded();
-        await item.getByTestId('edit-corners').click();
-        await expect.poll(async () => (await tilt(page)).pitch, { timeout: 30_000 }).toBe(0);
-        await waitForMap(page);
-        const ne = await at(page, neLon + 0.0005, neLat);
-        const sw = await at(page, corners[0]![0], corners[0]![1]);
-        for (const p of [ne, sw]) {
-          expect(p.x).toBeGreaterThan(0);
-          expect(p.x).toBeLessThan(390);
-          expect(p.y).toBeGreaterThan(0);
-          expect(p.y).toBeLessThan(844 / 2);
-        }
-        await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-corners-390.png') });
-        await item.getByTestId('edit-corners-done').click();
-        await page.getByTestId('phone-scenario').click();
-        await page.setViewportSize({ width: 1440, height: 900 });
+      const saved = async () =>
+        (await (
+          await page.context().request.get(`${origin}/api/scenarios/${id}`)
+        ).json()) as ScenarioWithEdits;
+      const before = await saved();
+      const edit = before.edits[0]!;
+      expect(edit.kind).toBe('add_building');
 
-        // Then the edit is removed from the list.
-        await page.getByRole('button', { name: 'Remove this edit' }).click();
-        await expect.poll(async () => (await saved()).edits.length, { timeout: 60_000 }).toBe(0);
-        expect(log.pageErrors).toEqual([]);
-      },
-      SLOW * 2,
-    );
+      // A click on the drawn building on the map opens its edit in the list (pinned card).
+      await waitForMap(page);
+      const centre = await at(page, site.lon, site.lat);
+      await page.mouse.move(centre.x, centre.y, { steps: 4 });
+      await page.mouse.click(centre.x, centre.y);
+      await item.getByTestId('edit-form').waitFor({ timeout: 30_000 });
+      expect(await item.getByTestId('edit-floors').inputValue()).toBe('10');
 
-    it(
-      'drags a point of an added road in a top-down view: saved as a new version, camera back after',
-      async ({ page, origin, log, site, session }) => {
-        // Signed in by the file's first test (a second sign-in with a session needs a CSRF token).
-        const who = (await (await page.request.get(`${origin}/api/session`)).json()) as {
-          user: { role: string } | null;
+      // Show its corners from a tilted 3D view: the map looks straight down while they move.
+      await tiltTo(page, 50, 20);
+      await page.getByTestId('edit-corners').click();
+      await page.getByTestId('corners-hint').waitFor();
+      await expect.poll(async () => (await tilt(page)).pitch, { timeout: 30_000 }).toBe(0);
+      await waitForMap(page);
+      // Drag the north-east corner 40 m further east.
+      const [neLon, neLat] = corners[2]!;
+      const from = await at(page, neLon, neLat);
+      const to = await at(page, neLon + 0.0005, neLat);
+      await page.mouse.move(from.x, from.y, { steps: 4 });
+      await page.mouse.down();
+      await page.mouse.move(to.x, to.y, { steps: 12 });
+      await page.mouse.up();
+
+      // Saved as a new version with the moved corner; the impact follows.
+      await expect
+        .poll(async () => (await saved()).version, { timeout: 60_000 })
+        .toBeGreaterThan(before.version);
+      const after = await saved();
+      const ring = (after.edits[0] as { geometry: { coordinates: number[][][] } }).geometry
+        .coordinates[0]!;
+      expect(after.edits).toHaveLength(1);
+      expect(after.edits[0]!.id).toBe(edit.id);
+      expect(Math.max(...ring.map((c) => c[0]!))).toBeGreaterThan(neLon + 0.0004);
+      await expect
+        .poll(async () => Number((await gfaCell.textContent())!.replace(/[^\d]/g, '')), {
+          timeout: SLOW,
+        })
+        .toBeGreaterThan(gfaBefore);
+      await waitForMap(page);
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-corners-1440.png') });
+      // Done: back to the tilted camera from before.
+      await page.getByTestId('edit-corners-done').click();
+      await expect
+        .poll(async () => (await tilt(page)).pitch, { timeout: 30_000 })
+        .toBeCloseTo(50, 0);
+      expect((await tilt(page)).bearing).toBeCloseTo(20, 0);
+
+      // On a phone: the sheet holds the form, the corners are framed in the map above it.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.getByTestId('phone-scenario').click();
+      await item.getByTestId('edit-corners').scrollIntoViewIfNeeded();
+      await item.getByTestId('edit-corners').click();
+      await expect.poll(async () => (await tilt(page)).pitch, { timeout: 30_000 }).toBe(0);
+      await waitForMap(page);
+      const ne = await at(page, neLon + 0.0005, neLat);
+      const sw = await at(page, corners[0]![0], corners[0]![1]);
+      for (const p of [ne, sw]) {
+        expect(p.x).toBeGreaterThan(0);
+        expect(p.x).toBeLessThan(390);
+        expect(p.y).toBeGreaterThan(0);
+        expect(p.y).toBeLessThan(844 / 2);
+      }
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-corners-390.png') });
+      await item.getByTestId('edit-corners-done').click();
+      await page.getByTestId('phone-scenario').click();
+      await page.setViewportSize({ width: 1440, height: 900 });
+
+      // Then the edit is removed from the list.
+      await page.getByRole('button', { name: 'Remove this edit' }).click();
+      await expect.poll(async () => (await saved()).edits.length, { timeout: 60_000 }).toBe(0);
+      expect(log.pageErrors).toEqual([]);
+    },
+    SLOW * 2,
+  );
+
+  it(
+    'drags a point of an added road in a top-down view: saved as a new version, camera back after',
+    async ({ page, origin, log, site, session }) => {
+      // Signed in by the file's first test (a second sign-in with a session needs a CSRF token).
+      const who = (await (await page.request.get(`${origin}/api/session`)).json()) as {
+        user: { role: string } | null;
+      };
+      if (who.user?.role !== 'planner') await session.signIn('planner');
+      await page.setViewportSize({ width: 1440, height: 900 });
+      const post = async <T>(path: string, body: unknown): Promise<T> => {
+        const { csrf } = (await (await page.request.get(`${origin}/api/session`)).json()) as {
+          csrf: string;
         };
-        if (who.user?.role !== 'planner') await session.signIn('planner');
-        await page.setViewportSize({ width: 1440, height: 900 });
-        const post = async <T>(path: string, body: unknown): Promise<T> => {
-          const { csrf } = (await (await page.request.get(`${origin}/api/session`)).json()) as {
-            csrf: string;
-          };
-          const res = await page.request.post(`${origin}${path}`, {
-            data: body,
-            headers: { 'X-CSRF-Token': csrf },
-          });
-          expect(res.ok()).toBe(true);
-          return (await res.json()) as T;
-        };
-        // A new street across the open spot: west, middle and east points.
-        const { id } = await post<{ id: string }>('/api/scenarios', { name: 'New street' });
-        const line = [
-          [site.lon - 0.0008, site.lat],
-          [site.lon, site.lat],
-          [site.lon + 0.0008, site.lat],
-        ];
-        await post(`/api/scenarios/${id}/edits`, {
-          kind: 'add_road',
-          name: 'Polish Lane',
-          geometry: { type: 'LineString', coordinates: line },
+        const res = await page.request.post(`${origin}${path}`, {
+          data: body,
+          headers: { 'X-CSRF-Token': csrf },
         });
-        const saved = async () =>
-          (await (
-            await page.context().request.get(`${origin}/api/scenarios/${id}`)
-          ).json()) as ScenarioWithEdits;
-        const before = await saved();
+        expect(res.ok()).toBe(true);
+        return (await res.json()) as T;
+      };
+      // A new street across the open spot: west, middle and east points.
+      const { id } = await post<{ id: string }>('/api/scenarios', { name: 'New street' });
+      const line = [
+        [site.lon - 0.0008, site.lat],
+        [site.lon, site.lat],
+        [site.lon + 0.0008, site.lat],
+      ];
+      await post(`/api/scenarios/${id}/edits`, {
+        kind: 'add_road',
+        name: 'Polish Lane',
+        geometry: { type: 'LineString', coordinates: line },
+      });
+      const saved = async () =>
+        (await (
+          await page.context().request.get(`${origin}/api/scenarios/${id}`)
+        ).json()) as ScenarioWithEdits;
+      const before = await saved();
 
-        await openMap(
-          page,
-          origin,
-          `#map=17/${site.lat}/${site.lon}/30/45&layers=buildings,roads&scenario=${id}`,
-        );
-        await expect
-          .poll(() => page.getByTestId('scenario-select').inputValue(), { timeout: 60_000 })
-          .toBe(id);
-        const item = page.getByTestId('edit-list').locator('li[data-edit]').first();
-        await expect.poll(() => item.textContent(), { timeout: 60_000 }).toMatch(/Polish Lane/);
-        await item.getByTestId('edit-change').click();
-        expect(await item.getByTestId('edit-corners').textContent()).toBe('Move points');
-        await item.getByTestId('edit-corners').click();
-        await page.getByTestId('corners-hint').waitFor({ timeout: 30_000 });
-        expect(await page.getByTestId('corners-hint').textContent()).toMatch(/Drag a point/);
-        await expect.poll(async () => (await tilt(page)).pitch, { timeout: 30_000 }).toBe(0);
-        await waitForMap(page);
+      await openMap(
+        page,
+        origin,
+        `#map=17/${site.lat}/${site.lon}/30/45&layers=buildings,roads&scenario=${id}`,
+      );
+      await expect
+        .poll(() => page.getByTestId('scenario-select').inputValue(), { timeout: 60_000 })
+        .toBe(id);
+      const item = page.getByTestId('edit-list').locator('li[data-edit]').first();
+      await expect.poll(() => item.textContent(), { timeout: 60_000 }).toMatch(/Polish Lane/);
+      await item.getByTestId('edit-change').click();
+      expect(await item.getByTestId('edit-corners').textContent()).toBe('Move points');
+      await item.getByTestId('edit-corners').click();
+      await page.getByTestId('corners-hint').waitFor({ timeout: 30_000 });
+      expect(await page.getByTestId('corners-hint').textContent()).toMatch(/Drag a point/);
+      await expect.poll(async () => (await tilt(page)).pitch, { timeout: 30_000 }).toBe(0);
+      await waitForMap(page);
 
-        // Drag the middle point 30 m north.
-        const from = await at(page, site.lon, site.lat);
-        const to = await at(page, site.lon, site.lat + 0.00027);
-        await page.mouse.move(from.x, from.y, { steps: 4 });
-        await page.mouse.down();
-        await page.mouse.move(to.x, to.y, { steps: 12 });
-        await page.mouse.up();
-        await expect
-          .poll(async () => (await saved()).version, { timeout: 60_000 })
-          .toBeGreaterThan(before.version);
-        const after = await saved();
-        const moved = (after.edits[0] as { geometry: { coordinates: number[][] } }).geometry
-          .coordinates;
-        expect(after.edits).toHaveLength(1);
-        expect(after.edits[0]!.id).toBe(before.edits[0]!.id);
-        expect(Math.max(...moved.map((c) => c[1]!))).toBeGreaterThan(site.lat + 0.0002);
-        // The ends stay where they were.
-        for (const [i, j] of [
-          [0, 0],
-          [moved.length - 1, 2],
-        ] as const) {
-          expect(moved[i]![0]).toBeCloseTo(line[j]![0]!, 7);
-          expect(moved[i]![1]).toBeCloseTo(line[j]![1]!, 7);
-        }
-        await waitForMap(page);
-        await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-road-points-1440.png') });
+      // Drag the middle point 30 m north.
+      const from = await at(page, site.lon, site.lat);
+      const to = await at(page, site.lon, site.lat + 0.00027);
+      await page.mouse.move(from.x, from.y, { steps: 4 });
+      await page.mouse.down();
+      await page.mouse.move(to.x, to.y, { steps: 12 });
+      await page.mouse.up();
+      await expect
+        .poll(async () => (await saved()).version, { timeout: 60_000 })
+        .toBeGreaterThan(before.version);
+      const after = await saved();
+      const moved = (after.edits[0] as { geometry: { coordinates: number[][] } }).geometry
+        .coordinates;
+      expect(after.edits).toHaveLength(1);
+      expect(after.edits[0]!.id).toBe(before.edits[0]!.id);
+      expect(Math.max(...moved.map((c) => c[1]!))).toBeGreaterThan(site.lat + 0.0002);
+      // The ends stay where they were.
+      for (const [i, j] of [
+        [0, 0],
+        [moved.length - 1, 2],
+      ] as const) {
+        expect(moved[i]![0]).toBeCloseTo(line[j]![0]!, 7);
+        expect(moved[i]![1]).toBeCloseTo(line[j]![1]!, 7);
+      }
+      await waitForMap(page);
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-road-points-1440.png') });
 
-        // Done: back to the tilted, turned camera from before.
-        await item.getByTestId('edit-corners-done').click();
-        await expect
-          .poll(async () => (await tilt(page)).pitch, { timeout: 30_000 })
-          .toBeCloseTo(45, 0);
-        expect((await tilt(page)).bearing).toBeCloseTo(30, 0);
+      // Done: back to the tilted, turned camera from before.
+      await item.getByTestId('edit-corners-done').click();
+      await expect
+        .poll(async () => (await tilt(page)).pitch, { timeout: 30_000 })
+        .toBeCloseTo(45, 0);
+      expect((await tilt(page)).bearing).toBeCloseTo(30, 0);
 
-        // On a phone: the road framed above the sheet.
-        await page.setViewportSize({ width: 390, height: 844 });
-        await page.getByTestId('phone-scenario').click();
-        await item.getByTestId('edit-corners').scrollIntoViewIfNeeded();
-        await item.getByTestId('edit-corners').click();
-        await expect.poll(async () => (await tilt(page)).pitch, { timeout: 30_000 }).toBe(0);
-        await waitForMap(page);
-        for (const [lon, lat] of [line[0]!, line[2]!]) {
-          const p = await at(page, lon!, lat!);
-          expect(p.x).toBeGreaterThan(0);
-          expect(p.x).toBeLessThan(390);
-          expect(p.y).toBeLessThan(844 / 2);
-        }
-        await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-road-points-390.png') });
-        await item.getByTestId('edit-corners-done').click();
-        await page.getByTestId('phone-scenario').click();
-        await page.setViewportSize({ width: 1440, height: 900 });
-        expect(log.pageErrors).toEqual([]);
-      },
-      SLOW,
-    );
-  },
-);
+      // On a phone: the road framed above the sheet.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.getByTestId('phone-scenario').click();
+      await item.getByTestId('edit-corners').scrollIntoViewIfNeeded();
+      await item.getByTestId('edit-corners').click();
+      await expect.poll(async () => (await tilt(page)).pitch, { timeout: 30_000 }).toBe(0);
+      await waitForMap(page);
+      for (const [lon, lat] of [line[0]!, line[2]!]) {
+        const p = await at(page, lon!, lat!);
+        expect(p.x).toBeGreaterThan(0);
+        expect(p.x).toBeLessThan(390);
+        expect(p.y).toBeLessThan(844 / 2);
+      }
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-road-points-390.png') });
+      await item.getByTestId('edit-corners-done').click();
+      await page.getByTestId('phone-scenario').click();
+      await page.setViewportSize({ width: 1440, height: 900 });
+      expect(log.pageErrors).toEqual([]);
+    },
+    SLOW,
+  );
+});

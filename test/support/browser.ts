@@ -1,3 +1,4 @@
+import { describe } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,20 @@ import type { AccountRole } from '../../server/auth/roles';
 /** The Chromium the browser tests drive; they are skipped, saying why, when it is missing. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
+
+/**
+ * A browser suite: run in Chromium, or skipped with the reason in its title and on the console
+ * when there is none (`npm test` on a machine without it says so instead of passing silently).
+ */
+export function describeInChromium(title: string, body: () => void): void {
+  if (!HAS_CHROMIUM) {
+    console.warn(`\n[skipped] ${title}: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH).\n`);
+  }
+  describe.skipIf(!HAS_CHROMIUM)(
+    HAS_CHROMIUM ? title : `${title} (no Chromium at ${CHROMIUM_PATH}: skipped)`,
+    body,
+  );
+}
 
 /** Headless Chromium with WebGL through SwiftShader, no network beyond what the page asks. */
 const ARGS = [
