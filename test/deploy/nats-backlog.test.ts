@@ -1,9 +1,9 @@
 import { connect, type NatsConnection } from 'nats';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_POSTGRES, openTestDatabase, type TestDatabase } from '../support/backends';
 import { startInstance, type Instance } from '../support/instance';
 import { HAS_NATS, startNats, type NatsServer } from '../support/nats';
+import { storedReadings } from '../sensors/helpers';
 import { AUTH, demoSensor, eventually, TEST_KEY } from '../sensors/helpers';
 import {
   FETCH,
@@ -49,16 +49,8 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       await database?.dispose();
     });
 
-    const stored = async (sensorId: string, from: number) => {
-      const { rows } = await sql<{
-        n: string;
-        d: string;
-      }>`SELECT count(*) AS n, count(DISTINCT ts) AS d FROM readings
-        WHERE sensor_id = ${sensorId} AND ts >= ${new Date(from).toISOString()}::timestamptz`.execute(
-        database.backend.db,
-      );
-      return { n: Number(rows[0]!.n), distinct: Number(rows[0]!.d) };
-    };
+    const stored = (sensorId: string, from: number) =>
+      storedReadings(database.backend.db, sensorId, from);
     const consumerInfo = async () =>
       (await nc.jetstreamManager()).consumers.info(NATS_STREAM, NATS_CONSUMER);
 
@@ -81,15 +73,19 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       );
       expect((await consumerInfo()).num_pending).toBe(n);
 
-      instance = await startInstance(PORT, env());
-      // Delivered but not yet acknowledged, sampled while it drains: a consumer that pulls ahead
-      // of its commits holds up to max_ack_pending, and what waits past ack_wait comes again.
+      // Delivered but not yet acknowledged, sampled from before the instance starts until the
+      // backlog is gone (it may drain while the instance is still starting): a consumer that pulls
+      // ahead of its commits holds up to max_ack_pending, and what waits past ack_wait comes again.
       let maxAckPending = 0;
-      await eventually(async () => {
+      let started = false;
+      const sampling = eventually(async () => {
         const info = await consumerInfo();
         maxAckPending = Math.max(maxAckPending, info.num_ack_pending);
-        return info.num_pending === 0 && info.num_ack_pending === 0;
+        return started && info.num_pending === 0 && info.num_ack_pending === 0;
       }, `the backlog of ${n} acknowledged`);
+      instance = await startInstance(PORT, env());
+      started = true;
+      await sampling;
       expect(await stored(sensor.id, base)).toEqual({ n, distinct: n });
       expect(maxAckPending).toBeGreaterThan(0);
       expect(maxAckPending).toBeLessThanOrEqual(2 * FETCH);

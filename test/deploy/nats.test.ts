@@ -1,9 +1,9 @@
 import mqtt from 'mqtt';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_POSTGRES, openTestDatabase, type TestDatabase } from '../support/backends';
 import { startInstance, type Instance } from '../support/instance';
 import { HAS_NATS, startNats, type NatsServer } from '../support/nats';
+import { storedReadings } from '../sensors/helpers';
 import { AUTH, demoSensor, eventually, TEST_KEY } from '../sensors/helpers';
 
 /** Ports of this suite (issue #16): our own NATS 7422 with its MQTT listener 7483, twins 7411-7412. */
@@ -38,16 +38,8 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       await database?.dispose();
     });
 
-    const stored = async (sensorId: string, from: number) => {
-      const { rows } = await sql<{
-        n: string;
-        d: string;
-      }>`SELECT count(*) AS n, count(DISTINCT ts) AS d FROM readings
-        WHERE sensor_id = ${sensorId} AND ts >= ${new Date(from).toISOString()}::timestamptz`.execute(
-        database.backend.db,
-      );
-      return { n: Number(rows[0]!.n), distinct: Number(rows[0]!.d) };
-    };
+    const stored = (sensorId: string, from: number) =>
+      storedReadings(database.backend.db, sensorId, from);
 
     it('stores HTTP readings published to JetStream before answering, and drops a republished batch by Nats-Msg-Id', async () => {
       const sensor = await demoSensor(database.backend.db, 'traffic_speed', 2);

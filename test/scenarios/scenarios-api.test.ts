@@ -434,7 +434,8 @@ describe.each(BACKENDS)('impact factors on %s', (kind) => {
     expect(
       after.json.yield.factors.find((f: Json) => f.key === 'residential.dwelling_size_m2').source,
     ).toBe('Test: large flats');
-  });
+    // Two impacts, the first building the baseline in a worker: minutes on a loaded machine.
+  }, 240_000);
 
   it('reports a scenario without edits as the baseline: nothing changes anywhere', async () => {
     const { json: s } = await call('POST', '/api/scenarios', { name: 'Empty' });
@@ -448,5 +449,5 @@ describe.each(BACKENDS)('impact factors on %s', (kind) => {
     expect(empty.water.assets).toEqual([]);
     expect(empty.power.assets).toEqual([]);
     expect(empty.shadow.neighbours).toEqual([]);
-  });
+  }, 240_000);
 });

@@ -131,3 +131,17 @@ export async function dropSession(url: string, clientId: string): Promise<void> 
   const c = await mqtt.connectAsync(url, { clientId, clean: true, reconnectPeriod: 0 });
   await c.endAsync();
 }
+
+/** Readings of a sensor since `from` (ms): how many, and how many distinct instants (once each?). */
+export async function storedReadings(
+  db: Kysely<Database>,
+  sensorId: string,
+  from: number,
+): Promise<{ n: number; distinct: number }> {
+  const { rows } = await sql<{ n: string; d: string }>`
+    SELECT count(*) AS n, count(DISTINCT ts) AS d FROM readings
+    WHERE sensor_id = ${sensorId} AND ts >= ${new Date(from).toISOString()}::timestamptz`.execute(
+    db,
+  );
+  return { n: Number(rows[0]!.n), distinct: Number(rows[0]!.d) };
+}
