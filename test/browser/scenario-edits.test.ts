@@ -1,11 +1,9 @@
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { ScenarioWithEdits } from '../../common/scenario-types';
-import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { describeInChromium, openMap, waitForMap, type PageGlobals } from '../support/browser';
-import { mapTest } from '../support/map-test';
+import { mapTest, openSite } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
 
 /** SwiftShader renders slowly: each settled view can take tens of seconds. */
@@ -13,17 +11,7 @@ const SLOW = 300_000;
 
 const it = mapTest()
   // A spot near the centre with no building within 70 m, where the building is drawn.
-  .extend('site', { scope: 'file' }, async ({ twin }) => {
-    const [lon, lat] = DEFAULT_DEMO_CENTER;
-    const { rows } = await sql<{ lon: number; lat: number }>`
-      SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
-        SELECT ST_Transform(n.geom, 4326) AS p, n.geom FROM road_nodes n
-        WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE ST_DWithin(b.geom, n.geom, 70))
-        ORDER BY n.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857) LIMIT 1) AS q`.execute(
-      twin.backend.db,
-    );
-    return { lon: Number(rows[0]!.lon), lat: Number(rows[0]!.lat) };
-  });
+  .extend('site', { scope: 'file' }, async ({ twin }) => openSite(twin.backend.db));
 
 /** The map's pitch and bearing. */
 const tilt = (page: Page) =>

@@ -1,8 +1,6 @@
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { hexToRgb } from '../../web/src/lib/color-ramps';
 import { BUILDING_USES } from '../../web/src/lib/palettes';
 import {
@@ -12,7 +10,7 @@ import {
   waitForMap,
   type PageGlobals,
 } from '../support/browser';
-import { mapTest } from '../support/map-test';
+import { mapTest, openSite } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
 
 const RESIDENTIAL = [hexToRgb(BUILDING_USES.find((u) => u.value === 'residential')!.color)];
@@ -23,17 +21,7 @@ type Site = { lon: number; lat: number };
 
 const it = mapTest()
   // A spot near the centre with no building within 70 m, where the tower is drawn.
-  .extend('site', { scope: 'file' }, async ({ twin }) => {
-    const [lon, lat] = DEFAULT_DEMO_CENTER;
-    const { rows } = await sql<{ lon: number; lat: number }>`
-      SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
-        SELECT ST_Transform(n.geom, 4326) AS p, n.geom FROM road_nodes n
-        WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE ST_DWithin(b.geom, n.geom, 70))
-        ORDER BY n.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857) LIMIT 1) AS q`.execute(
-      twin.backend.db,
-    );
-    return { lon: Number(rows[0]!.lon), lat: Number(rows[0]!.lat) };
-  });
+  .extend('site', { scope: 'file' }, async ({ twin }) => openSite(twin.backend.db));
 
 describeInChromium('scenarios in Chromium', () => {
   const camera = (page: Page, site: Site, pitch: number) =>

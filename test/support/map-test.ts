@@ -1,4 +1,7 @@
 import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
+import type { Database } from '../../schema/database';
 import type { Page } from 'playwright-core';
 import { test } from 'vitest';
 import { ARTIFACTS_DIR } from './paths';
@@ -43,4 +46,19 @@ export function mapTest(env: Record<string, string> = {}) {
         });
       })
   );
+}
+
+/** A road node near the demo centre with no building within `clearance` m: where a test draws. */
+export async function openSite(
+  db: Kysely<Database>,
+  clearance = 70,
+): Promise<{ lon: number; lat: number }> {
+  const [lon, lat] = DEFAULT_DEMO_CENTER;
+  const { rows } = await sql<{ lon: number; lat: number }>`
+    SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
+      SELECT ST_Transform(n.geom, 4326) AS p, n.geom FROM road_nodes n
+      WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE ST_DWithin(b.geom, n.geom, ${clearance}))
+      ORDER BY n.geom <-> ST_Transform(ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 3857)
+      LIMIT 1) AS q`.execute(db);
+  return { lon: Number(rows[0]!.lon), lat: Number(rows[0]!.lat) };
 }
