@@ -29,17 +29,10 @@ module.exports = {
   forbidden: [
     {
       name: 'no-circular',
-      comment: 'An import cycle: split the module or move what both need below them.',
-      severity: 'error',
-      from: {},
-      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
-    },
-    {
-      name: 'no-circular-through-types',
       comment:
-        'A cycle closed by an `import type` (erased at run time, so it only warns): declare the ' +
-        'type below both modules instead.',
-      severity: 'warn',
+        'An import cycle (an `import type` counts too): split the module, or declare what both ' +
+        'need below them.',
+      severity: 'error',
       from: {},
       to: { circular: true },
     },

@@ -25,7 +25,12 @@ async function violations(files: Record<string, string>): Promise<string[]> {
   }
   const { output } = await cruise(
     Object.keys(files).map((f) => f.split('/')[0]!),
-    { baseDir: root, validate: true, ruleSet: { forbidden: config.forbidden } },
+    {
+      baseDir: root,
+      validate: true,
+      tsPreCompilationDeps: true,
+      ruleSet: { forbidden: config.forbidden },
+    },
     { extensions: ['.ts'] },
   );
   const result = output as ICruiseResult;
@@ -76,6 +81,16 @@ describe('folder rule', () => {
       await violations({
         'server/a.ts': "import { b } from './b';\nexport const a = () => b;",
         'server/b.ts': "import { a } from './a';\nexport const b = () => a;",
+      }),
+    ).toEqual(['no-circular']);
+  });
+
+  it('fails a cycle closed only by an `import type`', async () => {
+    expect(
+      await violations({
+        'web/src/a.ts':
+          "import { B } from './b';\nexport interface A { b: B }\nexport const a = 1;",
+        'web/src/b.ts': "import type { A } from './a';\nexport class B { a?: A }",
       }),
     ).toEqual(['no-circular']);
   });

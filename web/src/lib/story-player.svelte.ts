@@ -1,6 +1,27 @@
+import type { LayerSettings } from './layer-settings.svelte';
 import { LAYER_IDS } from './layer-specs';
+import type { ScenarioState } from './scenario-state.svelte';
 import { decodeStory, encodeStory, MAX_VIEWS, type Story, type StoryView } from './story';
-import type { Workspace } from './workspace.svelte';
+import type { TimePlayer } from './time-player.svelte';
+import type { TwinMap } from './twin-map.svelte';
+import type { ShareState } from './url-hash';
+
+/**
+ * What a story reads from and sets on the workspace that owns it: declared here, so this module
+ * does not import the workspace that imports it.
+ */
+export interface StoryHost {
+  presenting: boolean;
+  phonePanel: string | null;
+  readonly twin: TwinMap | null;
+  readonly settings: LayerSettings;
+  readonly mode: '2d' | '3d';
+  setMode(next: '2d' | '3d'): void;
+  readonly scenarios: ScenarioState;
+  readonly compare: boolean;
+  readonly player: TimePlayer;
+  restoreScenario(state: Pick<ShareState, 'scenario' | 'compare'>): Promise<void>;
+}
 
 const STORE = 'city-twin.story';
 
@@ -13,9 +34,9 @@ export class StoryPlayer {
   story = $state.raw<Story>({ title: '', views: [] });
   /** The view shown while presenting (0-based). */
   step = $state(0);
-  readonly #ws: Workspace;
+  readonly #ws: StoryHost;
 
-  constructor(ws: Workspace) {
+  constructor(ws: StoryHost) {
     this.#ws = ws;
     try {
       const saved = localStorage.getItem(STORE);
