@@ -200,20 +200,7 @@ export async function run(args: string[]): Promise<void> {
       const httpSide = (label: string, origin: string) => ({
         label,
         trial: async (_round: number, seconds: number): Promise<Trial> => {
-          await readings.clean();
-          const from = readings.slice();
-          let next = 0;
-          let accepted = 0;
-          const t0 = performance.now();
-          const until = t0 + seconds * 1000;
-          await Promise.all(
-            Array.from({ length: 8 }, async () => {
-              while (performance.now() < until) {
-                const n = await post(origin, readings.batch(from, next++, 1000));
-                accepted += n;
-              }
-            }),
-          );
+          const { from, accepted, t0 } = await readings.httpTrial((b) => post(origin, b), seconds);
           const answered = (performance.now() - t0) / 1000;
           // Through NATS the answer means "in JetStream": the figure counts until COMMIT.
           await readings.waitStored(from, accepted);

@@ -138,22 +138,7 @@ export async function run(args: string[]): Promise<void> {
   const httpSide = {
     label: 'HTTP ingest, batches of 1,000 (8 clients)',
     trial: async (_round: number, seconds: number): Promise<Trial> => {
-      await clean();
-      const from = slice();
-      let next = 0;
-      let accepted = 0;
-      const t0 = performance.now();
-      const until = t0 + seconds * 1000;
-      await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          while (performance.now() < until) {
-            // Not `accepted += await post(…)`: that reads `accepted` before the await, so eight
-            // clients overwrote each other's counts and the figure showed a fraction of the rows.
-            const n = await post(batch(from, next++, 1000));
-            accepted += n;
-          }
-        }),
-      );
+      const { accepted, t0 } = await readings.httpTrial(post, seconds);
       return { rate: accepted / ((performance.now() - t0) / 1000) };
     },
   };

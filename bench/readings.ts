@@ -36,6 +36,33 @@ export function benchReadings(db: postgres.Sql, sensors: { id: string; ext: stri
           return { sensor: sensor.id, ts, value: k % 100 };
         }),
       ),
+    /**
+     * `clients` HTTP clients posting batches of 1,000 of a fresh slice for `seconds`; `post` sends
+     * one batch and answers how many readings it took. Returns the slice, that count and the start.
+     */
+    httpTrial: async (
+      post: (body: string) => Promise<number>,
+      seconds: number,
+      clients = 8,
+    ): Promise<{ from: number; accepted: number; t0: number }> => {
+      await self.clean();
+      const from = self.slice();
+      let next = 0;
+      let accepted = 0;
+      const t0 = performance.now();
+      const until = t0 + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          while (performance.now() < until) {
+            // Not `accepted += await post(…)`: that reads `accepted` before the await, so eight
+            // clients overwrote each other's counts and the figure showed a fraction of the rows.
+            const n = await post(self.batch(from, next++, 1000));
+            accepted += n;
+          }
+        }),
+      );
+      return { from, accepted, t0 };
+    },
     /** Waits until `n` readings of the slice are committed (10 minutes at most). */
     waitStored: async (from: number, n: number) => {
       const t0 = performance.now();
