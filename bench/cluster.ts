@@ -23,7 +23,7 @@ import {
   benchOption,
 } from './rounds';
 import { SseProbe } from './sse-probe';
-import { benchReadings, demoSensors } from './readings';
+import { benchReadings, demoSensors, liveFeedBatch } from './readings';
 import { cityTiles } from './tiles';
 
 /** Ports (issue #16 gives the bench 7400–7499): nginx, NATS + its MQTT listener, Mosquitto, twins. */
@@ -276,13 +276,7 @@ export async function run(args: string[]): Promise<void> {
           // One batch of 10 readings every 25 ms (a live feed), each batch with its own value.
           for (let b = 0; performance.now() - t0 < seconds * 1000; b++) {
             const v = value++;
-            const body = JSON.stringify(
-              Array.from({ length: 10 }, (_, k) => ({
-                sensor: speed[(b * 10 + k) % speed.length]!.id,
-                ts: from + b * 1000 + k,
-                value: v,
-              })),
-            );
+            const body = liveFeedBatch(speed, from, b, v);
             probe.sent(v);
             const res = await fetch(`${origin}/api/ingest/readings`, {
               method: 'POST',

@@ -12,7 +12,7 @@ import { lonLatToTile } from '../tiles/tile-coords';
 import { fmt, httpLoadFor, startProcess } from './load';
 import { benchDatabaseUrl, ensureDatabase, peakRssMb } from './bench-db';
 import { cpuProfileFlags, printProfiles } from './profile-summary';
-import { benchReadings, demoSensors } from './readings';
+import { benchReadings, demoSensors, liveFeedBatch } from './readings';
 import {
   alternate,
   formatSpread,
@@ -318,13 +318,7 @@ async function sseLatency(
     let b = 0;
     while (performance.now() - t0 < seconds * 1000) {
       const v = value++;
-      const body = JSON.stringify(
-        Array.from({ length: 10 }, (_, k) => ({
-          sensor: speed[(b * 10 + k) % speed.length]!.id,
-          ts: from + b * 1000 + k,
-          value: v,
-        })),
-      );
+      const body = liveFeedBatch(speed, from, b, v);
       sent.set(v, performance.now());
       await post(body);
       expected += nClients;

@@ -11,6 +11,25 @@ export async function demoSensors(db: Kysely<Database>): Promise<{ id: string; e
   return rows.map((r) => ({ id: String(r.id), ext: r.external_id }));
 }
 
+/**
+ * The `b`-th batch of a live feed (the SSE latency probes): 10 readings of `value`, one each for
+ * the next 10 of `sensors` in turn, a millisecond apart, `b` seconds into the slice `from`.
+ */
+export function liveFeedBatch(
+  sensors: readonly { id: string }[],
+  from: number,
+  b: number,
+  value: number,
+): string {
+  return JSON.stringify(
+    Array.from({ length: 10 }, (_, k) => ({
+      sensor: sensors[(b * 10 + k) % sensors.length]!.id,
+      ts: from + b * 1000 + k,
+      value,
+    })),
+  );
+}
+
 /** The bench's readings: unique (sensor, ts) slices of 2020, batches, counts and clean-up. */
 export function benchReadings(db: postgres.Sql, sensors: { id: string; ext: string }[]) {
   let cursor = Date.parse('2020-01-01T00:00:00Z');

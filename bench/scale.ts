@@ -11,6 +11,7 @@ import { lonLatToTile } from '../tiles/tile-coords';
 import { DEFAULT_DEMO_CENTER } from '../data/seed-demo';
 import { fmt, httpLoadFor, startProcess } from './load';
 import { benchDatabaseUrl, ensureDatabase, peakRssMb } from './bench-db';
+import { cornerSquare } from '../test/support/requests';
 import {
   alternate,
   formatSpread,
@@ -210,18 +211,7 @@ async function impactChild(url: string, scale: number): Promise<void> {
           kind: 'add_building',
           floors: 20 + k,
           use: k % 3 === 0 ? 'office' : 'residential',
-          geometry: {
-            type: 'Polygon',
-            coordinates: [
-              [
-                [lon, lat],
-                [lon + d, lat],
-                [lon + d, lat + d * 0.6],
-                [lon, lat + d * 0.6],
-                [lon, lat],
-              ],
-            ],
-          },
+          geometry: cornerSquare(lon, lat, d, 0.6 * d),
         });
         await addEdit(backend.db, s.id, edit, factors);
       }
