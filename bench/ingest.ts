@@ -9,7 +9,7 @@ import { createLogger } from '../server/log';
 import { prepareDatabase } from '../server/startup';
 import { demoDatasetId, registerDemoSensors } from '../data/demo-sensors';
 import { lonLatToTile } from '../tiles/tile-coords';
-import { fmt, httpLoadFor, startProcess } from './load';
+import { BENCH_TWIN_ENV, fmt, httpLoadFor, startProcess } from './load';
 import { benchDatabaseUrl, ensureDatabase, peakRssMb } from './bench-db';
 import { cpuProfileFlags, printProfiles } from './profile-summary';
 import { benchReadings, demoSensors, liveFeedBatch } from './readings';
@@ -110,11 +110,8 @@ export async function run(args: string[]): Promise<void> {
     {
       DATABASE_URL: url,
       MQTT_URL: mqttUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
+      ...BENCH_TWIN_ENV,
       TWIN_DEMO: 'off',
-      TWIN_SIMULATOR: 'off',
       TWIN_TILE_CACHE_MB: '0',
       // Every SSE client of the bench comes from 127.0.0.1 (32 streams per address by default).
       TWIN_SSE_PER_CLIENT: String(nClients + 10),

@@ -9,7 +9,7 @@ import { EditSchema } from '../server/scenarios/edit-schema';
 import { loadFactors } from '../server/impact/factors';
 import { lonLatToTile } from '../tiles/tile-coords';
 import { DEFAULT_DEMO_CENTER } from '../data/seed-demo';
-import { fmt, httpLoadFor, startProcess } from './load';
+import { BENCH_TWIN_ENV, fmt, httpLoadFor, startProcess } from './load';
 import { benchDatabaseUrl, ensureDatabase, peakRssMb } from './bench-db';
 import { cornerSquare } from '../test/support/requests';
 import {
@@ -84,13 +84,10 @@ export async function run(args: string[]): Promise<void> {
   const twins = await Promise.all(
     scales.map((scale) =>
       startProcess(['--import', 'tsx', 'server/main.ts'], {
+        ...BENCH_TWIN_ENV,
         DATABASE_URL: benchDatabaseUrl(scale),
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
         TWIN_DEMO: 'off',
         TWIN_MQTT: 'off',
-        TWIN_SIMULATOR: 'off',
         TWIN_TILE_CACHE_MB: '0',
       }),
     ),
