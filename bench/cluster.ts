@@ -23,7 +23,7 @@ import {
   benchOption,
 } from './rounds';
 import { SseProbe } from './sse-probe';
-import { benchReadings, demoSensors } from './readings';
+import { benchReadings, demoSensors, liveFeedBatch } from './readings';
 import { cityTiles } from './tiles';
 
 /** Ports (issue #16 gives the bench 7400–7499): nginx, NATS + its MQTT listener, Mosquitto, twins. */
@@ -200,20 +200,7 @@ export async function run(args: string[]): Promise<void> {
       const httpSide = (label: string, origin: string) => ({
         label,
         trial: async (_round: number, seconds: number): Promise<Trial> => {
-          await readings.clean();
-          const from = readings.slice();
-          let next = 0;
-          let accepted = 0;
-          const t0 = performance.now();
-          const until = t0 + seconds * 1000;
-          await Promise.all(
-            Array.from({ length: 8 }, async () => {
-              while (performance.now() < until) {
-                const n = await post(origin, readings.batch(from, next++, 1000));
-                accepted += n;
-              }
-            }),
-          );
+          const { from, accepted, t0 } = await readings.httpTrial((b) => post(origin, b), seconds);
           const answered = (performance.now() - t0) / 1000;
           // Through NATS the answer means "in JetStream": the figure counts until COMMIT.
           await readings.waitStored(from, accepted);
@@ -289,13 +276,7 @@ export async function run(args: string[]): Promise<void> {
           // One batch of 10 readings every 25 ms (a live feed), each batch with its own value.
           for (let b = 0; performance.now() - t0 < seconds * 1000; b++) {
             const v = value++;
-            const body = JSON.stringify(
-              Array.from({ length: 10 }, (_, k) => ({
-                sensor: speed[(b * 10 + k) % speed.length]!.id,
-                ts: from + b * 1000 + k,
-                value: v,
-              })),
-            );
+            const body = liveFeedBatch(speed, from, b, v);
             probe.sent(v);
             const res = await fetch(`${origin}/api/ingest/readings`, {
               method: 'POST',

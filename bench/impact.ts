@@ -11,6 +11,7 @@ import { lonLatToTile } from '../tiles/tile-coords';
 import { TEST_DATA_DIR } from '../test/support/paths';
 import { fmt, httpLoad, percentile } from './load';
 import { tokenHeaders } from '../test/support/auth';
+import { cornerSquare } from '../test/support/requests';
 import { benchOption } from './rounds';
 
 /**
@@ -69,18 +70,7 @@ export async function run(args: string[]): Promise<void> {
       created.push(s.id);
       const d = 0.00018;
       const [lon, lat] = [Number(site.lon), Number(site.lat)];
-      const geometry = {
-        type: 'Polygon',
-        coordinates: [
-          [
-            [lon, lat],
-            [lon + d, lat],
-            [lon + d, lat + d * 0.6],
-            [lon, lat + d * 0.6],
-            [lon, lat],
-          ],
-        ],
-      };
+      const geometry = cornerSquare(lon, lat, d, 0.6 * d);
       await twin.app.request(`/api/scenarios/${s.id}/edits`, {
         method: 'POST',
         headers: json,

@@ -35,12 +35,7 @@ export async function run(args: string[]): Promise<void> {
       `file: ${n.toLocaleString('en')} polygons, ${(statSync(file).size / 1e6).toFixed(0)} MB`,
     );
 
-    const backend = await openBackend({
-      databaseUrl: url,
-      dataDir: '',
-      poolSize: 4,
-      tileTimeoutMs: 10_000,
-    });
+    const backend = await openBenchBackend(url);
     try {
       await migrate(backend);
       const admin = postgres(url, { max: 1, onnotice: () => {} });
@@ -116,14 +111,14 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
+/** The bench database through our backend: four connections, as the twin's import would use. */
+function openBenchBackend(url: string): Promise<Backend> {
+  return openBackend({ databaseUrl: url, dataDir: '', poolSize: 4, tileTimeoutMs: 10_000 });
+}
+
 /** In a child process: one import, then its peak resident memory (the number to watch). */
 async function child(file: string, url: string): Promise<void> {
-  const backend = await openBackend({
-    databaseUrl: url,
-    dataDir: '',
-    poolSize: 4,
-    tileTimeoutMs: 10_000,
-  });
+  const backend = await openBenchBackend(url);
   try {
     const t0 = performance.now();
     const service = new ImportService({

@@ -9,10 +9,10 @@ import { createLogger } from '../server/log';
 import { prepareDatabase } from '../server/startup';
 import { demoDatasetId, registerDemoSensors } from '../data/demo-sensors';
 import { lonLatToTile } from '../tiles/tile-coords';
-import { fmt, httpLoadFor, startProcess } from './load';
+import { BENCH_TWIN_ENV, fmt, httpLoadFor, startProcess } from './load';
 import { benchDatabaseUrl, ensureDatabase, peakRssMb } from './bench-db';
 import { cpuProfileFlags, printProfiles } from './profile-summary';
-import { benchReadings, demoSensors } from './readings';
+import { benchReadings, demoSensors, liveFeedBatch } from './readings';
 import {
   alternate,
   formatSpread,
@@ -110,11 +110,8 @@ export async function run(args: string[]): Promise<void> {
     {
       DATABASE_URL: url,
       MQTT_URL: mqttUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
+      ...BENCH_TWIN_ENV,
       TWIN_DEMO: 'off',
-      TWIN_SIMULATOR: 'off',
       TWIN_TILE_CACHE_MB: '0',
       // Every SSE client of the bench comes from 127.0.0.1 (32 streams per address by default).
       TWIN_SSE_PER_CLIENT: String(nClients + 10),
@@ -138,22 +135,7 @@ export async function run(args: string[]): Promise<void> {
   const httpSide = {
     label: 'HTTP ingest, batches of 1,000 (8 clients)',
     trial: async (_round: number, seconds: number): Promise<Trial> => {
-      await clean();
-      const from = slice();
-      let next = 0;
-      let accepted = 0;
-      const t0 = performance.now();
-      const until = t0 + seconds * 1000;
-      await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          while (performance.now() < until) {
-            // Not `accepted += await post(…)`: that reads `accepted` before the await, so eight
-            // clients overwrote each other's counts and the figure showed a fraction of the rows.
-            const n = await post(batch(from, next++, 1000));
-            accepted += n;
-          }
-        }),
-      );
+      const { accepted, t0 } = await readings.httpTrial(post, seconds);
       return { rate: accepted / ((performance.now() - t0) / 1000) };
     },
   };
@@ -333,13 +315,7 @@ async function sseLatency(
     let b = 0;
     while (performance.now() - t0 < seconds * 1000) {
       const v = value++;
-      const body = JSON.stringify(
-        Array.from({ length: 10 }, (_, k) => ({
-          sensor: speed[(b * 10 + k) % speed.length]!.id,
-          ts: from + b * 1000 + k,
-          value: v,
-        })),
-      );
+      const body = liveFeedBatch(speed, from, b, v);
       sent.set(v, performance.now());
       await post(body);
       expected += nClients;

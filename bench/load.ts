@@ -137,6 +137,14 @@ export const percentile = (sorted: number[], p: number): number =>
     ? NaN
     : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
+/** What every bench's twin process is given: a port of its own on loopback, info logs, no simulator. */
+export const BENCH_TWIN_ENV = {
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'info',
+  TWIN_SIMULATOR: 'off',
+};
+
 /** Starts a Node script in a child process and resolves with its origin once it listens. */
 export function startProcess(
   args: string[],

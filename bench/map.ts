@@ -16,6 +16,7 @@ import { ensureWebBuild } from '../web/ensure-web-build';
 import { fmt, percentile } from './load';
 import { ensureUser, TEST_PASSWORD } from '../test/support/auth';
 import { benchOption } from './rounds';
+import { BUILT_IN_LAYERS } from '../common/layer-catalog';
 
 const BENCH_USER = 'bench-map';
 
@@ -30,15 +31,10 @@ const BENCH_USER = 'bench-map';
  * profile (cold HTTP cache) after one warm-up flight has filled the server's tile cache.
  */
 
+/** Every layer of the panel: the labels, then the catalogue in panel order (as the web lists them). */
 const ALL_LAYERS = [
   'labels',
-  'buildings',
-  'power_nodes',
-  'power_lines',
-  'water_nodes',
-  'water_pipes',
-  'roads',
-  'land_use',
+  ...[...BUILT_IN_LAYERS].sort((a, b) => a.panel.order - b.panel.order).map((e) => e.name),
 ];
 const BASEMAP_ONLY = ['land_use'];
 

@@ -11,6 +11,25 @@ export async function demoSensors(db: Kysely<Database>): Promise<{ id: string; e
   return rows.map((r) => ({ id: String(r.id), ext: r.external_id }));
 }
 
+/**
+ * The `b`-th batch of a live feed (the SSE latency probes): 10 readings of `value`, one each for
+ * the next 10 of `sensors` in turn, a millisecond apart, `b` seconds into the slice `from`.
+ */
+export function liveFeedBatch(
+  sensors: readonly { id: string }[],
+  from: number,
+  b: number,
+  value: number,
+): string {
+  return JSON.stringify(
+    Array.from({ length: 10 }, (_, k) => ({
+      sensor: sensors[(b * 10 + k) % sensors.length]!.id,
+      ts: from + b * 1000 + k,
+      value,
+    })),
+  );
+}
+
 /** The bench's readings: unique (sensor, ts) slices of 2020, batches, counts and clean-up. */
 export function benchReadings(db: postgres.Sql, sensors: { id: string; ext: string }[]) {
   let cursor = Date.parse('2020-01-01T00:00:00Z');
@@ -36,6 +55,33 @@ export function benchReadings(db: postgres.Sql, sensors: { id: string; ext: stri
           return { sensor: sensor.id, ts, value: k % 100 };
         }),
       ),
+    /**
+     * `clients` HTTP clients posting batches of 1,000 of a fresh slice for `seconds`; `post` sends
+     * one batch and answers how many readings it took. Returns the slice, that count and the start.
+     */
+    httpTrial: async (
+      post: (body: string) => Promise<number>,
+      seconds: number,
+      clients = 8,
+    ): Promise<{ from: number; accepted: number; t0: number }> => {
+      await self.clean();
+      const from = self.slice();
+      let next = 0;
+      let accepted = 0;
+      const t0 = performance.now();
+      const until = t0 + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          while (performance.now() < until) {
+            // Not `accepted += await post(…)`: that reads `accepted` before the await, so eight
+            // clients overwrote each other's counts and the figure showed a fraction of the rows.
+            const n = await post(self.batch(from, next++, 1000));
+            accepted += n;
+          }
+        }),
+      );
+      return { from, accepted, t0 };
+    },
     /** Waits until `n` readings of the slice are committed (10 minutes at most). */
     waitStored: async (from: number, n: number) => {
       const t0 = performance.now();

@@ -9,8 +9,9 @@ import { EditSchema } from '../server/scenarios/edit-schema';
 import { loadFactors } from '../server/impact/factors';
 import { lonLatToTile } from '../tiles/tile-coords';
 import { DEFAULT_DEMO_CENTER } from '../data/seed-demo';
-import { fmt, httpLoadFor, startProcess } from './load';
+import { BENCH_TWIN_ENV, fmt, httpLoadFor, startProcess } from './load';
 import { benchDatabaseUrl, ensureDatabase, peakRssMb } from './bench-db';
+import { cornerSquare } from '../test/support/requests';
 import {
   alternate,
   formatSpread,
@@ -83,13 +84,10 @@ export async function run(args: string[]): Promise<void> {
   const twins = await Promise.all(
     scales.map((scale) =>
       startProcess(['--import', 'tsx', 'server/main.ts'], {
+        ...BENCH_TWIN_ENV,
         DATABASE_URL: benchDatabaseUrl(scale),
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
         TWIN_DEMO: 'off',
         TWIN_MQTT: 'off',
-        TWIN_SIMULATOR: 'off',
         TWIN_TILE_CACHE_MB: '0',
       }),
     ),
@@ -210,18 +208,7 @@ async function impactChild(url: string, scale: number): Promise<void> {
           kind: 'add_building',
           floors: 20 + k,
           use: k % 3 === 0 ? 'office' : 'residential',
-          geometry: {
-            type: 'Polygon',
-            coordinates: [
-              [
-                [lon, lat],
-                [lon + d, lat],
-                [lon + d, lat + d * 0.6],
-                [lon, lat + d * 0.6],
-                [lon, lat],
-              ],
-            ],
-          },
+          geometry: cornerSquare(lon, lat, d, 0.6 * d),
         });
         await addEdit(backend.db, s.id, edit, factors);
       }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HOME_LAYERS, HOME_ZOOMS } from '../tiles/home-view';
 import { lonLatToTile } from '../tiles/tile-coords';
 import { TEST_DATA_DIR } from '../test/support/paths';
-import { fmt, httpLoad, httpLoadFor, startProcess } from './load';
+import { BENCH_TWIN_ENV, fmt, httpLoad, httpLoadFor, startProcess } from './load';
 import { peakRssMb } from './bench-db';
 import { cpuProfileFlags, printProfiles } from './profile-summary';
 import { formatSpread, loadAverage, percentileOf, roundOptions, spread } from './rounds';
@@ -32,11 +32,8 @@ export async function run(args: string[]): Promise<void> {
   const env = {
     DATABASE_URL: '',
     TWIN_DATA_DIR: dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
+    ...BENCH_TWIN_ENV,
     TWIN_MQTT: 'off',
-    TWIN_SIMULATOR: 'off',
   };
   const server = ['--import', 'tsx', 'server/main.ts'];
   if (!existsSync(dataDir))

@@ -8,7 +8,15 @@ import { prepareDatabase } from '../server/startup';
 import { LayerCatalog } from '../tiles/catalog';
 import { mvtLayerSql } from '../tiles/tile-sql';
 import { tileSpan, WORLD_HALF, type TileCoord } from '../tiles/tile-coords';
-import { concurrentFor, fmt, httpLoad, httpLoadFor, startProcess, type LoadResult } from './load';
+import {
+  BENCH_TWIN_ENV,
+  concurrentFor,
+  fmt,
+  httpLoad,
+  httpLoadFor,
+  startProcess,
+  type LoadResult,
+} from './load';
 import { cpuProfileFlags, printProfiles } from './profile-summary';
 import {
   alternate,
@@ -72,13 +80,10 @@ export async function run(args: string[]): Promise<void> {
   );
 
   const serverEnv = {
+    ...BENCH_TWIN_ENV,
     DATABASE_URL: url,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
     TWIN_DEMO: 'off',
     TWIN_MQTT: 'off',
-    TWIN_SIMULATOR: 'off',
     TWIN_DEMO_SCALE: String(scale),
   };
   const profileDir = join(process.cwd(), '.bench-profiles', `tiles-${Date.now()}`);

@@ -22,3 +22,16 @@ export class TwinError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The base of a domain error with one status and code, named for logs:
+ * `export class CrsError extends twinError('CrsError', 400, 'bad_request') {}`.
+ */
+export function twinError(name: string, status: ErrorStatus, code: ErrorCode) {
+  return class extends TwinError {
+    override name = name;
+    constructor(message: string, options?: ErrorOptions) {
+      super(status, code, message, options);
+    }
+  };
+}

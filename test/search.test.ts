@@ -32,6 +32,13 @@ describe.each(BACKENDS)('search on %s', (kind) => {
     return { status: res.status, body: (await res.json()) as SearchResponse };
   };
 
+  /** The demo city's longest land-use name: a place no other name contains. */
+  const longestPlaceName = async () =>
+    (
+      await sql<{ name: string }>`SELECT name FROM land_use WHERE name IS NOT NULL
+        ORDER BY length(name) DESC LIMIT 1`.execute(twin.backend.db)
+    ).rows[0]!.name;
+
   it('finds a street by a misspelt name, framing all of its links', async () => {
     const { rows } = await sql<{ name: string; n: string; w: number; e: number }>`
       SELECT name, count(*)::text AS n, ST_XMin(ST_Transform(ST_SetSRID(ST_Extent(geom), 3857), 4326)) AS w,
@@ -60,13 +67,7 @@ describe.each(BACKENDS)('search on %s', (kind) => {
   });
 
   it('finds places, named buildings, addresses and public sensor ids', async () => {
-    const place = (
-      await sql<{
-        name: string;
-      }>`SELECT name FROM land_use WHERE name IS NOT NULL ORDER BY length(name) DESC LIMIT 1`.execute(
-        twin.backend.db,
-      )
-    ).rows[0]!.name;
+    const place = await longestPlaceName();
     expect((await search(misspell(place))).body.results[0]).toMatchObject({
       kind: 'place',
       label: place,
@@ -121,13 +122,7 @@ describe.each(BACKENDS)('search on %s', (kind) => {
   });
 
   it('finds nothing in a layer the caller may not see (a layer GIS staff made staff)', async () => {
-    const place = (
-      await sql<{
-        name: string;
-      }>`SELECT name FROM land_use WHERE name IS NOT NULL ORDER BY length(name) DESC LIMIT 1`.execute(
-        twin.backend.db,
-      )
-    ).rows[0]!.name;
+    const place = await longestPlaceName();
     const gis = await twin.as('gis');
     const patch = (access: string) =>
       twin.app.request('/api/layers/land_use', {

@@ -1,4 +1,4 @@
-import { TwinError } from '../common/twin-error';
+import { twinError } from '../common/twin-error';
 
 /**
  * Web mercator's latitude limit, degrees: where EPSG:3857 is square (atan(sinh(π))). Beyond it
@@ -10,12 +10,7 @@ export const MERCATOR_MAX_LAT = 85.0511287798066;
 export type LonLatBbox = [number, number, number, number];
 
 /** A `bbox` parameter that is not one (400). */
-export class BboxError extends TwinError {
-  override name = 'BboxError';
-  constructor(message: string) {
-    super(400, 'bad_request', message);
-  }
-}
+export class BboxError extends twinError('BboxError', 400, 'bad_request') {}
 
 /**
  * The comma-separated numbers of a `bbox` parameter, if there are `counts` of them (4 by

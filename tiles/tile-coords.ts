@@ -1,4 +1,4 @@
-import { TwinError } from '../common/twin-error';
+import { twinError } from '../common/twin-error';
 
 /** Half the EPSG:3857 world width, metres. */
 export const WORLD_HALF = 20037508.342789244;
@@ -19,12 +19,7 @@ export interface TileBounds {
 }
 
 /** A tile address that is not one (400). */
-export class TileCoordError extends TwinError {
-  override name = 'TileCoordError';
-  constructor(message: string) {
-    super(400, 'bad_request', message);
-  }
-}
+export class TileCoordError extends twinError('TileCoordError', 400, 'bad_request') {}
 
 const INTEGER = /^(0|[1-9]\d{0,6})$/;
 

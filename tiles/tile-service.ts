@@ -13,7 +13,7 @@ import { TileQueryCache } from './tile-query-cache';
 import type { TileDiskCache } from './tile-disk-cache';
 import { readWkb } from './wkb';
 import { CHANGES_LAYER, scenarioSource, type ScenarioRef } from './scenario-sql';
-import { TwinError } from '../common/twin-error';
+import { twinError } from '../common/twin-error';
 
 const gzipAsync = promisify(gzip);
 
@@ -37,20 +37,10 @@ export async function compressTile(raw: Uint8Array): Promise<Uint8Array> {
 }
 
 /** A layer name the catalogue does not hold (404). */
-export class UnknownLayerError extends TwinError {
-  override name = 'UnknownLayerError';
-  constructor(message: string) {
-    super(404, 'not_found', message);
-  }
-}
+export class UnknownLayerError extends twinError('UnknownLayerError', 404, 'not_found') {}
 
 /** A tile the database did not build in time (503 + Retry-After). */
-export class TileTimeoutError extends TwinError {
-  override name = 'TileTimeoutError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(503, 'timeout', message, options);
-  }
-}
+export class TileTimeoutError extends twinError('TileTimeoutError', 503, 'timeout') {}
 
 /** Hooks for metrics; the tile code knows nothing of Prometheus. */
 export interface TileObserver {

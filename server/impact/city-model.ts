@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../schema/database';
 import { areaScale } from './point-index';
+import type { GraphLink } from './road-graph';
 
 /** The baseline city as typed arrays, read once per change of the underlying layers. */
 export interface CityModel {
@@ -26,14 +27,12 @@ export interface CityModel {
   power: UtilityModel;
 }
 
-export interface RoadLinkRow {
+/** A road link of the city model: a graph link (its BPR parameters the defaults) with its row's facts. */
+export interface RoadLinkRow extends Pick<
+  GraphLink,
+  'from' | 'to' | 'oneway' | 'lengthM' | 'speedKmh' | 'capacityVehH'
+> {
   id: string;
-  from: number;
-  to: number;
-  oneway: boolean;
-  lengthM: number;
-  speedKmh: number;
-  capacityVehH: number;
   lanes: number;
   class: string;
   name: string | null;

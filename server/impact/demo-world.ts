@@ -1,5 +1,6 @@
 import type { Baseline } from './baseline';
 import { resolveBaseline } from './traffic-model';
+import { mulberry32 } from '../../data/demo-city/prng';
 
 /**
  * The demo city's "real" peak-hour traffic, which its simulated count sites and speed sensors
@@ -21,22 +22,10 @@ export interface TrafficWorld {
   vc: number[];
 }
 
-/** mulberry32: a small seeded PRNG, for a reproducible world. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export function demoWorld(base: Baseline, { seed, sigma = 0.5 }: WorldOptions): TrafficWorld {
   const t = base.traffic;
   const z = t.zones.count;
-  const rand = prng(seed ^ 0x5eed);
+  const rand = mulberry32(seed ^ 0x5eed);
   const factor = Array.from({ length: z }, () => {
     // Box–Muller: a standard normal from two uniforms.
     const u = Math.max(1e-12, rand());

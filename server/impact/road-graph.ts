@@ -141,35 +141,8 @@ export class ShortestPaths {
    * Nodes marked `noThrough` are reached but never left, except the source itself.
    */
   run(source: number, cost: Float64Array): void {
-    const { firstOut, head, noThrough } = this.graph;
-    const dist = this.dist;
-    const pred = this.predArc;
-    const pos = this.#pos;
-    dist.fill(Infinity);
-    pred.fill(-1);
-    pos.fill(-1);
-    this.#size = 0;
-    this.settled = 0;
-    dist[source] = 0;
-    this.#push(source);
-    while (this.#size > 0) {
-      const u = this.#pop();
-      pos[u] = -2; // settled
-      this.order[this.settled++] = u;
-      if (noThrough[u] === 1 && u !== source) continue;
-      const du = dist[u]!;
-      for (let a = firstOut[u]!, end = firstOut[u + 1]!; a < end; a++) {
-        const v = head[a]!;
-        if (pos[v] === -2) continue;
-        const dv = du + cost[a]!;
-        if (dv < dist[v]!) {
-          dist[v] = dv;
-          pred[v] = a;
-          if (pos[v] === -1) this.#push(v);
-          else this.#up(pos[v]!);
-        }
-      }
-    }
+    const { firstOut, head } = this.graph;
+    this.#search(source, cost, firstOut, null, head);
   }
 
   /**
@@ -177,8 +150,22 @@ export class ShortestPaths {
    * `predArc[v]` the arc leaving v on that path. Nodes marked `noThrough` are only path starts.
    */
   runReverse(target: number, cost: Float64Array): void {
-    const { tail, noThrough } = this.graph;
     const { firstIn, inArc } = reverseIndex(this.graph);
+    this.#search(target, cost, firstIn, inArc, this.graph.tail);
+  }
+
+  /**
+   * The search of `run` and `runReverse` from `start`: node u's arcs are `arcOf[i]` (or `i` itself
+   * when `arcOf` is null) for i in `first[u]` … `first[u + 1]`, each leading to `next[arc]`.
+   */
+  #search(
+    start: number,
+    cost: Float64Array,
+    first: Int32Array,
+    arcOf: Int32Array | null,
+    next: Int32Array,
+  ): void {
+    const { noThrough } = this.graph;
     const dist = this.dist;
     const pred = this.predArc;
     const pos = this.#pos;
@@ -187,17 +174,17 @@ export class ShortestPaths {
     pos.fill(-1);
     this.#size = 0;
     this.settled = 0;
-    dist[target] = 0;
-    this.#push(target);
+    dist[start] = 0;
+    this.#push(start);
     while (this.#size > 0) {
       const u = this.#pop();
-      pos[u] = -2;
+      pos[u] = -2; // settled
       this.order[this.settled++] = u;
-      if (noThrough[u] === 1 && u !== target) continue;
+      if (noThrough[u] === 1 && u !== start) continue;
       const du = dist[u]!;
-      for (let i = firstIn[u]!, end = firstIn[u + 1]!; i < end; i++) {
-        const a = inArc[i]!;
-        const v = tail[a]!;
+      for (let i = first[u]!, end = first[u + 1]!; i < end; i++) {
+        const a = arcOf === null ? i : arcOf[i]!;
+        const v = next[a]!;
         if (pos[v] === -2) continue;
         const dv = du + cost[a]!;
         if (dv < dist[v]!) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import proj4 from 'proj4';
-import { TwinError } from '../../common/twin-error';
+import { twinError } from '../../common/twin-error';
 
 /**
  * Coordinate reference systems for imports. The twin stores EPSG:3857; readers reproject every
@@ -16,12 +16,7 @@ import { TwinError } from '../../common/twin-error';
  */
 
 /** A CRS the import cannot read or does not know (400). */
-export class CrsError extends TwinError {
-  override name = 'CrsError';
-  constructor(message: string) {
-    super(400, 'bad_request', message);
-  }
-}
+export class CrsError extends twinError('CrsError', 400, 'bad_request') {}
 
 /** A resolved source CRS: a label for reports and a function to WGS84. */
 export interface SourceCrs {

@@ -1,7 +1,7 @@
 import type { Backend } from '../db/backend';
 import { recordAuditScript } from '../auth/audit';
 import type { Actor } from '../auth/principal';
-import { TwinError } from '../../common/twin-error';
+import { twinError } from '../../common/twin-error';
 
 /** Tables whose rows carry a dataset_id, in an order that deletes lines before their nodes. */
 const TABLES = [
@@ -15,20 +15,10 @@ const TABLES = [
   'power_nodes',
 ] as const;
 
-export class DatasetNotFoundError extends TwinError {
-  override name = 'DatasetNotFoundError';
-  constructor(message: string) {
-    super(404, 'not_found', message);
-  }
-}
+export class DatasetNotFoundError extends twinError('DatasetNotFoundError', 404, 'not_found') {}
 
 /** Features of other datasets refer to this one's (network nodes): nothing was deleted. */
-export class DatasetInUseError extends TwinError {
-  override name = 'DatasetInUseError';
-  constructor(message: string) {
-    super(409, 'bad_request', message);
-  }
-}
+export class DatasetInUseError extends twinError('DatasetInUseError', 409, 'bad_request') {}
 
 export interface DeletedDataset {
   id: string;

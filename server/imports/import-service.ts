@@ -32,7 +32,7 @@ import {
 import { FileError, type ImportLimits } from './source';
 import type { Format } from './formats';
 import type { Actor } from '../auth/principal';
-import { TwinError } from '../../common/twin-error';
+import { twinError } from '../../common/twin-error';
 
 export interface ImportRequest {
   /** The file on disk (an upload's temporary copy, or the CLI's argument). */
@@ -57,20 +57,10 @@ export interface ImportRequest {
 }
 
 /** A request the import cannot even start: bad options (400), not a bad file. */
-export class ImportRequestError extends TwinError {
-  override name = 'ImportRequestError';
-  constructor(message: string) {
-    super(400, 'bad_request', message);
-  }
-}
+export class ImportRequestError extends twinError('ImportRequestError', 400, 'bad_request') {}
 
 /** The import queue is full (503 + Retry-After): nothing was recorded; retry later. */
-export class ImportBusyError extends TwinError {
-  override name = 'ImportBusyError';
-  constructor(message: string) {
-    super(503, 'unavailable', message);
-  }
-}
+export class ImportBusyError extends twinError('ImportBusyError', 503, 'unavailable') {}
 
 export const IMPORT_MODES: readonly ImportMode[] = ['replace', 'append', 'upsert'];
 

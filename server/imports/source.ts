@@ -1,5 +1,5 @@
 import type { Geometry } from 'geojson';
-import { TwinError } from '../../common/twin-error';
+import { twinError } from '../../common/twin-error';
 
 /**
  * What every format reader yields: features with GeoJSON geometry in the file's own CRS, and
@@ -78,11 +78,6 @@ export const DEFAULT_LIMITS: ImportLimits = {
 };
 
 /** An error about the whole file (malformed, truncated, unsafe); the import changes nothing. */
-export class FileError extends TwinError {
-  override name = 'FileError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(400, 'bad_request', message, options);
-  }
-}
+export class FileError extends twinError('FileError', 400, 'bad_request') {}
 
 export type Reader = (path: string, ctx: ReaderContext) => AsyncGenerator<SourceItem>;

@@ -242,13 +242,16 @@ export interface EditJson {
   [field: string]: unknown;
 }
 
-function editJson(r: {
+/** An edit as `RETURNING id::text AS id, seq, payload, created_at, updated_at` reads it. */
+interface StoredEdit {
   id: string;
   seq: number;
   payload: unknown;
   created_at: Date;
   updated_at: Date;
-}): EditJson {
+}
+
+function editJson(r: StoredEdit): EditJson {
   const payload = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as {
     kind: string;
   };
@@ -448,13 +451,7 @@ export async function addEdit(db: Db, scenarioId: string, edit: Edit, factors: F
   return inTransaction(db, async (trx) => {
     const version = await bumpVersion(trx, scenarioId);
     const r = await resolve(trx, edit, factors);
-    const { rows } = await sql<{
-      id: string;
-      seq: number;
-      payload: unknown;
-      created_at: Date;
-      updated_at: Date;
-    }>`
+    const { rows } = await sql<StoredEdit>`
       INSERT INTO scenario_edits (scenario_id, seq, kind, payload, geom, target_id, height_m, levels, use,
         closed, lanes, speed_limit_kmh, capacity_veh_h)
       VALUES (${scenarioId}::uuid,
@@ -478,13 +475,7 @@ export async function replaceEdit(
   return inTransaction(db, async (trx) => {
     const version = await bumpVersion(trx, scenarioId);
     const r = await resolve(trx, edit, factors);
-    const { rows } = await sql<{
-      id: string;
-      seq: number;
-      payload: unknown;
-      created_at: Date;
-      updated_at: Date;
-    }>`
+    const { rows } = await sql<StoredEdit>`
       UPDATE scenario_edits SET kind = ${edit.kind}, payload = ${JSON.stringify(edit)}::text::jsonb, geom = ${geomSql(r)},
         target_id = ${r.target_id}::bigint, height_m = ${r.height_m}::real, levels = ${r.levels}::smallint,
         use = ${r.use}::text, closed = ${r.closed}::boolean, lanes = ${r.lanes}::smallint,

@@ -44,6 +44,19 @@ interface SensorStats {
   open: Set<AnomalyEvent['kind']>;
 }
 
+/** A sensor's statistics before its first reading is counted: last seen at `ts`. */
+const freshStats = (mean: number, ts: number): SensorStats => ({
+  n: 0,
+  mean,
+  variance: 0,
+  last: NaN,
+  run: 0,
+  lastTs: ts,
+  relative: 1,
+  relativeN: 0,
+  open: new Set(),
+});
+
 /** EWMA weights: ~20 readings for mean/variance, ~50 for the drift ratio. */
 const ALPHA = 0.1;
 const ALPHA_DRIFT = 0.04;
@@ -72,17 +85,7 @@ export class AnomalyDetector {
     const events: AnomalyEvent[] = [];
     let s = this.#stats.get(sensor.id);
     if (!s) {
-      s = {
-        n: 0,
-        mean: value,
-        variance: 0,
-        last: NaN,
-        run: 0,
-        lastTs: ts,
-        relative: 1,
-        relativeN: 0,
-        open: new Set(),
-      };
+      s = freshStats(value, ts);
       this.#stats.set(sensor.id, s);
     }
     if (ts < s.lastTs) return events; // late or replayed: the statistics move forward only
@@ -157,19 +160,7 @@ export class AnomalyDetector {
 
   /** Remembers a sensor's last reading time (from the database at start) for silence checks. */
   seen(sensorId: string, ts: number): void {
-    if (!this.#stats.has(sensorId)) {
-      this.#stats.set(sensorId, {
-        n: 0,
-        mean: 0,
-        variance: 0,
-        last: NaN,
-        run: 0,
-        lastTs: ts,
-        relative: 1,
-        relativeN: 0,
-        open: new Set(),
-      });
-    }
+    if (!this.#stats.has(sensorId)) this.#stats.set(sensorId, freshStats(0, ts));
   }
 }
 

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../schema/database';
 import type { RejectReason } from '../../common/sensor-types';
-import { TwinError } from '../../common/twin-error';
+import { twinError } from '../../common/twin-error';
 
 /** A reading whose sensor is known: `sensorId` is `sensors.id`, `ts` epoch milliseconds. */
 export interface ResolvedReading {
@@ -22,12 +22,7 @@ export interface WriteResult {
 }
 
 /** Ingest is saturated or the database is failing: push back, nothing was written. */
-export class IngestBusyError extends TwinError {
-  override name = 'IngestBusyError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(503, 'unavailable', message, options);
-  }
-}
+export class IngestBusyError extends twinError('IngestBusyError', 503, 'unavailable') {}
 
 /** The NOTIFY channel every instance listens on; payloads are `[[sensorId, tsMs, value], …]`. */
 export const READINGS_CHANNEL = 'twin_readings';

@@ -11,6 +11,7 @@ import {
   matrixFixtures,
   PRINCIPALS,
   SAMPLES,
+  upload,
   USERS,
   type MatrixFixtures,
   type Resource,
@@ -107,22 +108,9 @@ describe.each(BACKENDS)('authorization matrix on %s', (kind) => {
     }
     await ensureUser(db, USERS.gis, 'gis');
     fixtures = await matrixFixtures(twin, async () => {
-      const f = new FormData();
-      f.append('layer', 'matrix_points');
-      const fc = {
-        type: 'FeatureCollection',
-        features: [
-          {
-            type: 'Feature',
-            properties: { name: 'p' },
-            geometry: { type: 'Point', coordinates: [5.1214, 52.0907] },
-          },
-        ],
-      };
-      f.append('file', new Blob([JSON.stringify(fc)]), 'points.geojson');
       const res = await twin.app.request('/api/datasets', {
         method: 'POST',
-        body: f,
+        body: upload('matrix_points'),
         headers: headers.get('gis'),
       });
       const { job } = (await res.json()) as { job: { id: string } };

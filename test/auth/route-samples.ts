@@ -66,7 +66,8 @@ const json = (method: string, body: unknown): RequestInit => ({
   body: JSON.stringify(body),
 });
 
-const upload = (layer: string, extra: Record<string, string> = {}) => {
+/** An upload form of a one-point GeoJSON for `layer` (POST /api/datasets), with `extra` fields. */
+export const upload = (layer: string, extra: Record<string, string> = {}) => {
   const f = new FormData();
   f.append('layer', layer);
   for (const [k, v] of Object.entries(extra)) f.append(k, v);

@@ -14,7 +14,7 @@ import {
 } from '../support/browser';
 import { mapTest } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
-import { AUTH, eventually, TEST_KEY } from '../sensors/helpers';
+import { eventually, ingestStuckReadings, TEST_KEY } from '../sensors/helpers';
 
 const SLOW = 240_000;
 const it = mapTest({ TWIN_INGEST_KEYS: TEST_KEY, TWIN_DATA_DIR: 'memory://' });
@@ -43,18 +43,7 @@ describeInChromium('maintenance-risk colours in Chromium', () => {
       await session.signIn('planner');
 
       // A sensor repeating one value opens a `stuck` alert, which raises its pipe's risk.
-      const base = Date.now() - 30 * 60_000;
-      const items = Array.from({ length: 15 }, (_, i) => ({
-        sensor: pipe.sensor,
-        ts: base + i * 60_000,
-        value: 42,
-      }));
-      const res = await twin.app.request('/api/ingest/readings', {
-        method: 'POST',
-        headers: AUTH,
-        body: JSON.stringify(items),
-      });
-      expect(((await res.json()) as { accepted: number }).accepted).toBe(15);
+      expect(await ingestStuckReadings(twin.app, pipe.sensor, 42)).toBe(15);
       await eventually(async () => {
         const { alerts } = (await (
           await twin.app.request('/api/alerts', { headers: await twin.as('planner') })

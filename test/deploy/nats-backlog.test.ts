@@ -1,10 +1,9 @@
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAS_POSTGRES, openTestDatabase, type TestDatabase } from '../support/backends';
-import { startInstance, type Instance } from '../support/instance';
-import { HAS_NATS, startNats, type NatsServer } from '../support/nats';
-import { storedReadings } from '../sensors/helpers';
-import { AUTH, demoSensor, eventually, TEST_KEY } from '../sensors/helpers';
+import { HAS_POSTGRES } from '../support/backends';
+import { HAS_NATS } from '../support/nats';
+import { natsSuite } from '../support/nats-suite';
+import { AUTH, demoSensor, eventually, storedReadings } from '../sensors/helpers';
 import {
   FETCH,
   NATS_CONSUMER,
@@ -22,45 +21,28 @@ const PORT = 7415;
 describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
   'NATS ingest under a backlog (needs nats-server and DATABASE_URL: skipped)',
   () => {
-    let database: TestDatabase;
-    let nats: NatsServer;
+    const suite = natsSuite({ nats: NATS_PORT, mqtt: NATS_MQTT_PORT, twins: [PORT] });
     let nc: NatsConnection;
-    let instance: Instance | undefined;
-    const env = () => ({
-      DATABASE_URL: database.url!,
-      NATS_URL: nats.url,
-      TWIN_INGEST_KEYS: TEST_KEY,
-      TWIN_MQTT: 'off',
-      TWIN_SIMULATOR: 'off',
-    });
 
     beforeAll(async () => {
-      database = await openTestDatabase('postgres');
-      nats = await startNats(NATS_PORT, NATS_MQTT_PORT);
-      // The first start creates the stream and the durable consumer.
-      instance = await startInstance(PORT, env());
-      nc = await connect({ servers: nats.url });
+      nc = await connect({ servers: suite.nats.url });
     });
 
     afterAll(async () => {
-      await instance?.stop();
       await nc?.close();
-      await nats?.stop();
-      await database?.dispose();
     });
 
     const stored = (sensorId: string, from: number) =>
-      storedReadings(database.backend.db, sensorId, from);
+      storedReadings(suite.database.backend.db, sensorId, from);
     const consumerInfo = async () =>
       (await nc.jetstreamManager()).consumers.info(NATS_STREAM, NATS_CONSUMER);
 
     it('drains a backlog without taking more than two pulls ahead of the database, so nothing is redelivered', async () => {
-      const sensor = await demoSensor(database.backend.db, 'traffic_flow', 30);
+      const sensor = await demoSensor(suite.database.backend.db, 'traffic_flow', 30);
       const base = Date.now() - 3_600_000;
       const n = 8 * FETCH;
       // The instance is down while devices keep publishing: a backlog waits in the stream.
-      await instance!.stop();
-      instance = undefined;
+      await suite.instances[0]!.stop();
       const js = nc.jetstream();
       await Promise.all(
         Array.from({ length: n }, (_, i) =>
@@ -83,7 +65,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
         maxAckPending = Math.max(maxAckPending, info.num_ack_pending);
         return started && info.num_pending === 0 && info.num_ack_pending === 0;
       }, `the backlog of ${n} acknowledged`);
-      instance = await startInstance(PORT, env());
+      await suite.start(0);
       started = true;
       await sampling;
       expect(await stored(sensor.id, base)).toEqual({ n, distinct: n });
@@ -93,7 +75,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
     });
 
     it('answers an HTTP batch larger than the publish window once JetStream holds all of it, duplicates counted', async () => {
-      const sensor = await demoSensor(database.backend.db, 'traffic_flow', 31);
+      const sensor = await demoSensor(suite.database.backend.db, 'traffic_flow', 31);
       const base = Date.now() - 7_200_000;
       const n = 2 * PUBLISH_WINDOW + 500;
       const batch = (from: number, count: number) =>
@@ -103,7 +85,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
           value: i,
         }));
       const post = async (body: unknown) => {
-        const res = await fetch(`${instance!.url}/api/ingest/readings`, {
+        const res = await fetch(`${suite.instances[0]!.url}/api/ingest/readings`, {
           method: 'POST',
           headers: { ...AUTH, 'Content-Type': 'application/json' },
           body: JSON.stringify(body),
@@ -129,7 +111,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
     });
 
     it('answers 503 and stores nothing twice when JetStream has no stream for the readings', async () => {
-      const sensor = await demoSensor(database.backend.db, 'traffic_flow', 32);
+      const sensor = await demoSensor(suite.database.backend.db, 'traffic_flow', 32);
       const base = Date.now() - 10_800_000;
       const jsm = await nc.jetstreamManager();
       await jsm.streams.delete(NATS_STREAM);
@@ -138,7 +120,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
         ts: base + i * 1000,
         value: i,
       }));
-      const res = await fetch(`${instance!.url}/api/ingest/readings`, {
+      const res = await fetch(`${suite.instances[0]!.url}/api/ingest/readings`, {
         method: 'POST',
         headers: { ...AUTH, 'Content-Type': 'application/json' },
         body: JSON.stringify(body),

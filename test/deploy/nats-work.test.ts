@@ -1,9 +1,9 @@
 import { connect, type KV, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAS_POSTGRES, openTestDatabase, type TestDatabase } from '../support/backends';
-import { startInstance, type Instance } from '../support/instance';
-import { HAS_NATS, startNats, type NatsServer } from '../support/nats';
-import { AUTH, demoSensor, eventually, SseReader, TEST_KEY } from '../sensors/helpers';
+import { HAS_POSTGRES } from '../support/backends';
+import { HAS_NATS } from '../support/nats';
+import { natsSuite } from '../support/nats-suite';
+import { AUTH, demoSensor, eventually, SseReader } from '../sensors/helpers';
 import { tokenHeaders } from '../support/auth';
 import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { JPEG, registerCamera } from '../cameras/support';
@@ -25,45 +25,33 @@ const PORTS = [7711, 7712];
 describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
   'live fan-out and impact jobs over NATS across two instances (needs nats-server and DATABASE_URL: skipped)',
   () => {
-    let database: TestDatabase;
-    let nats: NatsServer;
+    // One job waiting across both instances at most (each has one worker).
+    const suite = natsSuite(
+      { nats: NATS_PORT, mqtt: NATS_MQTT_PORT, twins: PORTS },
+      { TWIN_IMPACT_QUEUE: '1', TWIN_IMPACT_WORKERS: '1' },
+    );
+    const { instances } = suite;
     let nc: NatsConnection;
-    const instances: Instance[] = [];
-    const env = (extra: Record<string, string> = {}) => ({
-      DATABASE_URL: database.url!,
-      NATS_URL: nats.url,
-      TWIN_INGEST_KEYS: TEST_KEY,
-      TWIN_MQTT: 'off',
-      TWIN_SIMULATOR: 'off',
-      // One job waiting across both instances at most (each has one worker).
-      TWIN_IMPACT_QUEUE: '1',
-      TWIN_IMPACT_WORKERS: '1',
-      ...extra,
-    });
 
     beforeAll(async () => {
-      database = await openTestDatabase('postgres');
-      nats = await startNats(NATS_PORT, NATS_MQTT_PORT);
-      nc = await connect({ servers: nats.url });
-      for (const port of PORTS) instances.push(await startInstance(port, env()));
+      nc = await connect({ servers: suite.nats.url });
     });
 
     afterAll(async () => {
-      for (const i of instances) await i.stop();
       await nc?.drain().catch(() => undefined);
-      await nats?.stop();
-      await database?.dispose();
     });
 
     it('carries a reading ingested through A to a live client of B over twin.live.readings, not over NOTIFY', async () => {
-      const sensor = await demoSensor(database.backend.db, 'traffic_speed', 3);
+      const sensor = await demoSensor(suite.database.backend.db, 'traffic_speed', 3);
       const onNats: string[] = [];
       const sub = nc.subscribe('twin.live.readings', {
         callback: (_e, m) => onNats.push(new TextDecoder().decode(m.data)),
       });
       await nc.flush(); // the subscription is on the server before anything is sent
       const notified: string[] = [];
-      const unlisten = await database.backend.listen('twin_readings', (p) => notified.push(p));
+      const unlisten = await suite.database.backend.listen('twin_readings', (p) =>
+        notified.push(p),
+      );
       const live = new SseReader(await fetch(`${instances[1]!.url}/api/live?kind=traffic_speed`));
       await live.ready();
       const ts = Date.now() - 2000;
@@ -114,8 +102,9 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
         app: {
           request: (path: string, init?: RequestInit) => fetch(`${instances[0]!.url}${path}`, init),
         },
-        as: (role: 'gis' | 'planner') => tokenHeaders(database.backend.db, `nats-${role}`, role),
-        backend: database.backend,
+        as: (role: 'gis' | 'planner') =>
+          tokenHeaders(suite.database.backend.db, `nats-${role}`, role),
+        backend: suite.database.backend,
       } as unknown as TestTwin;
       const cam = await registerCamera(viaA, 'nats-cam-1');
       const onNats: string[] = [];
@@ -124,10 +113,12 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       });
       await nc.flush();
       const notified: string[] = [];
-      const unlisten = await database.backend.listen('twin_camera_frames', (p) => notified.push(p));
+      const unlisten = await suite.database.backend.listen('twin_camera_frames', (p) =>
+        notified.push(p),
+      );
       const staff = new SseReader(
         await fetch(`${instances[1]!.url}/api/live?kind=camera`, {
-          headers: await tokenHeaders(database.backend.db, 'nats-planner', 'planner'),
+          headers: await tokenHeaders(suite.database.backend.db, 'nats-planner', 'planner'),
         }),
       );
       await staff.ready();
@@ -159,7 +150,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
     let auth: Record<string, string> | undefined;
     /** A request as a planner through instance `i`. */
     const call = async (i: number, method: string, path: string, body?: unknown) => {
-      auth ??= await tokenHeaders(database.backend.db, 'nats-planner', 'planner');
+      auth ??= await tokenHeaders(suite.database.backend.db, 'nats-planner', 'planner');
       const origin = instances[i]!.url;
       return requestJson((p, init) => fetch(`${origin}${p}`, init), auth, method, path, body);
     };
@@ -250,7 +241,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       });
 
       // The result is in the database: the restarted instance serves it as well, from the cache.
-      instances[victim] = await startInstance(PORTS[victim]!, env());
+      await suite.start(victim);
       for (const i of [0, 1]) {
         const r = await call(i, 'GET', path);
         expect(r.status).toBe(200);
@@ -263,9 +254,9 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       const paths = [await tower(1), await tower(2), await tower(3), await tower(4)];
       // Fresh instances: each worker builds its baseline first (seconds), so the first two jobs
       // keep both workers busy while the next two are asked for.
-      for (const [k, port] of PORTS.entries()) {
+      for (const k of PORTS.keys()) {
         await instances[k]!.stop();
-        instances[k] = await startInstance(port, env());
+        await suite.start(k);
       }
       const answers: { status: number; headers: Headers; json: Json }[] = [];
       // Through alternating instances: the queue is one, across both.

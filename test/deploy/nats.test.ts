@@ -1,10 +1,9 @@
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAS_POSTGRES, openTestDatabase, type TestDatabase } from '../support/backends';
-import { startInstance, type Instance } from '../support/instance';
-import { HAS_NATS, startNats, type NatsServer } from '../support/nats';
-import { storedReadings } from '../sensors/helpers';
-import { AUTH, demoSensor, eventually, TEST_KEY } from '../sensors/helpers';
+import { describe, expect, it } from 'vitest';
+import { HAS_POSTGRES } from '../support/backends';
+import { HAS_NATS } from '../support/nats';
+import { natsSuite } from '../support/nats-suite';
+import { AUTH, demoSensor, eventually, storedReadings } from '../sensors/helpers';
 
 /** Ports of this suite (issue #16): our own NATS 7422 with its MQTT listener 7483, twins 7411-7412. */
 const NATS_PORT = 7422;
@@ -14,35 +13,14 @@ const PORTS = [7411, 7412];
 describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
   'sensor ingest through NATS JetStream (needs nats-server and DATABASE_URL: skipped)',
   () => {
-    let database: TestDatabase;
-    let nats: NatsServer;
-    const instances: Instance[] = [];
-    const env = () => ({
-      DATABASE_URL: database.url!,
-      NATS_URL: nats.url,
-      TWIN_INGEST_KEYS: TEST_KEY,
-      TWIN_MQTT: 'off',
-      TWIN_SIMULATOR: 'off',
-    });
-
-    beforeAll(async () => {
-      database = await openTestDatabase('postgres');
-      nats = await startNats(NATS_PORT, NATS_MQTT_PORT);
-      // One at a time: the first creates the stream and the durable consumer, the second finds them.
-      for (const port of PORTS) instances.push(await startInstance(port, env()));
-    });
-
-    afterAll(async () => {
-      for (const i of instances) await i.stop();
-      await nats?.stop();
-      await database?.dispose();
-    });
+    const suite = natsSuite({ nats: NATS_PORT, mqtt: NATS_MQTT_PORT, twins: PORTS });
+    const { instances } = suite;
 
     const stored = (sensorId: string, from: number) =>
-      storedReadings(database.backend.db, sensorId, from);
+      storedReadings(suite.database.backend.db, sensorId, from);
 
     it('stores HTTP readings published to JetStream before answering, and drops a republished batch by Nats-Msg-Id', async () => {
-      const sensor = await demoSensor(database.backend.db, 'traffic_speed', 2);
+      const sensor = await demoSensor(suite.database.backend.db, 'traffic_speed', 2);
       const base = Date.now() - 3_600_000;
       const batch = Array.from({ length: 50 }, (_, i) => ({
         sensor: sensor.external_id,
@@ -70,10 +48,10 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
 
     it("stores every reading an MQTT device had acknowledged by NATS's MQTT listener exactly once, though an instance is killed mid-stream", async () => {
       const sensors = await Promise.all(
-        [0, 1, 2].map((k) => demoSensor(database.backend.db, 'traffic_flow', 10 + k)),
+        [0, 1, 2].map((k) => demoSensor(suite.database.backend.db, 'traffic_flow', 10 + k)),
       );
       const base = Date.now() - 7_200_000;
-      const device = await mqtt.connectAsync(nats.mqttUrl, {
+      const device = await mqtt.connectAsync(suite.nats.mqttUrl, {
         clientId: `device-${process.pid}`,
         clean: true,
         reconnectPeriod: 200,
@@ -108,11 +86,11 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
         expect(await stored(s.id, base)).toEqual({ n: perSensor, distinct: perSensor });
       }
       // The survivor did the rest; bring the killed one back for what follows.
-      instances[0] = await startInstance(PORTS[0]!, env());
+      await suite.start(0);
     });
 
     it('keeps every acknowledged reading when NATS itself restarts', async () => {
-      const sensor = await demoSensor(database.backend.db, 'traffic_flow', 20);
+      const sensor = await demoSensor(suite.database.backend.db, 'traffic_flow', 20);
       const base = Date.now() - 10_800_000;
       const send = async (from: number, n: number) => {
         const batch = Array.from({ length: n }, (_, i) => ({
@@ -131,7 +109,7 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
         }
       };
       await send(0, 100);
-      await nats.restart('SIGKILL');
+      await suite.nats.restart('SIGKILL');
       await send(100, 100);
       await eventually(
         async () => (await stored(sensor.id, base)).n === 200,

@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS, type SourceFeature } from '../../server/imports/source'
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
 import { cornerSquare } from '../support/requests';
+import { BUILDING_EXPORT_FIELDS } from '../support/building-fields';
 import { removeScratch, runImport, scratchDir, writeFile } from '../imports/support';
 
 const HAS_GDAL = spawnSync('ogrinfo', ['--version']).status === 0;
@@ -92,21 +93,13 @@ describe.each(BACKENDS)('exports in GIS formats on %s (issue #15)', (kind) => {
     expect(fc.features).toHaveLength(inBbox);
     expect(Object.keys(fc.features[0]!.properties)).toEqual([
       'id',
-      'height_m',
-      'levels',
-      'use',
-      'name',
-      'year_built',
-      'source_id',
-      'dataset_id',
+      ...BUILDING_EXPORT_FIELDS,
       'attributes',
     ]);
     expect(fc.features[0]!.geometry.type).toBe('MultiPolygon');
     const csv = await download(`/api/layers/buildings/export?format=csv&bbox=${BBOX}`);
     const lines = new TextDecoder().decode(csv.bytes).trimEnd().split('\n');
-    expect(lines[0]).toBe(
-      'id,height_m,levels,use,name,year_built,source_id,dataset_id,attributes,wkt',
-    );
+    expect(lines[0]).toBe(['id', ...BUILDING_EXPORT_FIELDS, 'attributes', 'wkt'].join(','));
     expect(lines).toHaveLength(inBbox + 1);
     expect(lines[1]).toMatch(/,"?MULTIPOLYGON/);
   });
@@ -126,16 +119,7 @@ describe.each(BACKENDS)('exports in GIS formats on %s (issue #15)', (kind) => {
         {
           name: 'buildings',
           count: inBbox,
-          fields: [
-            'height_m',
-            'levels',
-            'use',
-            'name',
-            'year_built',
-            'source_id',
-            'dataset_id',
-            'attributes',
-          ],
+          fields: [...BUILDING_EXPORT_FIELDS, 'attributes'],
         },
       ]);
       const info = execFileSync('ogrinfo', ['-ro', '-so', file, 'buildings'], { encoding: 'utf8' });

@@ -13,16 +13,10 @@ import {
   snapshot,
   writeFile,
 } from './support';
+import { cornerSquare } from '../support/requests';
 
-const square = (x: number, y: number, d = 0.001) => [
-  [
-    [x, y],
-    [x + d, y],
-    [x + d, y + d],
-    [x, y + d],
-    [x, y],
-  ],
-];
+/** A small square's GeoJSON coordinates, `d` degrees a side from its south-west corner. */
+const square = (x: number, y: number, d = 0.001) => cornerSquare(x, y, d).coordinates;
 const feature = (id: string, coordinates: unknown, type = 'Polygon') =>
   `{"type":"Feature","id":"${id}","properties":{"height":10},"geometry":{"type":"${type}","coordinates":${typeof coordinates === 'string' ? coordinates : JSON.stringify(coordinates)}}}`;
 

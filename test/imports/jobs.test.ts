@@ -21,17 +21,11 @@ import {
   snapshot,
   writeFile,
 } from './support';
+import { cornerSquare } from '../support/requests';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const square = (x: number, y: number, d = 0.0001) => [
-  [
-    [x, y],
-    [x + d, y],
-    [x + d, y + d],
-    [x, y + d],
-    [x, y],
-  ],
-];
+/** A small square's GeoJSON coordinates, `d` degrees a side from its south-west corner. */
+const square = (x: number, y: number, d = 0.0001) => cornerSquare(x, y, d).coordinates;
 
 /** A GeoJSON of `n` small buildings in Utrecht, written in a stream (for slow imports). */
 async function bigGeoJson(dir: string, n: number): Promise<string> {

@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { BACKENDS } from '../support/backends';
 import { TEST_DATA_DIR } from '../support/paths';
 import { createTestTwin, type TestTwin } from '../support/twin';
+import { BUILDING_EXPORT_FIELDS } from '../support/building-fields';
 
 const run = promisify(execFile);
 const HAS_GDAL = spawnSync('ogrinfo', ['--version']).status === 0;
@@ -86,15 +87,7 @@ describe.skipIf(!HAS_GDAL).each(BACKENDS)(
       );
       expect(Number(/Feature Count: (\d+)/.exec(stdout)?.[1])).toBe(n);
       expect(stdout).toMatch(/Geometry: Multi Polygon/);
-      for (const field of [
-        'height_m',
-        'levels',
-        'use',
-        'name',
-        'year_built',
-        'source_id',
-        'dataset_id',
-      ])
+      for (const field of BUILDING_EXPORT_FIELDS)
         expect(stdout).toMatch(new RegExp(`^${field}: `, 'm'));
     });
 

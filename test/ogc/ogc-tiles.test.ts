@@ -4,6 +4,7 @@ import { lonLatToTile } from '../../tiles/tile-coords';
 import { BACKENDS } from '../support/backends';
 import { decodeTile } from '../support/mvt';
 import { createTestTwin, type TestTwin } from '../support/twin';
+import { BUILDING_TILE_FIELDS } from '../support/building-fields';
 
 interface Link {
   href: string;
@@ -95,13 +96,7 @@ describe.each(BACKENDS)('OGC API – Tiles on %s (issue #15)', (kind) => {
     expect(
       ts.links.some((l) => l.rel === 'http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme'),
     ).toBe(true);
-    expect(Object.keys(ts.layers[0]!.propertiesSchema.properties)).toEqual([
-      'height_m',
-      'levels',
-      'use',
-      'name',
-      'year_built',
-    ]);
+    expect(Object.keys(ts.layers[0]!.propertiesSchema.properties)).toEqual(BUILDING_TILE_FIELDS);
     const t = lonLatToTile(DEFAULT_DEMO_CENTER[0], DEFAULT_DEMO_CENTER[1], 15);
     const lim = ts.tileMatrixSetLimits.find((l) => l.tileMatrix === '15')!;
     expect(t.y).toBeGreaterThanOrEqual(lim.minTileRow);

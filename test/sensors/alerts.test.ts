@@ -3,7 +3,7 @@ import type { MaintenanceRisk, SensorAlert } from '../../common/sensor-types';
 import { startSensorRuntime } from '../../server/sensors/sensor-runtime';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
-import { AUTH, demoSensor, eventually, TEST_KEY } from './helpers';
+import { demoSensor, eventually, ingestStuckReadings, TEST_KEY } from './helpers';
 
 describe.each(BACKENDS)('anomaly alerts and maintenance risk on %s', (kind) => {
   let twin: TestTwin;
@@ -20,18 +20,7 @@ describe.each(BACKENDS)('anomaly alerts and maintenance risk on %s', (kind) => {
 
   it("opens a stuck alert for a sensor repeating one value, lists it and raises its asset's risk", async () => {
     const sensor = await demoSensor(twin.backend.db, 'water_pressure', 2);
-    const base = Date.now() - 30 * 60_000;
-    const items = Array.from({ length: 15 }, (_, i) => ({
-      sensor: sensor.id,
-      ts: base + i * 60_000,
-      value: 3.7,
-    }));
-    const res = await twin.app.request('/api/ingest/readings', {
-      method: 'POST',
-      headers: AUTH,
-      body: JSON.stringify(items),
-    });
-    expect(((await res.json()) as { accepted: number }).accepted).toBe(15);
+    expect(await ingestStuckReadings(twin.app, sensor.id, 3.7)).toBe(15);
 
     let alerts: SensorAlert[] = [];
     await eventually(async () => {

@@ -34,6 +34,29 @@ export async function countReadings(
   return Number(rows[0]!.n);
 }
 
+/**
+ * A sensor stuck on `value`: 15 readings a minute apart over the last half hour, through the
+ * ingest API of `app` (what opens a `stuck` alert). Answers how many the API accepted.
+ */
+export async function ingestStuckReadings(
+  app: { request(path: string, init: RequestInit): Response | Promise<Response> },
+  sensorId: string,
+  value: number,
+): Promise<number> {
+  const base = Date.now() - 30 * 60_000;
+  const items = Array.from({ length: 15 }, (_, i) => ({
+    sensor: sensorId,
+    ts: base + i * 60_000,
+    value,
+  }));
+  const res = await app.request('/api/ingest/readings', {
+    method: 'POST',
+    headers: AUTH,
+    body: JSON.stringify(items),
+  });
+  return ((await res.json()) as { accepted: number }).accepted;
+}
+
 /** A server-sent-events reader over a fetch Response: collects `readings` updates. */
 export class SseReader {
   readonly updates: LiveUpdate[] = [];

@@ -46,16 +46,19 @@ export function square(lon: number, lat: number, side = 20) {
   };
 }
 
-/** A square of `d` degrees a side with its south-west corner at [lon, lat], WGS84 (a GeoJSON Polygon). */
-export function cornerSquare(lon: number, lat: number, d: number) {
+/**
+ * A square of `d` degrees a side with its south-west corner at [lon, lat], WGS84 (a GeoJSON
+ * Polygon); `dLat` degrees high instead, a rectangle (a tower footprint: 0.6 `d`).
+ */
+export function cornerSquare(lon: number, lat: number, d: number, dLat = d) {
   return {
     type: 'Polygon' as const,
     coordinates: [
       [
         [lon, lat],
         [lon + d, lat],
-        [lon + d, lat + d],
-        [lon, lat + d],
+        [lon + d, lat + dLat],
+        [lon, lat + dLat],
         [lon, lat],
       ],
     ],

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { TrafficValidation } from '../../server/validate/validate-traffic';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -12,23 +13,14 @@ const HAS_SIOUX = existsSync(`${SIOUX}_net.tntp`);
 if (!HAS_SIOUX)
   console.warn(`[skipped] Sioux Falls validation: ${SIOUX}_net.tntp is absent (../shared/data)`);
 
-interface Validation {
-  iterations: number;
-  relative_gap: number;
-  objective: number;
-  seconds: number;
-  flow_rmse_rel: number | null;
-  max_rel_err: number | null;
-}
-
 /** `npm run validate -- traffic <prefix> --json …`, as a planner would run it. */
-async function validate(prefix: string, ...args: string[]): Promise<Validation> {
+async function validate(prefix: string, ...args: string[]): Promise<TrafficValidation> {
   const { stdout } = await run(
     'npm',
     ['run', '-s', 'validate', '--', 'traffic', prefix, '--json', ...args],
     { cwd: ROOT },
   );
-  const out = JSON.parse(stdout.trim().split('\n').pop()!) as Validation;
+  const out = JSON.parse(stdout.trim().split('\n').pop()!) as TrafficValidation;
   expect(Object.keys(out).sort()).toEqual([
     'flow_rmse_rel',
     'iterations',

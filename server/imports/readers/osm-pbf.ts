@@ -338,12 +338,18 @@ function* decodePrimitiveBlock(data: Uint8Array, state: WayState): Generator<Sou
     Math.round(offset / 100 + (block.granularity / 100) * v) / 1e7;
   for (const group of block.groups) {
     const out: SourceItem[] = [];
+    const addNode: NodeSink = (id, rawLon, rawLat, tags) => {
+      const lon = deg(block.lonOffset, rawLon);
+      const lat = deg(block.latOffset, rawLat);
+      nodes.set(id, lon, lat);
+      if (tags) pointFeature(id, tags, lon, lat, out);
+    };
     group.readFields((tag, _r, pbf) => {
       const end = pbf.readVarint() + pbf.pos;
       const msg = new PbfReader(pbf.buf.subarray(pbf.pos, end));
       pbf.pos = end;
-      if (tag === 1) readNode(msg, block, deg, nodes, out);
-      else if (tag === 2) readDense(msg, block, deg, nodes, out);
+      if (tag === 1) readNode(msg, block, addNode);
+      else if (tag === 2) readDense(msg, block, addNode);
       else if (tag === 3) readWay(msg, block, state, out);
       // 4: relations, 5: changesets — skipped
     }, null);
@@ -376,13 +382,15 @@ function pointFeature(
   }
 }
 
-function readNode(
-  msg: PbfReader,
-  block: Block,
-  deg: (o: number, v: number) => number,
-  nodes: NodeStore,
-  out: SourceItem[],
-): void {
+/** A node of a block, its position still in the block's units: stored, and a point if tagged. */
+type NodeSink = (
+  id: number,
+  rawLon: number,
+  rawLat: number,
+  tags: Record<string, string> | null,
+) => void;
+
+function readNode(msg: PbfReader, block: Block, addNode: NodeSink): void {
   const n = msg.readFields(
     (tag, r: { id: number; lat: number; lon: number; keys: number[]; vals: number[] }, pbf) => {
       if (tag === 1) r.id = pbf.readSVarint();
@@ -393,19 +401,10 @@ function readNode(
     },
     { id: 0, lat: 0, lon: 0, keys: [], vals: [] },
   );
-  const lon = deg(block.lonOffset, n.lon);
-  const lat = deg(block.latOffset, n.lat);
-  nodes.set(n.id, lon, lat);
-  if (n.keys.length) pointFeature(n.id, tagsOf(n.keys, n.vals, block.strings), lon, lat, out);
+  addNode(n.id, n.lon, n.lat, n.keys.length ? tagsOf(n.keys, n.vals, block.strings) : null);
 }
 
-function readDense(
-  msg: PbfReader,
-  block: Block,
-  deg: (o: number, v: number) => number,
-  nodes: NodeStore,
-  out: SourceItem[],
-): void {
+function readDense(msg: PbfReader, block: Block, addNode: NodeSink): void {
   const d = msg.readFields(
     (tag, r: { ids: number[]; lats: number[]; lons: number[]; kv: number[] }, pbf) => {
       if (tag === 1) pbf.readPackedSVarint(r.ids);
@@ -423,10 +422,10 @@ function readDense(
     id += d.ids[i]!;
     lat += d.lats[i]!;
     lon += d.lons[i]!;
-    const x = deg(block.lonOffset, lon);
-    const y = deg(block.latOffset, lat);
-    nodes.set(id, x, y);
-    if (d.kv.length === 0) continue;
+    if (d.kv.length === 0) {
+      addNode(id, lon, lat, null);
+      continue;
+    }
     let tags: Record<string, string> | null = null;
     while (k < d.kv.length && d.kv[k] !== 0) {
       tags ??= {};
@@ -434,7 +433,7 @@ function readDense(
       k += 2;
     }
     k++; // the 0 that ends this node's tags
-    if (tags) pointFeature(id, tags, x, y, out);
+    addNode(id, lon, lat, tags);
   }
 }
 

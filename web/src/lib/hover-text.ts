@@ -9,7 +9,8 @@ const ASSET: Record<string, string> = {
   power_line: 'Power line',
   power_node: 'Power node',
 };
-const METRIC: Record<string, string> = {
+/** A network check's metric in words (the impact panel and the hover text). */
+export const METRIC: Record<string, string> = {
   pressure_m: 'pressure',
   velocity_m_s: 'velocity',
   headloss_m_per_km: 'head loss',
