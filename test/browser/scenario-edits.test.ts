@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { ScenarioWithEdits } from '../../common/scenario-types';
 import { describeInChromium, openMap, waitForMap, type PageGlobals } from '../support/browser';
@@ -40,6 +40,101 @@ const at = (page: Page, lon: number, lat: number) =>
     lon,
     lat,
   ] as [number, number]);
+
+/**
+ * What draws a shape being edited: the changes layer's blue (web/src/lib/layers/changes-layer.ts,
+ * added building / road) and terra-draw's points and outline (its default #3f97e0).
+ */
+const SHAPE_COLOURS: [number, number, number][] = [
+  [0x25, 0x63, 0xeb],
+  [0x3f, 0x97, 0xe0],
+];
+
+/**
+ * How many pixels of each `clips` region of a screenshot (`png`) have one of SHAPE_COLOURS
+ * (within 24 per channel, a little anti-aliasing allowed). Decoded in the page itself.
+ */
+function shapePixels(
+  page: Page,
+  png: Buffer,
+  clips: { x: number; y: number; width: number; height: number }[],
+): Promise<number[]> {
+  return page.evaluate(
+    async ({ png, clips, colours }) => {
+      const g = globalThis as unknown as PageGlobals;
+      const bytes = Uint8Array.from(atob(png), (ch) => ch.charCodeAt(0));
+      const bitmap = await g.createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const canvas = new g.OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(bitmap, 0, 0);
+      return clips.map(({ x, y, width, height }) => {
+        const { data } = ctx.getImageData(x, y, width, height);
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          const near = colours.some(
+            ([r, gr, b]) =>
+              Math.abs(data[i]! - r!) <= 24 &&
+              Math.abs(data[i + 1]! - gr!) <= 24 &&
+              Math.abs(data[i + 2]! - b!) <= 24,
+          );
+          if (near) n++;
+        }
+        return n;
+      });
+    },
+    { png: png.toString('base64'), clips, colours: SHAPE_COLOURS },
+  );
+}
+
+/**
+ * The end of a "Move corners / points" session on a wide screen, then the same on a phone: the
+ * wide view is kept as `<shot>-1440.png`; "Done" goes back to the `camera` from before; at
+ * 390 × 844 the edit's "Move" button in the bottom sheet frames the shape straight down in the
+ * map above the sheet. Each of `points` (lon/lat) must fall in that upper half with the shape
+ * drawn there — pixels of its colours within 8 px, not bare ground — kept as `<shot>-390.png`.
+ * Then the sheet is closed and the page is wide again.
+ */
+async function checkOnPhone(
+  page: Page,
+  item: Locator,
+  camera: { pitch: number; bearing: number },
+  points: [number, number][],
+  shot: string,
+): Promise<void> {
+  await waitForMap(page);
+  await page.screenshot({ path: join(ARTIFACTS_DIR, `${shot}-1440.png`) });
+  await item.getByTestId('edit-corners-done').click();
+  await expect
+    .poll(async () => (await tilt(page)).pitch, { timeout: 30_000 })
+    .toBeCloseTo(camera.pitch, 0);
+  expect((await tilt(page)).bearing).toBeCloseTo(camera.bearing, 0);
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByTestId('phone-scenario').click();
+  await item.getByTestId('edit-corners').scrollIntoViewIfNeeded();
+  await item.getByTestId('edit-corners').click();
+  await expect.poll(async () => (await tilt(page)).pitch, { timeout: 30_000 }).toBe(0);
+  await waitForMap(page);
+  const clips = [];
+  for (const [lon, lat] of points) {
+    const p = await at(page, lon, lat);
+    expect(p.x).toBeGreaterThan(8);
+    expect(p.x).toBeLessThan(390 - 8);
+    expect(p.y).toBeGreaterThan(8);
+    expect(p.y).toBeLessThan(844 / 2 - 8);
+    clips.push({ x: Math.round(p.x) - 8, y: Math.round(p.y) - 8, width: 16, height: 16 });
+  }
+  // The pixels of the very screenshot that is kept: a clipped screenshot of a small region drew
+  // the shape even while the whole page showed the map above the sheet blank.
+  const png = await page.screenshot({ path: join(ARTIFACTS_DIR, `${shot}-390.png`) });
+  const drawn = await shapePixels(page, png, clips);
+  drawn.forEach((n, i) =>
+    expect(n, `shape pixels around ${points[i]!.join(', ')}`).toBeGreaterThanOrEqual(12),
+  );
+  await item.getByTestId('edit-corners-done').click();
+  await page.getByTestId('phone-scenario').click();
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
 
 describeInChromium('editing a drawn building in Chromium', () => {
   it(
@@ -128,34 +223,14 @@ describeInChromium('editing a drawn building in Chromium', () => {
           timeout: SLOW,
         })
         .toBeGreaterThan(gfaBefore);
-      await waitForMap(page);
-      await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-corners-1440.png') });
-      // Done: back to the tilted camera from before.
-      await page.getByTestId('edit-corners-done').click();
-      await expect
-        .poll(async () => (await tilt(page)).pitch, { timeout: 30_000 })
-        .toBeCloseTo(50, 0);
-      expect((await tilt(page)).bearing).toBeCloseTo(20, 0);
-
-      // On a phone: the sheet holds the form, the corners are framed in the map above it.
-      await page.setViewportSize({ width: 390, height: 844 });
-      await page.getByTestId('phone-scenario').click();
-      await item.getByTestId('edit-corners').scrollIntoViewIfNeeded();
-      await item.getByTestId('edit-corners').click();
-      await expect.poll(async () => (await tilt(page)).pitch, { timeout: 30_000 }).toBe(0);
-      await waitForMap(page);
-      const ne = await at(page, neLon + 0.0005, neLat);
-      const sw = await at(page, corners[0]![0], corners[0]![1]);
-      for (const p of [ne, sw]) {
-        expect(p.x).toBeGreaterThan(0);
-        expect(p.x).toBeLessThan(390);
-        expect(p.y).toBeGreaterThan(0);
-        expect(p.y).toBeLessThan(844 / 2);
-      }
-      await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-corners-390.png') });
-      await item.getByTestId('edit-corners-done').click();
-      await page.getByTestId('phone-scenario').click();
-      await page.setViewportSize({ width: 1440, height: 900 });
+      // Back to the tilted camera from before; then on a phone the corners framed above the sheet.
+      await checkOnPhone(
+        page,
+        item,
+        { pitch: 50, bearing: 20 },
+        [[neLon + 0.0005, neLat], corners[0]!],
+        'edit-corners',
+      );
 
       // Then the edit is removed from the list.
       await page.getByRole('button', { name: 'Remove this edit' }).click();
@@ -248,33 +323,14 @@ describeInChromium('editing a drawn building in Chromium', () => {
         expect(moved[i]![0]).toBeCloseTo(line[j]![0]!, 7);
         expect(moved[i]![1]).toBeCloseTo(line[j]![1]!, 7);
       }
-      await waitForMap(page);
-      await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-road-points-1440.png') });
-
-      // Done: back to the tilted, turned camera from before.
-      await item.getByTestId('edit-corners-done').click();
-      await expect
-        .poll(async () => (await tilt(page)).pitch, { timeout: 30_000 })
-        .toBeCloseTo(45, 0);
-      expect((await tilt(page)).bearing).toBeCloseTo(30, 0);
-
-      // On a phone: the road framed above the sheet.
-      await page.setViewportSize({ width: 390, height: 844 });
-      await page.getByTestId('phone-scenario').click();
-      await item.getByTestId('edit-corners').scrollIntoViewIfNeeded();
-      await item.getByTestId('edit-corners').click();
-      await expect.poll(async () => (await tilt(page)).pitch, { timeout: 30_000 }).toBe(0);
-      await waitForMap(page);
-      for (const [lon, lat] of [line[0]!, line[2]!]) {
-        const p = await at(page, lon!, lat!);
-        expect(p.x).toBeGreaterThan(0);
-        expect(p.x).toBeLessThan(390);
-        expect(p.y).toBeLessThan(844 / 2);
-      }
-      await page.screenshot({ path: join(ARTIFACTS_DIR, 'edit-road-points-390.png') });
-      await item.getByTestId('edit-corners-done').click();
-      await page.getByTestId('phone-scenario').click();
-      await page.setViewportSize({ width: 1440, height: 900 });
+      // Back to the tilted, turned camera from before; then on a phone the road above the sheet.
+      await checkOnPhone(
+        page,
+        item,
+        { pitch: 45, bearing: 30 },
+        [line[0]!, line[2]!] as [number, number][],
+        'edit-road-points',
+      );
       expect(log.pageErrors).toEqual([]);
     },
     SLOW,
