@@ -30,6 +30,28 @@ const POINTS_ONLY = {
   },
 } as const;
 
+/**
+ * The shape being edited in the changes layer's blue (the layer itself leaves that edit out
+ * meanwhile, so it does not hide the handles), with white points ringed in blue to drag and
+ * light-blue midpoints to add one.
+ */
+const EDIT_STYLES = {
+  selectedLineStringColor: '#2563eb',
+  selectedLineStringWidth: 4,
+  selectedPolygonColor: '#2563eb',
+  selectedPolygonFillOpacity: 0.25,
+  selectedPolygonOutlineColor: '#2563eb',
+  selectedPolygonOutlineWidth: 3,
+  selectionPointColor: '#ffffff',
+  selectionPointWidth: 6,
+  selectionPointOutlineColor: '#2563eb',
+  selectionPointOutlineWidth: 3,
+  midPointColor: '#93c5fd',
+  midPointWidth: 4,
+  midPointOutlineColor: '#2563eb',
+  midPointOutlineWidth: 1,
+} as const;
+
 /** What a finished select-mode action changed: a point moved, added (midpoint) or deleted. */
 const EDIT_ACTIONS = new Set(['dragCoordinate', 'insertMidpoint', 'deleteCoordinate']);
 
@@ -53,6 +75,7 @@ export class DrawTool {
         new TerraDrawLineStringMode(),
         new TerraDrawSelectMode({
           flags: { polygon: POINTS_ONLY, linestring: POINTS_ONLY },
+          styles: EDIT_STYLES,
         }),
       ],
     });

@@ -122,7 +122,7 @@ export class Workspace {
     ),
     ...(this.scenarioRef ? impactLayers(this.scenarioRef, this.impactVisible) : []),
     ...(this.scenarioRef && this.showChanges && this.scenarios.changes
-      ? changesLayers(this.scenarios.changes, this.scenarioRef.version)
+      ? changesLayers(this.scenarios.changes, this.scenarioRef.version, this.movingCorners)
       : []),
   ]);
 

@@ -39,9 +39,15 @@ const rgb = (f: Feature) => RGB.get(changeKind(f.properties)) ?? [0, 0, 0];
  * changed and added roads in their colours. Pickable: a click on a changed road or building
  * selects the baseline feature underneath (see MapView).
  */
-export function changesLayers(data: GeoJSON.FeatureCollection, version: number): Layer[] {
-  const roads = data.features.filter((f) => f.geometry?.type.includes('LineString'));
-  const buildings = data.features.filter((f) => f.geometry?.type.includes('Polygon'));
+export function changesLayers(
+  data: GeoJSON.FeatureCollection,
+  version: number,
+  /** An edit whose points are being moved: the draw tool draws it (with its handles) instead. */
+  except: string | null = null,
+): Layer[] {
+  const shown = data.features.filter((f) => !except || f.properties?.edit_id !== except);
+  const roads = shown.filter((f) => f.geometry?.type.includes('LineString'));
+  const buildings = shown.filter((f) => f.geometry?.type.includes('Polygon'));
   return [
     new GeoJsonLayer({
       id: `changes#buildings-${version}`,
