@@ -3,7 +3,7 @@ import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { ScenarioWithEdits } from '../../common/scenario-types';
 import { describeInChromium, openMap, waitForMap, type PageGlobals } from '../support/browser';
-import { mapTest, openSite } from '../support/map-test';
+import { dragOnMap, footprintAround, mapTest, openSite } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
 
 /** SwiftShader renders slowly: each settled view can take tens of seconds. */
@@ -155,13 +155,7 @@ describeInChromium('editing a drawn building in Chromium', () => {
       await expect.poll(() => gfaCell.textContent(), { timeout: SLOW }).toBe('0 m²');
 
       // A ~50 × 50 m footprint: four corners, then the first again.
-      const d = 0.00022;
-      const corners = [
-        [site.lon - d * 1.6, site.lat - d],
-        [site.lon + d * 1.6, site.lat - d],
-        [site.lon + d * 1.6, site.lat + d],
-        [site.lon - d * 1.6, site.lat + d],
-      ] as [number, number][];
+      const corners = footprintAround(site);
       await page.getByTestId('draw-building').click();
       for (const [lon, lat] of [...corners, corners[0]!]) {
         const p = await at(page, lon, lat);
@@ -201,12 +195,7 @@ describeInChromium('editing a drawn building in Chromium', () => {
       await waitForMap(page);
       // Drag the north-east corner 40 m further east.
       const [neLon, neLat] = corners[2]!;
-      const from = await at(page, neLon, neLat);
-      const to = await at(page, neLon + 0.0005, neLat);
-      await page.mouse.move(from.x, from.y, { steps: 4 });
-      await page.mouse.down();
-      await page.mouse.move(to.x, to.y, { steps: 12 });
-      await page.mouse.up();
+      await dragOnMap(page, await at(page, neLon, neLat), await at(page, neLon + 0.0005, neLat));
 
       // Saved as a new version with the moved corner; the impact follows.
       await expect
@@ -300,12 +289,11 @@ describeInChromium('editing a drawn building in Chromium', () => {
       await waitForMap(page);
 
       // Drag the middle point 30 m north.
-      const from = await at(page, site.lon, site.lat);
-      const to = await at(page, site.lon, site.lat + 0.00027);
-      await page.mouse.move(from.x, from.y, { steps: 4 });
-      await page.mouse.down();
-      await page.mouse.move(to.x, to.y, { steps: 12 });
-      await page.mouse.up();
+      await dragOnMap(
+        page,
+        await at(page, site.lon, site.lat),
+        await at(page, site.lon, site.lat + 0.00027),
+      );
       await expect
         .poll(async () => (await saved()).version, { timeout: 60_000 })
         .toBeGreaterThan(before.version);

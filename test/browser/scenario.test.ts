@@ -10,7 +10,7 @@ import {
   waitForMap,
   type PageGlobals,
 } from '../support/browser';
-import { mapTest, openSite } from '../support/map-test';
+import { footprintAround, mapTest, openSite } from '../support/map-test';
 import { ARTIFACTS_DIR } from '../support/paths';
 
 const RESIDENTIAL = [hexToRgb(BUILDING_USES.find((u) => u.value === 'residential')!.color)];
@@ -65,13 +65,7 @@ describeInChromium('scenarios in Chromium', () => {
       // Draw a ~50 m square footprint around the site: four corners, then the first again.
       await camera(page, site, 0);
       await waitForMap(page);
-      const d = 0.00022;
-      const corners = [
-        [site.lon - d * 1.6, site.lat - d],
-        [site.lon + d * 1.6, site.lat - d],
-        [site.lon + d * 1.6, site.lat + d],
-        [site.lon - d * 1.6, site.lat + d],
-      ];
+      const corners = footprintAround(site);
       await page.getByTestId('draw-building').click();
       for (const [lon, lat] of [...corners, corners[0]!]) {
         // terra-draw takes a click from pointer moves, down and up on the map canvas.

@@ -48,6 +48,29 @@ export function mapTest(env: Record<string, string> = {}) {
   );
 }
 
+/** A ~50 × 50 m footprint around `site`: its four corners (a test draws them, then the first again). */
+export function footprintAround(site: { lon: number; lat: number }): [number, number][] {
+  const d = 0.00022;
+  return [
+    [site.lon - d * 1.6, site.lat - d],
+    [site.lon + d * 1.6, site.lat - d],
+    [site.lon + d * 1.6, site.lat + d],
+    [site.lon - d * 1.6, site.lat + d],
+  ];
+}
+
+/** Drags on the map from one page point to another, as a pointer would (terra-draw's handles). */
+export async function dragOnMap(
+  page: Page,
+  from: { x: number; y: number },
+  to: { x: number; y: number },
+): Promise<void> {
+  await page.mouse.move(from.x, from.y, { steps: 4 });
+  await page.mouse.down();
+  await page.mouse.move(to.x, to.y, { steps: 12 });
+  await page.mouse.up();
+}
+
 /** A road node near the demo centre with no building within `clearance` m: where a test draws. */
 export async function openSite(
   db: Kysely<Database>,
