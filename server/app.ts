@@ -51,6 +51,7 @@ import { SseSlots } from './limits/sse-slots';
 import { securityHeaders } from './limits/security-headers';
 import { SignInThrottle } from './auth/sign-in-throttle';
 import { matchedPolicyKeys } from './auth/guard';
+import { tileFastPath, TILE_ROUTE, type FastPath } from './tile-fast-path';
 
 export interface AppDeps {
   backend: Backend;
@@ -72,6 +73,8 @@ export interface Twin {
   impacts: ImpactService;
   /** Open server-sent event streams (issue #10). */
   sse: SseSlots;
+  /** Public tiles answered before the Hono app (issue #14): pass to `serve()` via `createServerWith`. */
+  fastTiles: FastPath;
 }
 
 declare module 'hono' {
@@ -141,9 +144,11 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   app.use(securityHeaders(identity));
   app.onError(errorHandler(log));
   app.notFound(notFound);
-  app.use(async function refreshLayerAccess(_c, next) {
-    // Picks up another instance's layer access changes (a background read every few seconds).
+  // Picks up another instance's layer access changes (a background read every few seconds).
+  const refreshLayerAccess = () =>
     layerSettings.refreshSoon((err) => log.warn({ err }, 'layer settings: reload failed'));
+  app.use(async function refreshOnRequest(_c, next) {
+    refreshLayerAccess();
     await next();
   });
 
@@ -298,5 +303,17 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
     impacts,
     sse,
     auth: { sessions, tokens, layers: layerSettings },
+    fastTiles: tileFastPath({
+      tiles,
+      maxAgeS: config.tiles.maxAgeS,
+      https: (req) =>
+        identity.httpsOf(
+          req.socket.remoteAddress ?? 'local',
+          req.headers['x-forwarded-proto'] as string | undefined,
+          false,
+        ),
+      count: (status) => metrics.countRequest('GET', TILE_ROUTE, status),
+      onRequest: refreshLayerAccess,
+    }),
   };
 }

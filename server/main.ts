@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { createApp } from './app';
+import { createServerWith } from './tile-fast-path';
 import { prepareDatabase } from './startup';
 import { startSensorRuntime } from './sensors/sensor-runtime';
 import { ensureFirstAdmin } from './auth/first-start';
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   let seeded = false;
   const backend = await prepareDatabase(config, log, { onSeeded: () => (seeded = true) });
   await ensureFirstAdmin(backend.db, config, log);
-  const { app, sensors, tiles, impacts } = await createApp({ backend, config, log });
+  const { app, sensors, tiles, impacts, fastTiles } = await createApp({ backend, config, log });
   if (tiles.disk) {
     // The embedded database: build the opening view's tiles now, so the first visit (and every
     // visit after a restart) is served from disk. Right after seeding, before listening; on
@@ -50,10 +51,18 @@ async function main(): Promise<void> {
   });
   await startCameraRuntime(sensors, config.cameras, { simulator: demoCameras });
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
-    log.info(`city twin listening on http://${host}:${info.port}`);
-  });
+  const server = serve(
+    {
+      fetch: app.fetch,
+      port: config.port,
+      hostname: config.host,
+      createServer: createServerWith(fastTiles),
+    },
+    (info) => {
+      const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+      log.info(`city twin listening on http://${host}:${info.port}`);
+    },
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -73,6 +73,11 @@ export class Metrics implements TileObserver {
     this.#cache.inc({ result: hit ? 'hit' : 'miss' });
   }
 
+  /** Counts one answered request (the tile fast path answers outside the middleware). */
+  countRequest(method: string, route: string, status: number): void {
+    this.#requests.inc({ method, route, status: String(status) });
+  }
+
   /** Counts every request by its route pattern (never the raw path: bounded label values). */
   middleware(): MiddlewareHandler {
     const requests = this.#requests;

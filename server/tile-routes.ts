@@ -26,7 +26,7 @@ export interface TileRoutesOptions {
   origin: (c: Context) => string;
 }
 
-const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
+export const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
 
 /** `?scenario={id}`: the tile as the scenario has it (baseline + edits, and `changes`). */
 const TileQuery = z.object({ scenario: scenarioId.optional() });
@@ -132,7 +132,7 @@ export function tileCacheControl(maxAgeS: number): { shared: string; private: st
     : { shared: 'public, no-cache', private: 'private, no-cache' };
 }
 
-function matchesEtag(header: string | undefined, etag: string): boolean {
+export function matchesEtag(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   if (header.trim() === '*') return true;
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);

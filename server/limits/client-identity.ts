@@ -49,12 +49,24 @@ export class ClientIdentity {
 
   /** Whether the request reached the twin over https (directly or through a trusted proxy). */
   https(c: Context): boolean {
+    return this.httpsOf(
+      this.peer(c),
+      c.req.header('X-Forwarded-Proto'),
+      new URL(c.req.url).protocol === 'https:',
+    );
+  }
+
+  /**
+   * `https(c)` from its parts: the peer's address, its `X-Forwarded-Proto` and whether the
+   * connection itself is TLS (`TWIN_PUBLIC_URL` decides when set).
+   */
+  httpsOf(peer: string, forwardedProto: string | undefined, tls: boolean): boolean {
     if (this.#publicOrigin) return this.#publicOrigin.startsWith('https:');
-    if (this.#trusted(this.peer(c))) {
-      const proto = c.req.header('X-Forwarded-Proto')?.split(',')[0]?.trim().toLowerCase();
+    if (this.#trusted(normalize(peer))) {
+      const proto = forwardedProto?.split(',')[0]?.trim().toLowerCase();
       if (proto) return proto === 'https';
     }
-    return new URL(c.req.url).protocol === 'https:';
+    return tls;
   }
 
   /**
