@@ -9,8 +9,9 @@ const PROBES = [
 
 interface Template {
   query: CompiledQuery;
-  xAt: number;
-  yAt: number;
+  /** The parameters that hold x, and those that hold y (a tile envelope may appear twice). */
+  xAt: number[];
+  yAt: number[];
 }
 
 /**
@@ -18,7 +19,7 @@ interface Template {
  * zoom: building and compiling the Kysely query is
  * a good part of a cold tile's JavaScript time, yet for one layer at one zoom only x and y
  * change. The statement is compiled with two pairs of impossible coordinates; when both give
- * the same text and x, y each land in one parameter, later tiles reuse it with their own x, y.
+ * the same text and x, y land in the same parameters, later tiles reuse it with their own x, y.
  * Anything else (a statement whose text depends on x or y) is compiled per tile as before.
  */
 export class TileQueryCache {
@@ -38,8 +39,8 @@ export class TileQueryCache {
     }
     if (!t) return compile(coord);
     const parameters = t.query.parameters.slice();
-    parameters[t.xAt] = coord.x;
-    parameters[t.yAt] = coord.y;
+    for (const i of t.xAt) parameters[i] = coord.x;
+    for (const i of t.yAt) parameters[i] = coord.y;
     return { ...t.query, parameters } as CompiledQuery<R>;
   }
 }
@@ -47,15 +48,15 @@ export class TileQueryCache {
 function template(z: number, compile: (coord: TileCoord) => CompiledQuery): Template | null {
   const [a, b] = PROBES.map((p) => compile({ z, ...p }));
   if (a!.sql !== b!.sql || a!.parameters.length !== b!.parameters.length) return null;
-  const only = (value: number, q: CompiledQuery) => {
-    const at = q.parameters.flatMap((v, i) => (v === value ? [i] : []));
-    return at.length === 1 ? at[0]! : -1;
-  };
-  const xAt = only(PROBES[0]!.x, a!);
-  const yAt = only(PROBES[0]!.y, a!);
-  if (xAt < 0 || yAt < 0 || only(PROBES[1]!.x, b!) !== xAt || only(PROBES[1]!.y, b!) !== yAt)
-    return null;
+  const at = (value: number, q: CompiledQuery) =>
+    q.parameters.flatMap((v, i) => (v === value ? [i] : []));
+  const same = (p: number[], q: number[]) => p.length === q.length && p.every((v, i) => v === q[i]);
+  const xAt = at(PROBES[0]!.x, a!);
+  const yAt = at(PROBES[0]!.y, a!);
+  if (xAt.length === 0 || yAt.length === 0) return null;
+  if (!same(at(PROBES[1]!.x, b!), xAt) || !same(at(PROBES[1]!.y, b!), yAt)) return null;
   // Every other parameter must not depend on x or y.
-  if (a!.parameters.some((v, i) => i !== xAt && i !== yAt && v !== b!.parameters[i])) return null;
+  const xy = new Set([...xAt, ...yAt]);
+  if (a!.parameters.some((v, i) => !xy.has(i) && v !== b!.parameters[i])) return null;
   return { query: a!, xAt, yAt };
 }
