@@ -12,7 +12,7 @@ import { lonLatToTile } from '../tiles/tile-coords';
 import { BENCH_TWIN_ENV, fmt, httpLoadFor, startProcess } from './load';
 import { benchDatabaseUrl, ensureDatabase, peakRssMb } from './bench-db';
 import { cpuProfileFlags, printProfiles } from './profile-summary';
-import { benchReadings, demoSensors, liveFeedBatch } from './readings';
+import { benchReadings, BROKER_TOPIC, demoSensors, liveFeedBatch } from './readings';
 import {
   alternate,
   formatSpread,
@@ -145,6 +145,21 @@ export async function run(args: string[]): Promise<void> {
       mqtt.connectAsync(mqttUrl, { clientId: `bench-pub-${p}-${randomBytes(3).toString('hex')}` }),
     ),
   );
+  // The broker alone: a subscriber acknowledging each message at once (auto-ack), MQTT 5 with
+  // the twin's receive maximum, on the same publishers and broker.
+  const brokerSub = await mqtt.connectAsync(mqttUrl, {
+    clientId: `bench-sub-${randomBytes(3).toString('hex')}`,
+    protocolVersion: 5,
+    properties: { receiveMaximum: 2000 },
+  });
+  const delivered = { received: 0 };
+  brokerSub.on('message', () => delivered.received++);
+  await brokerSub.subscribeAsync(`${BROKER_TOPIC}/+`, { qos: 1 });
+  const brokerSide = {
+    label: 'Mosquitto alone, a subscriber that acks at once',
+    trial: (_round: number, seconds: number): Promise<Trial> =>
+      readings.brokerTrial(publishers, delivered, seconds),
+  };
   const mqttSide = {
     label: 'MQTT ingest, QoS 1, PUBACK after commit',
     trial: (_round: number, seconds: number): Promise<Trial> =>
@@ -214,6 +229,11 @@ export async function run(args: string[]): Promise<void> {
       console.log('\n· MQTT vs bare COPY');
       const c = await alternate(copySide, mqttSide, rounds);
       report.push(() => printComparison('MQTT ingest (messages/s):', c, 'goal ≥ 0.25'));
+      console.log('\n· MQTT vs the broker alone');
+      const b = await alternate(brokerSide, mqttSide, rounds);
+      report.push(() =>
+        printComparison('MQTT ingest ÷ what the broker alone carries (messages/s):', b, ''),
+      );
     }
     if (only.has('sse')) {
       console.log(`\n· reading → SSE latency, ${nClients} clients`);
@@ -242,7 +262,7 @@ export async function run(args: string[]): Promise<void> {
     for (const r of report) r();
     console.log(`\npeak RSS of the twin ${fmt(rss, 0)} MB`);
   } finally {
-    await Promise.all(publishers.map((p) => p.endAsync()));
+    await Promise.all([...publishers, brokerSub].map((p) => p.endAsync()));
     await twin.stop();
     await clean();
     await db.end();

@@ -31,6 +31,9 @@ export function liveFeedBatch(
 }
 
 /** The bench's readings: unique (sensor, ts) slices of 2020, batches, counts and clean-up. */
+/** Where the broker-only trial publishes: no twin subscribes to it. */
+export const BROKER_TOPIC = 'bench/broker-only';
+
 export function benchReadings(db: postgres.Sql, sensors: { id: string; ext: string }[]) {
   let cursor = Date.parse('2020-01-01T00:00:00Z');
   const reading = (from: number, i: number) => ({
@@ -110,31 +113,58 @@ export function benchReadings(db: postgres.Sql, sensors: { id: string; ext: stri
     mqttTrial: async (publishers: MqttClient[], seconds: number): Promise<Trial> => {
       await self.clean();
       const from = self.slice();
-      const t0 = performance.now();
-      let sent = 0;
-      while (performance.now() - t0 < seconds * 1000) {
-        while (sent - (await stored(from)) > 500) await new Promise((r) => setTimeout(r, 10));
-        await Promise.all(
-          publishers.map(async (pub, p) => {
-            const pending: Promise<unknown>[] = [];
-            for (let i = sent + p; i < sent + 1000; i += publishers.length) {
-              const { sensor, ts } = reading(from, i);
-              pending.push(
-                pub.publishAsync(
-                  `twin/sensors/${sensor.ext}`,
-                  JSON.stringify({ ts, value: i % 100 }),
-                  { qos: 1 },
-                ),
-              );
-            }
-            await Promise.all(pending);
-          }),
-        );
-        sent += 1000;
-      }
-      await self.waitStored(from, sent);
-      return { rate: sent / ((performance.now() - t0) / 1000) };
+      return publishFor(publishers, seconds, from, 'twin/sensors', () => stored(from));
     },
+    /**
+     * The same publishing to the same broker with nothing behind it: a subscriber that
+     * acknowledges each message as it arrives (what the broker and mqtt.js alone can carry).
+     */
+    brokerTrial: async (
+      publishers: MqttClient[],
+      subscriber: { received: number },
+      seconds: number,
+    ): Promise<Trial> => {
+      const from = self.slice();
+      const start = subscriber.received;
+      return publishFor(publishers, seconds, from, BROKER_TOPIC, async () => {
+        return subscriber.received - start;
+      });
+    },
+  };
+  /** Publishes bursts of 1,000 while at most 500 are undelivered, then waits for the rest. */
+  const publishFor = async (
+    publishers: MqttClient[],
+    seconds: number,
+    from: number,
+    topic: string,
+    delivered: () => Promise<number>,
+  ): Promise<Trial> => {
+    const t0 = performance.now();
+    let sent = 0;
+    while (performance.now() - t0 < seconds * 1000) {
+      while (sent - (await delivered()) > 500) await new Promise((r) => setTimeout(r, 10));
+      await Promise.all(
+        publishers.map(async (pub, p) => {
+          const pending: Promise<unknown>[] = [];
+          for (let i = sent + p; i < sent + 1000; i += publishers.length) {
+            const { sensor, ts } = reading(from, i);
+            pending.push(
+              pub.publishAsync(`${topic}/${sensor.ext}`, JSON.stringify({ ts, value: i % 100 }), {
+                qos: 1,
+              }),
+            );
+          }
+          await Promise.all(pending);
+        }),
+      );
+      sent += 1000;
+    }
+    const waited = performance.now();
+    while ((await delivered()) < sent) {
+      if (performance.now() - waited > 600_000) throw new Error(`not all of ${sent} delivered`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return { rate: sent / ((performance.now() - t0) / 1000) };
   };
   return self;
 }
