@@ -53,9 +53,15 @@ export async function loadCounts(
   const windows = peakWindows(now, lon, peakHour);
   if (windows.length === 0) return { counts: null, epoch: 'none' };
   const epoch = await countEpoch(db, lon, peakHour, now);
-  const ranges = JSON.stringify(windows.map(([a, b]) => [a.toISOString(), b.toISOString()]));
-  const inWindows = sql`EXISTS (SELECT 1 FROM jsonb_array_elements(${ranges}::text::jsonb) w
-    WHERE r.ts >= (w->>0)::timestamptz AND r.ts < (w->>1)::timestamptz)`;
+  // One bound range per window, ORed: PostgreSQL scans each hour through the ts index (a
+  // per-row EXISTS over a JSON list of windows read the whole week: 10 s for a week of history).
+  const inWindows = sql`(${sql.join(
+    windows.map(
+      ([a, b]) =>
+        sql`(r.ts >= ${a.toISOString()}::timestamptz AND r.ts < ${b.toISOString()}::timestamptz)`,
+    ),
+    sql` OR `,
+  )})`;
   const from = windows.at(-1)![0];
   const { rows } = await sql<{
     sensor: string;
