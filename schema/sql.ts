@@ -7,13 +7,15 @@ import {
   type CompiledQuery,
   type RawBuilder,
 } from 'kysely';
+import type { Database } from './database';
 
 /**
  * Kysely's PostgreSQL compiler without a connection: turns a `sql` template into text and bound
  * parameters for code that runs statements on a raw transaction handle (the import's
- * `ScriptTransaction`), so those statements are built the same way as every other query.
+ * `ScriptTransaction`), so those statements are built the same way as every other query; tests
+ * compile with it to read the SQL a builder makes.
  */
-const compiler = new Kysely<Record<string, never>>({
+export const compileOnlyDb = new Kysely<Database>({
   dialect: {
     createAdapter: () => new PostgresAdapter(),
     createDriver: () => new DummyDriver(),
@@ -24,7 +26,7 @@ const compiler = new Kysely<Record<string, never>>({
 
 /** The statement's text (`$1`, `$2`, … placeholders) and its parameters. */
 export function compileSql(query: RawBuilder<unknown>): CompiledQuery<unknown> {
-  return query.compile(compiler);
+  return query.compile(compileOnlyDb);
 }
 
 /**

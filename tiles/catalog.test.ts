@@ -1,26 +1,10 @@
-import {
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type RawBuilder,
-} from 'kysely';
+import type { RawBuilder } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { compileOnlyDb as db } from '../schema/sql';
 import { BUILT_IN_LAYERS } from '../common/layer-catalog';
-import type { Database } from '../schema/database';
 import { STREET_TREES } from '../test/support/extra-layers';
 import { LayerCatalog, LAYERS, layerDefinition } from './catalog';
 
-/** Compiles SQL without a connection (Kysely's own dummy driver), to read the text. */
-const db = new Kysely<Database>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (k) => new PostgresIntrospector(k),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});
 const text = (r: RawBuilder<unknown> | null | undefined) => (r ? r.compile(db).sql : null);
 const layer = (name: string) => LAYERS.find((l) => l.name === name)!;
 

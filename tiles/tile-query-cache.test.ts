@@ -1,25 +1,8 @@
-import {
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-} from 'kysely';
 import { describe, expect, it } from 'vitest';
-import type { Database } from '../schema/database';
+import { compileOnlyDb as db } from '../schema/sql';
 import { LayerCatalog } from './catalog';
 import { TileQueryCache } from './tile-query-cache';
 import { mvtLayerSql } from './tile-sql';
-
-/** Compiles as the PostgreSQL backend does, without a database. */
-const db = new Kysely<Database>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (k) => new PostgresIntrospector(k),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});
 
 describe('TileQueryCache', () => {
   const catalog = new LayerCatalog();
