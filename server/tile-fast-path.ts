@@ -8,7 +8,8 @@ import {
 import { parseTileCoord } from '../tiles/tile-coords';
 import type { TilePlan, TileService } from '../tiles/tile-service';
 import { SESSION_COOKIE } from './auth/session-store';
-import { CONTENT_SECURITY_POLICY } from './limits/security-headers';
+import { OWN_FRAME_ANCESTORS, OWN_FRAME_OPTIONS } from './dashboard/frame-ancestors';
+import { CONTENT_SECURITY_POLICY, HSTS, SECURITY_HEADERS } from './limits/security-headers';
 import { matchesEtag, MVT_TYPE, tileCacheControl } from './tile-routes';
 
 export interface TileFastPathOptions {
@@ -41,17 +42,17 @@ const TILE_PATH =
  */
 export function tileFastPath(options: TileFastPathOptions): FastPath {
   const { tiles, count, onRequest } = options;
+  // The headers the app's middleware adds (security headers, frame-ancestors), from the same
+  // constants, and the tile route's own.
   const fixed: Record<string, string> = {
     'cache-control': tileCacheControl(options.maxAgeS).shared,
-    'content-security-policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'self'`,
-    'cross-origin-opener-policy': 'same-origin',
-    'referrer-policy': 'strict-origin-when-cross-origin',
+    'content-security-policy': `${CONTENT_SECURITY_POLICY}; ${OWN_FRAME_ANCESTORS}`,
+    ...lowerCased(SECURITY_HEADERS),
     vary: 'Accept-Encoding',
     'x-accel-expires': '@1',
-    'x-content-type-options': 'nosniff',
-    'x-frame-options': 'SAMEORIGIN',
+    'x-frame-options': OWN_FRAME_OPTIONS,
   };
-  const overTls = { ...fixed, 'strict-transport-security': 'max-age=31536000; includeSubDomains' };
+  const overTls = { ...fixed, 'strict-transport-security': HSTS };
 
   const send = (
     req: IncomingMessage,
@@ -88,6 +89,9 @@ export function tileFastPath(options: TileFastPathOptions): FastPath {
     );
   };
 }
+
+const lowerCased = (h: Readonly<Record<string, string>>) =>
+  Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
 
 const nonEmpty = (body: Uint8Array) => (body.byteLength === 0 ? undefined : body);
 

@@ -15,7 +15,7 @@ export function frameAncestors({
   return async function frameAncestorsPolicy(c, next) {
     await next();
     const embeddable = c.req.path.startsWith('/embed/');
-    const directive = embeddable ? embed : "frame-ancestors 'self'";
+    const directive = embeddable ? embed : OWN_FRAME_ANCESTORS;
     const csp = c.res.headers.get('Content-Security-Policy');
     const others = (csp ?? '')
       .split(';')
@@ -23,6 +23,10 @@ export function frameAncestors({
       .filter((d) => d !== '' && !/^frame-ancestors\b/i.test(d));
     c.res.headers.set('Content-Security-Policy', [...others, directive].join('; '));
     if (embeddable) c.res.headers.delete('X-Frame-Options');
-    else c.res.headers.set('X-Frame-Options', 'SAMEORIGIN');
+    else c.res.headers.set('X-Frame-Options', OWN_FRAME_OPTIONS);
   };
 }
+
+/** What every page but `/embed/` says about who may frame it (CSP and the older header). */
+export const OWN_FRAME_ANCESTORS = "frame-ancestors 'self'";
+export const OWN_FRAME_OPTIONS = 'SAMEORIGIN';

@@ -32,10 +32,16 @@ export function securityHeaders(identity: ClientIdentity): MiddlewareHandler {
     const h = c.res.headers;
     if (!h.has('Content-Security-Policy'))
       h.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    h.set('X-Content-Type-Options', 'nosniff');
-    h.set('Referrer-Policy', 'strict-origin-when-cross-origin');
-    h.set('Cross-Origin-Opener-Policy', 'same-origin');
-    if (identity.https(c))
-      h.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) h.set(name, value);
+    if (identity.https(c)) h.set('Strict-Transport-Security', HSTS);
   };
 }
+
+/** The headers every response gets besides the CSP (and HSTS over https). */
+export const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'strict-origin-when-cross-origin',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+} as const;
+
+export const HSTS = 'max-age=31536000; includeSubDomains';
