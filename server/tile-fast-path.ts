@@ -10,7 +10,7 @@ import type { TilePlan, TileService } from '../tiles/tile-service';
 import { SESSION_COOKIE } from './auth/session-store';
 import { OWN_FRAME_ANCESTORS, OWN_FRAME_OPTIONS } from './dashboard/frame-ancestors';
 import { CONTENT_SECURITY_POLICY, HSTS, SECURITY_HEADERS } from './limits/security-headers';
-import { matchesEtag, MVT_TYPE, tileCacheControl } from './tile-routes';
+import { matchesEtag, MVT_TYPE, tileCacheControl, tileHeaders } from './tile-routes';
 
 export interface TileFastPathOptions {
   tiles: TileService;
@@ -45,11 +45,9 @@ export function tileFastPath(options: TileFastPathOptions): FastPath {
   // The headers the app's middleware adds (security headers, frame-ancestors), from the same
   // constants, and the tile route's own.
   const fixed: Record<string, string> = {
-    'cache-control': tileCacheControl(options.maxAgeS).shared,
+    ...lowerCased(tileHeaders(tileCacheControl(options.maxAgeS).shared)),
     'content-security-policy': `${CONTENT_SECURITY_POLICY}; ${OWN_FRAME_ANCESTORS}`,
     ...lowerCased(SECURITY_HEADERS),
-    vary: 'Accept-Encoding',
-    'x-accel-expires': '@1',
     'x-frame-options': OWN_FRAME_OPTIONS,
   };
   const overTls = { ...fixed, 'strict-transport-security': HSTS };
@@ -80,10 +78,12 @@ export function tileFastPath(options: TileFastPathOptions): FastPath {
     if (!plan) return next();
     onRequest();
     if (matchesEtag(req.headers['if-none-match'], plan.etag)) return send(req, res, plan, 304);
+    const answer = (body: Uint8Array) =>
+      body.byteLength === 0 ? send(req, res, plan, 204) : send(req, res, plan, 200, body);
     const cached = tiles.cachedTile(plan);
-    if (cached) return send(req, res, plan, cached.byteLength === 0 ? 204 : 200, nonEmpty(cached));
+    if (cached) return answer(cached);
     tiles.tile(plan).then(
-      (body) => send(req, res, plan, body.byteLength === 0 ? 204 : 200, nonEmpty(body)),
+      answer,
       // A timeout, a lost database: the app builds it again and answers the error its way.
       () => next(),
     );
@@ -92,8 +92,6 @@ export function tileFastPath(options: TileFastPathOptions): FastPath {
 
 const lowerCased = (h: Readonly<Record<string, string>>) =>
   Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
-
-const nonEmpty = (body: Uint8Array) => (body.byteLength === 0 ? undefined : body);
 
 /** The plan of a request the fast path may answer, else undefined. */
 function planOf(req: IncomingMessage, tiles: TileService): TilePlan | undefined {

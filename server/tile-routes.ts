@@ -104,15 +104,7 @@ export async function tileResponse(
   const plan =
     tiles.planNow(layers, coord, scenario) ?? (await tiles.plan(layers, coord, scenario));
   // Headers as a plain object: @hono/node-server writes them as they are (no Headers).
-  const headers: Record<string, string> = {
-    ETag: plan.etag,
-    'Cache-Control': cacheControl,
-    Vary: 'Accept-Encoding',
-  };
-  // A shared cache in front (deploy/nginx.conf, issue #16) may keep public tiles, but already
-  // expired (whatever max-age browsers get), so it revalidates every hit with the ETag and a
-  // change is seen at once. nginx reads this header and strips it.
-  if (cacheControl.startsWith('public')) headers['X-Accel-Expires'] = '@1';
+  const headers: Record<string, string> = { ETag: plan.etag, ...tileHeaders(cacheControl) };
   if (matchesEtag(request.get('If-None-Match') ?? undefined, plan.etag))
     return new Response(null, { status: 304, headers });
   const body = tiles.cachedTile(plan) ?? (await tiles.tile(plan));
@@ -123,6 +115,19 @@ export async function tileResponse(
     return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers });
   }
   return new Response(new Uint8Array(gunzipSync(body)), { status: 200, headers });
+}
+
+/** The headers of every tile answer besides its ETag and body headers. */
+export function tileHeaders(cacheControl: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    'Cache-Control': cacheControl,
+    Vary: 'Accept-Encoding',
+  };
+  // A shared cache in front (deploy/nginx.conf, issue #16) may keep public tiles, but already
+  // expired (whatever max-age browsers get), so it revalidates every hit with the ETag and a
+  // change is seen at once. nginx reads this header and strips it.
+  if (cacheControl.startsWith('public')) headers['X-Accel-Expires'] = '@1';
+  return headers;
 }
 
 /** `Cache-Control` of public tiles and of staff (or draft-scenario) tiles, for a max-age. */
