@@ -28,15 +28,9 @@ export class AnomalyMonitor {
     const db = this.#service.backend.db;
     const state = await db.selectFrom('sensor_state').select(['sensor_id', 'ts']).execute();
     for (const r of state) this.detector.seen(String(r.sensor_id), new Date(r.ts).getTime());
-    this.#unsubscribe = await this.#service.hub.subscribe({
-      filter: {},
-      send: (updates) => {
-        for (const u of updates) {
-          const meta = this.#service.registry.byId(u.sensor);
-          if (!meta) continue;
-          this.#events.push(...this.detector.observe(meta, Date.parse(u.ts), u.value));
-        }
-      },
+    this.#unsubscribe = await this.#service.hub.observe((meta, ts, value) => {
+      const events = this.detector.observe(meta, ts, value);
+      if (events.length > 0) this.#events.push(...events);
     });
     this.#timers.push(setInterval(() => void this.flush(), FLUSH_MS).unref());
     this.#timers.push(

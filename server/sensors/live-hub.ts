@@ -15,6 +15,9 @@ export interface LiveFilter {
   publicOnly?: boolean;
 }
 
+/** Sees every committed reading of a known sensor, before any filtering (the anomaly monitor). */
+export type ReadingObserver = (meta: SensorMeta, ts: number, value: number) => void;
+
 export interface LiveSubscriber {
   filter: LiveFilter;
   /** `json` is the updates already serialised (shared by every subscriber of the same set). */
@@ -32,10 +35,21 @@ export class LiveHub extends ChannelFanOut<LiveSubscriber> {
   /** Updates waiting for unknown sensors to be looked up, kept in order. */
   #chain: Promise<void> = Promise.resolve();
   #queued = 0;
+  readonly #observers = new Set<ReadingObserver>();
 
   constructor(backend: Backend, registry: SensorRegistry, log: Logger) {
     super(backend, READINGS_CHANNEL, log);
     this.#registry = registry;
+  }
+
+  /**
+   * Adds an observer of every reading (resolves once listening). Cheaper than a subscriber with
+   * no filter: no update objects and no JSON are made for it.
+   */
+  async observe(observer: ReadingObserver): Promise<() => void> {
+    this.#observers.add(observer);
+    await this.start();
+    return () => this.#observers.delete(observer);
   }
 
   protected receive(payload: string): void {
@@ -47,7 +61,7 @@ export class LiveHub extends ChannelFanOut<LiveSubscriber> {
       this.log.warn('live: ignored a notification that is not JSON');
       return;
     }
-    if (this.members.size === 0) return;
+    if (this.members.size === 0 && this.#observers.size === 0) return;
     const ids = items.map(([id]) => String(id));
     const unknown = ids.filter((id) => !this.#registry.byId(id));
     if (unknown.length === 0 && this.#queued === 0) {
@@ -65,25 +79,34 @@ export class LiveHub extends ChannelFanOut<LiveSubscriber> {
   }
 
   #fanOut(items: [number, number, number][]): void {
-    const updates: { meta: SensorMeta; update: LiveUpdate }[] = [];
+    const known: { meta: SensorMeta; ts: number; value: number }[] = [];
     for (const [id, ts, value] of items) {
       const meta = this.#registry.byId(String(id));
-      if (!meta) continue;
-      const { ratio, status } = sensorStatus(meta.kind, value, meta.reference);
-      updates.push({
-        meta,
-        update: {
-          sensor: meta.id,
-          kind: meta.kind,
-          asset_type: meta.assetType,
-          asset_id: meta.assetId,
-          ts: new Date(ts).toISOString(),
-          value,
-          ratio,
-          status,
-        },
-      });
+      if (meta) known.push({ meta, ts, value });
     }
+    for (const observer of this.#observers) {
+      try {
+        for (const { meta, ts, value } of known) observer(meta, ts, value);
+      } catch (error) {
+        this.log.warn({ err: error }, 'live: an observer failed; dropped');
+        this.#observers.delete(observer);
+      }
+    }
+    if (this.members.size === 0) return;
+    const updates = known.map(({ meta, ts, value }) => {
+      const { ratio, status } = sensorStatus(meta.kind, value, meta.reference);
+      const update: LiveUpdate = {
+        sensor: meta.id,
+        kind: meta.kind,
+        asset_type: meta.assetType,
+        asset_id: meta.assetId,
+        ts: new Date(ts).toISOString(),
+        value,
+        ratio,
+        status,
+      };
+      return { meta, update };
+    });
     if (updates.length === 0) return;
     // Subscribers with the same filter (1,000 maps on one city ask for the same kinds; the
     // public all ask for public kinds only) share one filtered list and one JSON string per

@@ -48,8 +48,14 @@ export function parseReadingBatch(
     now = Date.now(),
   }: { maxItems: number; maxFutureMs: number; now?: number },
 ): ParseResult {
+  const latestTs = now + maxFutureMs;
+  const out: ParseResult = { readings: [], rejected: [] };
+  const check = (index: number, item: unknown) => {
+    const r = checkReading(item, latestTs);
+    if ('reason' in r) out.rejected.push({ index, reason: r.reason, message: r.message });
+    else out.readings.push({ index, sensor: r.sensor, ts: r.ts, value: r.value });
+  };
   const trimmed = body.trimStart();
-  let items: { index: number; item: unknown; error?: string }[];
   if (trimmed.startsWith('[')) {
     let parsed: unknown;
     try {
@@ -58,36 +64,29 @@ export function parseReadingBatch(
       throw new BatchFormatError(`the body is not valid JSON: ${(e as Error).message}`);
     }
     if (!Array.isArray(parsed)) throw new BatchFormatError('expected a JSON array of readings');
-    items = parsed.map((item, index) => ({ index, item }));
-  } else if (trimmed === '') {
-    items = [];
-  } else {
-    items = [];
-    const lines = body.split('\n');
-    for (const line of lines) {
-      if (line.trim() === '') continue;
-      const index = items.length;
-      try {
-        items.push({ index, item: JSON.parse(line) });
-      } catch {
-        items.push({ index, item: undefined, error: 'line is not valid JSON' });
-      }
-      if (items.length > maxItems) break;
+    if (parsed.length > maxItems) throw tooMany(maxItems);
+    for (let i = 0; i < parsed.length; i++) check(i, parsed[i]);
+    return out;
+  }
+  if (trimmed === '') return out;
+  let index = 0;
+  for (const line of body.split('\n')) {
+    if (line.trim() === '') continue;
+    if (index === maxItems) throw tooMany(maxItems);
+    let item: unknown;
+    try {
+      item = JSON.parse(line);
+    } catch {
+      out.rejected.push({ index: index++, reason: 'malformed', message: 'line is not valid JSON' });
+      continue;
     }
-  }
-  if (items.length > maxItems) {
-    throw new BatchFormatError(`a batch holds at most ${maxItems} readings; split it`, true);
-  }
-  const out: ParseResult = { readings: [], rejected: [] };
-  for (const { index, item, error } of items) {
-    const r = error
-      ? { reason: 'malformed' as const, message: error }
-      : checkReading(item, now + maxFutureMs);
-    if ('reason' in r) out.rejected.push({ index, ...r });
-    else out.readings.push({ index, ...r });
+    check(index++, item);
   }
   return out;
 }
+
+const tooMany = (maxItems: number) =>
+  new BatchFormatError(`a batch holds at most ${maxItems} readings; split it`, true);
 
 /** Validates one `{sensor, ts, value}`; returns the reading or why it is rejected. */
 export function checkReading(

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReadings, type ResolvedReading } from '../../server/sensors/ingest-writer';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/backends';
@@ -40,5 +41,55 @@ describe.each(BACKENDS)('group commit of several submissions on %s', (kind) => {
     expect(accepted).toEqual([10, 5, 0]);
     expect(await countReadings(database.backend.db, sensorA, new Date(base))).toBe(50);
     expect(await countReadings(database.backend.db, sensorB, new Date(base))).toBe(20);
+  });
+
+  it('publishes exactly the new rows, and says when the plain statement met a stored one', async () => {
+    const published: string[] = [];
+    const live = (payload: string) => published.push(payload);
+    let duplicates = 0;
+    const onDuplicate = () => duplicates++;
+    const items = () => published.splice(0).flatMap((p) => JSON.parse(p) as unknown[]);
+
+    // All new: the plain INSERT, payloads of at most 100 readings built by the writer.
+    expect(
+      await writeReadings(database.backend.db, [rows(sensorB, 100, 150)], live, { onDuplicate }),
+    ).toEqual([150]);
+    expect(published.map((p) => (JSON.parse(p) as unknown[]).length)).toEqual([100, 50]);
+    expect(items()[149]).toEqual([Number(sensorB), base + 249_000, 149]);
+    expect(duplicates).toBe(0);
+
+    // One stored row: the plain INSERT fails, nothing of it stays, ON CONFLICT sorts them.
+    expect(
+      await writeReadings(
+        database.backend.db,
+        [rows(sensorB, 300, 10), rows(sensorB, 249, 1)],
+        live,
+        {
+          onDuplicate,
+        },
+      ),
+    ).toEqual([10, 0]);
+    expect(duplicates).toBe(1);
+    expect(
+      items()
+        .map((i) => (i as number[])[1])
+        .sort(),
+    ).toEqual(Array.from({ length: 10 }, (_, i) => base + (300 + i) * 1000));
+    expect(await countReadings(database.backend.db, sensorB, new Date(base))).toBe(20 + 150 + 10);
+
+    // `plain: false` goes straight to ON CONFLICT: the same answer, no duplicate to report.
+    expect(
+      await writeReadings(database.backend.db, [rows(sensorB, 310, 3)], live, {
+        plain: false,
+        onDuplicate,
+      }),
+    ).toEqual([3]);
+    expect(duplicates).toBe(1);
+    expect(items()).toHaveLength(3);
+    const { rows: state } = await sql<{ ms: number }>`
+      SELECT (extract(epoch FROM ts) * 1000)::float8 AS ms FROM sensor_state WHERE sensor_id = ${sensorB}::bigint`.execute(
+      database.backend.db,
+    );
+    expect(state.map((r) => Number(r.ms))).toEqual([base + 312_000]);
   });
 });
