@@ -9,6 +9,7 @@ import { postgis } from '@electric-sql/pglite-postgis';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { redactUrl } from '../config';
 import { guardPostgresJsNullSocket } from './postgres-js-guard';
+import { NO_DELAY } from './no-delay-socket';
 import { PostgresJsDialect } from './postgres-js-dialect';
 import type { Database } from '../../schema/database';
 import { quoteIdent } from '../../schema/sql';
@@ -128,7 +129,7 @@ function writeHooks() {
 async function openPostgres(url: string, options: BackendOptions): Promise<Backend> {
   guardPostgresJsNullSocket();
   const writes = writeHooks();
-  const common = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 };
+  const common = { ...NO_DELAY, onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 };
   const client = postgres(url, { ...common, max: options.poolSize });
   const tileClient = postgres(url, {
     ...common,

@@ -18,6 +18,7 @@ describe('coordinate checks before staging', () => {
       kind: 'polygon',
       bbox: [5, 52, 6, 53],
       geom: 'SRID=4326;POLYGON((5 52,6 52,6 53,5 53,5 52))',
+      simple: true,
     });
   });
 

@@ -1,4 +1,5 @@
 import type { Geometry, Position } from 'geojson';
+import { orient2d } from 'robust-predicates';
 import type { SourceCrs } from './crs';
 
 /**
@@ -6,7 +7,8 @@ import type { SourceCrs } from './crs';
  * positions must be finite numbers, land within ±180° / ±90° once in WGS84 (and within web
  * mercator's ±85.0511°, since the twin stores EPSG:3857), rings must be closed with at least four
  * positions. Geometry that passes is written as hex EWKB (SRID 4326; EWKT on request) for staging; topology (self
- * intersections, bow-ties) is checked and repaired by PostGIS afterwards.
+ * intersections, bow-ties) is checked and repaired by PostGIS afterwards, except for polygons
+ * this module proves simple (`simple`: one shell, no holes, no edges touching; isSimpleRing).
  */
 
 export const MERCATOR_MAX_LAT = 85.05112878;
@@ -17,6 +19,11 @@ export type Checked =
       /** Hex EWKB (default) or EWKT, SRID 4326. */ geom: string;
       kind: GeometryKind;
       bbox: Bbox;
+      /**
+       * A polygon of one ring (Polygon, or MultiPolygon of one) that isSimpleRing proved valid
+       * here, exactly as GEOS would find it: PostGIS need not check it again. False: not shown.
+       */
+      simple: boolean;
     }
   | { ok: false; reason: string; outOfRange?: boolean };
 export type GeometryKind = 'point' | 'line' | 'polygon' | 'collection';
@@ -31,6 +38,58 @@ class Reject extends Error {
   }
 }
 
+/** Rings longer than this are left to PostGIS (the check is quadratic in the ring's edges). */
+const SIMPLE_RING_MAX = 64;
+
+/**
+ * True when a closed ring (first position = last) is certainly a valid polygon shell: at least
+ * three edges, no position repeated next to itself, no three consecutive positions on one line,
+ * and no two edges meeting except consecutive ones at their shared end. Every test uses
+ * robust-predicates' exact orientation, so a ring passed here is one GEOS (ST_IsValid) finds
+ * valid too; anything doubtful (a touch, a collinear turn, a long ring) answers false, and
+ * PostGIS decides. Building footprints are almost always such rings, which spares the import
+ * an ST_IsValid per feature (docs/performance.md).
+ */
+export function isSimpleRing(xs: readonly number[], ys: readonly number[]): boolean {
+  const m = xs.length - 1;
+  if (m < 3 || m > SIMPLE_RING_MAX || xs[m] !== xs[0] || ys[m] !== ys[0]) return false;
+  for (let i = 0; i < m; i++) {
+    const j = i + 1;
+    const k = (i + 2) % m;
+    if (xs[i] === xs[j] && ys[i] === ys[j]) return false;
+    if (orient2d(xs[i]!, ys[i]!, xs[j]!, ys[j]!, xs[k]!, ys[k]!) === 0) return false;
+  }
+  for (let i = 0; i < m - 2; i++) {
+    const ax = xs[i]!,
+      ay = ys[i]!,
+      bx = xs[i + 1]!,
+      by = ys[i + 1]!;
+    // Edge 0 and edge m-1 share the closing position: adjacent, not checked as a pair.
+    for (let j = i + 2; j < (i === 0 ? m - 1 : m); j++) {
+      const cx = xs[j]!,
+        cy = ys[j]!,
+        dx = xs[j + 1]!,
+        dy = ys[j + 1]!;
+      if (
+        Math.max(ax, bx) < Math.min(cx, dx) ||
+        Math.max(cx, dx) < Math.min(ax, bx) ||
+        Math.max(ay, by) < Math.min(cy, dy) ||
+        Math.max(cy, dy) < Math.min(ay, by)
+      )
+        continue;
+      const d1 = orient2d(cx, cy, dx, dy, ax, ay);
+      const d2 = orient2d(cx, cy, dx, dy, bx, by);
+      const d3 = orient2d(ax, ay, bx, by, cx, cy);
+      const d4 = orient2d(ax, ay, bx, by, dx, dy);
+      // A zero: an end on the other edge's line, maybe touching it. Otherwise they cross
+      // exactly when each edge's ends lie on both sides of the other.
+      if (d1 === 0 || d2 === 0 || d3 === 0 || d4 === 0) return false;
+      if (d1 > 0 !== d2 > 0 && d3 > 0 !== d4 > 0) return false;
+    }
+  }
+  return true;
+}
+
 /** How staged geometry is written: hex EWKB (what COPY parses fastest; the default) or EWKT. */
 export type StageGeometryFormat = 'ewkb' | 'ewkt';
 
@@ -42,6 +101,10 @@ export function checkGeometry(
   if (!geometry) return { ok: false, reason: 'no geometry' };
   const bbox: Bbox = [Infinity, Infinity, -Infinity, -Infinity];
   const wkb = format === 'ewkb' ? new WkbWriter() : null;
+  // The positions of the last ring, as staged (in WGS84), for the simplicity check.
+  const xs: number[] = [];
+  const ys: number[] = [];
+  let rings = 0;
   const pos = (p: unknown): string => {
     if (!Array.isArray(p) || p.length < 2)
       throw new Reject('a position is not an array of two numbers');
@@ -65,6 +128,8 @@ export function checkGeometry(
         `latitude ${y} is beyond web mercator's ±85.0511° (the twin stores EPSG:3857)`,
         true,
       );
+    xs.push(x);
+    ys.push(y);
     if (x < bbox[0]) bbox[0] = x;
     if (y < bbox[1]) bbox[1] = y;
     if (x > bbox[2]) bbox[2] = x;
@@ -85,6 +150,9 @@ export function checkGeometry(
     return out;
   };
   const ring = (ps: unknown): string => {
+    rings++;
+    xs.length = 0;
+    ys.length = 0;
     const out = line(ps, 0);
     if (out.length < 4)
       throw new Reject(`a polygon ring has ${out.length} position(s); at least 4 are needed`);
@@ -151,7 +219,8 @@ export function checkGeometry(
   try {
     const [wkt, kind] = body(geometry, 0, true);
     if (!Number.isFinite(bbox[0])) return { ok: false, reason: 'empty geometry' };
-    return { ok: true, geom: wkb ? wkb.hex() : `SRID=4326;${wkt}`, kind, bbox };
+    const simple = kind === 'polygon' && rings === 1 && isSimpleRing(xs, ys);
+    return { ok: true, geom: wkb ? wkb.hex() : `SRID=4326;${wkt}`, kind, bbox, simple };
   } catch (error) {
     if (error instanceof Reject)
       return { ok: false, reason: error.message, outOfRange: error.outOfRange };

@@ -3,7 +3,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 /**
  * Rows for the staging table, written as PostgreSQL COPY text to a spool file by the parse
  * worker; the loader streams the file into `COPY import_stage FROM STDIN` inside the import's
- * transaction. Columns: kind, idx, source_id, geom (EWKT), vals (json), status, reason.
+ * transaction. Columns: kind, idx, source_id, geom (EWKT), vals (json), status, reason, simple
+ * (the parser proved the polygon valid: PostGIS need not check it; geometry.ts isSimpleRing).
  *   kind f: a feature of a simple layer; n: a network node; l: a network link; r: a sensor reading.
  */
 export type StageKind = 'f' | 'n' | 'l' | 'r';
@@ -17,6 +18,7 @@ export const STAGE_COLUMNS = [
   'vals',
   'status',
   'reason',
+  'simple',
 ] as const;
 
 /** COPY text escaping (backslash, tab, newline, carriage return); null is \N. */
@@ -57,8 +59,9 @@ export class StageWriter {
     vals: unknown,
     status: StageStatus,
     reason: string | null,
+    simple = false,
   ): void {
-    const line = `${kind}\t${copyText(idx)}\t${copyText(sourceId)}\t${copyText(ewkt)}\t${copyText(vals === null ? null : JSON.stringify(vals))}\t${status}\t${copyText(reason)}\n`;
+    const line = `${kind}\t${copyText(idx)}\t${copyText(sourceId)}\t${copyText(ewkt)}\t${copyText(vals === null ? null : JSON.stringify(vals))}\t${status}\t${copyText(reason)}\t${simple ? 't' : 'f'}\n`;
     this.#buffer.push(line);
     this.#size += line.length;
     this.rows++;

@@ -77,7 +77,7 @@ export function buildingsTarget(ctx: TargetContext): Target {
       );
       const use = values.map(BUILDING_USE_MAP, m('use') ?? pick(p, ...BUILDING_USE_MAP.sources));
       const name = m('name') ?? pick(p, 'name');
-      accept(ctx, 'f', idx, sid, c.geom, {
+      accept(ctx, 'f', idx, sid, c, {
         height_m: h,
         levels: levels === null ? null : Math.round(levels),
         min_height_m: minHeight !== null && minHeight >= 0 && minHeight < h ? minHeight : null,

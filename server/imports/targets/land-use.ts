@@ -35,7 +35,7 @@ export function landUseTarget(ctx: TargetContext): Target {
         mapped(ctx, 'max_height_m', p) ?? pick(p, 'max_height_m', 'max_height'),
       );
       const name = mapped(ctx, 'name', p) ?? pick(p, 'name');
-      accept(ctx, 'f', idx, sid, c.geom, {
+      accept(ctx, 'f', idx, sid, c, {
         class: values.map(LAND_USE_MAP, cls),
         name: name === null ? null : String(name).slice(0, 500),
         max_height_m: maxHeight !== null && maxHeight > 0 && maxHeight <= 1000 ? maxHeight : null,

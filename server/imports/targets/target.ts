@@ -64,13 +64,13 @@ export function checkPolygon(
   idx: number,
   crs: SourceCrs,
   needs: string,
-): { sid: string | null; geom: string } | null {
+): { sid: string | null; geom: string; simple: boolean } | null {
   const sid = sourceIdOf(ctx, f);
   const c = check(ctx, f, crs);
   if (!c.ok) return (reject(ctx, 'f', idx, sid, c.reason), null);
   if (c.kind !== 'polygon')
     return (reject(ctx, 'f', idx, sid, `${needs} polygons; got ${f.geometry?.type}`), null);
-  return { sid, geom: c.geom };
+  return { sid, geom: c.geom, simple: c.simple };
 }
 
 export function reject(
@@ -89,11 +89,14 @@ export function accept(
   kind: 'f' | 'n' | 'l',
   idx: number | null,
   sourceId: string | null,
-  ewkt: string,
+  /** Staged geometry; with `simple`, a polygon proved valid (Checked.simple): no ST_IsValid. */
+  geometry: string | { geom: string; simple: boolean },
   vals: unknown,
 ): void {
   if (idx !== null) ctx.stats.accepted++;
-  ctx.out.row(kind, idx, sourceId, ewkt, vals, 'accepted', null);
+  const { geom, simple } =
+    typeof geometry === 'string' ? { geom: geometry, simple: false } : geometry;
+  ctx.out.row(kind, idx, sourceId, geom, vals, 'accepted', null, simple);
 }
 
 /** Source properties kept with the row (`attributes` jsonb), without huge values. */
