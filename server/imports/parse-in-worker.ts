@@ -2,9 +2,28 @@ import { Worker } from 'node:worker_threads';
 import type { ParseOptions, ParseResult, ProgressFn } from './parse';
 import type { FilePreview, PreviewOptions } from './preview';
 import { FileError } from './source';
+import { detectFormat, type Format } from './formats';
 
 /** Heap cap for one parse worker (MiB); a file that needs more fails alone, not the server. */
 export const WORKER_HEAP_MB = 2048;
+/**
+ * The cap for formats read one feature at a time. V8 lets a heap grow lazily towards its cap:
+ * with 2 GiB, a million-feature GeoJSON import peaked at 494–525 MB RSS once the database kept
+ * up; with this cap, ≈ 415 MB (docs/performance.md). A single feature still has ~400 MiB.
+ */
+export const STREAMED_HEAP_MB = 512;
+const STREAMED = new Set<Format>(['geojson', 'ndjson', 'csv', 'flatgeobuf']);
+
+/** The worker's heap cap for a parse of this file. */
+export function heapFor(options: Pick<ParseOptions, 'path' | 'name' | 'format'>): number {
+  let format = options.format;
+  try {
+    format ??= detectFormat(options.path, options.name);
+  } catch {
+    // Unreadable: the worker reports it.
+  }
+  return format && STREAMED.has(format) ? STREAMED_HEAP_MB : WORKER_HEAP_MB;
+}
 
 /**
  * Parses in a worker thread (see parse-worker.ts); rejects with FileError for bad files. With
@@ -17,23 +36,24 @@ export function parseInWorker(
   onProgress: ProgressFn = () => {},
   onChunk?: (text: string) => Promise<void>,
 ): Promise<ParseResult> {
-  return runWorker<ParseResult>({ options, totalBytes }, onProgress, onChunk);
+  return runWorker<ParseResult>({ options, totalBytes }, onProgress, onChunk, heapFor(options));
 }
 
 /** The first features of a file (the import page's preview), read in a worker thread too. */
 export function previewInWorker(preview: PreviewOptions): Promise<FilePreview> {
-  return runWorker<FilePreview>({ preview, totalBytes: 0 }, () => {});
+  return runWorker<FilePreview>({ preview, totalBytes: 0 }, () => {}, undefined, WORKER_HEAP_MB);
 }
 
 function runWorker<T>(
   workerData: Record<string, unknown>,
   onProgress: ProgressFn,
-  onChunk?: (text: string) => Promise<void>,
+  onChunk: ((text: string) => Promise<void>) | undefined,
+  heapMb: number,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./parse-worker-boot.mjs', import.meta.url), {
       workerData,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
     });
     let settled = false;
     // Chunks are handled one after another, in order (one transaction takes them), and the
@@ -92,7 +112,9 @@ function runWorker<T>(
         reject(
           new FileError(
             oom
-              ? `the file needs more than ${WORKER_HEAP_MB} MiB to parse; split it or convert it to a streamed format (GeoJSON, FlatGeobuf)`
+              ? heapMb < WORKER_HEAP_MB
+                ? `a feature needs more than ${heapMb} MiB to parse; split it into smaller features`
+                : `the file needs more than ${heapMb} MiB to parse; split it or convert it to a streamed format (GeoJSON, FlatGeobuf)`
               : `the parser failed: ${err.message}`,
           ),
         );
