@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../schema/database';
 import type { RejectReason } from '../../common/sensor-types';
 import { twinError } from '../../common/twin-error';
@@ -346,18 +346,7 @@ export async function writeReadings(
       INSERT INTO readings (sensor_id, ts, value) SELECT s, ts, v FROM input
       ON CONFLICT (sensor_id, ts) DO NOTHING
       RETURNING sensor_id, ts, value
-    ), st AS (
-      -- Only sensors whose state this moves forward: ON CONFLICT … DO UPDATE … WHERE locks the
-      -- row even when the WHERE is false, so late or replayed readings would otherwise lock
-      -- (and dirty) every sensor's state row and make concurrent writes wait on each other.
-      INSERT INTO sensor_state (sensor_id, ts, value, received_at)
-      SELECT l.sensor_id, l.ts, l.value, now()
-      FROM (SELECT DISTINCT ON (sensor_id) sensor_id, ts, value FROM ins ORDER BY sensor_id, ts DESC) l
-      WHERE NOT EXISTS (SELECT 1 FROM sensor_state x WHERE x.sensor_id = l.sensor_id AND x.ts >= l.ts)
-      ON CONFLICT (sensor_id) DO UPDATE
-        SET ts = excluded.ts, value = excluded.value, received_at = excluded.received_at
-        WHERE sensor_state.ts < excluded.ts
-    ), notified AS (
+    ), st AS (${stateUpsert(sql`ins`)}), notified AS (
       -- With a live publisher (NATS, issue #16) the payloads come back and are published after COMMIT.
       SELECT CASE WHEN ${live ? 'nats' : 'notify'}::text = 'notify' THEN pg_notify(${READINGS_CHANNEL}, payload) END AS sent, payload FROM (
         SELECT json_agg(json_build_array(sensor_id, (extract(epoch FROM ts) * 1000)::float8, value))::text AS payload
@@ -442,16 +431,7 @@ async function writeAllNew(
                   string_to_array(${list(value)}::text, ',')::float8[]) AS i(s, t, v)
     ), ins AS (
       INSERT INTO readings (sensor_id, ts, value) SELECT s, ts, v FROM input
-    ), st AS (
-      -- As in writeReadings: only sensors whose state this moves forward.
-      INSERT INTO sensor_state (sensor_id, ts, value, received_at)
-      SELECT l.s, l.ts, l.v, now()
-      FROM (SELECT DISTINCT ON (s) s, ts, v FROM input ORDER BY s, ts DESC) l
-      WHERE NOT EXISTS (SELECT 1 FROM sensor_state x WHERE x.sensor_id = l.s AND x.ts >= l.ts)
-      ON CONFLICT (sensor_id) DO UPDATE
-        SET ts = excluded.ts, value = excluded.value, received_at = excluded.received_at
-        WHERE sensor_state.ts < excluded.ts
-    )
+    ), st AS (${stateUpsert(sql`(SELECT s AS sensor_id, ts, v AS value FROM input)`)})
     ${
       live
         ? sql`SELECT 1 AS sent`
@@ -461,6 +441,21 @@ async function writeAllNew(
   if (live) for (const p of payloads) live(p);
   return jobs.map((rows) => rows.length);
 }
+
+/**
+ * The `sensor_state` upsert of a write, from `rows` (sensor_id, ts, value): only sensors whose
+ * state this moves forward. ON CONFLICT … DO UPDATE … WHERE locks the row even when the WHERE is
+ * false, so late or replayed readings would otherwise lock (and dirty) every sensor's state row
+ * and make concurrent writes wait on each other.
+ */
+const stateUpsert = (rows: RawBuilder<unknown>) => sql`
+  INSERT INTO sensor_state (sensor_id, ts, value, received_at)
+  SELECT l.sensor_id, l.ts, l.value, now()
+  FROM (SELECT DISTINCT ON (sensor_id) sensor_id, ts, value FROM ${rows} r ORDER BY sensor_id, ts DESC) l
+  WHERE NOT EXISTS (SELECT 1 FROM sensor_state x WHERE x.sensor_id = l.sensor_id AND x.ts >= l.ts)
+  ON CONFLICT (sensor_id) DO UPDATE
+    SET ts = excluded.ts, value = excluded.value, received_at = excluded.received_at
+    WHERE sensor_state.ts < excluded.ts`;
 
 /** How many of each submission's rows are among the new ones (`sensor|tsMs`). */
 function creditFresh(jobs: ResolvedReading[][], keys: string[]): number[] {
