@@ -2,6 +2,7 @@ import type { Backend } from '../db/backend';
 import { recordAuditScript } from '../auth/audit';
 import type { Actor } from '../auth/principal';
 import { twinError } from '../../common/twin-error';
+import { dropPartition, withPartition } from './building-partitions';
 
 /** Tables whose rows carry a dataset_id, in an order that deletes lines before their nodes. */
 const TABLES = [
@@ -59,6 +60,11 @@ export async function deleteDataset(
         'SELECT table_name FROM custom_layers ORDER BY name',
       );
       // Table names come from the fixed list above and custom_layers (checked by its CHECK constraint).
+      // Buildings imported since the partitioning have a partition of their own: dropped whole.
+      for (const d of await withPartition(tx, [ds.id])) {
+        const n = await dropPartition(tx, d);
+        if (n > 0) deleted.buildings = n;
+      }
       for (const t of [...TABLES, ...customs.map((c) => c.table_name)]) {
         await count(t, `DELETE FROM "${t.replaceAll('"', '')}" WHERE dataset_id = $1`, [id]);
       }

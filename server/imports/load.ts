@@ -17,6 +17,12 @@ import {
 } from '../../schema/columns';
 import { insertFromStage, updateFromStage } from '../../schema/column-sql';
 import { compileSql } from '../../schema/sql';
+import {
+  attachDetached,
+  createDetached,
+  dropPartition,
+  withPartition,
+} from './building-partitions';
 import { customLayerSpec, ensureCustomLayer, type CustomLayerRow } from './custom-layers';
 import type { ParseResult, TargetKind } from './parse';
 import { STAGE_COLUMNS } from './stage-writer';
@@ -232,8 +238,32 @@ async function loadStreamed(
   await tx.exec(
     `CREATE TEMP TABLE import_outcomes (idx integer, source_id text, status text, reason text) ON COMMIT DROP`,
   );
-  if (o.mode === 'replace')
-    await run(tx, sql`DELETE FROM ${table} WHERE dataset_id IN (${previousOf(o, datasetId)})`);
+  // Buildings go into a table of their own, attached as the dataset's partition at the end.
+  const detached = o.target === 'buildings' ? await createDetached(tx, datasetId) : null;
+  // Replaced datasets with a partition of their own are dropped whole once the new one is in.
+  let replaced: string[] = [];
+  if (o.mode === 'replace') {
+    const previous = await run<{ id: string }>(
+      tx,
+      sql`SELECT id::text AS id FROM (${previousOf(o, datasetId)}) p`,
+    );
+    replaced = detached
+      ? await withPartition(
+          tx,
+          previous.map((p) => p.id),
+        )
+      : [];
+    const rest = previous.map((p) => p.id).filter((id) => !replaced.includes(id));
+    if (rest.length > 0)
+      await run(tx, sql`DELETE FROM ${table} WHERE dataset_id = ANY(${rest}::bigint[])`);
+  }
+  const insertInto = detached
+    ? insertFromStage(
+        detached.spec,
+        { datasetId, id: sql`nextval(${detached.sequence}::regclass)` },
+        FEATURES,
+      )
+    : insertFromStage(main, { datasetId }, FEATURES);
   const counts = { accepted: 0, repaired: 0, rejected: 0 };
   let extent: Extent | null = null;
   const parsed = await o.stage(async (text) => {
@@ -248,7 +278,7 @@ async function loadStreamed(
           AND source_id IN (${STAGED_SOURCE_IDS})`,
       );
     }
-    await run(tx, insertFromStage(main, { datasetId }, FEATURES));
+    await run(tx, insertInto);
     await countStatus(tx, counts);
     const e = await stageExtent(tx);
     if (e)
@@ -265,6 +295,10 @@ async function loadStreamed(
   });
   o.onPhase?.('validating');
   o.onPhase?.('writing');
+  if (detached) {
+    await attachDetached(tx, datasetId, counts.accepted + counts.repaired);
+    for (const id of replaced) await dropPartition(tx, id);
+  }
   return {
     parsed,
     counts,
