@@ -99,13 +99,199 @@ export function checkGeometry(
   format: StageGeometryFormat = 'ewkb',
 ): Checked {
   if (!geometry) return { ok: false, reason: 'no geometry' };
-  const bbox: Bbox = [Infinity, Infinity, -Infinity, -Infinity];
-  const wkb = format === 'ewkb' ? new WkbWriter() : null;
-  // The positions of the last ring, as staged (in WGS84), for the simplicity check.
-  const xs: number[] = [];
-  const ys: number[] = [];
-  let rings = 0;
-  const pos = (p: unknown): string => {
+  const w = new GeometryWalker(crs, format);
+  try {
+    const kind = w.geometry(geometry, 0, true);
+    const bbox = w.bbox;
+    if (!Number.isFinite(bbox[0])) return { ok: false, reason: 'empty geometry' };
+    const simple = kind === 'polygon' && w.rings === 1 && isSimpleRing(w.xs, w.ys);
+    return { ok: true, geom: w.output(), kind, bbox, simple };
+  } catch (error) {
+    if (error instanceof Reject)
+      return { ok: false, reason: error.message, outOfRange: error.outOfRange };
+    throw error;
+  }
+}
+
+const WKT_NAMES = [
+  '',
+  'POINT',
+  'LINESTRING',
+  'POLYGON',
+  'MULTIPOINT',
+  'MULTILINESTRING',
+  'MULTIPOLYGON',
+  'GEOMETRYCOLLECTION',
+];
+
+/**
+ * One walk of a geometry: checks and reprojects each position, keeps the bbox and the last
+ * ring's positions, and writes hex EWKB (or EWKT) as it goes. Methods, not closures: the import
+ * calls this once per feature, and a closure per call and level was a tenth of the parse.
+ */
+class GeometryWalker {
+  readonly bbox: Bbox = [Infinity, Infinity, -Infinity, -Infinity];
+  /** The positions of the last ring, as staged (in WGS84), for the simplicity check. */
+  readonly xs: number[] = [];
+  readonly ys: number[] = [];
+  rings = 0;
+  readonly #crs: SourceCrs;
+  readonly #wkb: WkbWriter | null;
+  #wkt = '';
+
+  constructor(crs: SourceCrs, format: StageGeometryFormat) {
+    this.#crs = crs;
+    this.#wkb = format === 'ewkb' ? new WkbWriter() : null;
+  }
+
+  output(): string {
+    return this.#wkb ? this.#wkb.hex() : `SRID=4326;${this.#wkt}`;
+  }
+
+  #text(s: string): void {
+    if (!this.#wkb) this.#wkt += s;
+  }
+
+  /** A geometry's header: EWKB type (with the SRID at the top), or its WKT name. */
+  #header(type: number, top: boolean, named: boolean): void {
+    if (this.#wkb) this.#wkb.header(type, top);
+    else if (named) this.#wkt += WKT_NAMES[type];
+  }
+
+  /** A count placeholder in EWKB; -1 in EWKT. */
+  #count(): number {
+    return this.#wkb ? this.#wkb.count() : -1;
+  }
+
+  #setCount(at: number, n: number): void {
+    if (this.#wkb) this.#wkb.setCount(at, n);
+  }
+
+  geometry(g: Geometry, depth: number, top: boolean): GeometryKind {
+    const c = (g as { coordinates?: unknown }).coordinates;
+    switch (g.type) {
+      case 'Point':
+        this.#header(1, top, true);
+        this.#text('(');
+        this.#pos(c);
+        this.#text(')');
+        return 'point';
+      case 'MultiPoint': {
+        this.#header(4, top, true);
+        const items = asArray(c);
+        const at = this.#count();
+        this.#text('(');
+        for (let i = 0; i < items.length; i++) {
+          if (i > 0) this.#text(',');
+          this.#header(1, false, false);
+          this.#text('(');
+          this.#pos(items[i]);
+          this.#text(')');
+        }
+        this.#text(')');
+        this.#setCount(at, items.length);
+        return 'point';
+      }
+      case 'LineString':
+        this.#header(2, top, true);
+        this.#text('(');
+        this.#line(c, 2);
+        this.#text(')');
+        return 'line';
+      case 'MultiLineString': {
+        this.#header(5, top, true);
+        const items = asArray(c);
+        const at = this.#count();
+        this.#text('(');
+        for (let i = 0; i < items.length; i++) {
+          if (i > 0) this.#text(',');
+          this.#header(2, false, false);
+          this.#text('(');
+          this.#line(items[i], 2);
+          this.#text(')');
+        }
+        this.#text(')');
+        this.#setCount(at, items.length);
+        return 'line';
+      }
+      case 'Polygon':
+        this.#header(3, top, true);
+        this.#polygon(c);
+        return 'polygon';
+      case 'MultiPolygon': {
+        this.#header(6, top, true);
+        const items = asArray(c);
+        const at = this.#count();
+        this.#text('(');
+        for (let i = 0; i < items.length; i++) {
+          if (i > 0) this.#text(',');
+          this.#header(3, false, false);
+          this.#polygon(items[i]);
+        }
+        this.#text(')');
+        this.#setCount(at, items.length);
+        return 'polygon';
+      }
+      case 'GeometryCollection': {
+        if (depth > 4) throw new Reject('geometry collections nested too deeply');
+        this.#header(7, top, true);
+        const members = g.geometries ?? [];
+        const at = this.#count();
+        this.#text('(');
+        for (let i = 0; i < members.length; i++) {
+          if (i > 0) this.#text(',');
+          this.geometry(members[i]!, depth + 1, false);
+        }
+        this.#text(')');
+        this.#setCount(at, members.length);
+        return 'collection';
+      }
+      default:
+        throw new Reject(`unknown geometry type ${JSON.stringify((g as { type?: unknown }).type)}`);
+    }
+  }
+
+  #polygon(rings: unknown): void {
+    if (!Array.isArray(rings) || rings.length === 0) throw new Reject('a polygon has no rings');
+    const at = this.#count();
+    this.#text('(');
+    for (let i = 0; i < rings.length; i++) {
+      if (i > 0) this.#text(',');
+      this.#ring(rings[i]);
+    }
+    this.#text(')');
+    this.#setCount(at, rings.length);
+  }
+
+  #ring(ps: unknown): void {
+    this.rings++;
+    this.xs.length = 0;
+    this.ys.length = 0;
+    this.#text('(');
+    const n = this.#line(ps, 0);
+    this.#text(')');
+    if (n < 4) throw new Reject(`a polygon ring has ${n} position(s); at least 4 are needed`);
+    const first = (ps as Position[])[0]!;
+    const last = (ps as Position[])[n - 1]!;
+    if (first[0] !== last[0] || first[1] !== last[1])
+      throw new Reject('a polygon ring is not closed (its first and last positions differ)');
+  }
+
+  /** The positions of a line or ring, with their count; at least `min` of them. */
+  #line(ps: unknown, min: number): number {
+    if (!Array.isArray(ps)) throw new Reject('coordinates are not an array');
+    const at = this.#count();
+    for (let i = 0; i < ps.length; i++) {
+      if (i > 0) this.#text(',');
+      this.#pos(ps[i]);
+    }
+    if (ps.length < min)
+      throw new Reject(`a line has ${ps.length} position(s); at least ${min} are needed`);
+    this.#setCount(at, ps.length);
+    return ps.length;
+  }
+
+  #pos(p: unknown): void {
     if (!Array.isArray(p) || p.length < 2)
       throw new Reject('a position is not an array of two numbers');
     const x0 = p[0] as unknown,
@@ -118,9 +304,14 @@ export function checkGeometry(
     ) {
       throw new Reject(`coordinate is not a finite number (${String(x0)}, ${String(y0)})`);
     }
-    const [x, y] = crs.geographic ? [x0, y0] : crs.toWgs84(x0, y0);
+    let x = x0,
+      y = y0;
+    if (!this.#crs.geographic) [x, y] = this.#crs.toWgs84(x0, y0) as [number, number];
     if (!Number.isFinite(x) || !Number.isFinite(y))
-      throw new Reject(`coordinate (${x0}, ${y0}) cannot be reprojected from ${crs.label}`, true);
+      throw new Reject(
+        `coordinate (${x0}, ${y0}) cannot be reprojected from ${this.#crs.label}`,
+        true,
+      );
     if (Math.abs(y) > 90) throw new Reject(`latitude ${y} is out of range (±90)`, true);
     if (Math.abs(x) > 180) throw new Reject(`longitude ${x} is out of range (±180)`, true);
     if (Math.abs(y) > MERCATOR_MAX_LAT)
@@ -128,103 +319,15 @@ export function checkGeometry(
         `latitude ${y} is beyond web mercator's ±85.0511° (the twin stores EPSG:3857)`,
         true,
       );
-    xs.push(x);
-    ys.push(y);
+    this.xs.push(x);
+    this.ys.push(y);
+    const bbox = this.bbox;
     if (x < bbox[0]) bbox[0] = x;
     if (y < bbox[1]) bbox[1] = y;
     if (x > bbox[2]) bbox[2] = x;
     if (y > bbox[3]) bbox[3] = y;
-    if (wkb) {
-      wkb.point(x, y);
-      return '';
-    }
-    return `${x} ${y}`;
-  };
-  const line = (ps: unknown, min: number): string[] => {
-    if (!Array.isArray(ps)) throw new Reject('coordinates are not an array');
-    const at = wkb?.count();
-    const out = ps.map(pos);
-    if (out.length < min)
-      throw new Reject(`a line has ${out.length} position(s); at least ${min} are needed`);
-    if (wkb) wkb.setCount(at!, out.length);
-    return out;
-  };
-  const ring = (ps: unknown): string => {
-    rings++;
-    xs.length = 0;
-    ys.length = 0;
-    const out = line(ps, 0);
-    if (out.length < 4)
-      throw new Reject(`a polygon ring has ${out.length} position(s); at least 4 are needed`);
-    const first = (ps as Position[])[0]!;
-    const last = (ps as Position[])[out.length - 1]!;
-    if (first[0] !== last[0] || first[1] !== last[1])
-      throw new Reject('a polygon ring is not closed (its first and last positions differ)');
-    return `(${out.join(',')})`;
-  };
-  const polygon = (rings: unknown): string => {
-    if (!Array.isArray(rings) || rings.length === 0) throw new Reject('a polygon has no rings');
-    const at = wkb?.count();
-    const out = `(${rings.map(ring).join(',')})`;
-    if (wkb) wkb.setCount(at!, rings.length);
-    return out;
-  };
-  /** A member of a multi-geometry or collection: its own header (no SRID), then its body. */
-  const part = <T>(type: number, each: (v: T) => string, items: T[]): string => {
-    const at = wkb?.count();
-    const out = items.map((v) => {
-      wkb?.header(type, false);
-      return each(v);
-    });
-    if (wkb) wkb.setCount(at!, items.length);
-    return out.join(',');
-  };
-  const body = (g: Geometry, depth: number, top: boolean): [string, GeometryKind] => {
-    const c = (g as { coordinates?: unknown }).coordinates;
-    const head = (type: number) => wkb?.header(type, top);
-    switch (g.type) {
-      case 'Point':
-        head(1);
-        return [`POINT(${pos(c)})`, 'point'];
-      case 'MultiPoint':
-        head(4);
-        return [`MULTIPOINT(${part(1, (p) => `(${pos(p)})`, asArray(c))})`, 'point'];
-      case 'LineString':
-        head(2);
-        return [`LINESTRING(${line(c, 2).join(',')})`, 'line'];
-      case 'MultiLineString':
-        head(5);
-        return [
-          `MULTILINESTRING(${part(2, (l) => `(${line(l, 2).join(',')})`, asArray(c))})`,
-          'line',
-        ];
-      case 'Polygon':
-        head(3);
-        return [`POLYGON${polygon(c)}`, 'polygon'];
-      case 'MultiPolygon':
-        head(6);
-        return [`MULTIPOLYGON(${part(3, polygon, asArray(c))})`, 'polygon'];
-      case 'GeometryCollection': {
-        if (depth > 4) throw new Reject('geometry collections nested too deeply');
-        head(7);
-        const at = wkb?.count();
-        const members = (g.geometries ?? []).map((m) => body(m, depth + 1, false)[0]);
-        if (wkb) wkb.setCount(at!, members.length);
-        return [`GEOMETRYCOLLECTION(${members.join(',')})`, 'collection'];
-      }
-      default:
-        throw new Reject(`unknown geometry type ${JSON.stringify((g as { type?: unknown }).type)}`);
-    }
-  };
-  try {
-    const [wkt, kind] = body(geometry, 0, true);
-    if (!Number.isFinite(bbox[0])) return { ok: false, reason: 'empty geometry' };
-    const simple = kind === 'polygon' && rings === 1 && isSimpleRing(xs, ys);
-    return { ok: true, geom: wkb ? wkb.hex() : `SRID=4326;${wkt}`, kind, bbox, simple };
-  } catch (error) {
-    if (error instanceof Reject)
-      return { ok: false, reason: error.message, outOfRange: error.outOfRange };
-    throw error;
+    if (this.#wkb) this.#wkb.point(x, y);
+    else this.#wkt += `${x} ${y}`;
   }
 }
 

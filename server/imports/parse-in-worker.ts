@@ -53,7 +53,7 @@ function runWorker<T>(
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./parse-worker-boot.mjs', import.meta.url), {
       workerData,
-      resourceLimits: { maxOldGenerationSizeMb: heapMb },
+      resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 64 },
     });
     let settled = false;
     // Chunks are handled one after another, in order (one transaction takes them), and the
