@@ -1,15 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import mqtt from 'mqtt';
+import { RawPublisher } from './mqtt-publisher';
 import postgres from 'postgres';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/log';
 import { prepareDatabase } from '../server/startup';
 import { demoDatasetId, registerDemoSensors } from '../data/demo-sensors';
-import { killOnExit, startNginx, waitForPort } from '../test/support/cluster';
+import { startNginx } from '../test/support/cluster';
+import { startMosquitto } from './mosquitto';
 import { startInstance, type Instance } from '../test/support/instance';
 import { startNats } from '../test/support/nats';
 import { benchDatabaseUrl, ensureDatabase } from './bench-db';
@@ -23,7 +21,7 @@ import {
   benchOption,
 } from './rounds';
 import { SseProbe } from './sse-probe';
-import { benchReadings, demoSensors, liveFeedBatch } from './readings';
+import { benchReadings, demoSensors, liveFeedBatch, mqttWindow } from './readings';
 import { cityTiles } from './tiles';
 
 /** Ports (issue #16 gives the bench 7400–7499): nginx, NATS + its MQTT listener, Mosquitto, twins. */
@@ -90,7 +88,9 @@ export async function run(args: string[]): Promise<void> {
   const db = postgres(url, { max: 2, onnotice: () => {} });
   const stops: (() => Promise<void> | void)[] = [];
   try {
-    const mosquitto = only.has('mqtt') ? await startMosquitto(MOSQUITTO_PORT) : undefined;
+    const mosquitto = only.has('mqtt')
+      ? await startMosquitto(MOSQUITTO_PORT, { maxQueued: 20_000 })
+      : undefined;
     if (mosquitto) stops.push(mosquitto.stop);
     const nats = await startNats(NATS_PORT, NATS_MQTT_PORT);
     stops.push(nats.stop);
@@ -229,24 +229,23 @@ export async function run(args: string[]): Promise<void> {
       const connect = (brokerUrl: string) =>
         Promise.all(
           Array.from({ length: 4 }, (_, p) =>
-            mqtt.connectAsync(brokerUrl, {
-              clientId: `bench-pub-${p}-${randomBytes(3).toString('hex')}`,
-            }),
+            RawPublisher.connect(brokerUrl, `bench-pub-${p}-${randomBytes(3).toString('hex')}`),
           ),
         );
       const viaMosquitto = await connect(mosquitto.url);
       const viaNats = await connect(nats.mqttUrl);
       stops.push(async () => {
-        await Promise.all([...viaMosquitto, ...viaNats].map((p) => p.endAsync()));
+        for (const p of [...viaMosquitto, ...viaNats]) p.end();
       });
       const c = await alternate(
         {
           label: 'MQTT → Mosquitto → one instance → COMMIT (baseline)',
-          trial: (_r, s) => readings.mqttTrial(viaMosquitto, s),
+          trial: (_r, s) =>
+            readings.mqttTrial(viaMosquitto, readings.pollStored, s, mqttWindow(20_000)),
         },
         {
           label: `MQTT → NATS listener → ${nInstances} consumers → COMMIT`,
-          trial: (_r, s) => readings.mqttTrial(viaNats, s),
+          trial: (_r, s) => readings.mqttTrial(viaNats, readings.pollStored, s, mqttWindow(20_000)),
         },
         rounds,
       );
@@ -328,20 +327,3 @@ export async function run(args: string[]): Promise<void> {
 }
 
 /** A Mosquitto of the bench's own (never the shared one on 1883): no persistence, anonymous. */
-async function startMosquitto(port: number): Promise<{ url: string; stop: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'twin-mosquitto-'));
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  killOnExit(child);
-  await waitForPort(port, () => (child.exitCode !== null ? 'mosquitto exited' : undefined));
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}

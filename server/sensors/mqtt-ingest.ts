@@ -4,6 +4,7 @@ import { checkReading, type ParsedReading, type Rejection } from './reading-pars
 import type { SensorService } from './sensor-service';
 
 export const SENSOR_TOPIC = 'twin/sensors/+';
+const TOPIC_PREFIX = 'twin/sensors/';
 /** Where a rejected message's reason is published (QoS 0): `twin/rejected/{externalId}`. */
 export const REJECTED_PREFIX = 'twin/rejected/';
 
@@ -151,8 +152,10 @@ export class MqttIngest {
   async #write(batch: Pending[]): Promise<boolean> {
     const readings: ParsedReading[] = [];
     const rejected: (Rejection & { topic: string })[] = [];
-    batch.forEach(({ packet }, index) => {
-      const externalId = packet.topic.slice('twin/sensors/'.length);
+    const latest = Date.now() + this.#service.config.sensors.maxFutureS * 1000;
+    for (let index = 0; index < batch.length; index++) {
+      const packet = batch[index]!.packet;
+      const externalId = packet.topic.slice(TOPIC_PREFIX.length);
       let body: unknown;
       try {
         body = JSON.parse(packet.payload.toString('utf8'));
@@ -163,15 +166,15 @@ export class MqttIngest {
           reason: 'malformed',
           message: 'payload is not JSON {ts, value}',
         });
-        return;
+        continue;
       }
-      const r = checkReading(
-        typeof body === 'object' && body !== null ? { ...body, sensor: externalId } : body,
-        Date.now() + this.#service.config.sensors.maxFutureS * 1000,
-      );
+      // The topic names the sensor (over any `sensor` in the body); the object is ours to change.
+      if (typeof body === 'object' && body !== null && !Array.isArray(body))
+        (body as Record<string, unknown>).sensor = externalId;
+      const r = checkReading(body, latest);
       if ('reason' in r) rejected.push({ index, topic: externalId, ...r });
-      else readings.push({ index, ...r });
-    });
+      else readings.push({ index, sensor: r.sensor, ts: r.ts, value: r.value });
+    }
     let result;
     try {
       result = await this.#service.ingest({ readings, rejected });
@@ -181,7 +184,7 @@ export class MqttIngest {
     }
     for (const e of result.errors) {
       this.stats.rejected++;
-      const topic = batch[e.index]!.packet.topic.slice('twin/sensors/'.length);
+      const topic = batch[e.index]!.packet.topic.slice(TOPIC_PREFIX.length);
       this.#log.warn({ topic, reason: e.reason }, `mqtt: reading rejected: ${e.message}`);
       this.#client.publish(
         `${REJECTED_PREFIX}${topic}`,
@@ -192,17 +195,26 @@ export class MqttIngest {
     return true;
   }
 
+  /**
+   * PUBACKs for a committed batch, in arrival order, in one socket write: a PUBACK with success
+   * is the same four bytes in MQTT 3.1.1 and 5 (type, length 2, packet id). One write per
+   * message through mqtt.js was most of the twin's own time in the MQTT bench.
+   */
   #ack(batch: Pending[]): void {
-    const send = (
-      this.#client as unknown as {
-        _sendPacket(packet: { cmd: 'puback'; messageId: number }, cb: () => void): void;
-      }
-    )._sendPacket.bind(this.#client);
+    if (!this.#client.connected) return;
+    const out = Buffer.allocUnsafe(batch.length * 4);
+    let n = 0;
     for (const { packet, generation } of batch) {
-      if (packet.qos === 0 || generation !== this.#generation || !this.#client.connected) continue;
-      send({ cmd: 'puback', messageId: packet.messageId! }, () => {});
-      this.stats.acked++;
+      if (packet.qos === 0 || generation !== this.#generation) continue;
+      const id = packet.messageId!;
+      out[n++] = 0x40;
+      out[n++] = 0x02;
+      out[n++] = id >> 8;
+      out[n++] = id & 0xff;
     }
+    if (n === 0) return;
+    this.#client.stream.write(out.subarray(0, n));
+    this.stats.acked += n / 4;
   }
 
   async stop(): Promise<void> {
