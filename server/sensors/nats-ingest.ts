@@ -279,6 +279,9 @@ export class NatsIngest {
           // The next pull once no more than one pull's messages are left unacknowledged.
           while (this.#held > FETCH && !this.#stopped)
             await new Promise<void>((resolve) => (this.#settled = resolve));
+          // Acks are fire-and-forget publishes: a round trip puts them at the server before the
+          // next pull request, so what it counts as pending stays near what is held here.
+          if (!this.#stopped) await this.#nc.flush();
         }
       } catch (error) {
         this.#flush();

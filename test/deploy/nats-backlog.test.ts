@@ -70,7 +70,10 @@ describe.skipIf(!HAS_NATS || !HAS_POSTGRES)(
       await sampling;
       expect(await stored(sensor.id, base)).toEqual({ n, distinct: n });
       expect(maxAckPending).toBeGreaterThan(0);
-      expect(maxAckPending).toBeLessThanOrEqual(2 * FETCH);
+      // Two pulls held here; JetStream applies acks on its own queue, so its count can trail
+      // the acks already sent by part of a pull. Far below the backlog either way: a consumer
+      // that refills as messages arrive would have taken all of it (8 pulls) at once.
+      expect(maxAckPending).toBeLessThan(3 * FETCH);
       expect((await consumerInfo()).num_redelivered).toBe(0);
     });
 
