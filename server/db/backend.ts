@@ -1,6 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Kysely, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import postgres from 'postgres';
@@ -10,6 +8,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { redactUrl } from '../config';
 import { guardPostgresJsNullSocket } from './postgres-js-guard';
 import { NO_DELAY } from './no-delay-socket';
+import { copyText } from './copy-in';
 import { PostgresJsDialect } from './postgres-js-dialect';
 import type { Database } from '../../schema/database';
 import { quoteIdent } from '../../schema/sql';
@@ -194,10 +193,8 @@ async function openPostgres(url: string, options: BackendOptions): Promise<Backe
           },
           query: async <R>(text: string, params: unknown[] = []) =>
             (await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as R[],
-          copyIn: async (table, columns, text) => {
-            const writable = await tx.unsafe(`${copyTarget(table, columns)} FROM STDIN`).writable();
-            await pipeline(Readable.from([text]), writable);
-          },
+          copyIn: (table, columns, text) =>
+            copyText(tx, `${copyTarget(table, columns)} FROM STDIN`, text),
         }),
       );
       writes.fire();
