@@ -41,8 +41,15 @@ export async function createDetached(
   const [seq] = await tx.query<{ seq: string }>(
     `SELECT pg_get_serial_sequence('buildings', 'id') AS seq`,
   );
+  // Rows COPYed straight in (direct rows) take their id and dataset id from these defaults;
+  // they are dropped again before the attach.
+  await tx.exec(`ALTER TABLE ${table} ALTER id SET DEFAULT nextval(${literal(seq!.seq)}::regclass),
+    ALTER dataset_id SET DEFAULT ${datasetId}`);
   return { spec: { ...BUILDINGS, table }, sequence: seq!.seq };
 }
+
+/** A string as an SQL literal (a name read from the catalogue, for a DDL statement). */
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** `CREATE INDEX <name> ON ONLY public.buildings USING …`, as `pg_get_indexdef` prints it. */
 const PARENT_INDEX = /^CREATE (UNIQUE )?INDEX \S+ ON ONLY (?:"?[a-z_0-9]+"?\.)?buildings USING /;
@@ -62,6 +69,8 @@ export async function attachDetached(
     await tx.exec(`DROP TABLE ${table}`);
     return;
   }
+  await tx.exec(`ALTER TABLE ${table} ALTER id DROP DEFAULT, ALTER dataset_id DROP DEFAULT;
+    SET LOCAL maintenance_work_mem = '256MB'`);
   const indexes = await tx.query<{ def: string }>(
     `SELECT pg_get_indexdef(i.indexrelid) AS def FROM pg_index i
       WHERE i.indrelid = 'buildings'::regclass AND NOT i.indisprimary ORDER BY i.indexrelid`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crsFromName, WGS84 } from './crs';
-import { checkGeometry } from './geometry';
+import { checkGeometry, mercatorPolygonHex } from './geometry';
 
 const ring = (x: number, y: number) => [
   [x, y],
@@ -19,7 +19,26 @@ describe('coordinate checks before staging', () => {
       bbox: [5, 52, 6, 53],
       geom: 'SRID=4326;POLYGON((5 52,6 52,6 53,5 53,5 52))',
       simple: true,
+      ring: { xs: [5, 6, 6, 5, 5], ys: [52, 52, 53, 53, 52] },
     });
+  });
+
+  it('writes a simple ring as an EPSG:3857 one-polygon MULTIPOLYGON in hex EWKB', () => {
+    const hex = mercatorPolygonHex([0, 180, 0], [0, 0, 85.05112878]);
+    const b = Buffer.from(hex, 'hex');
+    expect(b.length).toBe(26 + 3 * 16);
+    expect([b[0], b.readUInt32LE(1), b.readUInt32LE(5), b.readUInt32LE(9)]).toEqual([
+      1,
+      (6 | 0x20000000) >>> 0,
+      3857,
+      1,
+    ]);
+    expect([b[13], b.readUInt32LE(14), b.readUInt32LE(18), b.readUInt32LE(22)]).toEqual([
+      1, 3, 1, 3,
+    ]);
+    // The edges of the web mercator square: x = πR at 180°, y = πR at 85.0511°.
+    expect(b.readDoubleLE(26 + 16)).toBeCloseTo(20037508.342789244, 6);
+    expect(b.readDoubleLE(26 + 40)).toBeCloseTo(20037508.342789244, 0);
   });
 
   it('keeps a polygon with a hole', () => {

@@ -24,6 +24,8 @@ export type Checked =
        * here, exactly as GEOS would find it: PostGIS need not check it again. False: not shown.
        */
       simple: boolean;
+      /** With `simple`: the ring's positions in WGS84 (for {@link mercatorPolygonHex}). */
+      ring?: { xs: number[]; ys: number[] };
     }
   | { ok: false; reason: string; outOfRange?: boolean };
 export type GeometryKind = 'point' | 'line' | 'polygon' | 'collection';
@@ -105,7 +107,9 @@ export function checkGeometry(
     const bbox = w.bbox;
     if (!Number.isFinite(bbox[0])) return { ok: false, reason: 'empty geometry' };
     const simple = kind === 'polygon' && w.rings === 1 && isSimpleRing(w.xs, w.ys);
-    return { ok: true, geom: w.output(), kind, bbox, simple };
+    return simple
+      ? { ok: true, geom: w.output(), kind, bbox, simple, ring: { xs: w.xs, ys: w.ys } }
+      : { ok: true, geom: w.output(), kind, bbox, simple };
   } catch (error) {
     if (error instanceof Reject)
       return { ok: false, reason: error.message, outOfRange: error.outOfRange };
@@ -379,6 +383,35 @@ class WkbWriter {
   hex(): string {
     return this.#buf.toString('hex', 0, this.#len);
   }
+}
+
+const EARTH_RADIUS_M = 6378137;
+const RAD = Math.PI / 180;
+
+/**
+ * A ring of WGS84 positions as the hex EWKB of a one-polygon MULTIPOLYGON in EPSG:3857, what
+ * `ST_Multi(ST_Transform(geom, 3857))` stores: for rows written straight into the layer's table.
+ * Spherical mercator in the form PROJ computes it (x = λR, y = asinh(tan φ)·R): equal to PostGIS's
+ * result in x and, for 96 % of latitudes, in y; otherwise within 4 nm (test/imports/direct-rows).
+ */
+export function mercatorPolygonHex(xs: readonly number[], ys: readonly number[]): string {
+  const n = xs.length;
+  const buf = Buffer.allocUnsafe(26 + 16 * n);
+  buf[0] = 1;
+  buf.writeUInt32LE((6 | 0x20000000) >>> 0, 1);
+  buf.writeUInt32LE(3857, 5);
+  buf.writeUInt32LE(1, 9);
+  buf[13] = 1;
+  buf.writeUInt32LE(3, 14);
+  buf.writeUInt32LE(1, 18);
+  buf.writeUInt32LE(n, 22);
+  let at = 26;
+  for (let i = 0; i < n; i++) {
+    buf.writeDoubleLE(xs[i]! * RAD * EARTH_RADIUS_M, at);
+    buf.writeDoubleLE(Math.asinh(Math.tan(ys[i]! * RAD)) * EARTH_RADIUS_M, at + 8);
+    at += 16;
+  }
+  return buf.toString('hex');
 }
 
 function asArray(c: unknown): unknown[] {

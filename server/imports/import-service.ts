@@ -347,6 +347,8 @@ export class ImportService {
         lod: r.lod,
         buildingParts: r.buildingParts,
         spatialRefSys: await this.spatialRefSys(),
+        // Buildings load into a table of the dataset's own (load.ts); an upsert stages every row.
+        direct: pipelined && target === 'buildings' && r.mode !== 'upsert',
       };
       const onProgress = (p: { bytes: number; features: number }) =>
         update({}, { bytes: p.bytes, features: p.features });

@@ -25,14 +25,17 @@ import {
 } from './building-partitions';
 import { customLayerSpec, ensureCustomLayer, type CustomLayerRow } from './custom-layers';
 import type { ParseResult, TargetKind } from './parse';
-import { STAGE_COLUMNS } from './stage-writer';
+import { DIRECT_COLUMNS, STAGE_COLUMNS, type DirectRows, type StageSink } from './stage-writer';
 import type { CustomColumn } from './targets/custom';
 
 import type { ImportMode } from '../../common/api-types';
 export type { ImportMode };
 
-/** Feeds COPY text to the staging table; resolves to what the parse found. */
-export type Stager = (copy: (text: string) => Promise<void>) => Promise<ParseResult>;
+/**
+ * Feeds COPY text to the staging table, and direct rows (`ParseOptions.direct`) to the layer's
+ * own table; resolves to what the parse found.
+ */
+export type Stager = (copy: StageSink) => Promise<ParseResult>;
 
 export interface LoadOptions {
   /**
@@ -266,7 +269,25 @@ async function loadStreamed(
     : insertFromStage(main, { datasetId }, FEATURES);
   const counts = { accepted: 0, repaired: 0, rejected: 0 };
   let extent: Extent | null = null;
-  const parsed = await o.stage(async (text) => {
+  const widen = (e: Extent) => {
+    extent = extent
+      ? [
+          Math.min(extent[0], e[0]),
+          Math.min(extent[1], e[1]),
+          Math.max(extent[2], e[2]),
+          Math.max(extent[3], e[3]),
+        ]
+      : e;
+  };
+  const parsed = await o.stage(async (text, direct?: DirectRows) => {
+    if (direct) {
+      // Rows that need nothing from the database go straight into the dataset's table.
+      if (!detached) throw new Error('direct rows without a table of the dataset’s own');
+      await tx.copyIn(detached.spec.table, DIRECT_COLUMNS, direct.text);
+      counts.accepted += direct.rows;
+      widen(direct.bbox);
+    }
+    if (!text) return;
     await tx.copyIn('import_stage', STAGE_COLUMNS, text);
     await validate(tx, o.target);
     if (o.mode === 'upsert') {
@@ -281,15 +302,7 @@ async function loadStreamed(
     await run(tx, insertInto);
     await countStatus(tx, counts);
     const e = await stageExtent(tx);
-    if (e)
-      extent = extent
-        ? [
-            Math.min(extent[0], e[0]),
-            Math.min(extent[1], e[1]),
-            Math.max(extent[2], e[2]),
-            Math.max(extent[3], e[3]),
-          ]
-        : e;
+    if (e) widen(e);
     await tx.exec(`INSERT INTO import_outcomes SELECT idx, source_id, status, reason FROM import_stage
       WHERE idx IS NOT NULL AND status <> 'accepted'; TRUNCATE import_stage`);
   });

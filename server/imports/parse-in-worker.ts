@@ -3,6 +3,7 @@ import type { ParseOptions, ParseResult, ProgressFn } from './parse';
 import type { FilePreview, PreviewOptions } from './preview';
 import { FileError } from './source';
 import { detectFormat, type Format } from './formats';
+import type { DirectRows, StageSink } from './stage-writer';
 
 /** Heap cap for one parse worker (MiB); a file that needs more fails alone, not the server. */
 export const WORKER_HEAP_MB = 2048;
@@ -34,7 +35,7 @@ export function parseInWorker(
   options: ParseOptions,
   totalBytes: number,
   onProgress: ProgressFn = () => {},
-  onChunk?: (text: string) => Promise<void>,
+  onChunk?: StageSink,
 ): Promise<ParseResult> {
   return runWorker<ParseResult>({ options, totalBytes }, onProgress, onChunk, heapFor(options));
 }
@@ -47,7 +48,7 @@ export function previewInWorker(preview: PreviewOptions): Promise<FilePreview> {
 function runWorker<T>(
   workerData: Record<string, unknown>,
   onProgress: ProgressFn,
-  onChunk: ((text: string) => Promise<void>) | undefined,
+  onChunk: StageSink | undefined,
   heapMb: number,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -65,6 +66,7 @@ function runWorker<T>(
         type: string;
         result?: T;
         text?: string;
+        direct?: DirectRows;
         message?: string;
         bytes?: number;
         total?: number;
@@ -74,9 +76,9 @@ function runWorker<T>(
           onProgress({ bytes: m.bytes!, total: m.total!, features: m.features! });
         else if (m.type === 'chunk') {
           if (!onChunk) return;
-          const text = m.text!;
+          const { text, direct } = m;
           handled = handled
-            .then(() => (settled ? undefined : onChunk(text)))
+            .then(() => (settled ? undefined : onChunk(text!, direct)))
             .then(
               () => {
                 if (!settled) worker.postMessage('ack');

@@ -4,6 +4,7 @@ import { previewFile, type PreviewOptions } from './preview';
 import { FileError } from './source';
 import { CrsError } from './crs';
 import { ExpressionError } from './expressions';
+import type { DirectRows } from './stage-writer';
 
 /**
  * Runs in a worker thread: parses the file into the spool and reports progress, so a huge or
@@ -25,8 +26,8 @@ parentPort!.on('message', (m) => {
   unacked--;
   waiting.shift()?.();
 });
-const sink = async (text: string) => {
-  parentPort!.postMessage({ type: 'chunk', text });
+const sink = async (text: string, direct?: DirectRows) => {
+  parentPort!.postMessage({ type: 'chunk', text, direct });
   if (++unacked >= WINDOW) await new Promise<void>((resolve) => waiting.push(resolve));
 };
 try {

@@ -10,7 +10,7 @@ import {
 } from './crs';
 import { compileMapping } from './expressions';
 import { detectFormat, READERS, WGS84_BY_DEFAULT, type Format } from './formats';
-import { FileError, type ImportLimits } from './source';
+import { FileError, type ImportLimits, type SourceItem } from './source';
 import { StageWriter, type StageSink } from './stage-writer';
 import type { Target, TargetContext } from './targets/target';
 import { buildingsTarget } from './targets/buildings';
@@ -48,6 +48,12 @@ export interface ParseOptions {
   buildingParts?: 'merge' | 'keep';
   /** The database's EPSG definitions (spatial_ref_sys); without them only epsg-index is used. */
   spatialRefSys?: SpatialRefSys;
+  /**
+   * With a sink (no spool path), buildings that need nothing from the database go to it as
+   * direct rows for the dataset's own table (`StageSink`, `DirectRows`). The loader sets it when
+   * it writes such a table (buildings, except upserts).
+   */
+  direct?: boolean;
 }
 
 export interface ParseResult {
@@ -100,7 +106,13 @@ export async function parseToSpool(
   if (!target) throw new Error('parseToSpool needs a spool path or a sink');
   const out = new StageWriter(target);
   const stats = { outOfRange: 0, accepted: 0, rejected: 0 };
-  const layer = makeTarget(o.target, { out, mapping, stats, customGeometry: o.customGeometry });
+  const layer = makeTarget(o.target, {
+    out,
+    mapping,
+    stats,
+    customGeometry: o.customGeometry,
+    direct: o.direct === true && out.canDirect,
+  });
   if (o.spatialRefSys) useSpatialRefSys(o.spatialRefSys);
   const ctx = {
     progress: { bytes: 0, total: totalBytes },
@@ -113,22 +125,24 @@ export async function parseToSpool(
   let skipped = 0;
   let lastReport = 0;
   try {
-    for await (const item of READERS[format](o.path, ctx)) {
-      if (item.type === 'crs') {
-        if (!o.srs && features === 0)
-          crs = item.name ? crsFromName(item.name) : crsFromWkt(item.wkt ?? '');
-        continue;
-      }
-      if (!crs) {
-        if (!WGS84_BY_DEFAULT.has(format)) throw new FileError(noCrsMessage(format));
-        crs = WGS84;
-      }
-      features++;
-      if (!layer.feature(item, features, crs)) skipped++;
-      if (out.full) await out.drain();
-      if (features - lastReport >= 5000) {
-        lastReport = features;
-        onProgress({ bytes: ctx.progress.bytes, total: totalBytes, features });
+    for await (const got of READERS[format](o.path, ctx)) {
+      for (const item of isBatch(got) ? got : [got]) {
+        if (item.type === 'crs') {
+          if (!o.srs && features === 0)
+            crs = item.name ? crsFromName(item.name) : crsFromWkt(item.wkt ?? '');
+          continue;
+        }
+        if (!crs) {
+          if (!WGS84_BY_DEFAULT.has(format)) throw new FileError(noCrsMessage(format));
+          crs = WGS84;
+        }
+        features++;
+        if (!layer.feature(item, features, crs)) skipped++;
+        if (out.full) await out.drain();
+        if (features - lastReport >= 5000) {
+          lastReport = features;
+          onProgress({ bytes: ctx.progress.bytes, total: totalBytes, features });
+        }
       }
     }
     layer.finish();
@@ -153,6 +167,10 @@ export async function parseToSpool(
     summary: layer.summary(),
   };
 }
+
+/** A reader's batch of items (one resume of its generator for many). */
+export const isBatch = (got: SourceItem | readonly SourceItem[]): got is readonly SourceItem[] =>
+  Array.isArray(got);
 
 /** The error for a file that needs `--srs`, with the usual answer for 3D city models. */
 export function noCrsMessage(format: Format): string {

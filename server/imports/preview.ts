@@ -7,7 +7,7 @@ import {
   type SourceCrs,
   type SpatialRefSys,
 } from './crs';
-import { noCrsMessage } from './parse';
+import { isBatch, noCrsMessage } from './parse';
 import { detectFormat, READERS, WGS84_BY_DEFAULT, type Format } from './formats';
 import { checkGeometry } from './geometry';
 import { FileError, type ImportLimits } from './source';
@@ -70,37 +70,43 @@ export async function previewFile(o: PreviewOptions): Promise<FilePreview> {
   };
   const reader = READERS[format](o.path, ctx);
   try {
-    for await (const item of reader) {
-      if (item.type === 'crs') {
-        if (!o.srs && features.length === 0)
-          crs = item.name ? crsFromName(item.name) : crsFromWkt(item.wkt ?? '');
-        continue;
+    reading: for await (const got of reader) {
+      for (const item of isBatch(got) ? got : [got]) {
+        if (item.type === 'crs') {
+          if (!o.srs && features.length === 0)
+            crs = item.name ? crsFromName(item.name) : crsFromWkt(item.wkt ?? '');
+          continue;
+        }
+        if (!crs) {
+          if (!WGS84_BY_DEFAULT.has(format)) throw new FileError(noCrsMessage(format));
+          crs = WGS84;
+        }
+        for (const [k, v] of Object.entries(item.properties)) {
+          const set = fields.get(k) ?? new Set();
+          if (
+            (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') &&
+            set.size < 5
+          )
+            set.add(typeof v === 'string' ? v.slice(0, 80) : v);
+          fields.set(k, set);
+          const t = valueType(v);
+          if (t) types.set(k, widen(types.get(k), t));
+        }
+        const checked = item.problem
+          ? { ok: false as const, reason: item.problem }
+          : checkGeometry(item.geometry, crs);
+        features.push({
+          type: 'Feature',
+          geometry:
+            checked.ok && item.geometry
+              ? toWgs84(item.geometry, crs)
+              : (null as unknown as Geometry),
+          properties: checked.ok
+            ? item.properties
+            : { ...item.properties, _problem: checked.reason },
+        });
+        if (features.length >= o.limit) break reading;
       }
-      if (!crs) {
-        if (!WGS84_BY_DEFAULT.has(format)) throw new FileError(noCrsMessage(format));
-        crs = WGS84;
-      }
-      for (const [k, v] of Object.entries(item.properties)) {
-        const set = fields.get(k) ?? new Set();
-        if (
-          (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') &&
-          set.size < 5
-        )
-          set.add(typeof v === 'string' ? v.slice(0, 80) : v);
-        fields.set(k, set);
-        const t = valueType(v);
-        if (t) types.set(k, widen(types.get(k), t));
-      }
-      const checked = item.problem
-        ? { ok: false as const, reason: item.problem }
-        : checkGeometry(item.geometry, crs);
-      features.push({
-        type: 'Feature',
-        geometry:
-          checked.ok && item.geometry ? toWgs84(item.geometry, crs) : (null as unknown as Geometry),
-        properties: checked.ok ? item.properties : { ...item.properties, _problem: checked.reason },
-      });
-      if (features.length >= o.limit) break;
     }
   } catch (error) {
     // A preview may be sent only the head of a big file: what was read before the cut stands.

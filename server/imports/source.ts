@@ -80,4 +80,8 @@ export const DEFAULT_LIMITS: ImportLimits = {
 /** An error about the whole file (malformed, truncated, unsafe); the import changes nothing. */
 export class FileError extends twinError('FileError', 400, 'bad_request') {}
 
-export type Reader = (path: string, ctx: ReaderContext) => AsyncGenerator<SourceItem>;
+/** Yields items one at a time, or in batches (a chunk's features: one resume for all of them). */
+export type Reader = (
+  path: string,
+  ctx: ReaderContext,
+) => AsyncGenerator<SourceItem | readonly SourceItem[]>;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { READERS } from '../../server/imports/formats';
+import { isBatch } from '../../server/imports/parse';
 import { DEFAULT_LIMITS, type SourceFeature } from '../../server/imports/source';
 import { BACKENDS } from '../support/backends';
 import { createTestTwin, type TestTwin } from '../support/twin';
@@ -162,14 +163,15 @@ describe.each(BACKENDS)('exports in GIS formats on %s (issue #15)', (kind) => {
     writeFileSync(file, bytes);
     const features: SourceFeature[] = [];
     let crs = '';
-    for await (const item of READERS.flatgeobuf(file, {
+    for await (const got of READERS.flatgeobuf(file, {
       progress: { bytes: 0, total: 0 },
       limits: DEFAULT_LIMITS,
       tmpDir: dir,
-    })) {
-      if (item.type === 'crs') crs = item.name ?? '';
-      else features.push(item);
-    }
+    }))
+      for (const item of isBatch(got) ? got : [got]) {
+        if (item.type === 'crs') crs = item.name ?? '';
+        else features.push(item);
+      }
     expect(crs).toBe('EPSG:4326');
     expect(features).toHaveLength(inBbox);
     expect(features[0]!.geometry!.type).toBe('MultiPolygon');

@@ -3,6 +3,8 @@ import { parseLength, toNumber } from '../expressions';
 import { BUILDING_USE_MAP, ValueMapper } from '../../../common/value-maps';
 import type { SourceCrs } from '../crs';
 import type { Model3d } from '../source';
+import { mercatorPolygonHex } from '../geometry';
+import { copyText, storableJson } from '../stage-writer';
 import {
   accept,
   attributesOf,
@@ -77,7 +79,7 @@ export function buildingsTarget(ctx: TargetContext): Target {
       );
       const use = values.map(BUILDING_USE_MAP, m('use') ?? pick(p, ...BUILDING_USE_MAP.sources));
       const name = m('name') ?? pick(p, 'name');
-      accept(ctx, 'f', idx, sid, c, {
+      const vals = {
         height_m: h,
         levels: levels === null ? null : Math.round(levels),
         min_height_m: minHeight !== null && minHeight >= 0 && minHeight < h ? minHeight : null,
@@ -89,12 +91,43 @@ export function buildingsTarget(ctx: TargetContext): Target {
           ...(heightSource !== 'source' ? { height_source: heightSource } : {}),
         },
         ...(solid ? { lod: solid.lod, ...surfacesOf(solid, crs) } : {}),
-      } satisfies StagedValues<'buildings'>);
+      } satisfies StagedValues<'buildings'>;
+      if (ctx.direct && c.ring && !solid) writeDirect(ctx, c.ring, c.bbox, sid, vals);
+      else accept(ctx, 'f', idx, sid, c, vals);
       return true;
     },
     finish() {},
     summary: () => ({ unmapped: values.unmapped() }),
   };
+}
+
+/**
+ * A building that needs nothing from the database — accepted, its footprint one ring proved
+ * simple, no 3D model — goes straight into the dataset's table as a row of DIRECT_COLUMNS, with
+ * what the staged insert would compute (`ST_Multi(ST_Transform(geom, 3857))`, `use` defaulting
+ * to 'other'); text PostgreSQL cannot hold becomes U+FFFD as in staging (copyText, storableJson).
+ */
+function writeDirect(
+  ctx: TargetContext,
+  ring: { xs: number[]; ys: number[] },
+  bbox: readonly number[],
+  sid: string | null,
+  v: {
+    height_m: number;
+    levels: number | null;
+    min_height_m: number | null;
+    use: string | null;
+    name: string | null;
+    year_built: number | null;
+    attributes: unknown;
+  },
+): void {
+  const attributes = storableJson(JSON.stringify(v.attributes));
+  ctx.stats.accepted++;
+  ctx.out.directRow(
+    `${mercatorPolygonHex(ring.xs, ring.ys)}\t${v.height_m}\t${v.levels ?? '\\N'}\t${copyText(v.use ?? 'other')}\t${copyText(v.name)}\t${v.year_built ?? '\\N'}\t${v.min_height_m ?? '\\N'}\t${copyText(sid)}\t${copyText(attributes)}\n`,
+    bbox,
+  );
 }
 
 /** Buildings with more surface vertices than this keep their footprint and height only. */

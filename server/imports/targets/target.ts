@@ -22,6 +22,11 @@ export interface TargetContext {
   stats: { outOfRange: number; accepted: number; rejected: number };
   /** For an existing custom layer: the geometry kind it holds. */
   customGeometry?: 'point' | 'line' | 'polygon';
+  /**
+   * Rows that need nothing from the database (accepted, with a polygon proved simple) may go
+   * straight into the layer's own table (`StageWriter.directRow`) instead of staging.
+   */
+  direct?: boolean;
 }
 
 /** The mapped value of a target field when `--map` names it, else undefined. */
@@ -64,13 +69,19 @@ export function checkPolygon(
   idx: number,
   crs: SourceCrs,
   needs: string,
-): { sid: string | null; geom: string; simple: boolean } | null {
+): {
+  sid: string | null;
+  geom: string;
+  simple: boolean;
+  bbox: readonly number[];
+  ring?: { xs: number[]; ys: number[] };
+} | null {
   const sid = sourceIdOf(ctx, f);
   const c = check(ctx, f, crs);
   if (!c.ok) return (reject(ctx, 'f', idx, sid, c.reason), null);
   if (c.kind !== 'polygon')
     return (reject(ctx, 'f', idx, sid, `${needs} polygons; got ${f.geometry?.type}`), null);
-  return { sid, geom: c.geom, simple: c.simple };
+  return { sid, geom: c.geom, simple: c.simple, bbox: c.bbox, ring: c.ring };
 }
 
 export function reject(
