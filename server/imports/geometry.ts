@@ -92,8 +92,11 @@ export function isSimpleRing(xs: readonly number[], ys: readonly number[]): bool
   return true;
 }
 
-/** How staged geometry is written: hex EWKB (what COPY parses fastest; the default) or EWKT. */
-export type StageGeometryFormat = 'ewkb' | 'ewkt';
+/**
+ * How staged geometry is written: hex EWKB (what COPY parses fastest; the default) or EWKT; or
+ * not at all (`none`: checked only, `geom` is empty), for a ring that will go out as a direct row.
+ */
+export type StageGeometryFormat = 'ewkb' | 'ewkt' | 'none';
 
 export function checkGeometry(
   geometry: Geometry | null | undefined,
@@ -141,25 +144,28 @@ class GeometryWalker {
   rings = 0;
   readonly #crs: SourceCrs;
   readonly #wkb: WkbWriter | null;
-  #wkt = '';
+  /** The EWKT being written; null unless the format is EWKT. */
+  #wkt: string | null;
 
   constructor(crs: SourceCrs, format: StageGeometryFormat) {
     this.#crs = crs;
     this.#wkb = format === 'ewkb' ? new WkbWriter() : null;
+    this.#wkt = format === 'ewkt' ? '' : null;
   }
 
   output(): string {
-    return this.#wkb ? this.#wkb.hex() : `SRID=4326;${this.#wkt}`;
+    if (this.#wkb) return this.#wkb.hex();
+    return this.#wkt === null ? '' : `SRID=4326;${this.#wkt}`;
   }
 
   #text(s: string): void {
-    if (!this.#wkb) this.#wkt += s;
+    if (this.#wkt !== null) this.#wkt += s;
   }
 
   /** A geometry's header: EWKB type (with the SRID at the top), or its WKT name. */
   #header(type: number, top: boolean, named: boolean): void {
     if (this.#wkb) this.#wkb.header(type, top);
-    else if (named) this.#wkt += WKT_NAMES[type];
+    else if (named && this.#wkt !== null) this.#wkt += WKT_NAMES[type];
   }
 
   /** A count placeholder in EWKB; -1 in EWKT. */
@@ -331,7 +337,7 @@ class GeometryWalker {
     if (x > bbox[2]) bbox[2] = x;
     if (y > bbox[3]) bbox[3] = y;
     if (this.#wkb) this.#wkb.point(x, y);
-    else this.#wkt += `${x} ${y}`;
+    else if (this.#wkt !== null) this.#wkt += `${x} ${y}`;
   }
 }
 

@@ -30,20 +30,19 @@ export function buildingsTarget(ctx: TargetContext): Target {
   return {
     feature(f, idx, crs) {
       if (f.group && f.group !== 'building') return false;
-      const c = checkPolygon(ctx, f, idx, crs, 'buildings need');
+      const c = checkPolygon(ctx, f, idx, crs, 'buildings need', ctx.direct && !f.model3d);
       if (!c) return true;
       const { sid } = c;
       const p = f.properties;
-      const m = (field: string) => mapped(ctx, field, p);
       const levelsRaw =
-        m('levels') ??
+        mapped(ctx, 'levels', p) ??
         toNumber(
           pick(p, 'building:levels', 'levels', 'num_floors', 'floors', 'storeysAboveGround'),
         );
       const levels = levelsRaw === null || levelsRaw === undefined ? null : toNumber(levelsRaw);
       const solid = f.model3d;
       let height =
-        m('height_m') ??
+        mapped(ctx, 'height_m', p) ??
         (solid ? solid.top - solid.ground : undefined) ??
         parseLength(pick(p, 'height_m', 'height', 'building:height', 'measuredHeight'));
       let heightSource = solid && !ctx.mapping.has('height_m') ? 'geometry' : 'source';
@@ -65,20 +64,23 @@ export function buildingsTarget(ctx: TargetContext): Target {
         return (reject(ctx, 'f', idx, sid, `levels ${levels} is outside 0–250`), true);
       const minLevel = toNumber(pick(p, 'building:min_level'));
       const minHeight = toNumber(
-        m('min_height_m') ??
+        mapped(ctx, 'min_height_m', p) ??
           (solid && solid.base - solid.ground > 0.1 ? solid.base - solid.ground : undefined) ??
           parseLength(pick(p, 'min_height', 'min_height_m')) ??
           (minLevel !== null ? minLevel * METRES_PER_LEVEL : null),
       );
       const year = toNumber(
-        m('year_built') ??
+        mapped(ctx, 'year_built', p) ??
           parseInt(
             String(pick(p, 'year_built', 'start_date', 'year', 'yearOfConstruction') ?? ''),
             10,
           ),
       );
-      const use = values.map(BUILDING_USE_MAP, m('use') ?? pick(p, ...BUILDING_USE_MAP.sources));
-      const name = m('name') ?? pick(p, 'name');
+      const use = values.map(
+        BUILDING_USE_MAP,
+        mapped(ctx, 'use', p) ?? pick(p, ...BUILDING_USE_MAP.sources),
+      );
+      const name = mapped(ctx, 'name', p) ?? pick(p, 'name');
       const vals = {
         height_m: h,
         levels: levels === null ? null : Math.round(levels),

@@ -1,6 +1,6 @@
 import type { Position } from 'geojson';
 import type { SourceCrs } from '../crs';
-import { checkGeometry, lineToWgs84, type Checked } from '../geometry';
+import { checkGeometry, lineToWgs84, type Checked, type StageGeometryFormat } from '../geometry';
 import type { Expression, Properties, Value } from '../expressions';
 import type { SourceFeature } from '../source';
 import type { StageWriter } from '../stage-writer';
@@ -51,9 +51,14 @@ export function sourceIdOf(ctx: TargetContext, f: SourceFeature): string | null 
   return v === null || v === undefined ? null : String(v).slice(0, 200);
 }
 
-export function check(ctx: TargetContext, f: SourceFeature, crs: SourceCrs): Checked {
+export function check(
+  ctx: TargetContext,
+  f: SourceFeature,
+  crs: SourceCrs,
+  format?: StageGeometryFormat,
+): Checked {
   if (f.problem) return { ok: false, reason: f.problem };
-  const c = checkGeometry(f.geometry, crs);
+  const c = checkGeometry(f.geometry, crs, format);
   if (!c.ok && c.outOfRange) ctx.stats.outOfRange++;
   return c;
 }
@@ -69,6 +74,8 @@ export function checkPolygon(
   idx: number,
   crs: SourceCrs,
   needs: string,
+  /** The feature may go out as a direct row: a ring proved simple needs no staged geometry. */
+  direct = false,
 ): {
   sid: string | null;
   geom: string;
@@ -77,7 +84,14 @@ export function checkPolygon(
   ring?: { xs: number[]; ys: number[] };
 } | null {
   const sid = sourceIdOf(ctx, f);
-  const c = check(ctx, f, crs);
+  // A polygon of one ring is most likely simple: checked without writing it out, and walked
+  // again for its staged geometry only when it is not.
+  const g = f.geometry;
+  let c =
+    direct && g?.type === 'Polygon' && g.coordinates.length === 1
+      ? check(ctx, f, crs, 'none')
+      : check(ctx, f, crs);
+  if (c.ok && c.geom === '' && !c.simple) c = check(ctx, f, crs);
   if (!c.ok) return (reject(ctx, 'f', idx, sid, c.reason), null);
   if (c.kind !== 'polygon')
     return (reject(ctx, 'f', idx, sid, `${needs} polygons; got ${f.geometry?.type}`), null);
