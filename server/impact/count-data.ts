@@ -53,8 +53,11 @@ export async function loadCounts(
   const windows = peakWindows(now, lon, peakHour);
   if (windows.length === 0) return { counts: null, epoch: 'none' };
   const epoch = await countEpoch(db, lon, peakHour, now);
-  // One bound range per window, ORed: PostgreSQL scans each hour through the ts index (a
-  // per-row EXISTS over a JSON list of windows read the whole week: 10 s for a week of history).
+  // The peak hours' readings of every sensor, read once (one bound range per window, ORed, so
+  // partitions and blocks outside them are skipped), then averaged per sensor and joined to the
+  // count sites. Joined first, PostgreSQL read each site's whole week through the primary key
+  // and dropped 15 of 16 rows, in each of two statements (0.75 s apiece for a week of history;
+  // an EXISTS over a JSON list of windows before that read the whole table: 10 s).
   const inWindows = sql`(${sql.join(
     windows.map(
       ([a, b]) =>
@@ -68,22 +71,25 @@ export async function loadCounts(
     link_id: string;
     observed: number;
     readings: number;
+    slots: number;
   }>`
-    SELECT s.id::text AS sensor, s.asset_id::text AS link_id,
-      -- numeric: the mean does not depend on the order rows are summed in (a stable baseline)
-      round(avg(r.value::numeric), 3)::float8 AS observed, count(*)::int AS readings
-    FROM sensors s JOIN readings r ON r.sensor_id = s.id
+    WITH hits AS MATERIALIZED (
+        SELECT r.sensor_id, r.ts, r.value FROM readings r
+        WHERE r.ts >= ${from.toISOString()}::timestamptz AND ${inWindows}),
+      per_sensor AS (
+        -- numeric: the mean does not depend on the order rows are summed in (a stable baseline)
+        SELECT sensor_id, round(avg(value::numeric), 3)::float8 AS observed, count(*)::int AS readings
+        FROM hits GROUP BY sensor_id)
+    SELECT s.id::text AS sensor, s.asset_id::text AS link_id, p.observed, p.readings,
+      -- Coverage in 5-minute slots (sensors report every minute or every few minutes).
+      (SELECT count(DISTINCT floor(extract(epoch FROM h.ts) / 300))::int
+        FROM hits h JOIN sensors x ON x.id = h.sensor_id
+        WHERE x.kind = 'traffic_flow' AND x.asset_type = 'road_link') AS slots
+    FROM sensors s JOIN per_sensor p ON p.sensor_id = s.id
     WHERE s.kind = 'traffic_flow' AND s.asset_type = 'road_link' AND s.asset_id IS NOT NULL
-      AND r.ts >= ${from.toISOString()}::timestamptz AND ${inWindows}
-    GROUP BY s.id, s.asset_id ORDER BY s.id`.execute(db);
+    ORDER BY s.id`.execute(db);
   if (rows.length === 0) return { counts: null, epoch: 'none' };
-  // Coverage in 5-minute slots (sensors report every minute or every few minutes).
-  const { rows: cover } = await sql<{ slots: number }>`
-    SELECT count(DISTINCT floor(extract(epoch FROM r.ts) / 300))::int AS slots
-    FROM readings r JOIN sensors s ON s.id = r.sensor_id
-    WHERE s.kind = 'traffic_flow' AND s.asset_type = 'road_link'
-      AND r.ts >= ${from.toISOString()}::timestamptz AND ${inWindows}`.execute(db);
-  const minutes = 5 * Number(cover[0]?.slots ?? 0);
+  const minutes = 5 * Number(rows[0]!.slots);
   return {
     counts: {
       sites: rows.map((r) => ({
