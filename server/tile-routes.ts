@@ -14,6 +14,7 @@ import type { ScenarioRef } from '../tiles/scenario-sql';
 import { assertLayersVisible, canSeeLayer } from './auth/layer-access';
 import { principalOf, viewerOf } from './auth/principal';
 import { findReadableScenarioRef } from './scenarios/scenario-store';
+import { unionBbox } from '../tiles/bbox';
 
 export interface TileRoutesOptions {
   tiles: TileService;
@@ -190,16 +191,7 @@ class ExtentCache {
         entry = { version, bounds: await this.#query(layer) };
         this.#cache.set(layer.name, entry);
       }
-      const b = entry.bounds;
-      if (b)
-        out = out
-          ? [
-              Math.min(out[0], b[0]),
-              Math.min(out[1], b[1]),
-              Math.max(out[2], b[2]),
-              Math.max(out[3], b[3]),
-            ]
-          : b;
+      out = unionBbox(out, entry.bounds);
     }
     return out;
   }

@@ -9,6 +9,13 @@ export const MERCATOR_MAX_LAT = 85.0511287798066;
 /** WGS84 [west, south, east, north], degrees. */
 export type LonLatBbox = [number, number, number, number];
 
+/** The smallest bbox holding both; either may be absent (null). */
+export function unionBbox(a: LonLatBbox | null, b: LonLatBbox | null): LonLatBbox | null {
+  if (!a) return b;
+  if (!b) return a;
+  return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])];
+}
+
 /** A `bbox` parameter that is not one (400). */
 export class BboxError extends twinError('BboxError', 400, 'bad_request') {}
 

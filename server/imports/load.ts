@@ -27,6 +27,7 @@ import { customLayerSpec, ensureCustomLayer, type CustomLayerRow } from './custo
 import type { ParseResult, TargetKind } from './parse';
 import { DIRECT_COLUMNS, STAGE_COLUMNS, type DirectRows, type StageSink } from './stage-writer';
 import type { CustomColumn } from './targets/custom';
+import { unionBbox } from '../../tiles/bbox';
 
 import type { ImportMode } from '../../common/api-types';
 export type { ImportMode };
@@ -269,16 +270,7 @@ async function loadStreamed(
     : insertFromStage(main, { datasetId }, FEATURES);
   const counts = { accepted: 0, repaired: 0, rejected: 0 };
   let extent: Extent | null = null;
-  const widen = (e: Extent) => {
-    extent = extent
-      ? [
-          Math.min(extent[0], e[0]),
-          Math.min(extent[1], e[1]),
-          Math.max(extent[2], e[2]),
-          Math.max(extent[3], e[3]),
-        ]
-      : e;
-  };
+  const widen = (e: Extent) => (extent = unionBbox(extent, e));
   const parsed = await o.stage(async (text, direct?: DirectRows) => {
     if (direct) {
       // Rows that need nothing from the database go straight into the dataset's table.

@@ -6,6 +6,7 @@ import { ImportService } from '../../server/imports/import-service';
 import { parseToSpool } from '../../server/imports/parse';
 import { DEFAULT_LIMITS } from '../../server/imports/source';
 import type { DirectRows } from '../../server/imports/stage-writer';
+import type { ImportJob } from '../../common/api-types';
 import { HAS_POSTGRES } from '../support/backends';
 import { importTwin, runImport, SHARED_DATA, writeFile } from './support';
 
@@ -179,6 +180,23 @@ describe.skipIf(!HAS_POSTGRES)(
       return { direct, staged };
     }
 
+    /**
+     * The two imports stored the same: counts, extent, report, every field of every row, and
+     * geometry projected by the worker (spherical mercator as PROJ computes it) or by
+     * ST_Transform to within a micrometre. Returns the direct import's rows.
+     */
+    async function expectSameStore(a: ImportJob, b: ImportJob) {
+      expect(a.counts).toEqual(b.counts);
+      expect(a.extent).toEqual(b.extent);
+      expect((await report(a.id)).features).toEqual((await report(b.id)).features);
+      const rowsA = await stored(a.dataset_id!);
+      const rowsB = await stored(b.dataset_id!);
+      expect(rowsA.length).toBe(rowsB.length);
+      expect(rowsA.map(({ ewkt: _, ...r }) => r)).toEqual(rowsB.map(({ ewkt: _, ...r }) => r));
+      expect(await maxDistance(a.dataset_id!, b.dataset_id!)).toBeLessThan(1e-6);
+      return rowsA;
+    }
+
     /** How the parse splits the file: direct rows, and staged rows by status. */
     async function split(path: string) {
       let direct = 0;
@@ -214,19 +232,8 @@ describe.skipIf(!HAS_POSTGRES)(
       );
 
       const { direct: a, staged: b } = await bothWays(path, 'edge');
-      expect(a.counts).toEqual(b.counts);
       expect(a.counts).toMatchObject({ rejected: 3 });
-      expect(a.extent).toEqual(b.extent);
-      const ra = await report(a.id);
-      const rb = await report(b.id);
-      expect(ra.features).toEqual(rb.features);
-      const rowsA = await stored(a.dataset_id!);
-      const rowsB = await stored(b.dataset_id!);
-      expect(rowsA.length).toBe(rowsB.length);
-      expect(rowsA.map(({ ewkt: _, ...r }) => r)).toEqual(rowsB.map(({ ewkt: _, ...r }) => r));
-      // Projected by the worker (spherical mercator as PROJ computes it) or by ST_Transform:
-      // the same to the nanometre.
-      expect(await maxDistance(a.dataset_id!, b.dataset_id!)).toBeLessThan(1e-6);
+      const rowsA = await expectSameStore(a, b);
       const byId = new Map(rowsA.map((r) => [r.source_id, r]));
       expect(byId.get('tabs')).toMatchObject({
         name: 'a\tb\nc\\d\re',
@@ -255,13 +262,7 @@ describe.skipIf(!HAS_POSTGRES)(
         expect(direct + staged.length).toBe(features);
         expect(direct / features).toBeGreaterThan(0.95);
         const { direct: a, staged: b } = await bothWays(MANHATTAN, 'manhattan');
-        expect(a.counts).toEqual(b.counts);
-        expect(a.extent).toEqual(b.extent);
-        const rowsA = await stored(a.dataset_id!);
-        const rowsB = await stored(b.dataset_id!);
-        expect(rowsA.length).toBe(rowsB.length);
-        expect(rowsA.map(({ ewkt: _, ...r }) => r)).toEqual(rowsB.map(({ ewkt: _, ...r }) => r));
-        expect(await maxDistance(a.dataset_id!, b.dataset_id!)).toBeLessThan(1e-6);
+        await expectSameStore(a, b);
       },
     );
   },
