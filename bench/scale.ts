@@ -115,12 +115,13 @@ export async function run(args: string[]): Promise<void> {
   }
 
   console.log('\n· cold impact (baseline + 10 added towers), one child process per scale');
-  const impacts: { ms: number; rssMb: number }[] = [];
+  const impacts: { ms: number; rssMb: number; steps?: Record<string, number> }[] = [];
   for (const scale of scales) {
     const r = await runImpactChild(benchDatabaseUrl(scale), scale, impactTimeoutS);
     impacts.push(r);
     console.log(
-      `  scale ${scale}: ${Number.isFinite(r.ms) ? `${fmt(r.ms / 1000, 1)} s` : `> ${impactTimeoutS} s (stopped)`}, peak RSS ${fmt(r.rssMb, 0)} MB`,
+      `  scale ${scale}: ${Number.isFinite(r.ms) ? `${fmt(r.ms / 1000, 1)} s` : `> ${impactTimeoutS} s (stopped)`}, peak RSS ${fmt(r.rssMb, 0)} MB` +
+        (r.steps ? `; baseline steps (ms): ${JSON.stringify(r.steps)}` : ''),
     );
   }
 
@@ -150,7 +151,7 @@ function runImpactChild(
   url: string,
   scale: number,
   timeoutS: number,
-): Promise<{ ms: number; rssMb: number }> {
+): Promise<{ ms: number; rssMb: number; steps?: Record<string, number> }> {
   const runScript = fileURLToPath(new URL('./run.ts', import.meta.url));
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -171,8 +172,12 @@ function runImpactChild(
       clearTimeout(timer);
       const last = out.trim().split('\n').at(-1) ?? '';
       try {
-        const r = JSON.parse(last) as { ms: number; rssMb: number };
-        resolve({ ms: r.ms, rssMb: Math.max(r.rssMb, peak) });
+        const r = JSON.parse(last) as {
+          ms: number;
+          rssMb: number;
+          steps?: Record<string, number>;
+        };
+        resolve({ ms: r.ms, rssMb: Math.max(r.rssMb, peak), steps: r.steps });
       } catch {
         resolve({ ms: NaN, rssMb: peak });
       }
@@ -215,13 +220,15 @@ async function impactChild(url: string, scale: number): Promise<void> {
       // A fresh service: its worker builds the baseline, then the scenario (issue #10's queue).
       const service = new ImpactService(backend.db, { ...config.impact, timeoutS: 3600 });
       const t = performance.now();
+      let steps: Record<string, number> = {};
       try {
         await service.result(s.id, 3600_000);
+        steps = (await service.baseline()).timings;
       } finally {
         await service.close();
       }
       const ms = performance.now() - t;
-      console.log(JSON.stringify({ ms, rssMb: peakRssMb(process.pid) }));
+      console.log(JSON.stringify({ ms, rssMb: peakRssMb(process.pid), steps }));
     } finally {
       await deleteScenario(backend.db, s.id);
     }
