@@ -138,6 +138,9 @@ describe('npm start on the embedded database', () => {
     } finally {
       expect(await stop(twin.child)).toBe(0);
     }
+    // Stopped while its impact worker may still be building the simulator's traffic world: a
+    // shutdown, not a failed job, so nothing is logged as one.
+    expect(twin.output()).not.toMatch(/impact job failed|no traffic world/);
   }, 240_000);
 
   it('refuses to start with a clear message on bad configuration', async () => {

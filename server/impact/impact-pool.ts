@@ -50,7 +50,11 @@ export class WorkerSlot {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
-      fail(new Error(`the impact worker stopped (exit code ${code})`));
+      fail(
+        this.#closed
+          ? new PoolClosedError('the impact service is shutting down')
+          : new Error(`the impact worker stopped (exit code ${code})`),
+      );
       if (this.#worker === worker && !this.#closed) this.#worker = this.#spawn();
     });
     return worker;
@@ -59,6 +63,8 @@ export class WorkerSlot {
   #closed = false;
 
   call<T>(request: Request, progress: (phase: string) => void = () => {}): Promise<T> {
+    if (this.#closed)
+      return Promise.reject(new PoolClosedError('the impact service is shutting down'));
     const id = ++this.#seq;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, progress });
@@ -99,6 +105,11 @@ export class QueueFullError extends Error {
 
 export class JobTimeoutError extends Error {
   override name = 'JobTimeoutError';
+}
+
+/** A job cut short because the service is closing (a shutdown, not a failure of the job). */
+export class PoolClosedError extends Error {
+  override name = 'PoolClosedError';
 }
 
 export interface PoolOptions {
@@ -234,7 +245,7 @@ export class ImpactPool {
         code: e instanceof JobTimeoutError ? 'timeout' : 'internal',
         message: e instanceof JobTimeoutError ? e.message : 'the impact computation failed',
       };
-      this.#options.onError?.(e, job.key);
+      if (!(e instanceof PoolClosedError)) this.#options.onError?.(e, job.key);
       item.reject(e);
       if (e instanceof JobTimeoutError) await slot.restart();
     } finally {
@@ -247,7 +258,7 @@ export class ImpactPool {
 
   async close(): Promise<void> {
     for (const q of this.#queue.splice(0))
-      q.reject(new Error('the impact service is shutting down'));
+      q.reject(new PoolClosedError('the impact service is shutting down'));
     await Promise.all(this.#slots.map((s) => s.close()));
   }
 }

@@ -6,6 +6,7 @@ import { faultOf, PEAK_HOUR_LOCAL, simulatedValue, type Fault } from './simulate
 import type { TrafficWorld } from '../impact/demo-world';
 import { peakWindows } from '../impact/count-data';
 import { sql } from 'kysely';
+import { PoolClosedError } from '../impact/impact-pool';
 
 /** The demo city's peak-hour traffic per road link, from the impact model (demo-world.ts). */
 export type WorldProvider = () => Promise<TrafficWorld>;
@@ -93,12 +94,14 @@ export class Simulator {
     this.#timer = setInterval(() => void this.tick(Date.now()), TICK_MS);
     this.#timer.unref();
     // Traffic sensors wait for the world (computed in an impact worker, seconds); the rest start now.
-    this.worldReady().catch((error: unknown) =>
+    this.worldReady().catch((error: unknown) => {
+      // Stopped before the world was ready (a shutdown): nothing to report.
+      if (error instanceof PoolClosedError) return;
       this.#service.log.warn(
         { err: error },
         'simulator: no traffic world; traffic sensors follow capacity',
-      ),
-    );
+      );
+    });
   }
 
   /** The reading of one sensor at `ts`, or null (a dropping-out sensor, or traffic before the world is known). */
