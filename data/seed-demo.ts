@@ -126,7 +126,17 @@ export function demoCopies(
   });
 }
 
-/** Links joining a city to its right and lower neighbours: three two-way arterials each. */
+/** Joins between neighbouring cities, spread along their facing edges (see joinNeighbours). */
+const JOINS_PER_EDGE = 12;
+/** Half the length of the facing edge the joins are spread over (a city is about 8 km across). */
+const JOIN_SPREAD_M = 3600;
+
+/**
+ * Links joining a city to its right and lower neighbours, as a conurbation's street grids meet:
+ * JOINS_PER_EDGE two-way arterials spread along the facing edges, each from the node of the one
+ * city nearest a point of the edge to the other city's node nearest it (three near the middle
+ * made the few links between cities carry every trip between them, v/c above 10).
+ */
 async function joinNeighbours(
   trx: Kysely<Database>,
   copies: { center: [number, number]; col: number; row: number }[],
@@ -136,26 +146,37 @@ async function joinNeighbours(
   let added = 0;
   for (const [i, a] of copies.entries()) {
     for (const [j, b] of copies.entries()) {
-      const neighbour =
-        (b.row === a.row && b.col === a.col + 1) || (b.col === a.col && b.row === a.row + 1);
-      if (!neighbour) continue;
-      const mid = [(a.center[0] + b.center[0]) / 2, (a.center[1] + b.center[1]) / 2];
-      const { rows } = await sql<{ n: number }>`WITH m AS (
-          SELECT ST_Transform(ST_SetSRID(ST_MakePoint(${mid[0]}::float8, ${mid[1]}::float8), 4326), 3857) AS g
-        ), ins AS (
-          INSERT INTO road_links (from_node, to_node, geom, class, name, lanes, speed_limit_kmh,
-            capacity_veh_h, oneway, length_m, dataset_id)
-          SELECT a.id, b.id, ST_MakeLine(a.geom, b.geom), 'arterial', 'Intercity road', 2, 70, 1800,
-            false, ST_Length(ST_Transform(ST_MakeLine(a.geom, b.geom), 4326)::geography), ${datasetId}::bigint
-          FROM (SELECT n.id, n.geom FROM road_nodes n, m
-                WHERE n.id BETWEEN ${ranges[i]![0]}::bigint AND ${ranges[i]![1]}::bigint
-                ORDER BY n.geom <-> m.g LIMIT 3) a
-          CROSS JOIN LATERAL (SELECT n.id, n.geom FROM road_nodes n
-                WHERE n.id BETWEEN ${ranges[j]![0]}::bigint AND ${ranges[j]![1]}::bigint
-                ORDER BY n.geom <-> a.geom LIMIT 1) b
-          RETURNING 1
-        ) SELECT count(*)::int AS n FROM ins`.execute(trx);
-      added += Number(rows[0]?.n ?? 0);
+      const right = b.row === a.row && b.col === a.col + 1;
+      const below = b.col === a.col && b.row === a.row + 1;
+      if (!right && !below) continue;
+      const mid = [(a.center[0] + b.center[0]) / 2, (a.center[1] + b.center[1]) / 2] as const;
+      const mPerLon = 111_320 * Math.cos((mid[1] * Math.PI) / 180);
+      for (let k = 0; k < JOINS_PER_EDGE; k++) {
+        const t = (JOIN_SPREAD_M * (2 * k - (JOINS_PER_EDGE - 1))) / (JOINS_PER_EDGE - 1);
+        // Along the edge: north–south between left and right neighbours, east–west otherwise.
+        const lon = right ? mid[0] : mid[0] + t / mPerLon;
+        const lat = right ? mid[1] + t / 110_574 : mid[1];
+        const { rows } = await sql<{ n: number }>`WITH p AS (
+            SELECT ST_Transform(ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326), 3857) AS g
+          ), a AS (
+            SELECT n.id, n.geom FROM road_nodes n, p
+            WHERE n.id BETWEEN ${ranges[i]![0]}::bigint AND ${ranges[i]![1]}::bigint
+            ORDER BY n.geom <-> p.g LIMIT 1
+          ), b AS (
+            SELECT n.id, n.geom FROM road_nodes n, a
+            WHERE n.id BETWEEN ${ranges[j]![0]}::bigint AND ${ranges[j]![1]}::bigint
+            ORDER BY n.geom <-> a.geom LIMIT 1
+          ), ins AS (
+            INSERT INTO road_links (from_node, to_node, geom, class, name, lanes, speed_limit_kmh,
+              capacity_veh_h, oneway, length_m, dataset_id)
+            SELECT a.id, b.id, ST_MakeLine(a.geom, b.geom), 'arterial', 'Intercity road', 2, 70, 1800,
+              false, ST_Length(ST_Transform(ST_MakeLine(a.geom, b.geom), 4326)::geography), ${datasetId}::bigint
+            FROM a, b
+            WHERE NOT EXISTS (SELECT 1 FROM road_links l WHERE l.from_node = a.id AND l.to_node = b.id)
+            RETURNING 1
+          ) SELECT count(*)::int AS n FROM ins`.execute(trx);
+        added += Number(rows[0]?.n ?? 0);
+      }
     }
   }
   return added;
