@@ -41,6 +41,16 @@ function bigCity(n: number): CityModel {
   };
 }
 
+/** A pool of one worker whose reported failures are kept in `failures`. */
+function reportingPool(): { pool: ImpactPool; failures: Error[] } {
+  const failures: Error[] = [];
+  const onError = (e: Error) => failures.push(e);
+  return {
+    pool: new ImpactPool({ workers: 1, queueSize: 4, timeoutMs: 600_000, onError }),
+    failures,
+  };
+}
+
 /**
  * Closing the pool (the server's shutdown) while a job runs in a worker, waits in the queue, or
  * is about to call its worker: every caller is told the service is shutting down, and none of it
@@ -48,13 +58,7 @@ function bigCity(n: number): CityModel {
  */
 describe('an impact pool closed with work in hand', () => {
   it('rejects the running, the queued and the late job with PoolClosedError and reports none', async () => {
-    const failures: Error[] = [];
-    const pool = new ImpactPool({
-      workers: 1,
-      queueSize: 4,
-      timeoutMs: 600_000,
-      onError: (e) => failures.push(e),
-    });
+    const { pool, failures } = reportingPool();
     const phases: string[] = [];
     let started!: () => void;
     const inWorker = new Promise<void>((resolve) => (started = resolve));
@@ -90,13 +94,7 @@ describe('an impact pool closed with work in hand', () => {
   }, 60_000);
 
   it('still reports a job that fails on its own', async () => {
-    const failures: Error[] = [];
-    const pool = new ImpactPool({
-      workers: 1,
-      queueSize: 4,
-      timeoutMs: 60_000,
-      onError: (e) => failures.push(e),
-    });
+    const { pool, failures } = reportingPool();
     try {
       const job = pool.submit('orphan', (slot: WorkerSlot) =>
         slot.call({ type: 'world', key: 'not built', options: { seed: 1 } }),
