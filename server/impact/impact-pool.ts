@@ -52,7 +52,7 @@ export class WorkerSlot {
     worker.on('exit', (code) => {
       fail(
         this.#closed
-          ? new PoolClosedError('the impact service is shutting down')
+          ? new PoolClosedError()
           : new Error(`the impact worker stopped (exit code ${code})`),
       );
       if (this.#worker === worker && !this.#closed) this.#worker = this.#spawn();
@@ -63,8 +63,7 @@ export class WorkerSlot {
   #closed = false;
 
   call<T>(request: Request, progress: (phase: string) => void = () => {}): Promise<T> {
-    if (this.#closed)
-      return Promise.reject(new PoolClosedError('the impact service is shutting down'));
+    if (this.#closed) return Promise.reject(new PoolClosedError());
     const id = ++this.#seq;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, progress });
@@ -110,6 +109,9 @@ export class JobTimeoutError extends Error {
 /** A job cut short because the service is closing (a shutdown, not a failure of the job). */
 export class PoolClosedError extends Error {
   override name = 'PoolClosedError';
+  constructor() {
+    super('the impact service is shutting down');
+  }
 }
 
 export interface PoolOptions {
@@ -257,8 +259,7 @@ export class ImpactPool {
   }
 
   async close(): Promise<void> {
-    for (const q of this.#queue.splice(0))
-      q.reject(new PoolClosedError('the impact service is shutting down'));
+    for (const q of this.#queue.splice(0)) q.reject(new PoolClosedError());
     await Promise.all(this.#slots.map((s) => s.close()));
   }
 }
