@@ -15,6 +15,7 @@ import {
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import type { CityStyleMetadata } from '../../../common/api-types';
+import { BUILT_IN_LAYERS } from '../../../common/layer-catalog';
 import type { LegendSection } from './layer-specs';
 import { MAX_PITCH, type Camera } from './url-hash';
 
@@ -23,6 +24,8 @@ setWorkerUrl(workerUrl);
 
 /** WGS84 [west, south, east, north]. */
 export type Bounds = [number, number, number, number];
+
+const BUILDINGS_MINZOOM = BUILT_IN_LAYERS.find((l) => l.name === 'buildings')!.minzoom;
 
 /** The 3D home view: a three-quarter view from the south-south-east, like an oblique photo. */
 const HOME_PITCH = 52;
@@ -246,12 +249,18 @@ export class TwinMap {
 
 /** The camera that frames `bounds` in a map of this size, tilted for 3D. */
 export function homeCamera(map: MapLibreMap, bounds: Bounds, mode: '2d' | '3d'): Camera {
-  // Leave room for the layer panel on the left.
+  // Leave room for the layer panel on the left; on a phone the panels are drawers over the map,
+  // and 340 px of side padding left the city 50 px wide (zoom 9, no buildings drawn).
+  const narrow = map.getContainer().clientWidth < 720;
   const fit = map.cameraForBounds(bounds, {
-    padding: { left: 300, right: 40, top: 40, bottom: 40 },
+    padding: narrow
+      ? { left: 16, right: 16, top: 72, bottom: 120 }
+      : { left: 300, right: 40, top: 40, bottom: 40 },
   });
   const center = fit?.center ? (fit.center as { lng: number; lat: number }) : { lng: 0, lat: 0 };
-  const zoom = fit?.zoom ?? 13;
+  // A phone shows the middle of a city too wide for it close enough for its buildings, not all
+  // of it as a flat plan (the buildings layer starts at its minzoom).
+  const zoom = Math.max(fit?.zoom ?? 13, narrow ? BUILDINGS_MINZOOM + 0.2 : 0);
   return mode === '3d'
     ? // A tilted view shows more city in the distance: come a little closer.
       {
