@@ -45,17 +45,98 @@ export function previewInWorker(preview: PreviewOptions): Promise<FilePreview> {
   return runWorker<FilePreview>({ preview, totalBytes: 0 }, () => {}, undefined, WORKER_HEAP_MB);
 }
 
-function runWorker<T>(
+/**
+ * One booted worker is kept for each heap cap: loading the parser's modules through tsx takes
+ * ≈ 0.5 s, a tenth of a 200,000-feature import (docs/performance.md). A worker parses one file
+ * and exits; an idle one does not keep the process alive.
+ */
+interface Booted {
+  worker: Worker;
+  ready: Promise<void>;
+  alive: boolean;
+}
+const booted = new Map<number, Booted>();
+const BOOT = new URL('./parse-worker-boot.mjs', import.meta.url);
+
+function boot(heapMb: number): Booted {
+  const worker = new Worker(BOOT, {
+    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 64 },
+  });
+  const b: Booted = { worker, ready: Promise.resolve(), alive: true };
+  b.ready = new Promise<void>((resolve) => {
+    worker.once('message', () => resolve());
+    worker.once('error', () => resolve());
+    worker.once('exit', () => {
+      b.alive = false;
+      if (booted.get(heapMb) === b) booted.delete(heapMb);
+      resolve();
+    });
+  });
+  return b;
+}
+
+/** A worker for one parse: the booted one if there is one, else a new one. */
+function take(heapMb: number): Worker {
+  const b = booted.get(heapMb);
+  booted.delete(heapMb);
+  if (b?.alive) {
+    b.worker.ref();
+    return b.worker;
+  }
+  return boot(heapMb).worker;
+}
+
+/** Boots a worker for the next parse of each cap that has none (the server does it at start). */
+export function warmParseWorkers(heaps: number[] = [STREAMED_HEAP_MB]): void {
+  for (const heapMb of heaps) {
+    if (booted.get(heapMb)?.alive) continue;
+    const b = boot(heapMb);
+    b.worker.unref();
+    booted.set(heapMb, b);
+  }
+}
+
+/** Resolves once every booted worker is ready (the import bench waits for it between rounds). */
+export async function parseWorkersReady(): Promise<void> {
+  await Promise.all([...booted.values()].map((b) => b.ready));
+}
+
+/** How many booted workers wait for a parse. */
+export function bootedParseWorkers(): number {
+  return [...booted.values()].filter((b) => b.alive).length;
+}
+
+/** Stops the booted workers (a later parse boots its own). */
+export async function closeParseWorkers(): Promise<void> {
+  const idle = [...booted.values()];
+  booted.clear();
+  await Promise.all(idle.map((b) => b.worker.terminate()));
+}
+
+async function runWorker<T>(
   workerData: Record<string, unknown>,
   onProgress: ProgressFn,
   onChunk: StageSink | undefined,
   heapMb: number,
 ): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./parse-worker-boot.mjs', import.meta.url), {
-      workerData,
-      resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 64 },
-    });
+  try {
+    return await parseWith<T>(take(heapMb), workerData, onProgress, onChunk, heapMb);
+  } finally {
+    // The next parse finds a worker booted, once this one is over (not beside it: booting
+    // takes a core for ≈ 0.5 s).
+    setImmediate(() => warmParseWorkers([heapMb]));
+  }
+}
+
+function parseWith<T>(
+  worker: Worker,
+  workerData: Record<string, unknown>,
+  onProgress: ProgressFn,
+  onChunk: StageSink | undefined,
+  heapMb: number,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    worker.postMessage({ type: 'job', ...workerData });
     let settled = false;
     // Chunks are handled one after another, in order (one transaction takes them), and the
     // result only once the last has been handled.

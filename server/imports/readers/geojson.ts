@@ -4,6 +4,9 @@ import { createInterface } from 'node:readline';
 import type { Geometry } from 'geojson';
 import { FileError, type ReaderContext, type SourceFeature, type SourceItem } from '../source';
 
+/** Features per batch handed on: small enough to die young (see below). */
+const BATCH = 256;
+
 /**
  * GeoJSON, streamed: a scanner walks the text once, keeping only the feature being read, so a
  * FeatureCollection of millions of features is parsed in bounded memory. The legacy `crs`
@@ -36,11 +39,15 @@ export async function* readGeoJson(
   let captureStart = 0;
   let pieces: string[] = [];
   let index = 0;
+  // Most writers (GDAL, QGIS, ours) put each feature on a line of its own: such a line is
+  // parsed whole. After 16 lines in a row that are not one feature each, the file is walked.
+  let lineFeature = true;
+  let misses = 0;
 
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 4 << 20 });
   for await (const chunk of stream as AsyncIterable<string>) {
     ctx.progress.bytes += Buffer.byteLength(chunk);
-    const out: SourceItem[] = [];
+    let out: SourceItem[] = [];
     if (capture) captureStart = 0;
     if (inString) stringStart = 0;
     for (let i = 0; i < chunk.length; i++) {
@@ -72,8 +79,23 @@ export async function* readGeoJson(
           capture = 'crs';
           captureStart = i;
         } else if (depth === 3 && inFeatures && c === O_BRACE) {
-          capture = 'feature';
-          captureStart = i;
+          const end = lineFeature ? lineEnd(chunk, i) : -1;
+          const value = end > 0 ? tryParse(chunk.slice(i, end)) : undefined;
+          if (value !== undefined) {
+            // The whole line was the feature: no need to walk its characters.
+            out.push(toFeature(value, ++index));
+            depth--;
+            i = end - 1;
+            misses = 0;
+            if (out.length >= BATCH) {
+              yield out;
+              out = [];
+            }
+          } else {
+            if (lineFeature && ++misses > 16) lineFeature = false;
+            capture = 'feature';
+            captureStart = i;
+          }
         }
       } else if (c === C_BRACE || c === C_BRACK) {
         depth--;
@@ -88,6 +110,12 @@ export async function* readGeoJson(
           if (capture === 'crs') out.push(crsMember(text, sawFeatures && index > 0));
           else out.push(featureFromText(text, ++index));
           capture = null;
+          if (out.length >= BATCH) {
+            // Small batches: a 4 MiB read holds ~15,000 features, which as one batch outlived
+            // the young generation and were collected as old objects (docs/performance.md).
+            yield out;
+            out = [];
+          }
         } else if (depth === 1 && inFeatures) {
           inFeatures = false;
         }
@@ -106,6 +134,33 @@ export async function* readGeoJson(
   }
   if (!rootIsObject) throw new FileError('not GeoJSON: expected a JSON object');
   if (!sawFeatures) yield* readSingle(path);
+}
+
+/**
+ * Where the feature starting at `start` ends if it is alone on its line: the line's end without
+ * the comma and white space after it, or -1 when the line does not end in `}`.
+ */
+function lineEnd(chunk: string, start: number): number {
+  const nl = chunk.indexOf('\n', start);
+  if (nl < 0) return -1;
+  let end = nl;
+  for (;;) {
+    const c = chunk.charCodeAt(end - 1);
+    if (c === 44 || c === 32 || c === 13 || c === 9) end--;
+    else return c === 125 && end > start ? end : -1;
+  }
+}
+
+/** A JSON object, or undefined (not JSON, or not an object: the caller walks the text instead). */
+function tryParse(text: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A lone Feature, Geometry or GeometryCollection (small files only: it is parsed whole). */
