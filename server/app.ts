@@ -26,6 +26,7 @@ import { ImpactService } from './scenarios/impact-service';
 import { impactFactorRoutes, scenarioRoutes } from './scenarios/scenario-routes';
 import { impactRoutes, scenarioImpactRoutes } from './scenarios/impact-routes';
 import { ImportService } from './imports/import-service';
+import { sweepUnattached } from './imports/building-partitions';
 import { datasetRoutes } from './imports/dataset-routes';
 import { loadCustomLayers } from './imports/custom-layers';
 import { guard } from './auth/guard';
@@ -126,6 +127,10 @@ export async function createApp({ backend, config, log }: AppDeps): Promise<Twin
   const interrupted = await imports.recoverInterrupted();
   if (interrupted > 0)
     log.warn({ interrupted }, 'import jobs whose owner stopped (lease expired) marked failed');
+  if (backend.kind === 'postgres') {
+    const tables = await backend.scriptTransaction(sweepUnattached);
+    if (tables > 0) log.info({ tables }, 'buildings tables of interrupted imports dropped');
+  }
   const swept = await sweepTempDirs();
   if (swept > 0) log.info({ swept }, 'temporary files of stopped imports removed');
 

@@ -18,9 +18,13 @@ import {
 import { insertFromStage, updateFromStage } from '../../schema/column-sql';
 import { compileSql } from '../../schema/sql';
 import {
+  attachCommitted,
   attachDetached,
+  buildIndexesInParallel,
   createDetached,
   dropPartition,
+  dropUnattached,
+  partitionOf,
   withPartition,
 } from './building-partitions';
 import { customLayerSpec, ensureCustomLayer, type CustomLayerRow } from './custom-layers';
@@ -126,6 +130,9 @@ const STAGED_SOURCE_IDS = sql`SELECT source_id FROM import_stage WHERE source_id
  * back, so the layer's rows and its tile version are as they were.
  */
 export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadResult> {
+  const jobId = o.dataset.jobId;
+  if (o.target === 'buildings' && backend.kind === 'postgres' && jobId)
+    return loadInPhases(backend, o, jobId);
   return backend.scriptTransaction(async (tx) => {
     const [ds] = await tx.query<{ id: string }>(
       `INSERT INTO datasets (name, source, licence, layer, mode, job_id)
@@ -133,60 +140,157 @@ export async function loadSpool(backend: Backend, o: LoadOptions): Promise<LoadR
       [o.dataset.name, o.dataset.source, o.dataset.licence, o.layer, o.mode, o.dataset.jobId],
     );
     const datasetId = String(ds!.id);
-
-    o.onPhase?.('loading');
-    // Per chunk, PostGIS's function costs put each statement past jit_above_cost: compiling it
-    // took longer than running it (≈ 4 ms a statement; docs/performance.md).
-    await tx.exec(`SET LOCAL jit = off`);
-    await tx.exec(`CREATE TEMP TABLE import_stage (kind text NOT NULL, idx integer, source_id text, geom geometry,
-      vals jsonb, status text NOT NULL, reason text, simple boolean NOT NULL) ON COMMIT DROP`);
+    await beginLoad(tx, o);
     const streamed = o.target === 'buildings' || o.target === 'land_use';
-    const s = streamed
+    const loaded = streamed
       ? await loadStreamed(tx, o, datasetId, TABLES[o.target as 'buildings' | 'land_use'].main)
       : await loadWhole(tx, o, datasetId);
-    const { parsed, counts, extent, outcomes, customLayer, upserted, readings } = s;
-    await tx.query(
-      `UPDATE datasets SET format = $7, crs = $8, accepted = $2, repaired = $3, rejected = $4, feature_count = $5, extent = $6 WHERE id = $1`,
-      [
-        datasetId,
-        counts.accepted,
-        counts.repaired,
-        counts.rejected,
-        counts.accepted + counts.repaired,
-        extent,
-        parsed.format,
-        parsed.crs,
-      ],
-    );
-    if (o.actor) {
-      await recordAuditScript(tx, {
-        actor: o.actor,
-        action: 'import.load',
-        targetType: 'dataset',
-        targetId: datasetId,
-        details: {
-          dataset: o.dataset.name,
-          layer: o.layer,
-          mode: o.mode,
-          job: o.dataset.jobId,
-          counts,
-          ...(upserted ? { upserted } : {}),
-          ...(readings !== undefined ? { readings } : {}),
-        },
-      });
-    }
-    return {
-      datasetId,
-      parsed,
-      counts,
-      extent,
-      outcomes: outcomes.slice(0, REPORT_LIMIT).map((r) => ({ ...r, idx: Number(r.idx) })),
-      outcomesTruncated: outcomes.length > REPORT_LIMIT,
-      customLayer,
-      ...(readings !== undefined ? { readings } : {}),
-      ...(upserted ? { upserted } : {}),
-    };
+    return finish(tx, o, datasetId, loaded);
   });
+}
+
+/** The load's settings and its staging table, in its transaction. */
+async function beginLoad(tx: ScriptTransaction, o: LoadOptions): Promise<void> {
+  o.onPhase?.('loading');
+  // Per chunk, PostGIS's function costs put each statement past jit_above_cost: compiling it
+  // took longer than running it (≈ 4 ms a statement; docs/performance.md).
+  await tx.exec(`SET LOCAL jit = off`);
+  await tx.exec(`CREATE TEMP TABLE import_stage (kind text NOT NULL, idx integer, source_id text, geom geometry,
+      vals jsonb, status text NOT NULL, reason text, simple boolean NOT NULL) ON COMMIT DROP`);
+}
+
+/**
+ * Buildings on PostgreSQL, in three steps, so that their index builds (a third of the import,
+ * each on one core) run on two connections at once:
+ * 1. one transaction stages, validates and writes the rows into the dataset's own table, and
+ *    commits it unattached: no reader sees it, as the parent does not list it;
+ * 2. two transactions build its indexes, sharing them out;
+ * 3. one transaction records the dataset, applies the mode (replace, upsert), attaches the table
+ *    and writes the audit row.
+ * A failure in 2 or 3 drops the table, so the layer and the datasets are as they were; a process
+ * that stops between 1 and 3 leaves a table marked with its job, dropped at the next start
+ * (`sweepUnattached`, once the job is marked interrupted).
+ */
+async function loadInPhases(backend: Backend, o: LoadOptions, jobId: string): Promise<LoadResult> {
+  const [reserved] = await backend.scriptTransaction((tx) =>
+    tx.query<{ id: string }>(
+      `SELECT nextval(pg_get_serial_sequence('datasets', 'id'))::text AS id`,
+    ),
+  );
+  const datasetId = reserved!.id;
+  const loaded = await backend.scriptTransaction(async (tx) => {
+    await beginLoad(tx, o);
+    return loadStreamed(tx, o, datasetId, BUILDINGS, jobId);
+  });
+  const rows = loaded.counts.accepted + loaded.counts.repaired;
+  try {
+    if (rows > 0) await buildIndexesInParallel((fn) => backend.scriptTransaction(fn), datasetId);
+    return await backend.scriptTransaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO datasets (id, name, source, licence, layer, mode, job_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [datasetId, o.dataset.name, o.dataset.source, o.dataset.licence, o.layer, o.mode, jobId],
+      );
+      const replaced =
+        o.mode === 'replace' ? await replacePrevious(tx, o, datasetId, BUILDINGS, true) : [];
+      if (o.mode === 'upsert') {
+        // Rows of earlier imports with a source id of this one; this import's own rows stay.
+        await run(
+          tx,
+          sql`DELETE FROM buildings WHERE dataset_id <> ${datasetId}::bigint AND source_id IN (
+            SELECT source_id FROM ${sql.table(partitionOf(datasetId))} WHERE source_id IS NOT NULL)`,
+        );
+      }
+      await attachCommitted(tx, datasetId, rows);
+      for (const id of replaced) await dropPartition(tx, id);
+      return finish(tx, o, datasetId, loaded);
+    });
+  } catch (error) {
+    await backend.scriptTransaction((tx) => dropUnattached(tx, datasetId)).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Records the load's figures on its dataset and in the audit log; the import's result. */
+async function finish(
+  tx: ScriptTransaction,
+  o: LoadOptions,
+  datasetId: string,
+  loaded: Loaded,
+): Promise<LoadResult> {
+  const { parsed, counts, extent, outcomes, customLayer, upserted, readings } = loaded;
+  await tx.query(
+    `UPDATE datasets SET format = $7, crs = $8, accepted = $2, repaired = $3, rejected = $4, feature_count = $5, extent = $6 WHERE id = $1`,
+    [
+      datasetId,
+      counts.accepted,
+      counts.repaired,
+      counts.rejected,
+      counts.accepted + counts.repaired,
+      extent,
+      parsed.format,
+      parsed.crs,
+    ],
+  );
+  if (o.actor) {
+    await recordAuditScript(tx, {
+      actor: o.actor,
+      action: 'import.load',
+      targetType: 'dataset',
+      targetId: datasetId,
+      details: {
+        dataset: o.dataset.name,
+        layer: o.layer,
+        mode: o.mode,
+        job: o.dataset.jobId,
+        counts,
+        ...(upserted ? { upserted } : {}),
+        ...(readings !== undefined ? { readings } : {}),
+      },
+    });
+  }
+  return {
+    datasetId,
+    parsed,
+    counts,
+    extent,
+    outcomes: outcomes.slice(0, REPORT_LIMIT).map((r) => ({ ...r, idx: Number(r.idx) })),
+    outcomesTruncated: outcomes.length > REPORT_LIMIT,
+    customLayer,
+    ...(readings !== undefined ? { readings } : {}),
+    ...(upserted ? { upserted } : {}),
+  };
+}
+
+/**
+ * Mode replace: the rows of the earlier imports of the same dataset name that are not in a
+ * partition of their own are deleted; returns those that are (dropped whole once the new one is
+ * in).
+ */
+async function replacePrevious(
+  tx: ScriptTransaction,
+  o: LoadOptions,
+  datasetId: string,
+  main: TableSpec,
+  partitioned: boolean,
+): Promise<string[]> {
+  const previous = await run<{ id: string }>(
+    tx,
+    sql`SELECT id::text AS id FROM (${previousOf(o, datasetId)}) p`,
+  );
+  const replaced = partitioned
+    ? await withPartition(
+        tx,
+        previous.map((p) => p.id),
+      )
+    : [];
+  const rest = previous.map((p) => p.id).filter((id) => !replaced.includes(id));
+  if (rest.length > 0)
+    await run(
+      tx,
+      sql`DELETE FROM ${sql.table(main.table)} WHERE dataset_id = ANY(${rest}::bigint[])`,
+    );
+  return replaced;
 }
 
 interface Loaded {
@@ -237,30 +341,20 @@ async function loadStreamed(
   o: LoadOptions,
   datasetId: string,
   main: TableSpec,
+  /** `loadInPhases`: the job id. Rows only: the mode and the attach come in a later transaction. */
+  phasedFor?: string,
 ): Promise<Loaded> {
   const table = sql.table(main.table);
   await tx.exec(
     `CREATE TEMP TABLE import_outcomes (idx integer, source_id text, status text, reason text) ON COMMIT DROP`,
   );
   // Buildings go into a table of their own, attached as the dataset's partition at the end.
-  const detached = o.target === 'buildings' ? await createDetached(tx, datasetId) : null;
+  const detached = o.target === 'buildings' ? await createDetached(tx, datasetId, phasedFor) : null;
   // Replaced datasets with a partition of their own are dropped whole once the new one is in.
-  let replaced: string[] = [];
-  if (o.mode === 'replace') {
-    const previous = await run<{ id: string }>(
-      tx,
-      sql`SELECT id::text AS id FROM (${previousOf(o, datasetId)}) p`,
-    );
-    replaced = detached
-      ? await withPartition(
-          tx,
-          previous.map((p) => p.id),
-        )
+  const replaced =
+    o.mode === 'replace' && !phasedFor
+      ? await replacePrevious(tx, o, datasetId, main, detached !== null)
       : [];
-    const rest = previous.map((p) => p.id).filter((id) => !replaced.includes(id));
-    if (rest.length > 0)
-      await run(tx, sql`DELETE FROM ${table} WHERE dataset_id = ANY(${rest}::bigint[])`);
-  }
   const insertInto = detached
     ? insertFromStage(
         detached.spec,
@@ -282,7 +376,7 @@ async function loadStreamed(
     if (!text) return;
     await tx.copyIn('import_stage', STAGE_COLUMNS, text);
     await validate(tx, o.target);
-    if (o.mode === 'upsert') {
+    if (o.mode === 'upsert' && !phasedFor) {
       // Rows of earlier imports with a source id of this chunk; this import's own rows stay
       // (a source id repeated in the file is kept twice, as when the file loads whole).
       await run(
@@ -300,7 +394,7 @@ async function loadStreamed(
   });
   o.onPhase?.('validating');
   o.onPhase?.('writing');
-  if (detached) {
+  if (detached && !phasedFor) {
     await attachDetached(tx, datasetId, counts.accepted + counts.repaired);
     for (const id of replaced) await dropPartition(tx, id);
   }

@@ -15,6 +15,7 @@ import { withDatabase } from '../support/global-setup';
 import { seedDemoCity, DEFAULT_DEMO_CENTER } from '../../data/seed-demo';
 import { cornerSquare } from '../support/requests';
 import { gisRequest, importTwin, runImport, writeFile } from './support';
+import { sweepUnattached } from '../../server/imports/building-partitions';
 
 /** A FeatureCollection of `n` small buildings in a row from (x, y), ids `${prefix}${i}`. */
 function buildings(n: number, x: number, y: number, prefix: string, extra = ''): string {
@@ -162,6 +163,109 @@ describe.each(BACKENDS)('buildings partitioned by dataset on %s (issue #14)', (k
     expect(
       (await rows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM buildings`))[0]!.n,
     ).toBe(total);
+  });
+});
+
+const ON_POSTGRES = BACKENDS.includes('postgres');
+
+/**
+ * On PostgreSQL an import of buildings commits its rows into an unattached table, builds its
+ * indexes on two connections, then records the dataset and attaches the table (`loadInPhases`).
+ */
+describe.skipIf(!ON_POSTGRES)('buildings loaded in phases on postgres (issue #14)', () => {
+  const ctx = importTwin('postgres');
+
+  it('drops the committed table when the last step fails, leaving datasets and layer as they were', async () => {
+    const db = ctx.twin.backend.db;
+    const count = async (q: string) =>
+      (await rows<{ n: number }>(db, sql.raw(`SELECT count(*)::int AS n FROM ${q}`)))[0]!.n;
+    const before = { buildings: await count('buildings'), datasets: await count('datasets') };
+    const parts = await partitions(db);
+    const tiles = await version(db);
+    // Refused when the dataset is recorded: after the rows were committed and indexed.
+    await sql`CREATE FUNCTION test_refuse_dataset() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.name = 'refused at the end' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+      RETURN NEW; END $$`.execute(db);
+    await sql`CREATE TRIGGER test_refuse_dataset BEFORE INSERT ON datasets
+      FOR EACH ROW EXECUTE FUNCTION test_refuse_dataset()`.execute(db);
+    try {
+      const file = writeFile(ctx.dir, 'late.geojson', buildings(4000, 5.5, 52.5, 'l') + ']}');
+      const job = await runImport(ctx.twin, file, {
+        layer: 'buildings',
+        name: 'refused at the end',
+      });
+      expect(job.status).toBe('failed');
+      expect(job.error).toMatch(/refused by the test/);
+      expect(await strays(db)).toBe(0);
+      expect(await partitions(db)).toEqual(parts);
+      expect({ buildings: await count('buildings'), datasets: await count('datasets') }).toEqual(
+        before,
+      );
+      expect(await version(db)).toBe(tiles);
+    } finally {
+      await sql`DROP TRIGGER test_refuse_dataset ON datasets`.execute(db);
+      await sql`DROP FUNCTION test_refuse_dataset()`.execute(db);
+    }
+  });
+
+  it('upserts by source id across datasets in the last step', async () => {
+    const db = ctx.twin.backend.db;
+    const a = writeFile(ctx.dir, 'u1.geojson', buildings(6, 5.6, 52.6, 'u') + ']}');
+    const first = await runImport(ctx.twin, a, { layer: 'buildings', name: 'up a' });
+    // Ids u3…u8: u3–u5 replace the first import's rows, u6–u8 are new.
+    const b = writeFile(
+      ctx.dir,
+      'u2.geojson',
+      buildings(6, 5.6, 52.6, 'u').replace(/"u(\d)"/g, (_m, d: string) => `"u${Number(d) + 3}"`) +
+        ']}',
+    );
+    const second = await runImport(ctx.twin, b, {
+      layer: 'buildings',
+      name: 'up b',
+      mode: 'upsert',
+    });
+    expect(second.status).toBe('succeeded');
+    const ids = await rows<{ dataset_id: string; source_id: string }>(
+      db,
+      sql`SELECT dataset_id::text, source_id FROM buildings
+        WHERE dataset_id IN (${first.dataset_id}, ${second.dataset_id}) ORDER BY source_id`,
+    );
+    expect(
+      ids.filter((r) => r.dataset_id === String(first.dataset_id)).map((r) => r.source_id),
+    ).toEqual(['u0', 'u1', 'u2']);
+    expect(ids.filter((r) => r.dataset_id === String(second.dataset_id))).toHaveLength(6);
+  });
+
+  it('drops at start the tables of loads whose job stopped, and keeps those of live jobs', async () => {
+    const db = ctx.twin.backend.db;
+    const job = async (status: string, lease: string) =>
+      (
+        await rows<{ id: string }>(
+          db,
+          sql`INSERT INTO import_jobs (status, name, layer, mode, source, licence, file_name, lease_expires_at)
+            VALUES (${status}, 'sweep', 'buildings', 'append', 's', 'CC0-1.0', 'f.geojson', now() + ${lease}::interval)
+            RETURNING id::text`,
+        )
+      )[0]!.id;
+    const stopped = await job('failed', '-1 hour');
+    const live = await job('running', '1 hour');
+    const table = async (id: number, comment: string | null) => {
+      await sql.raw(`CREATE TABLE buildings_d${id} (LIKE buildings)`).execute(db);
+      if (comment) await sql.raw(`COMMENT ON TABLE buildings_d${id} IS '${comment}'`).execute(db);
+    };
+    await table(990001, `loading for import job ${stopped}`);
+    await table(990002, `loading for import job ${live}`);
+    await table(990003, null); // not ours to drop
+    const swept = await ctx.twin.backend.scriptTransaction(sweepUnattached);
+    expect(swept).toBe(1);
+    const left = await rows<{ name: string }>(
+      db,
+      sql`SELECT relname AS name FROM pg_class WHERE relname LIKE 'buildings_d99000%' ORDER BY 1`,
+    );
+    expect(left.map((r) => r.name)).toEqual(['buildings_d990002', 'buildings_d990003']);
+    await sql.raw('DROP TABLE buildings_d990002, buildings_d990003').execute(db);
+    // Attached partitions are never candidates.
+    expect((await partitions(db)).length).toBeGreaterThan(1);
   });
 });
 

@@ -154,6 +154,7 @@ describe.each(BACKENDS)('OpenStreetMap areas on %s (issue #15)', (kind) => {
 
   it('stores building parts with their heights and levels, and not their outline (no footprint counted twice)', async () => {
     const job = await runImport(twin, file, { layer: 'buildings', name: 'town parts' });
+    expect(job.error).toBeNull();
     const got = await rows(job.dataset_id);
     expect(got.map((r) => r.source_id)).toEqual(['r11', 'w6', 'w7']);
     const [podium, tower] = [got[1]!, got[2]!];
