@@ -6,8 +6,10 @@ import { BUILDINGS, type TableSpec } from '../../schema/columns';
  * not insert into the live table, where every row would update seven indexes and run the
  * foreign-key check: it writes into a table of its own with neither, builds that table's indexes
  * once (a sorted GiST build), and attaches it as its dataset's partition, which checks the
- * foreign key once for the whole table. All of it in the load's transaction, so a failed import
- * leaves no table behind. Readers of `buildings` are not blocked while the rows are written and
+ * foreign key once for the whole table. On PGlite all of it runs in the load's transaction, so a
+ * failed import leaves no table behind; on PostgreSQL the rows are committed into the table
+ * unattached first, so that its indexes can be built on two connections (`loadInPhases` in
+ * load.ts), and a failure drops the table. Readers of `buildings` are not blocked while the rows are written and
  * indexed; the attach itself (a scan of `buildings_default` for rows of the new dataset id)
  * holds them for milliseconds at the end.
  */
