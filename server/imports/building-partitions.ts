@@ -161,10 +161,17 @@ export async function attachCommitted(
   await attachIndexed(tx, datasetId, table);
 }
 
-/** Drops a dataset's table that was never attached (cleaning up after a failed phase). */
+/**
+ * Drops a dataset's table that was never attached (cleaning up after a failed phase). An
+ * attached one stays: its transaction committed even if its client did not hear so.
+ */
 export async function dropUnattached(tx: ScriptTransaction, datasetId: string): Promise<void> {
   const table = partitionOf(datasetId);
-  await tx.exec(`DROP TABLE IF EXISTS ${table}`);
+  const [t] = await tx.query<{ attached: boolean }>(
+    `SELECT relispartition AS attached FROM pg_class WHERE oid = to_regclass($1)`,
+    [table],
+  );
+  if (t && !t.attached) await tx.exec(`DROP TABLE ${table}`);
 }
 
 /**
