@@ -9,9 +9,9 @@ import { BUILDINGS, type TableSpec } from '../../schema/columns';
  * foreign key once for the whole table. On PGlite all of it runs in the load's transaction, so a
  * failed import leaves no table behind; on PostgreSQL the rows are committed into the table
  * unattached first, so that its indexes can be built on two connections (`loadInPhases` in
- * load.ts), and a failure drops the table. Readers of `buildings` are not blocked while the rows are written and
- * indexed; the attach itself (a scan of `buildings_default` for rows of the new dataset id)
- * holds them for milliseconds at the end.
+ * load.ts), and a failure drops the table. Readers of `buildings` are not blocked while the rows
+ * are written and indexed; the attach itself (a scan of `buildings_default` for rows of the new
+ * dataset id) holds them for milliseconds at the end.
  */
 
 /** Serialises the loads of buildings: two attaches would each wait on the other's default-partition lock. */

@@ -172,15 +172,14 @@ async function beginLoad(tx: ScriptTransaction, o: LoadOptions): Promise<void> {
  * (`sweepUnattached`, once the job is marked interrupted).
  */
 async function loadInPhases(backend: Backend, o: LoadOptions, jobId: string): Promise<LoadResult> {
-  const [reserved] = await backend.scriptTransaction((tx) =>
-    tx.query<{ id: string }>(
+  // The dataset's id is reserved now (a sequence is not rolled back) and its row written last.
+  const { datasetId, loaded } = await backend.scriptTransaction(async (tx) => {
+    const [reserved] = await tx.query<{ id: string }>(
       `SELECT nextval(pg_get_serial_sequence('datasets', 'id'))::text AS id`,
-    ),
-  );
-  const datasetId = reserved!.id;
-  const loaded = await backend.scriptTransaction(async (tx) => {
+    );
     await beginLoad(tx, o);
-    return loadStreamed(tx, o, datasetId, BUILDINGS, jobId);
+    const datasetId = reserved!.id;
+    return { datasetId, loaded: await loadStreamed(tx, o, datasetId, BUILDINGS, jobId) };
   });
   const rows = loaded.counts.accepted + loaded.counts.repaired;
   try {
