@@ -128,13 +128,14 @@ export function calibrationReport(
   let ok = 0;
   const rows = sites.map((s) => {
     const m = base.links.volume[s.link]!;
-    const g = geh(m, s.observed);
+    // The share counts the GEH as published, so a site shown as 5.000 is never among those below 5.
+    const g = round(geh(m, s.observed), 3);
     if (g < 5) ok++;
     return {
       sensor: s.sensor,
       observed_veh_h: round(s.observed, 1),
       modelled_veh_h: round(m, 1),
-      geh: round(g, 3),
+      geh: g,
     };
   });
   return {
@@ -147,7 +148,10 @@ export function calibrationReport(
 
 export function gehShare(base: TrafficBaseline, sites: readonly CountSite[]): number {
   if (sites.length === 0) return 0;
-  return sites.filter((s) => geh(base.links.volume[s.link]!, s.observed) < 5).length / sites.length;
+  return (
+    sites.filter((s) => round(geh(base.links.volume[s.link]!, s.observed), 3) < 5).length /
+    sites.length
+  );
 }
 
 export const CALIBRATION_METHOD =

@@ -4,7 +4,7 @@ import type { SensorMeta } from './sensor-registry';
 import type { SensorService } from './sensor-service';
 import { faultOf, PEAK_HOUR_LOCAL, simulatedValue, type Fault } from './simulated-values';
 import type { TrafficWorld } from '../impact/demo-world';
-import { peakWindows } from '../impact/count-data';
+import { latestFullPeakWindow } from '../impact/count-data';
 import { sql } from 'kysely';
 import { PoolClosedError } from '../impact/impact-pool';
 
@@ -123,13 +123,13 @@ export class Simulator {
   }
 
   /**
-   * The demo's last peak hour of traffic counts, when the database has none: so a demo that has
+   * The demo's last whole peak hour of traffic counts, when the database has none: so a demo that has
    * just started can calibrate its traffic baseline (the impact model reads peak-hour counts).
    * Every 5 minutes of that hour, through the same writer. Returns the readings written.
    */
   async backfillLatestPeak(lon: number): Promise<number> {
-    const [window] = peakWindows(new Date(), lon, PEAK_HOUR_LOCAL, 1);
-    if (!window) return 0;
+    // The last whole hour: started during the peak hour, the demo gets a full hour of counts too.
+    const window = latestFullPeakWindow(new Date(), lon, PEAK_HOUR_LOCAL);
     const { rows } = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM readings r JOIN sensors s ON s.id = r.sensor_id
       WHERE s.kind = 'traffic_flow' AND r.ts >= ${window[0].toISOString()}::timestamptz

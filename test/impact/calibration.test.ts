@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { peakWindows } from '../../server/impact/count-data';
+import { latestFullPeakWindow } from '../../server/impact/count-data';
 import { geh } from '../../server/impact/odme';
 import { ImpactService } from '../../server/scenarios/impact-service';
 import { startSensorRuntime } from '../../server/sensors/sensor-runtime';
@@ -36,7 +36,12 @@ describe.each(BACKENDS)('traffic baseline calibrated to the demo counts on %s', 
       world: () => twin.impacts.demoWorld(DEFAULT_DEMO_SEED),
     });
     simulator = runtime.simulator!;
-    window = peakWindows(new Date(), DEFAULT_DEMO_CENTER[0], 17, 1)[0]!;
+    // Only the backfilled counts below: no live readings, which during the peak hour itself would
+    // land in its open window and move the counts between two reads of the baseline.
+    await simulator.stop();
+    // A whole hour, whatever the time of day the suite runs at (during the peak hour the latest
+    // window is still open and holds only part of one).
+    window = latestFullPeakWindow(new Date(), DEFAULT_DEMO_CENTER[0], 17);
   });
   afterAll(async () => {
     await twin?.sensors.stop();
