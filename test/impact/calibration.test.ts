@@ -10,6 +10,15 @@ import { createTestTwin, type TestTwin } from '../support/twin';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** The least and greatest GEH of flows within ±d of m and of c (0 where they can be equal). */
+function gehRange(m: number, c: number, d: number): [number, number] {
+  const corners = [-d, d].flatMap((dm) =>
+    [-d, d].map((dc) => geh(Math.max(0, m + dm), Math.max(0, c + dc))),
+  );
+  const lo = Math.abs(m - c) <= 2 * d ? 0 : Math.min(...corners);
+  return [lo, Math.max(...corners)];
+}
+
 /** Polls the calibration until the baseline is calibrated (the app's own state, no fixed delay). */
 async function calibrated(twin: TestTwin, until: (r: Json) => boolean): Promise<Json> {
   const deadline = Date.now() + 180_000;
@@ -75,7 +84,11 @@ describe.each(BACKENDS)('traffic baseline calibrated to the demo counts on %s', 
     expect(report.sites.length).toBeGreaterThan(2000);
     for (const s of report.sites.slice(0, 50)) {
       expect(Object.keys(s).sort()).toEqual(['geh', 'modelled_veh_h', 'observed_veh_h', 'sensor']);
-      expect(s.geh).toBeCloseTo(geh(s.modelled_veh_h, s.observed_veh_h), 1);
+      // The flows are published to 0.1 veh/h: the GEH of the exact flows lies within what the
+      // GEH takes over ±0.05 veh/h of each (on small flows that is more than 0.05 of GEH).
+      const [lo, hi] = gehRange(s.modelled_veh_h, s.observed_veh_h, 0.05);
+      expect(s.geh).toBeGreaterThanOrEqual(lo - 5e-4);
+      expect(s.geh).toBeLessThanOrEqual(hi + 5e-4);
     }
     const share = report.sites.filter((s: Json) => s.geh < 5).length / report.sites.length;
     expect(report.geh_lt_5_share).toBeCloseTo(share, 3);
