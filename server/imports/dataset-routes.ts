@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
@@ -17,6 +16,7 @@ import { previewInWorker } from './parse-in-worker';
 import type { ImportLimits } from './source';
 import { actorOf, principalOf } from '../auth/principal';
 import { rm } from 'node:fs/promises';
+import { eventStream } from '../event-stream';
 import { makeTempDir } from './temp-files';
 
 export interface DatasetRoutesOptions {
@@ -231,32 +231,30 @@ export function datasetRoutes({
     })
     .get('/:id/events', valid('param', JobParam, { notFound: NO_JOB }), async (c) => {
       const job = await mustFindJob(c.req.valid('param').id);
-      return streamSSE(c, async (stream) => {
+      return eventStream(c, (stream) => {
         const live = imports.live(job.id);
-        await stream.writeSSE({ event: 'progress', data: JSON.stringify(live?.view ?? job) });
+        stream.event('progress', JSON.stringify(live?.view ?? job));
         if (!live || live.view.status === 'succeeded' || live.view.status === 'failed') {
-          await stream.writeSSE({ event: 'end', data: JSON.stringify(live?.view ?? job) });
+          stream.event('end', JSON.stringify(live?.view ?? job));
+          stream.close();
           return;
         }
-        await new Promise<void>((resolve) => {
-          let last = 0;
-          const onProgress = (v: ImportJob) => {
-            const now = Date.now();
-            if (now - last < 200) return; // at most five updates a second
-            last = now;
-            void stream.writeSSE({ event: 'progress', data: JSON.stringify(v) });
-          };
-          const onEnd = (v: ImportJob) => {
-            live.events.off('progress', onProgress);
-            void stream.writeSSE({ event: 'end', data: JSON.stringify(v) }).then(() => resolve());
-          };
-          live.events.on('progress', onProgress);
-          live.events.once('end', onEnd);
-          stream.onAbort(() => {
-            live.events.off('progress', onProgress);
-            live.events.off('end', onEnd);
-            resolve();
-          });
+        let last = 0;
+        const onProgress = (v: ImportJob) => {
+          const now = Date.now();
+          if (now - last < 200) return; // at most five updates a second
+          last = now;
+          stream.event('progress', JSON.stringify(v));
+        };
+        const onEnd = (v: ImportJob) => {
+          stream.event('end', JSON.stringify(v));
+          stream.close();
+        };
+        live.events.on('progress', onProgress);
+        live.events.once('end', onEnd);
+        void stream.ended.then(() => {
+          live.events.off('progress', onProgress);
+          live.events.off('end', onEnd);
         });
       });
     })

@@ -2,6 +2,19 @@ import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../errors';
 import type { ClientIdentity } from './client-identity';
 
+/** Slots held for requests whose route has not taken them yet (see `takeStreamSlot`). */
+const held = new WeakMap<Request, () => void>();
+
+/**
+ * The release of the SSE slot held for this request, handed to the route that streams (which
+ * frees it when its stream ends); undefined when no cap applies. Taken once.
+ */
+export function takeStreamSlot(req: Request): (() => void) | undefined {
+  const release = held.get(req);
+  held.delete(req);
+  return release;
+}
+
 /**
  * Caps open server-sent event streams per client and in total (issue #10 item 2): past either
  * cap, 503 + Retry-After before the stream opens. A slot is freed when the stream ends or the
@@ -37,7 +50,11 @@ export class SseSlots {
     };
   }
 
-  /** Middleware for one SSE route: holds a slot for the life of the response's stream. */
+  /**
+   * Middleware for one SSE route: holds a slot for the life of the response's stream. A route
+   * that takes the slot (`takeStreamSlot`, as `eventStream` does) frees it itself; otherwise the
+   * response's body is followed to its end.
+   */
   middleware(identity: ClientIdentity): MiddlewareHandler {
     return async (c, next) => {
       const release = this.acquire(identity.key(c));
@@ -46,12 +63,15 @@ export class SseSlots {
         e.retryAfterS = 10;
         throw e;
       }
+      held.set(c.req.raw, release);
       try {
         await next();
       } catch (error) {
+        takeStreamSlot(c.req.raw);
         release();
         throw error;
       }
+      if (!takeStreamSlot(c.req.raw)) return; // the route's stream has it
       const body = c.res.body;
       if (!body) {
         release();

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { bbox, kindList } from '../params';
 import { valid } from '../validate';
 import type { SensorService } from './sensor-service';
 import { principalOf } from '../auth/principal';
 import { seesAllSensors } from '../auth/sensor-access';
+import { eventStream } from '../event-stream';
 
 const LiveQuery = z.object({ kind: kindList.optional(), bbox: bbox.optional() });
 
@@ -44,59 +44,36 @@ export function liveRoutes(service: SensorService) {
       bbox: q.bbox,
       publicOnly: !seesAllSensors(principalOf(c)),
     };
-    c.header('Cache-Control', 'no-store');
     c.header('X-Accel-Buffering', 'no');
-    return streamSSE(c, async (stream) => {
-      let queued = 0;
-      let closed = false;
-      let wake: () => void = () => {};
-      const done = new Promise<void>((resolve) => (wake = resolve));
-      const close = () => {
-        closed = true;
-        wake();
-      };
-      stream.onAbort(close);
-      // Camera frames (issue #17): a notice per new frame, for every camera the caller may see
-      // frames of, unless `kind` leaves cameras out.
-      const wantsFrames = !filter.kinds || filter.kinds.has('camera');
-      const unsubscribeFrames = wantsFrames
-        ? await service.frames.subscribe({
-            publicOnly: filter.publicOnly,
-            send: (_notice, json) => {
-              if (closed) return;
-              if (++queued > MAX_QUEUED_EVENTS) {
-                close();
-                return;
-              }
-              stream.write(`event: frame\ndata: ${json}\n\n`).then(() => queued--, close);
-            },
-          })
-        : () => {};
-      const unsubscribe = await service.hub.subscribe({
-        filter,
-        send: (_updates, json) => {
-          if (closed) return;
-          if (++queued > MAX_QUEUED_EVENTS) {
-            close();
-            return;
-          }
-          stream.write(readingsFrame(json)).then(() => queued--, close);
-        },
-      });
-      try {
-        await stream.writeSSE({
-          event: 'ready',
-          data: JSON.stringify({ at: new Date().toISOString() }),
+    return eventStream(
+      c,
+      async (stream) => {
+        // Camera frames (issue #17): a notice per new frame, for every camera the caller may see
+        // frames of, unless `kind` leaves cameras out.
+        const wantsFrames = !filter.kinds || filter.kinds.has('camera');
+        const unsubscribeFrames = wantsFrames
+          ? await service.frames.subscribe({
+              publicOnly: filter.publicOnly,
+              send: (_notice, json) => void stream.send(`event: frame\ndata: ${json}\n\n`),
+            })
+          : () => {};
+        const unsubscribe = await service.hub
+          .subscribe({ filter, send: (_updates, json) => void stream.send(readingsFrame(json)) })
+          .catch((error: unknown) => {
+            unsubscribeFrames();
+            throw error;
+          });
+        const keepAlive = setInterval(() => stream.send(': keep-alive\n\n'), KEEPALIVE_MS);
+        keepAlive.unref();
+        // Subscribing took a moment: a client gone meanwhile is let go at once.
+        void stream.ended.then(() => {
+          clearInterval(keepAlive);
+          unsubscribe();
+          unsubscribeFrames();
         });
-        while (!closed) {
-          const timer = new Promise<void>((resolve) => setTimeout(resolve, KEEPALIVE_MS).unref());
-          await Promise.race([timer, done]);
-          if (!closed) await stream.write(': keep-alive\n\n').catch(close);
-        }
-      } finally {
-        unsubscribe();
-        unsubscribeFrames();
-      }
-    });
+        stream.event('ready', JSON.stringify({ at: new Date().toISOString() }));
+      },
+      { maxQueued: MAX_QUEUED_EVENTS, cacheControl: 'no-store' },
+    );
   });
 }
