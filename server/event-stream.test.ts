@@ -96,6 +96,14 @@ describe('eventStream over node:http', () => {
     }
     expect(sent).toBeLessThan(deadline);
     expect(stream!.closed).toBe(true);
+    // Its connection is let go at once, though the client never read the queued frames.
+    const connections = () => new Promise<number>((r) => server!.getConnections((_e, n) => r(n)));
+    let open = await connections();
+    for (let i = 0; i < 200 && open > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      open = await connections();
+    }
+    expect(open).toBe(0);
     socket.destroy();
   });
 });

@@ -5,8 +5,8 @@ import { takeStreamSlot } from './limits/sse-slots';
 export interface EventStream {
   /**
    * Queues one encoded frame (`event: …\ndata: …\n\n`). False when the stream is closed, or when
-   * the client is more than `maxQueued` frames behind: the stream is then closed (EventSource
-   * reconnects, and reads the state afresh).
+   * the client is more than `maxQueued` frames behind: its connection is then closed at once
+   * (EventSource reconnects, and reads the state afresh).
    */
   send(frame: Uint8Array | string): boolean;
   /** An event: the `event:` line and a `data:` line for each line of `data`. */
@@ -26,6 +26,13 @@ export interface EventStreamOptions {
 }
 
 const encoder = new TextEncoder();
+
+/** The node:http response behind `c`, when it is served by @hono/node-server. */
+function outgoingOf(c: Context): { destroy(): void } | undefined {
+  const env = c.env as { outgoing?: { destroy?: unknown } } | undefined;
+  const outgoing = env?.outgoing;
+  return typeof outgoing?.destroy === 'function' ? (outgoing as { destroy(): void }) : undefined;
+}
 
 /**
  * A `text/event-stream` response written from one push stream: a frame is enqueued and read
@@ -62,7 +69,11 @@ export function eventStream(
     send(frame) {
       if (closed) return false;
       if (-(controller.desiredSize ?? 0) >= maxQueued) {
+        // Cut off: its queue and the socket are let go at once, not when a client that stopped
+        // reading gets round to the rest (on node:http the response is destroyed; `app.request`
+        // has no socket, and the stream just ends).
         this.close();
+        outgoingOf(c)?.destroy();
         return false;
       }
       controller.enqueue(typeof frame === 'string' ? encoder.encode(frame) : frame);
