@@ -43,8 +43,7 @@ export function peakWindows(
  */
 export function latestFullPeakWindow(now: Date, lon: number, peakHour: number): [Date, Date] {
   const [latest, previous] = peakWindows(now, lon, peakHour, 2);
-  const full = latest![1].getTime() - latest![0].getTime() === 3_600_000 ? latest! : previous!;
-  return full;
+  return latest![1].getTime() - latest![0].getTime() === 3_600_000 ? latest! : previous!;
 }
 
 /**

@@ -51,9 +51,9 @@ export class SseSlots {
   }
 
   /**
-   * Middleware for one SSE route: holds a slot for the life of the response's stream. A route
-   * that takes the slot (`takeStreamSlot`, as `eventStream` does) frees it itself; otherwise the
-   * response's body is followed to its end.
+   * Middleware for one SSE route: holds a slot for the life of the response's stream. The route
+   * takes the slot (`takeStreamSlot`, as `eventStream` does) and frees it when its stream ends;
+   * a slot not taken is freed once the route has answered.
    */
   middleware(identity: ClientIdentity): MiddlewareHandler {
     return async (c, next) => {
@@ -66,37 +66,11 @@ export class SseSlots {
       held.set(c.req.raw, release);
       try {
         await next();
-      } catch (error) {
-        takeStreamSlot(c.req.raw);
-        release();
-        throw error;
+      } finally {
+        // A route that streams took the slot (`eventStream`) and frees it when its stream ends;
+        // one that did not (an error, a 404) has answered already.
+        takeStreamSlot(c.req.raw)?.();
       }
-      if (!takeStreamSlot(c.req.raw)) return; // the route's stream has it
-      const body = c.res.body;
-      if (!body) {
-        release();
-        return;
-      }
-      const reader = body.getReader();
-      const tracked = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          try {
-            const { done, value } = await reader.read();
-            if (done) {
-              release();
-              controller.close();
-            } else controller.enqueue(value);
-          } catch (error) {
-            release();
-            controller.error(error);
-          }
-        },
-        async cancel(reason) {
-          release();
-          await reader.cancel(reason);
-        },
-      });
-      c.res = new Response(tracked, c.res);
     };
   }
 }

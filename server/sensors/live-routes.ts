@@ -54,7 +54,7 @@ export function liveRoutes(service: SensorService) {
         const unsubscribeFrames = wantsFrames
           ? await service.frames.subscribe({
               publicOnly: filter.publicOnly,
-              send: (_notice, json) => void stream.send(`event: frame\ndata: ${json}\n\n`),
+              send: (_notice, json) => void stream.event('frame', json),
             })
           : () => {};
         const unsubscribe = await service.hub
