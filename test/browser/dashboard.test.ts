@@ -284,7 +284,9 @@ describeInChromium('the public dashboard in Chromium', () => {
       try {
         await page.setViewportSize({ width: 1440, height: 900 });
         await page.goto(`${origin}/embed/scenario/${id}?debug`);
-        expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Embedded towers');
+        // The name arrives with the scenario, after the page has loaded.
+        const heading = page.getByRole('heading', { level: 1 });
+        await expect.poll(() => heading.textContent(), { timeout: SLOW }).toBe('Embedded towers');
         // The impact is computed on demand; the embed waits for it.
         const homes = page.locator('[data-kpi="homes"] dd');
         await expect
